@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from natteravn.i18n import LOCALE_NAMES
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(message=_l("Write your mobile number."))],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    submit = SubmitField(_l("Send me a code"))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from the SMS"),
+        validators=[DataRequired(message=_l("Write the code from the SMS.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Log in"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(message=_l("Write your name.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
+    school_class = SelectField(_l("School class (optional)"), coerce=int, default=0)
+    locale = SelectField(_l("Language"), choices=list(LOCALE_NAMES.items()))
+    submit = SubmitField(_l("Save"))
+
+
+class WelcomeForm(ProfileForm):
+    adult = BooleanField(_l("I am 18 years or older"))
+    conduct = BooleanField(_l("I have read and accept the walkers' code of conduct"))
+    submit = SubmitField(_l("Start walking"))
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-tap actions."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,101 @@
+"""People, their roles, login codes and the counters behind rate limits."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from natteravn.db import Base, UTCDateTime
+from natteravn.places.models import Municipality, Region, SchoolClass
+
+
+class RoleKind(enum.StrEnum):
+    LEADER = "leader"  # may sign up as group leader ("ansvarlig")
+    COORDINATOR = "coordinator"  # SLT coordinator of a region
+
+
+class Person(UserMixin, Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    name: Mapped[str] = mapped_column(String(120), default="")
+    locale: Mapped[str] = mapped_column(String(8), default="nb")
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
+    adult_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conduct_version: Mapped[int | None] = mapped_column(Integer)
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped to log out every session at once and to revoke the calendar feed URL.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    calendar_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    municipality: Mapped[Municipality | None] = relationship()
+    school_class: Mapped[SchoolClass | None] = relationship()
+    roles: Mapped[list[Role]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        # The version makes "log out everywhere" invalidate every session cookie at once.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def onboarded(self) -> bool:
+        return bool(self.name and self.adult_confirmed_at and self.conduct_accepted_at and self.municipality_id)
+
+    def holds(self, kind: RoleKind, region_id: int) -> bool:
+        return any(r.kind == kind and r.region_id == region_id for r in self.roles)
+
+
+class Role(Base):
+    """A role in a region, optionally narrowed to one of its municipalities."""
+
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[RoleKind] = mapped_column(Enum(RoleKind, native_enum=False, length=20))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+    region: Mapped[Region] = relationship()
+
+    __table_args__ = (UniqueConstraint("person_id", "kind", "region_id", "municipality_id"),)
+
+
+class LoginCode(Base):
+    """A one-time code sent by SMS; only its hash is kept."""
+
+    __tablename__ = "login_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateEvent(Base):
+    """One counted action (a code sent, a code tried) for a key such as a number or a client
+    address. Counting rows in the database makes a limit hold across every worker."""
+
+    __tablename__ = "rate_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_rate_event_key_at", "key", "at"),)

@@ -1,0 +1,225 @@
+"""Login by SMS code, the first-time profile, and the person's own settings."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from natteravn.accounts import service
+from natteravn.accounts.forms import CodeForm, ConfirmForm, PhoneForm, ProfileForm, WelcomeForm
+from natteravn.i18n import LOCALES, Refusal
+from natteravn.places.models import Municipality, Region, School, SchoolClass
+from natteravn.sms import service as sms
+from natteravn.web import db_session, gateway, links, now
+
+bp = Blueprint("accounts", __name__)
+
+
+def onboarded_required(view):
+    """Logged in, with name, age, code of conduct and municipality in place."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.onboarded:
+            return redirect(url_for("accounts.welcome", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("shifts.nights"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = PhoneForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            phone = service.normalise_phone(form.phone.data)
+            message = service.request_code(
+                db,
+                phone,
+                request.remote_addr or "unknown",
+                now(),
+                ttl_minutes=current_app.config["OTP_TTL_MINUTES"],
+                locale=_visitor_locale(),
+            )
+            db.commit()
+        except Refusal as refusal:
+            db.rollback()
+            form.phone.errors.append(refusal.translated(_))
+        else:
+            sms.send_one(db, gateway(), message.id, now())
+            db.commit()
+            session["login_phone"] = phone
+            return redirect(url_for("accounts.code", next=request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+def _visitor_locale() -> str:
+    return session.get("lang") or request.accept_languages.best_match(LOCALES) or LOCALES[0]
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code():
+    phone = session.get("login_phone")
+    if not phone:
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            person = service.verify_code(
+                db,
+                phone,
+                form.code.data,
+                request.remote_addr or "unknown",
+                now(),
+                max_tries=current_app.config["OTP_MAX_TRIES"],
+                locale=_visitor_locale(),
+            )
+        except Refusal as refusal:
+            db.commit()  # the failed try counts
+            form.code.errors.append(refusal.translated(_))
+        else:
+            db.commit()
+            session.pop("login_phone", None)
+            session.permanent = True
+            login_user(person, remember=True)
+            if not person.onboarded:
+                return redirect(url_for("accounts.welcome", next=request.args.get("next")))
+            return redirect(_safe_next(url_for("shifts.nights")))
+    return render_template("accounts/code.html", form=form, phone=service.display_phone(phone))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    if ConfirmForm().validate_on_submit():
+        service.log_out_everywhere(current_user)
+        db_session().commit()
+        logout_user()
+        session.clear()
+        flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _fill_choices(form: ProfileForm) -> None:
+    db = db_session()
+    municipalities = db.scalars(
+        select(Municipality)
+        .join(Municipality.region)
+        .where(Municipality.archived.is_(False))
+        .order_by(Region.name, Municipality.name)
+    ).all()
+    form.municipality.choices = [(0, _("Choose…"))] + [(m.id, m.name) for m in municipalities]
+    classes = db.scalars(
+        select(SchoolClass)
+        .join(SchoolClass.school)
+        .join(School.municipality)
+        .where(SchoolClass.archived.is_(False), School.archived.is_(False))
+        .order_by(Municipality.name, School.name, SchoolClass.name)
+    ).all()
+    form.school_class.choices = [(0, _("None"))] + [(c.id, f"{c.school.name} {c.name}") for c in classes]
+
+
+def _save_profile(form: ProfileForm, *, first_time: bool) -> bool:
+    db = db_session()
+    fields = dict(
+        name=form.name.data,
+        municipality_id=form.municipality.data,
+        locale=form.locale.data,
+        school_class_id=form.school_class.data or None,
+    )
+    try:
+        if first_time:
+            service.complete_profile(
+                db, current_user, adult=form.adult.data, accepts_conduct=form.conduct.data, now=now(), **fields
+            )
+        else:
+            service.update_profile(db, current_user, **fields)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return False
+    db.commit()
+    return True
+
+
+@bp.route("/welcome", methods=["GET", "POST"])
+@login_required
+def welcome():
+    form = WelcomeForm(obj=None)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.locale.data = current_user.locale
+        form.name.data = current_user.name
+    if form.validate_on_submit() and _save_profile(form, first_time=True):
+        return redirect(_safe_next(url_for("shifts.nights")))
+    return render_template("accounts/welcome.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@onboarded_required
+def profile():
+    form = ProfileForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.name.data = current_user.name
+        form.municipality.data = current_user.municipality_id
+        form.school_class.data = current_user.school_class_id or 0
+        form.locale.data = current_user.locale
+    if form.validate_on_submit() and _save_profile(form, first_time=False):
+        flash(_("Saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    feed = links().calendar(service.calendar_token(current_user, links()))
+    return render_template("accounts/profile.html", form=form, feed=feed, confirm=ConfirmForm())
+
+
+@bp.post("/profile/calendar/new")
+@onboarded_required
+def new_calendar_link():
+    if ConfirmForm().validate_on_submit():
+        service.revoke_calendar(current_user)
+        db_session().commit()
+        flash(_("Your calendar has a new address. The old one no longer works."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/language")
+def language():
+    chosen = request.form.get("lang")
+    if ConfirmForm().validate_on_submit() and chosen in LOCALES:
+        session["lang"] = chosen
+        if current_user.is_authenticated:
+            current_user.locale = chosen
+            db_session().commit()
+    return redirect(_safe_next(url_for("accounts.home")))

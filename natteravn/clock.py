@@ -1,0 +1,44 @@
+"""Time for people is Europe/Oslo; time in the database is UTC.
+
+Services take `now` as an argument; the app holds one clock (`app.config["CLOCK"]`)
+so tests hand in a fixed one instead of patching time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+UTC = timezone.utc
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local(moment: datetime, tz: ZoneInfo = OSLO) -> datetime:
+    """An aware UTC moment as wall-clock time in Oslo."""
+    return moment.astimezone(tz)
+
+
+def at_local(day: date, wall: time, tz: ZoneInfo = OSLO) -> datetime:
+    """The UTC moment when Oslo's clocks show `wall` on `day`.
+
+    In the autumn hour that happens twice the first (summer-time) occurrence wins; in the
+    spring hour that never happens the clock is read as if it had not yet jumped, which
+    lands an hour later — what a person setting an alarm would expect.
+    """
+    naive = datetime.combine(day, wall)
+    moment = naive.replace(tzinfo=tz, fold=0)
+    roundtrip = moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if roundtrip != naive:  # a non-existent wall time (spring forward)
+        moment = naive.replace(tzinfo=tz, fold=1)
+    return moment.astimezone(UTC)
+
+
+def night_span(day: date, start: time, end: time, tz: ZoneInfo = OSLO) -> tuple[datetime, datetime]:
+    """Start and end in UTC of a night that starts on `day`; an end at or before the start is
+    on the next day (22:00–01:00)."""
+    end_day = day + timedelta(days=1) if end <= start else day
+    return at_local(day, start, tz), at_local(end_day, end, tz)

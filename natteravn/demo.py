@@ -1,0 +1,132 @@
+"""A realistic region to try the service with: Solør, where one SLT coordinator serves
+Grue, Åsnes and Våler. Seeding twice changes nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, time, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.clock import local, night_span
+from natteravn.db import transaction
+from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
+
+ROUTES = {
+    "Grue": [("Kirkenær sentrum", "Kirkenær stasjon"), ("Grue Finnskog", "Svullrya samfunnshus")],
+    "Åsnes": [("Flisa sentrum", "Flisa skysstasjon"), ("Kjellmyra", "Kjellmyra butikk")],
+    "Våler": [("Våler sentrum", "Våler kulturhus"), ("Braskereidfoss", "Braskereidfoss bru")],
+}
+SCHOOLS = {"Grue": "Grue ungdomsskole", "Åsnes": "Åsnes ungdomsskole", "Våler": "Våler ungdomsskole"}
+HOLIDAYS = {date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1), date(2027, 1, 2)}
+# (label, name, phone, municipality, roles)
+PEOPLE = [
+    ("coordinator", "Siri Koordinator", "+4740000001", "Åsnes", (RoleKind.COORDINATOR, RoleKind.LEADER)),
+    ("group leader", "Lars Leder", "+4740000002", "Åsnes", (RoleKind.LEADER,)),
+    ("group leader", "Guri Gruppeleder", "+4740000003", "Grue", (RoleKind.LEADER,)),
+    ("parent", "Kari Nordmann", "+4740000010", "Åsnes", ()),
+]
+FIRST = ["Anne", "Per", "Ingrid", "Ole", "Hilde", "Jon", "Marit", "Arne", "Tone", "Geir", "Nina", "Espen",
+         "Ahmed", "Fatima", "Piotr", "Agnieszka", "Linh", "Sara", "Trond", "Heidi"]
+LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Berg", "Haugen", "Bakken", "Moen", "Nilsen", "Strand"]
+
+
+def seed(app: Flask) -> dict[str, tuple[str, str]]:
+    """Create the demo region unless it exists; return the demo logins by role."""
+    now = app.config["CLOCK"]()
+    with transaction(app.extensions["natteravn.sessions"]) as session:
+        if session.scalar(select(Region).where(Region.slug == "solor")) is None:
+            _seed(session, now)
+    logins: dict[str, tuple[str, str]] = {}
+    for label, name, phone, _, _ in PEOPLE:
+        key = label if label not in logins else f"{label} 2"
+        logins[key] = (name, phone)
+    return logins
+
+
+def _seed(session: Session, now) -> None:
+    rng = random.Random(2026)
+    region = Region(name="Solør", slug="solor")
+    session.add(region)
+    municipalities: dict[str, Municipality] = {}
+    routes: list[Route] = []
+    for name, its_routes in ROUTES.items():
+        municipality = Municipality(region=region, name=name)
+        municipalities[name] = municipality
+        school = School(municipality=municipality, name=SCHOOLS[name])
+        session.add_all(SchoolClass(school=school, name=f"{grade}{letter}") for grade in (8, 9, 10) for letter in "AB")
+        for route_name, meeting_point in its_routes:
+            routes.append(Route(municipality=municipality, name=route_name, meeting_point=meeting_point))
+    session.add_all(routes)
+
+    first_friday = local(now).date() + timedelta(days=(4 - local(now).weekday()) % 7)
+    term = Term(
+        region=region,
+        name="Vinter 2026/27",
+        starts_on=first_friday,
+        ends_on=first_friday + timedelta(weeks=12),
+        signup_opens_at=now - timedelta(days=7),
+        published_at=now - timedelta(days=7),
+    )
+    session.add(term)
+    shifts: list[Shift] = []
+    for week in range(12):
+        for offset in (0, 1):  # Friday, Saturday
+            day = first_friday + timedelta(weeks=week, days=offset)
+            if day in HOLIDAYS:
+                continue
+            for route in routes:
+                starts_at, ends_at = night_span(day, time(22, 0), time(1, 0))
+                shifts.append(
+                    Shift(term=term, route=route, starts_at=starts_at, ends_at=ends_at, min_walkers=3,
+                          max_walkers=6, needs_leader=True, note="", cancel_reason="")
+                )
+    session.add_all(shifts)
+
+    people = []
+    for _, name, phone, municipality, roles in PEOPLE:
+        person = _person(name, phone, municipalities[municipality], now)
+        person.roles.extend(Role(kind=kind, region=region) for kind in roles)
+        people.append(person)
+    session.add_all(people)
+    leaders = [p for p in people if any(r.kind == RoleKind.LEADER for r in p.roles)]
+
+    volunteers = []
+    for n in range(60):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        municipality = rng.choice(list(municipalities.values()))
+        volunteers.append(_person(name, f"+474100{n:04d}", municipality, now))
+    session.add_all(volunteers)
+    session.flush()
+
+    # The first weekends fill up as real ones do: some nights full, some short, some leaderless.
+    nights_of: dict[int, list[Shift]] = {}
+    for shift in shifts[: len(routes) * 6]:
+        if rng.random() < 0.7:
+            _signup(session, shift, rng.choice(leaders), SignupRole.LEADER, now, nights_of)
+        local_people = [v for v in volunteers if v.municipality is shift.route.municipality]
+        for walker in rng.sample(local_people, k=min(len(local_people), rng.randint(0, 6))):
+            _signup(session, shift, walker, SignupRole.WALKER, now, nights_of)
+
+
+def _person(name: str, phone: str, municipality: Municipality, now) -> Person:
+    return Person(
+        phone=phone, name=name, locale="nb", municipality=municipality, adult_confirmed_at=now,
+        conduct_accepted_at=now, conduct_version=1, created_at=now, session_version=1,
+        calendar_version=1, active=True,
+    )
+
+
+def _signup(session: Session, shift: Shift, person: Person, role: SignupRole, now, nights_of) -> None:
+    """Seed directly, keeping the rules a live sign-up keeps: capacity, one night a day,
+    the term's cap of two."""
+    mine = nights_of.setdefault(person.id, [])
+    same_day = any(s.starts_at.date() == shift.starts_at.date() for s in mine)
+    if len(shift.signups) >= shift.max_walkers or same_day or len(mine) >= 2:
+        return
+    mine.append(shift)
+    session.add(Signup(shift=shift, person=person, role=role, state=SignupState.SIGNED_UP, created_at=now))

@@ -1,0 +1,120 @@
+"""Flask extensions and what every page shares: language, login, CSRF, headers, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, render_template, request, session
+from flask_babel import Babel, format_date, format_datetime, format_time
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from natteravn.clock import OSLO
+from natteravn.i18n import LOCALE_NAMES, LOCALES, TRANSLATIONS_DIR, text_direction
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Log in to see this page.")
+login_manager.login_message_category = "info"
+
+
+def pick_locale() -> str:
+    """The profile's language, then one picked on the page, then the browser's."""
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    return request.accept_languages.best_match(LOCALES) or LOCALES[0]
+
+
+def init_app(app: Flask) -> None:
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    babel.init_app(
+        app,
+        locale_selector=pick_locale,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _user_loader()
+    _template_helpers(app)
+    _headers(app)
+    _errors(app)
+
+
+def _user_loader() -> None:
+    from natteravn.accounts.service import load_session_person
+    from natteravn.web import db_session
+
+    @login_manager.user_loader
+    def _load(session_id: str):
+        return load_session_person(db_session(), session_id)
+
+
+def _template_helpers(app: Flask) -> None:
+    from natteravn.web import now
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or LOCALES[0])
+        return {
+            "locale": locale,
+            "text_dir": text_direction(locale),
+            "locale_names": LOCALE_NAMES,
+            "now": now(),
+        }
+
+    def _local(value: datetime) -> datetime:
+        return value.astimezone(OSLO)
+
+    app.jinja_env.filters["local"] = _local
+    app.jinja_env.filters["day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEEE d. MMMM")
+    app.jinja_env.filters["short_day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEE d.M.")
+    app.jinja_env.filters["clock"] = lambda v: format_time(_local(v), "HH:mm")
+    app.jinja_env.filters["when"] = lambda v: format_datetime(_local(v), "EEE d. MMM HH:mm")
+
+
+def _headers(app: Flask) -> None:
+    @app.after_request
+    def _secure(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+        )
+        return response
+
+
+def _errors(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    def page(status: int, title: str, text: str):
+        return render_template("error.html", title=title, text=text), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        return page(400, _("The form expired"), _("Go back, reload the page and try again."))
+
+    @app.errorhandler(400)
+    def _bad(_error):
+        return page(400, _("Something in the request was wrong"), _("Go back and try again."))
+
+    @app.errorhandler(403)
+    def _forbidden(_error):
+        return page(403, _("Not allowed"), _("You do not have access to this page."))
+
+    @app.errorhandler(404)
+    def _missing(_error):
+        return page(404, _("Not found"), _("The page does not exist, or you do not have access to it."))
+
+    @app.errorhandler(500)
+    def _broken(_error):
+        return page(500, _("Something went wrong"), _("Nothing you saved is lost. Try again in a moment."))

@@ -1,0 +1,44 @@
+"""Languages. Pages use Flask-Babel; services that write text for a person who is not the
+one making the request (an SMS) load that person's catalogue directly."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("nb", "nn", "en")
+LOCALE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
+RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    if locale not in LOCALES:
+        locale = LOCALES[0]
+    return Translations.load(str(TRANSLATIONS_DIR), [locale])
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale.split("_")[0] in RIGHT_TO_LEFT else "ltr"
+
+
+def N_(msgid: str) -> str:
+    """Marks a message for the catalogues where it is written; it is translated where shown."""
+    return msgid
+
+
+class Refusal(Exception):
+    """A rule said no. Carries an untranslated message and its parameters so the page (or SMS)
+    can say it in the reader's language."""
+
+    def __init__(self, msgid: str, **params):
+        super().__init__(msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+
+    def translated(self, gettext) -> str:
+        text = gettext(self.msgid)
+        return text % self.params if self.params else text

@@ -1,0 +1,49 @@
+"""Absolute, signed links that go out in SMS and calendar feeds.
+
+Built from configuration once, handed to services, so services never touch `url_for`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+
+@dataclass(frozen=True)
+class Links:
+    base_url: str
+    secret: str
+
+    def _signer(self, purpose: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret, salt=purpose)
+
+    def sign(self, purpose: str, value) -> str:
+        return self._signer(purpose).dumps(value)
+
+    def unsign(self, purpose: str, token: str):
+        """The signed value, or None for a token that was altered or made for something else."""
+        try:
+            return self._signer(purpose).loads(token)
+        except BadSignature:
+            return None
+
+    def sign_timed(self, purpose: str, value) -> str:
+        return URLSafeTimedSerializer(self.secret, salt=purpose).dumps(value)
+
+    def unsign_timed(self, purpose: str, token: str, max_age_seconds: int):
+        try:
+            return URLSafeTimedSerializer(self.secret, salt=purpose).loads(token, max_age=max_age_seconds)
+        except BadSignature:  # SignatureExpired is one of these
+            return None
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def night(self, shift_id: int) -> str:
+        return self.url(f"/nights/{shift_id}")
+
+    def offer(self, signup_id: int) -> str:
+        return self.url(f"/offer/{self.sign('offer', signup_id)}")
+
+    def calendar(self, token: str) -> str:
+        return self.url(f"/calendar/{token}.ics")

@@ -1,0 +1,8 @@
+"""Every feature's tables, imported in one place so metadata (Alembic, tests) sees them all."""
+
+from natteravn.accounts.models import LoginCode, Person, RateEvent, Role, RoleKind  # noqa: F401
+from natteravn.audit.models import AuditEvent  # noqa: F401
+from natteravn.db import Base  # noqa: F401
+from natteravn.places.models import Municipality, Region, Route, School, SchoolClass  # noqa: F401
+from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term  # noqa: F401
+from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage  # noqa: F401

@@ -1,0 +1,130 @@
+"""Terms, nights (shifts) and sign-ups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from natteravn.accounts.models import Person
+from natteravn.db import Base, UTCDateTime
+from natteravn.places.models import Region, Route
+
+
+class Term(Base):
+    """A roster period; its nights are hidden from parents until it is published."""
+
+    __tablename__ = "term"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    signup_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signup_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nights_cap: Mapped[int | None] = mapped_column(Integer)  # None: the region's cap
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    region: Mapped[Region] = relationship()
+    shifts: Mapped[list[Shift]] = relationship(back_populates="term", order_by="Shift.starts_at")
+
+    @property
+    def cap(self) -> int:
+        return self.nights_cap if self.nights_cap is not None else self.region.nights_per_term_cap
+
+
+class Shift(Base):
+    """One route on one night."""
+
+    __tablename__ = "shift"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    min_walkers: Mapped[int] = mapped_column(Integer, default=3)
+    max_walkers: Mapped[int] = mapped_column(Integer, default=6)
+    needs_leader: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+    term: Mapped[Term] = relationship(back_populates="shifts")
+    route: Mapped[Route] = relationship()
+    signups: Mapped[list[Signup]] = relationship(back_populates="shift", order_by="Signup.created_at")
+
+    __table_args__ = (
+        Index("ix_shift_term_starts", "term_id", "starts_at"),
+        Index("ix_shift_route_starts", "route_id", "starts_at"),
+        Index("ix_shift_starts_at", "starts_at"),
+    )
+
+
+class SignupRole(enum.StrEnum):
+    WALKER = "walker"
+    LEADER = "leader"
+
+
+class SignupState(enum.StrEnum):
+    SIGNED_UP = "signed_up"
+    CONFIRMED = "confirmed"
+    OFFERED = "offered"  # moved up from the waitlist; holds the place until confirmed or expired
+    WAITLISTED = "waitlisted"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+#: States that hold one of the night's places.
+HOLDING = (
+    SignupState.SIGNED_UP,
+    SignupState.CONFIRMED,
+    SignupState.OFFERED,
+    SignupState.ATTENDED,
+    SignupState.NO_SHOW,
+)
+#: States in which a person is on the night or waiting for it (one such row per person and night).
+LIVE = (*HOLDING, SignupState.WAITLISTED)
+
+
+class Signup(Base):
+    __tablename__ = "signup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    role: Mapped[SignupRole] = mapped_column(Enum(SignupRole, native_enum=False, length=20))
+    state: Mapped[SignupState] = mapped_column(Enum(SignupState, native_enum=False, length=20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Waitlist order: when the person joined the list (kept when moved back to the top).
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person asked for a stand-in: they stay on the night until someone takes the place.
+    standin_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift] = relationship(back_populates="signups")
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (
+        # One live sign-up per person and night: a double tap cannot make two.
+        Index(
+            "uq_signup_live_person_shift",
+            "shift_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("state != 'cancelled'"),
+            postgresql_where=text("state != 'cancelled'"),
+        ),
+        Index("ix_signup_person_state", "person_id", "state"),
+        Index("ix_signup_shift_state", "shift_id", "state"),
+    )
+
+    @property
+    def holds_place(self) -> bool:
+        return self.state in HOLDING

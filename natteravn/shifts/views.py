@@ -1,0 +1,156 @@
+"""A parent's nights: the list, one night, signing up and off, My nights, calendars."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from natteravn.accounts.forms import ConfirmForm
+from natteravn.accounts.models import RoleKind
+from natteravn.accounts.service import person_for_calendar
+from natteravn.accounts.views import onboarded_required
+from natteravn.i18n import Refusal, translations
+from natteravn.shifts import service
+from natteravn.shifts.calendar import calendar_for
+from natteravn.shifts.forms import OfferForm, SignupForm
+from natteravn.shifts.models import HOLDING, Signup, SignupRole, SignupState
+from natteravn.web import db_session, links, now
+
+bp = Blueprint("shifts", __name__)
+
+
+@bp.get("/nights")
+@onboarded_required
+def nights():
+    weekends = service.upcoming_weekends(db_session(), current_user, now())
+    return render_template(
+        "shifts/nights.html", weekends=weekends, form=SignupForm(), can_lead=_can_lead(current_user)
+    )
+
+
+def _can_lead(person) -> bool:
+    return any(role.kind == RoleKind.LEADER for role in person.roles)
+
+
+@bp.get("/nights/<int:shift_id>")
+@onboarded_required
+def night(shift_id: int):
+    db = db_session()
+    found = service.night_for(db, current_user, shift_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "shifts/night.html",
+        night=found,
+        co_walkers=service.co_walkers(db, current_user, found.shift),
+        can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
+        cutoff=service.cancel_cutoff(found.shift),
+        form=SignupForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/nights/<int:shift_id>/signup")
+@onboarded_required
+def signup(shift_id: int):
+    form = SignupForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    try:
+        made = service.sign_up(db, current_user, shift_id, SignupRole(form.role.data), now(), links())
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+        return redirect(url_for("shifts.night", shift_id=shift_id))
+    db.commit()
+    if made.state == SignupState.WAITLISTED:
+        flash(_("The night is full. You are on the waitlist and get an SMS if a place frees up."), "info")
+    else:
+        flash(_("You are signed up. See you on the night!"), "success")
+    return redirect(url_for("shifts.night", shift_id=shift_id))
+
+
+@bp.post("/signups/<int:signup_id>/cancel")
+@onboarded_required
+def cancel(signup_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    existing = db.get(Signup, signup_id)
+    if existing is None or existing.person_id != current_user.id:
+        abort(404)
+    try:
+        service.cancel_signup(db, current_user, signup_id, now(), links())
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("You are no longer on this night."), "success")
+    return redirect(url_for("shifts.night", shift_id=existing.shift_id))
+
+
+@bp.get("/my")
+@onboarded_required
+def my_nights():
+    db = db_session()
+    upcoming, past = service.my_nights(db, current_user, now())
+    walkers = {s.id: service.co_walkers(db, current_user, s.shift) for s in upcoming if s.state in HOLDING}
+    return render_template("shifts/my.html", upcoming=upcoming, past=past, walkers=walkers)
+
+
+@bp.route("/offer/<token>", methods=["GET", "POST"])
+def offer(token: str):
+    signup_id = links().unsign("offer", token)
+    db = db_session()
+    signup = db.get(Signup, signup_id) if isinstance(signup_id, int) else None
+    if signup is None:
+        abort(404)
+    form = OfferForm()
+    if form.validate_on_submit():
+        try:
+            if form.decline.data:
+                service.decline_offer(db, signup.id, now(), links())
+            else:
+                service.confirm_offer(db, signup.id, now(), links())
+        except Refusal as refusal:
+            db.rollback()
+            flash(refusal.translated(_), "error")
+        else:
+            db.commit()
+            flash(_("Thank you. Your answer is saved."), "success")
+        return redirect(url_for("shifts.offer", token=token))
+    return render_template("shifts/offer.html", signup=signup, form=form, token=token)
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, max-age=300"},
+    )
+
+
+@bp.get("/nights/<int:shift_id>.ics")
+@onboarded_required
+def night_ics(shift_id: int):
+    found = service.night_for(db_session(), current_user, shift_id)
+    if found is None:
+        abort(404)
+    role = found.mine.role if found.mine else SignupRole.WALKER
+    body = calendar_for([(found.shift, role)], current_user.id, links(), now(), "Natteravn", _)
+    return _ics(body, f"natteravn-{shift_id}.ics")
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str):
+    db = db_session()
+    person = person_for_calendar(db, token, links())
+    if person is None:
+        abort(404)
+    gettext = translations(person.locale).gettext
+    nights = [(s.shift, s.role) for s in service.calendar_nights(db, person)]
+    body = calendar_for(nights, person.id, links(), now(), gettext("Natteravn: my nights"), gettext)
+    return _ics(body, "natteravn.ics")

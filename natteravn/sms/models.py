@@ -1,0 +1,82 @@
+"""The outbox: every SMS the service will send or has sent, and every one it received."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from natteravn.db import Base, UTCDateTime
+
+
+class Purpose(enum.StrEnum):
+    OTP = "otp"
+    SIGNUP_CONFIRMATION = "signup_confirmation"
+    REMINDER_BEFORE = "reminder_before"
+    REMINDER_DAY = "reminder_day"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+    REPORT_REQUEST = "report_request"
+    ROSTER_PUBLISHED = "roster_published"
+    CALL_FOR_WALKERS = "call_for_walkers"
+    SHIFT_CHANGED = "shift_changed"
+    SHIFT_CANCELLED = "shift_cancelled"
+    STANDIN_FOUND = "standin_found"
+    REPLY = "reply"
+    TEST = "test"
+
+
+class MessageState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    CANCELLED = "cancelled"
+
+
+class SmsMessage(Base):
+    __tablename__ = "sms_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(20))  # E.164
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[Purpose] = mapped_column(Enum(Purpose, native_enum=False, length=30))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # After this moment the message has lost its point (the night has begun) and is cancelled.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # About tonight or an answer the person is waiting for: may be sent in quiet hours.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[MessageState] = mapped_column(
+        Enum(MessageState, native_enum=False, length=20), default=MessageState.PENDING
+    )
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    encoding: Mapped[str] = mapped_column(String(8), default="GSM-7")
+    # Guards against planning the same message twice (e.g. "reminder_day:signup:42").
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_sms_message_state_due", "state", "due_at"),)
+
+
+class InboundSms(Base):
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    keyword: Mapped[str] = mapped_column(String(20), default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

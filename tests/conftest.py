@@ -1,0 +1,158 @@
+"""One database per test run (SQLite, or PostgreSQL when NATTERAVN_TEST_DATABASE_URL is set),
+emptied after every test; one app per test with a fixed clock and the console gateway."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from natteravn import create_app
+from natteravn.db import make_engine
+from natteravn.models import Base
+from natteravn.sms.gateway import ConsoleGateway
+from tests import factories
+
+POSTGRES_URL = os.environ.get("NATTERAVN_TEST_DATABASE_URL")
+
+
+class FixedClock:
+    """The app's clock in tests: stands still until told to move."""
+
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **kwargs) -> datetime:
+        self.moment += timedelta(**kwargs)
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    # A database of its own, so several test runs can share one server.
+    base = make_url(POSTGRES_URL)
+    name = f"natteravn_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request):
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("engine")
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def clock():
+    # A Wednesday in term time, 10:00 in Oslo.
+    return FixedClock(datetime(2026, 11, 18, 9, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def gateway():
+    return ConsoleGateway()
+
+
+@pytest.fixture
+def app(engine, database_url, clock, gateway):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "CLOCK": clock,
+            "GATEWAY": gateway,
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "BASE_URL": "http://natteravn.test",
+            "WTF_CSRF_ENABLED": False,  # tests/test_security.py turns it on to prove it works
+        }
+    )
+    yield app
+    app.extensions["natteravn.engine"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    with app.extensions["natteravn.sessions"]() as session:
+        yield session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def links(app):
+    from natteravn.links import Links
+
+    return Links(app.config["BASE_URL"], app.config["SECRET_KEY"])
+
+
+@pytest.fixture
+def world(db, clock):
+    """A published term in a region of three municipalities, as in Solør."""
+    built = factories.solor(db, clock())
+    db.commit()
+    return built
+
+
+def code_from(gateway: ConsoleGateway, phone: str) -> str:
+    body = gateway.last_to(phone)
+    assert body, f"no SMS to {phone}"
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+def log_in(client, gateway: ConsoleGateway, phone: str) -> None:
+    """Log in through the pages, as a parent would."""
+    client.post("/login", data={"phone": phone})
+    response = client.post("/login/code", data={"code": code_from(gateway, phone)})
+    assert response.status_code == 302, response.text
+
+
+@pytest.fixture
+def login(client, gateway):
+    def _login(person_or_phone):
+        phone = getattr(person_or_phone, "phone", person_or_phone)
+        log_in(client, gateway, phone)
+        return client
+
+    return _login
