@@ -86,9 +86,7 @@ def _write_demo_config(instance: Path) -> None:
 
 
 def main() -> None:
-    group = FlaskGroup(
-        name="natteravn", create_app=create_app, add_default_commands=False, add_version_option=False
-    )
+    group = FlaskGroup(name="natteravn", create_app=create_app, add_default_commands=False, add_version_option=False)
     for name, command in cli.commands.items():
         group.add_command(command, name)
     group.help = cli.help

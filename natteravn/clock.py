@@ -6,11 +6,11 @@ so tests hand in a fixed one instead of patching time.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
-UTC = timezone.utc
+UTC = UTC
 
 
 def system_now() -> datetime:

@@ -30,8 +30,28 @@ PEOPLE = [
     ("group leader", "Guri Gruppeleder", "+4740000003", "Grue", (RoleKind.LEADER,)),
     ("parent", "Kari Nordmann", "+4740000010", "Åsnes", ()),
 ]
-FIRST = ["Anne", "Per", "Ingrid", "Ole", "Hilde", "Jon", "Marit", "Arne", "Tone", "Geir", "Nina", "Espen",
-         "Ahmed", "Fatima", "Piotr", "Agnieszka", "Linh", "Sara", "Trond", "Heidi"]
+FIRST = [
+    "Anne",
+    "Per",
+    "Ingrid",
+    "Ole",
+    "Hilde",
+    "Jon",
+    "Marit",
+    "Arne",
+    "Tone",
+    "Geir",
+    "Nina",
+    "Espen",
+    "Ahmed",
+    "Fatima",
+    "Piotr",
+    "Agnieszka",
+    "Linh",
+    "Sara",
+    "Trond",
+    "Heidi",
+]
 LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Berg", "Haugen", "Bakken", "Moen", "Nilsen", "Strand"]
 
 
@@ -82,8 +102,17 @@ def _seed(session: Session, now) -> None:
             for route in routes:
                 starts_at, ends_at = night_span(day, time(22, 0), time(1, 0))
                 shifts.append(
-                    Shift(term=term, route=route, starts_at=starts_at, ends_at=ends_at, min_walkers=3,
-                          max_walkers=6, needs_leader=True, note="", cancel_reason="")
+                    Shift(
+                        term=term,
+                        route=route,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        min_walkers=3,
+                        max_walkers=6,
+                        needs_leader=True,
+                        note="",
+                        cancel_reason="",
+                    )
                 )
     session.add_all(shifts)
 
@@ -115,9 +144,17 @@ def _seed(session: Session, now) -> None:
 
 def _person(name: str, phone: str, municipality: Municipality, now) -> Person:
     return Person(
-        phone=phone, name=name, locale="nb", municipality=municipality, adult_confirmed_at=now,
-        conduct_accepted_at=now, conduct_version=1, created_at=now, session_version=1,
-        calendar_version=1, active=True,
+        phone=phone,
+        name=name,
+        locale="nb",
+        municipality=municipality,
+        adult_confirmed_at=now,
+        conduct_accepted_at=now,
+        conduct_version=1,
+        created_at=now,
+        session_version=1,
+        calendar_version=1,
+        active=True,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -82,7 +82,7 @@ def _empty_database(request):
 @pytest.fixture
 def clock():
     # A Wednesday in term time, 10:00 in Oslo.
-    return FixedClock(datetime(2026, 11, 18, 9, 0, tzinfo=timezone.utc))
+    return FixedClock(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -72,9 +72,7 @@ def request_code(
     Returns the planned message, for the caller to send at once."""
     _enforce(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
-    session.execute(
-        update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now)
-    )
+    session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
     code = f"{secrets.randbelow(10**6):06d}"
     login = LoginCode(
         phone=phone,

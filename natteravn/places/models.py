@@ -31,9 +31,7 @@ class Region(Base):
     call_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Monday=0: Tuesday before the night
     call_at: Mapped[time] = mapped_column(Time, default=time(17, 0))
 
-    municipalities: Mapped[list[Municipality]] = relationship(
-        back_populates="region", order_by="Municipality.name"
-    )
+    municipalities: Mapped[list[Municipality]] = relationship(back_populates="region", order_by="Municipality.name")
 
 
 class Municipality(Base):

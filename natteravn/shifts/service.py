@@ -112,9 +112,7 @@ def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[W
         taken, leaders = counts.get(shift.id, (0, 0))
         weekend.nights.append(Night(shift, taken, leaders, mine.get(shift.id)))
     for weekend in weekends.values():
-        weekend.nights.sort(
-            key=lambda n: (n.shift.route.municipality_id != person.municipality_id, n.shift.starts_at)
-        )
+        weekend.nights.sort(key=lambda n: (n.shift.route.municipality_id != person.municipality_id, n.shift.starts_at))
     return list(weekends.values())
 
 
@@ -170,14 +168,10 @@ def _lock(session: Session, person_id: int, shift_id: int) -> tuple[Person, Shif
 
 
 def _taken(session: Session, shift: Shift) -> int:
-    return session.scalar(
-        select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))
-    )
+    return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)))
 
 
-def sign_up(
-    session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links
-) -> Signup:
+def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links) -> Signup:
     """Put the person on the night, or on its waitlist when it is full.
 
     Tapping twice gives the same sign-up back. Raises SignupRefused when a rule says no.
@@ -268,9 +262,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     if signup.state not in LIVE:
         return signup
     if signup.state in HOLDING and now >= cancel_cutoff(shift):
-        raise SignupRefused(
-            N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader.")
-        )
+        raise SignupRefused(N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader."))
     withdraw(session, signup, now, links)
     return signup
 

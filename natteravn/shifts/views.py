@@ -24,9 +24,7 @@ bp = Blueprint("shifts", __name__)
 @onboarded_required
 def nights():
     weekends = service.upcoming_weekends(db_session(), current_user, now())
-    return render_template(
-        "shifts/nights.html", weekends=weekends, form=SignupForm(), can_lead=_can_lead(current_user)
-    )
+    return render_template("shifts/nights.html", weekends=weekends, form=SignupForm(), can_lead=_can_lead(current_user))
 
 
 def _can_lead(person) -> bool:
