@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from natteravn.accounts import service
 from natteravn.accounts.forms import CodeForm, ConfirmForm, PhoneForm, ProfileForm, WelcomeForm
+from natteravn.accounts.models import RoleKind
 from natteravn.i18n import LOCALES, Refusal
 from natteravn.places.models import Municipality, Region, School, SchoolClass
 from natteravn.sms import service as sms
@@ -31,6 +32,24 @@ def onboarded_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def coordinator_required(view):
+    """Logged in and coordinator of at least one region; which region's data a page shows is
+    checked against `coordinated_regions` by the page itself (404 for any other region)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not coordinated_regions(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def coordinated_regions(person) -> set[int]:
+    return {role.region_id for role in person.roles if role.kind == RoleKind.COORDINATOR}
 
 
 def _safe_next(default: str) -> str:
