@@ -22,6 +22,19 @@ login_manager.login_message = _l("Log in to see this page.")
 login_manager.login_message_category = "info"
 
 
+#: The coordinator's menu, by endpoint; entries whose page is not registered are left out.
+COORDINATOR_NAV = (
+    ("roster.dashboard", _l("Dashboard")),
+    ("roster.terms", _l("Terms and nights")),
+    ("reports.index", _l("Reports")),
+    ("reports.statistics", _l("Statistics")),
+    ("people.index", _l("People")),
+    ("places.index", _l("Places")),
+    ("sms.outbox", _l("SMS outbox")),
+    ("audit.index", _l("Audit log")),
+)
+
+
 def pick_locale() -> str:
     """The profile's language, then one picked on the page, then the browser's."""
     if current_user.is_authenticated and current_user.locale in LOCALES:
@@ -65,11 +78,19 @@ def _template_helpers(app: Flask) -> None:
 
         locale = str(get_locale() or LOCALES[0])
         return {
+            "coordinator_nav": _coordinator_nav(app),
             "locale": locale,
             "text_dir": text_direction(locale),
             "locale_names": LOCALE_NAMES,
             "now": now(),
         }
+
+    def _coordinator_nav(app: Flask) -> list[tuple[str, str]]:
+        from natteravn.accounts.views import coordinated_regions
+
+        if not (current_user.is_authenticated and coordinated_regions(current_user)):
+            return []
+        return [(endpoint, label) for endpoint, label in COORDINATOR_NAV if endpoint in app.view_functions]
 
     def _local(value: datetime) -> datetime:
         return value.astimezone(OSLO)
