@@ -1,0 +1,93 @@
+"""The auto-fill problem as plain data: what the solver sees, with no database in sight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What each unmet wish costs; a coordinator can adjust them per region. Every cost is
+    zero or more, so the objective is a cost to minimise and its bound means something.
+
+    Short nights and missing leaders cost far more than any wish, so the solver only leaves a
+    night short when no assignment within the hard rules could fill it.
+    """
+
+    short_walker: int = 1000  # per missing walker below a night's minimum
+    missing_leader: int = 1500  # per night that needs a leader and gets none
+    # Each further night a person gets costs this much more than the one before; a convex cost
+    # keeps both the largest load and the spread between people as small as the nights allow.
+    extra_night: int = 40
+    other_municipality: int = 6  # for walking outside one's own municipality
+    outside_class_weekend: int = 8  # for a parent with a school class walking outside its weekends
+    no_experienced: int = 5  # for a night with nobody experienced on it
+    repeat_pair: int = 3  # cost for two people who walked together before, together again
+    waitlist_slack: int = 4  # cost per place filled on a night that has people waiting
+
+
+@dataclass(frozen=True)
+class Night:
+    id: int
+    municipality_id: int
+    day: date
+    weekend: tuple[int, int]  # ISO (year, week)
+    free_places: int  # maximum minus those already on it
+    walkers_needed: int  # minimum minus those already on it (never below 0)
+    needs_leader: bool  # needs one and has none yet
+    has_waitlist: bool = False
+    has_experienced: bool = False  # someone experienced is already on it
+    class_ids: frozenset[int] = frozenset()  # school classes whose weekend this is
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    id: int
+    municipality_id: int
+    available: frozenset[int]  # night ids the person can walk (dates, weekdays and municipalities applied)
+    max_new_nights: int  # their maximum this term minus nights they already have
+    can_lead: bool = False
+    partner_id: int | None = None
+    same_weekend_ok: bool = False
+    experienced: bool = False
+    school_class_id: int | None = None
+    busy_weekends: frozenset[tuple[int, int]] = frozenset()  # weekends they already walk
+    existing_nights: int = 0  # nights already held this term (for fairness)
+
+
+@dataclass
+class Problem:
+    nights: list[Night]
+    volunteers: list[Volunteer]
+    weights: Weights = field(default_factory=Weights)
+    # Cells the coordinator locked: (volunteer id, night id) -> True (must) / False (must not).
+    locks: dict[tuple[int, int], bool] = field(default_factory=dict)
+    # Pairs of volunteer ids who have walked together before.
+    past_pairs: frozenset[frozenset[int]] = frozenset()
+
+
+@dataclass(frozen=True)
+class ShortNight:
+    night_id: int
+    walkers_missing: int
+    leader_missing: bool
+    reasons: tuple[str, ...]  # "no_leader_available", "too_few_volunteers"
+
+
+@dataclass
+class Solution:
+    assignments: set[tuple[int, int]]  # (volunteer id, night id), new ones only
+    leaders: set[tuple[int, int]]  # the subset that lead
+    objective: int
+    bound: int
+    optimal: bool
+    seconds: float
+    short: list[ShortNight]
+    breakdown: dict[str, int]
+
+    @property
+    def gap(self) -> float:
+        if self.optimal:
+            return 0.0
+        return abs(self.objective - self.bound) / max(1, abs(self.objective))
