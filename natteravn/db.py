@@ -47,30 +47,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, serialise_writes: bool = True, **kwargs) -> Engine:
+    """The engine for a database URL. `serialise_writes=False` is for a test's own session,
+    which reads between requests and must not hold SQLite's write lock while it does."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
-        _serialise_sqlite_writes(engine)
+        _configure_sqlite(engine, serialise_writes)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _serialise_sqlite_writes(engine: Engine) -> None:
-    """SQLite has no row locks: every transaction takes the write lock at BEGIN, so two
-    sign-ups for the last place queue behind each other instead of both reading "one left"."""
-
+def _configure_sqlite(engine: Engine, serialise_writes: bool) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # let BEGIN below, not pysqlite, open transactions
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        if serialise_writes:
+            dbapi_connection.isolation_level = None  # let BEGIN below, not pysqlite, open transactions
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if serialise_writes:
+        # SQLite has no row locks: every transaction takes the write lock at BEGIN, so two
+        # sign-ups for the last place queue behind each other instead of both reading "one left".
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

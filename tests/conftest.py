@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from natteravn import create_app
-from natteravn.db import make_engine
+from natteravn.db import make_engine, make_session_factory
 from natteravn.models import Base
 from natteravn.sms.gateway import ConsoleGateway
 from tests import factories
@@ -57,7 +57,7 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, serialise_writes=False)
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
@@ -110,8 +110,30 @@ def app(engine, database_url, clock, gateway):
 
 
 @pytest.fixture
-def db(app):
-    with app.extensions["natteravn.sessions"]() as session:
+def twilio():
+    """A local server that speaks Twilio's Messages API (tests/twilio_server.py)."""
+    from tests.twilio_server import TwilioServer
+
+    with TwilioServer() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio_gateway(app, twilio):
+    """The app sends through the real `twilio` client to the local server, and checks webhooks
+    with its auth token."""
+    from natteravn.sms.gateway import make_gateway
+
+    app.config.update(twilio.config())
+    app.extensions["natteravn.gateway"] = make_gateway(app.config)
+    return app.extensions["natteravn.gateway"]
+
+
+@pytest.fixture
+def db(app, engine):
+    """The test's own session. Its engine does not take SQLite's write lock for reads, so a test
+    can look at the database between requests; writes still need a commit before a request."""
+    with make_session_factory(engine)() as session:
         yield session
 
 
