@@ -1,0 +1,384 @@
+"""Calling for walkers: when a night is short of walkers or of a group leader (from the
+region's call day, by default the Tuesday before), or when someone on it asks for a stand-in,
+free volunteers of its municipality get an SMS; the first to reply JA take the places."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.audit import service as audit
+from natteravn.clock import at_local, local
+from natteravn.db import locks_rows
+from natteravn.i18n import N_, Refusal, translations
+from natteravn.links import Links
+from natteravn.shifts import messages, service
+from natteravn.shifts.models import (
+    HOLDING,
+    LIVE,
+    Invitation,
+    InvitationOutcome,
+    Shift,
+    Signup,
+    SignupRole,
+    SignupState,
+    Term,
+)
+from natteravn.sms.models import Purpose
+
+#: At most this many people are asked per night and call, those with the fewest nights this
+#: term first: enough that some answer, few enough that a small night does not text a town.
+CALL_SIZE = 40
+
+
+class Reason(enum.StrEnum):
+    SHORT = "short"
+    STANDIN = "standin"
+
+
+def lock_night(session: Session, person_id: int, shift_id: int) -> tuple[Person, Shift]:
+    """Row locks in the order sign-up takes them, person then night, so no two requests wait on
+    each other in a circle. (SQLite has already serialised the transaction at BEGIN.)"""
+    person_query = select(Person).where(Person.id == person_id)
+    shift_query = select(Shift).where(Shift.id == shift_id)
+    if locks_rows(session):
+        person_query = person_query.with_for_update()
+        shift_query = shift_query.with_for_update()
+    return session.execute(person_query).scalar_one(), session.execute(shift_query).scalar_one()
+
+
+def _lock_shift(session: Session, shift_id: int) -> Shift:
+    query = select(Shift).where(Shift.id == shift_id)
+    if locks_rows(session):
+        query = query.with_for_update()
+    return session.execute(query).scalar_one()
+
+
+def places(session: Session, shift: Shift) -> tuple[int, int]:
+    """(places taken, leaders on it)."""
+    taken, leaders = session.execute(
+        select(func.count(), func.count().filter(Signup.role == SignupRole.LEADER)).where(
+            Signup.shift_id == shift.id, Signup.state.in_(HOLDING)
+        )
+    ).one()
+    return taken, leaders
+
+
+def call_moment(shift: Shift) -> datetime:
+    """When the region calls for a night: its call weekday and time in the week before."""
+    region = shift.term.region
+    tz = messages.zone(shift)
+    day = local(shift.starts_at, tz).date()
+    days_before = (day.weekday() - region.call_weekday) % 7 or 7
+    return at_local(day - timedelta(days=days_before), region.call_at, tz)
+
+
+def call_for_walkers(session: Session, now: datetime, links: Links) -> int:
+    """The periodic job: every published night of the coming week whose call moment has come and
+    that is still short gets its call. Returns how many people were asked; a second run asks
+    nobody again."""
+    shift_ids = session.scalars(
+        select(Shift.id)
+        .join(Shift.term)
+        .where(
+            Term.published_at.is_not(None),
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > now,
+            Shift.starts_at <= now + timedelta(days=8),
+        )
+        .order_by(Shift.starts_at, Shift.id)
+    ).all()
+    asked = 0
+    for shift in session.scalars(select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.starts_at, Shift.id)):
+        if call_moment(shift) > now or not _short(session, shift):
+            continue
+        _lock_shift(session, shift.id)  # two scheduler processes call for a night one after the other
+        asked += call_for_night(session, shift, now, links)
+    return asked
+
+
+def _short(session: Session, shift: Shift) -> bool:
+    taken, leaders = places(session, shift)
+    return taken < shift.max_walkers and (taken < shift.min_walkers or (shift.needs_leader and leaders == 0))
+
+
+def call_for_night(session: Session, shift: Shift, now: datetime, links: Links) -> int:
+    """Ask free volunteers about one short night: only group leaders when it lacks nothing but
+    a leader, and leaders as leaders when it lacks one."""
+    if not _short(session, shift):
+        return 0
+    taken, leaders = places(session, shift)
+    lacks_leader = shift.needs_leader and leaders == 0
+    lacks_walkers = taken < shift.min_walkers
+    people = free_volunteers(session, shift, now, leaders_only=not lacks_walkers)
+    return _invite(session, shift, people, now, links, Reason.SHORT, leader_wanted=lacks_leader)
+
+
+def call_for_standin(session: Session, signup: Signup, now: datetime, links: Links) -> int:
+    """Ask for someone to take `signup`'s place: those on the night's waitlist first, then free
+    volunteers. A group leader's place needs a group leader unless the night has another."""
+    shift = signup.shift
+    _, leaders = places(session, shift)
+    leader_wanted = signup.role == SignupRole.LEADER and leaders <= 1
+    waiting = session.scalars(
+        select(Person)
+        .join(Signup, Signup.person_id == Person.id)
+        .where(Signup.shift_id == shift.id, Signup.state == SignupState.WAITLISTED)
+        .order_by(Signup.queued_at, Signup.id)
+    ).all()
+    pondering = set(session.scalars(_with_open_invitation(now)))
+    people = [p for p in waiting if _reachable(p) and p.id not in pondering and (not leader_wanted or _leads(p, shift))]
+    people += free_volunteers(session, shift, now, leaders_only=leader_wanted)
+    return _invite(session, shift, people, now, links, Reason.STANDIN, leader_wanted=leader_wanted)
+
+
+def _reachable(person: Person) -> bool:
+    return person.active and person.sms_opted_out_at is None
+
+
+def _leads(person: Person, shift: Shift) -> bool:
+    return person.holds(RoleKind.LEADER, shift.term.region_id)
+
+
+def _with_open_invitation(now: datetime):
+    """People with an invitation they have not answered yet: one question at a time, so that a
+    JA is never ambiguous and nobody gets four texts from one call."""
+    return (
+        select(Invitation.person_id)
+        .join(Invitation.shift)
+        .where(Invitation.outcome == InvitationOutcome.OPEN, Shift.starts_at > now, Shift.cancelled_at.is_(None))
+    )
+
+
+def free_volunteers(session: Session, shift: Shift, now: datetime, *, leaders_only: bool = False) -> list[Person]:
+    """Onboarded, reachable volunteers of the night's municipality with no sign-up at that time,
+    under the term's cap, not asked about this night before and not pondering another one."""
+    term = shift.term
+    busy = (
+        select(Signup.person_id)
+        .join(Signup.shift)
+        .where(
+            Signup.state.in_(LIVE),
+            Shift.cancelled_at.is_(None),
+            and_(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at),
+        )
+    )
+    asked = select(Invitation.person_id).where(Invitation.shift_id == shift.id)
+    nights_in_term = (
+        select(func.count())
+        .select_from(Signup)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id == Person.id,
+            Signup.state.in_(LIVE),
+            Shift.term_id == term.id,
+            Shift.cancelled_at.is_(None),
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    query = (
+        select(Person)
+        .where(
+            Person.municipality_id == shift.route.municipality_id,
+            Person.active.is_(True),
+            Person.sms_opted_out_at.is_(None),
+            Person.name != "",
+            Person.adult_confirmed_at.is_not(None),
+            Person.conduct_accepted_at.is_not(None),
+            Person.id.not_in(busy),
+            Person.id.not_in(asked),
+            Person.id.not_in(_with_open_invitation(now)),
+            nights_in_term < term.cap,
+        )
+        .options(selectinload(Person.roles))
+        .order_by(nights_in_term, Person.id)
+        .limit(CALL_SIZE)
+    )
+    if leaders_only:
+        query = query.where(Person.roles.any(and_(Role.kind == RoleKind.LEADER, Role.region_id == term.region_id)))
+    return list(session.scalars(query))
+
+
+def _invite(
+    session: Session,
+    shift: Shift,
+    people: list[Person],
+    now: datetime,
+    links: Links,
+    reason: Reason,
+    *,
+    leader_wanted: bool,
+) -> int:
+    already = set(session.scalars(select(Invitation.person_id).where(Invitation.shift_id == shift.id)))
+    asked = 0
+    for person in people[:CALL_SIZE]:
+        if person.id in already:
+            continue
+        role = SignupRole.LEADER if leader_wanted and _leads(person, shift) else SignupRole.WALKER
+        session.add(Invitation(shift=shift, person=person, role=role, created_at=now))
+        already.add(person.id)
+        _ = translations(person.locale).gettext
+        words = {**messages.night_words(shift), "link": links.night(shift.id)}
+        if reason == Reason.STANDIN and role == SignupRole.WALKER:
+            body = messages.standin_call_text(_, words)
+        else:
+            body = messages.call_text(_, words, role)
+        messages.plan_once(
+            session,
+            None,
+            key=f"call_for_walkers:{shift.id}:{person.id}",
+            body=body,
+            purpose=Purpose.CALL_FOR_WALKERS,
+            now=now,
+            person=person,
+            shift=shift,
+            urgent=messages.about_tonight(shift, now),
+            expires_at=shift.starts_at,
+        )
+        asked += 1
+    return asked
+
+
+def open_invitation(session: Session, person: Person, now: datetime) -> Invitation | None:
+    """The latest unanswered invitation of the person's to a night that is still ahead."""
+    return session.scalar(
+        select(Invitation)
+        .join(Invitation.shift)
+        .where(
+            Invitation.person_id == person.id,
+            Invitation.outcome == InvitationOutcome.OPEN,
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > now,
+        )
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class Answer:
+    outcome: InvitationOutcome
+    signup: Signup | None = None
+    refusal: Refusal | None = None
+
+
+def take_place(session: Session, invitation: Invitation, now: datetime, links: Links) -> Answer:
+    """A JA to an invitation. A stand-in's place is filled first (that parent wants out); else a
+    free place is taken; else the night is full. Sign-up rules (overlap, the term's cap) apply."""
+    person, shift = lock_night(session, invitation.person_id, invitation.shift_id)
+    session.refresh(invitation)
+    if invitation.outcome != InvitationOutcome.OPEN:
+        mine = _live_signup(session, person, shift)
+        return Answer(invitation.outcome, mine)
+    invitation.answered_at = now
+    if shift.cancelled_at is not None or shift.starts_at <= now:
+        invitation.outcome = InvitationOutcome.FULL
+        return Answer(invitation.outcome)
+    service.expire_offers(session, now, links, shift=shift)  # a stale offer must not take the freed place
+    try:
+        with session.begin_nested():
+            signup = _take(session, person, shift, invitation.role, now, links)
+    except service.SignupRefused as refusal:
+        invitation.outcome = InvitationOutcome.REFUSED
+        return Answer(invitation.outcome, refusal=refusal)
+    invitation.outcome = InvitationOutcome.TAKEN if signup else InvitationOutcome.FULL
+    return Answer(invitation.outcome, signup)
+
+
+def _take(
+    session: Session, person: Person, shift: Shift, role: SignupRole, now: datetime, links: Links
+) -> Signup | None:
+    standin = open_standin(session, shift, role)
+    if standin is not None:
+        _release(session, standin, now)
+    elif places(session, shift)[0] >= shift.max_walkers:
+        return None
+    signup = _sign_up_confirmed(session, person, shift, role, now, links)
+    if standin is not None:
+        _tell_standin_found(session, standin, person, now)
+    return signup
+
+
+def open_standin(session: Session, shift: Shift, role: SignupRole) -> Signup | None:
+    """The oldest place on the night given away and not yet taken. A walker may take a walker's
+    place; a group leader any."""
+    query = select(Signup).where(
+        Signup.shift_id == shift.id,
+        Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)),
+        Signup.standin_requested_at.is_not(None),
+    )
+    if role == SignupRole.WALKER:
+        query = query.where(Signup.role == SignupRole.WALKER)
+    return session.scalar(query.order_by(Signup.role.desc(), Signup.standin_requested_at, Signup.id).limit(1))
+
+
+def _release(session: Session, standin: Signup, now: datetime) -> None:
+    """Take the parent who gave the night away off it, without offering the place to the
+    waitlist: it goes to the person who answered."""
+    standin.state = SignupState.CANCELLED
+    standin.cancelled_at = now
+    messages.withdrawn(session, standin, now)
+    session.flush()
+
+
+def _live_signup(session: Session, person: Person, shift: Shift) -> Signup | None:
+    return session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == person.id, Signup.state.in_(LIVE))
+    )
+
+
+def _sign_up_confirmed(
+    session: Session, person: Person, shift: Shift, role: SignupRole, now: datetime, links: Links
+) -> Signup:
+    existing = _live_signup(session, person, shift)
+    if existing is not None and existing.state == SignupState.WAITLISTED:
+        # Someone already waiting for this night answered: the place is theirs.
+        existing.state = SignupState.CONFIRMED
+        existing.confirmed_at = now
+        existing.queued_at = None
+        messages.signed_up(session, existing, now, links)
+        return existing
+    if existing is not None:
+        raise service.SignupRefused(N_("You are already on this night."))
+    signup = service.sign_up(session, person, shift.id, role, now, links)
+    if signup.state != SignupState.SIGNED_UP:  # full after all: never more than the night's places
+        raise service.SignupRefused(N_("The night is full."))
+    signup.state = SignupState.CONFIRMED  # they said JA just now
+    signup.confirmed_at = now
+    return signup
+
+
+def _tell_standin_found(session: Session, standin: Signup, taker: Person, now: datetime) -> None:
+    shift = standin.shift
+    _ = translations(standin.person.locale).gettext
+    messages.plan_once(
+        session,
+        standin,
+        key=f"standin_found:{standin.id}",
+        body=messages.standin_found_text(_, {**messages.night_words(shift), "name": taker.first_name}),
+        purpose=Purpose.STANDIN_FOUND,
+        now=now,
+        urgent=True,  # the parent is waiting to know whether they must still come
+        expires_at=shift.starts_at,
+    )
+    audit.record(
+        session,
+        actor_id=taker.id,
+        action="signup.standin_taken",
+        object_type="signup",
+        object_id=standin.id,
+        now=now,
+        region_id=shift.term.region_id,
+        taker_id=taker.id,
+    )
+
+
+def decline(invitation: Invitation, now: datetime) -> None:
+    invitation.outcome = InvitationOutcome.DECLINED
+    invitation.answered_at = now

@@ -1,0 +1,74 @@
+"""Giving a night away: instead of cancelling, a parent asks for a stand-in. They stay on the
+night until someone answers the call and takes the place; then both are told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from natteravn.accounts.models import Person
+from natteravn.audit import service as audit
+from natteravn.i18n import N_, Refusal
+from natteravn.links import Links
+from natteravn.shifts import calls
+from natteravn.shifts.models import Signup, SignupState
+
+
+class StandinRefused(Refusal):
+    pass
+
+
+def _own_place(session: Session, person: Person, signup_id: int) -> Signup:
+    signup = session.get(Signup, signup_id)
+    if signup is None or signup.person_id != person.id:
+        raise StandinRefused(N_("That sign-up does not exist."))
+    calls.lock_night(session, person.id, signup.shift_id)
+    session.refresh(signup)
+    return signup
+
+
+def request_standin(session: Session, person: Person, signup_id: int, now: datetime, links: Links) -> Signup:
+    """Ask for someone to take the person's place. Asking twice asks nobody twice."""
+    signup = _own_place(session, person, signup_id)
+    shift = signup.shift
+    if signup.state not in (SignupState.SIGNED_UP, SignupState.CONFIRMED):
+        raise StandinRefused(N_("Only a place you hold can be given away."))
+    if shift.cancelled_at is not None:
+        raise StandinRefused(N_("This night is cancelled."))
+    if shift.starts_at <= now:
+        raise StandinRefused(N_("This night has already started."))
+    if signup.standin_requested_at is not None:
+        return signup
+    signup.standin_requested_at = now
+    asked = calls.call_for_standin(session, signup, now, links)
+    audit.record(
+        session,
+        actor_id=person.id,
+        action="signup.standin_requested",
+        object_type="signup",
+        object_id=signup.id,
+        now=now,
+        region_id=shift.term.region_id,
+        asked=asked,
+    )
+    return signup
+
+
+def keep_place(session: Session, person: Person, signup_id: int, now: datetime) -> Signup:
+    """The parent can come after all: the place is no longer up for grabs. Those already asked
+    who answer JA get a free place if there is one, else are told the night is full."""
+    signup = _own_place(session, person, signup_id)
+    if signup.standin_requested_at is None or signup.state not in (SignupState.SIGNED_UP, SignupState.CONFIRMED):
+        return signup
+    signup.standin_requested_at = None
+    audit.record(
+        session,
+        actor_id=person.id,
+        action="signup.standin_withdrawn",
+        object_type="signup",
+        object_id=signup.id,
+        now=now,
+        region_id=signup.shift.term.region_id,
+    )
+    return signup

@@ -1,0 +1,214 @@
+"""Giving a night away: the parent stays on it until someone answers JA and takes the place."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from natteravn.audit.models import AuditEvent
+from natteravn.shifts import calls, service, standin
+from natteravn.shifts.models import Invitation, InvitationOutcome, Signup, SignupRole, SignupState
+from natteravn.shifts.replies import reply_yes
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from tests import factories
+
+FRIDAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def full_night(world, db, clock, links):
+    """Flisa sentrum on Friday with three places, all taken: a leader, the parent and one more."""
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    night.max_walkers = 3
+    service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
+    mine = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    service.sign_up(db, world.coordinator, night.id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    return night, mine
+
+
+def texts(db, purpose, **where) -> list[SmsMessage]:
+    query = select(SmsMessage).where(SmsMessage.purpose == purpose).order_by(SmsMessage.id)
+    for name, value in where.items():
+        query = query.where(getattr(SmsMessage, name) == value)
+    return list(db.scalars(query))
+
+
+def test_asking_for_a_stand_in_keeps_the_parent_on_the_night_and_calls_for_walkers(world, db, clock, links, full_night):
+    night, mine = full_night
+    free = factories.person(db, world.asnes, "Frida Fri", clock())
+    grue = factories.person(db, world.grue, "Gunnar Grue", clock())
+
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+
+    assert mine.state == SignupState.SIGNED_UP and mine.standin_requested_at == clock()
+    asked = {i.person_id for i in db.scalars(select(Invitation).where(Invitation.shift_id == night.id))}
+    assert asked == {free.id}  # the others of Åsnes are on the night; Grue is another municipality
+    assert grue.id not in asked
+    [call] = texts(db, Purpose.CALL_FOR_WALKERS, to=free.phone)
+    assert "needs a stand-in" in call.body and "Reply JA" in call.body and call.segments == 1
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "signup.standin_requested")).object_id == mine.id
+
+
+def test_asking_twice_texts_nobody_twice(world, db, clock, links, full_night):
+    _, mine = full_night
+    factories.person(db, world.asnes, "Frida Fri", clock())
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    assert len(texts(db, Purpose.CALL_FOR_WALKERS)) == 1
+
+
+def test_the_first_ja_takes_the_place_and_both_are_told(world, db, clock, links, full_night):
+    night, mine = full_night
+    waiting = factories.person(db, world.asnes, "Per Venter", clock())
+    taker = factories.person(db, world.asnes, "Frida Fri", clock())
+    late = factories.person(db, world.asnes, "Sindre Sen", clock())
+    in_line = service.sign_up(db, waiting, night.id, SignupRole.WALKER, clock(), links)
+    assert in_line.state == SignupState.WAITLISTED
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+
+    clock.advance(minutes=5)
+    answer = reply_yes(db, taker.phone, clock(), links)
+    db.commit()
+
+    assert "is yours" in answer
+    assert mine.state == SignupState.CANCELLED
+    theirs = db.scalar(select(Signup).where(Signup.person_id == taker.id))
+    assert theirs.state == SignupState.CONFIRMED and theirs.shift_id == night.id
+    [found] = texts(db, Purpose.STANDIN_FOUND, signup_id=mine.id)
+    assert found.to == world.parent.phone and "Frida takes your place" in found.body and found.urgent
+    assert not [m for m in texts(db, Purpose.REMINDER_DAY, signup_id=mine.id) if m.state == MessageState.PENDING]
+    # The place went to the one who answered, not to the waitlist.
+    assert in_line.state == SignupState.WAITLISTED
+    assert texts(db, Purpose.WAITLIST_PROMOTED) == []
+    assert service.night_for(db, taker, night.id).taken == 3
+
+    assert "already taken" in reply_yes(db, late.phone, clock(), links)
+    assert service.night_for(db, taker, night.id).taken == 3
+
+
+def test_someone_on_the_waitlist_may_take_the_place(world, db, clock, links, full_night):
+    night, mine = full_night
+    waiting = factories.person(db, world.asnes, "Per Venter", clock())
+    in_line = service.sign_up(db, waiting, night.id, SignupRole.WALKER, clock(), links)
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    assert db.scalar(select(Invitation).where(Invitation.person_id == waiting.id)).shift_id == night.id
+
+    reply_yes(db, waiting.phone, clock(), links)
+    assert in_line.state == SignupState.CONFIRMED
+    assert mine.state == SignupState.CANCELLED
+    assert service.night_for(db, waiting, night.id).taken == 3
+
+
+def test_a_taker_who_breaks_a_rule_leaves_the_parent_on_the_night(world, db, clock, links, full_night):
+    night, mine = full_night
+    taker = factories.person(db, world.asnes, "Frida Fri", clock())
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    elsewhere = world.night_on("Kirkenær", FRIDAY)
+    service.sign_up(db, taker, elsewhere.id, SignupRole.WALKER, clock(), links)
+
+    answer = reply_yes(db, taker.phone, clock(), links)
+    assert "already on another night at that time" in answer
+    assert mine.state == SignupState.SIGNED_UP and mine.standin_requested_at is not None
+    assert db.scalar(select(Invitation.outcome).where(Invitation.person_id == taker.id)) == InvitationOutcome.REFUSED
+
+
+def test_a_group_leaders_place_is_offered_to_group_leaders(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    mine = service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
+    other_leader = factories.person(db, world.asnes, "Lars Leder", clock(), leader=True)
+
+    standin.request_standin(db, world.leader, mine.id, clock(), links)
+    asked = db.scalars(select(Invitation).where(Invitation.shift_id == night.id)).all()
+    assert [(i.person_id, i.role) for i in asked] == [(other_leader.id, SignupRole.LEADER)]
+
+    reply_yes(db, other_leader.phone, clock(), links)
+    assert mine.state == SignupState.CANCELLED
+    assert service.night_for(db, other_leader, night.id).mine.role == SignupRole.LEADER
+
+
+def test_keeping_the_place_after_all_stops_the_swap(world, db, clock, links, full_night):
+    _, mine = full_night
+    taker = factories.person(db, world.asnes, "Frida Fri", clock())
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    standin.keep_place(db, world.parent, mine.id, clock())
+
+    answer = reply_yes(db, taker.phone, clock(), links)
+    assert "already taken" in answer
+    assert mine.state == SignupState.SIGNED_UP and mine.standin_requested_at is None
+
+
+def test_only_a_held_place_of_ones_own_ahead_of_the_night_can_be_given_away(world, db, clock, links, full_night):
+    night, mine = full_night
+    with pytest.raises(standin.StandinRefused):
+        standin.request_standin(db, world.other_parent, mine.id, clock(), links)
+    with pytest.raises(standin.StandinRefused):
+        standin.request_standin(db, world.parent, 999999, clock(), links)
+    clock.set(night.starts_at)
+    with pytest.raises(standin.StandinRefused) as refused:
+        standin.request_standin(db, world.parent, mine.id, clock(), links)
+    assert refused.value.msgid == "This night has already started."
+
+
+# --- The night page. ---
+
+
+def test_the_night_page_offers_a_stand_in_and_the_button_asks_for_one(
+    world, db, clock, links, full_night, login, client
+):
+    night, mine = full_night
+    factories.person(db, world.asnes, "Frida Fri", clock())
+    db.commit()
+    login(world.parent)
+
+    page = client.get(f"/nights/{night.id}")
+    assert "Find a stand-in" in page.text
+
+    response = client.post(f"/signups/{mine.id}/standin")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/nights/{night.id}")
+    db.expire_all()
+    assert db.get(Signup, mine.id).standin_requested_at is not None
+    db.rollback()  # SQLite: the test's read must not hold the write lock the next request needs
+    page = client.get(f"/nights/{night.id}")
+    assert "You asked for a stand-in" in page.text and "I can come after all" in page.text
+
+    client.post(f"/signups/{mine.id}/keep")
+    db.expire_all()
+    assert db.get(Signup, mine.id).standin_requested_at is None
+
+
+def test_someone_elses_sign_up_cannot_be_given_away(world, db, clock, links, full_night, login, client):
+    _, mine = full_night
+    login(world.other_parent)
+    assert client.post(f"/signups/{mine.id}/standin").status_code == 404
+    assert client.post(f"/signups/{mine.id}/keep").status_code == 404
+    assert client.post("/signups/999999/standin").status_code == 404
+    db.expire_all()
+    assert db.get(Signup, mine.id).standin_requested_at is None
+
+
+def test_the_stand_in_button_needs_a_login(client, world, full_night):
+    _, mine = full_night
+    response = client.post(f"/signups/{mine.id}/standin")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_refused_request_is_explained_not_a_crash(world, db, clock, links, full_night, login, client):
+    night, mine = full_night
+    login(world.parent)
+    clock.set(datetime(2026, 11, 27, 21, 30, tzinfo=UTC))  # the night has begun
+    response = client.post(f"/signups/{mine.id}/standin", follow_redirects=True)
+    assert response.status_code == 200 and "already started" in response.text
+
+
+def test_the_call_job_does_not_ask_again_those_asked_for_a_stand_in(world, db, clock, links, full_night):
+    night, mine = full_night
+    free = factories.person(db, world.asnes, "Frida Fri", clock())
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    clock.set(datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
+    calls.call_for_walkers(db, clock(), links)
+    assert len(texts(db, Purpose.CALL_FOR_WALKERS, to=free.phone)) == 1
