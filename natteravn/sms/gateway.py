@@ -6,15 +6,30 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 log = logging.getLogger("natteravn.sms")
+
+#: Twilio error codes that no retry will cure.
+INVALID_NUMBER = 21211
+OPTED_OUT = 21610
+#: How long one request to Twilio may hang before it counts as a timeout.
+TWILIO_TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True)
 class Sent:
     provider_id: str
     status: str  # the provider's word: queued, accepted, sent …
+    segments: int | None = None
 
 
 class GatewayError(Exception):
@@ -25,11 +40,28 @@ class GatewayError(Exception):
         self.temporary = temporary
         self.code = code
 
+    @property
+    def opted_out(self) -> bool:
+        return self.code == OPTED_OUT
+
+
+class OutcomeUnknown(GatewayError):
+    """The request may have reached the provider (a read timeout, a dropped connection): resending
+    could text the person twice, so the message is looked up before anything else is done."""
+
+    def __init__(self, message: str):
+        super().__init__(message, temporary=True)
+
 
 class Gateway(Protocol):
     name: str
 
-    def send(self, to: str, body: str) -> Sent: ...
+    def send(self, to: str, body: str, *, reference: str | None = None) -> Sent: ...
+
+    def lookup(self, to: str, body: str, since: datetime, exclude: set[str]) -> Sent | None:
+        """The provider's record of this message sent after `since` (ids in `exclude` belong to
+        other outbox rows), None when the provider has no such message; raises GatewayError when
+        it cannot tell."""
 
 
 @dataclass
@@ -41,7 +73,7 @@ class ConsoleGateway:
     sent: list[tuple[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, to: str, body: str) -> Sent:
+    def send(self, to: str, body: str, *, reference: str | None = None) -> Sent:
         with self._lock:
             self.sent.append((to, body))
         provider_id = f"console-{uuid.uuid4().hex}"
@@ -49,9 +81,103 @@ class ConsoleGateway:
         print(f"[SMS to {to}] {body}", flush=True)
         return Sent(provider_id=provider_id, status="sent")
 
+    def lookup(self, to: str, body: str, since: datetime, exclude: set[str]) -> Sent | None:
+        # The console keeps no record across restarts, so an interrupted send stays unknown.
+        raise GatewayError("the console gateway keeps no record of earlier sends", temporary=False)
+
     def last_to(self, to: str) -> str | None:
         bodies = [body for number, body in self.sent if number == to]
         return bodies[-1] if bodies else None
+
+
+class RedirectedHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, pointed at another host (a local Twilio-compatible server)."""
+
+    def __init__(self, api_base: str, **kwargs):
+        super().__init__(**kwargs)
+        self.api_base = urlsplit(api_base)
+
+    def request(self, method: str, url: str, *args, **kwargs):
+        parts = urlsplit(url)
+        redirected = urlunsplit((self.api_base.scheme, self.api_base.netloc, parts.path, parts.query, parts.fragment))
+        return super().request(method, redirected, *args, **kwargs)
+
+
+class TwilioGateway:
+    name = "twilio"
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        sender: str | None = None,
+        messaging_service_sid: str | None = None,
+        status_callback: str | None = None,
+    ):
+        self.client = client
+        self.sender = sender
+        self.messaging_service_sid = messaging_service_sid
+        self.status_callback = status_callback
+
+    def send(self, to: str, body: str, *, reference: str | None = None) -> Sent:
+        fields: dict[str, str] = {"to": to, "body": body}
+        if self.messaging_service_sid:
+            fields["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            fields["from_"] = self.sender
+        if self.status_callback:
+            # The reference lets a status callback find its row even if the create answer was lost.
+            fields["status_callback"] = self.status_callback + (f"?ref={reference}" if reference else "")
+        message = self._call(lambda: self.client.messages.create(**fields))
+        return Sent(provider_id=message.sid, status=message.status, segments=_int(message.num_segments))
+
+    def lookup(self, to: str, body: str, since: datetime, exclude: set[str]) -> Sent | None:
+        cutoff = since - timedelta(minutes=1)  # the provider's clock may run a little behind ours
+
+        def newest_first():
+            return list(self.client.messages.stream(to=to, limit=200, page_size=50))
+
+        for message in self._call(newest_first):
+            created = message.date_created
+            if created is not None and created < cutoff:
+                break
+            if message.body == body and message.sid not in exclude:
+                return Sent(provider_id=message.sid, status=message.status, segments=_int(message.num_segments))
+        return None
+
+    def _call(self, request):
+        try:
+            return request()
+        except TwilioRestException as error:
+            raise _classify(error) from error
+        except requests.exceptions.ConnectionError as error:
+            if not _never_connected(error):
+                raise OutcomeUnknown(f"no answer from Twilio: {error}") from error
+            raise GatewayError(f"Twilio could not be reached: {error}", temporary=True) from error
+        except requests.exceptions.Timeout as error:
+            raise OutcomeUnknown(f"no answer from Twilio: {error}") from error
+
+
+def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
+    """Refused or timed out while connecting: the request cannot have reached Twilio."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    cause = error.args[0] if error.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
+
+
+def _classify(error: TwilioRestException) -> GatewayError:
+    text = f"Twilio {error.status} {error.code or ''}: {error.msg}".replace("  ", " ")
+    # 429 and 5xx are Twilio being busy; 401 is a set-up an administrator can still fix.
+    temporary = error.status in (401, 429) or error.status >= 500
+    return GatewayError(text, temporary=temporary, code=error.code)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def make_gateway(config) -> Gateway:
@@ -59,4 +185,44 @@ def make_gateway(config) -> Gateway:
     choice = (config.get("SMS_GATEWAY") or "console").lower()
     if choice == "console":
         return ConsoleGateway()
+    if choice == "twilio":
+        return make_twilio_gateway(config)
     raise RuntimeError(f"NATTERAVN_SMS_GATEWAY must be 'console' or 'twilio', not {choice!r}")
+
+
+def missing_twilio_settings(config) -> list[str]:
+    missing = []
+    if not config.get("TWILIO_ACCOUNT_SID"):
+        missing.append("NATTERAVN_TWILIO_ACCOUNT_SID")
+    has_key = config.get("TWILIO_API_KEY_SID") or config.get("TWILIO_API_KEY_SECRET")
+    if has_key:
+        missing += [f"NATTERAVN_{k}" for k in ("TWILIO_API_KEY_SID", "TWILIO_API_KEY_SECRET") if not config.get(k)]
+    elif not config.get("TWILIO_AUTH_TOKEN"):
+        missing.append("NATTERAVN_TWILIO_AUTH_TOKEN (or NATTERAVN_TWILIO_API_KEY_SID and _SECRET)")
+    if not (config.get("TWILIO_FROM") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+        missing.append("NATTERAVN_TWILIO_FROM or NATTERAVN_TWILIO_MESSAGING_SERVICE_SID")
+    return missing
+
+
+def make_twilio_gateway(config) -> TwilioGateway:
+    missing = missing_twilio_settings(config)
+    if missing:
+        raise RuntimeError("The Twilio SMS gateway needs " + ", ".join(missing) + ".")
+    account = config["TWILIO_ACCOUNT_SID"]
+    if config.get("TWILIO_API_KEY_SID"):
+        username, password = config["TWILIO_API_KEY_SID"], config["TWILIO_API_KEY_SECRET"]
+    else:
+        username, password = account, config["TWILIO_AUTH_TOKEN"]
+    api_base = config.get("TWILIO_API_BASE")
+    http_client = (
+        RedirectedHttpClient(api_base, timeout=TWILIO_TIMEOUT_SECONDS)
+        if api_base
+        else TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS)
+    )
+    client = Client(username, password, account_sid=account, http_client=http_client)
+    return TwilioGateway(
+        client,
+        sender=config.get("TWILIO_FROM"),
+        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        status_callback=config["BASE_URL"].rstrip("/") + "/sms/status",
+    )

@@ -48,6 +48,9 @@ class SmsMessage(Base):
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Not before this moment: the end of quiet hours, or the next try after a temporary failure.
+    # `due_at` stays the planned moment, so the delay a message suffered can be measured.
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # After this moment the message has lost its point (the night has begun) and is cancelled.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # About tonight or an answer the person is waiting for: may be sent in quiet hours.
@@ -58,12 +61,15 @@ class SmsMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    error_code: Mapped[int | None] = mapped_column(Integer)  # the provider's, e.g. 21610
     segments: Mapped[int] = mapped_column(Integer, default=1)
     encoding: Mapped[str] = mapped_column(String(8), default="GSM-7")
     # Guards against planning the same message twice (e.g. "reminder_day:signup:42").
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a row left in `sending` was last looked up at the provider (see sms.service).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -78,5 +84,6 @@ class InboundSms(Base):
     sender: Mapped[str] = mapped_column(String(20), index=True)
     body: Mapped[str] = mapped_column(Text)
     keyword: Mapped[str] = mapped_column(String(20), default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,16 +1,85 @@
-"""The outbox: planning messages and handing due ones to the gateway."""
+"""The outbox: planning messages and handing due ones to the gateway.
+
+Sending follows one rule: a message is marked `sending` and that mark is committed before the
+gateway is called. A row found in `sending` later (the process died, or the provider's answer was
+lost) may have reached the provider, so it is looked up there, never blindly sent again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from natteravn.db import locks_rows
-from natteravn.sms.gateway import Gateway, GatewayError
+from natteravn.sms.gateway import Gateway, GatewayError, OutcomeUnknown, Sent
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.quiet import after_quiet_hours, in_quiet_hours
 from natteravn.sms.segments import count_segments
+
+#: Messages a person asked for, which reach them even after STOP.
+ASKED_FOR = (Purpose.OTP, Purpose.REPLY, Purpose.TEST)
+#: How far a status may move: a late "sent" callback does not undo "delivered".
+RANK = {
+    MessageState.PENDING: 0,
+    MessageState.SENDING: 1,
+    MessageState.SENT: 2,
+    MessageState.DELIVERED: 3,
+    MessageState.UNDELIVERED: 3,
+    MessageState.FAILED: 3,
+}
+PROVIDER_STATES = {
+    "accepted": MessageState.SENT,
+    "scheduled": MessageState.SENT,
+    "queued": MessageState.SENT,
+    "sending": MessageState.SENT,
+    "sent": MessageState.SENT,
+    "delivered": MessageState.DELIVERED,
+    "read": MessageState.DELIVERED,
+    "undelivered": MessageState.UNDELIVERED,
+    "failed": MessageState.FAILED,
+    "canceled": MessageState.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    quiet_from: time = time(21, 0)
+    quiet_until: time = time(8, 0)
+    max_attempts: int = 5
+    first_backoff: timedelta = timedelta(seconds=30)
+    max_backoff: timedelta = timedelta(minutes=30)
+    # A row in `sending` this long is orphaned. It must exceed the time a whole claimed batch can
+    # take to send (batch_size × the gateway's request timeout), or a live send would be looked up.
+    stale_after: timedelta = timedelta(minutes=10)
+    # After this long without an answer from the provider, an orphaned row is given up on.
+    give_up_after: timedelta = timedelta(hours=6)
+    batch_size: int = 20
+    #: Which of these person ids have opted out (wired from accounts by the app factory).
+    opted_out: Callable[[Session, Collection[int]], set[int]] | None = field(default=None, compare=False)
+    #: Called when the provider reports a number as opted out (Twilio 21610).
+    on_opted_out: Callable[[Session, str, datetime], None] | None = field(default=None, compare=False)
+
+    def backoff(self, attempts: int) -> timedelta:
+        return min(self.first_backoff * 2 ** max(attempts - 1, 0), self.max_backoff)
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    unknown: int = 0
+    held: int = 0
+    cancelled: int = 0
+    reconciled: int = 0
+    resent: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.retrying + self.unknown + self.held + self.cancelled
 
 
 def enqueue(
@@ -52,27 +121,270 @@ def enqueue(
     return message
 
 
-def send_one(session: Session, gateway: Gateway, message_id: int, now: datetime) -> SmsMessage | None:
-    """Send one pending message at once (a login code must not wait for the next tick)."""
+def record_reply(session: Session, *, to: str, body: str, now: datetime, person_id: int | None) -> SmsMessage:
+    """An answer that left as the webhook's response (TwiML), kept so the outbox shows it."""
+    message = enqueue(session, to=to, body=body, purpose=Purpose.REPLY, now=now, person_id=person_id, urgent=True)
+    message.state = MessageState.SENT
+    message.attempts = 1
+    message.sent_at = now
+    return message
+
+
+# --- Sending. ---
+
+
+def dispatch_due(
+    session: Session,
+    gateway: Gateway,
+    now: datetime,
+    *,
+    policy: DispatchPolicy | None = None,
+    limit: int | None = None,
+) -> DispatchResult:
+    """Send every message that is due, batch by batch, until none is left (or `limit` were handled).
+    Commits as it goes: each claim before the gateway is called, each outcome right after."""
+    policy = policy or DispatchPolicy()
+    result = DispatchResult()
+    reconcile_interrupted(session, gateway, now, policy=policy, result=result)
+    while limit is None or result.handled < limit:
+        size = policy.batch_size if limit is None else min(policy.batch_size, limit - result.handled)
+        claimed = _claim_batch(session, now, policy, size, result)
+        if claimed is None:
+            break
+        for message in claimed:
+            _send_claimed(session, gateway, message, now, policy, result)
+    return result
+
+
+def send_one(
+    session: Session, gateway: Gateway, message_id: int, now: datetime, *, policy: DispatchPolicy | None = None
+) -> SmsMessage | None:
+    """Send one pending message at once (a login code must not wait for the next tick). The
+    planned message must be committed already; this commits its claim and its outcome."""
+    policy = policy or DispatchPolicy()
     query = select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.state == MessageState.PENDING)
     if locks_rows(session):
         query = query.with_for_update(skip_locked=True)
     message = session.scalars(query).one_or_none()
     if message is None:
+        session.commit()
         return None
-    _deliver(message, gateway, now)
+    if _hold_or_cancel(message, now, policy, _opted_out(session, [message], policy)) is not None:
+        session.commit()
+        return message
+    _mark_sending(message, now)
+    session.commit()
+    _send_claimed(session, gateway, message, now, policy, DispatchResult())
     return message
 
 
-def _deliver(message: SmsMessage, gateway: Gateway, now: datetime) -> None:
-    message.attempts += 1
+def _claim_batch(
+    session: Session, now: datetime, policy: DispatchPolicy, size: int, result: DispatchResult
+) -> list[SmsMessage] | None:
+    """Due pending rows, each either claimed (committed as `sending`), held back or cancelled.
+    None once nothing is due."""
+    query = (
+        select(SmsMessage)
+        .where(
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.due_at <= now,
+            or_(SmsMessage.held_until.is_(None), SmsMessage.held_until <= now),
+        )
+        .order_by(SmsMessage.due_at, SmsMessage.id)
+        .limit(size)
+    )
+    if locks_rows(session):
+        # Another dispatcher skips what this one holds instead of waiting for it, and vice versa.
+        query = query.with_for_update(skip_locked=True)
+    due = list(session.scalars(query))
+    if not due:
+        session.commit()
+        return None
+    opted_out = _opted_out(session, due, policy)
+    claimed = []
+    for message in due:
+        outcome = _hold_or_cancel(message, now, policy, opted_out)
+        if outcome == "held":
+            result.held += 1
+        elif outcome == "cancelled":
+            result.cancelled += 1
+        else:
+            _mark_sending(message, now)
+            claimed.append(message)
+    session.commit()
+    return claimed
+
+
+def _opted_out(session: Session, messages: list[SmsMessage], policy: DispatchPolicy) -> set[int]:
+    people = {m.person_id for m in messages if m.person_id is not None and m.purpose not in ASKED_FOR}
+    if not people or policy.opted_out is None:
+        return set()
+    return policy.opted_out(session, people)
+
+
+def _hold_or_cancel(message: SmsMessage, now: datetime, policy: DispatchPolicy, opted_out: set[int]) -> str | None:
+    if message.expires_at is not None and message.expires_at <= now:
+        _cancel(message, "expired before it could be sent")
+        return "cancelled"
+    if message.person_id in opted_out and message.purpose not in ASKED_FOR:
+        _cancel(message, "the recipient has opted out of SMS")
+        return "cancelled"
+    if not message.urgent and in_quiet_hours(now, policy.quiet_from, policy.quiet_until):
+        message.held_until = after_quiet_hours(now, policy.quiet_from, policy.quiet_until)
+        if message.expires_at is not None and message.expires_at <= message.held_until:
+            _cancel(message, "would only be sendable after it expires (quiet hours)")
+            return "cancelled"
+        return "held"
+    return None
+
+
+def _cancel(message: SmsMessage, reason: str) -> None:
+    message.state = MessageState.CANCELLED
+    message.last_error = reason
+
+
+def _mark_sending(message: SmsMessage, now: datetime) -> None:
+    message.state = MessageState.SENDING
     message.claimed_at = now
+    message.attempts += 1
+
+
+def _send_claimed(
+    session: Session, gateway: Gateway, message: SmsMessage, now: datetime, policy: DispatchPolicy, result
+) -> None:
     try:
-        sent = gateway.send(message.to, message.body)
+        sent = gateway.send(message.to, message.body, reference=str(message.id))
+    except OutcomeUnknown as error:
+        # Left in `sending`: the next dispatch after `stale_after` asks the provider what happened.
+        _refresh(session, message)
+        message.last_error = f"{error} (will be checked with the provider, not resent)"
+        result.unknown += 1
     except GatewayError as error:
-        message.last_error = str(error)
-        message.state = MessageState.PENDING if error.temporary else MessageState.FAILED
+        _refresh(session, message)
+        _record_failure(session, message, error, now, policy, result)
+    else:
+        _refresh(session, message)
+        _record_sent(message, sent, now)
+        result.sent += 1
+    session.commit()
+
+
+def _refresh(session: Session, message: SmsMessage) -> None:
+    """Re-read the row: a status callback may have reached it while the gateway was busy."""
+    session.refresh(message, with_for_update=locks_rows(session) or None)
+
+
+def _record_sent(message: SmsMessage, sent: Sent, now: datetime) -> None:
+    message.provider_id = message.provider_id or sent.provider_id
+    if sent.segments:
+        message.segments = sent.segments
+    message.sent_at = message.sent_at or now
+    if RANK.get(message.state, 3) < RANK[MessageState.SENT]:
+        message.state = MessageState.SENT
+    message.last_error = ""
+    message.error_code = None
+
+
+def _record_failure(
+    session: Session, message: SmsMessage, error: GatewayError, now: datetime, policy: DispatchPolicy, result
+) -> None:
+    message.last_error = str(error)
+    message.error_code = error.code
+    if error.temporary and message.attempts < policy.max_attempts:
+        message.state = MessageState.PENDING
+        message.held_until = now + policy.backoff(message.attempts)
+        result.retrying += 1
         return
-    message.provider_id = sent.provider_id
-    message.state = MessageState.SENT
-    message.sent_at = now
+    message.state = MessageState.FAILED
+    if error.temporary:
+        message.last_error = f"gave up after {message.attempts} attempts: {error}"
+    result.failed += 1
+    if error.opted_out and policy.on_opted_out is not None:
+        policy.on_opted_out(session, message.to, now)
+
+
+# --- After a crash. ---
+
+
+def reconcile_interrupted(
+    session: Session,
+    gateway: Gateway,
+    now: datetime,
+    *,
+    policy: DispatchPolicy | None = None,
+    result: DispatchResult | None = None,
+) -> DispatchResult:
+    """Settle rows left in `sending` for longer than any send can take: the provider's record
+    decides. Found there: sent. Provably not there: pending again. The provider cannot tell:
+    asked again next time, and after `give_up_after` failed as "outcome unknown", not resent."""
+    policy = policy or DispatchPolicy()
+    result = result or DispatchResult()
+    for message in _claim_orphans(session, now, policy):
+        try:
+            found = gateway.lookup(message.to, message.body, message.claimed_at, _known_provider_ids(session, message))
+        except GatewayError as error:
+            _refresh(session, message)
+            _unresolved(message, error, now, policy)
+        else:
+            _refresh(session, message)
+            if message.state != MessageState.SENDING:
+                pass  # a status callback settled it meanwhile
+            elif found is not None:
+                _record_sent(message, found, now)
+                result.reconciled += 1
+            else:
+                message.state = MessageState.PENDING
+                message.last_error = "an interrupted send never reached the provider; sent again"
+                result.resent += 1
+        session.commit()
+    return result
+
+
+def _claim_orphans(session: Session, now: datetime, policy: DispatchPolicy) -> list[SmsMessage]:
+    """Orphaned `sending` rows, re-stamped (and committed) so another dispatcher leaves them be."""
+    query = (
+        select(SmsMessage)
+        .where(
+            SmsMessage.state == MessageState.SENDING,
+            SmsMessage.provider_id.is_(None),
+            SmsMessage.claimed_at <= now - policy.stale_after,
+            or_(SmsMessage.checked_at.is_(None), SmsMessage.checked_at <= now - policy.stale_after),
+        )
+        .order_by(SmsMessage.claimed_at)
+        .limit(policy.batch_size)
+    )
+    if locks_rows(session):
+        query = query.with_for_update(skip_locked=True)
+    orphans = list(session.scalars(query))
+    for message in orphans:
+        # `claimed_at` stays: the lookup searches the provider's records from the claim on.
+        message.last_error = message.last_error or "interrupted while sending"
+        message.checked_at = now
+    session.commit()
+    return orphans
+
+
+def _known_provider_ids(session: Session, message: SmsMessage) -> set[str]:
+    rows = session.scalars(
+        select(SmsMessage.provider_id).where(
+            SmsMessage.to == message.to, SmsMessage.provider_id.is_not(None), SmsMessage.id != message.id
+        )
+    )
+    return set(rows)
+
+
+def _unresolved(message: SmsMessage, error: GatewayError, now: datetime, policy: DispatchPolicy) -> None:
+    if message.claimed_at <= now - policy.give_up_after or not error.temporary:
+        message.state = MessageState.FAILED
+        message.last_error = f"outcome unknown, not resent: {error}"
+    else:
+        message.last_error = f"could not check with the provider yet: {error}"
+
+
+def policy_from_config(config, **hooks) -> DispatchPolicy:
+    return DispatchPolicy(
+        quiet_from=time.fromisoformat(config.get("SMS_QUIET_FROM") or "21:00"),
+        quiet_until=time.fromisoformat(config.get("SMS_QUIET_UNTIL") or "08:00"),
+        max_attempts=int(config.get("SMS_MAX_ATTEMPTS") or 5),
+        **hooks,
+    )

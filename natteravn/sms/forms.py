@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from natteravn.sms.models import MessageState, Purpose
+
+STATE_NAMES = {
+    MessageState.PENDING: _l("Waiting"),
+    MessageState.SENDING: _l("Sending"),
+    MessageState.SENT: _l("Sent"),
+    MessageState.DELIVERED: _l("Delivered"),
+    MessageState.FAILED: _l("Failed"),
+    MessageState.UNDELIVERED: _l("Not delivered"),
+    MessageState.CANCELLED: _l("Cancelled"),
+}
+PURPOSE_NAMES = {
+    Purpose.OTP: _l("Login code"),
+    Purpose.SIGNUP_CONFIRMATION: _l("Sign-up confirmation"),
+    Purpose.REMINDER_BEFORE: _l("Reminder, days before"),
+    Purpose.REMINDER_DAY: _l("Reminder, on the day"),
+    Purpose.WAITLIST_PROMOTED: _l("Place offered from waitlist"),
+    Purpose.REPORT_REQUEST: _l("Report request"),
+    Purpose.ROSTER_PUBLISHED: _l("Roster published"),
+    Purpose.CALL_FOR_WALKERS: _l("Call for walkers"),
+    Purpose.SHIFT_CHANGED: _l("Night changed"),
+    Purpose.SHIFT_CANCELLED: _l("Night cancelled"),
+    Purpose.STANDIN_FOUND: _l("Stand-in found"),
+    Purpose.REPLY: _l("Answer to an SMS"),
+    Purpose.TEST: _l("Test message"),
+}
+
+
+class OutboxFilter(FlaskForm):
+    """Read from the query string; a filter changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("State"), choices=[("", _l("All"))] + list(STATE_NAMES.items()), default="")
+    purpose = SelectField(_l("Kind of message"), choices=[("", _l("All"))] + list(PURPOSE_NAMES.items()), default="")

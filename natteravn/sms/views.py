@@ -1,0 +1,120 @@
+"""Twilio's webhooks (status callbacks and incoming SMS) and the coordinator's outbox page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from natteravn.accounts.models import Person
+from natteravn.accounts.views import coordinated_regions, coordinator_required
+from natteravn.extensions import csrf
+from natteravn.places.models import Municipality
+from natteravn.sms import inbound
+from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
+from natteravn.sms.models import SmsMessage
+from natteravn.web import db_session, links, now
+
+bp = Blueprint("sms", __name__)
+PAGE_SIZE = 50
+
+
+def _signed_by_twilio() -> bool:
+    """Twilio signs each webhook with the account's auth token over the URL it called (the one we
+    gave it, under BASE_URL) and the form. Without a token nothing can be checked, so nothing is let in."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not (token and signature):
+        return False
+    url = current_app.config["BASE_URL"].rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode()
+    return RequestValidator(token).validate(url, request.form, signature)
+
+
+@bp.post("/sms/status")
+@csrf.exempt
+def status():
+    if not _signed_by_twilio():
+        abort(403)
+    db = db_session()
+    error_code = request.form.get("ErrorCode", "")
+    known = inbound.record_status(
+        db,
+        sid=request.form.get("MessageSid", ""),
+        status=request.form.get("MessageStatus", ""),
+        error_code=int(error_code) if error_code.isdigit() else None,
+        reference=request.args.get("ref"),
+        now=now(),
+        policy=current_app.extensions["natteravn.sms_policy"],
+    )
+    if not known:
+        abort(404)
+    db.commit()
+    return "", 204
+
+
+@bp.post("/sms/inbound")
+@csrf.exempt
+def incoming():
+    if not _signed_by_twilio():
+        abort(403)
+    sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
+    if not (sid and sender):
+        abort(400)
+    db = db_session()
+    answer = inbound.receive(
+        db,
+        sid=sid,
+        sender=sender,
+        body=request.form.get("Body", ""),
+        now=now(),
+        links=links(),
+        handlers=current_app.extensions["natteravn.replies"],
+        identify=current_app.extensions["natteravn.sms_senders"],
+    )
+    db.commit()
+    twiml = MessagingResponse()
+    if answer:
+        twiml.message(answer)
+    return str(twiml), 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.get("/coordinator/outbox")
+@coordinator_required
+def outbox():
+    form = OutboxFilter(request.args)
+    form.validate()
+    query = (
+        select(SmsMessage, Person)
+        .join(Person, SmsMessage.person_id == Person.id)
+        .join(Municipality, Person.municipality_id == Municipality.id)
+        .where(Municipality.region_id.in_(coordinated_regions(current_user)))
+    )
+    if form.state.data and not form.state.errors:
+        query = query.where(SmsMessage.state == form.state.data)
+    if form.purpose.data and not form.purpose.errors:
+        query = query.where(SmsMessage.purpose == form.purpose.data)
+    db = db_session()
+    total = db.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = db.execute(
+        query.order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return render_template(
+        "sms/outbox.html",
+        title=_("SMS outbox"),
+        form=form,
+        rows=rows,
+        page=page,
+        pages=pages,
+        total=total,
+        states=STATE_NAMES,
+        purposes=PURPOSE_NAMES,
+    )
