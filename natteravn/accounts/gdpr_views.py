@@ -1,0 +1,60 @@
+"""A person's own data: download it, or ask to be deleted."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SubmitField
+from wtforms.validators import DataRequired
+
+from natteravn.accounts import gdpr
+from natteravn.web import db_session, links, now
+
+bp = Blueprint("gdpr", __name__)
+
+
+class DeleteForm(FlaskForm):
+    understood = BooleanField(
+        _l("I understand that my profile is deleted and I am taken off my coming nights"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete me"))
+
+
+@bp.get("/profile/data")
+@login_required
+def my_data():
+    return render_template("accounts/my_data.html", form=DeleteForm())
+
+
+@bp.get("/profile/data.json")
+@login_required
+def download():
+    db = db_session()
+    data = gdpr.export(db, current_user, now())
+    db.commit()
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="natteravn-my-data.json"'},
+    )
+
+
+@bp.post("/profile/delete")
+@login_required
+def delete_me():
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/my_data.html", form=form), 422
+    db = db_session()
+    gdpr.delete_person(db, current_user, now(), links())
+    db.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are deleted. Thank you for walking with us."), "success")
+    return redirect(url_for("accounts.login"))

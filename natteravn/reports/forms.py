@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from natteravn.reports.models import IncidentCategory
+
+CATEGORY_LABELS = {
+    IncidentCategory.INTOXICATION: _l("Intoxication"),
+    IncidentCategory.DRUGS: _l("Drugs"),
+    IncidentCategory.VIOLENCE: _l("Violence or arranged fights"),
+    IncidentCategory.VANDALISM: _l("Vandalism"),
+    IncidentCategory.BULLYING: _l("Bullying or harassment"),
+    IncidentCategory.HELPED: _l("Someone helped or escorted"),
+    IncidentCategory.WORRY_ABUSE: _l("Serious worry: abuse"),
+    IncidentCategory.WORRY_NEGLECT: _l("Serious worry: neglect"),
+    IncidentCategory.WORRY_SOCIAL_CONTROL: _l("Serious worry: negative social control"),
+    IncidentCategory.WORRY_RADICALISATION: _l("Serious worry: radicalisation"),
+    IncidentCategory.WORRY_SUICIDE: _l("Serious worry: suicide risk"),
+    IncidentCategory.OTHER: _l("Other"),
+}
+AGE_BAND_LABELS = {
+    "youths_under_13": _l("Under 13"),
+    "youths_13_15": _l("13–15"),
+    "youths_16_17": _l("16–17"),
+    "youths_18_plus": _l("18 and over"),
+}
+#: A report form may sit open on a phone for hours at night; its token lasts the night.
+REPORT_CSRF_SECONDS = 12 * 3600
+
+
+def _count(label):
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=0, max=10000, message=_l("Write a number, 0 or more."))],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+
+
+class IncidentFields(FlaskForm):
+    class Meta:
+        csrf_time_limit = REPORT_CSRF_SECONDS
+
+    category = SelectField(
+        _l("Category"), choices=[("", _l("Choose…"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()]
+    )
+    around = TimeField(_l("About what time"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional()])
+    police_contacted = BooleanField(_l("Police contacted"))
+    health_contacted = BooleanField(_l("Health services contacted"))
+    child_welfare_contacted = BooleanField(_l("Child welfare services contacted"))
+    description = TextAreaField(_l("What happened (no names, no descriptions of persons)"))
+
+
+class IncidentForm(IncidentFields):
+    save = SubmitField(_l("Save the incident"))
+
+
+class ReportForm(IncidentFields):
+    """The whole report and one new incident: every button saves everything typed."""
+
+    started = TimeField(_l("Walk started"), validators=[Optional()])
+    ended = TimeField(_l("Walk ended"), validators=[Optional()])
+    places_visited = TextAreaField(_l("Route and places visited"))
+    weather = StringField(_l("Weather"))
+    youths_under_13 = _count(AGE_BAND_LABELS["youths_under_13"])
+    youths_13_15 = _count(AGE_BAND_LABELS["youths_13_15"])
+    youths_16_17 = _count(AGE_BAND_LABELS["youths_16_17"])
+    youths_18_plus = _count(AGE_BAND_LABELS["youths_18_plus"])
+    atmosphere = TextAreaField(_l("General atmosphere"))
+    save = SubmitField(_l("Save draft"))
+    add_incident = SubmitField(_l("Save and add this incident"))
+    submit_report = SubmitField(_l("Submit the report"))
+
+
+class WalkInForm(FlaskForm):
+    class Meta:
+        csrf_time_limit = REPORT_CSRF_SECONDS
+
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(message=_l("Write the walker's mobile number."))],
+        render_kw={"autocomplete": "off", "inputmode": "tel"},
+    )
+    name = StringField(_l("Name (only if they are new)"))
+    adult = BooleanField(_l("The walker is 18 or older"))
+    add = SubmitField(_l("Add walker"))
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search (GET) changes nothing
+
+    municipality = SelectField(_l("Municipality"), coerce=int, default=0)
+    route = SelectField(_l("Route"), coerce=int, default=0)
+    first_day = DateField(_l("From"), validators=[Optional()])
+    last_day = DateField(_l("To"), validators=[Optional()])
+    category = SelectField(
+        _l("Category"),
+        choices=[("", _l("All"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        default="",
+    )
+    contacted = SelectField(
+        _l("Contacted"),
+        choices=[("", _l("Either way")), ("police", _l("Police")), ("child_welfare", _l("Child welfare services"))],
+        default="",
+    )
+
+
+class StatisticsForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    region = SelectField(_l("Region"), coerce=int)
+    first_day = DateField(_l("From"), validators=[DataRequired(message=_l("Choose the first day."))])
+    last_day = DateField(_l("To"), validators=[DataRequired(message=_l("Choose the last day."))])
+    municipalities = SelectMultipleField(
+        _l("Municipalities"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+
+
+class FollowUpForm(FlaskForm):
+    note = TextAreaField(_l("Follow-up note"))
+    submit = SubmitField(_l("Mark as followed up"))
+
+
+class LogbookForm(FlaskForm):
+    """Ticks come as `present` values (sign-up ids), one checkbox per person on the night."""
+
+    class Meta:
+        csrf_time_limit = REPORT_CSRF_SECONDS
+
+    save = SubmitField(_l("Save the logbook"))

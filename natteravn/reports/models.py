@@ -1,0 +1,124 @@
+"""A night's report, its incidents, and every saved version of it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from natteravn.accounts.models import Person
+from natteravn.db import Base, UTCDateTime
+from natteravn.shifts.models import Shift
+
+
+class ReportState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class IncidentCategory(enum.StrEnum):
+    INTOXICATION = "intoxication"
+    DRUGS = "drugs"
+    VIOLENCE = "violence"  # including arranged fights
+    VANDALISM = "vandalism"
+    BULLYING = "bullying"  # or harassment
+    HELPED = "helped"  # someone helped or escorted
+    WORRY_ABUSE = "worry_abuse"
+    WORRY_NEGLECT = "worry_neglect"
+    WORRY_SOCIAL_CONTROL = "worry_social_control"
+    WORRY_RADICALISATION = "worry_radicalisation"
+    WORRY_SUICIDE = "worry_suicide"
+    OTHER = "other"
+
+
+class ShiftReport(Base):
+    """One report per night. Region, municipality, route, the night's local date, the number of
+    walkers and the walked minutes are copied in when saved so statistics are plain aggregates
+    over this table and its incidents."""
+
+    __tablename__ = "shift_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id"))
+    night_on: Mapped[date] = mapped_column(Date)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    state: Mapped[ReportState] = mapped_column(Enum(ReportState, native_enum=False, length=20))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    walkers: Mapped[int] = mapped_column(Integer, default=0)
+    places_visited: Mapped[str] = mapped_column(Text, default="")
+    weather: Mapped[str] = mapped_column(String(200), default="")
+    youths_under_13: Mapped[int] = mapped_column(Integer, default=0)
+    youths_13_15: Mapped[int] = mapped_column(Integer, default=0)
+    youths_16_17: Mapped[int] = mapped_column(Integer, default=0)
+    youths_18_plus: Mapped[int] = mapped_column(Integer, default=0)
+    atmosphere: Mapped[str] = mapped_column(Text, default="")
+    # Text that may identify someone, found when saved, for the coordinator to look at.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    follow_up_note: Mapped[str] = mapped_column(Text, default="")
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift] = relationship()
+    leader: Mapped[Person | None] = relationship(foreign_keys=[leader_id])
+    incidents: Mapped[list[Incident]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="Incident.position"
+    )
+    versions: Mapped[list[ReportVersion]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportVersion.number"
+    )
+
+    __table_args__ = (
+        Index("ix_shift_report_region_state_night", "region_id", "state", "night_on"),
+        Index("ix_shift_report_municipality_night", "municipality_id", "night_on"),
+        Index("ix_shift_report_purge", "purged_at", "night_on"),
+    )
+
+    @property
+    def youths(self) -> int:
+        return self.youths_under_13 + self.youths_13_15 + self.youths_16_17 + self.youths_18_plus
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("shift_report.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    category: Mapped[IncidentCategory] = mapped_column(Enum(IncidentCategory, native_enum=False, length=30))
+    around: Mapped[time | None] = mapped_column(Time)  # local wall-clock time, approximate
+    place: Mapped[str] = mapped_column(String(200), default="")
+    police_contacted: Mapped[bool] = mapped_column(Boolean, default=False)
+    health_contacted: Mapped[bool] = mapped_column(Boolean, default=False)
+    child_welfare_contacted: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    report: Mapped[ShiftReport] = relationship(back_populates="incidents")
+
+
+class ReportVersion(Base):
+    """What the report looked like after each save: kept so nothing said is ever silently lost."""
+
+    __tablename__ = "report_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("shift_report.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(30))  # draft, submit, correction, redaction
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    report: Mapped[ShiftReport] = relationship(back_populates="versions")
+
+    __table_args__ = (Index("ix_report_version_report_number", "report_id", "number", unique=True),)

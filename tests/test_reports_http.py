@@ -1,0 +1,408 @@
+"""The report pages for every role: the night's leader (from the SMS link and from My nights),
+the region's coordinator, and everyone who must not see a report."""
+
+from __future__ import annotations
+
+import time as wallclock
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from natteravn.accounts.models import Person
+from natteravn.audit.models import AuditEvent
+from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport
+from natteravn.shifts.models import Signup, SignupRole, SignupState
+from tests import factories
+from tests.conftest import log_in
+
+FRIDAY = date(2026, 11, 20)
+STARTS = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+ENDS = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+
+A_REPORT = {
+    "started": "22:05",
+    "ended": "01:10",
+    "places_visited": "Skysstasjonen og skolen",
+    "weather": "Regn",
+    "youths_under_13": "0",
+    "youths_13_15": "12",
+    "youths_16_17": "5",
+    "youths_18_plus": "",
+    "atmosphere": "Rolig",
+}
+
+
+@pytest.fixture
+def night(world, db, clock):
+    shift = world.night_on("Flisa sentrum", FRIDAY)
+    factories.signup(db, shift, world.leader, clock(), role=SignupRole.LEADER)
+    factories.signup(db, shift, world.parent, clock())
+    db.commit()
+    clock.set(ENDS + timedelta(hours=1))
+    return shift
+
+
+@pytest.fixture
+def strangers(db, world, clock):
+    """Everyone who must not read the night's report."""
+    _region, _hamar, hamar_coordinator, _hamar_leader = factories.other_region(db, clock())
+    other_leader = factories.person(db, world.grue, "Gunn Annenleder", clock(), leader=True)
+    db.commit()
+    return {"parent": world.parent, "other leader": other_leader, "other region's coordinator": hamar_coordinator}
+
+
+@pytest.fixture
+def login(client, gateway, db):
+    """Forgets whoever was logged in first (as a new browser would): /login sends a logged-in
+    visitor away. The person reads English, so the assertions below read the source texts."""
+
+    def _login(person):
+        db.execute(update(Person).where(Person.id == person.id).values(locale="en"))
+        db.commit()
+        client.delete_cookie("session")
+        client.delete_cookie("remember_token")
+        log_in(client, gateway, person.phone)
+        return client
+
+    return _login
+
+
+def _report(db, shift_id: int) -> ShiftReport | None:
+    """The report as the pages left it. The test's own transaction is ended before returning:
+    SQLite would otherwise keep the app's next request waiting for the write lock."""
+    db.rollback()
+    db.expire_all()
+    report = db.scalar(
+        select(ShiftReport).where(ShiftReport.shift_id == shift_id).options(selectinload(ShiftReport.incidents))
+    )
+    db.commit()
+    return report
+
+
+def _attendance(db, shift_id: int) -> dict[int, SignupState]:
+    db.rollback()
+    db.expire_all()
+    states = dict(db.execute(select(Signup.person_id, Signup.state).where(Signup.shift_id == shift_id)).all())
+    db.commit()
+    return states
+
+
+def _file(client, night, **extra):
+    return client.post(f"/nights/{night.id}/report", data={**A_REPORT, **extra})
+
+
+# The leader ------------------------------------------------------------------------------------
+
+
+def test_the_sms_link_logs_the_leader_into_the_nights_report(client, db, world, night, links):
+    world.leader.locale = "en"
+    db.commit()
+    response = client.get(links.report(night.id, world.leader.id).removeprefix("http://natteravn.test"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/nights/{night.id}/report")
+    page = client.get(f"/nights/{night.id}/report")
+    assert page.status_code == 200
+    assert "no names, no phone numbers, no descriptions of persons" in page.text
+
+
+def test_an_altered_or_expired_link_does_not_log_in(client, world, night, links, app):
+    token = links.report(night.id, world.leader.id).rsplit("/", 1)[1]
+    assert client.get(f"/r/{token[:-2]}xx").status_code == 404
+
+    class LastMonth(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(wallclock.time()) - 30 * 24 * 3600
+
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="report", signer=LastMonth)
+    assert client.get(f"/r/{old.dumps([night.id, world.leader.id])}").status_code == 404
+    assert client.get(f"/nights/{night.id}/report").status_code == 302  # still not logged in
+
+
+def test_a_link_made_for_someone_who_does_not_lead_the_night_does_not_log_in(client, world, night, links):
+    response = client.get(links.report(night.id, world.parent.id).removeprefix("http://natteravn.test"))
+    assert response.status_code == 404
+
+
+def test_my_nights_links_a_leader_to_the_report(login, client, world, night):
+    login(world.leader)
+    assert f"/nights/{night.id}/report" in client.get("/my").text
+    login(world.parent)
+    assert f"/nights/{night.id}/report" not in client.get("/my").text
+
+
+def test_the_leader_saves_a_draft_then_submits(login, client, db, world, night):
+    login(world.leader)
+    assert _file(client, night, save="x").status_code == 302
+    report = _report(db, night.id)
+    assert (report.state, report.youths_13_15, report.weather) == (ReportState.DRAFT, 12, "Regn")
+    assert _file(client, night, submit_report="x").status_code == 302
+    report = _report(db, night.id)
+    assert report.state == ReportState.SUBMITTED
+    assert "Submitted" in client.get(f"/nights/{night.id}/report").text
+
+
+def test_the_planned_times_are_filled_in_for_a_new_report(login, client, world, night):
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/report").text
+    assert 'value="22:00"' in page and 'value="01:00"' in page
+
+
+def test_adding_an_incident_saves_the_whole_draft_too(login, client, db, world, night):
+    login(world.leader)
+    response = _file(
+        client,
+        night,
+        add_incident="x",
+        category="violence",
+        around="23:40",
+        place="Skysstasjonen",
+        police_contacted="y",
+        description="Avtalt slåsskamp, politiet kom.",
+    )
+    assert response.status_code == 302
+    report = _report(db, night.id)
+    assert report.weather == "Regn"
+    [incident] = report.incidents
+    assert (incident.category, incident.police_contacted, incident.child_welfare_contacted) == (
+        IncidentCategory.VIOLENCE,
+        True,
+        False,
+    )
+
+
+def test_an_incident_without_a_category_is_not_added_but_the_draft_is_saved(login, client, db, world, night):
+    login(world.leader)
+    response = _file(client, night, add_incident="x", category="", description="Noe skjedde")
+    assert response.status_code == 422
+    assert "Choose a category" in response.text
+    assert "Noe skjedde" in response.text  # what was typed comes back
+    report = _report(db, night.id)
+    assert report.weather == "Regn" and report.incidents == []
+
+
+def test_a_bad_number_is_marked_and_the_rest_is_saved(login, client, db, world, night):
+    login(world.leader)
+    response = _file(client, night, save="x", youths_13_15="mange")
+    assert response.status_code == 422
+    assert "Saved as a draft" in response.text
+    report = _report(db, night.id)
+    assert (report.youths_13_15, report.youths_16_17, report.places_visited) == (0, 5, "Skysstasjonen og skolen")
+
+
+def test_an_incident_typed_but_not_added_is_not_lost_by_saving(login, client, db, world, night):
+    login(world.leader)
+    assert _file(client, night, save="x", category="drugs", description="Fant sprøyter").status_code == 302
+    assert [i.description for i in _report(db, night.id).incidents] == ["Fant sprøyter"]
+    response = _file(client, night, submit_report="x", description="Uten kategori")
+    assert response.status_code == 422 and "Uten kategori" in response.text
+    assert _report(db, night.id).state == ReportState.DRAFT  # not submitted while something typed is unsaved
+
+
+def test_an_incident_can_be_removed_and_changed_from_the_report(login, client, db, world, night):
+    login(world.leader)
+    _file(client, night, add_incident="x", category="drugs")
+    incident = _report(db, night.id).incidents[0]
+    response = _file(client, night, edit_incident=str(incident.id))
+    assert response.headers["Location"].endswith(f"/report/incidents/{incident.id}")
+    client.post(
+        f"/nights/{night.id}/report/incidents/{incident.id}", data={"category": "helped", "description": "Fulgte hjem"}
+    )
+    assert _report(db, night.id).incidents[0].category == IncidentCategory.HELPED
+    _file(client, night, remove_incident=str(incident.id))
+    assert _report(db, night.id).incidents == []
+
+
+def test_after_48_hours_the_leader_only_reads(login, client, db, world, night, clock):
+    login(world.leader)
+    _file(client, night, submit_report="x")
+    clock.advance(hours=49)
+    page = client.get(f"/nights/{night.id}/report")
+    assert page.status_code == 200
+    assert "The 48 hours for corrections have passed" in page.text
+    assert 'name="weather"' not in page.text
+    response = _file(client, night, weather="Snø")
+    assert response.status_code == 302
+    assert _report(db, night.id).weather == "Regn"
+
+
+def test_the_logbook_is_closed_before_the_night_starts(login, client, world, night, clock):
+    clock.set(STARTS - timedelta(minutes=30))
+    login(world.leader)
+    response = client.get(f"/nights/{night.id}/logbook")
+    assert response.status_code == 403
+    assert "open when the night starts" in response.text
+
+
+def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/logbook")
+    assert page.status_code == 200 and "Kari Nordmann" in page.text
+    leader_line = next(s for s in night.signups if s.person_id == world.leader.id).id
+    db.commit()
+    response = client.post(f"/nights/{night.id}/logbook", data={"present": [str(leader_line)], "save": "x"})
+    assert response.status_code == 302
+    assert _attendance(db, night.id) == {world.leader.id: SignupState.ATTENDED, world.parent.id: SignupState.NO_SHOW}
+    response = client.post(
+        f"/nights/{night.id}/logbook/walk-in",
+        data={"walkin-phone": "922 33 444", "walkin-name": "Nina Ny", "walkin-adult": "y", "walkin-add": "x"},
+    )
+    assert response.status_code == 302
+    assert len(_attendance(db, night.id)) == 3
+    refused = client.post(
+        f"/nights/{night.id}/logbook/walk-in",
+        data={"walkin-phone": "922 33 555", "walkin-name": "Ung", "walkin-add": "x"},
+    )
+    assert refused.status_code == 422 and "Only adults" in refused.text
+
+
+@pytest.mark.parametrize("who", ["parent", "other leader", "other region's coordinator"])
+def test_nobody_else_opens_the_nights_report_or_logbook(login, client, db, world, night, strangers, who):
+    login(world.leader)
+    _file(client, night, add_incident="x", category="drugs")
+    _file(client, night, submit_report="x")
+    incident = _report(db, night.id).incidents[0]
+    login(strangers[who])
+    for path in (
+        f"/nights/{night.id}/report",
+        f"/nights/{night.id}/logbook",
+        f"/nights/{night.id}/report/incidents/{incident.id}",
+    ):
+        assert client.get(path).status_code == 404
+    assert _file(client, night, weather="Hacked").status_code == 404
+    assert client.post(f"/nights/{night.id}/logbook", data={"save": "x"}).status_code == 404
+    walk_in = {"walkin-phone": "922 33 444", "walkin-name": "Inntrenger", "walkin-adult": "y", "walkin-add": "x"}
+    assert client.post(f"/nights/{night.id}/logbook/walk-in", data=walk_in).status_code == 404
+    report = _report(db, night.id)
+    assert (report.weather, len(report.incidents), report.walkers) == ("Regn", 1, 0)
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, night):
+    for path in (f"/nights/{night.id}/report", f"/nights/{night.id}/logbook", "/coordinator/reports"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# The coordinator ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def filed(login, client, db, world, night):
+    login(world.leader)
+    _file(
+        client,
+        night,
+        add_incident="x",
+        category="worry_neglect",
+        child_welfare_contacted="y",
+        description="Snakket med Mona, jente på 14.",
+    )
+    _file(client, night, submit_report="x")
+    return _report(db, night.id)
+
+
+def test_the_coordinator_lists_filters_and_opens_reports(login, client, db, world, filed):
+    login(world.coordinator)
+    listing = client.get("/coordinator/reports")
+    assert listing.status_code == 200 and f"/coordinator/reports/{filed.id}" in listing.text
+    assert f"/coordinator/reports/{filed.id}" in client.get("/coordinator/reports?contacted=child_welfare").text
+    assert f"/coordinator/reports/{filed.id}" not in client.get("/coordinator/reports?contacted=police").text
+    assert f"/coordinator/reports/{filed.id}" not in client.get("/coordinator/reports?category=drugs").text
+    assert (
+        f"/coordinator/reports/{filed.id}" not in client.get(f"/coordinator/reports?municipality={world.grue.id}").text
+    )
+    assert (
+        f"/coordinator/reports/{filed.id}"
+        in client.get("/coordinator/reports?first_day=2026-11-20&last_day=2026-11-20").text
+    )
+    page = client.get(f"/coordinator/reports/{filed.id}")
+    assert page.status_code == 200 and "Mona" in page.text and "looks like a name" in page.text
+    db.rollback()
+    reads = db.scalars(select(AuditEvent).where(AuditEvent.action == "report.read")).all()
+    assert [e.actor_id for e in reads][-1] == world.coordinator.id
+
+
+def test_a_bad_filter_is_a_message_not_an_error(login, client, world, filed):
+    login(world.coordinator)
+    response = client.get("/coordinator/reports?first_day=yesterday&municipality=abc")
+    assert response.status_code == 200
+    assert 'aria-describedby="first_day-error" aria-invalid="true"' in response.text
+
+
+def test_the_coordinator_marks_a_report_followed_up_and_redacts_it(login, client, db, world, filed):
+    login(world.coordinator)
+    response = client.post(f"/coordinator/reports/{filed.id}/follow-up", data={"note": "Meldt til barnevernet"})
+    assert response.status_code == 302
+    response = client.post(f"/coordinator/reports/{filed.id}/redact")
+    assert response.status_code == 302
+    report = _report(db, filed.shift_id)
+    assert report.follow_up_note == "Meldt til barnevernet" and report.followed_up_at is not None
+    assert "Mona" not in report.incidents[0].description
+
+
+def test_a_missing_report_shows_on_the_coordinators_list(login, client, world, night, clock):
+    clock.set(ENDS + timedelta(hours=25))
+    login(world.coordinator)
+    page = client.get("/coordinator/reports")
+    assert "Missing reports" in page.text and f"/nights/{night.id}/report" in page.text
+
+
+def test_another_regions_coordinator_gets_404_for_every_report_page(login, client, db, world, filed, strangers):
+    login(strangers["other region's coordinator"])
+    listing = client.get("/coordinator/reports")
+    assert listing.status_code == 200 and f"/coordinator/reports/{filed.id}" not in listing.text
+    assert client.get(f"/coordinator/reports/{filed.id}").status_code == 404
+    assert client.post(f"/coordinator/reports/{filed.id}/follow-up", data={"note": "x"}).status_code == 404
+    assert client.post(f"/coordinator/reports/{filed.id}/redact").status_code == 404
+    for path in ("statistics", "statistics.csv", "summary"):
+        assert client.get(f"/coordinator/reports/{path}?region={world.region.id}").status_code == 404
+    assert _report(db, filed.shift_id).followed_up_at is None
+
+
+@pytest.mark.parametrize("who", ["parent", "other leader"])
+def test_people_who_are_not_coordinators_get_403(login, client, world, filed, strangers, who):
+    login(strangers[who])
+    for path in ("", f"/{filed.id}", "/statistics", "/statistics.csv", "/summary"):
+        assert client.get(f"/coordinator/reports{path}").status_code == 403
+
+
+def test_the_statistics_page_draws_charts_with_text_alternatives_and_tables(login, client, world, filed):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/statistics?first_day=2026-11-01&last_day=2026-11-30")
+    assert page.status_code == 200
+    assert page.text.count("<svg") == 4
+    assert "<title id=" in page.text and "<desc id=" in page.text
+    assert "Serious worry: neglect: 1" in page.text  # the chart's description says the figures
+    assert "<table" in page.text
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_politely(login, client, world):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/statistics?first_day=2026-12-01&last_day=2026-11-01")
+    assert page.status_code == 200 and "The last day must be after the first." in page.text
+    assert client.get("/coordinator/reports/statistics.csv?first_day=2026-12-01&last_day=2026-11-01").status_code == 400
+
+
+def test_the_statistics_download_as_csv_for_spreadsheets(login, client, world, filed):
+    login(world.coordinator)
+    response = client.get("/coordinator/reports/statistics.csv?first_day=2026-11-01&last_day=2026-11-30")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    body = response.data.decode("utf-8")
+    assert body.startswith("\ufeff")
+    lines = body.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Municipality;Nights walked;Walker-hours;")
+    asnes = next(line.split(";") for line in lines if line.startswith("Åsnes;"))
+    assert asnes[1] == "1"
+    assert "2026-11;1" in lines
+
+
+def test_the_police_council_summary_has_a_page_per_municipality_and_a_total(login, client, world, filed):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/summary?first_day=2026-11-01&last_day=2026-11-30")
+    assert page.status_code == 200
+    assert page.text.count('class="print-page"') == 4  # Grue, Våler, Åsnes and the region
+    assert "Natteravn in Åsnes" in page.text and "reports-print.css" in page.text
+    assert "Mona" not in page.text
