@@ -47,3 +47,8 @@ class Links:
 
     def calendar(self, token: str) -> str:
         return self.url(f"/calendar/{token}.ics")
+
+    def report(self, shift_id: int, person_id: int) -> str:
+        """Logs the night's leader straight into the night's report. It is written into an SMS
+        planned weeks ahead, so it lasts as long as the night allows (see reports.service)."""
+        return self.url(f"/r/{self.sign('report', [shift_id, person_id])}")

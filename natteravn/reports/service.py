@@ -25,7 +25,8 @@ from natteravn.sms.models import Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
 
 #: How long the link in a report SMS logs the leader in.
-REPORT_LINK_MAX_AGE = int(timedelta(days=7).total_seconds())
+#: How long after the night its report link still logs the leader in.
+REPORT_LINK_VALID_AFTER = timedelta(days=7)
 #: How long after submitting the leader may still correct the report; after that, the coordinator.
 CORRECTION_WINDOW = timedelta(hours=48)
 #: A night without a submitted report this long after it ended is missing.
@@ -673,6 +674,6 @@ def person_for_link(session: Session, token_value, now: datetime) -> tuple[Perso
     shift = session.get(Shift, shift_id)
     if person is None or shift is None or not person.active or shift.cancelled_at is not None:
         return None
-    if not leads(session, person.id, shift.id) or now < shift.starts_at:
+    if not leads(session, person.id, shift.id) or not shift.starts_at <= now <= shift.ends_at + REPORT_LINK_VALID_AFTER:
         return None
     return person, shift

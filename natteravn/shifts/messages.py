@@ -231,7 +231,6 @@ def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links
     left out rather than sent late."""
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
-    # The report form comes with the reports feature; until then the link opens the night's page.
     words = {**night_words(shift), "link": links.night(shift.id)}
     due = reminder_times(shift)
     texts = {
@@ -239,7 +238,9 @@ def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links
         Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader_first_name(session, shift, signup)),
     }
     if signup.role == SignupRole.LEADER:
-        texts[Purpose.REPORT_REQUEST] = report_request_text(_, words)
+        texts[Purpose.REPORT_REQUEST] = report_request_text(
+            _, {**words, "link": links.report(shift.id, signup.person_id)}
+        )
     for purpose, body in texts.items():
         is_reminder = purpose != Purpose.REPORT_REQUEST
         if due[purpose] <= now or (is_reminder and due[purpose] >= shift.starts_at):
