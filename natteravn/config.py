@@ -27,6 +27,9 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_MESSAGING_SERVICE_SID": None,
     "TWILIO_API_BASE": None,  # None: Twilio's own
     "SCHEDULER_IN_PROCESS": False,
+    "SMS_QUIET_FROM": "21:00",  # Europe/Oslo; only messages about tonight go out in between
+    "SMS_QUIET_UNTIL": "08:00",
+    "SMS_MAX_ATTEMPTS": 5,  # tries per message on temporary provider errors, with growing pauses
     "PROXY_FIX": False,  # trust one proxy's X-Forwarded-* headers (behind nginx)
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -40,26 +43,46 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
     "OTP_TTL_MINUTES": 10,
     "OTP_MAX_TRIES": 5,
+    "AUTOFILL_SECONDS": 10,  # time limit for one auto-fill run
     "CLOCK": system_now,
 }
 
-# Settings whose environment value is not a plain string.
-_BOOLEAN = {"SCHEDULER_IN_PROCESS", "PROXY_FIX", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "DEBUG"}
-_INTEGER = {"OTP_TTL_MINUTES", "OTP_MAX_TRIES"}
+# Settings whose environment value is not a plain string, besides those whose default says so.
+_BOOLEAN = {"SCHEDULER_IN_PROCESS", "PROXY_FIX", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "DEBUG", "TESTING"}
+_INTEGER = {"SMS_MAX_ATTEMPTS", "OTP_TTL_MINUTES", "OTP_MAX_TRIES", "AUTOFILL_SECONDS"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """A setting that would make the app unsafe or that cannot be read; the message says what to do."""
 
 
 def load(app: Flask, overrides: dict | None) -> None:
+    overrides = dict(overrides or {})
+    environment = _from_environment(os.environ)
+    # Where instance/config.py lives must be known before it is read, so it comes from the
+    # caller or the environment only.
+    instance = overrides.pop("INSTANCE_PATH", None) or environment.pop("INSTANCE_PATH", None)
+    if instance:
+        app.instance_path = str(instance)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
-    app.config.update(_from_environment(os.environ))
-    if overrides:
-        app.config.update(overrides)
+    app.config.update(environment)
+    app.config.update(overrides)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'natteravn.sqlite'}"
-    if app.config["SECRET_KEY"] == INSECURE_SECRET and not (app.debug or app.testing):
-        raise RuntimeError(
-            "NATTERAVN_SECRET_KEY is not set. Set it to a long random value, for example "
-            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+    _refuse_known_secret(app)
+
+
+def _refuse_known_secret(app: Flask) -> None:
+    """Anyone who knows the secret can forge a session cookie for any person."""
+    if app.debug or app.testing:
+        return
+    if not app.config["SECRET_KEY"] or app.config["SECRET_KEY"] == INSECURE_SECRET:
+        raise ConfigError(
+            "Natteravn will not start with the built-in SECRET_KEY outside debug or testing: anyone could "
+            "forge a login. Set NATTERAVN_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random "
+            'value, for example the output of `python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
         )
 
 
@@ -69,12 +92,24 @@ def _from_environment(environ: os._Environ | dict) -> dict[str, object]:
         if not name.startswith("NATTERAVN_") or name.startswith("NATTERAVN_TEST_"):
             continue
         key = name.removeprefix("NATTERAVN_")
-        if key in _BOOLEAN:
-            settings[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
-        elif key in _INTEGER:
-            settings[key] = int(raw)
-        elif raw.startswith(("{", "[")):
-            settings[key] = json.loads(raw)
-        else:
-            settings[key] = raw
+        try:
+            settings[key] = _parse(key, raw)
+        except ValueError as error:
+            raise ConfigError(f"{name}={raw!r} cannot be read: {error}") from error
     return settings
+
+
+def _parse(key: str, raw: str) -> object:
+    default = DEFAULTS.get(key)
+    if key in _BOOLEAN or isinstance(default, bool):
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ValueError("write true or false")
+        return word in _TRUE
+    if key in _INTEGER or isinstance(default, int):
+        return int(raw)
+    if isinstance(default, timedelta):
+        return timedelta(seconds=int(raw))
+    if raw.startswith(("{", "[")):
+        return json.loads(raw)
+    return raw

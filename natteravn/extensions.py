@@ -9,6 +9,7 @@ from flask_babel import Babel, format_date, format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
@@ -35,13 +36,27 @@ COORDINATOR_NAV = (
 )
 
 
+#: Language tags browsers send for what we call nb and nn: Norwegian set in a browser often
+#: arrives as the macrolanguage "no", which in practice means bokmål.
+BROWSER_TAGS = {"no": "nb", "nb": "nb", "nob": "nb", "nn": "nn", "nno": "nn", "en": "en"}
+
+
 def pick_locale() -> str:
     """The profile's language, then one picked on the page, then the browser's."""
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("lang") in LOCALES:
         return session["lang"]
-    return request.accept_languages.best_match(LOCALES) or LOCALES[0]
+    return browser_locale() or LOCALES[0]
+
+
+def browser_locale() -> str | None:
+    """The first of the browser's languages, best first, that we speak."""
+    for tag, _quality in request.accept_languages:
+        locale = BROWSER_TAGS.get(tag.replace("_", "-").split("-")[0].lower())
+        if locale:
+            return locale
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -111,6 +126,9 @@ def _headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
         )
+        if response.mimetype == "text/html" and current_user.is_authenticated:
+            # A shared phone's back button must not bring a person's pages back after logging out.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
@@ -139,3 +157,13 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(500)
     def _broken(_error):
         return page(500, _("Something went wrong"), _("Nothing you saved is lost. Try again in a moment."))
+
+    @app.errorhandler(HTTPException)
+    def _other(error: HTTPException):
+        # Every other refusal (405, 413, 429 …) gets the same page in the reader's language,
+        # rather than Werkzeug's English one.
+        if error.code is None or error.code < 400:
+            return error
+        if error.code >= 500:
+            return _broken(error)[0], error.code
+        return page(error.code, _("Something in the request was wrong"), _("Go back and try again."))

@@ -2,16 +2,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from natteravn.i18n import LOCALE_NAMES
+from natteravn.accounts.service import PHONE_MAX_LENGTH
+from natteravn.i18n import LOCALE_NAMES, LOCALES
 
 
 class PhoneForm(FlaskForm):
     phone = StringField(
         _l("Mobile number"),
-        validators=[DataRequired(message=_l("Write your mobile number."))],
+        validators=[
+            DataRequired(message=_l("Write your mobile number.")),
+            Length(max=PHONE_MAX_LENGTH, message=_l("That is not a phone number. Write it like 912 34 567.")),
+        ],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
     submit = SubmitField(_l("Send me a code"))
@@ -20,7 +24,10 @@ class PhoneForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Code from the SMS"),
-        validators=[DataRequired(message=_l("Write the code from the SMS.")), Length(max=12)],
+        validators=[
+            DataRequired(message=_l("Write the code from the SMS.")),
+            Length(max=12, message=_l("The code has six digits.")),
+        ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
     submit = SubmitField(_l("Log in"))
@@ -42,6 +49,12 @@ class WelcomeForm(ProfileForm):
     adult = BooleanField(_l("I am 18 years or older"))
     conduct = BooleanField(_l("I have read and accept the walkers' code of conduct"))
     submit = SubmitField(_l("Start walking"))
+
+
+class LanguageForm(FlaskForm):
+    """The language buttons at the foot of every page (templates/base.html)."""
+
+    lang = HiddenField(validators=[AnyOf(LOCALES)])
 
 
 class ConfirmForm(FlaskForm):

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from natteravn.accounts.models import LoginCode, Person, RateEvent, Role, RoleKind
+from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, SchoolClass
 from natteravn.sms import service as sms
-from natteravn.sms.models import Purpose, SmsMessage
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
 #: (what is counted, how many, per how long)
 SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 20, timedelta(hours=1)))
 TRY_LIMITS = (("phone", 10, timedelta(hours=1)), ("client", 30, timedelta(hours=1)))
 CONDUCT_VERSION = 1
 SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+CODE_IN_TEXT = re.compile(r"\b\d{6}\b")
+CODE_MASK = "******"
+UNFINISHED = (MessageState.PENDING, MessageState.SENDING)
+#: Longer than any way of writing a phone number; phonenumbers gives up on long input anyway.
+PHONE_MAX_LENGTH = 40
 
 
 class InvalidPhone(Refusal):
@@ -38,6 +46,8 @@ class CodeRejected(Refusal):
 
 def normalise_phone(raw: str) -> str:
     """E.164 for a number typed as a person would: "900 00 000", "+47 900 00 000", "0047…"."""
+    if len(raw or "") > PHONE_MAX_LENGTH:
+        raise InvalidPhone(N_("That is not a phone number. Write it like 912 34 567."))
     try:
         number = phonenumbers.parse(raw or "", "NO")
     except phonenumbers.NumberParseException as error:
@@ -51,32 +61,67 @@ def normalise_phone(raw: str) -> str:
 
 def display_phone(e164: str) -> str:
     number = phonenumbers.parse(e164)
+    if number.country_code == 47 and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+        digits = str(number.national_number)  # Norwegians write mobiles 3-2-3: 912 34 567
+        return f"{digits[:3]} {digits[3:5]} {digits[5:]}"
     if number.country_code == 47:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+# --- Rate limits, counted in the database so that every worker sees the same count. ---
+
+
 def _enforce(session: Session, limits, action: str, keys: dict[str, str], now: datetime) -> None:
+    """Refuse once any limit is used up; otherwise count this action once under each key."""
+    counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
+    _serialise(session, sorted(counted.values()))
     for kind, allowed, window in limits:
-        key = f"{action}:{kind}:{keys[kind]}"
-        used = session.scalar(select(func.count()).where(RateEvent.key == key, RateEvent.at > now - window))
+        recent = select(func.count()).where(RateEvent.key == counted[kind], RateEvent.at > now - window)
+        used = session.scalar(recent.select_from(RateEvent))
         if used >= allowed:
             raise TooManyRequests(N_("Too many attempts. Wait a while and try again."))
-    session.add_all(RateEvent(key=f"{action}:{kind}:{keys[kind]}", at=now) for kind in {k for k, _, _ in limits})
+    session.add_all(RateEvent(key=key, at=now) for key in counted.values())
+
+
+def _serialise(session: Session, keys: list[str]) -> None:
+    """Without this, workers racing on one number would all count below the limit and all go
+    ahead. PostgreSQL: a lock per key until commit, taken in sorted order so that two requests
+    cannot wait for each other. SQLite needs nothing: every write transaction holds the one lock."""
+    if locks_rows(session):
+        for key in keys:
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
+# --- Login codes. ---
+
+
+def _code_digest(secret: str, phone: str, code: str) -> str:
+    # Keyed with the app's secret: a copy of the database alone does not let anyone try the
+    # million possible codes, and checking one costs microseconds rather than a slow hash.
+    message = f"login-code:{phone}:{code}".encode()
+    return "hmac-sha256$" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def request_code(
-    session: Session, phone: str, client: str, now: datetime, *, ttl_minutes: int = 10, locale: str = "nb"
+    session: Session,
+    phone: str,
+    client: str,
+    now: datetime,
+    *,
+    secret: str,
+    ttl_minutes: int = 10,
+    locale: str = "nb",
 ) -> SmsMessage:
     """Plan an SMS with a fresh six-digit code; earlier codes for the number stop working.
-    Returns the planned message, for the caller to send at once."""
+    Returns the planned message, for the caller to commit and send at once."""
     _enforce(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
     session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
     code = f"{secrets.randbelow(10**6):06d}"
     login = LoginCode(
         phone=phone,
-        code_hash=generate_password_hash(code),
+        code_hash=_code_digest(secret, phone, code),
         created_at=now,
         expires_at=now + timedelta(minutes=ttl_minutes),
         attempts=0,
@@ -103,47 +148,87 @@ def verify_code(
     client: str,
     now: datetime,
     *,
+    secret: str,
     max_tries: int = 5,
     locale: str = "nb",
 ) -> Person:
     """The person behind a correct code, created on first login. Every try counts, right or
     wrong; the caller commits even when this refuses, so the count sticks."""
     _enforce(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
-    login = session.scalar(
-        select(LoginCode)
-        .where(LoginCode.phone == phone, LoginCode.used_at.is_(None), LoginCode.expires_at > now)
-        .order_by(LoginCode.created_at.desc())
-        .limit(1)
-    )
-    if login is None:
-        raise CodeRejected(N_("The code has expired. Ask for a new one."))
-    login.attempts += 1
-    if not check_password_hash(login.code_hash, "".join((code or "").split())):
-        if login.attempts >= max_tries:
-            login.used_at = now
-            raise CodeRejected(N_("Wrong code too many times. Ask for a new one."))
-        raise CodeRejected(N_("Wrong code. Check the SMS and try again."))
+    login = _latest_code(session, phone)
+    _check_code(login, _code_digest(secret, phone, "".join((code or "").split())), now, max_tries)
     login.used_at = now
     person = session.scalar(select(Person).where(Person.phone == phone))
     if person is None:
-        person = Person(
-            phone=phone,
-            locale=locale if locale in LOCALES else LOCALES[0],
-            created_at=now,
-            session_version=1,
-            calendar_version=1,
-            active=True,
-        )
-        session.add(person)
-        session.flush()
+        return _new_person(session, phone, locale, now)
+    if not person.active:
+        raise CodeRejected(N_("This profile is closed. Ask your coordinator if you want to walk again."))
     return person
 
 
+def _latest_code(session: Session, phone: str) -> LoginCode | None:
+    query = select(LoginCode).where(LoginCode.phone == phone).order_by(LoginCode.id.desc()).limit(1)
+    if locks_rows(session):
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def _check_code(login: LoginCode | None, digest: str, now: datetime, max_tries: int) -> None:
+    """Only the newest code for a number works, until it is used, expires or is guessed at too often."""
+    if login is not None and login.used_at is not None and login.attempts >= max_tries:
+        raise CodeRejected(N_("Wrong code too many times. Ask for a new one."))
+    if login is None or login.used_at is not None:
+        raise CodeRejected(N_("That code no longer works. Ask for a new one."))
+    if login.expires_at <= now:
+        raise CodeRejected(N_("The code has expired. Ask for a new one."))
+    login.attempts += 1
+    if hmac.compare_digest(login.code_hash, digest):
+        return
+    if login.attempts >= max_tries:
+        login.used_at = now
+        raise CodeRejected(N_("Wrong code too many times. Ask for a new one."))
+    raise CodeRejected(N_("Wrong code. Check the SMS and try again."))
+
+
+def _new_person(session: Session, phone: str, locale: str, now: datetime) -> Person:
+    person = Person(
+        phone=phone,
+        locale=locale if locale in LOCALES else LOCALES[0],
+        created_at=now,
+        session_version=1,
+        calendar_version=1,
+        active=True,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def forget_code(message: SmsMessage) -> None:
+    """Take the code out of a login SMS's stored text once the message has left the outbox, so the
+    database never keeps a code someone could log in with. A message still pending or sending keeps
+    it: a retry needs the text, and so does asking the provider whether an interrupted send arrived."""
+    if message.purpose == Purpose.OTP and message.state not in UNFINISHED:
+        message.body = CODE_IN_TEXT.sub(CODE_MASK, message.body)
+
+
 def purge_login_data(session: Session, now: datetime) -> int:
-    """Forget codes and counters nobody can use any more."""
+    """Forget codes and counters nobody can use any more, and the codes in login SMS that were
+    sent (or given up) after a retry rather than at once."""
     removed = session.execute(delete(LoginCode).where(LoginCode.expires_at < now - timedelta(days=1))).rowcount
     removed += session.execute(delete(RateEvent).where(RateEvent.at < now - timedelta(days=2))).rowcount
+    unmasked = select(SmsMessage).where(
+        SmsMessage.purpose == Purpose.OTP,
+        SmsMessage.state.not_in(UNFINISHED),
+        SmsMessage.body != "",
+        SmsMessage.body.not_like(f"%{CODE_MASK}%"),
+    )
+    for message in session.scalars(unmasked):
+        forget_code(message)
     return removed
+
+
+# --- Sessions. ---
 
 
 def load_session_person(session: Session, session_id: str) -> Person | None:
@@ -160,6 +245,9 @@ def log_out_everywhere(person: Person) -> None:
     person.session_version += 1
 
 
+# --- The profile. ---
+
+
 def complete_profile(
     session: Session,
     person: Person,
@@ -172,6 +260,7 @@ def complete_profile(
     school_class_id: int | None,
     now: datetime,
 ) -> None:
+    """The first-time questions; the answers to the two promises are kept with their time."""
     if not adult:
         raise Refusal(N_("Night walkers must be 18 or older."))
     if not accepts_conduct:
@@ -195,12 +284,25 @@ def update_profile(
         raise Refusal(N_("Choose a municipality from the list."))
     if school_class_id is not None:
         school_class = session.get(SchoolClass, school_class_id)
-        if school_class is None or school_class.school.municipality.region_id != municipality.region_id:
+        if (
+            school_class is None
+            or school_class.archived
+            or school_class.school.archived
+            or school_class.school.municipality.region_id != municipality.region_id
+        ):
             raise Refusal(N_("Choose a school class from the list."))
+    if locale not in LOCALES:
+        raise Refusal(N_("Choose a language from the list."))
     person.name = name[:120]
     person.municipality_id = municipality.id
-    person.locale = locale if locale in LOCALES else LOCALES[0]
+    person.locale = locale
     person.school_class_id = school_class_id
+
+
+def choose_language(person: Person, locale: str) -> None:
+    if locale not in LOCALES:
+        raise Refusal(N_("Choose a language from the list."))
+    person.locale = locale
 
 
 def grant_role(session: Session, person: Person, kind: RoleKind, region_id: int) -> Role:
@@ -210,6 +312,9 @@ def grant_role(session: Session, person: Person, kind: RoleKind, region_id: int)
         person.roles.append(role)
         session.flush()
     return role
+
+
+# --- The calendar feed's address. ---
 
 
 def calendar_token(person: Person, links: Links) -> str:
@@ -228,3 +333,38 @@ def person_for_calendar(session: Session, token: str, links: Links) -> Person | 
 
 def revoke_calendar(person: Person) -> None:
     person.calendar_version += 1
+
+
+# --- SMS opt-out (STOP / START). ---
+
+
+def opt_out(session: Session, person: Person, now: datetime) -> None:
+    """No more SMS for this person, starting with whatever is still planned. Login codes they ask
+    for still reach them: they asked, and without one they could not log in to opt back in."""
+    person.sms_opted_out_at = person.sms_opted_out_at or now
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.purpose.not_in(sms.ASKED_FOR),
+        )
+        .values(state=MessageState.CANCELLED, last_error="the recipient has opted out of SMS")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def opt_in(person: Person) -> None:
+    person.sms_opted_out_at = None
+
+
+def opt_out_number(session: Session, phone: str, now: datetime) -> None:
+    """The SMS provider says this number has opted out (Twilio 21610)."""
+    person = session.scalar(select(Person).where(Person.phone == phone))
+    if person is not None:
+        opt_out(session, person, now)
+
+
+def opted_out_among(session: Session, person_ids) -> set[int]:
+    query = select(Person.id).where(Person.id.in_(person_ids), Person.sms_opted_out_at.is_not(None))
+    return set(session.scalars(query))

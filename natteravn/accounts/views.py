@@ -6,16 +6,18 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from natteravn.accounts import service
-from natteravn.accounts.forms import CodeForm, ConfirmForm, PhoneForm, ProfileForm, WelcomeForm
+from natteravn.accounts.forms import CodeForm, ConfirmForm, LanguageForm, PhoneForm, ProfileForm, WelcomeForm
 from natteravn.accounts.models import RoleKind
-from natteravn.i18n import LOCALES, Refusal
+from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, Region, School, SchoolClass
 from natteravn.sms import service as sms
+from natteravn.sms.models import MessageState
 from natteravn.web import db_session, gateway, links, now
 
 bp = Blueprint("accounts", __name__)
@@ -52,12 +54,25 @@ def coordinated_regions(person) -> set[int]:
     return {role.region_id for role in person.roles if role.kind == RoleKind.COORDINATOR}
 
 
-def _safe_next(default: str) -> str:
+def safe_next(default: str) -> str:
+    """`?next=` when it is a path on this site, else `default`: never a way to send someone
+    elsewhere. Browsers read "/\\evil.example" and "/\\t/evil.example" as "//evil.example", so a
+    backslash, whitespace or control character anywhere disqualifies the target too."""
     target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in target):
+        return default
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+    return target if not (parts.scheme or parts.netloc) else default
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _page_locale() -> str:
+    return str(get_locale())
 
 
 @bp.get("/")
@@ -69,41 +84,62 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("shifts.nights")))
     form = PhoneForm()
+    refusal = None
     if form.validate_on_submit():
-        db = db_session()
         try:
             phone = service.normalise_phone(form.phone.data)
-            message = service.request_code(
-                db,
-                phone,
-                request.remote_addr or "unknown",
-                now(),
-                ttl_minutes=current_app.config["OTP_TTL_MINUTES"],
-                locale=_visitor_locale(),
-            )
-            db.commit()
-        except Refusal as refusal:
-            db.rollback()
+            _send_code(phone)
+        except Refusal as refused:
+            refusal = refused
             form.phone.errors.append(refusal.translated(_))
         else:
-            sms.send_one(db, gateway(), message.id, now())
-            db.commit()
             session["login_phone"] = phone
             return redirect(url_for("accounts.code", next=request.args.get("next")))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form), _status(form, refusal)
 
 
-def _visitor_locale() -> str:
-    return session.get("lang") or request.accept_languages.best_match(LOCALES) or LOCALES[0]
+def _status(form, refusal: Refusal | None = None) -> int:
+    """200 for a fresh form, 429 when a rate limit said no, 422 for anything else to correct."""
+    if isinstance(refusal, service.TooManyRequests):
+        return 429
+    return 422 if form.errors else 200
+
+
+def _send_code(phone: str) -> None:
+    db = db_session()
+    try:
+        message = service.request_code(
+            db,
+            phone,
+            _client(),
+            now(),
+            secret=current_app.config["SECRET_KEY"],
+            ttl_minutes=current_app.config["OTP_TTL_MINUTES"],
+            locale=_page_locale(),
+        )
+        db.commit()
+    except Refusal:
+        db.rollback()
+        raise
+    sent = sms.send_one(db, gateway(), message.id, now(), policy=current_app.extensions["natteravn.sms_policy"])
+    if sent is None:  # a dispatcher in another process took it first
+        return
+    service.forget_code(sent)
+    db.commit()
+    if sent.state == MessageState.FAILED:
+        raise Refusal(N_("We could not send an SMS to that number. Check it and try again."))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def code():
     phone = session.get("login_phone")
     if not phone:
-        return redirect(url_for("accounts.login"))
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
     form = CodeForm()
+    refusal = None
     if form.validate_on_submit():
         db = db_session()
         try:
@@ -111,13 +147,15 @@ def code():
                 db,
                 phone,
                 form.code.data,
-                request.remote_addr or "unknown",
+                _client(),
                 now(),
+                secret=current_app.config["SECRET_KEY"],
                 max_tries=current_app.config["OTP_MAX_TRIES"],
-                locale=_visitor_locale(),
+                locale=_page_locale(),
             )
-        except Refusal as refusal:
+        except Refusal as refused:
             db.commit()  # the failed try counts
+            refusal = refused
             form.code.errors.append(refusal.translated(_))
         else:
             db.commit()
@@ -126,16 +164,25 @@ def code():
             login_user(person, remember=True)
             if not person.onboarded:
                 return redirect(url_for("accounts.welcome", next=request.args.get("next")))
-            return redirect(_safe_next(url_for("shifts.nights")))
-    return render_template("accounts/code.html", form=form, phone=service.display_phone(phone))
+            return redirect(safe_next(url_for("shifts.nights")))
+    page = render_template("accounts/code.html", form=form, phone=service.display_phone(phone))
+    return page, _status(form, refusal)
+
+
+def _end_session() -> None:
+    """Log out here; the page keeps speaking the language the person just used. The session is
+    emptied before `logout_user`, which leaves in it the order to delete the remember-me cookie."""
+    locale = _page_locale()
+    session.clear()
+    logout_user()
+    session["lang"] = locale
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
     return redirect(url_for("accounts.login"))
 
 
@@ -145,8 +192,7 @@ def logout_everywhere():
     if ConfirmForm().validate_on_submit():
         service.log_out_everywhere(current_user)
         db_session().commit()
-        logout_user()
-        session.clear()
+        _end_session()
         flash(_("You are logged out on every device."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -196,14 +242,16 @@ def _save_profile(form: ProfileForm, *, first_time: bool) -> bool:
 @bp.route("/welcome", methods=["GET", "POST"])
 @login_required
 def welcome():
-    form = WelcomeForm(obj=None)
+    if current_user.onboarded:
+        return redirect(safe_next(url_for("shifts.nights")))
+    form = WelcomeForm()
     _fill_choices(form)
     if request.method == "GET":
         form.locale.data = current_user.locale
         form.name.data = current_user.name
     if form.validate_on_submit() and _save_profile(form, first_time=True):
-        return redirect(_safe_next(url_for("shifts.nights")))
-    return render_template("accounts/welcome.html", form=form)
+        return redirect(safe_next(url_for("shifts.nights")))
+    return render_template("accounts/welcome.html", form=form), _status(form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -220,7 +268,7 @@ def profile():
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.profile"))
     feed = links().calendar(service.calendar_token(current_user, links()))
-    return render_template("accounts/profile.html", form=form, feed=feed, confirm=ConfirmForm())
+    return render_template("accounts/profile.html", form=form, feed=feed, confirm=ConfirmForm()), _status(form)
 
 
 @bp.post("/profile/calendar/new")
@@ -235,10 +283,10 @@ def new_calendar_link():
 
 @bp.post("/language")
 def language():
-    chosen = request.form.get("lang")
-    if ConfirmForm().validate_on_submit() and chosen in LOCALES:
-        session["lang"] = chosen
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
         if current_user.is_authenticated:
-            current_user.locale = chosen
+            service.choose_language(current_user, form.lang.data)
             db_session().commit()
-    return redirect(_safe_next(url_for("accounts.home")))
+    return redirect(safe_next(url_for("accounts.home")))
