@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.accounts.models import Person
 from natteravn.db import Base, UTCDateTime
-from natteravn.places.models import Region, Route
+from natteravn.places.models import Region, Route, SchoolClass
 
 
 class Term(Base):
@@ -118,8 +118,9 @@ class Signup(Base):
             "shift_id",
             "person_id",
             unique=True,
-            sqlite_where=text("state != 'cancelled'"),
-            postgresql_where=text("state != 'cancelled'"),
+            # Enum columns hold the member's name.
+            sqlite_where=text("state != 'CANCELLED'"),
+            postgresql_where=text("state != 'CANCELLED'"),
         ),
         Index("ix_signup_person_state", "person_id", "state"),
         Index("ix_signup_shift_state", "shift_id", "state"),
@@ -128,3 +129,78 @@ class Signup(Base):
     @property
     def holds_place(self) -> bool:
         return self.state in HOLDING
+
+
+class InvitationOutcome(enum.StrEnum):
+    OPEN = "open"
+    TAKEN = "taken"  # replied JA and got the place
+    FULL = "full"  # replied JA after the places were gone
+    REFUSED = "refused"  # replied JA but a sign-up rule said no (overlap, cap)
+    DECLINED = "declined"  # replied NEI
+
+
+class Invitation(Base):
+    """A volunteer asked by SMS to take a place on a night (a call for walkers or a stand-in).
+    Asked once per night, so running the call again texts nobody twice; a JA reply is matched
+    to the invitation it answers."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[SignupRole] = mapped_column(Enum(SignupRole, native_enum=False, length=20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[InvitationOutcome] = mapped_column(
+        Enum(InvitationOutcome, native_enum=False, length=20), default=InvitationOutcome.OPEN
+    )
+
+    shift: Mapped[Shift] = relationship()
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (UniqueConstraint("shift_id", "person_id"),)
+
+
+class NightPattern(Base):
+    """How a term's nights are laid out (which weekdays, when, where, how many), kept so the
+    coordinator can change it and generate again without getting any night twice."""
+
+    __tablename__ = "night_pattern"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
+    weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # Monday=0: nights starting on these days
+    starts_local: Mapped[time] = mapped_column(Time)
+    ends_local: Mapped[time] = mapped_column(Time)  # at or before the start: the next morning
+    route_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    min_walkers: Mapped[int] = mapped_column(Integer, default=3)
+    max_walkers: Mapped[int] = mapped_column(Integer, default=6)
+    needs_leader: Mapped[bool] = mapped_column(Boolean, default=True)
+    skip_dates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates: holidays
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    term: Mapped[Term] = relationship()
+
+
+class ClassWeekend(Base):
+    """A school class given a weekend of a term (klassevakt): its parents are asked to walk then."""
+
+    __tablename__ = "class_weekend"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
+    school_class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
+    weekend_on: Mapped[date] = mapped_column(Date)  # the Friday of the weekend
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    term: Mapped[Term] = relationship()
+    school_class: Mapped[SchoolClass] = relationship()
+
+    __table_args__ = (UniqueConstraint("term_id", "school_class_id", "weekend_on"),)
+
+    @property
+    def weekend_key(self) -> tuple[int, int]:
+        """(ISO year, ISO week), the key nights are grouped into weekends by."""
+        year, week, _ = self.weekend_on.isocalendar()
+        return year, week

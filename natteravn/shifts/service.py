@@ -1,14 +1,28 @@
-"""Nights and sign-ups: every rule about who walks when lives here."""
+"""Nights and sign-ups: every rule about who walks when lives here.
+
+Locks: every path that changes sign-ups locks the person's row first and then the night's row
+(`_lock`), so two requests never wait on each other in a circle. Paths that touch several people
+or nights at once (the scheduler's `expire_offers`) lock all the people first and then all the
+nights, each in id order. A sign-up row is only written while its night's row is locked.
+
+Which sign-ups count: the overlap rule and the term's cap count the places a person has *taken*
+(`TAKEN`: signed up, confirmed, attended, no-show). A place on a waitlist does not count: a parent
+may queue for two routes on the same Friday, or for more nights than the cap, hoping for one of
+them, and is not refused a free night because of a queue. The rules are checked again at the
+moment a queued place is taken (confirming an offer), with the person's row locked, so the
+outcome never breaks them either.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.clock import local
@@ -17,7 +31,11 @@ from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Route
 from natteravn.shifts import messages
-from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+
+#: Places a person has taken, as opposed to one offered to them or waited for. Only these count
+#: against the overlap rule and the cap, and only these people see each other's phone numbers.
+TAKEN = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED, SignupState.NO_SHOW)
 
 
 class SignupRefused(Refusal):
@@ -53,56 +71,60 @@ class Weekend:
     first_day: date
     last_day: date
     nights: list[Night] = field(default_factory=list)
-
-
-def _published_nights(region_id: int):
-    return (
-        select(Shift)
-        .join(Shift.term)
-        .join(Shift.route)
-        .join(Route.municipality)
-        .where(Term.region_id == region_id, Term.published_at.is_not(None), Shift.cancelled_at.is_(None))
-    )
+    #: Given to the person's school class (klassevakt): the weekend their class is asked to fill.
+    for_your_class: bool = False
 
 
 def _counts(session: Session, shift_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """(places taken, leaders on it) for each night, in one query."""
+    """(places held, group leaders who took a place) for each night, in one query. An offered
+    place is held (nobody else can take it) but its leader is not on the night until they say yes."""
     ids = list(shift_ids)
     if not ids:
         return {}
+    leader_on_it = and_(Signup.role == SignupRole.LEADER, Signup.state.in_(TAKEN))
     rows = session.execute(
-        select(
-            Signup.shift_id,
-            func.count(),
-            func.sum(case((Signup.role == SignupRole.LEADER, 1), else_=0)),
-        )
+        select(Signup.shift_id, func.count(), func.sum(case((leader_on_it, 1), else_=0)))
         .where(Signup.shift_id.in_(ids), Signup.state.in_(HOLDING))
         .group_by(Signup.shift_id)
     )
     return {shift_id: (taken, leaders or 0) for shift_id, taken, leaders in rows}
 
 
-def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[Weekend]:
-    """Published nights of the person's region that have not begun, the person's own
-    municipality first within each weekend."""
-    region_id = person.municipality.region_id
-    shifts = session.scalars(
-        _published_nights(region_id)
-        .where(Shift.starts_at > now)
-        .options(joinedload(Shift.route).joinedload(Route.municipality))
-        .order_by(Shift.starts_at, Municipality.name, Route.name)
-    ).all()
-    counts = _counts(session, (s.id for s in shifts))
-    mine = {
+def _own_signups(session: Session, person: Person, shift_ids: list[int]) -> dict[int, Signup]:
+    if not shift_ids:
+        return {}
+    return {
         s.shift_id: s
         for s in session.scalars(
-            select(Signup).where(
-                Signup.person_id == person.id,
-                Signup.state.in_(LIVE),
-                Signup.shift_id.in_([s.id for s in shifts]),
-            )
+            select(Signup).where(Signup.person_id == person.id, Signup.state.in_(LIVE), Signup.shift_id.in_(shift_ids))
         )
     }
+
+
+def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[Weekend]:
+    """Published, not cancelled nights of the person's region that have not begun, grouped by
+    weekend: the weekends given to the person's school class first, then the rest in order, and
+    the person's own municipality first within each weekend. Four queries however many nights
+    there are."""
+    if person.municipality is None:
+        return []
+    shifts = session.scalars(
+        select(Shift)
+        .join(Shift.term)
+        .join(Shift.route)
+        .join(Route.municipality)
+        .where(
+            Term.region_id == person.municipality.region_id,
+            Term.published_at.is_not(None),
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > now,
+        )
+        .options(contains_eager(Shift.route).contains_eager(Route.municipality))
+        .order_by(Shift.starts_at, Municipality.name, Route.name)
+    ).all()
+    ids = [s.id for s in shifts]
+    counts = _counts(session, ids)
+    mine = _own_signups(session, person, ids)
     weekends: dict[tuple[int, int], Weekend] = {}
     for shift in shifts:
         day = local(shift.starts_at).date()
@@ -111,14 +133,28 @@ def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[W
         weekend.last_day = max(weekend.last_day, day)
         taken, leaders = counts.get(shift.id, (0, 0))
         weekend.nights.append(Night(shift, taken, leaders, mine.get(shift.id)))
-    for weekend in weekends.values():
+    ours = class_weekends_for(session, person, list({s.term_id for s in shifts}))
+    for key, weekend in weekends.items():
+        weekend.for_your_class = key in ours
         weekend.nights.sort(key=lambda n: (n.shift.route.municipality_id != person.municipality_id, n.shift.starts_at))
-    return list(weekends.values())
+    return sorted(weekends.values(), key=lambda w: not w.for_your_class)
+
+
+def class_weekends_for(session: Session, person: Person, term_ids: list[int]) -> set[tuple[int, int]]:
+    """The weekends, as (ISO year, ISO week), given to the person's school class in these terms."""
+    if person.school_class_id is None or not term_ids:
+        return set()
+    fridays = session.scalars(
+        select(ClassWeekend.weekend_on).where(
+            ClassWeekend.school_class_id == person.school_class_id, ClassWeekend.term_id.in_(term_ids)
+        )
+    )
+    return {tuple(friday.isocalendar()[:2]) for friday in fridays}
 
 
 def night_for(session: Session, person: Person, shift_id: int) -> Night | None:
-    """A published night of the person's region, or None: other regions' nights do not exist
-    for them."""
+    """A published night of the person's region, or None: other regions' nights and drafts do
+    not exist for them. A cancelled night is shown, so those who were on it can see why."""
     if person.municipality is None:
         return None
     shift = session.scalar(
@@ -129,36 +165,49 @@ def night_for(session: Session, person: Person, shift_id: int) -> Night | None:
     if shift is None:
         return None
     taken, leaders = _counts(session, [shift.id]).get(shift.id, (0, 0))
-    mine = session.scalar(
-        select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == person.id, Signup.state.in_(LIVE))
-    )
-    return Night(shift, taken, leaders, mine)
+    return Night(shift, taken, leaders, _own_signups(session, person, [shift.id]).get(shift.id))
 
 
 def co_walkers(session: Session, person: Person, shift: Shift) -> list[Signup]:
-    """The others holding a place on a night — only for someone who holds one too."""
-    holding = session.scalar(
-        select(func.count()).where(
-            Signup.shift_id == shift.id, Signup.person_id == person.id, Signup.state.in_(HOLDING)
-        )
-    )
-    if not holding:
-        return []
-    return list(
+    """The others who took a place on a night, with their phone numbers — only for someone who
+    took a place too. Someone waiting or merely offered a place sees nobody and is seen by nobody."""
+    return co_walkers_on(session, person, [shift.id]).get(shift.id, [])
+
+
+_leaders_first = case((Signup.role == SignupRole.LEADER, 0), else_=1)
+
+
+def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int]) -> dict[int, list[Signup]]:
+    """`co_walkers` for several nights at once (My nights), in two queries."""
+    ids = list(shift_ids)
+    if not ids:
+        return {}
+    mine = set(
         session.scalars(
-            select(Signup)
-            .where(Signup.shift_id == shift.id, Signup.person_id != person.id, Signup.state.in_(HOLDING))
-            .options(joinedload(Signup.person))
-            .order_by(Signup.role.desc(), Signup.created_at)
+            select(Signup.shift_id).where(
+                Signup.person_id == person.id, Signup.shift_id.in_(ids), Signup.state.in_(TAKEN)
+            )
         )
     )
+    if not mine:
+        return {}
+    others: dict[int, list[Signup]] = defaultdict(list)
+    for signup in session.scalars(
+        select(Signup)
+        .where(Signup.shift_id.in_(mine), Signup.person_id != person.id, Signup.state.in_(TAKEN))
+        .options(joinedload(Signup.person))
+        .order_by(Signup.shift_id, _leaders_first, Signup.created_at, Signup.id)
+    ):
+        others[signup.shift_id].append(signup)
+    return {shift_id: others.get(shift_id, []) for shift_id in mine}
 
 
 def _lock(session: Session, person_id: int, shift_id: int) -> tuple[Person, Shift | None]:
-    """Row locks in one fixed order, person then night, so two requests never wait on each
-    other in a circle. (SQLite has already serialised the whole transaction at BEGIN.)"""
-    person_query = select(Person).where(Person.id == person_id)
-    shift_query = select(Shift).where(Shift.id == shift_id)
+    """Row locks in the one fixed order, person then night. (SQLite has already serialised the
+    whole transaction at BEGIN.)"""
+    # populate_existing: what was read before the lock may be stale by the time we hold it.
+    person_query = select(Person).where(Person.id == person_id).execution_options(populate_existing=True)
+    shift_query = select(Shift).where(Shift.id == shift_id).execution_options(populate_existing=True)
     if locks_rows(session):
         person_query = person_query.with_for_update()
         shift_query = shift_query.with_for_update()
@@ -167,7 +216,17 @@ def _lock(session: Session, person_id: int, shift_id: int) -> tuple[Person, Shif
     return person, shift
 
 
-def _taken(session: Session, shift: Shift) -> int:
+def _lock_night(session: Session, shift_id: int) -> Shift:
+    """The night's row lock; taking it again in the same transaction is free. The loaded night is
+    not reloaded: a caller may have changed it in this transaction (a coordinator raising the
+    number of places) and counts on that change."""
+    query = select(Shift).where(Shift.id == shift_id)
+    if locks_rows(session):
+        query = query.with_for_update()
+    return session.execute(query).scalar_one()
+
+
+def _held(session: Session, shift: Shift) -> int:
     return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)))
 
 
@@ -187,9 +246,10 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
     )
     if existing is not None:
         return existing
-    _check_may_sign_up(session, person, shift, role, now)
-    expire_offers(session, now, links, shift=shift)
-    full = _taken(session, shift) >= shift.max_walkers
+    _check_night_open(person, shift, role, now)
+    _check_free_for(session, person, shift)
+    expire_offers(session, now, links, shift=shift)  # a stale offer must not keep the place from them
+    full = _held(session, shift) >= shift.max_walkers
     signup = Signup(
         shift=shift,
         person=person,
@@ -202,13 +262,13 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
     try:
         with session.begin_nested():
             session.flush()
-    except IntegrityError as error:  # the unique index caught a double tap from another worker
+    except IntegrityError as error:  # the unique index caught a double tap the locks did not see
         raise SignupRefused(N_("You are already on this night.")) from error
     messages.signed_up(session, signup, now, links)
     return signup
 
 
-def _check_may_sign_up(session: Session, person: Person, shift: Shift, role: SignupRole, now: datetime) -> None:
+def _check_night_open(person: Person, shift: Shift, role: SignupRole, now: datetime) -> None:
     term = shift.term
     if not person.onboarded:
         raise SignupRefused(N_("Finish your profile before signing up."))
@@ -224,36 +284,31 @@ def _check_may_sign_up(session: Session, person: Person, shift: Shift, role: Sig
         raise SignupRefused(N_("Sign-up for this term has closed."))
     if role == SignupRole.LEADER and not person.holds(RoleKind.LEADER, term.region_id):
         raise SignupRefused(N_("Only group leaders can sign up as leader."))
-    overlapping = session.scalar(
+
+
+def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> None:
+    """The overlap rule and the term's cap, over the places the person has taken (see the module
+    docstring). Joining a waitlist is checked too: a place the person could never take is no use
+    to wait for. `besides` is the sign-up being decided, left out of the count."""
+    taken = (
         select(func.count())
         .select_from(Signup)
         .join(Signup.shift)
-        .where(
-            Signup.person_id == person.id,
-            Signup.state.in_(LIVE),
-            Shift.cancelled_at.is_(None),
-            and_(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at),
-        )
+        .where(Signup.person_id == person.id, Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None))
     )
-    if overlapping:
+    if besides is not None:
+        taken = taken.where(Signup.id != besides.id)
+    if session.scalar(taken.where(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)):
         raise SignupRefused(N_("You are already on another night at that time."))
-    in_term = session.scalar(
-        select(func.count())
-        .select_from(Signup)
-        .join(Signup.shift)
-        .where(
-            Signup.person_id == person.id,
-            Signup.state.in_(LIVE),
-            Shift.term_id == term.id,
-            Shift.cancelled_at.is_(None),
-        )
-    )
-    if in_term >= term.cap:
-        raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=term.cap)
+    cap = shift.term.cap
+    if session.scalar(taken.where(Shift.term_id == shift.term_id)) >= cap:
+        raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=cap)
 
 
 def cancel_signup(session: Session, person: Person, signup_id: int, now: datetime, links: Links) -> Signup:
-    """Take the person off a night (or its waitlist) and offer the freed place onwards."""
+    """Take the person off a night, its waitlist or an offered place, and offer a freed place
+    onwards. A taken place can be given back until the region's cut-off; a queue or an offer
+    can be left at any time."""
     signup = session.get(Signup, signup_id)
     if signup is None or signup.person_id != person.id:
         raise SignupRefused(N_("That sign-up does not exist."))
@@ -261,7 +316,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     session.refresh(signup)
     if signup.state not in LIVE:
         return signup
-    if signup.state in HOLDING and now >= cancel_cutoff(shift):
+    if signup.state in TAKEN and now >= cancel_cutoff(shift):
         raise SignupRefused(N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader."))
     withdraw(session, signup, now, links)
     return signup
@@ -272,7 +327,8 @@ def cancel_cutoff(shift: Shift) -> datetime:
 
 
 def withdraw(session: Session, signup: Signup, now: datetime, links: Links) -> None:
-    """Cancel a sign-up without the parent's cut-off (the caller has checked what applies)."""
+    """Cancel a sign-up without the parent's cut-off (the caller has checked what applies) and
+    offer the place it held to the waitlist."""
     held = signup.state in HOLDING
     signup.state = SignupState.CANCELLED
     signup.cancelled_at = now
@@ -284,36 +340,66 @@ def withdraw(session: Session, signup: Signup, now: datetime, links: Links) -> N
 
 def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links) -> list[Signup]:
     """Offer free places to the waitlist in order. An offer holds the place until it is
-    confirmed or expires, because a silent promotion is how people fail to turn up."""
+    confirmed or expires, because a silent promotion is how people fail to turn up.
+
+    Someone who has since taken a night at the same time, or reached the cap, is passed over
+    (and stays on the list, in case that changes); `confirm_offer` checks again under their lock.
+    """
+    shift = _lock_night(session, shift.id)  # callers without the lock (GDPR erasure) are safe too
     if shift.cancelled_at is not None or shift.starts_at <= now:
         return []
-    free = shift.max_walkers - _taken(session, shift)
+    free = shift.max_walkers - _held(session, shift)
     if free <= 0:
         return []
     waiting = session.scalars(
         select(Signup)
         .where(Signup.shift_id == shift.id, Signup.state == SignupState.WAITLISTED)
+        .options(joinedload(Signup.person))
         .order_by(Signup.queued_at, Signup.id)
-        .limit(free)
     ).all()
     window = timedelta(hours=shift.term.region.offer_hours)
+    offered = []
     for signup in waiting:
+        if len(offered) == free:
+            break
+        try:
+            _check_free_for(session, signup.person, shift)
+        except SignupRefused:
+            continue
         signup.state = SignupState.OFFERED
         signup.offer_expires_at = min(now + window, shift.starts_at)
         messages.offered(session, signup, now, links)
-    return list(waiting)
+        offered.append(signup)
+    return offered
 
 
 def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links) -> Signup:
+    """Take an offered place. Confirming twice is harmless.
+
+    Raises SignupRefused when the place can no longer be taken (the offer expired, the night was
+    cancelled or began, or the person took another night at that time or reached the cap). The
+    offer has then been passed on to the next on the list in this transaction: the caller
+    commits either way.
+    """
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise SignupRefused(N_("That offer does not exist."))
-    _lock(session, signup.person_id, signup.shift_id)
+    person, shift = _lock(session, signup.person_id, signup.shift_id)
     session.refresh(signup)
-    if signup.state in (SignupState.SIGNED_UP, SignupState.CONFIRMED):
+    if signup.state in TAKEN:
         return signup  # tapped twice
-    if signup.state != SignupState.OFFERED or signup.offer_expires_at is None or signup.offer_expires_at <= now:
+    if signup.state != SignupState.OFFERED:
+        raise SignupRefused(N_("This offer is no longer open."))
+    if signup.offer_expires_at is None or signup.offer_expires_at <= now or shift.starts_at <= now:
+        withdraw(session, signup, now, links)
         raise SignupRefused(N_("The offer has expired and the place went to the next on the list."))
+    if shift.cancelled_at is not None:
+        raise SignupRefused(N_("This night is cancelled."))
+    try:
+        _check_free_for(session, person, shift, besides=signup)
+    except SignupRefused:
+        withdraw(session, signup, now, links)
+        raise
     signup.state = SignupState.CONFIRMED
     signup.confirmed_at = now
     signup.offer_expires_at = None
@@ -322,6 +408,7 @@ def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links)
 
 
 def decline_offer(session: Session, signup_id: int, now: datetime, links: Links) -> Signup:
+    """Say no to an offered place: it goes to the next on the list. Declining twice is harmless."""
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise SignupRefused(N_("That offer does not exist."))
@@ -333,14 +420,28 @@ def decline_offer(session: Session, signup_id: int, now: datetime, links: Links)
 
 
 def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | None = None) -> int:
-    """Offers nobody confirmed in time go to the next on the list."""
+    """Offers nobody confirmed in time go to the next on the list.
+
+    With a night, the caller holds that night's lock (signing up). Without one (the scheduler),
+    the people and nights concerned are locked here: all the people, then all the nights, each in
+    id order, so this cannot deadlock with a request holding one person and one night.
+    """
     query = select(Signup).where(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= now)
     if shift is not None:
         query = query.where(Signup.shift_id == shift.id)
     expired = session.scalars(query.order_by(Signup.shift_id, Signup.id)).all()
+    if shift is None and expired and locks_rows(session):
+        for person_id in sorted({s.person_id for s in expired}):
+            session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+        for shift_id in sorted({s.shift_id for s in expired}):
+            _lock_night(session, shift_id)
+    count = 0
     for signup in expired:
-        withdraw(session, signup, now, links)
-    return len(expired)
+        session.refresh(signup)  # another request may have answered while we waited for the locks
+        if signup.state == SignupState.OFFERED and signup.offer_expires_at <= now:
+            withdraw(session, signup, now, links)
+            count += 1
+    return count
 
 
 def my_nights(session: Session, person: Person, now: datetime) -> tuple[list[Signup], list[Signup]]:
@@ -358,12 +459,13 @@ def my_nights(session: Session, person: Person, now: datetime) -> tuple[list[Sig
 
 
 def calendar_nights(session: Session, person: Person) -> list[Signup]:
-    """What belongs in the person's calendar: nights they hold a place on."""
+    """What belongs in the person's calendar: nights they took a place on (a cancelled night
+    stays, marked cancelled, so the phone's calendar shows it is off)."""
     return list(
         session.scalars(
             select(Signup)
             .join(Signup.shift)
-            .where(Signup.person_id == person.id, Signup.state.in_(HOLDING))
+            .where(Signup.person_id == person.id, Signup.state.in_(TAKEN))
             .options(joinedload(Signup.shift).joinedload(Shift.route).joinedload(Route.municipality))
             .order_by(Shift.starts_at)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +15,7 @@ from natteravn.i18n import Refusal, translations
 from natteravn.shifts import service
 from natteravn.shifts.calendar import calendar_for
 from natteravn.shifts.forms import OfferForm, SignupForm
-from natteravn.shifts.models import HOLDING, Signup, SignupRole, SignupState
+from natteravn.shifts.models import Signup, SignupRole, SignupState
 from natteravn.web import db_session, links, now
 
 bp = Blueprint("shifts", __name__)
@@ -24,11 +25,7 @@ bp = Blueprint("shifts", __name__)
 @onboarded_required
 def nights():
     weekends = service.upcoming_weekends(db_session(), current_user, now())
-    return render_template("shifts/nights.html", weekends=weekends, form=SignupForm(), can_lead=_can_lead(current_user))
-
-
-def _can_lead(person) -> bool:
-    return any(role.kind == RoleKind.LEADER for role in person.roles)
+    return render_template("shifts/nights.html", weekends=weekends, form=SignupForm())
 
 
 @bp.get("/nights/<int:shift_id>")
@@ -44,6 +41,7 @@ def night(shift_id: int):
         co_walkers=service.co_walkers(db, current_user, found.shift),
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
+        offer_url=links().offer(found.mine.id) if found.mine else None,
         form=SignupForm(),
         confirm=ConfirmForm(),
     )
@@ -54,7 +52,8 @@ def night(shift_id: int):
 def signup(shift_id: int):
     form = SignupForm()
     if not form.validate_on_submit():
-        abort(400)
+        flash(_("Choose to sign up as walker or as group leader."), "error")
+        return redirect(url_for("shifts.night", shift_id=shift_id))
     db = db_session()
     try:
         made = service.sign_up(db, current_user, shift_id, SignupRole(form.role.data), now(), links())
@@ -65,6 +64,8 @@ def signup(shift_id: int):
     db.commit()
     if made.state == SignupState.WAITLISTED:
         flash(_("The night is full. You are on the waitlist and get an SMS if a place frees up."), "info")
+    elif made.state == SignupState.OFFERED:
+        flash(_("A place is offered to you. Answer the SMS link to take it."), "info")
     else:
         flash(_("You are signed up. See you on the night!"), "success")
     return redirect(url_for("shifts.night", shift_id=shift_id))
@@ -95,32 +96,34 @@ def cancel(signup_id: int):
 def my_nights():
     db = db_session()
     upcoming, past = service.my_nights(db, current_user, now())
-    walkers = {s.id: service.co_walkers(db, current_user, s.shift) for s in upcoming if s.state in HOLDING}
+    walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming))
     return render_template("shifts/my.html", upcoming=upcoming, past=past, walkers=walkers)
 
 
 @bp.route("/offer/<token>", methods=["GET", "POST"])
 def offer(token: str):
+    """The link in the offer SMS. It works without logging in (the signed token is the key) and
+    speaks the language of the person it was sent to."""
     signup_id = links().unsign("offer", token)
     db = db_session()
     signup = db.get(Signup, signup_id) if isinstance(signup_id, int) else None
     if signup is None:
         abort(404)
-    form = OfferForm()
-    if form.validate_on_submit():
+    with force_locale(signup.person.locale):
+        form = OfferForm()
+        if not form.validate_on_submit():
+            return render_template("shifts/offer.html", signup=signup, form=form)
         try:
             if form.decline.data:
                 service.decline_offer(db, signup.id, now(), links())
             else:
                 service.confirm_offer(db, signup.id, now(), links())
         except Refusal as refusal:
-            db.rollback()
             flash(refusal.translated(_), "error")
         else:
-            db.commit()
             flash(_("Thank you. Your answer is saved."), "success")
-        return redirect(url_for("shifts.offer", token=token))
-    return render_template("shifts/offer.html", signup=signup, form=form, token=token)
+    db.commit()  # a refused offer has been passed on to the next on the list: keep that
+    return redirect(url_for("shifts.offer", token=token))
 
 
 def _ics(body: bytes, filename: str) -> Response:
