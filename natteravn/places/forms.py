@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+WEEKDAYS = (
+    (0, _l("Monday")),
+    (1, _l("Tuesday")),
+    (2, _l("Wednesday")),
+    (3, _l("Thursday")),
+    (4, _l("Friday")),
+    (5, _l("Saturday")),
+    (6, _l("Sunday")),
+)
+
+
+def _number(label, low: int, high: int, message):
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Write a whole number.")),
+            NumberRange(min=low, max=high, message=message),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+def _clock(label):
+    return TimeField(label, format="%H:%M", validators=[InputRequired(message=_l("Write a time like 18:00."))])
+
+
+class RegionForm(FlaskForm):
+    name = StringField(
+        _l("Name of the region"),
+        validators=[DataRequired(message=_l("Write the region's name.")), Length(max=120)],
+    )
+    nights_per_term_cap = _number(
+        _l("Most nights per person and term"), 1, 50, _l("Write a number from %(min)s to %(max)s.")
+    )
+    cancel_cutoff_hours = _number(
+        _l("Parents may cancel until this many hours before the night"),
+        0,
+        168,
+        _l("Write a number of hours from %(min)s to %(max)s."),
+    )
+    offer_hours = _number(
+        _l("Hours to accept a place offered from the waitlist"), 1, 72, _l("Write a number from %(min)s to %(max)s.")
+    )
+    reminder_before_days = _number(
+        _l("Days before the night for the early reminder"), 1, 14, _l("Write a number from %(min)s to %(max)s.")
+    )
+    reminder_before_at = _clock(_l("Time of the early reminder"))
+    reminder_day_at = _clock(_l("Time of the reminder on the day"))
+    report_request_at = _clock(_l("Time to ask the group leader for the report, the day after"))
+    quiet_from = _clock(_l("No SMS from"))
+    quiet_until = _clock(_l("No SMS until"))
+    call_weekday = SelectField(_l("Weekday of the call for walkers"), choices=list(WEEKDAYS), coerce=int)
+    call_at = _clock(_l("Time of the call for walkers"))
+    submit = SubmitField(_l("Save settings"))
+
+
+class NameForm(FlaskForm):
+    """A municipality, a school or a school class: all they have is a name."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Write a name.")), Length(max=120)])
+    submit = SubmitField(_l("Save"))
+
+
+class RouteForm(FlaskForm):
+    name = StringField(
+        _l("Name of the route"), validators=[DataRequired(message=_l("Write the route's name.")), Length(max=120)]
+    )
+    meeting_point = StringField(
+        _l("Meeting point"),
+        validators=[DataRequired(message=_l("Write where the walkers meet.")), Length(max=200)],
+    )
+    notes = TextAreaField(_l("Notes for the walkers (optional)"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Save"))

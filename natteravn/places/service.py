@@ -1,0 +1,305 @@
+"""The coordinator keeps the region's places: its settings, municipalities, routes, schools and
+school classes. Nothing is deleted: an archived place leaves parents' choices and the planning
+of new nights, while old nights keep their route and people keep their class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from natteravn.accounts.models import Person
+from natteravn.audit import service as audit
+from natteravn.i18n import N_, Refusal
+from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+
+Place = Municipality | Route | School | SchoolClass
+
+#: How each kind of place is named in the audit log.
+OBJECT_TYPES = {Municipality: "municipality", Route: "route", School: "school", SchoolClass: "school_class"}
+
+
+class PlaceRefused(Refusal):
+    pass
+
+
+@dataclass
+class RegionSettings:
+    """What a coordinator may change about their region (its slug and time zone stay put)."""
+
+    name: str
+    nights_per_term_cap: int
+    cancel_cutoff_hours: int
+    offer_hours: int
+    reminder_before_days: int
+    reminder_before_at: time
+    reminder_day_at: time
+    report_request_at: time
+    quiet_from: time
+    quiet_until: time
+    call_weekday: int
+    call_at: time
+
+    @classmethod
+    def of(cls, region: Region) -> RegionSettings:
+        return cls(**{f.name: getattr(region, f.name) for f in fields(cls)})
+
+
+#: (setting, lowest, highest): a wider range is a typo, not a policy.
+SETTING_RANGES = (
+    ("nights_per_term_cap", 1, 50, N_("Nights per person and term must be between %(low)d and %(high)d.")),
+    ("cancel_cutoff_hours", 0, 168, N_("The cancel cut-off must be between %(low)d and %(high)d hours.")),
+    ("offer_hours", 1, 72, N_("The time to accept an offered place must be between %(low)d and %(high)d hours.")),
+    ("reminder_before_days", 1, 14, N_("The early reminder must be between %(low)d and %(high)d days before.")),
+    ("call_weekday", 0, 6, N_("Choose a weekday for the call for walkers.")),
+)
+
+
+def region_tree(session: Session, region_ids: set[int]) -> list[Region]:
+    """The regions with every municipality, route, school and class, archived ones included,
+    loaded in a fixed number of queries."""
+    return list(
+        session.scalars(
+            select(Region)
+            .where(Region.id.in_(region_ids))
+            .options(
+                selectinload(Region.municipalities).selectinload(Municipality.routes),
+                selectinload(Region.municipalities).selectinload(Municipality.schools).selectinload(School.classes),
+            )
+            .order_by(Region.name)
+        )
+    )
+
+
+def region_of(place: Place) -> int:
+    if isinstance(place, Municipality):
+        return place.region_id
+    if isinstance(place, SchoolClass):
+        return place.school.municipality.region_id
+    return place.municipality.region_id
+
+
+def place_in(session: Session, model: type[Place], place_id: int, region_ids: set[int]) -> Place | None:
+    """The place, or None when it does not exist or belongs to a region the coordinator does not run."""
+    place = session.get(model, place_id)
+    if place is None or region_of(place) not in region_ids:
+        return None
+    return place
+
+
+def _clean(text: str | None, limit: int) -> str:
+    return " ".join((text or "").split())[:limit]
+
+
+def _changes(obj, values: dict) -> dict[str, list]:
+    """Set the values that differ and say what each was and became, for the audit log."""
+    changed = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            changed[name] = [_loggable(old), _loggable(value)]
+            setattr(obj, name, value)
+    return changed
+
+
+def _loggable(value):
+    return value.strftime("%H:%M") if isinstance(value, time) else value
+
+
+def _record(session: Session, actor: Person, action: str, place: Place | Region, now: datetime, **details) -> None:
+    is_region = isinstance(place, Region)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action=action,
+        object_type="region" if is_region else OBJECT_TYPES[type(place)],
+        object_id=place.id,
+        now=now,
+        region_id=place.id if is_region else region_of(place),
+        name=place.label if isinstance(place, SchoolClass) else place.name,
+        **details,
+    )
+
+
+# --- The region's settings. ---
+
+
+def update_region(session: Session, region: Region, settings: RegionSettings, actor: Person, now: datetime) -> Region:
+    name = _clean(settings.name, 120)
+    if not name:
+        raise PlaceRefused(N_("Write the region's name."))
+    others = session.scalars(select(Region.name).where(Region.id != region.id))
+    if any(other.casefold() == name.casefold() for other in others):
+        raise PlaceRefused(N_("Another region is already called %(name)s."), name=name)
+    for setting, low, high, message in SETTING_RANGES:
+        value = getattr(settings, setting)
+        if value is None or not low <= value <= high:
+            raise PlaceRefused(message, low=low, high=high)
+    if settings.quiet_from == settings.quiet_until:
+        raise PlaceRefused(N_("Quiet hours must start and end at different times."))
+    values = {f.name: getattr(settings, f.name) for f in fields(RegionSettings)} | {"name": name}
+    changed = _changes(region, values)
+    if changed:
+        _record(session, actor, "region.updated", region, now, changed=changed)
+    return region
+
+
+# --- Municipalities. ---
+
+
+def _name_taken(names, name: str) -> bool:
+    # Compared in Python: SQLite's lower() leaves Æ, Ø and Å alone.
+    return any(other.casefold() == name.casefold() for other in names)
+
+
+def _municipality_name(session: Session, region_id: int, name: str, *, keep: Municipality | None = None) -> str:
+    name = _clean(name, 120)
+    if not name:
+        raise PlaceRefused(N_("Write the municipality's name."))
+    query = select(Municipality.name).where(Municipality.region_id == region_id)
+    if keep is not None:
+        query = query.where(Municipality.id != keep.id)
+    if _name_taken(session.scalars(query), name):
+        raise PlaceRefused(N_("The region already has a municipality called %(name)s."), name=name)
+    return name
+
+
+def add_municipality(session: Session, region: Region, name: str, actor: Person, now: datetime) -> Municipality:
+    municipality = Municipality(region=region, name=_municipality_name(session, region.id, name), archived=False)
+    session.add(municipality)
+    session.flush()
+    _record(session, actor, "municipality.created", municipality, now)
+    return municipality
+
+
+def rename_municipality(
+    session: Session, municipality: Municipality, name: str, actor: Person, now: datetime
+) -> Municipality:
+    name = _municipality_name(session, municipality.region_id, name, keep=municipality)
+    changed = _changes(municipality, {"name": name})
+    if changed:
+        _record(session, actor, "municipality.updated", municipality, now, changed=changed)
+    return municipality
+
+
+# --- Routes. ---
+
+
+def _route_values(session: Session, municipality: Municipality, name, meeting_point, notes, keep=None) -> dict:
+    name = _clean(name, 120)
+    meeting_point = _clean(meeting_point, 200)
+    if not name:
+        raise PlaceRefused(N_("Write the route's name."))
+    if not meeting_point:
+        raise PlaceRefused(N_("Write where the walkers meet."))
+    query = select(Route.name).where(Route.municipality_id == municipality.id)
+    if keep is not None:
+        query = query.where(Route.id != keep.id)
+    if _name_taken(session.scalars(query), name):
+        raise PlaceRefused(
+            N_("%(municipality)s already has a route called %(name)s."), municipality=municipality.name, name=name
+        )
+    return {"name": name, "meeting_point": meeting_point, "notes": (notes or "").strip()[:2000]}
+
+
+def add_route(
+    session: Session,
+    municipality: Municipality,
+    *,
+    name: str,
+    meeting_point: str,
+    notes: str,
+    actor: Person,
+    now: datetime,
+) -> Route:
+    values = _route_values(session, municipality, name, meeting_point, notes)
+    route = Route(municipality=municipality, archived=False, **values)
+    session.add(route)
+    session.flush()
+    _record(session, actor, "route.created", route, now, meeting_point=route.meeting_point)
+    return route
+
+
+def edit_route(
+    session: Session, route: Route, *, name: str, meeting_point: str, notes: str, actor: Person, now: datetime
+) -> Route:
+    values = _route_values(session, route.municipality, name, meeting_point, notes, keep=route)
+    changed = _changes(route, values)
+    if changed:
+        _record(session, actor, "route.updated", route, now, changed=changed)
+    return route
+
+
+# --- Schools and their classes. ---
+
+
+def _school_name(session: Session, municipality: Municipality, name: str, keep: School | None = None) -> str:
+    name = _clean(name, 120)
+    if not name:
+        raise PlaceRefused(N_("Write the school's name."))
+    query = select(School.name).where(School.municipality_id == municipality.id)
+    if keep is not None:
+        query = query.where(School.id != keep.id)
+    if _name_taken(session.scalars(query), name):
+        raise PlaceRefused(
+            N_("%(municipality)s already has a school called %(name)s."), municipality=municipality.name, name=name
+        )
+    return name
+
+
+def add_school(session: Session, municipality: Municipality, name: str, actor: Person, now: datetime) -> School:
+    school = School(municipality=municipality, name=_school_name(session, municipality, name), archived=False)
+    session.add(school)
+    session.flush()
+    _record(session, actor, "school.created", school, now)
+    return school
+
+
+def rename_school(session: Session, school: School, name: str, actor: Person, now: datetime) -> School:
+    changed = _changes(school, {"name": _school_name(session, school.municipality, name, keep=school)})
+    if changed:
+        _record(session, actor, "school.updated", school, now, changed=changed)
+    return school
+
+
+def _class_name(session: Session, school: School, name: str, keep: SchoolClass | None = None) -> str:
+    name = _clean(name, 40)
+    if not name:
+        raise PlaceRefused(N_("Write the class's name, for example 9A."))
+    query = select(SchoolClass.name).where(SchoolClass.school_id == school.id)
+    if keep is not None:
+        query = query.where(SchoolClass.id != keep.id)
+    if _name_taken(session.scalars(query), name):
+        raise PlaceRefused(N_("%(school)s already has a class called %(name)s."), school=school.name, name=name)
+    return name
+
+
+def add_class(session: Session, school: School, name: str, actor: Person, now: datetime) -> SchoolClass:
+    school_class = SchoolClass(school=school, name=_class_name(session, school, name), archived=False)
+    session.add(school_class)
+    session.flush()
+    _record(session, actor, "school_class.created", school_class, now)
+    return school_class
+
+
+def rename_class(session: Session, school_class: SchoolClass, name: str, actor: Person, now: datetime) -> SchoolClass:
+    changed = _changes(school_class, {"name": _class_name(session, school_class.school, name, keep=school_class)})
+    if changed:
+        _record(session, actor, "school_class.updated", school_class, now, changed=changed)
+    return school_class
+
+
+# --- Archiving. ---
+
+
+def set_archived(session: Session, place: Place, archived: bool, actor: Person, now: datetime) -> Place:
+    """Archive or restore a place. Archiving changes no night and no person: nights on an archived
+    route keep it, and parents in an archived class keep it until they choose another."""
+    if place.archived == archived:
+        return place
+    place.archived = archived
+    kind = OBJECT_TYPES[type(place)]
+    _record(session, actor, f"{kind}.archived" if archived else f"{kind}.restored", place, now)
+    return place

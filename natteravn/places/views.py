@@ -1,0 +1,224 @@
+"""The coordinator's places: region settings, municipalities, routes, schools and classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from natteravn.accounts.forms import ConfirmForm
+from natteravn.accounts.views import coordinated_regions, coordinator_required
+from natteravn.i18n import Refusal
+from natteravn.places import service
+from natteravn.places.forms import WEEKDAYS, NameForm, RegionForm, RouteForm
+from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.web import db_session, now
+
+bp = Blueprint("places", __name__, url_prefix="/coordinator/places")
+
+KINDS = {"municipalities": Municipality, "routes": Route, "schools": School, "classes": SchoolClass}
+
+
+def _place(model, place_id: int):
+    place = service.place_in(db_session(), model, place_id, coordinated_regions(current_user))
+    if place is None:
+        abort(404)
+    return place
+
+
+def _region(region_id: int) -> Region:
+    region = db_session().get(Region, region_id) if region_id in coordinated_regions(current_user) else None
+    if region is None:
+        abort(404)
+    return region
+
+
+def _saved(form, save: Callable[[], object]) -> bool:
+    """Run the service; a refusal becomes a message on the form and nothing is stored."""
+    db = db_session()
+    try:
+        save()
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return False
+    db.commit()
+    flash(_("Saved."), "success")
+    return True
+
+
+def _back():
+    return redirect(url_for("places.index"))
+
+
+@bp.get("")
+@coordinator_required
+def index():
+    regions = service.region_tree(db_session(), coordinated_regions(current_user))
+    return render_template(
+        "places/index.html", regions=regions, weekdays=dict(WEEKDAYS), confirm=ConfirmForm(), title=_("Places")
+    )
+
+
+@bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
+@coordinator_required
+def region(region_id: int):
+    place = _region(region_id)
+    form = RegionForm(obj=place)
+    if form.validate_on_submit():
+        settings = service.RegionSettings(**{name: form[name].data for name in service.RegionSettings.__annotations__})
+        if _saved(form, lambda: service.update_region(db_session(), place, settings, current_user, now())):
+            return _back()
+    title = _("Settings for %(name)s", name=place.name)
+    return render_template("places/region.html", form=form, region=place, title=title), _status(form)
+
+
+def _status(form) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
+def _edit_page(form, title: str, *, place=None, kind: str = "", parent: str = ""):
+    page = render_template(
+        "places/edit.html", form=form, title=title, place=place, kind=kind, parent=parent, confirm=ConfirmForm()
+    )
+    return page, _status(form)
+
+
+def _name_page(form: NameForm, title: str, save: Callable[[str], object], **page):
+    if form.validate_on_submit() and _saved(form, lambda: save(form.name.data)):
+        return _back()
+    return _edit_page(form, title, **page)
+
+
+@bp.route("/regions/<int:region_id>/municipalities/new", methods=["GET", "POST"])
+@coordinator_required
+def new_municipality(region_id: int):
+    region = _region(region_id)
+    return _name_page(
+        NameForm(),
+        _("New municipality in %(region)s", region=region.name),
+        lambda name: service.add_municipality(db_session(), region, name, current_user, now()),
+    )
+
+
+@bp.route("/municipalities/<int:municipality_id>", methods=["GET", "POST"])
+@coordinator_required
+def municipality(municipality_id: int):
+    place = _place(Municipality, municipality_id)
+    return _name_page(
+        NameForm(obj=place),
+        _("Municipality %(name)s", name=place.name),
+        lambda name: service.rename_municipality(db_session(), place, name, current_user, now()),
+        place=place,
+        kind="municipalities",
+    )
+
+
+@bp.route("/municipalities/<int:municipality_id>/schools/new", methods=["GET", "POST"])
+@coordinator_required
+def new_school(municipality_id: int):
+    parent = _place(Municipality, municipality_id)
+    return _name_page(
+        NameForm(),
+        _("New school in %(municipality)s", municipality=parent.name),
+        lambda name: service.add_school(db_session(), parent, name, current_user, now()),
+    )
+
+
+@bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
+@coordinator_required
+def school(school_id: int):
+    place = _place(School, school_id)
+    return _name_page(
+        NameForm(obj=place),
+        _("School %(name)s", name=place.name),
+        lambda name: service.rename_school(db_session(), place, name, current_user, now()),
+        place=place,
+        kind="schools",
+        parent=place.municipality.name,
+    )
+
+
+@bp.route("/schools/<int:school_id>/classes/new", methods=["GET", "POST"])
+@coordinator_required
+def new_class(school_id: int):
+    parent = _place(School, school_id)
+    return _name_page(
+        NameForm(),
+        _("New class at %(school)s", school=parent.name),
+        lambda name: service.add_class(db_session(), parent, name, current_user, now()),
+    )
+
+
+@bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
+@coordinator_required
+def school_class(class_id: int):
+    place = _place(SchoolClass, class_id)
+    return _name_page(
+        NameForm(obj=place),
+        _("Class %(name)s", name=place.label),
+        lambda name: service.rename_class(db_session(), place, name, current_user, now()),
+        place=place,
+        kind="classes",
+        parent=place.school.name,
+    )
+
+
+def _route_page(form: RouteForm, title: str, save: Callable[..., object], **page):
+    if form.validate_on_submit():
+        values = dict(name=form.name.data, meeting_point=form.meeting_point.data, notes=form.notes.data or "")
+        if _saved(form, lambda: save(**values)):
+            return _back()
+    return _edit_page(form, title, **page)
+
+
+@bp.route("/municipalities/<int:municipality_id>/routes/new", methods=["GET", "POST"])
+@coordinator_required
+def new_route(municipality_id: int):
+    parent = _place(Municipality, municipality_id)
+    return _route_page(
+        RouteForm(),
+        _("New route in %(municipality)s", municipality=parent.name),
+        lambda **values: service.add_route(db_session(), parent, actor=current_user, now=now(), **values),
+    )
+
+
+@bp.route("/routes/<int:route_id>", methods=["GET", "POST"])
+@coordinator_required
+def route(route_id: int):
+    place = _place(Route, route_id)
+    return _route_page(
+        RouteForm(obj=place),
+        _("Route %(name)s", name=place.name),
+        lambda **values: service.edit_route(db_session(), place, actor=current_user, now=now(), **values),
+        place=place,
+        kind="routes",
+        parent=place.municipality.name,
+    )
+
+
+def _set_archived(kind: str, place_id: int, archived: bool):
+    place = _place(KINDS[kind], place_id)
+    if ConfirmForm().validate_on_submit():
+        service.set_archived(db_session(), place, archived, current_user, now())
+        db_session().commit()
+        name = place.label if isinstance(place, SchoolClass) else place.name
+        if archived:
+            flash(_("%(name)s is archived. Restore it from the list of places.", name=name), "success")
+        else:
+            flash(_("%(name)s is in use again.", name=name), "success")
+    return _back()
+
+
+@bp.post("/<any(municipalities, routes, schools, classes):kind>/<int:place_id>/archive")
+@coordinator_required
+def archive(kind: str, place_id: int):
+    return _set_archived(kind, place_id, True)
+
+
+@bp.post("/<any(municipalities, routes, schools, classes):kind>/<int:place_id>/restore")
+@coordinator_required
+def restore(kind: str, place_id: int):
+    return _set_archived(kind, place_id, False)
