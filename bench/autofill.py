@@ -36,7 +36,7 @@ def generate(size: str, seed: int = 2026) -> Problem:
     for w in range(weekends):
         for offset in (0, 1):
             day = first_friday + timedelta(weeks=w, days=offset)
-            for route, municipality in enumerate(route_municipality):
+            for municipality in route_municipality:
                 nights.append(
                     Night(
                         id=len(nights) + 1,
@@ -104,13 +104,15 @@ def main() -> None:
     memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     broken = violations(problem, solution.assignments, solution.leaders)
     print(f"cp-sat:   {seconds:.1f} s, objective {solution.objective}, bound {solution.bound}, gap {solution.gap:.4f}")
-    print(f"          {len(solution.assignments)} places filled, {len(solution.short)} nights short, {len(broken)} violations")
+    filled, short = len(solution.assignments), len(solution.short)
+    print(f"          {filled} places filled, {short} nights short, {len(broken)} violations")
     print(f"          cost by kind: {solution.breakdown}")
 
     base_assignments, base_leaders = first_come(problem)
     base_short = explain_short(problem, base_assignments, base_leaders)
     base_broken = violations(problem, base_assignments, base_leaders)
-    print(f"baseline: {len(base_assignments)} places filled, {len(base_short)} nights short, {len(base_broken)} violations")
+    filled, short = len(base_assignments), len(base_short)
+    print(f"baseline: {filled} places filled, {short} nights short, {len(base_broken)} violations")
     print(
         f"size={args.size} seconds={seconds:.2f} memory_mb={memory_mb:.0f} objective={solution.objective} "
         f"bound={solution.bound} gap={solution.gap:.4f} optimal={int(solution.optimal)} short={len(solution.short)} "

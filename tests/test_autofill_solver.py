@@ -29,7 +29,9 @@ def night(id, *, day=FRIDAY, municipality=1, free=6, need=3, leader=True, **extr
 
 
 def person(id, available, *, nights=2, municipality=1, **extra) -> Volunteer:
-    return Volunteer(id=id, municipality_id=municipality, available=frozenset(available), max_new_nights=nights, **extra)
+    return Volunteer(
+        id=id, municipality_id=municipality, available=frozenset(available), max_new_nights=nights, **extra
+    )
 
 
 def test_three_parents_fill_the_one_night_they_can_walk():
@@ -62,7 +64,10 @@ def test_load_is_spread_fairly_between_people_of_equal_availability():
 
 def test_parents_walk_in_their_own_municipality_when_they_can():
     problem = Problem(
-        [night(1, municipality=1, need=1, free=1, leader=False), night(2, municipality=2, need=1, free=1, leader=False)],
+        [
+            night(1, municipality=1, need=1, free=1, leader=False),
+            night(2, municipality=2, need=1, free=1, leader=False),
+        ],
         [person(1, {1, 2}, nights=1, municipality=2), person(2, {1, 2}, nights=1, municipality=1)],
     )
     solution = solve(problem, time_limit_s=5)
@@ -99,7 +104,10 @@ def test_a_night_nobody_can_fill_is_reported_short_with_its_reasons():
 
 def test_locked_cells_are_kept():
     problem = Problem(
-        [night(1, need=1, free=1, leader=False), night(2, day=FRIDAY + timedelta(weeks=1), need=1, free=1, leader=False)],
+        [
+            night(1, need=1, free=1, leader=False),
+            night(2, day=FRIDAY + timedelta(weeks=1), need=1, free=1, leader=False),
+        ],
         [person(1, {1, 2}, nights=1), person(2, {1, 2}, nights=1)],
         locks={(1, 2): True, (2, 1): False},
     )
