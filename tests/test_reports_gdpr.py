@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from natteravn.accounts.models import LoginCode, Person
 from natteravn.reports import service
 from natteravn.reports.service import ReportInput
 from natteravn.reports.stats import statistics
+from natteravn.rostering.models import Availability
+from natteravn.rostering.service import AvailabilityInput, save_availability
 from natteravn.shifts.models import Signup, SignupRole, SignupState
 from natteravn.sms.models import SmsMessage
 from tests import factories
@@ -55,6 +58,19 @@ def test_deleting_scrubs_the_person_and_keeps_the_counts(db, world, clock, links
     assert states == {walked.id: SignupState.ATTENDED, coming.id: SignupState.CANCELLED}
     assert statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total == before
     assert db.scalar(select(func.count()).where(SmsMessage.to == phone)) == 0
+
+
+def test_deleting_forgets_what_the_person_said_they_could_do(db, world, clock, links):
+    said = AvailabilityInput([4], [], [], 2, False, False, world.leader.phone, [])
+    save_availability(db, world.parent, world.term, said, clock(), world.parent)
+    save_availability(db, world.leader, world.term, replace(said, partner_phone=None), clock(), world.leader)
+    assert gdpr.export(db, world.leader, clock())["availability"][0]["weekdays"] == [4]
+
+    gdpr.delete_person(db, world.leader, clock(), links)
+    db.commit()
+
+    assert db.scalars(select(Availability.person_id)).all() == [world.parent.id]
+    assert db.scalar(select(Availability.partner_id)) is None
 
 
 def test_the_person_downloads_their_data_from_the_profile(login, client, world):

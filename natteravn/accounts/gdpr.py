@@ -20,6 +20,7 @@ from natteravn.clock import local
 from natteravn.links import Links
 from natteravn.places.models import Route
 from natteravn.reports.models import ShiftReport
+from natteravn.rostering.models import Availability, DraftAssignment, RosterLock
 from natteravn.shifts.models import LIVE, Shift, Signup
 from natteravn.shifts.service import withdraw
 from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage
@@ -48,6 +49,19 @@ def export(session: Session, person: Person, now: datetime) -> dict:
         },
         "nights": _nights(session, person),
         "reports_written": _reports(session, person),
+        "availability": [
+            {
+                "term": a.term.name,
+                "weekdays": a.weekdays,
+                "dates": a.dates,
+                "cannot": a.blocked_dates,
+                "max_nights": a.max_nights,
+                "can_lead": a.wants_to_lead,
+                "same_weekend_ok": a.same_weekend_ok,
+                "partner": a.partner.name if a.partner else None,
+            }
+            for a in session.scalars(select(Availability).where(Availability.person_id == person.id))
+        ],
         "sms_sent_to_you": _sms(session, person),
         "sms_from_you": [
             {"received_at": _when(m.received_at), "text": m.body}
@@ -130,9 +144,18 @@ def delete_person(session: Session, person: Person, now: datetime, links: Links)
         .where(or_(InboundSms.person_id == person.id, InboundSms.sender == phone))
         .values(sender="", body="", answer="")
     )
+    _forget_availability(session, person)
     _scrub(person, now)
     record(session, actor_id=None, action="person.deleted", object_type="person", object_id=person.id, now=now)
     session.flush()
+
+
+def _forget_availability(session: Session, person: Person) -> None:
+    """What they said they could do, and any auto-fill draft or pin that names them."""
+    session.execute(delete(Availability).where(Availability.person_id == person.id))
+    session.execute(update(Availability).where(Availability.partner_id == person.id).values(partner_id=None))
+    session.execute(delete(DraftAssignment).where(DraftAssignment.person_id == person.id))
+    session.execute(delete(RosterLock).where(RosterLock.person_id == person.id))
 
 
 def _scrub(person: Person, now: datetime) -> None:

@@ -54,7 +54,8 @@ def delete_me():
     db = db_session()
     gdpr.delete_person(db, current_user, now(), links())
     db.commit()
-    logout_user()
+    # Emptied first: logout_user leaves in the session the order to delete the remember-me cookie.
     session.clear()
+    logout_user()
     flash(_("You are deleted. Thank you for walking with us."), "success")
     return redirect(url_for("accounts.login"))
