@@ -32,12 +32,57 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
+    _wire_sms(app)
+    if app.config["SCHEDULER_IN_PROCESS"]:  # off in production: `natteravn scheduler` runs on its own
+        from natteravn.scheduler import start_in_process
+
+        start_in_process(app)
     return app
 
 
+def _wire_sms(app: Flask) -> None:
+    """What incoming SMS mean and who may receive them belong to the features; `sms` gets them here."""
+    from natteravn.accounts import replies as account_replies
+    from natteravn.accounts import service as accounts
+    from natteravn.shifts import replies as shift_replies
+    from natteravn.sms import keywords
+    from natteravn.sms.service import policy_from_config
+
+    app.extensions["natteravn.sms_policy"] = policy_from_config(
+        app.config, opted_out=accounts.opted_out_among, on_opted_out=accounts.opt_out_number
+    )
+    app.extensions["natteravn.sms_senders"] = account_replies.sender
+    app.extensions["natteravn.replies"] = {
+        keywords.YES: shift_replies.reply_yes,
+        keywords.NO: shift_replies.reply_no,
+        keywords.STOP: account_replies.reply_stop,
+        keywords.START: account_replies.reply_start,
+        keywords.HELP: account_replies.reply_help,
+        keywords.UNKNOWN: account_replies.reply_unknown,
+    }
+
+
 def _register_blueprints(app: Flask) -> None:
+    from natteravn.accounts.gdpr_views import bp as gdpr
+    from natteravn.accounts.people_views import bp as people
     from natteravn.accounts.views import bp as accounts
+    from natteravn.audit.views import bp as audit
+    from natteravn.places.views import bp as places
+    from natteravn.reports.views import bp as reports
+    from natteravn.rostering.views import bp as autofill
+    from natteravn.shifts.coordinator_views import bp as roster
+    from natteravn.shifts.standin_views import bp as standin
     from natteravn.shifts.views import bp as shifts
+    from natteravn.sms.views import bp as sms
 
     app.register_blueprint(accounts)
     app.register_blueprint(shifts)
+    app.register_blueprint(roster)
+    app.register_blueprint(reports)
+    app.register_blueprint(gdpr)
+    app.register_blueprint(standin)
+    app.register_blueprint(sms)
+    app.register_blueprint(autofill)
+    app.register_blueprint(places)
+    app.register_blueprint(people)
+    app.register_blueprint(audit)

@@ -60,7 +60,7 @@ def demo(port: int, no_serve: bool) -> None:
     click.echo(f"Open http://127.0.0.1:{port}/login and log in with one of these numbers;")
     click.echo("the one-time code is printed here in the console, as an SMS would be sent.\n")
     for role, (name, phone) in people.items():
-        click.echo(f"  {role:<13} {name:<22} {phone}")
+        click.echo(f"  {role:<15} {name:<22} {phone}")
     click.echo("")
     if no_serve:
         return
@@ -83,6 +83,64 @@ def _write_demo_config(instance: Path) -> None:
         "REMEMBER_COOKIE_SECURE = False\n",
         encoding="utf-8",
     )
+
+
+@cli.command("purge")
+@with_appcontext
+def purge() -> None:
+    """Erase the free text of reports past their retention period (the scheduler does this too)."""
+    from natteravn.db import transaction
+    from natteravn.reports.retention import configured, purge_expired
+
+    app = current_app
+    with transaction(app.extensions["natteravn.sessions"]) as session:
+        erased = purge_expired(session, app.config["CLOCK"](), **configured(app.config))
+    click.echo(f"Erased the free text of {erased} reports.")
+
+
+@cli.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic jobs (SMS dispatch, expiry, purges) as a process of its own."""
+    import logging
+
+    from natteravn.scheduler import run_blocking
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_blocking(current_app)
+
+
+sms_cli = AppGroup("sms", help="SMS gateway checks.")
+cli.add_command(sms_cli)
+
+
+@sms_cli.command("test")
+@click.argument("number")
+@click.option("--text", default="Natteravn: test message. No need to answer.", show_default=True)
+@with_appcontext
+def sms_test(number: str, text: str) -> None:
+    """Send one SMS to NUMBER through the configured gateway and print the provider's answer."""
+    from natteravn.accounts.service import InvalidPhone, normalise_phone
+    from natteravn.sms.models import Purpose
+    from natteravn.sms.service import enqueue, send_one
+
+    try:
+        phone = normalise_phone(number)
+    except InvalidPhone as error:
+        raise click.BadParameter(str(error), param_hint="NUMBER") from error
+    factory, clock = current_app.extensions["natteravn.sessions"], current_app.config["CLOCK"]
+    gateway = current_app.extensions["natteravn.gateway"]
+    with factory() as session:
+        message = enqueue(session, to=phone, body=text, purpose=Purpose.TEST, now=clock(), urgent=True)
+        session.commit()
+        send_one(session, gateway, message.id, clock(), policy=current_app.extensions["natteravn.sms_policy"])
+        click.echo(
+            f"gateway={gateway.name} to={phone} state={message.state} provider_id={message.provider_id or '-'} "
+            f"segments={message.segments} encoding={message.encoding}"
+        )
+        if message.last_error:
+            click.echo(f"error={message.last_error}")
+            raise SystemExit(1)
 
 
 def main() -> None:

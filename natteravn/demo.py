@@ -159,11 +159,11 @@ def _person(name: str, phone: str, municipality: Municipality, now) -> Person:
 
 
 def _signup(session: Session, shift: Shift, person: Person, role: SignupRole, now, nights_of) -> None:
-    """Seed directly, keeping the rules a live sign-up keeps: capacity, one night a day,
-    the term's cap of two."""
+    """Seed directly (a live sign-up would queue a confirmation SMS for each), keeping the rules a
+    live sign-up keeps: capacity, one night a day, the term's cap."""
     mine = nights_of.setdefault(person.id, [])
     same_day = any(s.starts_at.date() == shift.starts_at.date() for s in mine)
-    if len(shift.signups) >= shift.max_walkers or same_day or len(mine) >= 2:
+    if len(shift.signups) >= shift.max_walkers or same_day or len(mine) >= shift.term.cap:
         return
     mine.append(shift)
     session.add(Signup(shift=shift, person=person, role=role, state=SignupState.SIGNED_UP, created_at=now))

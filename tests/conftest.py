@@ -139,7 +139,26 @@ def db(app, engine):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser that prefers English, the language the tests' expectations are written in."""
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return browser
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app over real HTTP on a free port, with CSRF protection on as in production."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

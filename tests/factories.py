@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.clock import night_span
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
-from natteravn.shifts.models import Shift, Term
+from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
 
 _phones = iter(range(41000001, 41999999))
 
@@ -28,7 +28,7 @@ def person(
     number: str | None = None,
     leader: bool = False,
     coordinator: bool = False,
-    locale: str = "nb",
+    locale: str = "en",
 ) -> Person:
     someone = Person(
         phone=number or phone(),
@@ -146,3 +146,29 @@ def solor(db: Session, now: datetime, *, published: bool = True) -> Solor:
         coordinator=person(db, asnes, "Siri Koordinator", now, coordinator=True),
         school_class=school_class,
     )
+
+
+def signup(
+    db: Session,
+    shift: Shift,
+    someone: Person,
+    now: datetime,
+    *,
+    role: SignupRole = SignupRole.WALKER,
+    state: SignupState = SignupState.SIGNED_UP,
+) -> Signup:
+    """A place on a night, put there directly (no rules, no SMS)."""
+    made = Signup(shift=shift, person=someone, role=role, state=state, created_at=now)
+    db.add(made)
+    db.flush()
+    return made
+
+
+def other_region(db: Session, now: datetime) -> tuple[Region, Municipality, Person, Person]:
+    """Another region (Hamar) with its own coordinator and group leader."""
+    region = Region(name="Hamar", slug="hamar")
+    hamar = Municipality(region=region, name="Hamar")
+    db.add_all([region, hamar])
+    db.flush()
+    coordinator = person(db, hamar, "Hedda Hamar", now, coordinator=True)
+    return region, hamar, coordinator, person(db, hamar, "Hans Hamar", now, leader=True)

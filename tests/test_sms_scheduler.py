@@ -15,15 +15,15 @@ def test_the_jobs_are_periodic_and_include_sms_dispatch_and_purging(app):
     jobs = BackgroundScheduler(timezone="UTC")
     scheduler.add_jobs(jobs, app)
     ids = {job.id for job in jobs.get_jobs()}
-    assert {"dispatch_sms", "purge_login_codes", "expire_offers"} <= ids
+    assert ids == {
+        "dispatch_sms",
+        "purge_login_codes",
+        "expire_offers",
+        "report_reminders",
+        "purge_reports",
+        "call_for_walkers",
+    }
     assert all(str(job.trigger).startswith("interval") for job in jobs.get_jobs())
-
-
-def test_another_feature_can_add_a_job(app):
-    scheduler.register(app, "count_sheep", lambda app: None, seconds=300)
-    jobs = BackgroundScheduler(timezone="UTC")
-    scheduler.add_jobs(jobs, app)
-    assert "count_sheep" in {job.id for job in jobs.get_jobs()}
 
 
 def test_the_web_app_runs_no_jobs_unless_told_to(app, database_url, clock):

@@ -1,0 +1,96 @@
+"""`natteravn demo` seeds a region someone can try every role in, and running it again changes nothing."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from sqlalchemy import func, select
+
+from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.clock import local
+from natteravn.demo import seed
+from natteravn.models import Base
+from natteravn.places.models import Municipality, Region, Route
+from natteravn.shifts.models import HOLDING, Shift, Signup, Term
+
+FRIDAY, SATURDAY = 4, 5
+
+
+@pytest.fixture
+def demo(app, db):
+    logins = seed(app)
+    db.expire_all()
+    return logins
+
+
+def row_counts(db) -> dict[str, int]:
+    return {table.name: db.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables}
+
+
+def test_seeding_twice_changes_nothing(app, db, demo):
+    before = row_counts(db)
+    db.commit()  # end the read, so the second seed can write (SQLite)
+    assert seed(app) == demo
+    db.expire_all()
+    assert row_counts(db) == before
+
+
+def test_the_region_has_three_municipalities_each_with_routes(db, demo):
+    region = db.scalar(select(Region))
+    municipalities = db.scalars(select(Municipality).where(Municipality.region_id == region.id)).all()
+    assert sorted(m.name for m in municipalities) == ["Grue", "Våler", "Åsnes"]
+    for municipality in municipalities:
+        routes = db.scalars(select(Route).where(Route.municipality_id == municipality.id)).all()
+        assert routes and all(route.meeting_point for route in routes)
+
+
+def test_a_published_term_of_friday_and_saturday_nights_from_ten_to_one(app, db, demo):
+    now = app.config["CLOCK"]()
+    term = db.scalar(select(Term))
+    assert term.published_at <= now and term.signup_opens_at <= now
+    nights = db.scalars(select(Shift).where(Shift.term_id == term.id)).all()
+    assert len(nights) > 20
+    for night in nights:
+        starts, ends = local(night.starts_at), local(night.ends_at)
+        assert starts.weekday() in (FRIDAY, SATURDAY)
+        assert (starts.time(), ends.time()) == (time(22, 0), time(1, 0))
+        assert ends.date() > starts.date()
+
+
+def test_every_demo_role_can_log_in(db, demo):
+    phones = {label: phone for label, (_name, phone) in demo.items()}
+    assert {"coordinator", "group leader", "parent"} <= phones.keys()
+    people = {p.phone: p for p in db.scalars(select(Person).where(Person.phone.in_(phones.values())))}
+    assert people.keys() == set(phones.values())
+    assert all(person.onboarded for person in people.values())
+    assert _holds(people[phones["coordinator"]], RoleKind.COORDINATOR)
+    assert _holds(people[phones["group leader"]], RoleKind.LEADER)
+    assert not people[phones["parent"]].roles
+
+
+def _holds(person: Person, kind: RoleKind) -> bool:
+    return any(role.kind == kind for role in person.roles)
+
+
+def test_there_are_leaders_and_many_parents(db, demo):
+    leaders = db.scalar(select(func.count(func.distinct(Role.person_id))).where(Role.kind == RoleKind.LEADER))
+    parents = db.scalar(select(func.count()).select_from(Person).where(~Person.roles.any()))
+    assert leaders >= 2
+    assert parents >= 20
+
+
+def test_the_seeded_sign_ups_keep_the_rules(db, demo):
+    assert db.scalar(select(func.count()).select_from(Signup)) > 0
+    overbooked = db.scalars(
+        select(Shift.id)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(Signup.state.in_(HOLDING))
+        .group_by(Shift.id, Shift.max_walkers)
+        .having(func.count() > Shift.max_walkers)
+    ).all()
+    assert overbooked == []
+    most_per_person = db.scalar(
+        select(func.count()).select_from(Signup).group_by(Signup.person_id).order_by(func.count().desc()).limit(1)
+    )
+    assert most_per_person <= 2  # the region's cap per term
