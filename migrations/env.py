@@ -7,7 +7,8 @@ from natteravn.models import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
-    fileConfig(config.config_file_name)
+    # Keep the loggers of an app that runs its migrations at start-up (the demo) working.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
 
