@@ -2,6 +2,11 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CATALOGUES := natteravn/translations
+# English is the source language; these are the translated ones.
+LOCALES := nb nn
+# The marker functions used in the code: see natteravn/translations/README.md.
+KEYWORDS := -k _l -k N_ -k lazy_gettext
 
 .PHONY: demo test lint translations
 
@@ -19,8 +24,20 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check natteravn tests bench migrations
+	$(VENV)/bin/ruff format --check natteravn tests bench migrations
 
+# Extract every marked string, merge it into each language's catalogue (starting one if missing)
+# and compile the .mo files the app reads. Both .po and .mo files are committed.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o natteravn/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i natteravn/translations/messages.pot -d natteravn/translations --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d natteravn/translations
+	mkdir -p $(CATALOGUES)
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg $(KEYWORDS) --add-comments=Translators: \
+		--project=Natteravn --copyright-holder="the Natteravn authors" --sort-by-file -o $(CATALOGUES)/messages.pot .
+	for locale in $(LOCALES); do \
+		if [ -f $(CATALOGUES)/$$locale/LC_MESSAGES/messages.po ]; then \
+			$(VENV)/bin/pybabel --quiet update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $$locale \
+				--no-fuzzy-matching || exit 1; \
+		else \
+			$(VENV)/bin/pybabel --quiet init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $$locale || exit 1; \
+		fi; \
+	done
+	$(VENV)/bin/pybabel compile --statistics -d $(CATALOGUES)
