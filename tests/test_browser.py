@@ -1,0 +1,141 @@
+"""A parent's night on a phone, in a real browser: log in with the code from the SMS, sign up,
+and find the night under My nights; a first-time visitor's welcome; and visible keyboard focus."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from natteravn.accounts.models import Person
+from natteravn.shifts.models import HOLDING, Signup
+from tests.conftest import code_from
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app over real HTTP on a free port, with CSRF protection on as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def phone(tmp_path):
+    """Chromium as a 360 px wide touch phone, with a fresh profile, reading English."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have Chromium at {CHROMIUM} (.ci/run installs it)", pytrace=False)
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="en-GB", **PHONE
+        )
+        context.set_default_timeout(10_000)
+        yield context.pages[0] if context.pages else context.new_page()
+        context.close()
+
+
+def log_in(page, live_server: str, gateway, typed_number: str, e164: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("Mobile number").fill(typed_number)
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code from the SMS").fill(code_from(gateway, e164))
+    page.get_by_role("button", name="Log in").click()
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+FOCUSED = """() => {
+    const element = document.activeElement, style = getComputedStyle(element), box = element.getBoundingClientRect();
+    return {
+        text: element.textContent.trim(),
+        outline: style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth),
+        on_screen: box.left >= 0 && box.right <= window.innerWidth && box.top >= 0,
+    };
+}"""
+
+
+def test_a_keyboard_user_sees_where_the_focus_is(live_server, phone):
+    phone.goto(live_server + "/login")
+    phone.keyboard.press("Tab")
+    focused = phone.evaluate(FOCUSED)
+    assert focused["text"] == "Skip to content" and focused["on_screen"]
+    assert focused["outline"] >= 2
+
+
+def test_a_parent_logs_in_signs_up_and_finds_the_night_under_my_nights(db, world, gateway, live_server, phone):
+    world.parent.locale = "en"
+    db.commit()
+
+    log_in(phone, live_server, gateway, "912 34 567", world.parent.phone)  # written the Norwegian way, no +47
+    assert phone.get_by_role("heading", level=1).inner_text() == "Nights"
+    assert fits_the_screen(phone)
+
+    phone.get_by_role("button", name=re.compile(r"^Sign up for Flisa sentrum")).first.click()
+    assert "You are signed up" in phone.locator(".flashes").inner_text()
+    assert phone.get_by_role("heading", level=1).inner_text().startswith("Flisa sentrum")
+    assert fits_the_screen(phone)
+
+    phone.get_by_role("navigation").get_by_role("link", name="My nights").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "My nights"
+    coming_up = phone.locator("ul.nights").first
+    assert "Flisa sentrum" in coming_up.inner_text()
+    assert "Walker" in coming_up.inner_text()
+    assert fits_the_screen(phone)
+
+    signups = db.scalars(select(Signup).where(Signup.person_id == world.parent.id, Signup.state.in_(HOLDING))).all()
+    db.commit()
+    assert [s.shift.route.name for s in signups] == ["Flisa sentrum"]
+
+
+def test_a_first_time_visitor_is_welcomed_and_then_sees_the_nights(db, world, gateway, clock, live_server, phone):
+    log_in(phone, live_server, gateway, "+47 412 34 999", "+4741234999")
+    assert phone.get_by_role("heading", level=1).inner_text() == "Welcome to Natteravn"
+    assert phone.get_by_role("heading", name="The walkers' code of conduct").is_visible()
+    assert fits_the_screen(phone)
+
+    phone.get_by_label("Your name").fill("Nora Nyhus")
+    phone.get_by_label("Municipality").select_option(label="Åsnes")
+    phone.get_by_label("Language").select_option(label="English")
+    phone.get_by_label("I have read and accept").check()
+    phone.get_by_role("button", name="Start walking").click()
+    assert "18 or older" in phone.locator(".error-summary").inner_text()  # the age box was left empty
+
+    phone.get_by_label("I am 18 years or older").check()
+    phone.get_by_label("I have read and accept").check()
+    phone.get_by_role("button", name="Start walking").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Nights"
+    assert "Flisa sentrum" in phone.locator("main").inner_text()
+
+    newcomer = db.scalar(select(Person).where(Person.phone == "+4741234999"))
+    db.commit()
+    assert newcomer.name == "Nora Nyhus" and newcomer.municipality_id == world.asnes.id
+    assert newcomer.conduct_accepted_at == clock() and newcomer.adult_confirmed_at == clock()
