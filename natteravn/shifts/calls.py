@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
-from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.shifts import messages, service
+from natteravn.shifts.locks import lock_night, lock_person_and_nights
 from natteravn.shifts.models import (
     HOLDING,
     LIVE,
@@ -39,24 +39,6 @@ CALL_SIZE = 40
 class Reason(enum.StrEnum):
     SHORT = "short"
     STANDIN = "standin"
-
-
-def lock_night(session: Session, person_id: int, shift_id: int) -> tuple[Person, Shift]:
-    """Row locks in the order sign-up takes them, person then night, so no two requests wait on
-    each other in a circle. (SQLite has already serialised the transaction at BEGIN.)"""
-    person_query = select(Person).where(Person.id == person_id)
-    shift_query = select(Shift).where(Shift.id == shift_id)
-    if locks_rows(session):
-        person_query = person_query.with_for_update()
-        shift_query = shift_query.with_for_update()
-    return session.execute(person_query).scalar_one(), session.execute(shift_query).scalar_one()
-
-
-def _lock_shift(session: Session, shift_id: int) -> Shift:
-    query = select(Shift).where(Shift.id == shift_id)
-    if locks_rows(session):
-        query = query.with_for_update()
-    return session.execute(query).scalar_one()
 
 
 def places(session: Session, shift: Shift) -> tuple[int, int]:
@@ -97,7 +79,7 @@ def call_for_walkers(session: Session, now: datetime, links: Links) -> int:
     for shift in session.scalars(select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.starts_at, Shift.id)):
         if call_moment(shift) > now or not _short(session, shift):
             continue
-        _lock_shift(session, shift.id)  # two scheduler processes call for a night one after the other
+        lock_night(session, shift.id)  # two scheduler processes call for a night one after the other
         asked += call_for_night(session, shift, now, links)
     return asked
 
@@ -271,7 +253,7 @@ class Answer:
 def take_place(session: Session, invitation: Invitation, now: datetime, links: Links) -> Answer:
     """A JA to an invitation. A stand-in's place is filled first (that parent wants out); else a
     free place is taken; else the night is full. Sign-up rules (overlap, the term's cap) apply."""
-    person, shift = lock_night(session, invitation.person_id, invitation.shift_id)
+    person, (shift,) = lock_person_and_nights(session, invitation.person_id, invitation.shift_id)
     session.refresh(invitation)
     if invitation.outcome != InvitationOutcome.OPEN:
         mine = _live_signup(session, person, shift)

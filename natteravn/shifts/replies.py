@@ -22,6 +22,7 @@ from natteravn.audit import service as audit
 from natteravn.i18n import translations
 from natteravn.links import Links
 from natteravn.shifts import calls, messages, service
+from natteravn.shifts.locks import lock_person_and_nights
 from natteravn.shifts.models import HOLDING, Invitation, InvitationOutcome, Shift, Signup, SignupRole, SignupState
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
@@ -120,7 +121,7 @@ def _confirm(session: Session, signup: Signup, now: datetime, links: Links, _) -
         except service.SignupRefused as refusal:
             return refusal.translated(_)
         return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
-    calls.lock_night(session, signup.person_id, signup.shift_id)
+    lock_person_and_nights(session, signup.person_id, signup.shift_id)
     session.refresh(signup)
     if signup.state == SignupState.SIGNED_UP:
         signup.state = SignupState.CONFIRMED
@@ -133,7 +134,7 @@ def _cancel(session: Session, signup: Signup, now: datetime, links: Links, _) ->
     if signup.state == SignupState.OFFERED:
         service.decline_offer(session, signup.id, now, links)
         return _("Thank you. The place on %(route)s on %(date)s goes to the next on the list.") % words
-    person, shift = calls.lock_night(session, signup.person_id, signup.shift_id)
+    person, (shift,) = lock_person_and_nights(session, signup.person_id, signup.shift_id)
     session.refresh(signup)
     if signup.state == SignupState.WAITLISTED:
         service.withdraw(session, signup, now, links)

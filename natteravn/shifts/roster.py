@@ -20,11 +20,11 @@ from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import display_phone
 from natteravn.audit import service as audit
 from natteravn.clock import OSLO, local
-from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Route
 from natteravn.shifts import changes, messages
+from natteravn.shifts.locks import lock_night, lock_person_and_nights
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.shifts.service import promote_waitlist, withdraw
 from natteravn.sms.models import Purpose
@@ -213,25 +213,6 @@ def other_nights(session: Session, shift: Shift, now: datetime) -> list[Shift]:
 # --- Changes. Locks are taken person first, then night, as signing up does. ---
 
 
-def _lock(session: Session, person_id: int, *shift_ids: int) -> tuple[Person, list[Shift]]:
-    person_query = select(Person).where(Person.id == person_id)
-    shift_query = select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.id)
-    if locks_rows(session):
-        person_query = person_query.with_for_update()
-        shift_query = shift_query.with_for_update()
-    person = session.execute(person_query).scalar_one()
-    shifts = {s.id: s for s in session.execute(shift_query).scalars()}
-    for shift in shifts.values():
-        session.refresh(shift)
-    return person, [shifts.get(i) for i in shift_ids]
-
-
-def _lock_night(session: Session, shift: Shift) -> None:
-    if locks_rows(session):
-        session.execute(select(Shift.id).where(Shift.id == shift.id).with_for_update())
-    session.refresh(shift)
-
-
 def _taken(session: Session, shift: Shift) -> int:
     return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)))
 
@@ -273,7 +254,7 @@ def assign(
     """Put a person on a night. Someone on its waitlist takes a free place; someone already on it
     is refused. People on a published term's night are told at once; a draft's are told when it
     is published."""
-    person, (shift,) = _lock(session, person.id, shift.id)
+    person, (shift,) = lock_person_and_nights(session, person.id, shift.id)
     if shift is None:
         raise RosterRefused(N_("That night does not exist."))
     existing = session.scalar(
@@ -301,7 +282,7 @@ def assign(
 
 def remove(session: Session, signup: Signup, now: datetime, links: Links, actor: Person) -> Signup:
     """Take someone off a night (or its waitlist); the freed place is offered onwards."""
-    _person, (shift,) = _lock(session, signup.person_id, signup.shift_id)
+    _person, (shift,) = lock_person_and_nights(session, signup.person_id, signup.shift_id)
     session.refresh(signup)
     if signup.state not in LIVE:
         return signup
@@ -374,7 +355,7 @@ def move_person(
     session: Session, signup: Signup, to_shift_id: int, now: datetime, links: Links, actor: Person
 ) -> Signup:
     """Move someone from one night to another of the same term, with the same role."""
-    person, (source, target) = _lock(session, signup.person_id, signup.shift_id, to_shift_id)
+    person, (source, target) = lock_person_and_nights(session, signup.person_id, signup.shift_id, to_shift_id)
     session.refresh(signup)
     if target is None or target.term_id != source.term_id:
         raise RosterRefused(N_("That night does not exist."))
@@ -421,7 +402,7 @@ def set_capacity(
     offers the new places to the waitlist. Returns who was moved to the waitlist."""
     if not 1 <= min_walkers <= max_walkers:
         raise RosterRefused(N_("The minimum must be at least 1 and no more than the maximum."))
-    _lock_night(session, shift)
+    lock_night(session, shift.id)
     if shift.cancelled_at is not None:
         raise RosterRefused(N_("This night is cancelled."))
     before = (shift.min_walkers, shift.max_walkers, shift.needs_leader)

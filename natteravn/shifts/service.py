@@ -31,6 +31,7 @@ from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Route
 from natteravn.shifts import messages
+from natteravn.shifts.locks import lock_night, lock_person_and_nights
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 
 #: Places a person has taken, as opposed to one offered to them or waited for. Only these count
@@ -202,30 +203,6 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int]) ->
     return {shift_id: others.get(shift_id, []) for shift_id in mine}
 
 
-def _lock(session: Session, person_id: int, shift_id: int) -> tuple[Person, Shift | None]:
-    """Row locks in the one fixed order, person then night. (SQLite has already serialised the
-    whole transaction at BEGIN.)"""
-    # populate_existing: what was read before the lock may be stale by the time we hold it.
-    person_query = select(Person).where(Person.id == person_id).execution_options(populate_existing=True)
-    shift_query = select(Shift).where(Shift.id == shift_id).execution_options(populate_existing=True)
-    if locks_rows(session):
-        person_query = person_query.with_for_update()
-        shift_query = shift_query.with_for_update()
-    person = session.execute(person_query).scalar_one()
-    shift = session.execute(shift_query).scalar_one_or_none()
-    return person, shift
-
-
-def _lock_night(session: Session, shift_id: int) -> Shift:
-    """The night's row lock; taking it again in the same transaction is free. The loaded night is
-    not reloaded: a caller may have changed it in this transaction (a coordinator raising the
-    number of places) and counts on that change."""
-    query = select(Shift).where(Shift.id == shift_id)
-    if locks_rows(session):
-        query = query.with_for_update()
-    return session.execute(query).scalar_one()
-
-
 def _held(session: Session, shift: Shift) -> int:
     return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)))
 
@@ -235,7 +212,7 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
 
     Tapping twice gives the same sign-up back. Raises SignupRefused when a rule says no.
     """
-    person, shift = _lock(session, person.id, shift_id)
+    person, (shift,) = lock_person_and_nights(session, person.id, shift_id)
     if shift is None or person.municipality is None:
         raise SignupRefused(N_("That night does not exist."))
     term = shift.term
@@ -312,7 +289,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     signup = session.get(Signup, signup_id)
     if signup is None or signup.person_id != person.id:
         raise SignupRefused(N_("That sign-up does not exist."))
-    person, shift = _lock(session, person.id, signup.shift_id)
+    person, (shift,) = lock_person_and_nights(session, person.id, signup.shift_id)
     session.refresh(signup)
     if signup.state not in LIVE:
         return signup
@@ -345,7 +322,7 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
     Someone who has since taken a night at the same time, or reached the cap, is passed over
     (and stays on the list, in case that changes); `confirm_offer` checks again under their lock.
     """
-    shift = _lock_night(session, shift.id)  # callers without the lock (GDPR erasure) are safe too
+    shift = lock_night(session, shift.id)  # callers without the lock (GDPR erasure) are safe too
     if shift.cancelled_at is not None or shift.starts_at <= now:
         return []
     free = shift.max_walkers - _held(session, shift)
@@ -384,7 +361,7 @@ def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links)
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise SignupRefused(N_("That offer does not exist."))
-    person, shift = _lock(session, signup.person_id, signup.shift_id)
+    person, (shift,) = lock_person_and_nights(session, signup.person_id, signup.shift_id)
     session.refresh(signup)
     if signup.state in TAKEN:
         return signup  # tapped twice
@@ -412,7 +389,7 @@ def decline_offer(session: Session, signup_id: int, now: datetime, links: Links)
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise SignupRefused(N_("That offer does not exist."))
-    _lock(session, signup.person_id, signup.shift_id)
+    lock_person_and_nights(session, signup.person_id, signup.shift_id)
     session.refresh(signup)
     if signup.state == SignupState.OFFERED:
         withdraw(session, signup, now, links)
@@ -434,7 +411,7 @@ def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | 
         for person_id in sorted({s.person_id for s in expired}):
             session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
         for shift_id in sorted({s.shift_id for s in expired}):
-            _lock_night(session, shift_id)
+            lock_night(session, shift_id)
     count = 0
     for signup in expired:
         session.refresh(signup)  # another request may have answered while we waited for the locks

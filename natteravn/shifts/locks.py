@@ -1,0 +1,36 @@
+"""Row locks for changing who walks a night, always taken in one order: the person, then the
+nights by id, so that no two requests can wait on each other in a circle. (SQLite has already
+serialised the whole transaction at BEGIN.) Rows are re-read under the lock: what was loaded
+before may be stale by the time the lock is held; this transaction's own changes are flushed
+first, so they are kept."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from natteravn.accounts.models import Person
+from natteravn.db import locks_rows
+from natteravn.shifts.models import Shift
+
+
+def lock_person_and_nights(session: Session, person_id: int, *shift_ids: int) -> tuple[Person, list[Shift | None]]:
+    """The person and the nights, in the order asked; a night that does not exist is None."""
+    person_query = select(Person).where(Person.id == person_id).execution_options(populate_existing=True)
+    shift_query = (
+        select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.id).execution_options(populate_existing=True)
+    )
+    if locks_rows(session):
+        person_query = person_query.with_for_update()
+        shift_query = shift_query.with_for_update()
+    person = session.execute(person_query).scalar_one()
+    shifts = {shift.id: shift for shift in session.execute(shift_query).scalars()}
+    return person, [shifts.get(shift_id) for shift_id in shift_ids]
+
+
+def lock_night(session: Session, shift_id: int) -> Shift:
+    """A night alone, for changes that concern no one person (capacity, the waitlist's turn)."""
+    query = select(Shift).where(Shift.id == shift_id).execution_options(populate_existing=True)
+    if locks_rows(session):
+        query = query.with_for_update()
+    return session.execute(query).scalar_one()
