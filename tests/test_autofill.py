@@ -64,6 +64,25 @@ def test_a_parent_tells_when_they_can_walk_on_their_phone(world, login, client, 
     assert not saved.covers(date(2026, 11, 28)) and saved.covers(date(2026, 12, 5))
 
 
+def test_the_nights_page_leads_a_parent_to_the_terms_they_can_plan(world, login, client, db, clock):
+    login(world.parent)
+    for page in ("/nights", "/my"):
+        assert "/availability" in client.get(page).text
+    only = client.get("/availability")
+    assert only.headers["Location"].endswith(f"/availability/{world.term.id}")
+    spring = Term(
+        region=world.region,
+        name="Våren 2027",
+        starts_on=date(2027, 1, 8),
+        ends_on=date(2027, 6, 19),
+        signup_opens_at=clock(),
+    )
+    db.add(spring)
+    db.commit()
+    choice = client.get("/availability").text
+    assert "Våren 2027" in choice and f"/availability/{spring.id}" in choice
+
+
 def test_a_partner_who_is_not_a_volunteer_gets_a_clear_message(world, login, client, db):
     login(world.parent)
     response = client.post(

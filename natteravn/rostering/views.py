@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.views import coordinated_regions, coordinator_required, onboarded_required
+from natteravn.clock import local
 from natteravn.i18n import Refusal
 from natteravn.places.models import Municipality
 from natteravn.rostering import service
@@ -47,8 +48,6 @@ def _open_terms(person: Person) -> list[Term]:
 
 
 def _term_dates(term: Term) -> list[date]:
-    from natteravn.clock import local
-
     return sorted({local(s.starts_at).date() for s in term.shifts if s.cancelled_at is None})
 
 
@@ -107,6 +106,17 @@ def _save(form: AvailabilityForm, person: Person, term: Term) -> bool:
         return False
     db.commit()
     return True
+
+
+@bp.get("/availability")
+@onboarded_required
+def availabilities():
+    """Where the nights and My nights pages send a volunteer: straight to the one term that is
+    coming, or a choice between several."""
+    terms = _open_terms(current_user)
+    if len(terms) == 1:
+        return redirect(url_for("autofill.availability", term_id=terms[0].id))
+    return render_template("rostering/terms.html", terms=terms)
 
 
 @bp.route("/availability/<int:term_id>", methods=["GET", "POST"])
