@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -159,6 +160,43 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@contextmanager
+def chromium(**screen):
+    """A fresh Chromium profile reading English. Without Chromium the test is skipped, except under
+    CI, where that is a failure (.ci/run installs it)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have Chromium at {CHROMIUM}", pytrace=False)
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB", **screen)
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def phone():
+    """Chromium as a 360 px wide touch phone."""
+    with chromium(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True) as page:
+        yield page
+
+
+@pytest.fixture
+def laptop():
+    """Chromium with a laptop's screen."""
+    with chromium(viewport={"width": 1280, "height": 800}) as page:
+        yield page
 
 
 @pytest.fixture

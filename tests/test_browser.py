@@ -3,62 +3,16 @@ and find the night under My nights; a first-time visitor's welcome; and visible 
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from natteravn.accounts.models import Person
 from natteravn.shifts.models import HOLDING, Signup
 from tests.conftest import code_from
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app over real HTTP on a free port, with CSRF protection on as in production."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def phone(tmp_path):
-    """Chromium as a 360 px wide touch phone, with a fresh profile, reading English."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have Chromium at {CHROMIUM} (.ci/run installs it)", pytrace=False)
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="en-GB", **PHONE
-        )
-        context.set_default_timeout(10_000)
-        yield context.pages[0] if context.pages else context.new_page()
-        context.close()
 
 
 def log_in(page, live_server: str, gateway, typed_number: str, e164: str) -> None:

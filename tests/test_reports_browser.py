@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.serving import make_server
 
 from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport
 from natteravn.shifts.models import SignupRole
 from tests import factories
 
-CHROMIUM = "/usr/bin/chromium"
 ENDS = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app served over HTTP on a free port, with CSRF protection on as in production."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def phone():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock, links, live_server, phone):

@@ -3,7 +3,6 @@ create a term, generate its nights, put a parent on a night from the grid, and p
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -13,28 +12,7 @@ from natteravn.shifts.models import HOLDING, Shift, Signup, Term
 from natteravn.sms.models import Purpose, SmsMessage
 from tests.conftest import code_from
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def laptop():
-    """Chromium with a laptop's screen, reading English."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have Chromium at {CHROMIUM}", pytrace=False)
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_a_coordinator_builds_and_publishes_a_term_in_the_browser(db, world, gateway, live_server, laptop):
