@@ -17,18 +17,16 @@ import argparse
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from own_database import own_database  # noqa: E402
 
 from natteravn import create_app  # noqa: E402
 from natteravn.db import make_engine  # noqa: E402
@@ -36,27 +34,6 @@ from natteravn.models import Base  # noqa: E402
 from natteravn.sms.models import MessageState, Purpose, SmsMessage  # noqa: E402
 from natteravn.sms.segments import count_segments  # noqa: E402
 from tests.twilio_server import TwilioServer  # noqa: E402
-
-
-@contextmanager
-def database():
-    """A database of the bench's own: on the PostgreSQL server named, or a SQLite file."""
-    server = os.environ.get("NATTERAVN_BENCH_DATABASE_URL")
-    if not server:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/bench.sqlite", "sqlite"
-        return
-    base = make_url(server)
-    name = f"natteravn_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False), "postgresql"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def settings(url: str, twilio_config: dict) -> dict:
@@ -141,7 +118,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     args = parser.parse_args()
-    with database() as (url, kind):
+    kind = "postgresql" if os.environ.get("NATTERAVN_BENCH_DATABASE_URL") else "sqlite"
+    with own_database(kind) as url:
         engine = make_engine(url)
         Base.metadata.create_all(engine)
         one = run(url, engine, 1, args.messages)

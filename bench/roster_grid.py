@@ -17,16 +17,11 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from time import perf_counter
 
-from sqlalchemy import create_engine, event, insert, select, text
-from sqlalchemy.engine import make_url
+from own_database import own_database
+from sqlalchemy import event, insert, select
 
 from natteravn import create_app
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -137,25 +132,6 @@ def _sign_up(session, rng: random.Random, term_id: int, person_ids: list[int], l
     session.execute(insert(Signup), rows)
 
 
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-        return
-    base = make_url(os.environ["NATTERAVN_BENCH_DATABASE_URL"])
-    name = f"natteravn_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def statements_for(client, engine, path: str) -> int:
     counted: list[str] = []
 
@@ -219,7 +195,7 @@ def main() -> None:
     figures: dict[str, object] = {"volunteers": VOLUNTEERS, "signups": SIGNUPS}
     kinds = ["sqlite"] + (["postgres"] if os.environ.get("NATTERAVN_BENCH_DATABASE_URL") else [])
     for kind in kinds:
-        with database(kind) as url:
+        with own_database(kind) as url:
             measured = measure(url, args.runs)
         print(f"{kind}: grid page median {measured['median_ms']} ms over {args.runs} runs; {measured}")
         if kind == "sqlite":

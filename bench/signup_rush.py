@@ -33,21 +33,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import session as flask_session  # noqa: E402
 from flask_login import login_user  # noqa: E402
+from own_database import own_database  # noqa: E402
 
 from natteravn import create_app  # noqa: E402
 from natteravn.accounts.models import Person  # noqa: E402
@@ -61,21 +60,6 @@ from tests import factories  # noqa: E402
 USER_AGENT = "Mozilla/5.0 (Linux; Android 14) signup-rush"
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REQUEST_TIMEOUT = 60  # seconds; a request slower than this counts as an error, the run still ends
-
-
-@contextmanager
-def private_database(server: str):
-    base = make_url(server)
-    name = f"natteravn_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(url: str, *, nights: int, places: int, parents: int, now: datetime) -> tuple[list[int], list[int]]:
@@ -301,7 +285,7 @@ def main() -> None:
 
     rng = random.Random(2026)
     secret_key = secrets.token_urlsafe(32)
-    with private_database(server) as url:
+    with own_database("postgresql") as url:
         now = datetime.now(UTC)
         shift_ids, person_ids = seed(
             url, nights=arguments.nights, places=arguments.places, parents=arguments.clients, now=now

@@ -16,16 +16,11 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from time import perf_counter
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from own_database import own_database
+from sqlalchemy import insert, text
 
 from natteravn import create_app
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -179,25 +174,6 @@ def _year_of_nights(session, rng, region, term, routes, person_ids, year, counts
     counts["signups"] += len(signups)
 
 
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-        return
-    base = make_url(os.environ["NATTERAVN_BENCH_DATABASE_URL"])
-    name = f"natteravn_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def measure(url: str, runs: int) -> tuple[float, dict[str, int]]:
     app = create_app(
         {
@@ -237,7 +213,7 @@ def main() -> None:
     figures: dict[str, object] = {}
     kinds = ["sqlite"] + (["postgres"] if os.environ.get("NATTERAVN_BENCH_DATABASE_URL") else [])
     for kind in kinds:
-        with database(kind) as url:
+        with own_database(kind) as url:
             median, counts = measure(url, args.runs)
         print(f"{kind}: statistics page median {median:.1f} ms over {args.runs} runs; {counts}")
         figures.update({f"{kind}_ms": f"{median:.1f}", **{k: v for k, v in counts.items() if k != "seed_s"}})
