@@ -36,11 +36,13 @@ def solve(problem: Problem, time_limit_s: float = 10.0, workers: int = 8) -> Sol
     CP-SAT's portfolio needs several workers to prove optimality even on two cores, hence 8.
     """
     started = time.monotonic()
+    # The limit is for the whole run: keep a twentieth for summing up and explaining short nights.
+    budget = time_limit_s * 0.95
     pieces = sorted(_components(problem), key=lambda p: len(p[2]))
     left = sum(max(1, len(pairs)) for _, _, pairs in pieces)
     parts = []
     for nights, volunteers, pairs in pieces:
-        remaining = max(0.5, time_limit_s - (time.monotonic() - started))
+        remaining = max(0.5, budget - (time.monotonic() - started))
         share = max(0.5, remaining * max(1, len(pairs)) / left)
         left -= max(1, len(pairs))
         piece = Problem(nights, volunteers, problem.weights, problem.locks, problem.past_pairs)
