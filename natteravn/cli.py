@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from alembic import command as alembic
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from natteravn import ROOT, create_app
 
@@ -51,7 +53,7 @@ def demo(port: int, no_serve: bool) -> None:
     """Set up a demo region in instance/ (SQLite) and serve it on http://127.0.0.1:PORT."""
     from natteravn.demo import seed
 
-    _write_demo_config(ROOT / "instance")
+    _write_demo_config(Path(os.environ.get("NATTERAVN_INSTANCE_PATH") or ROOT / "instance"))
     app = create_app({"BASE_URL": f"http://127.0.0.1:{port}"})
     upgrade(app)
     with app.app_context():
@@ -67,7 +69,8 @@ def demo(port: int, no_serve: bool) -> None:
     from natteravn.scheduler import start_in_process
 
     start_in_process(app)
-    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+    # Not app.run: under the `natteravn`/`flask` command line Flask ignores it.
+    run_simple("127.0.0.1", port, app, use_reloader=False, threaded=True)
 
 
 def _write_demo_config(instance: Path) -> None:

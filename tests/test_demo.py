@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time as time_module
+import urllib.request
 from datetime import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -94,3 +101,33 @@ def test_the_seeded_sign_ups_keep_the_rules(db, demo):
         select(func.count()).select_from(Signup).group_by(Signup.person_id).order_by(func.count().desc()).limit(1)
     )
     assert most_per_person <= 2  # the region's cap per term
+
+
+def test_the_demo_command_seeds_and_serves_the_login_page(tmp_path):
+    """What `make demo` runs, as a person would: the numbers are printed and the site answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "natteravn"), "demo", "--port", str(port)]
+    environment = {**os.environ, "NATTERAVN_INSTANCE_PATH": str(tmp_path)}
+    environment.pop("NATTERAVN_DATABASE_URL", None)
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = _first_answer(f"http://127.0.0.1:{port}/login", seconds=60)
+        assert page.status == 200 and "Natteravn" in page.read().decode()
+    finally:
+        server.terminate()
+        printed = server.communicate(timeout=30)[0]
+    assert "+4740000010" in printed
+    assert (tmp_path / "natteravn.sqlite").exists() and "SECRET_KEY" in (tmp_path / "config.py").read_text()
+
+
+def _first_answer(url: str, seconds: float):
+    deadline = time_module.monotonic() + seconds
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=5)
+        except OSError:
+            if time_module.monotonic() > deadline:
+                raise
+            time_module.sleep(0.3)
