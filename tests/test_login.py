@@ -294,6 +294,14 @@ def test_the_login_page_explains_a_number_it_cannot_use(client, gateway, written
     assert gateway.sent == []
 
 
+def test_a_screen_reader_hears_the_hint_and_only_then_the_error(client):
+    field = re.compile(r'<input[^>]*name="phone"[^>]*>')
+    fresh = field.search(client.get("/login").text).group()
+    assert 'aria-describedby="phone-hint"' in fresh and "aria-invalid" not in fresh
+    refused = field.search(client.post("/login", data={"phone": "123"}).text).group()
+    assert 'aria-describedby="phone-hint phone-error"' in refused and 'aria-invalid="true"' in refused
+
+
 def test_the_code_is_never_kept_in_the_database(world, client, gateway, db):
     client.post("/login", data={"phone": world.parent.phone})
     code = code_from(gateway, world.parent.phone)
