@@ -14,6 +14,7 @@ from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.clock import local, night_span
 from natteravn.db import transaction
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.rostering.models import Availability
 from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
 
 ROUTES = {
@@ -140,6 +141,33 @@ def _seed(session: Session, now) -> None:
         local_people = [v for v in volunteers if v.municipality is shift.route.municipality]
         for walker in rng.sample(local_people, k=min(len(local_people), rng.randint(0, 6))):
             _signup(session, shift, walker, SignupRole.WALKER, now, nights_of)
+
+    # Most have said when they can walk, so auto-fill has something to work with; one pair walks together.
+    first, second = next(
+        (a, b) for a in volunteers for b in volunteers if a.id < b.id and a.municipality is b.municipality
+    )
+    partners = {first.id: second, second.id: first}
+    said = {person.id: person for person in [*leaders, *volunteers[:45], first, second]}
+    for person in said.values():
+        leading = person in leaders
+        session.add(_availability(person, term, rng, now, leading=leading, partner=partners.get(person.id)))
+
+
+def _availability(person: Person, term: Term, rng: random.Random, now, *, leading: bool, partner) -> Availability:
+    return Availability(
+        person=person,
+        term=term,
+        weekdays=rng.choice([[4], [5], [4, 5], [4, 5]]),
+        dates=[],
+        blocked_dates=[],
+        max_nights=2,
+        wants_to_lead=leading,
+        same_weekend_ok=False,
+        partner_id=partner.id if partner else None,
+        municipality_ids=[],
+        updated_at=now,
+        updated_by_id=person.id,
+    )
 
 
 def _person(name: str, phone: str, municipality: Municipality, now) -> Person:

@@ -19,6 +19,7 @@ from natteravn.clock import local
 from natteravn.demo import seed
 from natteravn.models import Base
 from natteravn.places.models import Municipality, Region, Route
+from natteravn.rostering.models import Availability
 from natteravn.shifts.models import HOLDING, Shift, Signup, Term
 
 FRIDAY, SATURDAY = 4, 5
@@ -101,6 +102,14 @@ def test_the_seeded_sign_ups_keep_the_rules(db, demo):
         select(func.count()).select_from(Signup).group_by(Signup.person_id).order_by(func.count().desc()).limit(1)
     )
     assert most_per_person <= 2  # the region's cap per term
+
+
+def test_volunteers_have_said_when_they_can_walk_so_auto_fill_has_work(db, demo):
+    said = db.scalars(select(Availability)).all()
+    assert len(said) >= 40
+    assert any(a.wants_to_lead for a in said)
+    partners = {(a.person_id, a.partner_id) for a in said if a.partner_id}
+    assert len(partners) == 2 and all((b, a) in partners for a, b in partners)
 
 
 def test_the_demo_command_seeds_and_serves_the_login_page(tmp_path):
