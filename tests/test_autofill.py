@@ -181,6 +181,8 @@ def test_the_coordinator_reviews_and_accepts_through_the_pages(world, db, login,
     assert client.post(f"/coordinator/terms/{world.term.id}/autofill").status_code == 302
     page = client.get(f"/coordinator/terms/{world.term.id}/autofill")
     assert "Draft from" in page.text and "new" in page.text
+    # No leader gave availability: the short nights say so, in one readable sentence.
+    assert "walkers missing, no group leader: nobody who can lead is free that night" in " ".join(page.text.split())
     assert client.post(f"/coordinator/terms/{world.term.id}/autofill/accept").status_code == 302
     assert db.scalar(select(func.count()).select_from(Signup)) == 3
 
