@@ -177,6 +177,8 @@ def test_the_coordinator_reviews_and_accepts_through_the_pages(world, db, login,
         say_available(db, person, world.term, weekdays=[FRIDAY], max_nights=1)
     db.commit()
     login(world.coordinator)
+    for page in (f"/coordinator/terms/{world.term.id}", f"/coordinator/terms/{world.term.id}/grid"):
+        assert f"/coordinator/terms/{world.term.id}/autofill" in client.get(page).text
     assert client.get(f"/coordinator/terms/{world.term.id}/autofill").status_code == 200
     assert client.post(f"/coordinator/terms/{world.term.id}/autofill").status_code == 302
     page = client.get(f"/coordinator/terms/{world.term.id}/autofill")
