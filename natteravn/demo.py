@@ -14,6 +14,8 @@ from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.clock import local, night_span
 from natteravn.db import transaction
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.reports.models import IncidentCategory
+from natteravn.reports.service import AGE_BANDS, IncidentInput, ReportInput, save_report
 from natteravn.rostering.models import Availability
 from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
 
@@ -131,6 +133,11 @@ def _seed(session: Session, now) -> None:
         municipality = rng.choice(list(municipalities.values()))
         volunteers.append(_person(name, f"+474100{n:04d}", municipality, now))
     session.add_all(volunteers)
+    # Two experienced parents in each municipality lead groups too.
+    for municipality in municipalities.values():
+        for volunteer in [v for v in volunteers if v.municipality is municipality][:2]:
+            volunteer.roles.append(Role(kind=RoleKind.LEADER, region=region))
+            leaders.append(volunteer)
     session.flush()
 
     # The first weekends fill up as real ones do: some nights full, some short, some leaderless.
@@ -142,6 +149,8 @@ def _seed(session: Session, now) -> None:
         for walker in rng.sample(local_people, k=min(len(local_people), rng.randint(0, 6))):
             _signup(session, shift, walker, SignupRole.WALKER, now, nights_of)
 
+    _seed_walked_weekends(session, region, routes, leaders, volunteers, first_friday, now, rng)
+
     # Most have said when they can walk, so auto-fill has something to work with; one pair walks together.
     first, second = next(
         (a, b) for a in volunteers for b in volunteers if a.id < b.id and a.municipality is b.municipality
@@ -151,6 +160,94 @@ def _seed(session: Session, now) -> None:
     for person in said.values():
         leading = person in leaders
         session.add(_availability(person, term, rng, now, leading=leading, partner=partners.get(person.id)))
+
+
+WEATHER = ["Opphold, kaldt", "Regn", "Sludd", "Klart og kaldt", "Snø"]
+MOODS = ["Rolig kveld", "Mye folk ved kiosken, god stemning", "Noe uro etter fotballkampen", "Stille"]
+PLACES = ["Sentrum, skolen og stasjonen", "Kiosken, parken, idrettsplassen", "Butikken og busstoppet"]
+
+
+def _seed_walked_weekends(session, region, routes, leaders, volunteers, first_friday, now, rng) -> None:
+    """An autumn term already walked, with logbooks and reports, so that the reports, statistics
+    and people pages have something to show. The last weekend's reports are not written yet: the
+    group leaders can try writing one (Lars Leder led the last Friday in Flisa)."""
+    weeks = 4
+    autumn = Term(
+        region=region,
+        name="Høst 2026",
+        starts_on=first_friday - timedelta(weeks=weeks),
+        ends_on=first_friday - timedelta(days=1),
+        signup_opens_at=now - timedelta(weeks=10),
+        published_at=now - timedelta(weeks=10),
+        nights_cap=4,
+    )
+    session.add(autumn)
+    lars = leaders[1]
+    nights_of: dict[int, int] = {}
+
+    def free(person: Person) -> bool:
+        kept = 1 if person is lars else 0  # for his Friday in the last weekend
+        return nights_of.get(person.id, 0) < autumn.nights_cap - kept
+
+    for week in range(weeks, 0, -1):
+        for offset in (0, 1):
+            day = first_friday - timedelta(weeks=week) + timedelta(days=offset)
+            starts_at, ends_at = night_span(day, time(22, 0), time(1, 0))
+            for route in routes:
+                shift = Shift(
+                    term=autumn,
+                    route=route,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    min_walkers=3,
+                    max_walkers=6,
+                    needs_leader=True,
+                    note="",
+                    cancel_reason="",
+                )
+                session.add(shift)
+                lars_night = week == 1 and offset == 0 and route.name == "Flisa sentrum"
+                leader = lars if lars_night else next((p for p in rng.sample(leaders, len(leaders)) if free(p)), None)
+                local_people = [v for v in volunteers if v.municipality is route.municipality and free(v)]
+                walkers = rng.sample(local_people, k=min(len(local_people), rng.randint(2, 4)))
+                for person, role in [
+                    *([(leader, SignupRole.LEADER)] if leader else []),
+                    *((w, SignupRole.WALKER) for w in walkers),
+                ]:
+                    came = role == SignupRole.LEADER or rng.random() > 0.1
+                    _walked(session, shift, person, role, SignupState.ATTENDED if came else SignupState.NO_SHOW, now)
+                    nights_of[person.id] = nights_of.get(person.id, 0) + 1
+                if leader is not None and week > 1:
+                    _report(session, shift, leader, rng)
+
+
+def _walked(session, shift, person, role, state, now) -> None:
+    session.add(Signup(shift=shift, person=person, role=role, state=state, created_at=now - timedelta(weeks=9)))
+    session.flush()
+
+
+def _report(session, shift, leader, rng) -> None:
+    youths = {band: rng.randint(0, 12) for band in AGE_BANDS}
+    written = ReportInput(
+        started=time(22, 0),
+        ended=time(1, 0),
+        places_visited=rng.choice(PLACES),
+        weather=rng.choice(WEATHER),
+        atmosphere=rng.choice(MOODS),
+        youths=youths,
+    )
+    incident = None
+    if rng.random() < 0.35:
+        category = rng.choice(list(IncidentCategory))
+        incident = IncidentInput(
+            category=category,
+            around=time(23, rng.choice((0, 15, 30, 45))),
+            place=shift.route.meeting_point,
+            police_contacted=rng.random() < 0.2,
+            child_welfare_contacted=rng.random() < 0.1,
+            description="Snakket med en gruppe ungdommer; alt i orden etterpå.",
+        )
+    save_report(session, leader, shift, written, shift.ends_at + timedelta(hours=9), submit=True, incident=incident)
 
 
 def _availability(person: Person, term: Term, rng: random.Random, now, *, leading: bool, partner) -> Availability:
