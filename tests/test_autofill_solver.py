@@ -3,14 +3,18 @@ where only the hard rules are known to hold."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from natteravn.rostering.checker import violations
+from natteravn.rostering.flow import roster_by_flow
 from natteravn.rostering.problem import Night, Problem, Volunteer, Weights
-from natteravn.rostering.solver import solve
+from natteravn.rostering.relaxation import LinearBound
+from natteravn.rostering.solver import feasible_pairs, solve
 
 FRIDAY = date(2027, 1, 8)
 
@@ -175,3 +179,30 @@ def test_no_roster_ever_breaks_a_hard_rule(problem):
     assert solution.bound <= solution.objective
     if solution.optimal:
         assert solution.objective == solution.bound
+
+
+def test_the_linear_bound_is_the_relaxations_optimum_rounded_up_to_a_whole_number():
+    # Three people, each pair of them must have one on duty: the relaxation puts half of each on
+    # (1.5); whole people need two.
+    model = cp_model.CpModel()
+    a, b, c = (model.new_bool_var(name) for name in "abc")
+    for first, second in ((a, b), (b, c), (a, c)):
+        model.add(first + second >= 1)
+    model.add(a + ~b <= 1).only_enforce_if(c)  # a conditional rule is left out, and only widens
+    model.minimize(a + b + c)
+    assert LinearBound(model, time.monotonic() + 10).value() == 2
+
+
+def test_the_reported_bound_knows_partners_walk_together_where_the_flow_does_not():
+    # Kari may lead the Saturday night, but Per, her partner, can only come on Friday: together
+    # they can only fill Friday. The flow lets Kari lead Saturday alone; the relaxation does not.
+    friday, saturday = night(1, need=2, free=2, leader=False), night(2, day=FRIDAY + timedelta(days=1), need=1, free=1)
+    kari = Volunteer(
+        id=1, municipality_id=1, available=frozenset({1, 2}), max_new_nights=1, can_lead=True, partner_id=2
+    )
+    per = Volunteer(id=2, municipality_id=1, available=frozenset({1}), max_new_nights=1, partner_id=1)
+    problem = Problem([friday, saturday], [kari, per])
+    flow = roster_by_flow(problem, problem.nights, problem.volunteers, feasible_pairs(problem))
+    solution = solve(problem, time_limit_s=5, workers=1)
+    assert solution.assignments == {(1, 1), (2, 1)}
+    assert flow.bound < solution.bound == solution.objective

@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 from natteravn.rostering import costs
 from natteravn.rostering.flow import roster_by_flow
 from natteravn.rostering.problem import Night, Problem, ShortNight, Solution, Volunteer
+from natteravn.rostering.relaxation import LinearBound
 
 #: Pieces with more (person, night) options than this are solved municipality by municipality.
 EXACT_LIMIT = 60_000
@@ -149,7 +150,9 @@ def _solve_by_municipality(problem: Problem, pairs, time_limit_s: float, workers
     for index, municipality in enumerate(order):
         sub = _around(problem, municipality_nights[municipality], groups.get(municipality, []), crossing, leaders)
         remaining = max(0.5, time_limit_s - (time.monotonic() - started))
-        part = _solve_exact(sub, feasible_pairs(sub), remaining / (len(order) - index), workers)
+        # The pieces' bounds do not add up to one for the whole (the crossings are fixed), so
+        # no relaxation is solved for them.
+        part = _solve_exact(sub, feasible_pairs(sub), remaining / (len(order) - index), workers, linear_bound=False)
         assignments |= part.assignments
         leaders |= part.leaders
     return _Part(assignments, leaders, start.bound, optimal=False)
@@ -190,7 +193,7 @@ def _around(problem: Problem, nights: list[Night], volunteers: list[Volunteer], 
     return Problem(sub_nights, sub_volunteers, problem.weights, problem.locks, problem.past_pairs)
 
 
-def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int) -> _Part:
+def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, linear_bound: bool = True) -> _Part:
     deadline = time.monotonic() + time_limit_s  # building the model counts against the limit too
     nights, volunteers = problem.nights, problem.volunteers
     w = problem.weights
@@ -266,6 +269,7 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int) -> 
 
     objective = sum(sum(t) for t in terms.values())
     model.minimize(objective)
+    relaxation = LinearBound(model, deadline) if linear_bound else None
     start = roster_by_flow(problem, nights, volunteers, pairs)
     _start_from(model, x, lead, start.assignments, start.leaders, workers, (deadline - time.monotonic()) / 4)
     model.add(objective >= start.bound)
@@ -273,15 +277,17 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int) -> 
     solver.parameters.max_time_in_seconds = max(0.2, deadline - time.monotonic())
     solver.parameters.num_workers = workers
     status = solver.solve(model)
+    bound = max(start.bound, (relaxation and relaxation.value()) or 0)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Out of time before the first solution (a huge piece on a busy machine): the flow's
-        # roster keeps every hard rule, so it stands, with the flow's bound.
-        return _Part(start.assignments, start.leaders, start.bound, optimal=False)
+        # roster keeps every hard rule, so it stands.
+        return _Part(start.assignments, start.leaders, bound, optimal=False)
+    bound = max(bound, round(solver.best_objective_bound))
     return _Part(
         assignments={key for key, var in x.items() if solver.value(var)},
         leaders={key for key, var in lead.items() if solver.value(var)},
-        bound=max(start.bound, round(solver.best_objective_bound)),
-        optimal=status == cp_model.OPTIMAL,
+        bound=bound,
+        optimal=status == cp_model.OPTIMAL or bound >= round(solver.objective_value),
     )
 
 
