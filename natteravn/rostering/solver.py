@@ -277,7 +277,8 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
     solver.parameters.max_time_in_seconds = max(0.2, deadline - time.monotonic())
     solver.parameters.num_workers = workers
     status = solver.solve(model)
-    bound = max(start.bound, (relaxation and relaxation.value()) or 0)
+    relaxed = relaxation.value() if relaxation else None
+    bound = start.bound if relaxed is None else max(start.bound, relaxed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Out of time before the first solution (a huge piece on a busy machine): the flow's
         # roster keeps every hard rule, so it stands.
