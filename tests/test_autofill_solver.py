@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from natteravn.rostering.checker import violations
 from natteravn.rostering.flow import roster_by_flow
 from natteravn.rostering.problem import Night, Problem, Volunteer, Weights
-from natteravn.rostering.relaxation import LinearBound
+from natteravn.rostering.relaxation import LinearRelaxation
 from natteravn.rostering.solver import feasible_pairs, solve
 
 FRIDAY = date(2027, 1, 8)
@@ -190,7 +190,7 @@ def test_the_linear_bound_is_the_relaxations_optimum_rounded_up_to_a_whole_numbe
         model.add(first + second >= 1)
     model.add(a + ~b <= 1).only_enforce_if(c)  # a conditional rule is left out, and only widens
     model.minimize(a + b + c)
-    assert LinearBound(model, time.monotonic() + 10).value() == 2
+    assert LinearRelaxation(model, time.monotonic() + 10).result().bound == 2
 
 
 def test_the_reported_bound_knows_partners_walk_together_where_the_flow_does_not():

@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from natteravn.rostering import costs
 from natteravn.rostering.flow import roster_by_flow
 from natteravn.rostering.problem import Night, Problem, ShortNight, Solution, Volunteer
-from natteravn.rostering.relaxation import LinearBound
+from natteravn.rostering.relaxation import LinearRelaxation
 
 #: Pieces with more (person, night) options than this are solved municipality by municipality.
 EXACT_LIMIT = 60_000
@@ -249,6 +249,10 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
                 other = (volunteer.partner_id, key[1])
                 if other in x:
                     model.add(x[key] == x[other])
+                    if key in lead and other in lead and volunteer.id < volunteer.partner_id:
+                        # Implied (a night has one leader), but the relaxation would otherwise
+                        # let a couple half there lead it fully, half each.
+                        model.add(lead[key] + lead[other] <= x[key])
                 else:
                     model.add(x[key] == 0)
         for key in mine:
@@ -269,27 +273,67 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
 
     objective = sum(sum(t) for t in terms.values())
     model.minimize(objective)
-    relaxation = LinearBound(model, deadline) if linear_bound else None
+    relaxation = LinearRelaxation(model, deadline) if linear_bound else None
     start = roster_by_flow(problem, nights, volunteers, pairs)
-    _start_from(model, x, lead, start.assignments, start.leaders, workers, (deadline - time.monotonic()) / 4)
-    model.add(objective >= start.bound)
+    bound = start.bound
+    # A region's relaxation is solved in a second or two; on a bigger piece the search goes
+    # ahead without it and its bound is read at the end.
+    relaxed = relaxation.result(wait_s=(deadline - time.monotonic()) / 3) if relaxation else None
+    hinted = False
+    if relaxed is not None:
+        bound = max(bound, relaxed.bound)
+        decisions = {var.index: key for key, var in (*x.items(), *lead.items())}
+        dived = _dive(model, decisions, relaxed.values, workers, (deadline - time.monotonic()) / 2)
+        if dived is not None and round(dived.objective_value) <= bound:
+            return _part(x, lead, dived, bound, optimal=True)
+        if dived is not None:
+            _hint(model, dived.response_proto.solution)
+            hinted = True
+    if not hinted:
+        _start_from(model, x, lead, start.assignments, start.leaders, workers, (deadline - time.monotonic()) / 4)
+    model.add(objective >= bound)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.2, deadline - time.monotonic())
     solver.parameters.num_workers = workers
     status = solver.solve(model)
-    relaxed = relaxation.value() if relaxation else None
-    bound = start.bound if relaxed is None else max(start.bound, relaxed)
+    if relaxed is None and relaxation is not None and (late := relaxation.result()) is not None:
+        bound = max(bound, late.bound)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Out of time before the first solution (a huge piece on a busy machine): the flow's
         # roster keeps every hard rule, so it stands.
         return _Part(start.assignments, start.leaders, bound, optimal=False)
     bound = max(bound, round(solver.best_objective_bound))
+    return _part(x, lead, solver, bound, optimal=status == cp_model.OPTIMAL or bound >= round(solver.objective_value))
+
+
+def _part(x, lead, solver: cp_model.CpSolver, bound: int, *, optimal: bool) -> _Part:
     return _Part(
         assignments={key for key, var in x.items() if solver.value(var)},
         leaders={key for key, var in lead.items() if solver.value(var)},
         bound=bound,
-        optimal=status == cp_model.OPTIMAL or bound >= round(solver.objective_value),
+        optimal=optimal,
     )
+
+
+def _dive(model: cp_model.CpModel, decisions: dict[int, tuple[int, int]], values: list[float], workers, seconds: float):
+    """Keep every decision the relaxation made whole, free those it left fractional together
+    with everything else of the people and nights they touch, and solve that exactly. Where
+    the relaxation is nearly whole (a roster's is) the result is often the optimum, proven by
+    reaching the relaxation's bound; otherwise it is a good start for the full search."""
+    fractional = {i for i in decisions if 1e-6 < values[i] % 1 < 1 - 1e-6}
+    people = {decisions[i][0] for i in fractional}
+    nights = {decisions[i][1] for i in fractional}
+    fixed = model.clone()
+    for index, (person, night) in decisions.items():
+        if index not in fractional and person not in people and night not in nights:
+            domain = fixed.proto.variables[index].domain
+            domain[0] = domain[1] = round(values[index])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.2, seconds)
+    solver.parameters.num_workers = workers
+    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver
 
 
 def _start_from(model: cp_model.CpModel, x, lead, assignments, leaders, workers, seconds: float) -> None:
@@ -305,7 +349,10 @@ def _start_from(model: cp_model.CpModel, x, lead, assignments, leaders, workers,
     solver.parameters.num_workers = workers
     if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return  # locks the flow ignored: let the search find its own way
-    values = solver.response_proto.solution
+    _hint(model, solver.response_proto.solution)
+
+
+def _hint(model: cp_model.CpModel, values) -> None:
     for index, value in enumerate(values):
         model.proto.solution_hint.vars.append(index)
         model.proto.solution_hint.values.append(value)
