@@ -103,7 +103,7 @@ def main() -> None:
     seconds = time.monotonic() - started
     memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     broken = violations(problem, solution.assignments, solution.leaders)
-    print(f"cp-sat:   {seconds:.1f} s, objective {solution.objective}, bound {solution.bound}, gap {solution.gap:.4f}")
+    print(f"cp-sat:   {seconds:.1f} s, objective {solution.objective}, bound {solution.bound}, gap {solution.gap:.6f}")
     filled, short = len(solution.assignments), len(solution.short)
     print(f"          {filled} places filled, {short} nights short, {len(broken)} violations")
     print(f"          cost by kind: {solution.breakdown}")
@@ -115,7 +115,7 @@ def main() -> None:
     print(f"baseline: {filled} places filled, {short} nights short, {len(base_broken)} violations")
     print(
         f"size={args.size} seconds={seconds:.2f} memory_mb={memory_mb:.0f} objective={solution.objective} "
-        f"bound={solution.bound} gap={solution.gap:.4f} optimal={int(solution.optimal)} short={len(solution.short)} "
+        f"bound={solution.bound} gap={solution.gap:.6f} optimal={int(solution.optimal)} short={len(solution.short)} "
         f"violations={len(broken)} baseline_short={len(base_short)} baseline_violations={len(base_broken)}"
     )
 

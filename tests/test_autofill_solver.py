@@ -96,6 +96,15 @@ def test_nobody_gets_two_nights_in_one_weekend_unless_they_said_so():
     assert len(solution.assignments) == 2
 
 
+def test_nobody_walks_two_routes_on_one_evening_or_beside_a_night_they_hold():
+    # Two routes on Friday, both short: one person can only be on one of them.
+    nights = [night(1, need=1, leader=False), night(2, municipality=2, need=1, leader=False)]
+    both = person(1, {1, 2}, same_weekend_ok=True)
+    assert len(solve(Problem(nights, [both]), time_limit_s=5).assignments) == 1
+    holding_friday = person(1, {1, 2}, same_weekend_ok=True, busy_days=frozenset({FRIDAY}))
+    assert solve(Problem(nights, [holding_friday]), time_limit_s=5).assignments == set()
+
+
 def test_a_night_nobody_can_fill_is_reported_short_with_its_reasons():
     problem = Problem([night(1), night(2, day=FRIDAY + timedelta(weeks=1))], [person(1, {1}), person(2, {1})])
     solution = solve(problem, time_limit_s=5)
@@ -158,7 +167,7 @@ def problems(draw):
                 municipality=draw(st.sampled_from([1, 2])),
                 can_lead=draw(st.booleans()),
                 same_weekend_ok=draw(st.booleans()),
-                busy_weekends=frozenset(draw(st.sets(st.sampled_from([n.weekend for n in nights]), max_size=1))),
+                busy_days=frozenset(draw(st.sets(st.sampled_from([n.day for n in nights]), max_size=1))),
             )
         )
     if len(people) >= 2 and draw(st.booleans()):

@@ -12,6 +12,7 @@ def first_come(problem: Problem) -> tuple[set[tuple[int, int]], set[tuple[int, i
     taken: Counter[int] = Counter()
     load: Counter[int] = Counter()
     weekends: dict[int, set] = {}
+    days: dict[int, set] = {}
     led: set[int] = set()
     assignments: set[tuple[int, int]] = set()
     leaders: set[tuple[int, int]] = set()
@@ -26,10 +27,13 @@ def first_come(problem: Problem) -> tuple[set[tuple[int, int]], set[tuple[int, i
             continue
         if any(not v.same_weekend_ok and night.weekend in weekends.get(v.id, set()) for v in group):
             continue
+        if any(night.day in days.get(v.id, set()) for v in group):
+            continue
         for v in group:
             assignments.add((v.id, night.id))
             load[v.id] += 1
             weekends.setdefault(v.id, set(v.busy_weekends)).add(night.weekend)
+            days.setdefault(v.id, set(v.busy_days)).add(night.day)
             if v.can_lead and night.needs_leader and night.id not in led:
                 leaders.add((v.id, night.id))
                 led.add(night.id)

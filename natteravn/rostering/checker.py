@@ -37,6 +37,10 @@ def violations(problem: Problem, assignments: set[tuple[int, int]], leaders: set
             continue
         if len(night_ids) > volunteer.max_new_nights:
             found.append(f"person {volunteer_id} gets {len(night_ids)} nights, more than {volunteer.max_new_nights}")
+        days = Counter(nights[n].day for n in night_ids if n in nights)
+        doubled = [d for d, c in days.items() if c > 1 or d in volunteer.busy_days]
+        if doubled:
+            found.append(f"person {volunteer_id} gets two nights on {doubled[0]}")
         if not volunteer.same_weekend_ok:
             weekends = Counter(nights[n].weekend for n in night_ids if n in nights)
             taken = [w for w, c in weekends.items() if c > 1 or w in volunteer.busy_weekends]

@@ -3,7 +3,7 @@ strong starting point and a proven lower bound.
 
 Drop the few rules a flow cannot express (partners walk together, the experienced mix,
 people who walked together before) and what remains — capacities,
-each person's maximum, one night a weekend, one leader slot per night, a convex cost for
+each person's maximum, one night a weekend (or an evening), one leader slot per night, a convex cost for
 each further night — is exactly a network flow. Every dropped term costs zero or more and
 every dropped rule only removes solutions, so the flow's optimum can never be above the
 full model's: a valid bound.
@@ -94,13 +94,18 @@ def relax(problem: Problem, nights: list[Night], volunteers: list[Volunteer], pa
         for k in range(volunteer.max_new_nights):
             arc(source, node(("v", volunteer.id)), 1, w.extra_night * (volunteer.existing_nights + k))
         supply += volunteer.max_new_nights
-    weekend_nodes = set()
     for volunteer, night in pairs:
-        weekly = node(("vw", volunteer.id, night.weekend))
-        if (volunteer.id, night.weekend) not in weekend_nodes:
-            weekend_nodes.add((volunteer.id, night.weekend))
+        # One night a weekend; those who allowed two still walk one an evening.
+        weekly = ("vw", volunteer.id, night.weekend)
+        if weekly not in ids:
             cap = volunteer.max_new_nights if volunteer.same_weekend_ok else 1
-            arc(node(("v", volunteer.id)), weekly, cap, 0)
+            arc(node(("v", volunteer.id)), node(weekly), cap, 0)
+        through = node(weekly)
+        if volunteer.same_weekend_ok:
+            evening = ("vd", volunteer.id, night.day)
+            if evening not in ids:
+                arc(through, node(evening), 1, 0)
+            through = node(evening)
         cost = 0
         if night.municipality_id != volunteer.municipality_id:
             cost += w.other_municipality
@@ -108,9 +113,9 @@ def relax(problem: Problem, nights: list[Night], volunteers: list[Volunteer], pa
             cost += w.outside_class_weekend
         if night.has_waitlist:
             cost += w.waitlist_slack
-        arc(weekly, node(("n", night.id)), 1, cost, ("walk", volunteer.id, night.id))
+        arc(through, node(("n", night.id)), 1, cost, ("walk", volunteer.id, night.id))
         if volunteer.can_lead and night.needs_leader:
-            arc(weekly, node(("l", night.id)), 1, cost, ("lead", volunteer.id, night.id))
+            arc(through, node(("l", night.id)), 1, cost, ("lead", volunteer.id, night.id))
     constant = 0
     for night in nights:
         if night.needs_leader:

@@ -27,6 +27,12 @@ class Weights:
     waitlist_slack: int = 4  # cost per place filled on a night that has people waiting
 
 
+def weekend_of(day: date) -> tuple[int, int]:
+    """Friday and Saturday nights share their ISO week: (year, week)."""
+    year, week, _ = day.isocalendar()
+    return year, week
+
+
 @dataclass(frozen=True)
 class Night:
     id: int
@@ -52,8 +58,12 @@ class Volunteer:
     same_weekend_ok: bool = False
     experienced: bool = False
     school_class_id: int | None = None
-    busy_weekends: frozenset[tuple[int, int]] = frozenset()  # weekends they already walk
+    busy_days: frozenset[date] = frozenset()  # evenings they already walk
     existing_nights: int = 0  # nights already held this term (for fairness)
+
+    @property
+    def busy_weekends(self) -> frozenset[tuple[int, int]]:
+        return frozenset(weekend_of(day) for day in self.busy_days)
 
 
 @dataclass

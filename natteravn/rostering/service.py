@@ -250,7 +250,7 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
                 same_weekend_ok=availability.same_weekend_ok,
                 experienced=person.id in experienced,
                 school_class_id=person.school_class_id,
-                busy_weekends=frozenset(day.isocalendar()[:2] for _, day in existing),
+                busy_days=frozenset(day for _, day in existing),
                 existing_nights=len(existing),
             )
         )

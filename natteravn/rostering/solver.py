@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from natteravn.rostering import costs
 from natteravn.rostering.flow import roster_by_flow
 from natteravn.rostering.problem import Night, Problem, ShortNight, Solution, Volunteer
-from natteravn.rostering.relaxation import LinearRelaxation
+from natteravn.rostering.relaxation import LinearRelaxation, Relaxed
 
 #: Pieces with more (person, night) options than this are solved municipality by municipality.
 EXACT_LIMIT = 60_000
@@ -78,6 +78,8 @@ def feasible_pairs(problem: Problem) -> list[tuple[Volunteer, Night]]:
             night = nights.get(night_id)
             if night is None or night.free_places <= 0:
                 continue
+            if night.day in volunteer.busy_days:
+                continue  # one night an evening: nights of the same date are taken to overlap
             if not volunteer.same_weekend_ok and night.weekend in volunteer.busy_weekends:
                 continue
             if problem.locks.get((volunteer.id, night_id)) is False:
@@ -186,7 +188,7 @@ def _around(problem: Problem, nights: list[Night], volunteers: list[Volunteer], 
             available=v.available & ids,
             max_new_nights=max(0, v.max_new_nights - len(leaving[v.id])),
             existing_nights=v.existing_nights + len(leaving[v.id]),
-            busy_weekends=v.busy_weekends | {all_nights[n].weekend for n in leaving[v.id]},
+            busy_days=v.busy_days | {all_nights[n].day for n in leaving[v.id]},
         )
         for v in volunteers
     ]
@@ -237,13 +239,14 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
         load = sum(x[k] for k in mine)
         model.add(load <= volunteer.max_new_nights)
         _fair_share(model, volunteer, mine, x, w, terms)
-        if not volunteer.same_weekend_ok:
-            per_weekend: dict[tuple[int, int], list] = defaultdict(list)
-            for key in mine:
-                per_weekend[nights_by_id[key[1]].weekend].append(x[key])
-            for cells in per_weekend.values():
-                if len(cells) > 1:
-                    model.add(sum(cells) <= 1)
+        # One night a weekend, or, for those who allowed two, one an evening.
+        together: dict[object, list] = defaultdict(list)
+        for key in mine:
+            night = nights_by_id[key[1]]
+            together[night.day if volunteer.same_weekend_ok else night.weekend].append(x[key])
+        for cells in together.values():
+            if len(cells) > 1:
+                model.add(sum(cells) <= 1)
         if volunteer.partner_id is not None:
             for key in mine:
                 other = (volunteer.partner_id, key[1])
@@ -283,7 +286,7 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
     if relaxed is not None:
         bound = max(bound, relaxed.bound)
         decisions = {var.index: key for key, var in (*x.items(), *lead.items())}
-        dived = _dive(model, decisions, relaxed.values, workers, (deadline - time.monotonic()) / 2)
+        dived = _dive(model, decisions, relaxed, workers, deadline)
         if dived is not None and round(dived.objective_value) <= bound:
             return _part(x, lead, dived, bound, optimal=True)
         if dived is not None:
@@ -315,25 +318,31 @@ def _part(x, lead, solver: cp_model.CpSolver, bound: int, *, optimal: bool) -> _
     )
 
 
-def _dive(model: cp_model.CpModel, decisions: dict[int, tuple[int, int]], values: list[float], workers, seconds: float):
-    """Keep every decision the relaxation made whole, free those it left fractional together
-    with everything else of the people and nights they touch, and solve that exactly. Where
-    the relaxation is nearly whole (a roster's is) the result is often the optimum, proven by
-    reaching the relaxation's bound; otherwise it is a good start for the full search."""
+def _dive(model: cp_model.CpModel, decisions: dict[int, tuple[int, int]], relaxed: Relaxed, workers, deadline: float):
+    """Keep every decision the relaxation made whole and solve the rest exactly: first only
+    the nights it left fractional are open, then also everything of the people on them. A
+    roster's relaxation is nearly whole, so the result often reaches the relaxation's bound,
+    which proves it the best; otherwise it is a good start for the full search."""
+    values = relaxed.values
     fractional = {i for i in decisions if 1e-6 < values[i] % 1 < 1 - 1e-6}
     people = {decisions[i][0] for i in fractional}
     nights = {decisions[i][1] for i in fractional}
-    fixed = model.clone()
-    for index, (person, night) in decisions.items():
-        if index not in fractional and person not in people and night not in nights:
-            domain = fixed.proto.variables[index].domain
-            domain[0] = domain[1] = round(values[index])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.2, seconds)
-    solver.parameters.num_workers = workers
-    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return solver
+    best = None
+    for open_people in (set(), people):
+        fixed = model.clone()
+        for index, (person, night) in decisions.items():
+            if night not in nights and person not in open_people:
+                domain = fixed.proto.variables[index].domain
+                domain[0] = domain[1] = round(values[index])
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.2, (deadline - time.monotonic()) / 2)
+        solver.parameters.num_workers = workers
+        if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if best is None or solver.objective_value < best.objective_value:
+                best = solver
+            if round(best.objective_value) <= relaxed.bound:
+                break
+    return best
 
 
 def _start_from(model: cp_model.CpModel, x, lead, assignments, leaders, workers, seconds: float) -> None:
