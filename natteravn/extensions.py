@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -115,6 +115,8 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["short_day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEE d.M.")
     app.jinja_env.filters["clock"] = lambda v: format_time(_local(v), "HH:mm")
     app.jinja_env.filters["when"] = lambda v: format_datetime(_local(v), "EEE d. MMM HH:mm")
+    # Two significant digits: a gap of 0.0011 % must not read as 0.0 %.
+    app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")
 
 
 def _headers(app: Flask) -> None:

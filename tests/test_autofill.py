@@ -189,6 +189,15 @@ def test_the_coordinator_reviews_and_accepts_through_the_pages(world, db, login,
     assert db.scalar(select(func.count()).select_from(Signup)) == 3
 
 
+def test_a_draft_not_proven_best_says_how_far_from_the_best_it_may_be(world, db, login, client, clock):
+    draft = service.run_autofill(db, world.term, world.coordinator, db_now(db), time_limit_s=2)
+    draft.optimal, draft.gap, draft.seconds = False, 0.000011, 10
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}/autofill").text
+    assert "At most 0.0011% from the best possible roster" in page
+
+
 def test_autofill_pages_are_for_this_regions_coordinators_only(world, db, login, client, clock):
     elsewhere = Region(name="Elsewhere", slug="elsewhere")
     other_town = Municipality(region=elsewhere, name="Other")
