@@ -259,7 +259,7 @@ def _availability(person: Person, term: Term, rng: random.Random, now, *, leadin
         blocked_dates=[],
         max_nights=2,
         wants_to_lead=leading,
-        same_weekend_ok=False,
+        same_weekend_ok=rng.random() < 0.2,  # some can walk both nights of a weekend
         partner_id=partner.id if partner else None,
         municipality_ids=[],
         updated_at=now,

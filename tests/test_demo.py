@@ -22,6 +22,7 @@ from natteravn.places.models import Municipality, Region, Route
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.reports.service import report_of
 from natteravn.rostering.models import Availability
+from natteravn.rostering.service import accept_draft, run_autofill
 from natteravn.shifts.models import HOLDING, Shift, Signup, Term
 
 FRIDAY, SATURDAY = 4, 5
@@ -160,3 +161,13 @@ def _first_answer(url: str, seconds: float):
             if time_module.monotonic() > deadline:
                 raise
             time_module.sleep(0.3)
+
+
+def test_auto_fill_on_the_demo_term_proposes_only_what_the_sign_up_rules_accept(app, db, demo, links):
+    term = db.scalar(select(Term).where(Term.published_at.is_not(None)).order_by(Term.starts_on.desc()))
+    coordinator = db.scalar(select(Person).where(Person.phone == demo["coordinator"][1]))
+    now = app.config["CLOCK"]()
+    draft = run_autofill(db, term, coordinator, now, time_limit_s=5)
+    assert draft.assignments
+    accepted = accept_draft(db, draft, coordinator, now, links)
+    assert accepted.made == len(draft.assignments) and accepted.skipped == 0
