@@ -282,17 +282,16 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
     # A region's relaxation is solved in a second or two; on a bigger piece the search goes
     # ahead without it and its bound is read at the end.
     relaxed = relaxation.result(wait_s=(deadline - time.monotonic()) / 3) if relaxation else None
-    hinted = False
+    dived = None
     if relaxed is not None:
         bound = max(bound, relaxed.bound)
         decisions = {var.index: key for key, var in (*x.items(), *lead.items())}
         dived = _dive(model, decisions, relaxed, workers, deadline)
-        if dived is not None and round(dived.objective_value) <= bound:
-            return _part(x, lead, dived, bound, optimal=True)
-        if dived is not None:
-            _hint(model, dived.response_proto.solution)
-            hinted = True
-    if not hinted:
+    if dived is not None and round(dived.objective_value) <= bound:
+        return _part(x, lead, dived, bound, optimal=True)
+    if dived is not None:
+        _hint(model, dived.response_proto.solution)
+    else:
         _start_from(model, x, lead, start.assignments, start.leaders, workers, (deadline - time.monotonic()) / 4)
     model.add(objective >= bound)
     solver = cp_model.CpSolver()
