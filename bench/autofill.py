@@ -13,6 +13,7 @@ import resource
 import time
 from datetime import date, timedelta
 
+from natteravn.clock import weekend_of
 from natteravn.rostering.baseline import first_come
 from natteravn.rostering.checker import violations
 from natteravn.rostering.problem import Night, Problem, Volunteer
@@ -42,7 +43,7 @@ def generate(size: str, seed: int = 2026) -> Problem:
                         id=len(nights) + 1,
                         municipality_id=municipality,
                         day=day,
-                        weekend=day.isocalendar()[:2],
+                        weekend=weekend_of(day),
                         free_places=6,
                         walkers_needed=3,
                         needs_leader=True,

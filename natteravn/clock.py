@@ -37,6 +37,13 @@ def at_local(day: date, wall: time, tz: ZoneInfo = OSLO) -> datetime:
     return moment.astimezone(UTC)
 
 
+def weekend_of(day: date) -> tuple[int, int]:
+    """The key nights are grouped into weekends by: (ISO year, ISO week), which Friday and
+    Saturday share."""
+    year, week, _ = day.isocalendar()
+    return year, week
+
+
 def night_span(day: date, start: time, end: time, tz: ZoneInfo = OSLO) -> tuple[datetime, datetime]:
     """Start and end in UTC of a night that starts on `day`; an end at or before the start is
     on the next day (22:00–01:00)."""

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
+from natteravn.clock import weekend_of
 from natteravn.rostering.checker import violations
 from natteravn.rostering.flow import roster_by_flow
 from natteravn.rostering.problem import Night, Problem, Volunteer, Weights
@@ -24,7 +25,7 @@ def night(id, *, day=FRIDAY, municipality=1, free=6, need=3, leader=True, **extr
         id=id,
         municipality_id=municipality,
         day=day,
-        weekend=day.isocalendar()[:2],
+        weekend=weekend_of(day),
         free_places=free,
         walkers_needed=need,
         needs_leader=leader,

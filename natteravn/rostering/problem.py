@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from natteravn.clock import weekend_of
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -25,12 +27,6 @@ class Weights:
     no_experienced: int = 5  # for a night with nobody experienced on it
     repeat_pair: int = 3  # cost for two people who walked together before, together again
     waitlist_slack: int = 4  # cost per place filled on a night that has people waiting
-
-
-def weekend_of(day: date) -> tuple[int, int]:
-    """Friday and Saturday nights share their ISO week: (year, week)."""
-    year, week, _ = day.isocalendar()
-    return year, week
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import InvalidPhone, normalise_phone
 from natteravn.audit import service as audit
-from natteravn.clock import local
+from natteravn.clock import local, weekend_of
 from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, Route
 from natteravn.rostering.models import Availability, DraftAssignment, DraftState, RegionWeights, RosterDraft, RosterLock
@@ -129,7 +129,7 @@ def build_problem(session: Session, term: Term, now: datetime) -> Problem:
     for shift in shifts:
         people = on_night.get(shift.id, [])
         day = local(shift.starts_at).date()
-        weekend = day.isocalendar()[:2]
+        weekend = weekend_of(day)
         nights.append(
             Night(
                 id=shift.id,
@@ -397,7 +397,7 @@ def review(session: Session, term: Term) -> Review:
     routes = sorted({s.route for s in shifts}, key=lambda r: (r.municipality.name, r.name))
     weekends: dict[tuple[int, int], dict[int, list[Cell]]] = {}
     for shift in shifts:
-        weekend = local(shift.starts_at).date().isocalendar()[:2]
+        weekend = weekend_of(local(shift.starts_at).date())
         cells = weekends.setdefault(weekend, defaultdict(list))
         cells[shift.route_id].append(
             Cell(

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.accounts.models import Person
+from natteravn.clock import weekend_of
 from natteravn.db import Base, UTCDateTime
 from natteravn.places.models import Region, Route, SchoolClass
 
@@ -201,6 +202,4 @@ class ClassWeekend(Base):
 
     @property
     def weekend_key(self) -> tuple[int, int]:
-        """(ISO year, ISO week), the key nights are grouped into weekends by."""
-        year, week, _ = self.weekend_on.isocalendar()
-        return year, week
+        return weekend_of(self.weekend_on)

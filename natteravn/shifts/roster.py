@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import display_phone
 from natteravn.audit import service as audit
-from natteravn.clock import OSLO, local
+from natteravn.clock import OSLO, local, weekend_of
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Route
@@ -127,7 +127,7 @@ def grid(session: Session, term: Term, municipality_id: int | None = None) -> Gr
     used: set[int] = set()
     for shift in shifts:
         day = local(shift.starts_at, tz).date()
-        key = tuple(day.isocalendar()[:2])
+        key = weekend_of(day)
         weekend = weekends.setdefault(key, GridWeekend(key, day, day))
         weekend.last_day = max(weekend.last_day, day)
         weekend.cells.setdefault(shift.route_id, []).append(Cell(shift, *counts.get(shift.id, (0, 0, 0))))

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from natteravn.accounts.models import Person, RoleKind
-from natteravn.clock import local
+from natteravn.clock import local, weekend_of
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
@@ -129,8 +129,8 @@ def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[W
     weekends: dict[tuple[int, int], Weekend] = {}
     for shift in shifts:
         day = local(shift.starts_at).date()
-        year, week, _ = day.isocalendar()
-        weekend = weekends.setdefault((year, week), Weekend(year, week, day, day))
+        key = weekend_of(day)
+        weekend = weekends.setdefault(key, Weekend(*key, day, day))
         weekend.last_day = max(weekend.last_day, day)
         taken, leaders = counts.get(shift.id, (0, 0))
         weekend.nights.append(Night(shift, taken, leaders, mine.get(shift.id)))
@@ -150,7 +150,7 @@ def class_weekends_for(session: Session, person: Person, term_ids: list[int]) ->
             ClassWeekend.school_class_id == person.school_class_id, ClassWeekend.term_id.in_(term_ids)
         )
     )
-    return {tuple(friday.isocalendar()[:2]) for friday in fridays}
+    return {weekend_of(friday) for friday in fridays}
 
 
 def night_for(session: Session, person: Person, shift_id: int) -> Night | None:
