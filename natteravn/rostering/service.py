@@ -19,7 +19,7 @@ from natteravn.rostering.models import Availability, DraftAssignment, DraftState
 from natteravn.rostering.problem import Night, Problem, Volunteer, Weights
 from natteravn.rostering.solver import solve
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
-from natteravn.shifts.roster import assign
+from natteravn.shifts.roster import assign, standing_nights
 
 #: Nights walked before, from which a volunteer counts as experienced.
 EXPERIENCED_AFTER = 2
@@ -109,12 +109,7 @@ def save_weights(session: Session, region_id: int, weights: Weights) -> None:
 
 def build_problem(session: Session, term: Term, now: datetime) -> Problem:
     """The term's coming nights and its volunteers' availability as plain data."""
-    shifts = session.scalars(
-        select(Shift)
-        .where(Shift.term_id == term.id, Shift.cancelled_at.is_(None), Shift.starts_at > now)
-        .options(joinedload(Shift.route).joinedload(Route.municipality))
-        .order_by(Shift.starts_at)
-    ).all()
+    shifts = standing_nights(session, term, after=now)
     experienced_ids = _experienced(session, term.region_id, now)
     on_night = _people_on(session, [s.id for s in shifts])
     waiting = set(
@@ -370,12 +365,7 @@ def review(session: Session, term: Term) -> Review:
     """The term's nights as a grid, weekends down and routes across, with what the latest draft
     proposes and the coordinator's locks in each cell."""
     draft = latest_draft(session, term)
-    shifts = session.scalars(
-        select(Shift)
-        .where(Shift.term_id == term.id, Shift.cancelled_at.is_(None))
-        .options(joinedload(Shift.route).joinedload(Route.municipality))
-        .order_by(Shift.starts_at)
-    ).all()
+    shifts = standing_nights(session, term)
     taken = {sid: len(people) for sid, people in _people_on(session, [s.id for s in shifts]).items()}
     proposed: dict[int, list[DraftAssignment]] = defaultdict(list)
     short: dict[int, dict] = {}

@@ -492,16 +492,24 @@ def _record(session: Session, actor: Person, action: str, shift: Shift, now: dat
 # --- Exports and the dashboard. ---
 
 
+def standing_nights(session: Session, term: Term, *, after: datetime | None = None) -> list[Shift]:
+    """The term's nights that are not called off (those starting after `after`, if given), in
+    time order, with their routes and municipalities loaded."""
+    query = select(Shift).where(Shift.term_id == term.id, Shift.cancelled_at.is_(None))
+    if after is not None:
+        query = query.where(Shift.starts_at > after)
+    return list(
+        session.scalars(
+            query.options(joinedload(Shift.route).joinedload(Route.municipality)).order_by(Shift.starts_at)
+        ).all()
+    )
+
+
 def roster_csv(session: Session, term: Term, header: list[str], role_names: dict[SignupRole, str], locale: str) -> str:
     """The term's roster for Excel: UTF-8 with a byte order mark, semicolons, one row per person on
     a night and one row for a night nobody is on yet."""
     tz = ZoneInfo(term.region.timezone)
-    shifts = session.scalars(
-        select(Shift)
-        .where(Shift.term_id == term.id, Shift.cancelled_at.is_(None))
-        .options(joinedload(Shift.route).joinedload(Route.municipality))
-        .order_by(Shift.starts_at)
-    ).all()
+    shifts = standing_nights(session, term)
     people = _people_by_night(session, term)
     out = io.StringIO()
     writer = _SpreadsheetWriter(out)
