@@ -211,7 +211,7 @@ def _invite(
             body = messages.standin_call_text(_, words)
         else:
             body = messages.call_text(_, words, role)
-        messages.plan_once(
+        messages.plan_news(
             session,
             None,
             key=f"call_for_walkers:{shift.id}:{person.id}",
@@ -220,8 +220,6 @@ def _invite(
             now=now,
             person=person,
             shift=shift,
-            urgent=messages.about_tonight(shift, now),
-            expires_at=shift.starts_at,
         )
         asked += 1
     return asked

@@ -69,15 +69,13 @@ def _tell_moved(session: Session, signup: Signup, old_date: str, now: datetime, 
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
     words = {**messages.night_words(shift), "old": old_date, "link": links.night(shift.id)}
-    messages.plan_once(
+    messages.plan_news(
         session,
         signup,
         key=f"shift_changed:{signup.id}:{int(shift.starts_at.timestamp())}",
         body=messages.moved_text(_, words),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
-        urgent=messages.about_tonight(shift, now),
-        expires_at=shift.starts_at,
     )
 
 
@@ -109,13 +107,12 @@ def cancel_night(session: Session, shift: Shift, reason: str, now: datetime, lin
 def _tell_cancelled(session: Session, signup: Signup, now: datetime) -> None:
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
-    messages.plan_once(
+    messages.plan_news(
         session,
         signup,
         key=f"shift_cancelled:{signup.id}",
         body=messages.cancelled_text(_, {**messages.night_words(shift), "reason": shift.cancel_reason}),
         purpose=Purpose.SHIFT_CANCELLED,
         now=now,
-        urgent=messages.about_tonight(shift, now),
-        expires_at=shift.ends_at,
+        until=shift.ends_at,
     )

@@ -28,7 +28,7 @@ PLANNED = (Purpose.SIGNUP_CONFIRMATION, Purpose.REMINDER_BEFORE, Purpose.REMINDE
 TONIGHT = timedelta(hours=12)
 
 
-def about_tonight(shift: Shift, now: datetime) -> bool:
+def _about_tonight(shift: Shift, now: datetime) -> bool:
     return shift.starts_at - now < TONIGHT
 
 
@@ -176,6 +176,35 @@ def plan_once(
         urgent=urgent,
         expires_at=expires_at,
         dedupe_key=key,
+    )
+
+
+def plan_news(
+    session: Session,
+    signup: Signup | None,
+    *,
+    key: str,
+    body: str,
+    purpose: Purpose,
+    now: datetime,
+    person=None,
+    shift: Shift | None = None,
+    until: datetime | None = None,
+) -> SmsMessage | None:
+    """News about a coming night: sent in quiet hours too when the night is tonight, and dropped
+    unsent once the night starts (or `until`), when it is no longer news."""
+    shift = shift or signup.shift
+    return plan_once(
+        session,
+        signup,
+        key=key,
+        body=body,
+        purpose=purpose,
+        now=now,
+        person=person,
+        shift=shift,
+        urgent=_about_tonight(shift, now),
+        expires_at=until or shift.starts_at,
     )
 
 

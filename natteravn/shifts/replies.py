@@ -173,14 +173,12 @@ def _warn_leaders(session: Session, dropout: Signup, now: datetime) -> int:
     for leader in leaders:
         gettext = translations(leader.person.locale).gettext
         words = {**_words(shift), "name": dropout.person.first_name, "count": taken}
-        messages.plan_once(
+        messages.plan_news(
             session,
             leader,
             key=f"dropout:{dropout.id}:{leader.id}",
             body=messages.dropout_text(gettext, words),
             purpose=Purpose.SHIFT_CHANGED,
             now=now,
-            urgent=messages.about_tonight(shift, now),
-            expires_at=shift.starts_at,
         )
     return len(leaders)

@@ -298,7 +298,7 @@ def remove(session: Session, signup: Signup, now: datetime, links: Links, actor:
 def _tell_removed(session: Session, signup: Signup, now: datetime) -> None:
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
-    messages.plan_once(
+    messages.plan_news(
         session,
         signup,
         key=f"removed:{signup.id}",
@@ -306,8 +306,6 @@ def _tell_removed(session: Session, signup: Signup, now: datetime) -> None:
         % messages.night_words(shift),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
-        urgent=messages.about_tonight(shift, now),
-        expires_at=shift.starts_at,
     )
 
 
@@ -453,7 +451,7 @@ def _bump_to_waitlist(session: Session, shift: Shift, now: datetime) -> list[Sig
 def _tell_bumped(session: Session, signup: Signup, now: datetime) -> None:
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
-    messages.plan_once(
+    messages.plan_news(
         session,
         signup,
         key=f"bumped:{signup.id}:{shift.max_walkers}",
@@ -464,8 +462,6 @@ def _tell_bumped(session: Session, signup: Signup, now: datetime) -> None:
         % messages.night_words(shift),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
-        urgent=messages.about_tonight(shift, now),
-        expires_at=shift.starts_at,
     )
 
 
