@@ -7,11 +7,22 @@ from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
+from flask_babel import lazy_gettext as _l
 
 LOCALES = ("nb", "nn", "en")
 LOCALE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
 RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+# Python's numbering (Monday is 0), as `date.weekday()` and the stored weekday lists use.
+WEEKDAYS = (
+    (0, _l("Monday")),
+    (1, _l("Tuesday")),
+    (2, _l("Wednesday")),
+    (3, _l("Thursday")),
+    (4, _l("Friday")),
+    (5, _l("Saturday")),
+    (6, _l("Sunday")),
+)
 
 
 @cache

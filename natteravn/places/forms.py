@@ -5,15 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-WEEKDAYS = (
-    (0, _l("Monday")),
-    (1, _l("Tuesday")),
-    (2, _l("Wednesday")),
-    (3, _l("Thursday")),
-    (4, _l("Friday")),
-    (5, _l("Saturday")),
-    (6, _l("Sunday")),
-)
+from natteravn.i18n import WEEKDAYS
 
 
 def _number(label, low: int, high: int, message):

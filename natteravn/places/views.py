@@ -10,9 +10,9 @@ from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.views import coordinated_regions, coordinator_required
-from natteravn.i18n import Refusal
+from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service
-from natteravn.places.forms import WEEKDAYS, NameForm, RegionForm, RouteForm
+from natteravn.places.forms import NameForm, RegionForm, RouteForm
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.web import db_session, now
 

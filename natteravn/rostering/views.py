@@ -14,7 +14,7 @@ from sqlalchemy import select
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.views import coordinated_regions, coordinator_required, onboarded_required
 from natteravn.clock import local
-from natteravn.i18n import Refusal
+from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places.models import Municipality
 from natteravn.rostering import service
 from natteravn.rostering.forms import WEIGHT_LABELS, AcceptForm, AvailabilityForm, LockForm, RunForm, WeightsForm
@@ -23,16 +23,6 @@ from natteravn.shifts.models import Term
 from natteravn.web import db_session, links, now
 
 bp = Blueprint("autofill", __name__)
-
-WEEKDAY_NAMES = {
-    0: "Monday",
-    1: "Tuesday",
-    2: "Wednesday",
-    3: "Thursday",
-    4: "Friday",
-    5: "Saturday",
-    6: "Sunday",
-}
 
 
 def _open_terms(person: Person) -> list[Term]:
@@ -55,7 +45,7 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     form = AvailabilityForm()
     days = _term_dates(term)
     weekdays = sorted({d.weekday() for d in days}) or [4, 5]
-    form.weekdays.choices = [(d, _(WEEKDAY_NAMES[d])) for d in weekdays]
+    form.weekdays.choices = [(d, WEEKDAYS[d][1]) for d in weekdays]
     date_choices = [(d.isoformat(), d.strftime("%d.%m.%Y")) for d in days]
     form.blocked_dates.choices = date_choices
     form.dates.choices = date_choices
