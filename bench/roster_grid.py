@@ -25,6 +25,7 @@ from sqlalchemy import event, insert, select
 
 from natteravn import create_app
 from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.accounts.service import answered_first_questions
 from natteravn.clock import night_span
 from natteravn.models import Base
 from natteravn.places.models import Municipality, Region, Route
@@ -59,13 +60,8 @@ def populate(session, rng: random.Random) -> tuple[int, int, int]:
                 name=f"Frivillig {n}",
                 locale="nb",
                 municipality_id=municipalities[n % 3].id,
-                adult_confirmed_at=NOW,
-                conduct_accepted_at=NOW,
-                conduct_version=1,
                 created_at=NOW,
-                session_version=1,
-                calendar_version=1,
-                active=True,
+                **answered_first_questions(NOW),
             )
             for n in range(VOLUNTEERS)
         ],

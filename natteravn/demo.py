@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.accounts.service import answered_first_questions
 from natteravn.clock import local, night_span
 from natteravn.db import transaction
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
@@ -273,13 +274,8 @@ def _person(name: str, phone: str, municipality: Municipality, now) -> Person:
         name=name,
         locale="nb",
         municipality=municipality,
-        adult_confirmed_at=now,
-        conduct_accepted_at=now,
-        conduct_version=1,
         created_at=now,
-        session_version=1,
-        calendar_version=1,
-        active=True,
+        **answered_first_questions(now),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.accounts.service import answered_first_questions
 from natteravn.clock import night_span
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
@@ -35,13 +36,8 @@ def person(
         name=name,
         locale=locale,
         municipality=municipality,
-        adult_confirmed_at=now,
-        conduct_accepted_at=now,
-        conduct_version=1,
         created_at=now,
-        session_version=1,
-        calendar_version=1,
-        active=True,
+        **answered_first_questions(now),
     )
     if leader:
         someone.roles.append(Role(kind=RoleKind.LEADER, region_id=municipality.region_id))

@@ -273,6 +273,12 @@ def complete_profile(
     person.conduct_version = CONDUCT_VERSION
 
 
+def answered_first_questions(now: datetime) -> dict[str, object]:
+    """What `onboard` leaves on a person who answered at `now`: for people the demo and seeding
+    create as if they had logged in before."""
+    return {"adult_confirmed_at": now, "conduct_accepted_at": now, "conduct_version": CONDUCT_VERSION}
+
+
 def update_profile(
     session: Session, person: Person, *, name: str, municipality_id: int, locale: str, school_class_id: int | None
 ) -> None:
