@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from natteravn import create_app
 from natteravn.db import make_engine, make_session_factory
 from natteravn.models import Base
 from natteravn.sms.gateway import ConsoleGateway
 from tests import factories
-
-POSTGRES_URL = os.environ.get("NATTERAVN_TEST_DATABASE_URL")
+from tests.databases import POSTGRES_URL, private_postgres
 
 
 class FixedClock:
@@ -44,16 +41,8 @@ def database_url(tmp_path_factory):
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
         return
-    # A database of its own, so several test runs can share one server.
-    base = make_url(POSTGRES_URL)
-    name = f"natteravn_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_postgres("natteravn_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

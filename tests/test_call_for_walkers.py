@@ -16,7 +16,7 @@ from natteravn.shifts.models import Invitation, InvitationOutcome, SignupRole, S
 from natteravn.shifts.replies import reply_no, reply_yes
 from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
-from tests.conftest import POSTGRES_URL
+from tests.databases import POSTGRES_URL
 
 FRIDAY = date(2026, 11, 27)
 TUESDAY_CALL = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 17:00 in Oslo

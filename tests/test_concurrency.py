@@ -16,7 +16,7 @@ from natteravn.shifts import service
 from natteravn.shifts.models import HOLDING, Signup, SignupRole, SignupState
 from natteravn.shifts.service import SignupRefused
 from tests import factories
-from tests.conftest import POSTGRES_URL
+from tests.databases import POSTGRES_URL
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="real row locks need PostgreSQL")
 

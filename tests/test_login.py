@@ -14,7 +14,8 @@ from natteravn.accounts import service
 from natteravn.accounts.models import LoginCode, RateEvent
 from natteravn.models import Base
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
-from tests.conftest import POSTGRES_URL, code_from
+from tests.conftest import code_from
+from tests.databases import POSTGRES_URL
 
 SECRET = "test-secret"
 PHONE = "+4791234567"

@@ -3,20 +3,16 @@ empty database leaves nothing for Alembic's autogenerate to add, drop or change.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from natteravn import create_app
 from natteravn.cli import alembic_config
 from natteravn.db import make_engine
 from natteravn.models import Base
-from tests.conftest import POSTGRES_URL
+from tests.databases import POSTGRES_URL, private_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -26,15 +22,8 @@ def empty_database(request, tmp_path):
         return
     if not POSTGRES_URL:
         pytest.skip("needs NATTERAVN_TEST_DATABASE_URL")
-    base = make_url(POSTGRES_URL)
-    name = f"natteravn_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_postgres("natteravn_migrate") as url:
+        yield url
 
 
 def upgrade_to_head(url: str) -> None:

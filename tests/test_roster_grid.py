@@ -18,7 +18,7 @@ from natteravn.shifts import roster, service
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests import factories
-from tests.conftest import POSTGRES_URL
+from tests.databases import POSTGRES_URL
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from natteravn.accounts.service import opt_out
 from natteravn.sms.gateway import ConsoleGateway
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.service import DispatchPolicy, dispatch_due, enqueue
-from tests.conftest import POSTGRES_URL
+from tests.databases import POSTGRES_URL
 
 PHONE = "+4791234567"
 
