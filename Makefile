@@ -25,6 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check natteravn tests bench migrations
 	$(VENV)/bin/ruff format --check natteravn tests bench migrations
+	$(VENV)/bin/mypy
 
 # Extract every marked string, merge it into each language's catalogue (starting one if missing)
 # and compile the .mo files the app reads. Both .po and .mo files are committed.

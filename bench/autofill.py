@@ -14,10 +14,10 @@ import time
 from datetime import date, timedelta
 
 from natteravn.clock import weekend_of
-from natteravn.rostering.baseline import first_come
-from natteravn.rostering.checker import violations
-from natteravn.rostering.problem import Night, Problem, Volunteer
-from natteravn.rostering.solver import explain_short, solve
+from natteravn.roster.autofill.baseline import first_come
+from natteravn.roster.autofill.checker import violations
+from natteravn.roster.autofill.problem import Night, Problem, Volunteer
+from natteravn.roster.autofill.solver import explain_short, solve
 
 SIZES = {
     # municipalities, routes, weekends, volunteers, default time limit

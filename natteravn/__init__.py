@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     settings.load(app, config)
 
-    from natteravn import cli, db, extensions, web
+    from natteravn import db, extensions, web
     from natteravn.sms.gateway import make_gateway
 
     engine = db.make_engine(app.config["DATABASE_URL"])
@@ -30,9 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     web.init_app(app)
     extensions.init_app(app)
-    cli.init_app(app)
     _register_blueprints(app)
+    _wire_login()
     _wire_sms(app)
+    _wire_audit(app)
     if app.config["SCHEDULER_IN_PROCESS"]:  # off in production: `natteravn scheduler` runs on its own
         from natteravn.scheduler import start_in_process
 
@@ -62,27 +63,56 @@ def _wire_sms(app: Flask) -> None:
     }
 
 
+def _wire_login() -> None:
+    from natteravn.accounts.service import load_session_person
+    from natteravn.extensions import login_manager
+    from natteravn.web import db_session
+
+    login_manager.user_loader(lambda session_id: load_session_person(db_session(), session_id))
+
+
+def _wire_audit(app: Flask) -> None:
+    app.extensions["natteravn.audit"] = audit_vocabulary()
+
+
+def audit_vocabulary():
+    """What each feature's audit entries mean, for the audit log page."""
+    from natteravn.audit.service import Vocabulary
+    from natteravn.people import service as people
+    from natteravn.places import service as places
+    from natteravn.privacy import service as privacy
+    from natteravn.reports import access, logbook, retention, writing
+    from natteravn.roster import service as roster
+    from natteravn.roster import terms
+    from natteravn.roster.autofill import service as autofill
+    from natteravn.shifts import service as shifts
+
+    return Vocabulary.merged(
+        places.AUDIT,
+        shifts.AUDIT,
+        roster.AUDIT,
+        terms.AUDIT,
+        autofill.AUDIT,
+        people.AUDIT,
+        access.AUDIT,
+        logbook.AUDIT,
+        writing.AUDIT,
+        retention.AUDIT,
+        privacy.AUDIT,
+    )
+
+
 def _register_blueprints(app: Flask) -> None:
-    from natteravn.accounts.gdpr_views import bp as gdpr
-    from natteravn.accounts.people_views import bp as people
     from natteravn.accounts.views import bp as accounts
     from natteravn.audit.views import bp as audit
+    from natteravn.people.views import bp as people
     from natteravn.places.views import bp as places
+    from natteravn.privacy.views import bp as privacy
     from natteravn.reports.views import bp as reports
-    from natteravn.rostering.views import bp as autofill
-    from natteravn.shifts.coordinator_views import bp as roster
-    from natteravn.shifts.standin_views import bp as standin
+    from natteravn.roster.autofill.views import bp as autofill
+    from natteravn.roster.views import bp as roster
     from natteravn.shifts.views import bp as shifts
     from natteravn.sms.views import bp as sms
 
-    app.register_blueprint(accounts)
-    app.register_blueprint(shifts)
-    app.register_blueprint(roster)
-    app.register_blueprint(reports)
-    app.register_blueprint(gdpr)
-    app.register_blueprint(standin)
-    app.register_blueprint(sms)
-    app.register_blueprint(autofill)
-    app.register_blueprint(places)
-    app.register_blueprint(people)
-    app.register_blueprint(audit)
+    for blueprint in (accounts, places, sms, audit, shifts, roster, autofill, people, reports, privacy):
+        app.register_blueprint(blueprint)

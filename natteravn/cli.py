@@ -10,7 +10,7 @@ import click
 from alembic import command as alembic
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from werkzeug.serving import run_simple
 
 from natteravn import ROOT, create_app
@@ -147,12 +147,5 @@ def sms_test(number: str, text: str) -> None:
 
 
 def main() -> None:
-    group = FlaskGroup(name="natteravn", create_app=create_app, add_default_commands=False, add_version_option=False)
-    for name, command in cli.commands.items():
-        group.add_command(command, name)
-    group.help = cli.help
-    group.main(prog_name="natteravn")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(cli)
+    """The `natteravn` program: the same commands, each building the app from the configuration."""
+    cli.main(prog_name="natteravn", obj=ScriptInfo(create_app=create_app))

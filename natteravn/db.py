@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,3 +94,24 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def locks_rows(session: Session) -> bool:
     """Whether `SELECT … FOR UPDATE` means anything here (SQLite serialises writers instead)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a long list, numbered from 1."""
+
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+
+def paginate(session: Session, query: Select, number: int, size: int) -> Page:
+    """The `number`th page of `query`'s rows (its first column's objects when it selects one
+    entity), with the count of all of them. A page past the end shows the last one."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(number, 1), pages)
+    rows = session.execute(query.offset((number - 1) * size).limit(size))
+    items = list(rows.scalars() if len(query.column_descriptions) == 1 else rows.all())
+    return Page(items, number, pages, total)

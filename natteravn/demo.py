@@ -15,9 +15,9 @@ from natteravn.accounts.service import answered_first_questions
 from natteravn.clock import local, night_span
 from natteravn.db import transaction
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
-from natteravn.reports.models import IncidentCategory
-from natteravn.reports.service import AGE_BANDS, IncidentInput, ReportInput, save_report
-from natteravn.rostering.models import Availability
+from natteravn.reports.models import AGE_BANDS, IncidentCategory
+from natteravn.reports.writing import IncidentInput, ReportInput, save_report
+from natteravn.roster.autofill.models import Availability
 from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
 
 ROUTES = {
@@ -121,8 +121,8 @@ def _seed(session: Session, now) -> None:
     session.add_all(shifts)
 
     people = []
-    for _, name, phone, municipality, roles in PEOPLE:
-        person = _person(name, phone, municipalities[municipality], now)
+    for _, name, phone, home, roles in PEOPLE:
+        person = _person(name, phone, municipalities[home], now)
         person.roles.extend(Role(kind=kind, region=region) for kind in roles)
         people.append(person)
     session.add_all(people)
@@ -188,7 +188,7 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, first_fr
 
     def free(person: Person) -> bool:
         kept = 1 if person is lars else 0  # for his Friday in the last weekend
-        return nights_of.get(person.id, 0) < autumn.nights_cap - kept
+        return nights_of.get(person.id, 0) < autumn.cap - kept
 
     for week in range(weeks, 0, -1):
         for offset in (0, 1):

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
 from natteravn.i18n import LOCALE_NAMES, LOCALES, TRANSLATIONS_DIR, text_direction
+from natteravn.web import coordinated_regions, now
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -61,7 +62,7 @@ def browser_locale() -> str | None:
 
 def init_app(app: Flask) -> None:
     if app.config["PROXY_FIX"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     babel.init_app(
         app,
         locale_selector=pick_locale,
@@ -69,24 +70,12 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
-    _user_loader()
     _template_helpers(app)
     _headers(app)
     _errors(app)
 
 
-def _user_loader() -> None:
-    from natteravn.accounts.service import load_session_person
-    from natteravn.web import db_session
-
-    @login_manager.user_loader
-    def _load(session_id: str):
-        return load_session_person(db_session(), session_id)
-
-
 def _template_helpers(app: Flask) -> None:
-    from natteravn.web import now
-
     @app.context_processor
     def _globals():
         from flask_babel import get_locale
@@ -101,9 +90,7 @@ def _template_helpers(app: Flask) -> None:
         }
 
     def _coordinator_nav(app: Flask) -> list[tuple[str, str]]:
-        from natteravn.accounts.views import coordinated_regions
-
-        if not (current_user.is_authenticated and coordinated_regions(current_user)):
+        if not coordinated_regions():
             return []
         return [(endpoint, label) for endpoint, label in COORDINATOR_NAV if endpoint in app.view_functions]
 

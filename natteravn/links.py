@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,6 @@ class Links:
         except BadSignature:
             return None
 
-    def sign_timed(self, purpose: str, value) -> str:
-        return URLSafeTimedSerializer(self.secret, salt=purpose).dumps(value)
-
-    def unsign_timed(self, purpose: str, token: str, max_age_seconds: int):
-        try:
-            return URLSafeTimedSerializer(self.secret, salt=purpose).loads(token, max_age=max_age_seconds)
-        except BadSignature:  # SignatureExpired is one of these
-            return None
-
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 
@@ -50,5 +41,5 @@ class Links:
 
     def report(self, shift_id: int, person_id: int) -> str:
         """Logs the night's leader straight into the night's report. It is written into an SMS
-        planned weeks ahead, so it lasts as long as the night allows (see reports.service)."""
+        planned weeks ahead, so it lasts as long as the night allows (see reports.access)."""
         return self.url(f"/r/{self.sign('report', [shift_id, person_id])}")

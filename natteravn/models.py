@@ -5,6 +5,13 @@ from natteravn.audit.models import AuditEvent  # noqa: F401
 from natteravn.db import Base  # noqa: F401
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass  # noqa: F401
 from natteravn.reports.models import Incident, ReportVersion, ShiftReport  # noqa: F401
-from natteravn.rostering.models import Availability, DraftAssignment, RegionWeights, RosterDraft, RosterLock  # noqa: F401
-from natteravn.shifts.models import ClassWeekend, NightPattern, Shift, Signup, SignupRole, SignupState, Term  # noqa: F401
+from natteravn.roster.autofill.models import (  # noqa: F401
+    Availability,
+    DraftAssignment,
+    RegionWeights,
+    RosterDraft,
+    RosterLock,
+)
+from natteravn.roster.models import NightPattern  # noqa: F401
+from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term  # noqa: F401
 from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage  # noqa: F401

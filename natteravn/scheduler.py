@@ -33,7 +33,7 @@ def call_for_walkers(app: Flask) -> None:
 
 
 def remind_missing_reports(app: Flask) -> None:
-    from natteravn.reports.service import remind_missing_reports as remind
+    from natteravn.reports.reminders import remind_missing_reports as remind
 
     with transaction(app.extensions["natteravn.sessions"]) as session:
         remind(session, app.config["CLOCK"](), _links(app))

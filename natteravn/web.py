@@ -1,13 +1,23 @@
-"""What views share: the request's database session, the app's clock and SMS gateway."""
+"""What views share: the request's database session, the app's clock, SMS gateway and links, and
+who may open a page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from functools import wraps
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy.orm import Session, sessionmaker
+from wtforms.fields.choices import SelectChoice
 
-from natteravn.sms.gateway import Gateway
+from natteravn.links import Links
+
+if TYPE_CHECKING:
+    from natteravn.sms.gateway import Gateway
 
 
 def init_app(app: Flask) -> None:
@@ -36,7 +46,57 @@ def gateway() -> Gateway:
     return current_app.extensions["natteravn.gateway"]
 
 
-def links():
-    from natteravn.links import Links
-
+def links() -> Links:
     return Links(current_app.config["BASE_URL"], current_app.config["SECRET_KEY"])
+
+
+def onboarded_required(view):
+    """Logged in, with name, age, code of conduct and municipality in place."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.onboarded:
+            return redirect(url_for("accounts.welcome", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def coordinator_required(view):
+    """Logged in and coordinator of at least one region; which region's data a page shows is
+    checked against `coordinated_regions()` by the page itself (404 for any other region)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not coordinated_regions():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def coordinated_regions() -> set[int]:
+    """The regions the person making the request coordinates (none for a visitor)."""
+    if not current_user.is_authenticated:
+        return set()
+    return current_user.coordinated_region_ids
+
+
+def safe_next(default: str) -> str:
+    """`?next=` when it is a path on this site, else `default`: never a way to send someone
+    elsewhere. Browsers read "/\\evil.example" and "/\\t/evil.example" as "//evil.example", so a
+    backslash, whitespace or control character anywhere disqualifies the target too."""
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in target):
+        return default
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else default
+
+
+def choices(pairs: Iterable[tuple[object, str]], *, first: tuple[object, str] | None = None) -> list[SelectChoice]:
+    """A select field's options from (value, label) pairs, with `first` ("All", "Choose…") on top."""
+    return [SelectChoice(value, label) for value, label in ([first] if first else []) + list(pairs)]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from natteravn import create_app
+from natteravn import audit_vocabulary, create_app
 from natteravn.db import make_engine, make_session_factory
 from natteravn.models import Base
 from natteravn.sms.gateway import ConsoleGateway
@@ -59,6 +59,7 @@ def _empty_database(request):
     if "engine" not in request.fixturenames:
         return
     engine = request.getfixturevalue("engine")
+    _every_audit_entry_is_labelled(engine)
     tables = list(reversed(Base.metadata.sorted_tables))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -67,6 +68,16 @@ def _empty_database(request):
         else:
             for table in tables:
                 connection.execute(table.delete())
+
+
+def _every_audit_entry_is_labelled(engine) -> None:
+    """Whatever a test recorded in the audit log, the log can say in words: an action or kind of thing
+    no feature names would show coordinators raw text such as "term.published"."""
+    words = audit_vocabulary()
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT DISTINCT action, object_type FROM audit_event")).all()
+    unnamed = sorted({a for a, _ in rows if a not in words.actions} | {o for _, o in rows if o not in words.objects})
+    assert not unnamed, f"recorded in the audit log without a label: {unnamed}"
 
 
 @pytest.fixture
@@ -203,8 +214,13 @@ def world(db, clock):
     return built
 
 
+def last_sms_to(gateway: ConsoleGateway, phone: str) -> str | None:
+    bodies = [body for number, body in gateway.sent if number == phone]
+    return bodies[-1] if bodies else None
+
+
 def code_from(gateway: ConsoleGateway, phone: str) -> str:
-    body = gateway.last_to(phone)
+    body = last_sms_to(gateway, phone)
     assert body, f"no SMS to {phone}"
     return re.search(r"\b(\d{6})\b", body).group(1)
 

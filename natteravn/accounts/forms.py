@@ -7,6 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from natteravn.accounts.service import PHONE_MAX_LENGTH
 from natteravn.i18n import LOCALE_NAMES, LOCALES
+from natteravn.web import choices
 
 
 class PhoneForm(FlaskForm):
@@ -41,7 +42,7 @@ class ProfileForm(FlaskForm):
     )
     municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
     school_class = SelectField(_l("School class (optional)"), coerce=int, default=0)
-    locale = SelectField(_l("Language"), choices=list(LOCALE_NAMES.items()))
+    locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()))
     submit = SubmitField(_l("Save"))
 
 

@@ -53,6 +53,10 @@ class Person(UserMixin, Base):
     def onboarded(self) -> bool:
         return bool(self.name and self.adult_confirmed_at and self.conduct_accepted_at and self.municipality_id)
 
+    @property
+    def coordinated_region_ids(self) -> set[int]:
+        return {r.region_id for r in self.roles if r.kind == RoleKind.COORDINATOR}
+
     def holds(self, kind: RoleKind, region_id: int) -> bool:
         return any(r.kind == kind and r.region_id == region_id for r in self.roles)
 

@@ -7,12 +7,13 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 import phonenumbers
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from natteravn.accounts.models import LoginCode, Person, RateEvent, Role, RoleKind
+from natteravn.accounts.models import LoginCode, Person, RateEvent
 from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
@@ -155,8 +156,8 @@ def verify_code(
     """The person behind a correct code, created on first login. Every try counts, right or
     wrong; the caller commits even when this refuses, so the count sticks."""
     _enforce(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
-    login = _latest_code(session, phone)
-    _check_code(login, _code_digest(secret, phone, "".join((code or "").split())), now, max_tries)
+    digest = _code_digest(secret, phone, "".join((code or "").split()))
+    login = _check_code(_latest_code(session, phone), digest, now, max_tries)
     login.used_at = now
     person = session.scalar(select(Person).where(Person.phone == phone))
     if person is None:
@@ -173,7 +174,7 @@ def _latest_code(session: Session, phone: str) -> LoginCode | None:
     return session.scalar(query)
 
 
-def _check_code(login: LoginCode | None, digest: str, now: datetime, max_tries: int) -> None:
+def _check_code(login: LoginCode | None, digest: str, now: datetime, max_tries: int) -> LoginCode:
     """Only the newest code for a number works, until it is used, expires or is guessed at too often."""
     if login is not None and login.used_at is not None and login.attempts >= max_tries:
         raise CodeRejected(N_("Wrong code too many times. Ask for a new one."))
@@ -183,7 +184,7 @@ def _check_code(login: LoginCode | None, digest: str, now: datetime, max_tries: 
         raise CodeRejected(N_("The code has expired. Ask for a new one."))
     login.attempts += 1
     if hmac.compare_digest(login.code_hash, digest):
-        return
+        return login
     if login.attempts >= max_tries:
         login.used_at = now
         raise CodeRejected(N_("Wrong code too many times. Ask for a new one."))
@@ -215,8 +216,8 @@ def forget_code(message: SmsMessage) -> None:
 def purge_login_data(session: Session, now: datetime) -> int:
     """Forget codes and counters nobody can use any more, and the codes in login SMS that were
     sent (or given up) after a retry rather than at once."""
-    removed = session.execute(delete(LoginCode).where(LoginCode.expires_at < now - timedelta(days=1))).rowcount
-    removed += session.execute(delete(RateEvent).where(RateEvent.at < now - timedelta(days=2))).rowcount
+    removed = _deleted(session, delete(LoginCode).where(LoginCode.expires_at < now - timedelta(days=1)))
+    removed += _deleted(session, delete(RateEvent).where(RateEvent.at < now - timedelta(days=2)))
     unmasked = select(SmsMessage).where(
         SmsMessage.purpose == Purpose.OTP,
         SmsMessage.state.not_in(UNFINISHED),
@@ -229,6 +230,10 @@ def purge_login_data(session: Session, now: datetime) -> int:
 
 
 # --- Sessions. ---
+
+
+def _deleted(session: Session, statement: Delete) -> int:
+    return cast(CursorResult, session.execute(statement)).rowcount
 
 
 def load_session_person(session: Session, session_id: str) -> Person | None:
@@ -309,18 +314,6 @@ def choose_language(person: Person, locale: str) -> None:
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
     person.locale = locale
-
-
-def grant_role(session: Session, person: Person, kind: RoleKind, region_id: int) -> Role:
-    role = next((r for r in person.roles if r.kind == kind and r.region_id == region_id), None)
-    if role is None:
-        role = Role(kind=kind, region_id=region_id)
-        person.roles.append(role)
-        session.flush()
-    return role
-
-
-# --- The calendar feed's address. ---
 
 
 def calendar_token(person: Person, links: Links) -> str:

@@ -2,69 +2,20 @@
 
 from __future__ import annotations
 
-from functools import wraps
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from natteravn.accounts import service
 from natteravn.accounts.forms import CodeForm, ConfirmForm, LanguageForm, PhoneForm, ProfileForm, WelcomeForm
-from natteravn.accounts.models import RoleKind
 from natteravn.i18n import N_, Refusal
-from natteravn.places.models import Municipality, Region, School, SchoolClass
+from natteravn.places import service as places
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState
-from natteravn.web import db_session, gateway, links, now
+from natteravn.web import choices, db_session, gateway, links, now, onboarded_required, safe_next
 
 bp = Blueprint("accounts", __name__)
-
-
-def onboarded_required(view):
-    """Logged in, with name, age, code of conduct and municipality in place."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.onboarded:
-            return redirect(url_for("accounts.welcome", next=request.full_path))
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def coordinator_required(view):
-    """Logged in and coordinator of at least one region; which region's data a page shows is
-    checked against `coordinated_regions` by the page itself (404 for any other region)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not coordinated_regions(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def coordinated_regions(person) -> set[int]:
-    return {role.region_id for role in person.roles if role.kind == RoleKind.COORDINATOR}
-
-
-def safe_next(default: str) -> str:
-    """`?next=` when it is a path on this site, else `default`: never a way to send someone
-    elsewhere. Browsers read "/\\evil.example" and "/\\t/evil.example" as "//evil.example", so a
-    backslash, whitespace or control character anywhere disqualifies the target too."""
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    if any(char == "\\" or char.isspace() or not char.isprintable() for char in target):
-        return default
-    parts = urlsplit(target)
-    return target if not (parts.scheme or parts.netloc) else default
 
 
 def _client() -> str:
@@ -199,21 +150,11 @@ def logout_everywhere():
 
 def _fill_choices(form: ProfileForm) -> None:
     db = db_session()
-    municipalities = db.scalars(
-        select(Municipality)
-        .join(Municipality.region)
-        .where(Municipality.archived.is_(False))
-        .order_by(Region.name, Municipality.name)
-    ).all()
-    form.municipality.choices = [(0, _("Choose…"))] + [(m.id, m.name) for m in municipalities]
-    classes = db.scalars(
-        select(SchoolClass)
-        .join(SchoolClass.school)
-        .join(School.municipality)
-        .where(SchoolClass.archived.is_(False), School.archived.is_(False))
-        .order_by(Municipality.name, School.name, SchoolClass.name)
-    ).all()
-    form.school_class.choices = [(0, _("None"))] + [(c.id, f"{c.school.name} {c.name}") for c in classes]
+    form.municipality.choices = choices(
+        ((m.id, m.name) for m in places.open_municipalities(db)), first=(0, _("Choose…"))
+    )
+    classes = places.open_classes(db)
+    form.school_class.choices = choices(((c.id, f"{c.school.name} {c.name}") for c in classes), first=(0, _("None")))
 
 
 def _save_profile(form: ProfileForm, *, first_time: bool) -> bool:

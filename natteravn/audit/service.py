@@ -1,12 +1,22 @@
-"""Recording what people did. Rows are only ever added."""
+"""Recording what people did, and saying it in words. Rows are only ever added.
+
+Each feature names its own actions: it hands the app factory a `Vocabulary` of the actions it
+records, the kinds of things they concern and the fields they change, with their labels marked
+for translation. The audit log reads only that, so `audit` needs to know no feature."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from natteravn.audit.models import AuditEvent
+
+#: Details that hold the id of a person, shown by name.
+PERSON_DETAILS = ("walker_id", "taker_id", "person_id")
 
 
 def record(
@@ -31,3 +41,78 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a feature's audit entries mean. Labels are untranslated msgids; an action's label may
+    use its details as placeholders (`%(name)s`), and `%(person)s` names the person an entry
+    concerns (its object, or its `person_id`), `%(walker)s` the one in its `walker_id`."""
+
+    actions: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def merged(cls, *parts: Vocabulary) -> Vocabulary:
+        whole = cls()
+        for part in parts:
+            for mine, theirs in ((whole.actions, part.actions), (whole.objects, part.objects)):
+                clash = mine.keys() & theirs.keys()
+                if clash:
+                    raise ValueError(f"named twice in the audit vocabulary: {sorted(clash)}")
+                mine.update(theirs)
+            whole.fields.update(part.fields)
+        return whole
+
+    def action_label(self, action: str, gettext: Callable[[str], str]) -> str:
+        """The action's sentence without its details: "Archived the route …"."""
+        template = self.actions.get(action)
+        if template is None:
+            return action
+        short = re.split(r":| \(", gettext(template))[0]
+        return re.sub(r"%\(\w+\)[sd]", "…", short)
+
+    def object_label(self, object_type: str, gettext: Callable[[str], str]) -> str:
+        label = self.objects.get(object_type)
+        return gettext(label) if label else object_type
+
+    def describe(self, event: AuditEvent, names: dict[int, str], gettext: Callable[[str], str]) -> str:
+        """The event in a sentence; an action without words of its own shows its details as they are."""
+        details = dict(event.details or {})
+        unknown = gettext("a deleted person")
+        values = {
+            **{k: v for k, v in details.items() if k != "changed"},
+            "object_id": event.object_id,
+            "person": names.get(_person_of(event) or 0, unknown),
+            "walker": names.get(details.get("walker_id") or 0, unknown),
+        }
+        template = self.actions.get(event.action)
+        try:
+            sentence = gettext(template) % values if template else None
+        except (KeyError, TypeError, ValueError):
+            sentence = None
+        if sentence is None:
+            shown = ", ".join(f"{k}: {v}" for k, v in details.items() if k not in ("changed", "person_ids"))
+            sentence = f"{event.action} ({shown})" if shown else event.action
+        changed = details.get("changed")
+        if isinstance(changed, dict) and changed:
+            parts = [
+                f"{gettext(self.fields[k]) if k in self.fields else k}: {_shown(old)} → {_shown(new)}"
+                for k, (old, new) in changed.items()
+            ]
+            sentence += ". " + "; ".join(parts)
+        return sentence
+
+
+def _person_of(event: AuditEvent) -> int | None:
+    """Whom an entry concerns: the person it is about, or the one its details name."""
+    if event.object_type == "person":
+        return event.object_id
+    return (event.details or {}).get("person_id")
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "–"
+    return str(value)

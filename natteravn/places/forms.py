@@ -6,6 +6,7 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from natteravn.i18n import WEEKDAYS
+from natteravn.web import choices
 
 
 def _number(label, low: int, high: int, message):
@@ -48,7 +49,7 @@ class RegionForm(FlaskForm):
     report_request_at = _clock(_l("Time to ask the group leader for the report, the day after"))
     quiet_from = _clock(_l("No SMS from"))
     quiet_until = _clock(_l("No SMS until"))
-    call_weekday = SelectField(_l("Weekday of the call for walkers"), choices=list(WEEKDAYS), coerce=int)
+    call_weekday = SelectField(_l("Weekday of the call for walkers"), choices=choices(WEEKDAYS), coerce=int)
     call_at = _clock(_l("Time of the call for walkers"))
     submit = SubmitField(_l("Save settings"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, time
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +20,53 @@ Place = Municipality | Route | School | SchoolClass
 
 #: How each kind of place is named in the audit log.
 OBJECT_TYPES = {Municipality: "municipality", Route: "route", School: "school", SchoolClass: "school_class"}
+
+
+#: What the audit log says about changes to places.
+AUDIT = audit.Vocabulary(
+    actions={
+        "region.updated": N_("Changed the settings of %(name)s"),
+        "municipality.created": N_("Added the municipality %(name)s"),
+        "municipality.updated": N_("Changed the municipality %(name)s"),
+        "municipality.archived": N_("Archived the municipality %(name)s"),
+        "municipality.restored": N_("Restored the municipality %(name)s"),
+        "route.created": N_("Added the route %(name)s, meeting at %(meeting_point)s"),
+        "route.updated": N_("Changed the route %(name)s"),
+        "route.archived": N_("Archived the route %(name)s"),
+        "route.restored": N_("Restored the route %(name)s"),
+        "school.created": N_("Added the school %(name)s"),
+        "school.updated": N_("Changed the school %(name)s"),
+        "school.archived": N_("Archived the school %(name)s"),
+        "school.restored": N_("Restored the school %(name)s"),
+        "school_class.created": N_("Added the class %(name)s"),
+        "school_class.updated": N_("Changed the class %(name)s"),
+        "school_class.archived": N_("Archived the class %(name)s"),
+        "school_class.restored": N_("Restored the class %(name)s"),
+    },
+    objects={
+        "region": N_("Region"),
+        "municipality": N_("Municipality"),
+        "route": N_("Route"),
+        "school": N_("School"),
+        "school_class": N_("School class"),
+    },
+    fields={
+        "name": N_("name"),
+        "meeting_point": N_("meeting point"),
+        "notes": N_("notes"),
+        "nights_per_term_cap": N_("most nights per person and term"),
+        "cancel_cutoff_hours": N_("cancel cut-off (hours)"),
+        "offer_hours": N_("hours to accept an offered place"),
+        "reminder_before_days": N_("days before for the early reminder"),
+        "reminder_before_at": N_("time of the early reminder"),
+        "reminder_day_at": N_("time of the reminder on the day"),
+        "report_request_at": N_("time to ask for the report"),
+        "quiet_from": N_("no SMS from"),
+        "quiet_until": N_("no SMS until"),
+        "call_weekday": N_("weekday of the call for walkers"),
+        "call_at": N_("time of the call for walkers"),
+    },
+)
 
 
 class PlaceRefused(Refusal):
@@ -83,7 +131,7 @@ def region_of(place: Place) -> int:
 
 def place_in(session: Session, model: type[Place], place_id: int, region_ids: set[int]) -> Place | None:
     """The place, or None when it does not exist or belongs to a region the coordinator does not run."""
-    place = session.get(model, place_id)
+    place = cast(Place | None, session.get(model, place_id))
     if place is None or region_of(place) not in region_ids:
         return None
     return place
@@ -108,18 +156,63 @@ def _loggable(value):
     return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
-def _record(session: Session, actor: Person, action: str, place: Place | Region, now: datetime, **details) -> None:
-    is_region = isinstance(place, Region)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action=action,
-        object_type="region" if is_region else OBJECT_TYPES[type(place)],
-        object_id=place.id,
-        now=now,
-        region_id=place.id if is_region else region_of(place),
-        name=place.label if isinstance(place, SchoolClass) else place.name,
-        **details,
+def _about(place: Place | Region) -> dict:
+    """What an audit entry about a place says of it. The place is named, as it was then."""
+    if isinstance(place, Region):
+        return {"object_type": "region", "object_id": place.id, "region_id": place.id, "name": place.name}
+    return {
+        "object_type": OBJECT_TYPES[type(place)],
+        "object_id": place.id,
+        "region_id": region_of(place),
+        "name": place.label if isinstance(place, SchoolClass) else place.name,
+    }
+
+
+# --- Lists to choose from. ---
+
+
+def regions_of(session: Session, region_ids: set[int]) -> list[Region]:
+    return list(session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.name)))
+
+
+def municipalities_in(session: Session, region_ids: set[int]) -> list[Municipality]:
+    """The regions' municipalities, archived ones included (old nights and people keep them)."""
+    return list(
+        session.scalars(select(Municipality).where(Municipality.region_id.in_(region_ids)).order_by(Municipality.name))
+    )
+
+
+def routes_in(session: Session, region_ids: set[int]) -> list[Route]:
+    return list(
+        session.scalars(
+            select(Route).join(Route.municipality).where(Municipality.region_id.in_(region_ids)).order_by(Route.name)
+        )
+    )
+
+
+def open_municipalities(session: Session) -> list[Municipality]:
+    """Every municipality a volunteer can say they live in, by region."""
+    return list(
+        session.scalars(
+            select(Municipality)
+            .join(Municipality.region)
+            .where(Municipality.archived.is_(False))
+            .order_by(Region.name, Municipality.name)
+        )
+    )
+
+
+def open_classes(session: Session) -> list[SchoolClass]:
+    """Every school class a parent can say their child is in."""
+    return list(
+        session.scalars(
+            select(SchoolClass)
+            .join(SchoolClass.school)
+            .join(School.municipality)
+            .where(SchoolClass.archived.is_(False), School.archived.is_(False))
+            .options(selectinload(SchoolClass.school))
+            .order_by(Municipality.name, School.name, SchoolClass.name)
+        )
     )
 
 
@@ -142,7 +235,7 @@ def update_region(session: Session, region: Region, settings: RegionSettings, ac
     values = {f.name: getattr(settings, f.name) for f in fields(RegionSettings)} | {"name": name}
     changed = _changes(region, values)
     if changed:
-        _record(session, actor, "region.updated", region, now, changed=changed)
+        audit.record(session, actor_id=actor.id, action="region.updated", now=now, **_about(region), changed=changed)
     return region
 
 
@@ -170,7 +263,7 @@ def add_municipality(session: Session, region: Region, name: str, actor: Person,
     municipality = Municipality(region=region, name=_municipality_name(session, region.id, name), archived=False)
     session.add(municipality)
     session.flush()
-    _record(session, actor, "municipality.created", municipality, now)
+    audit.record(session, actor_id=actor.id, action="municipality.created", now=now, **_about(municipality))
     return municipality
 
 
@@ -180,7 +273,9 @@ def rename_municipality(
     name = _municipality_name(session, municipality.region_id, name, keep=municipality)
     changed = _changes(municipality, {"name": name})
     if changed:
-        _record(session, actor, "municipality.updated", municipality, now, changed=changed)
+        audit.record(
+            session, actor_id=actor.id, action="municipality.updated", now=now, **_about(municipality), changed=changed
+        )
     return municipality
 
 
@@ -218,7 +313,9 @@ def add_route(
     route = Route(municipality=municipality, archived=False, **values)
     session.add(route)
     session.flush()
-    _record(session, actor, "route.created", route, now, meeting_point=route.meeting_point)
+    audit.record(
+        session, actor_id=actor.id, action="route.created", now=now, **_about(route), meeting_point=route.meeting_point
+    )
     return route
 
 
@@ -228,7 +325,7 @@ def edit_route(
     values = _route_values(session, route.municipality, name, meeting_point, notes, keep=route)
     changed = _changes(route, values)
     if changed:
-        _record(session, actor, "route.updated", route, now, changed=changed)
+        audit.record(session, actor_id=actor.id, action="route.updated", now=now, **_about(route), changed=changed)
     return route
 
 
@@ -253,14 +350,14 @@ def add_school(session: Session, municipality: Municipality, name: str, actor: P
     school = School(municipality=municipality, name=_school_name(session, municipality, name), archived=False)
     session.add(school)
     session.flush()
-    _record(session, actor, "school.created", school, now)
+    audit.record(session, actor_id=actor.id, action="school.created", now=now, **_about(school))
     return school
 
 
 def rename_school(session: Session, school: School, name: str, actor: Person, now: datetime) -> School:
     changed = _changes(school, {"name": _school_name(session, school.municipality, name, keep=school)})
     if changed:
-        _record(session, actor, "school.updated", school, now, changed=changed)
+        audit.record(session, actor_id=actor.id, action="school.updated", now=now, **_about(school), changed=changed)
     return school
 
 
@@ -280,14 +377,16 @@ def add_class(session: Session, school: School, name: str, actor: Person, now: d
     school_class = SchoolClass(school=school, name=_class_name(session, school, name), archived=False)
     session.add(school_class)
     session.flush()
-    _record(session, actor, "school_class.created", school_class, now)
+    audit.record(session, actor_id=actor.id, action="school_class.created", now=now, **_about(school_class))
     return school_class
 
 
 def rename_class(session: Session, school_class: SchoolClass, name: str, actor: Person, now: datetime) -> SchoolClass:
     changed = _changes(school_class, {"name": _class_name(session, school_class.school, name, keep=school_class)})
     if changed:
-        _record(session, actor, "school_class.updated", school_class, now, changed=changed)
+        audit.record(
+            session, actor_id=actor.id, action="school_class.updated", now=now, **_about(school_class), changed=changed
+        )
     return school_class
 
 
@@ -300,6 +399,7 @@ def set_archived(session: Session, place: Place, archived: bool, actor: Person, 
     if place.archived == archived:
         return place
     place.archived = archived
-    kind = OBJECT_TYPES[type(place)]
-    _record(session, actor, f"{kind}.archived" if archived else f"{kind}.restored", place, now)
+    about = _about(place)
+    action = f"{about['object_type']}.{'archived' if archived else 'restored'}"
+    audit.record(session, actor_id=actor.id, action=action, now=now, **about)
     return place

@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
-from natteravn.accounts.views import coordinated_regions, coordinator_required
 from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service
 from natteravn.places.forms import NameForm, RegionForm, RouteForm
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
-from natteravn.web import db_session, now
+from natteravn.web import coordinated_regions, coordinator_required, db_session, now
 
 bp = Blueprint("places", __name__, url_prefix="/coordinator/places")
 
@@ -22,14 +21,14 @@ KINDS = {"municipalities": Municipality, "routes": Route, "schools": School, "cl
 
 
 def _place(model, place_id: int):
-    place = service.place_in(db_session(), model, place_id, coordinated_regions(current_user))
+    place = service.place_in(db_session(), model, place_id, coordinated_regions())
     if place is None:
         abort(404)
     return place
 
 
 def _region(region_id: int) -> Region:
-    region = db_session().get(Region, region_id) if region_id in coordinated_regions(current_user) else None
+    region = db_session().get(Region, region_id) if region_id in coordinated_regions() else None
     if region is None:
         abort(404)
     return region
@@ -56,7 +55,7 @@ def _back():
 @bp.get("")
 @coordinator_required
 def index():
-    regions = service.region_tree(db_session(), coordinated_regions(current_user))
+    regions = service.region_tree(db_session(), coordinated_regions())
     return render_template(
         "places/index.html", regions=regions, weekdays=dict(WEEKDAYS), confirm=ConfirmForm(), title=_("Places")
     )

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from natteravn.reports.models import IncidentCategory
+from natteravn.web import choices
 
 CATEGORY_LABELS = {
     IncidentCategory.INTOXICATION: _l("Intoxication"),
@@ -55,7 +56,8 @@ class IncidentFields(FlaskForm):
         csrf_time_limit = REPORT_CSRF_SECONDS
 
     category = SelectField(
-        _l("Category"), choices=[("", _l("Choose…"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()]
+        _l("Category"),
+        choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("Choose…"))),
     )
     around = TimeField(_l("About what time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional()])
@@ -110,12 +112,14 @@ class FilterForm(FlaskForm):
     last_day = DateField(_l("To"), validators=[Optional()])
     category = SelectField(
         _l("Category"),
-        choices=[("", _l("All"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("All"))),
         default="",
     )
     contacted = SelectField(
         _l("Contacted"),
-        choices=[("", _l("Either way")), ("police", _l("Police")), ("child_welfare", _l("Child welfare services"))],
+        choices=choices(
+            [("", _l("Either way")), ("police", _l("Police")), ("child_welfare", _l("Child welfare services"))]
+        ),
         default="",
     )
 

@@ -12,6 +12,13 @@ from natteravn.accounts.models import Person
 from natteravn.db import Base, UTCDateTime
 from natteravn.shifts.models import Shift
 
+#: The report's free-text fields and each incident's: what may identify someone, what redaction
+#: searches and what the retention period erases.
+TEXT_FIELDS = ("places_visited", "weather", "atmosphere")
+INCIDENT_TEXT_FIELDS = ("place", "description")
+#: The report's counts of young people met, by age.
+AGE_BANDS = ("youths_under_13", "youths_13_15", "youths_16_17", "youths_18_plus")
+
 
 class ReportState(enum.StrEnum):
     DRAFT = "draft"

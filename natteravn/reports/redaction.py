@@ -1,4 +1,4 @@
-"""Finding text in a report that might identify a young person.
+"""Finding text in a report that might identify a young person, and taking it out.
 
 Three plain rules a coordinator can understand, in Norwegian and English:
 - a name: a capitalised word that does not start a sentence and is not a common word or a place
@@ -14,7 +14,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from natteravn.i18n import N_
+from natteravn.places.models import Municipality, Route
+from natteravn.reports.models import INCIDENT_TEXT_FIELDS, TEXT_FIELDS, ShiftReport
 
 #: Capitalised words that are not names: places in and around the walks, and words that are
 #: capitalised by habit (days, months, services, brands of places).
@@ -120,3 +125,64 @@ def redact(text: str, allowed: frozenset[str] = frozenset()) -> str:
     for flag in reversed(flags(text, allowed)):
         result = result[: flag.start] + REDACTED + result[flag.end :]
     return result
+
+
+# --- In a stored report. ---
+
+
+@dataclass(frozen=True)
+class FlaggedText:
+    where: str  # a field name, or "incident:<id>:<field>"
+    text: str
+    flags: list[Flag]
+
+
+def allowed_words(session: Session, region_id: int) -> frozenset[str]:
+    """The region's own place names are not names of people."""
+    names = session.execute(
+        select(Municipality.name, Route.name, Route.meeting_point)
+        .select_from(Route)
+        .join(Route.municipality)
+        .where(Municipality.region_id == region_id)
+    ).all()
+    return known_words(part for row in names for part in row)
+
+
+def flags_in(session: Session, report: ShiftReport) -> list[FlaggedText]:
+    allowed = allowed_words(session, report.region_id)
+    found = []
+    for where, text in _texts(report):
+        hits = flags(text, allowed)
+        if hits:
+            found.append(FlaggedText(where, text, hits))
+    return found
+
+
+def _texts(report: ShiftReport):
+    for name in TEXT_FIELDS:
+        yield name, getattr(report, name)
+    for incident in report.incidents:
+        for name in INCIDENT_TEXT_FIELDS:
+            yield f"incident:{incident.id}:{name}", getattr(incident, name)
+
+
+def redact_attribute(obj, name: str, allowed: frozenset[str]) -> int:
+    text = getattr(obj, name)
+    count = len(flags(text, allowed))
+    if count:
+        setattr(obj, name, redact(text, allowed))
+    return count
+
+
+def redacted_snapshot(snap: dict, allowed: frozenset[str]) -> dict:
+    return rewrite_snapshot(snap, lambda text: redact(text or "", allowed))
+
+
+def rewrite_snapshot(snap: dict, rewrite) -> dict:
+    changed = dict(snap)
+    for name in TEXT_FIELDS:
+        changed[name] = rewrite(snap.get(name))
+    changed["incidents"] = [
+        {**i, **{name: rewrite(i.get(name)) for name in INCIDENT_TEXT_FIELDS}} for i in snap.get("incidents", [])
+    ]
+    return changed

@@ -10,13 +10,17 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from natteravn.audit.service import record
+from natteravn.audit import service as audit
 from natteravn.clock import local
+from natteravn.i18n import N_
 from natteravn.places.models import Region
-from natteravn.reports.models import Incident, ReportVersion, ShiftReport
-from natteravn.reports.service import INCIDENT_TEXT_FIELDS, TEXT_FIELDS, rewrite_snapshot
+from natteravn.reports.models import INCIDENT_TEXT_FIELDS, TEXT_FIELDS, Incident, ReportVersion, ShiftReport
+from natteravn.reports.redaction import rewrite_snapshot
 
 log = logging.getLogger("natteravn.reports.retention")
+
+#: What the audit log says about the retention purge.
+AUDIT = audit.Vocabulary(actions={"reports.purged": N_("Erased the free text of %(reports)s old reports")})
 
 DEFAULT_MONTHS = 12
 
@@ -73,7 +77,7 @@ def _purge_region(session: Session, region: Region, before: date, now: datetime)
             version.snapshot = rewrite_snapshot(version.snapshot, lambda _text: "")
     session.flush()
     session.expire_all()
-    record(
+    audit.record(
         session,
         actor_id=None,
         action="reports.purged",

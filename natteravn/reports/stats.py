@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from natteravn.clock import at_local
 from natteravn.places.models import Municipality, Route
-from natteravn.reports.models import Incident, IncidentCategory, ReportState, ShiftReport
-from natteravn.reports.service import AGE_BANDS
+from natteravn.reports.models import AGE_BANDS, Incident, IncidentCategory, ReportState, ShiftReport
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 
 

@@ -12,15 +12,13 @@ from flask_babel import format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from natteravn.accounts.forms import ConfirmForm
-from natteravn.accounts.views import coordinated_regions, coordinator_required
 from natteravn.clock import local
 from natteravn.extensions import csrf
 from natteravn.i18n import Refusal
-from natteravn.places.models import Municipality, Region, Route
-from natteravn.reports import service, svg
+from natteravn.places import service as places
+from natteravn.reports import access, logbook, redaction, reminders, search, svg, writing
 from natteravn.reports.forms import (
     AGE_BAND_LABELS,
     CATEGORY_LABELS,
@@ -32,10 +30,10 @@ from natteravn.reports.forms import (
     StatisticsForm,
     WalkInForm,
 )
-from natteravn.reports.models import IncidentCategory
+from natteravn.reports.models import TEXT_FIELDS, IncidentCategory
 from natteravn.reports.redaction import FLAG_LABELS
 from natteravn.reports.stats import Figures, Statistics, statistics
-from natteravn.web import db_session, links, now
+from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now
 
 bp = Blueprint("reports", __name__)
 
@@ -50,7 +48,7 @@ def from_link(token: str):
     """The SMS link: logs the night's leader in and opens the report."""
     db = db_session()
     value = links().unsign("report", token)
-    found = service.person_for_link(db, value, now()) if value is not None else None
+    found = access.person_for_link(db, value, now()) if value is not None else None
     if found is None:
         return render_template(
             "error.html",
@@ -66,7 +64,7 @@ def _night_or_refuse(shift_id: int):
     """The night, or a response saying why not (404 for nights the person has no part in)."""
     db = db_session()
     try:
-        shift = service.night_for(db, current_user, shift_id, now())
+        shift = access.night_for(db, current_user, shift_id, now())
     except Refusal as refusal:
         return None, (render_template("error.html", title=_("Not open yet"), text=refusal.translated(_)), 403)
     if shift is None:
@@ -74,10 +72,10 @@ def _night_or_refuse(shift_id: int):
     return shift, None
 
 
-@bp.route("/nights/<int:shift_id>/logbook", methods=["GET", "POST"])
+@bp.route("/nights/<int:shift_id>/logbook", methods=["GET", "POST"], endpoint="logbook")
 @csrf.exempt  # the form checks its own token, valid for a whole night (see forms.REPORT_CSRF_SECONDS)
 @login_required
-def logbook(shift_id: int):
+def keep_logbook(shift_id: int):
     shift, refused = _night_or_refuse(shift_id)
     if refused:
         return refused
@@ -86,7 +84,7 @@ def logbook(shift_id: int):
     if form.save.data and form.validate_on_submit():
         present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
         try:
-            service.record_attendance(db, current_user, shift, present, now())
+            logbook.record_attendance(db, current_user, shift, present, now())
         except Refusal as refusal:
             db.rollback()
             flash(refusal.translated(_), "error")
@@ -99,14 +97,14 @@ def logbook(shift_id: int):
 
 def _logbook_page(shift, form, walk_in, status: int = 200):
     db = db_session()
-    report = service.report_of(db, shift)
+    report = access.report_of(db, shift)
     return render_template(
         "reports/logbook.html",
         shift=shift,
-        lines=service.logbook(db, shift),
+        lines=logbook.logbook(db, shift),
         form=form,
         walk_in=walk_in,
-        editable=service.may_change(current_user, report, now()),
+        editable=access.may_change(current_user, report, now()),
     ), status
 
 
@@ -121,7 +119,7 @@ def walk_in(shift_id: int):
     form = WalkInForm(prefix="walkin")
     if form.validate_on_submit():
         try:
-            service.add_walk_in(db, current_user, shift, form.phone.data, form.name.data, form.adult.data, now())
+            logbook.add_walk_in(db, current_user, shift, form.phone.data, form.name.data, form.adult.data, now())
         except Refusal as refusal:
             db.rollback()
             form.phone.errors.append(refusal.translated(_))
@@ -143,7 +141,7 @@ def night_report(shift_id: int):
     form = ReportForm()
     if request.method == "POST":
         return _save_report(shift, form)
-    report = service.read_report(db, current_user, shift, now())
+    report = access.read_report(db, current_user, shift, now())
     db.commit()  # the audit entry for the read
     _fill_report_form(form, shift, report)
     return _report_page(shift, report, form)
@@ -160,7 +158,7 @@ def _save_report(shift, form: ReportForm):
         form.category.errors.append(_("Choose a category for the incident."))
     incident_ready = adding and not _incident_errors(form)
     try:
-        saved = service.save_report(
+        saved = writing.save_report(
             db,
             current_user,
             shift,
@@ -185,7 +183,7 @@ def _save_report(shift, form: ReportForm):
     return redirect(url_for("reports.night_report", shift_id=shift.id))
 
 
-def _saved_message(form: ReportForm, saved: service.Saved) -> tuple[str, str]:
+def _saved_message(form: ReportForm, saved: writing.Saved) -> tuple[str, str]:
     if saved.not_submitted is not None:
         return _("Saved as a draft, not submitted: %(why)s", why=saved.not_submitted.translated(_)), "error"
     if form.submit_report.data:
@@ -220,11 +218,11 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
-def _report_input(form: ReportForm) -> service.ReportInput:
+def _report_input(form: ReportForm) -> writing.ReportInput:
     def valid(field):
         return None if field.errors else field.data
 
-    return service.ReportInput(
+    return writing.ReportInput(
         started=valid(form.started),
         ended=valid(form.ended),
         places_visited=form.places_visited.data or "",
@@ -234,8 +232,8 @@ def _report_input(form: ReportForm) -> service.ReportInput:
     )
 
 
-def _incident_input(form) -> service.IncidentInput:
-    return service.IncidentInput(
+def _incident_input(form) -> writing.IncidentInput:
+    return writing.IncidentInput(
         category=IncidentCategory(form.category.data),
         around=form.around.data,
         place=form.place.data or "",
@@ -252,7 +250,7 @@ def _fill_report_form(form: ReportForm, shift, report) -> None:
         return
     form.started.data = local(report.started_at).time() if report.started_at else None
     form.ended.data = local(report.ended_at).time() if report.ended_at else None
-    for name in (*service.TEXT_FIELDS, *AGE_BAND_LABELS):
+    for name in (*TEXT_FIELDS, *AGE_BAND_LABELS):
         getattr(form, name).data = getattr(report, name)
 
 
@@ -262,11 +260,11 @@ def _report_page(shift, report, form, status: int = 200):
         shift=shift,
         report=report,
         form=form,
-        editable=service.may_change(current_user, report, now()),
-        deadline=service.correction_deadline(report) if report else None,
+        editable=access.may_change(current_user, report, now()),
+        deadline=access.correction_deadline(report) if report else None,
         age_bands=AGE_BAND_LABELS,
         categories=CATEGORY_LABELS,
-        walkers=service.logbook(db_session(), shift),
+        walkers=logbook.logbook(db_session(), shift),
     ), status
 
 
@@ -278,18 +276,18 @@ def edit_incident(shift_id: int, incident_id: int):
     if refused:
         return refused
     db = db_session()
-    report = service.report_of(db, shift)
+    report = access.report_of(db, shift)
     incident = next((i for i in report.incidents if i.id == incident_id), None) if report else None
     if incident is None:
         abort(404)
     form = IncidentForm(obj=incident if request.method == "GET" else None)
     if request.method == "GET":
-        service.read_report(db, current_user, shift, now())
+        access.read_report(db, current_user, shift, now())
         db.commit()  # the audit entry for the read
         form.category.data = incident.category.value
     elif form.validate_on_submit() and form.category.data:
         try:
-            service.save_incident(db, current_user, shift, incident.id, _incident_input(form), now())
+            writing.save_incident(db, current_user, shift, incident.id, _incident_input(form), now())
         except Refusal as refusal:
             db.rollback()
             flash(refusal.translated(_), "error")
@@ -305,30 +303,19 @@ def edit_incident(shift_id: int, incident_id: int):
 # The coordinator's side ----------------------------------------------------------------------
 
 
-def _region_places(region_ids: set[int]):
-    db = db_session()
-    municipalities = db.scalars(
-        select(Municipality).where(Municipality.region_id.in_(region_ids)).order_by(Municipality.name)
-    ).all()
-    routes = db.scalars(
-        select(Route).join(Route.municipality).where(Municipality.region_id.in_(region_ids)).order_by(Route.name)
-    ).all()
-    return municipalities, routes
-
-
 @bp.get("/coordinator/reports")
 @coordinator_required
 def index():
     db = db_session()
-    regions = coordinated_regions(current_user)
-    municipalities, routes = _region_places(regions)
+    regions = coordinated_regions()
+    municipalities, routes = places.municipalities_in(db, regions), places.routes_in(db, regions)
     form = FilterForm(request.args)
-    form.municipality.choices = [(0, _("All"))] + [(m.id, m.name) for m in municipalities]
-    form.route.choices = [(0, _("All"))] + [(r.id, f"{r.name} ({r.municipality.name})") for r in routes]
+    form.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All")))
+    form.route.choices = choices(((r.id, f"{r.name} ({r.municipality.name})") for r in routes), first=(0, _("All")))
     page = max(_int_or_none(request.args.get("page")) or 1, 1)
     reports = []
     if form.validate():
-        wanted = service.ReportFilter(
+        wanted = search.ReportFilter(
             region_ids=regions,
             municipality_id=form.municipality.data or None,
             route_id=form.route.data or None,
@@ -337,19 +324,19 @@ def index():
             category=IncidentCategory(form.category.data) if form.category.data else None,
             contacted=form.contacted.data or "",
         )
-        reports = service.find_reports(db, wanted, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        reports = search.find_reports(db, wanted, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template(
         "reports/index.html",
         form=form,
         reports=reports[:PAGE_SIZE],
         more=len(reports) > PAGE_SIZE,
         page=page,
-        missing=service.missing_reports(db, regions, now()),
+        missing=reminders.missing_reports(db, regions, now()),
     )
 
 
 def _coordinated_report(report_id: int):
-    report = service.report_in_regions(db_session(), report_id, coordinated_regions(current_user))
+    report = search.report_in_regions(db_session(), report_id, coordinated_regions())
     if report is None:
         abort(404)
     return report
@@ -360,12 +347,12 @@ def _coordinated_report(report_id: int):
 def show(report_id: int):
     db = db_session()
     report = _coordinated_report(report_id)
-    service.read_report(db, current_user, report.shift, now())
+    access.read_report(db, current_user, report.shift, now())
     db.commit()
     return render_template(
         "reports/show.html",
         report=report,
-        flagged=service.flags_in(db, report),
+        flagged=redaction.flags_in(db, report),
         flag_labels=FLAG_LABELS,
         categories=CATEGORY_LABELS,
         age_bands=AGE_BAND_LABELS,
@@ -381,7 +368,7 @@ def follow_up(report_id: int):
     form = FollowUpForm()
     if not form.validate_on_submit():
         abort(400)
-    service.follow_up(db_session(), current_user, report, form.note.data, now())
+    writing.follow_up(db_session(), current_user, report, form.note.data, now())
     db_session().commit()
     flash(_("The report is marked as followed up."), "success")
     return redirect(url_for("reports.show", report_id=report.id))
@@ -393,7 +380,7 @@ def redact(report_id: int):
     report = _coordinated_report(report_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    removed = service.redact_flagged(db_session(), current_user, report, now())
+    removed = writing.redact_flagged(db_session(), current_user, report, now())
     db_session().commit()
     flash(
         ngettext(
@@ -411,17 +398,15 @@ def redact(report_id: int):
 
 def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
     db = db_session()
-    regions = db.scalars(
-        select(Region).where(Region.id.in_(coordinated_regions(current_user))).order_by(Region.name)
-    ).all()
+    regions = places.regions_of(db, coordinated_regions())
     form = StatisticsForm(request.args)
-    form.region.choices = [(r.id, r.name) for r in regions]
+    form.region.choices = choices((r.id, r.name) for r in regions)
     if not request.args.get("region"):
         form.region.data = regions[0].id
     region = next((r for r in regions if r.id == form.region.data), None)
     if region is None:
         abort(404)
-    form.municipalities.choices = [(m.id, m.name) for m in region.municipalities]
+    form.municipalities.choices = choices((m.id, m.name) for m in region.municipalities)
     today = local(now()).date()
     form.first_day.data = form.first_day.data or date(today.year, 1, 1)
     form.last_day.data = form.last_day.data or today
@@ -432,7 +417,8 @@ def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
     if form.last_day.data - form.first_day.data > timedelta(days=366 * 10):
         form.last_day.errors = [*form.last_day.errors, _("Choose a period of ten years or less.")]
         return form, None
-    chosen = [m for m in (form.municipalities.data or []) if m in dict(form.municipalities.choices)]
+    offered = {choice.value for choice in form.municipalities.choices}
+    chosen = [m for m in (form.municipalities.data or []) if m in offered]
     return form, statistics(db, region.id, form.first_day.data, form.last_day.data, chosen or None)
 
 

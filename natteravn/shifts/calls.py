@@ -253,6 +253,7 @@ def take_place(session: Session, invitation: Invitation, now: datetime, links: L
     free place is taken; else the night is full. Sign-up rules (overlap, the term's cap) apply."""
     person, (shift,) = lock_person_and_nights(session, invitation.person_id, invitation.shift_id)
     session.refresh(invitation)
+    assert shift is not None, "an invitation's night exists: the foreign key says so"
     if invitation.outcome != InvitationOutcome.OPEN:
         mine = _live_signup(session, person, shift)
         return Answer(invitation.outcome, mine)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person
 from natteravn.db import locks_rows
-from natteravn.shifts.models import Shift
+from natteravn.shifts.models import Shift, Signup
 
 
 def lock_person_and_nights(session: Session, person_id: int, *shift_ids: int) -> tuple[Person, list[Shift | None]]:
@@ -34,3 +34,11 @@ def lock_night(session: Session, shift_id: int) -> Shift:
     if locks_rows(session):
         query = query.with_for_update()
     return session.execute(query).scalar_one()
+
+
+def lock_signup(session: Session, signup: Signup) -> tuple[Person, Shift]:
+    """The sign-up's person and night, locked, and the sign-up re-read under the lock."""
+    person, (shift,) = lock_person_and_nights(session, signup.person_id, signup.shift_id)
+    session.refresh(signup)
+    assert shift is not None, "a sign-up's night exists: the foreign key says so"
+    return person, shift

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from natteravn.accounts.models import Person
 from natteravn.clock import at_local, local
 from natteravn.i18n import translations
 from natteravn.links import Links
@@ -151,7 +152,7 @@ def plan_once(
     body: str,
     purpose: Purpose,
     now: datetime,
-    person=None,
+    person: Person | None = None,
     shift: Shift | None = None,
     due_at: datetime | None = None,
     urgent: bool = False,
@@ -161,8 +162,9 @@ def plan_once(
     run twice); the unique key in the table settles races between processes."""
     if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
         return None
-    person = person or signup.person
-    shift = shift or signup.shift
+    if signup is not None:
+        person, shift = person or signup.person, shift or signup.shift
+    assert person is not None and shift is not None, "a message is to a person, about a night"
     return sms.enqueue(
         session,
         to=person.phone,
@@ -187,13 +189,15 @@ def plan_news(
     body: str,
     purpose: Purpose,
     now: datetime,
-    person=None,
+    person: Person | None = None,
     shift: Shift | None = None,
     until: datetime | None = None,
 ) -> SmsMessage | None:
     """News about a coming night: sent in quiet hours too when the night is tonight, and dropped
     unsent once the night starts (or `until`), when it is no longer news."""
-    shift = shift or signup.shift
+    if signup is not None:
+        shift = shift or signup.shift
+    assert shift is not None, "news is about a night"
     return plan_once(
         session,
         signup,
@@ -345,7 +349,7 @@ def cancel_pending(
         query = query.where(SmsMessage.shift_id == shift_id)
     if purposes is not None:
         query = query.where(SmsMessage.purpose.in_(purposes))
-    values = {"state": MessageState.CANCELLED, "last_error": reason}
+    values: dict[str, object] = {"state": MessageState.CANCELLED, "last_error": reason}
     if release_keys:
         values["dedupe_key"] = None
     session.execute(query.values(**values).execution_options(synchronize_session=False))
@@ -359,6 +363,7 @@ def withdrawn(session: Session, signup: Signup, now: datetime) -> None:
 
 
 def offered(session: Session, signup: Signup, now: datetime, links: Links) -> None:
+    assert signup.offer_expires_at is not None, "an offer has a deadline"
     person = signup.person
     _ = translations(person.locale).gettext
     words = night_words(signup.shift)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.accounts.models import Person
@@ -127,10 +127,6 @@ class Signup(Base):
         Index("ix_signup_shift_state", "shift_id", "state"),
     )
 
-    @property
-    def holds_place(self) -> bool:
-        return self.state in HOLDING
-
 
 class InvitationOutcome(enum.StrEnum):
     OPEN = "open"
@@ -161,27 +157,6 @@ class Invitation(Base):
     person: Mapped[Person] = relationship()
 
     __table_args__ = (UniqueConstraint("shift_id", "person_id"),)
-
-
-class NightPattern(Base):
-    """How a term's nights are laid out (which weekdays, when, where, how many), kept so the
-    coordinator can change it and generate again without getting any night twice."""
-
-    __tablename__ = "night_pattern"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
-    weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # Monday=0: nights starting on these days
-    starts_local: Mapped[time] = mapped_column(Time)
-    ends_local: Mapped[time] = mapped_column(Time)  # at or before the start: the next morning
-    route_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    min_walkers: Mapped[int] = mapped_column(Integer, default=3)
-    max_walkers: Mapped[int] = mapped_column(Integer, default=6)
-    needs_leader: Mapped[bool] = mapped_column(Boolean, default=True)
-    skip_dates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates: holidays
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    term: Mapped[Term] = relationship()
 
 
 class ClassWeekend(Base):

@@ -22,7 +22,7 @@ from natteravn.audit import service as audit
 from natteravn.i18n import translations
 from natteravn.links import Links
 from natteravn.shifts import calls, messages, service
-from natteravn.shifts.locks import lock_person_and_nights
+from natteravn.shifts.locks import lock_signup
 from natteravn.shifts.models import HOLDING, Invitation, InvitationOutcome, Shift, Signup, SignupRole, SignupState
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
@@ -106,7 +106,7 @@ def _take(session: Session, invitation: Invitation, now: datetime, links: Links,
     words = _words(invitation.shift)
     if answer.outcome == InvitationOutcome.TAKEN:
         return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
-    if answer.outcome == InvitationOutcome.REFUSED:
+    if answer.outcome == InvitationOutcome.REFUSED and answer.refusal is not None:
         return answer.refusal.translated(_)
     return _("Thank you! The place on %(route)s on %(date)s is already taken. Someone was quicker this time.") % words
 
@@ -121,8 +121,7 @@ def _confirm(session: Session, signup: Signup, now: datetime, links: Links, _) -
         except service.SignupRefused as refusal:
             return refusal.translated(_)
         return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
-    lock_person_and_nights(session, signup.person_id, signup.shift_id)
-    session.refresh(signup)
+    lock_signup(session, signup)
     if signup.state == SignupState.SIGNED_UP:
         signup.state = SignupState.CONFIRMED
         signup.confirmed_at = now
@@ -134,8 +133,7 @@ def _cancel(session: Session, signup: Signup, now: datetime, links: Links, _) ->
     if signup.state == SignupState.OFFERED:
         service.decline_offer(session, signup.id, now, links)
         return _("Thank you. The place on %(route)s on %(date)s goes to the next on the list.") % words
-    person, (shift,) = lock_person_and_nights(session, signup.person_id, signup.shift_id)
-    session.refresh(signup)
+    person, shift = lock_signup(session, signup)
     if signup.state == SignupState.WAITLISTED:
         service.withdraw(session, signup, now, links)
         return _("You are off the waitlist for %(route)s on %(date)s.") % words

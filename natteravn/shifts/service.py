@@ -1,7 +1,7 @@
 """Nights and sign-ups: every rule about who walks when lives here.
 
 Locks: every path that changes sign-ups locks the person's row first and then the night's row
-(`_lock`), so two requests never wait on each other in a circle. Paths that touch several people
+(`shifts.locks`), so two requests never wait on each other in a circle. Paths that touch several people
 or nights at once (the scheduler's `expire_offers`) lock all the people first and then all the
 nights, each in id order. A sign-up row is only written while its night's row is locked.
 
@@ -25,18 +25,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from natteravn.accounts.models import Person, RoleKind
+from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Route
 from natteravn.shifts import messages
-from natteravn.shifts.locks import lock_night, lock_person_and_nights
+from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 
 #: Places a person has taken, as opposed to one offered to them or waited for. Only these count
 #: against the overlap rule and the cap, and only these people see each other's phone numbers.
 TAKEN = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED, SignupState.NO_SHOW)
+
+
+#: What the audit log says about what volunteers do with their own nights.
+AUDIT = audit.Vocabulary(
+    actions={
+        "signup.cancelled_by_sms": N_("Cancelled their place by SMS (sign-up %(object_id)s)"),
+        "signup.standin_requested": N_("Asked for a stand-in (%(asked)s people asked)"),
+        "signup.standin_withdrawn": N_("Took back the request for a stand-in"),
+        "signup.standin_taken": N_("Took a place as stand-in (sign-up %(object_id)s)"),
+    },
+    objects={"shift": N_("Night"), "signup": N_("Sign-up")},
+)
 
 
 class SignupRefused(Refusal):
@@ -204,7 +217,7 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int]) ->
 
 
 def _held(session: Session, shift: Shift) -> int:
-    return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)))
+    return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))) or 0
 
 
 def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links) -> Signup:
@@ -278,7 +291,7 @@ def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: 
     if session.scalar(taken.where(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)):
         raise SignupRefused(N_("You are already on another night at that time."))
     cap = shift.term.cap
-    if session.scalar(taken.where(Shift.term_id == shift.term_id)) >= cap:
+    if (session.scalar(taken.where(Shift.term_id == shift.term_id)) or 0) >= cap:
         raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=cap)
 
 
@@ -289,8 +302,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     signup = session.get(Signup, signup_id)
     if signup is None or signup.person_id != person.id:
         raise SignupRefused(N_("That sign-up does not exist."))
-    person, (shift,) = lock_person_and_nights(session, person.id, signup.shift_id)
-    session.refresh(signup)
+    person, shift = lock_signup(session, signup)
     if signup.state not in LIVE:
         return signup
     if signup.state in TAKEN and now >= cancel_cutoff(shift):
@@ -335,7 +347,7 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
         .order_by(Signup.queued_at, Signup.id)
     ).all()
     window = timedelta(hours=shift.term.region.offer_hours)
-    offered = []
+    offered: list[Signup] = []
     for signup in waiting:
         if len(offered) == free:
             break
@@ -361,8 +373,7 @@ def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links)
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise SignupRefused(N_("That offer does not exist."))
-    person, (shift,) = lock_person_and_nights(session, signup.person_id, signup.shift_id)
-    session.refresh(signup)
+    person, shift = lock_signup(session, signup)
     if signup.state in TAKEN:
         return signup  # tapped twice
     if signup.state != SignupState.OFFERED:
@@ -389,8 +400,7 @@ def decline_offer(session: Session, signup_id: int, now: datetime, links: Links)
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise SignupRefused(N_("That offer does not exist."))
-    lock_person_and_nights(session, signup.person_id, signup.shift_id)
-    session.refresh(signup)
+    lock_signup(session, signup)
     if signup.state == SignupState.OFFERED:
         withdraw(session, signup, now, links)
     return signup
@@ -415,7 +425,11 @@ def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | 
     count = 0
     for signup in expired:
         session.refresh(signup)  # another request may have answered while we waited for the locks
-        if signup.state == SignupState.OFFERED and signup.offer_expires_at <= now:
+        if (
+            signup.state == SignupState.OFFERED
+            and signup.offer_expires_at is not None
+            and signup.offer_expires_at <= now
+        ):
             withdraw(session, signup, now, links)
             count += 1
     return count

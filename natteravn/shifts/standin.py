@@ -12,7 +12,7 @@ from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.shifts import calls
-from natteravn.shifts.locks import lock_person_and_nights
+from natteravn.shifts.locks import lock_signup
 from natteravn.shifts.models import Signup, SignupState
 
 
@@ -24,8 +24,7 @@ def _own_place(session: Session, person: Person, signup_id: int) -> Signup:
     signup = session.get(Signup, signup_id)
     if signup is None or signup.person_id != person.id:
         raise StandinRefused(N_("That sign-up does not exist."))
-    lock_person_and_nights(session, person.id, signup.shift_id)
-    session.refresh(signup)
+    lock_signup(session, signup)
     return signup
 
 

@@ -1,4 +1,5 @@
-"""A parent's nights: the list, one night, signing up and off, My nights, calendars."""
+"""A parent's nights: the list, one night, signing up and off, giving a night to a stand-in, My
+nights, offers, calendars."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ from flask_login import current_user
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import RoleKind
 from natteravn.accounts.service import person_for_calendar
-from natteravn.accounts.views import onboarded_required
 from natteravn.i18n import Refusal, translations
-from natteravn.shifts import service
+from natteravn.shifts import service, standin
 from natteravn.shifts.calendar import calendar_for
 from natteravn.shifts.forms import OfferForm, SignupForm
 from natteravn.shifts.models import Signup, SignupRole, SignupState
-from natteravn.web import db_session, links, now
+from natteravn.web import db_session, links, now, onboarded_required
 
 bp = Blueprint("shifts", __name__)
 
@@ -74,12 +74,8 @@ def signup(shift_id: int):
 @bp.post("/signups/<int:signup_id>/cancel")
 @onboarded_required
 def cancel(signup_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    existing = _own_signup(signup_id)
     db = db_session()
-    existing = db.get(Signup, signup_id)
-    if existing is None or existing.person_id != current_user.id:
-        abort(404)
     try:
         service.cancel_signup(db, current_user, signup_id, now(), links())
     except Refusal as refusal:
@@ -89,6 +85,47 @@ def cancel(signup_id: int):
         db.commit()
         flash(_("You are no longer on this night."), "success")
     return redirect(url_for("shifts.night", shift_id=existing.shift_id))
+
+
+def _own_signup(signup_id: int) -> Signup:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    signup = db_session().get(Signup, signup_id)
+    if signup is None or signup.person_id != current_user.id:
+        abort(404)
+    return signup
+
+
+@bp.post("/signups/<int:signup_id>/standin")
+@onboarded_required
+def request_standin(signup_id: int):
+    shift_id = _own_signup(signup_id).shift_id
+    db = db_session()
+    try:
+        standin.request_standin(db, current_user, signup_id, now(), links())
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("We are asking for a stand-in. You stay on the night until someone takes your place."), "success")
+    return redirect(url_for("shifts.night", shift_id=shift_id))
+
+
+@bp.post("/signups/<int:signup_id>/keep")
+@onboarded_required
+def keep_place(signup_id: int):
+    shift_id = _own_signup(signup_id).shift_id
+    db = db_session()
+    try:
+        standin.keep_place(db, current_user, signup_id, now())
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("Good. Your place is yours again."), "success")
+    return redirect(url_for("shifts.night", shift_id=shift_id))
 
 
 @bp.get("/my")

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from natteravn.sms.models import MessageState, Purpose
+from natteravn.web import choices
 
 STATE_NAMES = {
     MessageState.PENDING: _l("Waiting"),
@@ -38,5 +39,13 @@ class OutboxFilter(FlaskForm):
     class Meta:
         csrf = False
 
-    state = SelectField(_l("State"), choices=[("", _l("All"))] + list(STATE_NAMES.items()), default="")
-    purpose = SelectField(_l("Kind of message"), choices=[("", _l("All"))] + list(PURPOSE_NAMES.items()), default="")
+    state = SelectField(
+        _l("State"),
+        choices=choices(STATE_NAMES.items(), first=("", _l("All"))),
+        default="",
+    )
+    purpose = SelectField(
+        _l("Kind of message"),
+        choices=choices(PURPOSE_NAMES.items(), first=("", _l("All"))),
+        default="",
+    )

@@ -19,7 +19,6 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 log = logging.getLogger("natteravn.sms")
 
 #: Twilio error codes that no retry will cure.
-INVALID_NUMBER = 21211
 OPTED_OUT = 21610
 #: How long one request to Twilio may hang before it counts as a timeout.
 TWILIO_TIMEOUT_SECONDS = 10
@@ -85,10 +84,6 @@ class ConsoleGateway:
         # The console keeps no record across restarts, so an interrupted send stays unknown.
         raise GatewayError("the console gateway keeps no record of earlier sends", temporary=False)
 
-    def last_to(self, to: str) -> str | None:
-        bodies = [body for number, body in self.sent if number == to]
-        return bodies[-1] if bodies else None
-
 
 class RedirectedHttpClient(TwilioHttpClient):
     """Twilio's own HTTP client, pointed at another host (a local Twilio-compatible server)."""
@@ -120,7 +115,7 @@ class TwilioGateway:
         self.status_callback = status_callback
 
     def send(self, to: str, body: str, *, reference: str | None = None) -> Sent:
-        fields: dict[str, str] = {"to": to, "body": body}
+        fields: dict[str, str | None] = {"to": to, "body": body}
         if self.messaging_service_sid:
             fields["messaging_service_sid"] = self.messaging_service_sid
         else:

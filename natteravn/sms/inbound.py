@@ -112,7 +112,7 @@ def _message_for(session: Session, sid: str, reference: str | None) -> SmsMessag
     if locks_rows(session):
         query = query.with_for_update()
     message = session.scalar(query)
-    if message is not None or not (reference or "").isdigit():
+    if message is not None or reference is None or not reference.isdigit():
         return message
     # The create answer was lost (a crash, a cut connection), but the callback carries our id.
     query = select(SmsMessage).where(SmsMessage.id == int(reference), SmsMessage.provider_id.is_(None))

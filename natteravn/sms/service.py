@@ -321,7 +321,8 @@ def reconcile_interrupted(
     result = result or DispatchResult()
     for message in _claim_orphans(session, now, policy):
         try:
-            found = gateway.lookup(message.to, message.body, message.claimed_at, _known_provider_ids(session, message))
+            since = message.claimed_at or now  # a row in `sending` always has its claim time
+            found = gateway.lookup(message.to, message.body, since, _known_provider_ids(session, message))
         except GatewayError as error:
             _refresh(session, message)
             _unresolved(message, error, now, policy)
@@ -370,11 +371,11 @@ def _known_provider_ids(session: Session, message: SmsMessage) -> set[str]:
             SmsMessage.to == message.to, SmsMessage.provider_id.is_not(None), SmsMessage.id != message.id
         )
     )
-    return set(rows)
+    return {provider_id for provider_id in rows if provider_id}
 
 
 def _unresolved(message: SmsMessage, error: GatewayError, now: datetime, policy: DispatchPolicy) -> None:
-    if message.claimed_at <= now - policy.give_up_after or not error.temporary:
+    if (message.claimed_at or now) <= now - policy.give_up_after or not error.temporary:
         message.state = MessageState.FAILED
         message.last_error = f"outcome unknown, not resent: {error}"
     else:

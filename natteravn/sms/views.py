@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from natteravn.accounts.models import Person
-from natteravn.accounts.views import coordinated_regions, coordinator_required
 from natteravn.extensions import csrf
-from natteravn.places.models import Municipality
 from natteravn.sms import inbound
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
-from natteravn.sms.models import SmsMessage
-from natteravn.web import db_session, links, now
+from natteravn.sms.outbox import outbox_page
+from natteravn.web import coordinated_regions, coordinator_required, db_session, links, now
 
 bp = Blueprint("sms", __name__)
-PAGE_SIZE = 50
 
 
 def _signed_by_twilio() -> bool:
@@ -88,33 +82,19 @@ def incoming():
 def outbox():
     form = OutboxFilter(request.args)
     form.validate()
-    query = (
-        select(SmsMessage, Person)
-        .join(Person, SmsMessage.person_id == Person.id)
-        .join(Municipality, Person.municipality_id == Municipality.id)
-        .where(Municipality.region_id.in_(coordinated_regions(current_user)))
+    page = outbox_page(
+        db_session(),
+        coordinated_regions(),
+        request.args.get("page", 1, type=int),
+        state=None if form.state.errors else form.state.data or None,
+        purpose=None if form.purpose.errors else form.purpose.data or None,
     )
-    if form.state.data and not form.state.errors:
-        query = query.where(SmsMessage.state == form.state.data)
-    if form.purpose.data and not form.purpose.errors:
-        query = query.where(SmsMessage.purpose == form.purpose.data)
-    db = db_session()
-    total = db.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    rows = db.execute(
-        query.order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
     return render_template(
         "sms/outbox.html",
         title=_("SMS outbox"),
         form=form,
-        rows=rows,
         page=page,
-        pages=pages,
-        total=total,
+        filters={"state": form.state.data or "", "purpose": form.purpose.data or ""},
         states=STATE_NAMES,
         purposes=PURPOSE_NAMES,
     )

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired
+
+from natteravn.people import importing
+from natteravn.people import service as people
+from natteravn.web import choices
+
+ROLE_NAMES = {
+    people.RoleFilter.WALKER: _l("Walkers"),
+    people.RoleFilter.LEADER: _l("Group leaders"),
+    people.RoleFilter.COORDINATOR: _l("Coordinators"),
+}
+ACTIVITY_NAMES = {people.Activity.ACTIVE: _l("Active"), people.Activity.DEACTIVATED: _l("Deactivated")}
+ORDER_NAMES = {
+    people.Order.NAME: _l("Name"),
+    people.Order.WALKED: _l("Most nights walked"),
+    people.Order.NO_SHOWS: _l("Most no-shows"),
+}
+CHANGE_NAMES = {
+    importing.Change.NEW: _l("New"),
+    importing.Change.UPDATED: _l("Already registered: updated"),
+    importing.Change.UNCHANGED: _l("Already registered: no change"),
+}
+FIELD_NAMES = {"name": _l("name"), "municipality": _l("municipality"), "school_class": _l("school class")}
+
+
+class PeopleFilter(FlaskForm):
+    """Read from the query string; a filter changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or phone number"), render_kw={"type": "search"})
+    municipality = SelectField(_l("Municipality"), coerce=int, default=0)
+    role = SelectField(
+        _l("Role"),
+        choices=choices(ROLE_NAMES.items(), first=("", _l("All"))),
+        default="",
+    )
+    activity = SelectField(
+        _l("Activity"),
+        choices=choices(ACTIVITY_NAMES.items(), first=("", _l("All"))),
+        default="",
+    )
+    order = SelectField(
+        _l("Sort by"),
+        choices=choices(ORDER_NAMES.items()),
+        default=people.Order.NAME.value,
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Spreadsheet (CSV file)"), validators=[FileRequired(message=_l("Choose a CSV file."))])
+    submit = SubmitField(_l("Check the file"))
+
+
+class ConfirmImportForm(FlaskForm):
+    # The checked file travels back with the confirmation and is checked again before anything is stored.
+    text = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Import these people"))

@@ -1,0 +1,338 @@
+"""The coordinator's people: who volunteers in the region, what they have walked, their roles,
+deactivation, and importing parents from a spreadsheet.
+
+What "nights walked" counts: sign-ups marked attended in a logbook, plus sign-ups still signed up
+or confirmed on a night that has ended and was not cancelled (a night whose leader never kept the
+logbook counts as walked by those on it; keeping the logbook turns every place into attended or
+no-show). "No-shows" counts sign-ups marked no-show. Both count nights of the coordinator's regions.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.audit import service as audit
+from natteravn.db import Page, paginate
+from natteravn.i18n import N_, Refusal
+from natteravn.links import Links
+from natteravn.places.models import Municipality
+from natteravn.shifts import messages
+from natteravn.shifts import service as shifts
+from natteravn.shifts.models import LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import MessageState, SmsMessage
+
+PAGE_SIZE = 50
+
+
+#: What the audit log says about the coordinator's changes to people.
+AUDIT = audit.Vocabulary(
+    actions={
+        "person.leader_granted": N_("Made %(person)s a group leader"),
+        "person.leader_removed": N_(
+            "Removed the group leader role from %(person)s (now a walker on %(nights_now_walker)s coming nights)"
+        ),
+        "person.deactivated": N_("Deactivated %(person)s (%(signups_cancelled)s coming sign-ups cancelled)"),
+        "person.reactivated": N_("Reactivated %(person)s"),
+        "people.imported": N_("Imported parents: %(created)s new, %(updated)s updated, %(unchanged)s unchanged"),
+    },
+    objects={"person": N_("Person")},
+)
+
+
+class PeopleRefused(Refusal):
+    pass
+
+
+class RoleFilter(enum.StrEnum):
+    WALKER = "walker"  # neither group leader nor coordinator
+    LEADER = "leader"
+    COORDINATOR = "coordinator"
+
+
+class Activity(enum.StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class Order(enum.StrEnum):
+    NAME = "name"
+    WALKED = "walked"
+    NO_SHOWS = "no_shows"
+
+
+@dataclass
+class PeopleQuery:
+    text: str = ""
+    municipality_id: int | None = None
+    role: RoleFilter | None = None
+    activity: Activity | None = None
+    order: Order = Order.NAME
+    page: int = 1
+
+
+@dataclass
+class PersonRow:
+    person: Person
+    walked: int
+    no_shows: int
+    leader: bool
+    coordinator: bool
+
+
+def _in_regions(region_ids: set[int]):
+    """People who live in one of the regions or hold a role there."""
+    return or_(
+        Person.municipality_id.in_(select(Municipality.id).where(Municipality.region_id.in_(region_ids))),
+        Person.id.in_(select(Role.person_id).where(Role.region_id.in_(region_ids))),
+    )
+
+
+def _holds(kind: RoleKind, region_ids: set[int]):
+    return exists().where(Role.person_id == Person.id, Role.kind == kind, Role.region_id.in_(region_ids))
+
+
+def _night_counts(region_ids: set[int], now: datetime):
+    held_past_night = and_(
+        Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)),
+        Shift.ends_at <= now,
+        Shift.cancelled_at.is_(None),
+    )
+    return (
+        select(
+            Signup.person_id.label("person_id"),
+            func.sum(case((Signup.state == SignupState.ATTENDED, 1), (held_past_night, 1), else_=0)).label("walked"),
+            func.sum(case((Signup.state == SignupState.NO_SHOW, 1), else_=0)).label("no_shows"),
+        )
+        .join(Shift, Signup.shift_id == Shift.id)
+        .join(Term, Shift.term_id == Term.id)
+        .where(Term.region_id.in_(region_ids))
+        .group_by(Signup.person_id)
+        .subquery()
+    )
+
+
+def _search(text: str):
+    """Name contains the words; or the phone number contains the digits typed (spaces ignored)."""
+    text = " ".join(text.split())
+    digits = "".join(c for c in text if c.isdigit())
+    conditions: list[ColumnElement[bool]] = [Person.name.ilike(f"%{_escape_like(text)}%", escape="\\")]
+    if len(digits) >= 3:
+        conditions.append(Person.phone.contains(digits))
+    return or_(*conditions)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_people(session: Session, region_ids: set[int], query: PeopleQuery, now: datetime) -> Page:
+    """One page of the regions' people (`PersonRow`s) with their nights walked and no-shows, in
+    three queries whatever the page size: a count, the page with its figures, and the page's roles."""
+    counts = _night_counts(region_ids, now)
+    walked = func.coalesce(counts.c.walked, 0)
+    no_shows = func.coalesce(counts.c.no_shows, 0)
+    conditions = [_in_regions(region_ids)]
+    if query.text.strip():
+        conditions.append(_search(query.text))
+    if query.municipality_id:
+        conditions.append(Person.municipality_id == query.municipality_id)
+    if query.role == RoleFilter.LEADER:
+        conditions.append(_holds(RoleKind.LEADER, region_ids))
+    elif query.role == RoleFilter.COORDINATOR:
+        conditions.append(_holds(RoleKind.COORDINATOR, region_ids))
+    elif query.role == RoleFilter.WALKER:
+        conditions.append(~_holds(RoleKind.LEADER, region_ids) & ~_holds(RoleKind.COORDINATOR, region_ids))
+    if query.activity is not None:
+        conditions.append(Person.active.is_(query.activity == Activity.ACTIVE))
+
+    order = {
+        Order.NAME: (Person.name, Person.id),
+        Order.WALKED: (walked.desc(), Person.name, Person.id),
+        Order.NO_SHOWS: (no_shows.desc(), Person.name, Person.id),
+    }[query.order]
+    found = paginate(
+        session,
+        select(Person, walked, no_shows)
+        .outerjoin(counts, counts.c.person_id == Person.id)
+        .where(*conditions)
+        .options(joinedload(Person.municipality), selectinload(Person.roles))
+        .order_by(*order),
+        query.page,
+        PAGE_SIZE,
+    )
+    rows = [
+        PersonRow(
+            person=person,
+            walked=int(walked_count),
+            no_shows=int(no_show_count),
+            leader=any(r.kind == RoleKind.LEADER and r.region_id in region_ids for r in person.roles),
+            coordinator=any(r.kind == RoleKind.COORDINATOR and r.region_id in region_ids for r in person.roles),
+        )
+        for person, walked_count, no_show_count in found.items
+    ]
+    return replace(found, items=rows)
+
+
+def person_in(session: Session, person_id: int, region_ids: set[int]) -> Person | None:
+    """The person, or None when they do not exist or are not one of the regions' people."""
+    return session.scalar(select(Person).where(Person.id == person_id, _in_regions(region_ids)))
+
+
+def home_region(person: Person, region_ids: set[int]) -> int:
+    """Which of the coordinator's regions the person belongs to: where they live, else where they
+    hold a role."""
+    if person.municipality is not None and person.municipality.region_id in region_ids:
+        return person.municipality.region_id
+    return min(r.region_id for r in person.roles if r.region_id in region_ids)
+
+
+@dataclass
+class PersonNights:
+    walked: int
+    no_shows: int
+    coming: list[Signup]
+
+
+def nights_of(session: Session, person: Person, region_ids: set[int], now: datetime) -> PersonNights:
+    counts = _night_counts(region_ids, now)
+    walked, no_shows = session.execute(
+        select(func.coalesce(counts.c.walked, 0), func.coalesce(counts.c.no_shows, 0)).where(
+            counts.c.person_id == person.id
+        )
+    ).first() or (0, 0)
+    coming = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .join(Shift.term)
+        .where(
+            Signup.person_id == person.id,
+            Signup.state.in_(LIVE),
+            Shift.starts_at > now,
+            Term.region_id.in_(region_ids),
+        )
+        .options(joinedload(Signup.shift).joinedload(Shift.route))
+        .order_by(Shift.starts_at)
+    ).all()
+    return PersonNights(walked=int(walked), no_shows=int(no_shows), coming=list(coming))
+
+
+# --- Roles. The person is named in the audit log by id only: a name there would outlive a deleted
+# account. ---
+
+
+def make_leader(session: Session, person: Person, region_id: int, actor: Person, now: datetime) -> None:
+    if person.holds(RoleKind.LEADER, region_id):
+        return
+    if not person.active:
+        raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
+    person.roles.append(Role(kind=RoleKind.LEADER, region_id=region_id))
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.leader_granted",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+    )
+
+
+def remove_leader(session: Session, person: Person, region_id: int, actor: Person, now: datetime) -> int:
+    """Take away the group leader role. On coming nights where they were to lead they stay on as
+    walkers (so the night may now lack a leader, which the roster shows). Returns how many nights."""
+    if not person.holds(RoleKind.LEADER, region_id):
+        return 0
+    session.execute(
+        delete(Role).where(Role.person_id == person.id, Role.kind == RoleKind.LEADER, Role.region_id == region_id)
+    )
+    session.expire(person, ["roles"])
+    leading = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .join(Shift.term)
+        .where(
+            Signup.person_id == person.id,
+            Signup.role == SignupRole.LEADER,
+            Signup.state.in_(LIVE),
+            Shift.starts_at > now,
+            Term.region_id == region_id,
+        )
+    ).all()
+    for signup in leading:
+        signup.role = SignupRole.WALKER
+        session.flush()
+        messages.refresh_day_reminders(session, signup.shift)  # the reminders name the night's leader
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.leader_removed",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+        nights_now_walker=len(leading),
+    )
+    return len(leading)
+
+
+# --- Deactivation. ---
+
+
+def deactivate(session: Session, person: Person, region_id: int, actor: Person, now: datetime, links: Links) -> int:
+    """Stop someone from walking: they are logged out and cannot log in, every coming night of
+    theirs is cancelled (its waitlist moves up as when a parent cancels), and nothing more is
+    sent to them. Returns how many coming sign-ups were cancelled."""
+    if person.id == actor.id:
+        raise PeopleRefused(N_("You cannot deactivate yourself."))
+    if not person.active:
+        return 0
+    person.active = False
+    person.session_version += 1  # ends every session they have open
+    coming = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .where(Signup.person_id == person.id, Signup.state.in_(LIVE), Shift.starts_at > now)
+        .order_by(Shift.starts_at)
+    ).all()
+    for signup in coming:
+        shifts.withdraw(session, signup, now, links)
+    session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.person_id == person.id, SmsMessage.state == MessageState.PENDING)
+        .values(state=MessageState.CANCELLED, last_error="the recipient was deactivated")
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.deactivated",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+        signups_cancelled=len(coming),
+    )
+    return len(coming)
+
+
+def reactivate(session: Session, person: Person, region_id: int, actor: Person, now: datetime) -> None:
+    """Let them log in again. Cancelled nights are not given back: they sign up anew."""
+    if person.active:
+        return
+    person.active = True
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.reactivated",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+    )

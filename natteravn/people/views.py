@@ -1,0 +1,226 @@
+"""The coordinator's people pages: the list, one person, roles, deactivation and CSV import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from natteravn.accounts.forms import ConfirmForm
+from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import display_phone
+from natteravn.i18n import Refusal
+from natteravn.people import importing
+from natteravn.people import service as people
+from natteravn.people.forms import (
+    CHANGE_NAMES,
+    FIELD_NAMES,
+    ConfirmImportForm,
+    ImportForm,
+    PeopleFilter,
+)
+from natteravn.places import service as places
+from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now
+
+bp = Blueprint("people", __name__, url_prefix="/coordinator/people")
+
+
+def _query(form: PeopleFilter) -> people.PeopleQuery:
+    form.validate()  # an unknown choice in the address is ignored rather than an error
+    return people.PeopleQuery(
+        text=(form.q.data or "")[:100],
+        municipality_id=form.municipality.data if not form.municipality.errors else None,
+        role=people.RoleFilter(form.role.data) if form.role.data and not form.role.errors else None,
+        activity=people.Activity(form.activity.data) if form.activity.data and not form.activity.errors else None,
+        order=people.Order(form.order.data) if form.order.data and not form.order.errors else people.Order.NAME,
+        page=request.args.get("page", 1, type=int),
+    )
+
+
+@bp.get("")
+@coordinator_required
+def index():
+    form = PeopleFilter(request.args)
+    municipalities = places.municipalities_in(db_session(), coordinated_regions())
+    form.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All")))
+    query = _query(form)
+    found = people.list_people(db_session(), coordinated_regions(), query, now())
+    filters = {
+        "q": query.text,
+        "municipality": query.municipality_id or "",
+        "role": query.role or "",
+        "activity": query.activity or "",
+        "order": query.order,
+    }
+    return render_template(
+        "people/index.html",
+        title=_("People"),
+        form=form,
+        found=found,
+        filters=filters,
+        display_phone=display_phone,
+    )
+
+
+def _person(person_id: int) -> Person:
+    person = people.person_in(db_session(), person_id, coordinated_regions())
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/<int:person_id>")
+@coordinator_required
+def show(person_id: int):
+    person = _person(person_id)
+    regions = coordinated_regions()
+    region_id = people.home_region(person, regions)
+    return render_template(
+        "people/show.html",
+        title=person.name or display_phone(person.phone),
+        person=person,
+        phone=display_phone(person.phone),
+        nights=people.nights_of(db_session(), person, regions, now()),
+        leader=person.holds(RoleKind.LEADER, region_id),
+        coordinator=person.holds(RoleKind.COORDINATOR, region_id),
+        confirm=ConfirmForm(),
+    )
+
+
+def _act(person_id: int, action) -> object:
+    """Run a change to a person from a one-tap form; a refusal is flashed and nothing is stored."""
+    person = _person(person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    region_id = people.home_region(person, coordinated_regions())
+    try:
+        outcome = action(db, person, region_id)
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+        return redirect(url_for("people.show", person_id=person_id))
+    db.commit()
+    return outcome
+
+
+def _name(person: Person) -> str:
+    return person.name or display_phone(person.phone)
+
+
+@bp.post("/<int:person_id>/leader")
+@coordinator_required
+def make_leader(person_id: int):
+    def grant(db, person, region_id):
+        people.make_leader(db, person, region_id, current_user, now())
+        flash(_("%(name)s is now a group leader.", name=_name(person)), "success")
+
+    return _act(person_id, grant) or redirect(url_for("people.show", person_id=person_id))
+
+
+@bp.post("/<int:person_id>/leader/remove")
+@coordinator_required
+def remove_leader(person_id: int):
+    def remove(db, person, region_id):
+        nights = people.remove_leader(db, person, region_id, current_user, now())
+        flash(_("%(name)s is no longer a group leader.", name=_name(person)), "success")
+        if nights:
+            flash(
+                ngettext(
+                    "On %(num)d coming night they now walk as a walker; that night may need a new leader.",
+                    "On %(num)d coming nights they now walk as a walker; those nights may need a new leader.",
+                    nights,
+                ),
+                "info",
+            )
+
+    return _act(person_id, remove) or redirect(url_for("people.show", person_id=person_id))
+
+
+@bp.post("/<int:person_id>/deactivate")
+@coordinator_required
+def deactivate(person_id: int):
+    def stop(db, person, region_id):
+        cancelled = people.deactivate(db, person, region_id, current_user, now(), links())
+        flash(
+            _("%(name)s is deactivated and can no longer log in.", name=_name(person))
+            + " "
+            + ngettext("%(num)d coming night was cancelled.", "%(num)d coming nights were cancelled.", cancelled),
+            "success",
+        )
+
+    return _act(person_id, stop) or redirect(url_for("people.show", person_id=person_id))
+
+
+@bp.post("/<int:person_id>/reactivate")
+@coordinator_required
+def reactivate(person_id: int):
+    def start(db, person, region_id):
+        people.reactivate(db, person, region_id, current_user, now())
+        flash(_("%(name)s can log in and sign up again.", name=_name(person)), "success")
+
+    return _act(person_id, start) or redirect(url_for("people.show", person_id=person_id))
+
+
+def _preview_page(form: ImportForm, text: str | None):
+    preview = None
+    if text is not None:
+        try:
+            preview = importing.preview_import(db_session(), coordinated_regions(), text)
+        except Refusal as refusal:
+            form.form_errors.append(refusal.translated(_))
+    confirm = ConfirmImportForm(formdata=None, text=text or "")
+    to_correct = form.errors or form.form_errors or (preview is not None and preview.errors)
+    page = render_template(
+        "people/import.html",
+        title=_("Import parents"),
+        form=form,
+        preview=preview,
+        confirm=confirm,
+        changes=CHANGE_NAMES,
+        field_names=FIELD_NAMES,
+        translate=lambda refusal: refusal.translated(_),
+    )
+    return page, 422 if to_correct else 200
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@coordinator_required
+def import_people():
+    form = ImportForm()
+    text = None
+    if form.validate_on_submit():
+        try:
+            text = importing.read_upload(form.file.data.read(importing.MAX_IMPORT_BYTES + 1))
+        except Refusal as refusal:
+            form.file.errors.append(refusal.translated(_))
+    return _preview_page(form, text)
+
+
+@bp.post("/import/confirm")
+@coordinator_required
+def import_confirm():
+    confirm = ConfirmImportForm()
+    if not confirm.validate_on_submit():
+        return redirect(url_for("people.import_people"))
+    db = db_session()
+    try:
+        result = importing.apply_import(db, coordinated_regions(), confirm.text.data, current_user, now())
+    except Refusal as refusal:
+        db.rollback()
+        form = ImportForm(formdata=None)
+        form.form_errors.append(refusal.translated(_))
+        return _preview_page(form, confirm.text.data)
+    db.commit()
+    flash(
+        _(
+            "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged. "
+            "New people accept the code of conduct when they first log in.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("people.index"))

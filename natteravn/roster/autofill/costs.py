@@ -1,0 +1,53 @@
+"""What a roster costs, computed from the assignments alone — the same sums the CP-SAT model
+minimises, written out independently, so the bench and the tests can check the solver's own
+figures and price any roster (the first-come baseline included)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from natteravn.roster.autofill.problem import Problem, feasible_pairs
+
+
+def breakdown(problem: Problem, assignments: set[tuple[int, int]], leaders: set[tuple[int, int]]) -> dict[str, int]:
+    w = problem.weights
+    volunteers = {v.id: v for v in problem.volunteers}
+    per_night = Counter(n for _, n in assignments)
+    led = {n for _, n in leaders}
+    candidates: dict[int, set[int]] = defaultdict(set)
+    for volunteer, night in feasible_pairs(problem):
+        candidates[night.id].add(volunteer.id)
+    on_night: dict[int, set[int]] = defaultdict(set)
+    nights_of: dict[int, set[int]] = defaultdict(set)
+    for volunteer_id, night_id in assignments:
+        on_night[night_id].add(volunteer_id)
+        nights_of[volunteer_id].add(night_id)
+    costs: dict[str, int] = defaultdict(int)
+    for night in problem.nights:
+        costs["short_walker"] += w.short_walker * max(0, night.walkers_needed - per_night[night.id])
+        if night.needs_leader and night.id not in led:
+            costs["missing_leader"] += w.missing_leader
+        experienced = any(volunteers[v].experienced for v in on_night[night.id])
+        if not night.has_experienced and candidates[night.id] and not experienced:
+            costs["no_experienced"] += w.no_experienced
+        if night.has_waitlist:
+            costs["waitlist_slack"] += w.waitlist_slack * per_night[night.id]
+    load = Counter(v for v, _ in assignments)
+    for volunteer_id, count in load.items():
+        existing = volunteers[volunteer_id].existing_nights
+        costs["extra_night"] += sum(w.extra_night * (existing + k) for k in range(count))
+    nights = {n.id: n for n in problem.nights}
+    for volunteer_id, night_id in assignments:
+        volunteer, night = volunteers[volunteer_id], nights[night_id]
+        if night.municipality_id != volunteer.municipality_id:
+            costs["other_municipality"] += w.other_municipality
+        if volunteer.school_class_id is not None and volunteer.school_class_id not in night.class_ids:
+            costs["outside_class_weekend"] += w.outside_class_weekend
+    for pair in problem.past_pairs:
+        a, b = sorted(pair)
+        costs["repeat_pair"] += w.repeat_pair * len(nights_of[a] & nights_of[b])
+    return dict(costs)
+
+
+def total(problem: Problem, assignments, leaders) -> int:
+    return sum(breakdown(problem, assignments, leaders).values())

@@ -1,0 +1,462 @@
+"""Auto-fill against the database: availability in, a draft out, sign-ups only on acceptance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import InvalidPhone, normalise_phone
+from natteravn.audit import service as audit
+from natteravn.clock import local, weekend_of
+from natteravn.i18n import N_, Refusal
+from natteravn.places.models import Municipality, Route
+from natteravn.roster.autofill.models import (
+    Availability,
+    DraftAssignment,
+    DraftState,
+    RegionWeights,
+    RosterDraft,
+    RosterLock,
+)
+from natteravn.roster.autofill.problem import Night, Problem, Volunteer, Weights
+from natteravn.roster.autofill.solver import solve
+from natteravn.roster.grid import standing_nights
+from natteravn.roster.service import assign
+from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+
+#: Nights walked before, from which a volunteer counts as experienced.
+EXPERIENCED_AFTER = 2
+
+
+#: What the audit log says about auto-fill.
+AUDIT = audit.Vocabulary(
+    actions={
+        "autofill.drafted": N_("Ran auto-fill: %(proposed)s places proposed, %(short)s nights still short"),
+        "autofill.accepted": N_("Accepted the auto-fill draft: %(signed_up)s signed up, %(left_out)s left out"),
+    }
+)
+
+
+class AutofillRefused(Refusal):
+    pass
+
+
+@dataclass
+class AvailabilityInput:
+    weekdays: list[int]
+    dates: list[date]
+    blocked_dates: list[date]
+    max_nights: int
+    wants_to_lead: bool
+    same_weekend_ok: bool
+    partner_phone: str | None
+    municipality_ids: list[int]
+
+
+def availability_for(session: Session, person: Person, term: Term) -> Availability | None:
+    return session.scalar(
+        select(Availability).where(Availability.person_id == person.id, Availability.term_id == term.id)
+    )
+
+
+def save_availability(
+    session: Session, person: Person, term: Term, given: AvailabilityInput, now: datetime, actor: Person
+) -> Availability:
+    """What a volunteer can do this term (entered by them, or by the coordinator for them)."""
+    if person.municipality is None or person.municipality.region_id != term.region_id:
+        raise AutofillRefused(N_("That term is not in your region."))
+    if not (given.weekdays or given.dates):
+        raise AutofillRefused(N_("Choose at least one weekday or date you can walk."))
+    if not 0 <= given.max_nights <= 10:
+        raise AutofillRefused(N_("Choose between 0 and 10 nights."))
+    for day in [*given.dates, *given.blocked_dates]:
+        if not term.starts_on <= day <= term.ends_on:
+            raise AutofillRefused(N_("The date %(date)s is outside the term."), date=day.strftime("%d.%m.%Y"))
+    partner = None
+    if given.partner_phone:
+        try:
+            phone = normalise_phone(given.partner_phone)
+        except InvalidPhone as refusal:
+            raise AutofillRefused(refusal.msgid) from refusal
+        partner = session.scalar(select(Person).where(Person.phone == phone, Person.active.is_(True)))
+        if partner is None or partner.id == person.id or partner.municipality is None:
+            raise AutofillRefused(N_("We found no volunteer with that phone number to walk with."))
+        if partner.municipality.region_id != term.region_id:
+            raise AutofillRefused(N_("We found no volunteer with that phone number to walk with."))
+    allowed = set(
+        session.scalars(
+            select(Municipality.id).where(Municipality.region_id == term.region_id, Municipality.archived.is_(False))
+        )
+    )
+    availability = availability_for(session, person, term) or Availability(person=person, term=term)
+    availability.weekdays = sorted(set(given.weekdays) & set(range(7)))
+    availability.dates = sorted({d.isoformat() for d in given.dates})
+    availability.blocked_dates = sorted({d.isoformat() for d in given.blocked_dates})
+    availability.max_nights = given.max_nights
+    availability.wants_to_lead = given.wants_to_lead and person.holds(RoleKind.LEADER, term.region_id)
+    availability.same_weekend_ok = given.same_weekend_ok
+    availability.partner_id = partner.id if partner else None
+    availability.municipality_ids = sorted(set(given.municipality_ids) & allowed)
+    availability.updated_at = now
+    availability.updated_by_id = actor.id
+    session.add(availability)
+    session.flush()
+    return availability
+
+
+def weights_for(session: Session, region_id: int) -> Weights:
+    stored = session.scalar(select(RegionWeights).where(RegionWeights.region_id == region_id))
+    known = {f.name for f in fields(Weights)}
+    values = {k: int(v) for k, v in (stored.values if stored else {}).items() if k in known}
+    return Weights(**values)
+
+
+def save_weights(session: Session, region_id: int, weights: Weights) -> None:
+    stored = session.scalar(select(RegionWeights).where(RegionWeights.region_id == region_id))
+    if stored is None:
+        stored = RegionWeights(region_id=region_id)
+        session.add(stored)
+    stored.values = asdict(weights)
+
+
+def build_problem(session: Session, term: Term, now: datetime) -> Problem:
+    """The term's coming nights and its volunteers' availability as plain data."""
+    shifts = standing_nights(session, term, after=now)
+    experienced_ids = _experienced(session, term.region_id, now)
+    on_night = _people_on(session, [s.id for s in shifts])
+    waiting = set(
+        session.scalars(
+            select(Signup.shift_id).where(
+                Signup.shift_id.in_([s.id for s in shifts]), Signup.state == SignupState.WAITLISTED
+            )
+        )
+    )
+    class_weekends = _class_weekends(session, term)
+    nights = []
+    for shift in shifts:
+        people = on_night.get(shift.id, [])
+        day = local(shift.starts_at).date()
+        weekend = weekend_of(day)
+        nights.append(
+            Night(
+                id=shift.id,
+                municipality_id=shift.route.municipality_id,
+                day=day,
+                weekend=weekend,
+                free_places=max(0, shift.max_walkers - len(people)),
+                walkers_needed=max(0, shift.min_walkers - len(people)),
+                needs_leader=shift.needs_leader and not any(role == SignupRole.LEADER for _, role in people),
+                has_waitlist=shift.id in waiting,
+                has_experienced=any(person_id in experienced_ids for person_id, _ in people),
+                class_ids=frozenset(class_weekends.get(weekend, ())),
+            )
+        )
+    return Problem(
+        nights=nights,
+        volunteers=_volunteers(session, term, nights, experienced_ids),
+        weights=weights_for(session, term.region_id),
+        locks={(lock.person_id, lock.shift_id): lock.must for lock in _locks(session, term)},
+        past_pairs=_past_pairs(session, term.region_id, now),
+    )
+
+
+def _people_on(session: Session, shift_ids: list[int]) -> dict[int, list[tuple[int, SignupRole]]]:
+    rows = session.execute(
+        select(Signup.shift_id, Signup.person_id, Signup.role).where(
+            Signup.shift_id.in_(shift_ids), Signup.state.in_(HOLDING)
+        )
+    )
+    found: dict[int, list[tuple[int, SignupRole]]] = defaultdict(list)
+    for shift_id, person_id, role in rows:
+        found[shift_id].append((person_id, role))
+    return found
+
+
+def _experienced(session: Session, region_id: int, now: datetime) -> set[int]:
+    walked = (
+        select(Signup.person_id)
+        .join(Signup.shift)
+        .join(Shift.term)
+        .where(
+            Term.region_id == region_id,
+            Shift.ends_at <= now,
+            Shift.cancelled_at.is_(None),
+            Signup.state.in_((SignupState.ATTENDED, SignupState.SIGNED_UP, SignupState.CONFIRMED)),
+        )
+        .group_by(Signup.person_id)
+        .having(func.count() >= EXPERIENCED_AFTER)
+    )
+    return set(session.scalars(walked))
+
+
+def _class_weekends(session: Session, term: Term) -> dict[tuple[int, int], set[int]]:
+    """School classes by the weekend given to them (klassevakt)."""
+    found: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for row in session.scalars(select(ClassWeekend).where(ClassWeekend.term_id == term.id)):
+        found[row.weekend_key].add(row.school_class_id)
+    return found
+
+
+def _locks(session: Session, term: Term) -> list[RosterLock]:
+    return list(session.scalars(select(RosterLock).join(RosterLock.shift).where(Shift.term_id == term.id)))
+
+
+def _past_pairs(session: Session, region_id: int, now: datetime) -> frozenset[frozenset[int]]:
+    """People who walked the same night before, from the last year's nights."""
+    rows = session.execute(
+        select(Signup.shift_id, Signup.person_id)
+        .join(Signup.shift)
+        .join(Shift.term)
+        .where(
+            Term.region_id == region_id,
+            Shift.ends_at <= now,
+            Shift.starts_at > now.replace(year=now.year - 1),
+            Signup.state.in_(HOLDING),
+        )
+    )
+    by_night: dict[int, list[int]] = defaultdict(list)
+    for shift_id, person_id in rows:
+        by_night[shift_id].append(person_id)
+    return frozenset(frozenset((a, b)) for people in by_night.values() for a in people for b in people if a < b)
+
+
+def _volunteers(session: Session, term: Term, nights: list[Night], experienced: set[int]) -> list[Volunteer]:
+    availabilities = session.scalars(
+        select(Availability)
+        .join(Availability.person)
+        .where(Availability.term_id == term.id, Person.active.is_(True))
+        .options(joinedload(Availability.person).selectinload(Person.roles))
+    ).all()
+    theirs: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for person_id, shift_id, starts_at in session.execute(
+        select(Signup.person_id, Signup.shift_id, Shift.starts_at)
+        .join(Signup.shift)
+        .where(Shift.term_id == term.id, Signup.state.in_(LIVE), Shift.cancelled_at.is_(None))
+    ):
+        theirs[person_id].append((shift_id, local(starts_at).date()))
+    with_availability = {a.person_id for a in availabilities}
+    partners = {a.person_id: a.partner_id for a in availabilities if a.partner_id in with_availability}
+    for person_id, partner_id in list(partners.items()):
+        partners.setdefault(partner_id, person_id)  # one of them naming the other binds both
+    volunteers = []
+    for availability in availabilities:
+        person = availability.person
+        if person.municipality_id is None:  # a deleted profile keeps no home and walks nowhere
+            continue
+        accepted = {person.municipality_id, *availability.municipality_ids}
+        existing = theirs.get(person.id, [])
+        cap = min(availability.max_nights, term.cap)
+        volunteers.append(
+            Volunteer(
+                id=person.id,
+                municipality_id=person.municipality_id,
+                available=frozenset(
+                    n.id for n in nights if n.municipality_id in accepted and availability.covers(n.day)
+                ),
+                max_new_nights=max(0, cap - len(existing)),
+                can_lead=availability.wants_to_lead and person.holds(RoleKind.LEADER, term.region_id),
+                partner_id=partners.get(person.id),
+                same_weekend_ok=availability.same_weekend_ok,
+                experienced=person.id in experienced,
+                school_class_id=person.school_class_id,
+                busy_days=frozenset(day for _, day in existing),
+                existing_nights=len(existing),
+            )
+        )
+    return volunteers
+
+
+def run_autofill(session: Session, term: Term, actor: Person, now: datetime, time_limit_s: float = 10.0) -> RosterDraft:
+    """Solve and keep the result as the term's draft; earlier drafts are set aside."""
+    if term.published_at is None and not term.shifts:
+        raise AutofillRefused(N_("The term has no nights yet."))
+    problem = build_problem(session, term, now)
+    solution = solve(problem, time_limit_s=time_limit_s)
+    session.execute(
+        update(RosterDraft)
+        .where(RosterDraft.term_id == term.id, RosterDraft.state == DraftState.DRAFT)
+        .values(state=DraftState.DISCARDED)
+    )
+    draft = RosterDraft(
+        term=term,
+        created_at=now,
+        created_by_id=actor.id,
+        state=DraftState.DRAFT,
+        objective=solution.objective,
+        bound=solution.bound,
+        gap=solution.gap,
+        optimal=solution.optimal,
+        seconds=round(solution.seconds, 2),
+        breakdown=solution.breakdown,
+        short=[
+            {
+                "shift_id": s.night_id,
+                "walkers_missing": s.walkers_missing,
+                "leader_missing": s.leader_missing,
+                "reasons": list(s.reasons),
+            }
+            for s in solution.short
+        ],
+        weights=asdict(problem.weights),
+    )
+    draft.assignments = [
+        DraftAssignment(
+            shift_id=night_id,
+            person_id=person_id,
+            role=SignupRole.LEADER if (person_id, night_id) in solution.leaders else SignupRole.WALKER,
+        )
+        for person_id, night_id in sorted(solution.assignments)
+    ]
+    session.add(draft)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="autofill.drafted",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        proposed=len(draft.assignments),
+        short=len(draft.short),
+    )
+    return draft
+
+
+def latest_draft(session: Session, term: Term) -> RosterDraft | None:
+    return session.scalar(
+        select(RosterDraft)
+        .where(RosterDraft.term_id == term.id, RosterDraft.state == DraftState.DRAFT)
+        .order_by(RosterDraft.id.desc())
+        .limit(1)
+    )
+
+
+def set_lock(session: Session, term: Term, shift_id: int, person_id: int, must: bool | None) -> None:
+    """Pin a cell for the next run: must walk (True), must not (False), or free again (None)."""
+    shift = session.get(Shift, shift_id)
+    if shift is None or shift.term_id != term.id or session.get(Person, person_id) is None:
+        raise AutofillRefused(N_("That night does not exist."))
+    lock = session.scalar(select(RosterLock).where(RosterLock.shift_id == shift_id, RosterLock.person_id == person_id))
+    if must is None:
+        if lock is not None:
+            session.delete(lock)
+        return
+    if lock is None:
+        lock = RosterLock(shift_id=shift_id, person_id=person_id, must=must)
+        session.add(lock)
+    lock.must = must
+
+
+def availability_summary(session: Session, term: Term) -> dict[str, int]:
+    row = session.execute(
+        select(
+            func.count(Availability.id),
+            func.coalesce(func.sum(Availability.max_nights), 0),
+            func.coalesce(func.sum(case((Availability.wants_to_lead.is_(True), 1), else_=0)), 0),
+        ).where(Availability.term_id == term.id)
+    ).one()
+    return {"volunteers": row[0], "nights_offered": row[1], "leaders": row[2]}
+
+
+@dataclass
+class Cell:
+    shift: Shift
+    taken: int
+    proposed: list[DraftAssignment]
+    locks: dict[int, bool]
+    short: dict | None
+
+
+@dataclass
+class Review:
+    routes: list[Route]
+    weekends: list[tuple[tuple[int, int], dict[int, list[Cell]]]]  # (weekend, route id -> cells)
+    people: dict[int, Person]
+
+
+def review(session: Session, term: Term) -> Review:
+    """The term's nights as a grid, weekends down and routes across, with what the latest draft
+    proposes and the coordinator's locks in each cell."""
+    draft = latest_draft(session, term)
+    shifts = standing_nights(session, term)
+    taken = {sid: len(people) for sid, people in _people_on(session, [s.id for s in shifts]).items()}
+    proposed: dict[int, list[DraftAssignment]] = defaultdict(list)
+    short: dict[int, dict] = {}
+    if draft is not None:
+        for assignment in session.scalars(
+            select(DraftAssignment)
+            .where(DraftAssignment.draft_id == draft.id)
+            .options(joinedload(DraftAssignment.person))
+        ):
+            proposed[assignment.shift_id].append(assignment)
+        short = {s["shift_id"]: s for s in draft.short}
+    locks: dict[int, dict[int, bool]] = defaultdict(dict)
+    for lock in _locks(session, term):
+        locks[lock.shift_id][lock.person_id] = lock.must
+    people = {
+        p.id: p
+        for p in session.scalars(select(Person).where(Person.id.in_({pid for v in locks.values() for pid in v})))
+    }
+    routes = sorted({s.route for s in shifts}, key=lambda r: (r.municipality.name, r.name))
+    weekends: dict[tuple[int, int], dict[int, list[Cell]]] = {}
+    for shift in shifts:
+        weekend = weekend_of(local(shift.starts_at).date())
+        cells = weekends.setdefault(weekend, defaultdict(list))
+        cells[shift.route_id].append(
+            Cell(
+                shift, taken.get(shift.id, 0), proposed.get(shift.id, []), locks.get(shift.id, {}), short.get(shift.id)
+            )
+        )
+    return Review(routes=routes, weekends=list(weekends.items()), people=people)
+
+
+@dataclass
+class Accepted:
+    made: int
+    skipped: int
+
+
+def accept_draft(session: Session, draft: RosterDraft, actor: Person, now: datetime, links) -> Accepted:
+    """Sign the proposed people up, as the coordinator would one by one in the grid; a proposal
+    the night or the person no longer has room for is left out, never forced, and partners are
+    left out together."""
+    if draft.state != DraftState.DRAFT:
+        raise AutofillRefused(N_("This draft has already been used."))
+    partner_of = {
+        a.person_id: a.partner_id
+        for a in session.scalars(select(Availability).where(Availability.term_id == draft.term_id))
+        if a.partner_id
+    }
+    groups: dict[tuple[int, frozenset[int]], list[DraftAssignment]] = defaultdict(list)
+    for proposal in draft.assignments:
+        couple = frozenset({proposal.person_id, partner_of.get(proposal.person_id, proposal.person_id)})
+        groups[(proposal.shift_id, couple)].append(proposal)
+    made = skipped = 0
+    for group in groups.values():
+        try:
+            with session.begin_nested():
+                for proposal in sorted(group, key=lambda a: a.role != SignupRole.LEADER):
+                    assign(session, proposal.shift, proposal.person, proposal.role, now, links, actor)
+        except Refusal:
+            skipped += len(group)
+        else:
+            made += len(group)
+    draft.state = DraftState.ACCEPTED
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="autofill.accepted",
+        object_type="term",
+        object_id=draft.term_id,
+        now=now,
+        region_id=draft.term.region_id,
+        signed_up=made,
+        left_out=skipped,
+    )
+    return Accepted(made, skipped)

@@ -1,0 +1,228 @@
+"""Availability (volunteers, on the phone) and auto-fill (the coordinator)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from natteravn.accounts.models import Person, RoleKind
+from natteravn.clock import local
+from natteravn.i18n import WEEKDAYS, Refusal
+from natteravn.places import service as places
+from natteravn.roster import terms
+from natteravn.roster.autofill import service
+from natteravn.roster.autofill.forms import WEIGHT_LABELS, AcceptForm, AvailabilityForm, LockForm, RunForm, WeightsForm
+from natteravn.roster.autofill.problem import Weights
+from natteravn.shifts.models import Term
+from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now, onboarded_required
+
+bp = Blueprint("autofill", __name__)
+
+
+def _term_dates(term: Term) -> list[date]:
+    return sorted({local(s.starts_at).date() for s in term.shifts if s.cancelled_at is None})
+
+
+def _availability_form(term: Term, person: Person) -> AvailabilityForm:
+    form = AvailabilityForm()
+    days = _term_dates(term)
+    weekdays = sorted({d.weekday() for d in days}) or [4, 5]
+    form.weekdays.choices = choices((d, WEEKDAYS[d][1]) for d in weekdays)
+    date_choices = [(d.isoformat(), d.strftime("%d.%m.%Y")) for d in days]
+    form.blocked_dates.choices = date_choices
+    form.dates.choices = date_choices
+    form.max_nights.choices = choices((n, str(n)) for n in range(0, 5))
+    others = [
+        m
+        for m in places.municipalities_in(db_session(), {term.region_id})
+        if not m.archived and m.id != person.municipality_id
+    ]
+    form.municipality_ids.choices = choices((m.id, m.name) for m in others)
+    if not person.holds(RoleKind.LEADER, term.region_id):
+        del form.wants_to_lead
+    if request.method == "GET":
+        saved = service.availability_for(db_session(), person, term)
+        form.weekdays.data = saved.weekdays if saved else weekdays
+        form.max_nights.data = saved.max_nights if saved else term.cap
+        form.blocked_dates.data = saved.blocked_dates if saved else []
+        form.dates.data = saved.dates if saved else []
+        form.municipality_ids.data = saved.municipality_ids if saved else []
+        form.same_weekend_ok.data = saved.same_weekend_ok if saved else False
+        form.partner_phone.data = saved.partner.phone if saved and saved.partner else ""
+        if "wants_to_lead" in form:
+            form.wants_to_lead.data = saved.wants_to_lead if saved else True
+    return form
+
+
+def _save(form: AvailabilityForm, person: Person, term: Term) -> bool:
+    db = db_session()
+    given = service.AvailabilityInput(
+        weekdays=form.weekdays.data or [],
+        dates=[date.fromisoformat(d) for d in form.dates.data or []],
+        blocked_dates=[date.fromisoformat(d) for d in form.blocked_dates.data or []],
+        max_nights=form.max_nights.data,
+        wants_to_lead=bool(form.wants_to_lead.data) if "wants_to_lead" in form else False,
+        same_weekend_ok=form.same_weekend_ok.data,
+        partner_phone=(form.partner_phone.data or "").strip() or None,
+        municipality_ids=form.municipality_ids.data or [],
+    )
+    try:
+        service.save_availability(db, person, term, given, now(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return False
+    db.commit()
+    return True
+
+
+@bp.get("/availability")
+@onboarded_required
+def availabilities():
+    """Where the nights and My nights pages send a volunteer: straight to the one term that is
+    coming, or a choice between several."""
+    coming = terms.open_terms(db_session(), current_user.municipality.region_id, local(now()).date())
+    if len(coming) == 1:
+        return redirect(url_for("autofill.availability", term_id=coming[0].id))
+    return render_template("roster/autofill/terms.html", terms=coming)
+
+
+@bp.route("/availability/<int:term_id>", methods=["GET", "POST"])
+@onboarded_required
+def availability(term_id: int):
+    term = db_session().get(Term, term_id)
+    if term is None or term.region_id != current_user.municipality.region_id:
+        abort(404)
+    form = _availability_form(term, current_user)
+    if form.validate_on_submit() and _save(form, current_user, term):
+        flash(_("Thank you. The coordinator uses this to put you on nights that suit you."), "success")
+        return redirect(url_for("shifts.my_nights"))
+    return render_template("roster/autofill/availability.html", form=form, term=term, person=current_user)
+
+
+def _coordinated_term(term_id: int) -> Term:
+    term = db_session().get(Term, term_id)
+    if term is None or term.region_id not in coordinated_regions():
+        abort(404)
+    return term
+
+
+@bp.route("/coordinator/terms/<int:term_id>/availability/<int:person_id>", methods=["GET", "POST"])
+@coordinator_required
+def availability_for_person(term_id: int, person_id: int):
+    term = _coordinated_term(term_id)
+    person = db_session().get(Person, person_id)
+    if person is None or person.municipality is None or person.municipality.region_id != term.region_id:
+        abort(404)
+    form = _availability_form(term, person)
+    if form.validate_on_submit() and _save(form, person, term):
+        flash(_("Saved."), "success")
+        return redirect(url_for("autofill.page", term_id=term.id))
+    return render_template("roster/autofill/availability.html", form=form, term=term, person=person)
+
+
+@bp.get("/coordinator/terms/<int:term_id>/autofill")
+@coordinator_required
+def page(term_id: int):
+    term = _coordinated_term(term_id)
+    db = db_session()
+    weights = service.weights_for(db, term.region_id)
+    weights_form = WeightsForm(data=asdict(weights))
+    return render_template(
+        "roster/autofill/autofill.html",
+        term=term,
+        draft=service.latest_draft(db, term),
+        review=service.review(db, term),
+        summary=service.availability_summary(db, term),
+        weights_form=weights_form,
+        weight_labels=WEIGHT_LABELS,
+        run_form=RunForm(),
+        accept_form=AcceptForm(),
+        lock_form=LockForm(),
+    )
+
+
+@bp.post("/coordinator/terms/<int:term_id>/autofill")
+@coordinator_required
+def run(term_id: int):
+    term = _coordinated_term(term_id)
+    if not RunForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    try:
+        draft = service.run_autofill(db, term, current_user, now(), current_app.config["AUTOFILL_SECONDS"])
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(
+            _(
+                "Draft ready: %(count)d people proposed, %(short)d nights still short.",
+                count=len(draft.assignments),
+                short=len(draft.short),
+            ),
+            "success",
+        )
+    return redirect(url_for("autofill.page", term_id=term.id))
+
+
+@bp.post("/coordinator/terms/<int:term_id>/autofill/weights")
+@coordinator_required
+def weights(term_id: int):
+    term = _coordinated_term(term_id)
+    form = WeightsForm()
+    if not form.validate_on_submit():
+        flash(_("Weights must be whole numbers from 0 to 100000."), "error")
+        return redirect(url_for("autofill.page", term_id=term.id))
+    service.save_weights(db_session(), term.region_id, Weights(**{f.name: form[f.name].data for f in fields(Weights)}))
+    db_session().commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("autofill.page", term_id=term.id))
+
+
+@bp.post("/coordinator/terms/<int:term_id>/autofill/lock")
+@coordinator_required
+def lock(term_id: int):
+    term = _coordinated_term(term_id)
+    form = LockForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    must = {"keep": True, "exclude": False, "free": None}[form.must.data]
+    try:
+        service.set_lock(db, term, form.shift_id.data, form.person_id.data, must)
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+    return redirect(url_for("autofill.page", term_id=term.id) + f"#night-{form.shift_id.data}")
+
+
+@bp.post("/coordinator/terms/<int:term_id>/autofill/accept")
+@coordinator_required
+def accept(term_id: int):
+    term = _coordinated_term(term_id)
+    if not AcceptForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    draft = service.latest_draft(db, term)
+    if draft is None:
+        abort(404)
+    result = service.accept_draft(db, draft, current_user, now(), links())
+    db.commit()
+    flash(_("%(made)d people signed up.", made=result.made), "success")
+    if result.skipped:
+        message = ngettext(
+            "%(num)d proposal no longer fitted (the night filled up or the person changed plans) and was left out.",
+            "%(num)d proposals no longer fitted (the night filled up or the person changed plans) and were left out.",
+            result.skipped,
+        )
+        flash(message, "info")
+    return redirect(url_for("autofill.page", term_id=term.id))

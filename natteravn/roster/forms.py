@@ -1,0 +1,142 @@
+"""Forms for the coordinator's terms, nights and roster."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from natteravn.i18n import WEEKDAYS
+from natteravn.web import choices
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class TermForm(FlaskForm):
+    region_id = SelectField(_l("Region"), coerce=int)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    starts_on = DateField(_l("First day"), validators=[InputRequired()])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+    signup_opens_at = DateTimeLocalField(_l("Sign-up opens"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    signup_closes_at = DateTimeLocalField(
+        _l("Sign-up closes (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    nights_cap = IntegerField(
+        _l("Most nights per person (empty: the region's)"), validators=[Optional(), NumberRange(min=1, max=50)]
+    )
+    submit = SubmitField(_l("Save term"))
+
+
+def parse_dates(text: str) -> list[date]:
+    """Dates one per line or separated by commas, written 24.12.2026 or 2026-12-24."""
+    found = []
+    for word in re.split(r"[\s,;]+", text or ""):
+        if not word:
+            continue
+        match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", word)
+        try:
+            if match:
+                day, month, year = (int(g) for g in match.groups())
+                found.append(date(year, month, day))
+            else:
+                found.append(date.fromisoformat(word))
+        except ValueError as error:
+            raise ValueError(word) from error
+    return found
+
+
+class PatternForm(FlaskForm):
+    weekdays = CheckboxesField(_l("Weekdays"), coerce=int, choices=choices(WEEKDAYS), default=[4, 5])
+    starts_local = TimeField(_l("Starts (local time)"), validators=[InputRequired()])
+    ends_local = TimeField(
+        _l("Ends (local time; before the start means the next morning)"), validators=[InputRequired()]
+    )
+    route_ids = CheckboxesField(_l("Routes"), coerce=int)
+    min_walkers = IntegerField(_l("Minimum walkers"), default=3, validators=[InputRequired(), NumberRange(1, 50)])
+    max_walkers = IntegerField(_l("Maximum walkers"), default=6, validators=[InputRequired(), NumberRange(1, 50)])
+    needs_leader = BooleanField(_l("Needs a group leader"), default=True)
+    skip_dates = TextAreaField(_l("Dates to skip (holidays), for example 24.12.2026, one per line"))
+    submit = SubmitField(_l("Save and generate nights"))
+
+    def validate_skip_dates(self, field) -> None:
+        try:
+            parse_dates(field.data)
+        except ValueError as error:
+            raise ValidationError(_l("“%(word)s” is not a date. Write it as 24.12.2026.", word=str(error))) from error
+
+
+class ClassWeekendForm(FlaskForm):
+    school_class_id = SelectField(_l("School class"), coerce=int)
+    weekend_on = SelectField(_l("Weekend"))
+    submit = SubmitField(_l("Give the weekend"))
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""
+
+
+class SearchForm(FlaskForm):
+    """Read from the query string; a search changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Find a person by name or phone number"), validators=[Optional(), Length(max=80)])
+
+
+class GridFilter(FlaskForm):
+    class Meta:
+        csrf = False
+
+    municipality = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
+
+
+class AssignForm(FlaskForm):
+    person_id = HiddenField(validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=choices([("walker", _l("Walker")), ("leader", _l("Group leader"))]))
+
+
+class SignupForm(FlaskForm):
+    signup_id = HiddenField(validators=[InputRequired()])
+
+
+class MovePersonForm(FlaskForm):
+    signup_id = HiddenField(validators=[InputRequired()])
+    to_shift_id = SelectField(_l("Move to night"), coerce=int)
+
+
+class NightForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    starts_local = TimeField(_l("Starts"), validators=[InputRequired()])
+    ends_local = TimeField(_l("Ends"), validators=[InputRequired()])
+    min_walkers = IntegerField(_l("Minimum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
+    max_walkers = IntegerField(_l("Maximum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
+    needs_leader = BooleanField(_l("Needs a group leader"))
+    note = TextAreaField(_l("Note for the walkers"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save the night"))
+
+
+class CancelNightForm(FlaskForm):
+    reason = StringField(_l("Reason (sent to the people on the night)"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Cancel the night"))

@@ -1,0 +1,336 @@
+"""The coordinator's roster, read: the grid of a term's nights, the people on one night, the
+coming weekend at a glance, and the exports (CSV, print)."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from natteravn.accounts.models import Person
+from natteravn.accounts.service import display_phone
+from natteravn.clock import OSLO, local, weekend_of
+from natteravn.places.models import Municipality, Route
+from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
+
+
+class CellState(enum.StrEnum):
+    """What a night most needs, most urgent first."""
+
+    CANCELLED = "cancelled"
+    EMPTY = "empty"
+    SHORT = "short"
+    NO_LEADER = "no_leader"
+    FULL = "full"
+    OK = "ok"
+
+
+@dataclass
+class Cell:
+    shift: Shift
+    taken: int
+    leaders: int
+    waiting: int = 0
+
+    @property
+    def has_leader(self) -> bool:
+        return self.leaders > 0
+
+    @property
+    def state(self) -> CellState:
+        if self.shift.cancelled_at is not None:
+            return CellState.CANCELLED
+        if self.taken == 0:
+            return CellState.EMPTY
+        if self.taken < self.shift.min_walkers:
+            return CellState.SHORT
+        if self.shift.needs_leader and not self.has_leader:
+            return CellState.NO_LEADER
+        if self.taken >= self.shift.max_walkers:
+            return CellState.FULL
+        return CellState.OK
+
+
+@dataclass
+class GridWeekend:
+    key: tuple[int, int]
+    first_day: date
+    last_day: date
+    cells: dict[int, list[Cell]] = field(default_factory=dict)  # by route id
+
+
+@dataclass
+class Grid:
+    routes: list[Route]
+    weekends: list[GridWeekend]
+
+    def by_municipality(self) -> list[tuple[Municipality, int]]:
+        """Column groups: each municipality with how many routes it spans."""
+        groups: list[tuple[Municipality, int]] = []
+        for route in self.routes:
+            if groups and groups[-1][0].id == route.municipality_id:
+                groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+            else:
+                groups.append((route.municipality, 1))
+        return groups
+
+
+def _counts(session: Session, shift_filter) -> dict[int, tuple[int, int, int]]:
+    """(places taken, leaders, waiting) per night, in one grouped query."""
+    holding = Signup.state.in_(HOLDING)
+    rows = session.execute(
+        select(
+            Signup.shift_id,
+            func.count().filter(holding),
+            func.count().filter(and_(holding, Signup.role == SignupRole.LEADER)),
+            func.count().filter(Signup.state == SignupState.WAITLISTED),
+        )
+        .where(Signup.shift_id.in_(shift_filter))
+        .group_by(Signup.shift_id)
+    )
+    return {shift_id: (taken, leaders, waiting) for shift_id, taken, leaders, waiting in rows}
+
+
+def grid(session: Session, term: Term, municipality_id: int | None = None) -> Grid:
+    """Weekends down, routes across. A fixed number of queries whatever the number of nights: the
+    region's routes first, so each night finds its route in the session instead of asking again."""
+    routes = select(Route).join(Route.municipality).where(Municipality.region_id == term.region_id)
+    nights = select(Shift).join(Shift.route).where(Shift.term_id == term.id)
+    if municipality_id is not None:
+        routes = routes.where(Route.municipality_id == municipality_id)
+        nights = nights.where(Route.municipality_id == municipality_id)
+    known = {r.id: r for r in session.scalars(routes.options(joinedload(Route.municipality)))}
+    shifts = session.scalars(nights.order_by(Shift.starts_at)).all()
+    counts = _counts(session, nights.with_only_columns(Shift.id))
+    tz = ZoneInfo(term.region.timezone)
+    weekends: dict[tuple[int, int], GridWeekend] = {}
+    used: set[int] = set()
+    for shift in shifts:
+        day = local(shift.starts_at, tz).date()
+        key = weekend_of(day)
+        weekend = weekends.setdefault(key, GridWeekend(key, day, day))
+        weekend.last_day = max(weekend.last_day, day)
+        weekend.cells.setdefault(shift.route_id, []).append(Cell(shift, *counts.get(shift.id, (0, 0, 0))))
+        used.add(shift.route_id)
+    ordered = sorted((known[i] for i in used), key=lambda r: (r.municipality.name, r.name, r.id))
+    return Grid(ordered, list(weekends.values()))
+
+
+def term_municipalities(session: Session, term: Term) -> list[Municipality]:
+    return list(
+        session.scalars(
+            select(Municipality)
+            .where(Municipality.region_id == term.region_id, Municipality.archived.is_(False))
+            .order_by(Municipality.name)
+        )
+    )
+
+
+# --- One night. ---
+
+
+@dataclass
+class NightRoster:
+    shift: Shift
+    on_it: list[Signup]
+    waiting: list[Signup]
+
+    @property
+    def cell(self) -> Cell:
+        leaders = sum(s.role == SignupRole.LEADER for s in self.on_it)
+        return Cell(self.shift, len(self.on_it), leaders, len(self.waiting))
+
+
+def night_roster(session: Session, shift: Shift) -> NightRoster:
+    signups = session.scalars(
+        select(Signup)
+        .where(Signup.shift_id == shift.id, Signup.state.in_(LIVE))
+        .options(joinedload(Signup.person))
+        .order_by(Signup.created_at, Signup.id)
+    ).all()
+    waiting = sorted((s for s in signups if s.state == SignupState.WAITLISTED), key=lambda s: (s.queued_at, s.id))
+    return NightRoster(shift, [s for s in signups if s.state in HOLDING], waiting)
+
+
+def search_people(session: Session, region_id: int, query: str, limit: int = 20) -> list[Person]:
+    """Active volunteers of the region whose name or phone number matches."""
+    words = query.strip()
+    if not words:
+        return []
+    digits = "".join(ch for ch in words if ch.isdigit())
+    matches = [func.lower(Person.name).contains(words.lower(), autoescape=True)]
+    if len(digits) >= 3:
+        matches.append(Person.phone.contains(digits, autoescape=True))
+    return list(
+        session.scalars(
+            select(Person)
+            .join(Person.municipality)
+            .where(Municipality.region_id == region_id, Person.active.is_(True), or_(*matches))
+            .options(joinedload(Person.municipality), joinedload(Person.roles))
+            .order_by(Person.name, Person.id)
+            .limit(limit)
+        ).unique()
+    )
+
+
+def other_nights(session: Session, shift: Shift, now: datetime) -> list[Shift]:
+    """Nights of the same term, still ahead, that a person could be moved to."""
+    return list(
+        session.scalars(
+            select(Shift)
+            .where(
+                Shift.term_id == shift.term_id,
+                Shift.id != shift.id,
+                Shift.cancelled_at.is_(None),
+                Shift.starts_at > now,
+            )
+            .options(joinedload(Shift.route))
+            .order_by(Shift.starts_at, Shift.route_id)
+        )
+    )
+
+
+# --- Exports and the dashboard. ---
+
+
+def standing_nights(session: Session, term: Term, *, after: datetime | None = None) -> list[Shift]:
+    """The term's nights that are not called off (those starting after `after`, if given), in
+    time order, with their routes and municipalities loaded."""
+    query = select(Shift).where(Shift.term_id == term.id, Shift.cancelled_at.is_(None))
+    if after is not None:
+        query = query.where(Shift.starts_at > after)
+    return list(
+        session.scalars(
+            query.options(joinedload(Shift.route).joinedload(Route.municipality)).order_by(Shift.starts_at)
+        ).all()
+    )
+
+
+def roster_csv(session: Session, term: Term, header: list[str], role_names: dict[SignupRole, str], locale: str) -> str:
+    """The term's roster for Excel: UTF-8 with a byte order mark, semicolons, one row per person on
+    a night and one row for a night nobody is on yet."""
+    tz = ZoneInfo(term.region.timezone)
+    shifts = standing_nights(session, term)
+    people = _people_by_night(session, term)
+    out = io.StringIO()
+    writer = _SpreadsheetWriter(out)
+    writer.writerow(header)
+    for shift in sorted(shifts, key=lambda s: (s.starts_at, s.route.municipality.name, s.route.name)):
+        start, end = local(shift.starts_at, tz), local(shift.ends_at, tz)
+        night = [
+            start.date().isoformat(),
+            format_date(start.date(), "EEE", locale=locale),
+            start.strftime("%H:%M"),
+            end.strftime("%H:%M"),
+            shift.route.municipality.name,
+            shift.route.name,
+            shift.route.meeting_point,
+        ]
+        on_it = people.get(shift.id, [])
+        for signup in on_it:
+            person = signup.person
+            writer.writerow([*night, role_names[signup.role], person.name, display_phone(person.phone)])
+        if not on_it:
+            writer.writerow([*night, "", "", ""])
+    return "\ufeff" + out.getvalue()
+
+
+class _SpreadsheetWriter:
+    """Semicolons (Excel's separator where the decimal mark is a comma) and no cell that Excel would
+    run as a formula: text starting with = + - or @ gets an apostrophe in front (OWASP's advice)."""
+
+    def __init__(self, out: io.StringIO):
+        self._writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+
+    def writerow(self, cells: list[str]) -> None:
+        self._writer.writerow(["'" + cell if cell[:1] in ("=", "+", "-", "@") else cell for cell in cells])
+
+
+def _people_by_night(session: Session, term: Term) -> dict[int, list[Signup]]:
+    signups = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .where(Shift.term_id == term.id, Signup.state.in_(HOLDING))
+        .options(joinedload(Signup.person))
+        .order_by(case((Signup.role == SignupRole.LEADER, 0), else_=1), Signup.created_at, Signup.id)
+    ).all()
+    found: dict[int, list[Signup]] = defaultdict(list)
+    for signup in signups:
+        found[signup.shift_id].append(signup)
+    return found
+
+
+@dataclass
+class PrintNight:
+    shift: Shift
+    people: list[Signup]
+
+
+def printable(session: Session, term: Term, municipality_id: int) -> list[PrintNight]:
+    """A municipality's nights with who walks them, for the notice board."""
+    shifts = session.scalars(
+        select(Shift)
+        .join(Shift.route)
+        .where(Shift.term_id == term.id, Shift.cancelled_at.is_(None), Route.municipality_id == municipality_id)
+        .options(joinedload(Shift.route))
+        .order_by(Shift.starts_at, Route.name)
+    ).all()
+    people = _people_by_night(session, term)
+    return [PrintNight(shift, people.get(shift.id, [])) for shift in shifts]
+
+
+def coming_weekend(now: datetime, tz: ZoneInfo = OSLO) -> tuple[datetime, datetime]:
+    """From Friday 00:00 to Monday 00:00 of this weekend, or the next one on a weekday."""
+    today = local(now, tz).date()
+    friday = today + timedelta(days=4 - today.weekday())  # back to Friday on Saturday and Sunday
+    start = datetime.combine(friday, time(0), tz)
+    return start, datetime.combine(friday + timedelta(days=3), time(0), tz)
+
+
+@dataclass
+class Dashboard:
+    since: datetime
+    until: datetime
+    cells: list[Cell]
+
+    @property
+    def last_day(self) -> datetime:
+        return self.until - timedelta(days=1)
+
+    def count(self, state: CellState) -> int:
+        return sum(cell.state == state for cell in self.cells)
+
+    @property
+    def without_leader(self) -> int:
+        return sum(c.shift.needs_leader and not c.has_leader for c in self.cells if c.state != CellState.CANCELLED)
+
+    @property
+    def short(self) -> int:
+        return self.count(CellState.EMPTY) + self.count(CellState.SHORT)
+
+
+def dashboard(session: Session, region_ids: set[int], now: datetime) -> Dashboard:
+    """The coming weekend's nights in the coordinator's regions, at a glance."""
+    since, until = coming_weekend(now)
+    since = max(since, now - timedelta(hours=12))  # tonight's night still shows after it has begun
+    in_weekend = (
+        select(Shift.id)
+        .join(Shift.term)
+        .where(Term.region_id.in_(region_ids), Shift.starts_at >= since, Shift.starts_at < until)
+    )
+    shifts = session.scalars(
+        select(Shift)
+        .where(Shift.id.in_(in_weekend))
+        .options(joinedload(Shift.route).joinedload(Route.municipality), joinedload(Shift.term))
+        .order_by(Shift.starts_at, Shift.route_id)
+    ).all()
+    counts = _counts(session, in_weekend)
+    return Dashboard(since, until, [Cell(s, *counts.get(s.id, (0, 0, 0))) for s in shifts])

@@ -1,0 +1,391 @@
+"""The coordinator's changes to the roster: putting people on nights and taking them off, moving
+them, and moving, resizing or cancelling a night. Locks are taken person first, then night, as
+signing up does. Whoever a change concerns is told by SMS once the term is published."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from natteravn.accounts.models import Person, RoleKind
+from natteravn.audit import service as audit
+from natteravn.i18n import N_, Refusal, translations
+from natteravn.links import Links
+from natteravn.shifts import messages
+from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
+from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState
+from natteravn.shifts.service import promote_waitlist, withdraw
+from natteravn.sms.models import Purpose
+
+#: What the audit log says about the coordinator's changes to nights and who walks them.
+AUDIT = audit.Vocabulary(
+    actions={
+        "signup.assigned": N_("Put %(person)s on night %(object_id)s"),
+        "signup.removed": N_("Took %(person)s off night %(object_id)s"),
+        "signup.moved": N_("Moved %(person)s from night %(object_id)s to night %(to_shift_id)s"),
+        "shift.moved": N_("Moved night %(object_id)s"),
+        "shift.cancelled": N_("Cancelled night %(object_id)s: %(reason)s"),
+        "shift.capacity_changed": N_("Changed how many walk night %(object_id)s"),
+        "shift.note_changed": N_("Changed the note on night %(object_id)s"),
+    }
+)
+
+
+class RosterRefused(Refusal):
+    pass
+
+
+def _taken(session: Session, shift: Shift) -> int:
+    return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))) or 0
+
+
+def _check_assignable(
+    session: Session, person: Person, shift: Shift, role: SignupRole, now: datetime, leaving: Signup | None = None
+) -> None:
+    """The rules a coordinator cannot bypass: the night's capacity, one night at a time, the term's
+    cap, and who may lead. The sign-up window is the parents' and does not apply here."""
+    term = shift.term
+    if person.municipality is None or person.municipality.region_id != term.region_id or not person.active:
+        raise RosterRefused(N_("That person is not a volunteer in this region."))
+    if shift.cancelled_at is not None:
+        raise RosterRefused(N_("This night is cancelled."))
+    if shift.starts_at <= now:
+        raise RosterRefused(N_("This night has already started."))
+    if role == SignupRole.LEADER and not person.holds(RoleKind.LEADER, term.region_id):
+        raise RosterRefused(N_("Only group leaders can be put on a night as leader."))
+    if _taken(session, shift) >= shift.max_walkers:
+        raise RosterRefused(N_("This night is full. Raise its maximum first if more may walk."))
+    others = select(func.count()).select_from(Signup).join(Signup.shift)
+    others = others.where(
+        Signup.person_id == person.id,
+        Signup.state.in_(LIVE),
+        Shift.cancelled_at.is_(None),
+        Shift.id != shift.id,
+    )
+    if leaving is not None:
+        others = others.where(Signup.id != leaving.id)
+    if session.scalar(others.where(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)):
+        raise RosterRefused(N_("%(name)s is already on another night at that time."), name=person.name)
+    if (session.scalar(others.where(Shift.term_id == term.id)) or 0) >= term.cap:
+        raise RosterRefused(N_("%(name)s already has %(cap)d nights this term."), name=person.name, cap=term.cap)
+
+
+def assign(
+    session: Session, shift: Shift, person: Person, role: SignupRole, now: datetime, links: Links, actor: Person
+) -> Signup:
+    """Put a person on a night. Someone on its waitlist takes a free place; someone already on it
+    is refused. People on a published term's night are told at once; a draft's are told when it
+    is published."""
+    person, (locked,) = lock_person_and_nights(session, person.id, shift.id)
+    if locked is None:
+        raise RosterRefused(N_("That night does not exist."))
+    existing = session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == person.id, Signup.state.in_(LIVE))
+    )
+    if existing is not None and existing.state != SignupState.WAITLISTED:
+        raise RosterRefused(N_("%(name)s is already on this night."), name=person.name)
+    _check_assignable(session, person, shift, role, now, leaving=existing)
+    if existing is not None:
+        existing.state, existing.role, existing.queued_at = SignupState.SIGNED_UP, role, None
+        signup = existing
+    else:
+        signup = Signup(shift=shift, person=person, role=role, state=SignupState.SIGNED_UP, created_at=now)
+        session.add(signup)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError as error:  # the person signed up themselves a moment ago
+            raise RosterRefused(N_("%(name)s is already on this night."), name=person.name) from error
+    if shift.term.published_at is not None:
+        messages.signed_up(session, signup, now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="signup.assigned",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+        signup_id=signup.id,
+        person_id=person.id,
+        role=role.value,
+    )
+    return signup
+
+
+def remove(session: Session, signup: Signup, now: datetime, links: Links, actor: Person) -> Signup:
+    """Take someone off a night (or its waitlist); the freed place is offered onwards."""
+    _person, shift = lock_signup(session, signup)
+    if signup.state not in LIVE:
+        return signup
+    if shift.ends_at <= now:
+        raise RosterRefused(N_("This night is over; mark attendance in its log instead."))
+    withdraw(session, signup, now, links)
+    if shift.term.published_at is not None:
+        _tell_removed(session, signup, now)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="signup.removed",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+        signup_id=signup.id,
+        person_id=signup.person_id,
+    )
+    return signup
+
+
+def _tell_removed(session: Session, signup: Signup, now: datetime) -> None:
+    shift = signup.shift
+    _ = translations(signup.person.locale).gettext
+    messages.plan_news(
+        session,
+        signup,
+        key=f"removed:{signup.id}",
+        body=_("Natteravn: the coordinator has taken you off %(route)s on %(date)s at %(time)s.")
+        % messages.night_words(shift),
+        purpose=Purpose.SHIFT_CHANGED,
+        now=now,
+    )
+
+
+def move_night(
+    session: Session, shift: Shift, starts_at: datetime, ends_at: datetime, now: datetime, links: Links, actor: Person
+) -> Shift:
+    """Give a night new times. Its sign-ups keep their places. On a published night their reminders
+    are planned again for the new times and each person is told (and may answer NEI); a draft's
+    nobody has heard of yet, so it just moves."""
+    if (starts_at, ends_at) == (shift.starts_at, shift.ends_at):
+        return shift
+    if shift.cancelled_at is not None:
+        raise RosterRefused(N_("This night is cancelled."))
+    if ends_at <= starts_at:
+        raise RosterRefused(N_("The night must end after it starts."))
+    if starts_at <= now:
+        raise RosterRefused(N_("A night cannot be moved to a time that has passed."))
+    old_words = messages.night_words(shift)
+    old_starts_at = shift.starts_at
+    shift.starts_at, shift.ends_at = starts_at, ends_at
+    if shift.term.published_at is not None:
+        messages.cancel_pending(
+            session, shift_id=shift.id, purposes=messages.PLANNED, reason="night moved", release_keys=True
+        )
+        for signup in _live_signups(session, shift):
+            if signup.state in (SignupState.SIGNED_UP, SignupState.CONFIRMED):
+                messages.plan_reminders(session, signup, now, links)
+            _tell_moved(session, signup, old_words["date"], now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="shift.moved",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+        old_starts_at=old_starts_at.isoformat(),
+        starts_at=starts_at.isoformat(),
+        ends_at=ends_at.isoformat(),
+    )
+    return shift
+
+
+def _live_signups(session: Session, shift: Shift) -> list[Signup]:
+    return list(
+        session.scalars(select(Signup).where(Signup.shift_id == shift.id, Signup.state.in_(LIVE)).order_by(Signup.id))
+    )
+
+
+def _tell_moved(session: Session, signup: Signup, old_date: str, now: datetime, links: Links) -> None:
+    shift = signup.shift
+    _ = translations(signup.person.locale).gettext
+    words = {**messages.night_words(shift), "old": old_date, "link": links.night(shift.id)}
+    messages.plan_news(
+        session,
+        signup,
+        key=f"shift_changed:{signup.id}:{int(shift.starts_at.timestamp())}",
+        body=messages.moved_text(_, words),
+        purpose=Purpose.SHIFT_CHANGED,
+        now=now,
+    )
+
+
+def cancel_night(session: Session, shift: Shift, reason: str, now: datetime, links: Links, actor: Person) -> Shift:
+    """Call a night off. Nothing planned for it is sent. On a published night everyone on it or
+    waiting for it gets one SMS saying so; their sign-ups stay, so My nights and calendars show the
+    night as cancelled. A draft's people have not been told of the night, so they are not told now."""
+    if shift.cancelled_at is not None:
+        return shift
+    if shift.ends_at <= now:
+        raise RosterRefused(N_("A night that is over cannot be cancelled."))
+    shift.cancelled_at = now
+    shift.cancel_reason = " ".join((reason or "").split())
+    if shift.term.published_at is not None:
+        messages.cancel_pending(session, shift_id=shift.id, reason="night cancelled")
+        for signup in _live_signups(session, shift):
+            _tell_cancelled(session, signup, now)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="shift.cancelled",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+        reason=shift.cancel_reason,
+    )
+    return shift
+
+
+def _tell_cancelled(session: Session, signup: Signup, now: datetime) -> None:
+    shift = signup.shift
+    _ = translations(signup.person.locale).gettext
+    messages.plan_news(
+        session,
+        signup,
+        key=f"shift_cancelled:{signup.id}",
+        body=messages.cancelled_text(_, {**messages.night_words(shift), "reason": shift.cancel_reason}),
+        purpose=Purpose.SHIFT_CANCELLED,
+        now=now,
+        until=shift.ends_at,
+    )
+
+
+def move_person(
+    session: Session, signup: Signup, to_shift_id: int, now: datetime, links: Links, actor: Person
+) -> Signup:
+    """Move someone from one night to another of the same term, with the same role."""
+    person, (source, target) = lock_person_and_nights(session, signup.person_id, signup.shift_id, to_shift_id)
+    session.refresh(signup)
+    if source is None or target is None or target.term_id != source.term_id:
+        raise RosterRefused(N_("That night does not exist."))
+    if signup.state not in HOLDING or source.starts_at <= now:
+        raise RosterRefused(N_("Only someone on a night that has not begun can be moved."))
+    on_target = session.scalar(
+        select(Signup).where(Signup.shift_id == target.id, Signup.person_id == person.id, Signup.state.in_(LIVE))
+    )
+    if on_target is not None:
+        raise RosterRefused(N_("%(name)s is already on this night."), name=person.name)
+    _check_assignable(session, person, target, signup.role, now, leaving=signup)
+    withdraw(session, signup, now, links)
+    moved = Signup(shift=target, person=person, role=signup.role, state=SignupState.SIGNED_UP, created_at=now)
+    session.add(moved)
+    session.flush()
+    if target.term.published_at is not None:
+        messages.signed_up(session, moved, now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="signup.moved",
+        object_type="shift",
+        object_id=source.id,
+        now=now,
+        region_id=source.term.region_id,
+        signup_id=signup.id,
+        new_signup_id=moved.id,
+        person_id=person.id,
+        to_shift_id=target.id,
+    )
+    return moved
+
+
+def set_capacity(
+    session: Session,
+    shift: Shift,
+    min_walkers: int,
+    max_walkers: int,
+    needs_leader: bool,
+    now: datetime,
+    links: Links,
+    actor: Person,
+) -> list[Signup]:
+    """Change how many may walk a night. Lowering the maximum below those on it keeps the earliest
+    sign-ups; the rest go to the top of the waitlist, in their order, and are told. Raising it
+    offers the new places to the waitlist. Returns who was moved to the waitlist."""
+    if not 1 <= min_walkers <= max_walkers:
+        raise RosterRefused(N_("The minimum must be at least 1 and no more than the maximum."))
+    lock_night(session, shift.id)
+    if shift.cancelled_at is not None:
+        raise RosterRefused(N_("This night is cancelled."))
+    before = (shift.min_walkers, shift.max_walkers, shift.needs_leader)
+    if before == (min_walkers, max_walkers, needs_leader):
+        return []
+    shift.min_walkers, shift.max_walkers, shift.needs_leader = min_walkers, max_walkers, needs_leader
+    bumped = _bump_to_waitlist(session, shift, now)
+    if shift.term.published_at is not None:
+        for signup in bumped:
+            _tell_bumped(session, signup, now)
+        if shift.max_walkers > before[1]:
+            promote_waitlist(session, shift, now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="shift.capacity_changed",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+        before={"min": before[0], "max": before[1], "needs_leader": before[2]},
+        after={"min": min_walkers, "max": max_walkers, "needs_leader": needs_leader},
+        to_waitlist=[s.person_id for s in bumped],
+    )
+    return bumped
+
+
+def _bump_to_waitlist(session: Session, shift: Shift, now: datetime) -> list[Signup]:
+    holding = session.scalars(
+        select(Signup)
+        .where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))
+        .order_by(Signup.created_at, Signup.id)
+    ).all()
+    bumped = list(holding[shift.max_walkers :])
+    if not bumped:
+        return []
+    first_waiting = session.scalar(
+        select(func.min(Signup.queued_at)).where(Signup.shift_id == shift.id, Signup.state == SignupState.WAITLISTED)
+    )
+    # Ahead of everyone already waiting, in the order they signed up.
+    head = min([s.created_at for s in bumped] + ([first_waiting] if first_waiting else []))
+    for place, signup in enumerate(bumped):
+        signup.state = SignupState.WAITLISTED
+        signup.queued_at = min(signup.created_at, head - timedelta(seconds=len(bumped) - place))
+        signup.offer_expires_at = None
+        messages.withdrawn(session, signup, now)
+    return bumped
+
+
+def _tell_bumped(session: Session, signup: Signup, now: datetime) -> None:
+    shift = signup.shift
+    _ = translations(signup.person.locale).gettext
+    messages.plan_news(
+        session,
+        signup,
+        key=f"bumped:{signup.id}:{shift.max_walkers}",
+        body=_(
+            "Natteravn: %(route)s on %(date)s now takes fewer walkers. You are first on the waitlist "
+            "and get an SMS if a place frees up."
+        )
+        % messages.night_words(shift),
+        purpose=Purpose.SHIFT_CHANGED,
+        now=now,
+    )
+
+
+def update_note(session: Session, shift: Shift, note: str, now: datetime, actor: Person) -> None:
+    note = note.strip()
+    if note != shift.note:
+        shift.note = note
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="shift.note_changed",
+            object_type="shift",
+            object_id=shift.id,
+            now=now,
+            region_id=shift.term.region_id,
+            note=note,
+        )

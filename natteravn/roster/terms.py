@@ -1,0 +1,543 @@
+"""Terms: their dates and sign-up window, nights generated in bulk from a pattern, school
+classes given weekends (klassevakt), and publishing the roster."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from natteravn.accounts.models import Person
+from natteravn.audit import service as audit
+from natteravn.clock import local, night_span
+from natteravn.db import locks_rows
+from natteravn.i18n import N_, Refusal, translations
+from natteravn.links import Links
+from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.roster.models import NightPattern
+from natteravn.shifts import messages
+from natteravn.shifts.models import HOLDING, ClassWeekend, Shift, Signup, SignupState, Term
+from natteravn.sms.models import Purpose
+
+#: What the audit log says about terms.
+AUDIT = audit.Vocabulary(
+    actions={
+        "term.created": N_("Created the term %(name)s"),
+        "term.updated": N_("Changed the term %(name)s"),
+        "term.pattern_saved": N_("Saved a pattern of nights for term %(object_id)s"),
+        "term.nights_generated": N_("Made %(made)s nights for term %(object_id)s (%(holidays)s holidays skipped)"),
+        "term.class_weekend_given": N_("Gave the weekend of %(weekend_on)s to class %(school_class)s"),
+        "term.class_weekend_taken": N_("Took the weekend of %(weekend_on)s from class %(school_class)s"),
+        "term.published": N_("Published term %(object_id)s (%(told)s people told)"),
+    },
+    objects={"term": N_("Term")},
+)
+
+
+class TermRefused(Refusal):
+    pass
+
+
+@dataclass
+class TermInput:
+    name: str
+    starts_on: date
+    ends_on: date
+    signup_opens_at: datetime
+    signup_closes_at: datetime | None = None
+    nights_cap: int | None = None  # None: the region's cap
+
+
+@dataclass
+class PatternInput:
+    weekdays: list[int]
+    starts_local: time
+    ends_local: time
+    route_ids: list[int]
+    min_walkers: int = 3
+    max_walkers: int = 6
+    needs_leader: bool = True
+    skip_dates: list[date] = field(default_factory=list)
+
+
+@dataclass
+class Generated:
+    made: list[Shift]
+    already_there: int  # route and date had a night: left as it was
+    skipped: int  # holidays
+
+
+# --- Terms. ---
+
+
+def _check_term(data: TermInput) -> None:
+    if not data.name.strip():
+        raise TermRefused(N_("Give the term a name."))
+    if data.ends_on < data.starts_on:
+        raise TermRefused(N_("The term must end on or after the day it starts."))
+    if data.signup_closes_at is not None and data.signup_closes_at <= data.signup_opens_at:
+        raise TermRefused(N_("Sign-up must close after it opens."))
+    if data.nights_cap is not None and data.nights_cap < 1:
+        raise TermRefused(N_("The most nights per person must be at least 1."))
+
+
+def create_term(session: Session, region: Region, data: TermInput, now: datetime, actor: Person) -> Term:
+    _check_term(data)
+    term = Term(
+        region=region,
+        name=data.name.strip(),
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        signup_opens_at=data.signup_opens_at,
+        signup_closes_at=data.signup_closes_at,
+        nights_cap=data.nights_cap,
+    )
+    session.add(term)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.created",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        name=term.name,
+    )
+    return term
+
+
+def update_term(session: Session, term: Term, data: TermInput, now: datetime, actor: Person) -> Term:
+    """Change a term's dates, window or cap. Nights already made stay; dates only bound new ones."""
+    _check_term(data)
+    term.name = data.name.strip()
+    term.starts_on, term.ends_on = data.starts_on, data.ends_on
+    term.signup_opens_at, term.signup_closes_at = data.signup_opens_at, data.signup_closes_at
+    term.nights_cap = data.nights_cap
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.updated",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        name=term.name,
+        starts_on=term.starts_on.isoformat(),
+        ends_on=term.ends_on.isoformat(),
+        signup_opens_at=term.signup_opens_at.isoformat(),
+        signup_closes_at=term.signup_closes_at.isoformat() if term.signup_closes_at else None,
+        nights_cap=term.nights_cap,
+    )
+    return term
+
+
+def terms_of(session: Session, region_ids: set[int]) -> list[Term]:
+    return list(
+        session.scalars(
+            select(Term)
+            .where(Term.region_id.in_(region_ids))
+            .options(joinedload(Term.region))
+            .order_by(Term.starts_on.desc(), Term.id.desc())
+        )
+    )
+
+
+def open_terms(session: Session, region_id: int, today: date) -> list[Term]:
+    """The region's terms that have not ended: the ones worth telling when you can walk."""
+    return list(
+        session.scalars(select(Term).where(Term.region_id == region_id, Term.ends_on >= today).order_by(Term.starts_on))
+    )
+
+
+def region_routes(session: Session, region_id: int) -> list[Route]:
+    return list(
+        session.scalars(
+            select(Route)
+            .join(Route.municipality)
+            .where(Municipality.region_id == region_id, Route.archived.is_(False), Municipality.archived.is_(False))
+            .options(joinedload(Route.municipality))
+            .order_by(Municipality.name, Route.name)
+        )
+    )
+
+
+# --- Patterns and bulk generation. ---
+
+
+def _check_pattern(session: Session, term: Term, data: PatternInput) -> None:
+    if not data.weekdays or any(d not in range(7) for d in data.weekdays):
+        raise TermRefused(N_("Choose at least one weekday."))
+    if not data.route_ids:
+        raise TermRefused(N_("Choose at least one route."))
+    if data.starts_local == data.ends_local:
+        raise TermRefused(N_("A night must end at another time than it starts."))
+    if not 1 <= data.min_walkers <= data.max_walkers:
+        raise TermRefused(N_("The minimum must be at least 1 and no more than the maximum."))
+    allowed = {route.id for route in region_routes(session, term.region_id)}
+    if not set(data.route_ids) <= allowed:
+        raise TermRefused(N_("That route is not in this region."))
+
+
+def save_pattern(
+    session: Session,
+    term: Term,
+    data: PatternInput,
+    now: datetime,
+    actor: Person,
+    pattern: NightPattern | None = None,
+) -> NightPattern:
+    """A new pattern, or changes to one; generating from it again adds only what is missing."""
+    _check_pattern(session, term, data)
+    if pattern is None:
+        pattern = NightPattern(term=term)
+        session.add(pattern)
+    pattern.weekdays = sorted(set(data.weekdays))
+    pattern.starts_local, pattern.ends_local = data.starts_local, data.ends_local
+    pattern.route_ids = sorted(set(data.route_ids))
+    pattern.min_walkers, pattern.max_walkers = data.min_walkers, data.max_walkers
+    pattern.needs_leader = data.needs_leader
+    pattern.skip_dates = sorted({d.isoformat() for d in data.skip_dates})
+    pattern.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.pattern_saved",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        pattern_id=pattern.id,
+        weekdays=pattern.weekdays,
+        starts=pattern.starts_local.strftime("%H:%M"),
+        ends=pattern.ends_local.strftime("%H:%M"),
+        route_ids=pattern.route_ids,
+        min_walkers=pattern.min_walkers,
+        max_walkers=pattern.max_walkers,
+        needs_leader=pattern.needs_leader,
+        skip_dates=pattern.skip_dates,
+    )
+    return pattern
+
+
+def patterns_of(session: Session, term: Term) -> list[NightPattern]:
+    return list(session.scalars(select(NightPattern).where(NightPattern.term_id == term.id).order_by(NightPattern.id)))
+
+
+def pattern_days(term: Term, pattern: NightPattern) -> tuple[list[date], int]:
+    """The term's days the pattern puts nights on, and how many of its days were holidays."""
+    skip = set(pattern.skip_dates)
+    days, skipped = [], 0
+    day = term.starts_on
+    while day <= term.ends_on:
+        if day.weekday() in pattern.weekdays:
+            if day.isoformat() in skip:
+                skipped += 1
+            else:
+                days.append(day)
+        day += timedelta(days=1)
+    return days, skipped
+
+
+def _lock_term(session: Session, term: Term) -> None:
+    """Two coordinators generating at once wait for each other rather than both adding a night."""
+    if locks_rows(session):
+        session.execute(select(Term.id).where(Term.id == term.id).with_for_update())
+
+
+def _nights_by_route_and_day(session: Session, route_ids: list[int], first: date, last: date, tz: ZoneInfo):
+    """Which (route, local date) already have a night, in any term, cancelled ones included:
+    a night the coordinator called off is not brought back by generating again."""
+    since = datetime.combine(first - timedelta(days=1), time(0), tz)
+    until = datetime.combine(last + timedelta(days=2), time(0), tz)
+    rows = session.execute(
+        select(Shift.route_id, Shift.starts_at).where(
+            Shift.route_id.in_(route_ids), Shift.starts_at >= since, Shift.starts_at < until
+        )
+    )
+    return {(route_id, local(starts_at, tz).date()) for route_id, starts_at in rows}
+
+
+def generate_nights(session: Session, term: Term, pattern: NightPattern, now: datetime, actor: Person) -> Generated:
+    """Make the pattern's nights that do not exist yet. Idempotent on route and local date, so
+    generating again, or after changing the pattern, never gives a route two nights on one day.
+    Times are the region's wall clock: 22:00 stays 22:00 on both sides of a daylight-saving change."""
+    _lock_term(session, term)
+    tz = ZoneInfo(term.region.timezone)
+    days, skipped = pattern_days(term, pattern)
+    routes = [r for r in region_routes(session, term.region_id) if r.id in set(pattern.route_ids)]
+    existing = _nights_by_route_and_day(session, [r.id for r in routes], term.starts_on, term.ends_on, tz)
+    made: list[Shift] = []
+    already_there = 0
+    for day in days:
+        starts_at, ends_at = night_span(day, pattern.starts_local, pattern.ends_local, tz)
+        for route in routes:
+            if (route.id, day) in existing:
+                already_there += 1
+                continue
+            made.append(
+                Shift(
+                    term=term,
+                    route=route,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    min_walkers=pattern.min_walkers,
+                    max_walkers=pattern.max_walkers,
+                    needs_leader=pattern.needs_leader,
+                    note="",
+                    cancel_reason="",
+                )
+            )
+    session.add_all(made)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.nights_generated",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        pattern_id=pattern.id,
+        made=len(made),
+        already_there=already_there,
+        holidays=skipped,
+    )
+    return Generated(made, already_there, skipped)
+
+
+# --- Class weekends (klassevakt). ---
+
+
+def friday_of(day: date) -> date:
+    """The Friday of the weekend a day belongs to (Monday–Sunday week)."""
+    return day + timedelta(days=4 - day.weekday())
+
+
+def term_weekends(term: Term) -> list[date]:
+    """The Fridays of the weekends (Friday to Sunday) that have a day in the term."""
+    fridays, friday = [], friday_of(term.starts_on)
+    while friday <= term.ends_on:
+        fridays.append(friday)
+        friday += timedelta(days=7)
+    return fridays
+
+
+def region_classes(session: Session, region_id: int) -> list[SchoolClass]:
+    return list(
+        session.scalars(
+            select(SchoolClass)
+            .join(SchoolClass.school)
+            .join(School.municipality)
+            .where(Municipality.region_id == region_id, SchoolClass.archived.is_(False), School.archived.is_(False))
+            .options(joinedload(SchoolClass.school))
+            .order_by(School.name, SchoolClass.name)
+        )
+    )
+
+
+def class_weekends_of(session: Session, term: Term) -> list[ClassWeekend]:
+    return list(
+        session.scalars(
+            select(ClassWeekend)
+            .where(ClassWeekend.term_id == term.id)
+            .options(joinedload(ClassWeekend.school_class).joinedload(SchoolClass.school))
+            .order_by(ClassWeekend.weekend_on, ClassWeekend.id)
+        )
+    )
+
+
+def give_weekend(
+    session: Session, term: Term, school_class_id: int, weekend_on: date, now: datetime, links: Links, actor: Person
+) -> ClassWeekend:
+    """Give a school class a weekend of the term. If the term is already out, the class's parents
+    are invited now (or when sign-up opens)."""
+    school_class = session.get(SchoolClass, school_class_id)
+    if school_class is None or school_class.school.municipality.region_id != term.region_id:
+        raise TermRefused(N_("That school class is not in this region."))
+    weekend_on = friday_of(weekend_on)
+    if weekend_on not in term_weekends(term):
+        raise TermRefused(N_("That weekend is not in the term."))
+    existing = session.scalar(
+        select(ClassWeekend).where(
+            ClassWeekend.term_id == term.id,
+            ClassWeekend.school_class_id == school_class.id,
+            ClassWeekend.weekend_on == weekend_on,
+        )
+    )
+    if existing is not None:
+        return existing
+    given = ClassWeekend(term=term, school_class=school_class, weekend_on=weekend_on, created_at=now)
+    session.add(given)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.class_weekend_given",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        class_weekend_id=given.id,
+        school_class=school_class.label,
+        weekend_on=weekend_on.isoformat(),
+    )
+    if term.published_at is not None:
+        invite_class(session, given, now, links)
+    return given
+
+
+def take_weekend(session: Session, given: ClassWeekend, now: datetime, actor: Person) -> None:
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.class_weekend_taken",
+        object_type="term",
+        object_id=given.term.id,
+        now=now,
+        region_id=given.term.region_id,
+        class_weekend_id=given.id,
+        school_class=given.school_class.label,
+        weekend_on=given.weekend_on.isoformat(),
+    )
+    session.delete(given)
+
+
+def _weekend_nights(session: Session, given: ClassWeekend) -> list[Shift]:
+    tz = ZoneInfo(given.term.region.timezone)
+    since = datetime.combine(given.weekend_on, time(0), tz)
+    until = datetime.combine(given.weekend_on + timedelta(days=3), time(0), tz)
+    return list(
+        session.scalars(
+            select(Shift)
+            .where(
+                Shift.term_id == given.term_id,
+                Shift.cancelled_at.is_(None),
+                Shift.starts_at >= since,
+                Shift.starts_at < until,
+            )
+            .order_by(Shift.starts_at)
+        )
+    )
+
+
+def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Links) -> int:
+    """One invitation per parent of the class for its weekend, due when the weekend opens: now if
+    sign-up is open, else the moment it opens (the outbox holds it until then)."""
+    term = given.term
+    nights = _weekend_nights(session, given)
+    if not nights or nights[-1].starts_at <= now:
+        return 0
+    if term.signup_closes_at is not None and term.signup_closes_at <= now:
+        return 0
+    parents = session.scalars(
+        select(Person).where(Person.school_class_id == given.school_class_id, Person.active.is_(True))
+    ).all()
+    due_at = max(now, term.signup_opens_at)
+    tz = ZoneInfo(term.region.timezone)
+    invited = 0
+    for parent in parents:
+        _ = translations(parent.locale).gettext
+        words = {
+            "class": given.school_class.name,
+            "date": local(nights[0].starts_at, tz).strftime("%d.%m"),
+            "link": links.url("/nights"),
+        }
+        made = messages.plan_once(
+            session,
+            None,
+            key=f"class_weekend:{given.id}:{parent.id}",
+            body=_("Natteravn: the weekend of %(date)s is class %(class)s's weekend. Sign up for a night: %(link)s")
+            % words,
+            purpose=Purpose.ROSTER_PUBLISHED,
+            now=now,
+            person=parent,
+            shift=nights[0],
+            due_at=due_at,
+            expires_at=nights[-1].starts_at,
+        )
+        invited += made is not None
+    return invited
+
+
+# --- Publishing. ---
+
+
+@dataclass
+class Published:
+    told: int  # people sent their summary
+    invited: int  # parents invited to their class's weekend
+
+
+def publish(session: Session, term: Term, now: datetime, links: Links, actor: Person) -> Published:
+    """Make the term's nights visible to parents. Everyone already on a night gets one SMS listing
+    their nights, and their reminders are planned; school classes are invited to their weekends."""
+    _lock_term(session, term)
+    session.refresh(term)
+    if term.published_at is not None:
+        raise TermRefused(N_("This term is already published."))
+    term.published_at = now
+    by_person = _coming_places(session, term, now)
+    for signups in by_person.values():
+        for signup in signups:
+            messages.plan_reminders(session, signup, now, links)
+        _send_summary(session, term, signups, now, links)
+    invited = sum(invite_class(session, given, now, links) for given in class_weekends_of(session, term))
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.published",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        told=len(by_person),
+        invited=invited,
+    )
+    return Published(len(by_person), invited)
+
+
+def _coming_places(session: Session, term: Term, now: datetime) -> dict[int, list[Signup]]:
+    signups = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .where(
+            Shift.term_id == term.id,
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > now,
+            Signup.state.in_(HOLDING),
+            Signup.state != SignupState.NO_SHOW,
+        )
+        .options(joinedload(Signup.person), joinedload(Signup.shift).joinedload(Shift.route))
+        .order_by(Signup.person_id, Shift.starts_at)
+    ).all()
+    by_person: dict[int, list[Signup]] = defaultdict(list)
+    for signup in signups:
+        by_person[signup.person_id].append(signup)
+    return by_person
+
+
+def _send_summary(session: Session, term: Term, signups: list[Signup], now: datetime, links: Links) -> None:
+    person = signups[0].person
+    _ = translations(person.locale).gettext
+    nights = ", ".join(_night_in_list(signup.shift) for signup in signups)
+    messages.plan_once(
+        session,
+        signups[0],
+        key=f"roster_published:{term.id}:{person.id}",
+        body=_("Natteravn: the roster for %(term)s is out. Your nights: %(nights)s. See them here: %(link)s")
+        % {"term": term.name, "nights": nights, "link": links.url("/my")},
+        purpose=Purpose.ROSTER_PUBLISHED,
+        now=now,
+        person=person,
+    )
+
+
+def _night_in_list(shift: Shift) -> str:
+    words = messages.night_words(shift)
+    return f"{words['route']} {words['date']} {words['time']}"

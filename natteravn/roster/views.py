@@ -1,0 +1,577 @@
+"""The coordinator's pages: dashboard, terms and their nights, the roster grid, one night's
+people, publishing and exports. Every object is looked up within the coordinator's regions;
+anything else is 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from natteravn.accounts.models import Person
+from natteravn.clock import local, night_span
+from natteravn.i18n import Refusal
+from natteravn.places import service as places
+from natteravn.places.models import Municipality, Region
+from natteravn.roster import grid, terms
+from natteravn.roster import service as roster
+from natteravn.roster.forms import (
+    AssignForm,
+    ButtonForm,
+    CancelNightForm,
+    ClassWeekendForm,
+    GridFilter,
+    MovePersonForm,
+    NightForm,
+    PatternForm,
+    SearchForm,
+    SignupForm,
+    TermForm,
+    parse_dates,
+)
+from natteravn.roster.models import NightPattern
+from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, Term
+from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now
+
+bp = Blueprint("roster", __name__, url_prefix="/coordinator")
+
+
+# --- Looking things up within the coordinator's regions. ---
+
+
+def _term(term_id: int) -> Term:
+    term = db_session().get(Term, term_id)
+    if term is None or term.region_id not in coordinated_regions():
+        abort(404)
+    return term
+
+
+def _night(shift_id: int) -> Shift:
+    shift = db_session().get(Shift, shift_id)
+    if shift is None or shift.term.region_id not in coordinated_regions():
+        abort(404)
+    return shift
+
+
+def _signup_on(shift: Shift, signup_id: str | None) -> Signup:
+    signup = db_session().get(Signup, int(signup_id)) if signup_id and signup_id.isdigit() else None
+    if signup is None or signup.shift_id != shift.id:
+        abort(404)
+    return signup
+
+
+def _done(refusal: Refusal | None, success: str) -> None:
+    """Commit and say so, or roll back and say why not."""
+    db = db_session()
+    if refusal is None:
+        db.commit()
+        flash(success, "success")
+    else:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+
+
+def _zone(term: Term) -> ZoneInfo:
+    return ZoneInfo(term.region.timezone)
+
+
+def _cell_words() -> dict:
+    """A night's state in words, translated once per page rather than once per night."""
+    return {
+        "states": {
+            grid.CellState.CANCELLED: _("Cancelled"),
+            grid.CellState.EMPTY: _("Empty"),
+            grid.CellState.SHORT: _("Short"),
+            grid.CellState.NO_LEADER: _("No leader"),
+            grid.CellState.FULL: _("Full"),
+            grid.CellState.OK: _("OK"),
+        },
+        "fill": _("%(taken)d of min %(min)d / max %(max)d"),
+        "leader_yes": _("Leader: yes"),
+        "leader_none": _("Leader: none"),
+        "waiting": _("%(num)d waiting"),
+    }
+
+
+def _starts(shifts: list[Shift], tz: ZoneInfo) -> dict[datetime, str]:
+    """Each distinct start as the page shows it; a region's nights share a few dozen starts."""
+    return {moment: format_datetime(local(moment, tz), "EEE d.M. HH:mm") for moment in {s.starts_at for s in shifts}}
+
+
+# --- Dashboard and terms. ---
+
+
+@bp.get("")
+@coordinator_required
+def dashboard():
+    db = db_session()
+    regions = coordinated_regions()
+    board = grid.dashboard(db, regions, now())
+    return render_template(
+        "roster/dashboard.html",
+        board=board,
+        terms=terms.terms_of(db, regions)[:5],
+        states=grid.CellState,
+        words=_cell_words(),
+    )
+
+
+@bp.get("/terms", endpoint="terms")
+@coordinator_required
+def term_list():
+    return render_template("roster/terms.html", terms=terms.terms_of(db_session(), coordinated_regions()))
+
+
+def _term_form(term: Term | None = None) -> TermForm:
+    regions = places.regions_of(db_session(), coordinated_regions())
+    form = TermForm(obj=term) if term is not None else TermForm()
+    form.region_id.choices = choices((r.id, r.name) for r in regions)
+    if term is not None:
+        del form.region_id
+        if request.method == "GET":
+            tz = _zone(term)
+            form.signup_opens_at.data = local(term.signup_opens_at, tz).replace(tzinfo=None)
+            closes = term.signup_closes_at
+            form.signup_closes_at.data = local(closes, tz).replace(tzinfo=None) if closes else None
+    return form
+
+
+def _term_input(form: TermForm, tz: ZoneInfo) -> terms.TermInput:
+    closes = form.signup_closes_at.data
+    return terms.TermInput(
+        name=form.name.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        signup_opens_at=form.signup_opens_at.data.replace(tzinfo=tz),
+        signup_closes_at=closes.replace(tzinfo=tz) if closes else None,
+        nights_cap=form.nights_cap.data,
+    )
+
+
+@bp.route("/terms/new", methods=["GET", "POST"])
+@coordinator_required
+def new_term():
+    form = _term_form()
+    if form.validate_on_submit():
+        db = db_session()
+        region = db.get(Region, form.region_id.data)
+        try:
+            term = terms.create_term(db, region, _term_input(form, ZoneInfo(region.timezone)), now(), current_user)
+        except Refusal as refusal:
+            db.rollback()
+            form.form_errors.append(refusal.translated(_))
+        else:
+            db.commit()
+            flash(_("Term created. Now add its nights."), "success")
+            return redirect(url_for("roster.term", term_id=term.id))
+    return render_template("roster/term_form.html", form=form, term=None), 422 if form.errors else 200
+
+
+@bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_term(term_id: int):
+    term = _term(term_id)
+    form = _term_form(term)
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            terms.update_term(db, term, _term_input(form, _zone(term)), now(), current_user)
+        except Refusal as refusal:
+            db.rollback()
+            form.form_errors.append(refusal.translated(_))
+        else:
+            db.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("roster.term", term_id=term.id))
+    return render_template("roster/term_form.html", form=form, term=term), 422 if form.errors else 200
+
+
+def _pattern_form(term: Term, pattern: NightPattern | None = None) -> PatternForm:
+    form = PatternForm(prefix=f"p{pattern.id}" if pattern else "new")
+    form.route_ids.choices = choices(
+        (r.id, f"{r.municipality.name}: {r.name}") for r in terms.region_routes(db_session(), term.region_id)
+    )
+    if request.method == "GET" and pattern is not None:
+        form.weekdays.data = pattern.weekdays
+        form.starts_local.data, form.ends_local.data = pattern.starts_local, pattern.ends_local
+        form.route_ids.data = pattern.route_ids
+        form.min_walkers.data, form.max_walkers.data = pattern.min_walkers, pattern.max_walkers
+        form.needs_leader.data = pattern.needs_leader
+        form.skip_dates.data = "\n".join(datetime.fromisoformat(d).strftime("%d.%m.%Y") for d in pattern.skip_dates)
+    elif request.method == "GET":
+        form.route_ids.data = [choice.value for choice in form.route_ids.choices]
+    return form
+
+
+def _class_weekend_form(term: Term) -> ClassWeekendForm:
+    form = ClassWeekendForm()
+    form.school_class_id.choices = choices((c.id, c.label) for c in terms.region_classes(db_session(), term.region_id))
+    form.weekend_on.choices = choices(
+        (friday.isoformat(), _("Weekend of %(date)s", date=friday.strftime("%d.%m.%Y")))
+        for friday in terms.term_weekends(term)
+    )
+    return form
+
+
+def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int = 200):
+    db = db_session()
+    patterns = [(p, _pattern_form(term, p)) for p in terms.patterns_of(db, term)]
+    return render_template(
+        "roster/term.html",
+        term=term,
+        patterns=patterns,
+        new_pattern=new_pattern or _pattern_form(term),
+        class_weekends=terms.class_weekends_of(db, term),
+        class_form=_class_weekend_form(term),
+        button=ButtonForm(),
+        municipalities=grid.term_municipalities(db, term),
+        nights=len(term.shifts),
+    ), status
+
+
+@bp.get("/terms/<int:term_id>")
+@coordinator_required
+def term(term_id: int):
+    return _render_term(_term(term_id))
+
+
+def _pattern_input(form: PatternForm) -> terms.PatternInput:
+    return terms.PatternInput(
+        weekdays=form.weekdays.data or [],
+        starts_local=form.starts_local.data,
+        ends_local=form.ends_local.data,
+        route_ids=form.route_ids.data or [],
+        min_walkers=form.min_walkers.data,
+        max_walkers=form.max_walkers.data,
+        needs_leader=form.needs_leader.data,
+        skip_dates=parse_dates(form.skip_dates.data),
+    )
+
+
+def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | None):
+    if not form.validate_on_submit():
+        return _render_term(term, new_pattern=form if pattern is None else None, status=422)
+    db = db_session()
+    try:
+        saved = terms.save_pattern(db, term, _pattern_input(form), now(), current_user, pattern)
+        made = terms.generate_nights(db, term, saved, now(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return _render_term(term, new_pattern=form if pattern is None else None, status=422)
+    db.commit()
+    flash(
+        ngettext("%(num)d night made.", "%(num)d nights made.", len(made.made))
+        + " "
+        + _(
+            "%(there)d were there already; %(holidays)d holidays skipped.",
+            there=made.already_there,
+            holidays=made.skipped,
+        ),
+        "success",
+    )
+    return redirect(url_for("roster.term", term_id=term.id))
+
+
+@bp.post("/terms/<int:term_id>/patterns")
+@coordinator_required
+def add_pattern(term_id: int):
+    term = _term(term_id)
+    return _save_and_generate(term, _pattern_form(term), None)
+
+
+@bp.post("/terms/<int:term_id>/patterns/<int:pattern_id>")
+@coordinator_required
+def edit_pattern(term_id: int, pattern_id: int):
+    term = _term(term_id)
+    pattern = db_session().get(NightPattern, pattern_id)
+    if pattern is None or pattern.term_id != term.id:
+        abort(404)
+    return _save_and_generate(term, _pattern_form(term, pattern), pattern)
+
+
+@bp.post("/terms/<int:term_id>/class-weekends")
+@coordinator_required
+def give_weekend(term_id: int):
+    term = _term(term_id)
+    form = _class_weekend_form(term)
+    if not form.validate_on_submit():
+        flash(_("Choose a school class and one of the term's weekends."), "error")
+        return redirect(url_for("roster.term", term_id=term.id) + "#class-weekends")
+    refusal = None
+    try:
+        weekend_on = datetime.fromisoformat(form.weekend_on.data).date()
+        terms.give_weekend(db_session(), term, form.school_class_id.data, weekend_on, now(), links(), current_user)
+    except Refusal as error:
+        refusal = error
+    _done(refusal, _("The class has the weekend."))
+    return redirect(url_for("roster.term", term_id=term.id) + "#class-weekends")
+
+
+@bp.post("/terms/<int:term_id>/class-weekends/<int:given_id>/delete")
+@coordinator_required
+def take_weekend(term_id: int, given_id: int):
+    term = _term(term_id)
+    given = db_session().get(ClassWeekend, given_id)
+    if given is None or given.term_id != term.id or not ButtonForm().validate_on_submit():
+        abort(404)
+    terms.take_weekend(db_session(), given, now(), current_user)
+    _done(None, _("The weekend is no longer the class's."))
+    return redirect(url_for("roster.term", term_id=term.id) + "#class-weekends")
+
+
+@bp.post("/terms/<int:term_id>/publish")
+@coordinator_required
+def publish(term_id: int):
+    term = _term(term_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    try:
+        published = terms.publish(db, term, now(), links(), current_user)
+    except Refusal as refusal:
+        _done(refusal, "")
+    else:
+        _done(
+            None,
+            _("Published. Parents can see the nights now.")
+            + " "
+            + ngettext(
+                "%(num)d person on the roster gets an SMS with their nights.",
+                "%(num)d people on the roster get an SMS with their nights.",
+                published.told,
+            ),
+        )
+    return redirect(url_for("roster.term", term_id=term.id))
+
+
+# --- The grid and one night. ---
+
+
+@bp.get("/terms/<int:term_id>/grid", endpoint="grid")
+@coordinator_required
+def grid_page(term_id: int):
+    term = _term(term_id)
+    db = db_session()
+    municipalities = grid.term_municipalities(db, term)
+    chosen = GridFilter(request.args)
+    chosen.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All municipalities")))
+    municipality_id = chosen.municipality.data if chosen.validate() and chosen.municipality.data else None
+    found = grid.grid(db, term, municipality_id)
+    shifts = [cell.shift for weekend in found.weekends for cells in weekend.cells.values() for cell in cells]
+    return render_template(
+        "roster/grid.html",
+        term=term,
+        grid=found,
+        chosen=chosen,
+        words=_cell_words(),
+        starts=_starts(shifts, _zone(term)),
+        night_url=url_for("roster.night", shift_id=0).removesuffix("0"),
+    )
+
+
+@bp.get("/nights/<int:shift_id>")
+@coordinator_required
+def night(shift_id: int):
+    shift = _night(shift_id)
+    return _render_night(shift)
+
+
+def _render_night(shift: Shift, night_form: NightForm | None = None, status: int = 200):
+    db = db_session()
+    search = SearchForm(request.args)
+    found = search.q.data and search.validate()
+    tz = _zone(shift.term)
+    if night_form is None:
+        start, end = local(shift.starts_at, tz), local(shift.ends_at, tz)
+        night_form = NightForm(
+            data={
+                "day": start.date(),
+                "starts_local": start.time().replace(tzinfo=None),
+                "ends_local": end.time().replace(tzinfo=None),
+                "min_walkers": shift.min_walkers,
+                "max_walkers": shift.max_walkers,
+                "needs_leader": shift.needs_leader,
+                "note": shift.note,
+            }
+        )
+    move_form = MovePersonForm()
+    move_form.to_shift_id.choices = choices(
+        (s.id, f"{local(s.starts_at, tz).strftime('%d.%m %H:%M')} {s.route.name}")
+        for s in grid.other_nights(db, shift, now())
+    )
+    return render_template(
+        "roster/night.html",
+        night=grid.night_roster(db, shift),
+        search=search,
+        people=grid.search_people(db, shift.term.region_id, search.q.data) if found else None,
+        assign_form=AssignForm(),
+        signup_form=SignupForm(),
+        move_form=move_form,
+        night_form=night_form,
+        cancel_form=CancelNightForm(),
+        words=_cell_words(),
+    ), status
+
+
+@bp.post("/nights/<int:shift_id>/assign")
+@coordinator_required
+def assign(shift_id: int):
+    shift = _night(shift_id)
+    form = AssignForm()
+    if not form.validate_on_submit() or not form.person_id.data.isdigit():
+        abort(400)
+    person = db_session().get(Person, int(form.person_id.data))
+    if person is None:
+        abort(404)
+    refusal = None
+    try:
+        roster.assign(db_session(), shift, person, SignupRole(form.role.data), now(), links(), current_user)
+    except Refusal as error:
+        refusal = error
+    _done(refusal, _("%(name)s is on the night.", name=person.name))
+    return redirect(url_for("roster.night", shift_id=shift.id))
+
+
+@bp.post("/nights/<int:shift_id>/remove")
+@coordinator_required
+def remove(shift_id: int):
+    shift = _night(shift_id)
+    form = SignupForm()
+    if not form.validate_on_submit():
+        abort(400)
+    signup = _signup_on(shift, form.signup_id.data)
+    refusal = None
+    try:
+        roster.remove(db_session(), signup, now(), links(), current_user)
+    except Refusal as error:
+        refusal = error
+    _done(refusal, _("%(name)s is off the night.", name=signup.person.name))
+    return redirect(url_for("roster.night", shift_id=shift.id))
+
+
+@bp.post("/nights/<int:shift_id>/move-person")
+@coordinator_required
+def move_person(shift_id: int):
+    shift = _night(shift_id)
+    form = MovePersonForm()
+    form.to_shift_id.choices = choices((s.id, "") for s in grid.other_nights(db_session(), shift, now()))
+    if not form.validate_on_submit():
+        flash(_("Choose another night of the term."), "error")
+        return redirect(url_for("roster.night", shift_id=shift.id))
+    signup = _signup_on(shift, form.signup_id.data)
+    refusal = None
+    try:
+        moved = roster.move_person(db_session(), signup, form.to_shift_id.data, now(), links(), current_user)
+    except Refusal as error:
+        refusal = error
+    _done(refusal, _("%(name)s is moved.", name=signup.person.name))
+    target = moved.shift_id if refusal is None else shift.id
+    return redirect(url_for("roster.night", shift_id=target))
+
+
+@bp.post("/nights/<int:shift_id>")
+@coordinator_required
+def edit_night(shift_id: int):
+    shift = _night(shift_id)
+    form = NightForm()
+    if not form.validate_on_submit():
+        return _render_night(shift, form, 422)
+    db = db_session()
+    starts_at, ends_at = night_span(form.day.data, form.starts_local.data, form.ends_local.data, _zone(shift.term))
+    try:
+        bumped = roster.set_capacity(
+            db,
+            shift,
+            form.min_walkers.data,
+            form.max_walkers.data,
+            form.needs_leader.data,
+            now(),
+            links(),
+            current_user,
+        )
+        roster.update_note(db, shift, form.note.data or "", now(), current_user)
+        roster.move_night(db, shift, starts_at, ends_at, now(), links(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return _render_night(shift, form, 422)
+    db.commit()
+    flash(_("Saved."), "success")
+    if bumped:
+        flash(
+            ngettext(
+                "%(num)d person no longer fits and is first on the waitlist; they get an SMS.",
+                "%(num)d people no longer fit and are first on the waitlist; they get an SMS.",
+                len(bumped),
+            ),
+            "info",
+        )
+    return redirect(url_for("roster.night", shift_id=shift.id))
+
+
+@bp.post("/nights/<int:shift_id>/cancel")
+@coordinator_required
+def cancel_night(shift_id: int):
+    shift = _night(shift_id)
+    form = CancelNightForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusal = None
+    try:
+        roster.cancel_night(db_session(), shift, form.reason.data or "", now(), links(), current_user)
+    except Refusal as error:
+        refusal = error
+    _done(refusal, _("The night is cancelled."))
+    return redirect(url_for("roster.night", shift_id=shift.id))
+
+
+# --- Exports. ---
+
+
+@bp.get("/terms/<int:term_id>/roster.csv")
+@coordinator_required
+def export_csv(term_id: int):
+    term = _term(term_id)
+    header = [
+        _("Date"),
+        _("Day"),
+        _("Starts"),
+        _("Ends"),
+        _("Municipality"),
+        _("Route"),
+        _("Meeting point"),
+        _("Role"),
+        _("Name"),
+        _("Phone"),
+    ]
+    roles = {SignupRole.LEADER: _("Group leader"), SignupRole.WALKER: _("Walker")}
+    body = grid.roster_csv(db_session(), term, header, roles, str(get_locale()))
+    filename = f"roster-{term.id}-{term.starts_on.isoformat()}.csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+@bp.get("/terms/<int:term_id>/print/<int:municipality_id>")
+@coordinator_required
+def print_roster(term_id: int, municipality_id: int):
+    term = _term(term_id)
+    municipality = db_session().get(Municipality, municipality_id)
+    if municipality is None or municipality.region_id != term.region_id:
+        abort(404)
+    return render_template(
+        "roster/print.html",
+        term=term,
+        municipality=municipality,
+        nights=grid.printable(db_session(), term, municipality.id),
+    )

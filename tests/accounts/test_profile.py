@@ -1,0 +1,373 @@
+"""The first visit (name, age, code of conduct, municipality, language, class), the profile
+afterwards, the page's language, and the calendar feed's address."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from natteravn.accounts import service
+from natteravn.accounts.models import Person
+from natteravn.i18n import Refusal
+from natteravn.places.models import Municipality, Region, School, SchoolClass
+from tests.conftest import code_from, last_sms_to
+
+NEWCOMER = "+4792345678"
+
+
+@pytest.fixture
+def newcomer(world, client, gateway):
+    """Someone logged in for the first time, with no profile yet."""
+    client.post("/login", data={"phone": NEWCOMER})
+    response = client.post("/login/code", data={"code": code_from(gateway, NEWCOMER)})
+    assert response.headers["Location"].startswith("/welcome")
+    return client
+
+
+def person(db, phone=NEWCOMER) -> Person:
+    db.expire_all()
+    return db.scalars(select(Person).where(Person.phone == phone)).one()
+
+
+def answers(world, **changes) -> dict:
+    filled = {
+        "name": "Nora Ny",
+        "municipality": world.asnes.id,
+        "school_class": world.school_class.id,
+        "locale": "nn",
+        "adult": "y",
+        "conduct": "y",
+    }
+    filled.update(changes)
+    return {key: value for key, value in filled.items() if value is not None}
+
+
+def feed_path(page_text: str) -> str:
+    start = page_text.index("http://natteravn.test/calendar/")
+    return urlsplit(page_text[start : page_text.index('"', start)]).path
+
+
+# --- The first visit, through the service. ---
+
+
+def test_the_first_answers_are_saved_with_the_time_of_consent(world, db, clock):
+    someone = Person(phone=NEWCOMER, created_at=clock(), session_version=1, calendar_version=1, active=True)
+    db.add(someone)
+    service.complete_profile(
+        db,
+        someone,
+        name="  Nora   Ny ",
+        adult=True,
+        accepts_conduct=True,
+        municipality_id=world.asnes.id,
+        locale="en",
+        school_class_id=world.school_class.id,
+        now=clock(),
+    )
+    assert someone.name == "Nora Ny"
+    assert someone.adult_confirmed_at == clock()
+    assert someone.conduct_accepted_at == clock()
+    assert someone.conduct_version == service.CONDUCT_VERSION
+    assert someone.onboarded
+
+
+@pytest.mark.parametrize(
+    ("adult", "accepts", "says"),
+    [(False, True, "18 or older"), (True, False, "code of conduct"), (False, False, "18 or older")],
+)
+def test_without_both_promises_nothing_is_saved(world, db, clock, adult, accepts, says):
+    someone = Person(phone=NEWCOMER, created_at=clock(), session_version=1, calendar_version=1, active=True)
+    db.add(someone)
+    with pytest.raises(Refusal, match=says):
+        service.complete_profile(
+            db,
+            someone,
+            name="Nora Ny",
+            adult=adult,
+            accepts_conduct=accepts,
+            municipality_id=world.asnes.id,
+            locale="nb",
+            school_class_id=None,
+            now=clock(),
+        )
+    assert not someone.name
+    assert someone.municipality_id is None
+    assert someone.adult_confirmed_at is None and someone.conduct_accepted_at is None
+
+
+def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
+    region = Region(name="Hamar", slug="hamar")
+    hamar = Municipality(region=region, name="Hamar")
+    db.add_all([region, hamar])
+    db.flush()
+    with pytest.raises(Refusal, match="school class"):
+        service.update_profile(
+            db, world.parent, name="Kari", municipality_id=hamar.id, locale="nb", school_class_id=world.school_class.id
+        )
+
+
+def test_an_archived_school_class_cannot_be_chosen(world, db):
+    archived = SchoolClass(school=world.school_class.school, name="10B", archived=True)
+    db.add(archived)
+    db.flush()
+    with pytest.raises(Refusal, match="school class"):
+        service.update_profile(
+            db, world.parent, name="Kari", municipality_id=world.asnes.id, locale="nb", school_class_id=archived.id
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [({"name": "   "}, "Write your name"), ({"municipality_id": 0}, "municipality"), ({"locale": "sv"}, "language")],
+)
+def test_a_profile_needs_a_name_a_municipality_and_a_language_we_speak(world, db, change, says):
+    fields = {"name": "Kari", "municipality_id": world.asnes.id, "locale": "nb", "school_class_id": None} | change
+    with pytest.raises(Refusal, match=says):
+        service.update_profile(db, world.parent, **fields)
+
+
+# --- The first visit, through the pages. ---
+
+
+def test_a_newcomer_is_sent_to_the_welcome_page_from_the_nights(newcomer):
+    response = newcomer.get("/nights")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/welcome"
+
+
+def test_the_welcome_page_asks_everything_with_labels(newcomer):
+    page = newcomer.get("/welcome")
+    assert page.status_code == 200
+    for field in ("name", "municipality", "school_class", "locale", "adult", "conduct"):
+        assert f'for="{field}"' in page.text
+    assert "112" in page.text and "02800" in page.text  # the code of conduct is on the page
+    assert "Åsnes" in page.text
+
+
+def test_a_newcomer_fills_in_the_welcome_page_and_sees_the_nights(world, newcomer, db, clock):
+    response = newcomer.post("/welcome?next=/nights", data=answers(world))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/nights"
+    saved = person(db)
+    assert (saved.name, saved.municipality_id, saved.school_class_id, saved.locale) == (
+        "Nora Ny",
+        world.asnes.id,
+        world.school_class.id,
+        "nn",
+    )
+    assert saved.adult_confirmed_at == clock() and saved.conduct_accepted_at == clock()
+    assert newcomer.get("/nights").status_code == 200
+
+
+def test_the_school_class_may_be_left_out(world, newcomer, db):
+    assert newcomer.post("/welcome", data=answers(world, school_class=0)).status_code == 302
+    assert person(db).school_class_id is None
+
+
+@pytest.mark.parametrize(("missing", "says"), [("adult", "18 or older"), ("conduct", "code of conduct")])
+def test_refusing_a_promise_is_explained_and_saves_nothing(world, newcomer, db, missing, says):
+    response = newcomer.post("/welcome", data=answers(world, **{missing: None}))
+    assert response.status_code == 422
+    assert says in response.text
+    saved = person(db)
+    assert saved.name == "" and saved.adult_confirmed_at is None and saved.conduct_accepted_at is None
+    assert not saved.onboarded
+    assert newcomer.get("/nights").status_code == 302
+
+
+def test_a_municipality_must_be_chosen(world, newcomer, db):
+    response = newcomer.post("/welcome", data=answers(world, municipality=0))
+    assert response.status_code == 422
+    assert "Choose a municipality" in response.text
+    assert not person(db).onboarded
+
+
+def test_a_made_up_municipality_is_refused_without_an_error_page(world, newcomer):
+    response = newcomer.post("/welcome", data=answers(world, municipality="not-a-number"))
+    assert response.status_code == 422
+
+
+def test_a_parent_who_is_done_is_not_asked_again(world, login, client):
+    login(world.parent)
+    response = client.get("/welcome")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/nights"
+
+
+def test_the_welcome_page_needs_a_login(client):
+    response = client.get("/welcome")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
+
+
+def test_a_newcomer_coming_for_one_night_gets_there_after_the_welcome(world, client, gateway):
+    night = world.nights[0]
+    client.post(f"/login?next=/nights/{night.id}", data={"phone": NEWCOMER})
+    response = client.post(f"/login/code?next=/nights/{night.id}", data={"code": code_from(gateway, NEWCOMER)})
+    welcome = response.headers["Location"]
+    assert urlsplit(welcome).path == "/welcome"
+    response = client.post(welcome, data=answers(world))
+    assert response.headers["Location"] == f"/nights/{night.id}"
+
+
+# --- The profile afterwards. ---
+
+
+def test_a_parent_sees_their_profile_filled_in(world, login, client):
+    login(world.parent)
+    page = client.get("/profile")
+    assert page.status_code == 200
+    assert 'value="Kari Nordmann"' in page.text
+    assert f'<option selected value="{world.asnes.id}">' in page.text
+
+
+def test_a_parent_edits_their_profile(world, login, client, db):
+    login(world.parent)
+    data = {"name": "Kari N. Nordmann", "municipality": world.grue.id, "school_class": 0, "locale": "en"}
+    response = client.post("/profile", data=data)
+    assert response.status_code == 302
+    saved = person(db, world.parent.phone)
+    assert (saved.name, saved.municipality_id, saved.locale) == ("Kari N. Nordmann", world.grue.id, "en")
+    assert "Saved." in client.get("/profile").text
+
+
+def test_an_empty_name_is_refused_on_the_profile(world, login, client, db):
+    login(world.parent)
+    data = {"name": "  ", "municipality": world.asnes.id, "school_class": 0, "locale": "nb"}
+    response = client.post("/profile", data=data)
+    assert response.status_code == 422
+    assert "Write your name." in response.text
+    assert person(db, world.parent.phone).name == "Kari Nordmann"
+
+
+def test_a_newcomer_cannot_skip_the_welcome_through_the_profile(world, newcomer, db):
+    data = {"name": "Nora", "municipality": world.asnes.id, "school_class": 0, "locale": "nb"}
+    response = newcomer.post("/profile", data=data)
+    assert urlsplit(response.headers["Location"]).path == "/welcome"
+    assert not person(db).onboarded
+
+
+# --- Language. ---
+
+
+def test_a_visitor_gets_the_browsers_language(client):
+    page = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en" dir="ltr">' in page.text
+    assert "<h1>Log in</h1>" in page.text
+
+
+@pytest.mark.parametrize(
+    ("header", "locale"), [("nb-NO,nb;q=0.9", "nb"), ("nn-NO", "nn"), ("no", "nb"), ("sv-SE,nn;q=0.5", "nn")]
+)
+def test_norwegian_browsers_get_bokmal_or_nynorsk(client, header, locale):
+    page = client.get("/login", headers={"Accept-Language": header})
+    assert f'<html lang="{locale}" dir="ltr">' in page.text
+
+
+def test_a_language_nobody_here_speaks_falls_back_to_bokmal(client):
+    page = client.get("/login", headers={"Accept-Language": "de-DE"})
+    assert '<html lang="nb" dir="ltr">' in page.text
+    assert "Logg inn" in page.text
+
+
+def test_a_language_picked_on_the_page_beats_the_browser(client):
+    response = client.post("/language?next=/login", data={"lang": "en"}, headers={"Accept-Language": "nb"})
+    assert response.headers["Location"] == "/login"
+    page = client.get("/login", headers={"Accept-Language": "nb"})
+    assert '<html lang="en"' in page.text
+
+
+def test_a_language_we_do_not_have_is_ignored(client):
+    client.post("/language", data={"lang": "xx"})
+    assert '<html lang="nb"' in client.get("/login", headers={"Accept-Language": "nb"}).text
+
+
+def test_the_profiles_language_beats_the_page_and_the_browser(world, client, login, db):
+    world.parent.locale = "en"
+    db.commit()
+    client.post("/language", data={"lang": "nn"})
+    login(world.parent)
+    page = client.get("/profile", headers={"Accept-Language": "nb"})
+    assert '<html lang="en" dir="ltr">' in page.text
+
+
+def test_picking_a_language_when_logged_in_changes_the_profile(world, client, login, db):
+    login(world.parent)
+    client.post("/language", data={"lang": "nn"})
+    assert person(db, world.parent.phone).locale == "nn"
+    assert '<html lang="nn"' in client.get("/profile").text
+
+
+def test_a_first_login_keeps_the_language_the_visitor_was_reading(world, client, gateway, db):
+    client.post("/language", data={"lang": "en"})
+    client.post("/login", data={"phone": NEWCOMER})
+    assert last_sms_to(gateway, NEWCOMER).startswith("Your Natteravn code is")
+    client.post("/login/code", data={"code": code_from(gateway, NEWCOMER)})
+    assert person(db).locale == "en"
+    page = client.get("/welcome")
+    assert '<html lang="en"' in page.text
+    assert '<option selected value="en">' in page.text
+
+
+def test_a_first_login_from_a_nynorsk_browser_starts_in_nynorsk(world, client, gateway, db):
+    headers = {"Accept-Language": "nn-NO,nn;q=0.9"}
+    client.post("/login", data={"phone": NEWCOMER}, headers=headers)
+    client.post("/login/code", data={"code": code_from(gateway, NEWCOMER)}, headers=headers)
+    assert person(db).locale == "nn"
+
+
+def test_after_logging_out_the_page_keeps_the_persons_language(world, client, login, db):
+    world.parent.locale = "en"
+    db.commit()
+    login(world.parent)
+    client.post("/logout")
+    page = client.get("/login", headers={"Accept-Language": "nb"})
+    assert '<html lang="en"' in page.text
+
+
+# --- The calendar feed's address. ---
+
+
+def test_the_profile_shows_a_calendar_address_that_works(world, login, client):
+    login(world.parent)
+    path = feed_path(client.get("/profile").text)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+
+
+def test_a_new_calendar_address_revokes_the_old_one(world, login, client, app):
+    login(world.parent)
+    old = feed_path(client.get("/profile").text)
+    response = client.post("/profile/calendar/new")
+    assert response.headers["Location"] == "/profile"
+    page = client.get("/profile")
+    assert "The old one no longer works" in page.text
+    new = feed_path(page.text)
+    assert new != old
+    outsider = app.test_client()  # a calendar app has no session
+    assert outsider.get(old).status_code == 404
+    assert outsider.get(new).status_code == 200
+
+
+def test_a_made_up_calendar_address_is_not_found(world, client, links):
+    assert client.get("/calendar/nonsense.ics").status_code == 404
+    forged = links.sign("something-else", [world.parent.id, 1])
+    assert client.get(f"/calendar/{forged}.ics").status_code == 404
+
+
+def test_a_calendar_address_belongs_to_one_person(world, db, links):
+    token = service.calendar_token(world.parent, links)
+    assert service.person_for_calendar(db, token, links).id == world.parent.id
+    service.revoke_calendar(world.parent)
+    assert service.person_for_calendar(db, token, links) is None
+
+
+def test_an_archived_school_does_not_offer_its_classes(world, db, login, client):
+    school = School(municipality=world.asnes, name="Gamle skole", archived=True)
+    db.add_all([school, SchoolClass(school=school, name="7C")])
+    db.commit()
+    login(world.parent)
+    assert "Gamle skole" not in client.get("/profile").text

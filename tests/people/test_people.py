@@ -1,0 +1,371 @@
+"""The coordinator's people: finding volunteers with what they walked, roles, deactivation and
+importing parents from a spreadsheet (all or nothing)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import display_phone, load_session_person
+from natteravn.audit.models import AuditEvent
+from natteravn.db import Page
+from natteravn.people import importing
+from natteravn.people import service as people
+from natteravn.shifts.models import Signup, SignupRole, SignupState
+from natteravn.sms.models import MessageState, Purpose
+from natteravn.sms.service import enqueue
+from tests import factories
+from tests.conftest import code_from
+
+FRIDAY = date(2026, 11, 20)
+PAST_FRIDAY = date(2026, 11, 13)
+
+
+def names(page: Page) -> list[str]:
+    return [row.person.name for row in page.items]
+
+
+def find(db, world, clock, **query) -> Page:
+    return people.list_people(db, {world.region.id}, people.PeopleQuery(**query), clock())
+
+
+# --- The list. ---
+
+
+def test_the_list_holds_the_regions_people_only(world, db, clock):
+    factories.other_region(db, clock())
+    assert names(find(db, world, clock)) == ["Kari Nordmann", "Lise Leder", "Ola Hansen", "Siri Koordinator"]
+
+
+def test_search_by_name_or_by_the_digits_of_a_phone_number(world, db, clock):
+    assert names(find(db, world, clock, text="nordm")) == ["Kari Nordmann"]
+    assert names(find(db, world, clock, text="912 34 5")) == ["Kari Nordmann"]
+    assert names(find(db, world, clock, text="Kari%")) == []  # a % is a character, not a wildcard
+
+
+def test_filter_by_municipality_role_and_activity(world, db, clock):
+    world.other_parent.active = False
+    db.flush()
+    assert names(find(db, world, clock, municipality_id=world.grue.id)) == ["Ola Hansen"]
+    assert names(find(db, world, clock, role=people.RoleFilter.LEADER)) == ["Lise Leder"]
+    assert names(find(db, world, clock, role=people.RoleFilter.COORDINATOR)) == ["Siri Koordinator"]
+    assert names(find(db, world, clock, role=people.RoleFilter.WALKER)) == ["Kari Nordmann", "Ola Hansen"]
+    assert names(find(db, world, clock, activity=people.Activity.DEACTIVATED)) == ["Ola Hansen"]
+    assert "Ola Hansen" not in names(find(db, world, clock, activity=people.Activity.ACTIVE))
+
+
+def test_nights_walked_count_attended_and_past_nights_without_a_logbook(world, db, clock):
+    kept = factories.night(db, world.term, world.routes["Kirkenær"], PAST_FRIDAY)
+    not_kept = factories.night(db, world.term, world.routes["Flisa sentrum"], PAST_FRIDAY + timedelta(days=1))
+    cancelled = factories.night(db, world.term, world.routes["Kjellmyra"], PAST_FRIDAY)
+    cancelled.cancelled_at = clock() - timedelta(days=7)
+    factories.signup(db, kept, world.parent, clock(), state=SignupState.ATTENDED)
+    factories.signup(db, kept, world.other_parent, clock(), state=SignupState.NO_SHOW)
+    factories.signup(db, not_kept, world.parent, clock(), state=SignupState.CONFIRMED)
+    factories.signup(db, cancelled, world.other_parent, clock(), state=SignupState.SIGNED_UP)
+    factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.parent, clock())  # still to come
+    rows = {row.person.name: row for row in find(db, world, clock).items}
+    assert (rows["Kari Nordmann"].walked, rows["Kari Nordmann"].no_shows) == (2, 0)
+    assert (rows["Ola Hansen"].walked, rows["Ola Hansen"].no_shows) == (0, 1)
+    by_no_shows = find(db, world, clock, order=people.Order.NO_SHOWS)
+    assert names(by_no_shows)[0] == "Ola Hansen"
+    assert names(find(db, world, clock, order=people.Order.WALKED))[0] == "Kari Nordmann"
+
+
+def test_the_list_is_paginated(world, db, clock):
+    for n in range(people.PAGE_SIZE + 6):
+        factories.person(db, world.valer, f"Frivillig {n:03d}", clock())
+    first = find(db, world, clock)
+    second = find(db, world, clock, page=2)
+    assert (first.total, first.pages, len(first.items), len(second.items)) == (people.PAGE_SIZE + 10, 2, 50, 10)
+    assert not set(names(first)) & set(names(second))
+    assert find(db, world, clock, page=99).number == 2
+
+
+def count_queries(db, run) -> int:
+    statements = []
+
+    def _count(*_args):
+        statements.append(1)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+    return len(statements)
+
+
+def test_the_number_of_queries_does_not_grow_with_people_or_nights(world, db, clock):
+    def crowd(count):
+        for n in range(count):
+            someone = factories.person(db, world.asnes, f"Walker {count}-{n}", clock(), leader=n % 2 == 0)
+            factories.signup(db, world.nights[n % len(world.nights)], someone, clock())
+        db.commit()
+
+    regions, now = {world.region.id}, clock()
+
+    def listing():
+        db.expire_all()
+        return count_queries(db, lambda: people.list_people(db, regions, people.PeopleQuery(), now))
+
+    crowd(3)
+    few = listing()
+    crowd(40)
+    assert listing() == few <= 3  # the count, the page with its figures, the page's roles
+
+
+# --- Roles. ---
+
+
+def test_promoting_and_removing_a_group_leader_is_logged(world, db, clock):
+    people.make_leader(db, world.parent, world.region.id, world.coordinator, clock())
+    assert world.parent.holds(RoleKind.LEADER, world.region.id)
+    leading = factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.parent, clock(), role=SignupRole.LEADER)
+    nights = people.remove_leader(db, world.parent, world.region.id, world.coordinator, clock())
+    assert nights == 1
+    assert not world.parent.holds(RoleKind.LEADER, world.region.id)
+    assert leading.role == SignupRole.WALKER and leading.state == SignupState.SIGNED_UP
+    actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["person.leader_granted", "person.leader_removed"]
+
+
+def test_a_deactivated_person_cannot_be_made_leader(world, db, clock):
+    world.parent.active = False
+    with pytest.raises(people.PeopleRefused, match="Reactivate them first"):
+        people.make_leader(db, world.parent, world.region.id, world.coordinator, clock())
+
+
+# --- Deactivation. ---
+
+
+def test_deactivating_cancels_coming_nights_and_moves_the_waitlist_up(world, db, clock, links):
+    night = world.night_on("Kirkenær", FRIDAY)
+    night.max_walkers = 1
+    place = factories.signup(db, night, world.parent, clock())
+    waiting = factories.signup(db, night, world.other_parent, clock(), state=SignupState.WAITLISTED)
+    waiting.queued_at = clock()
+    reminder = enqueue(
+        db,
+        to=world.parent.phone,
+        body="Påminnelse",
+        purpose=Purpose.REMINDER_DAY,
+        now=clock(),
+        person_id=world.parent.id,
+    )
+    session_id = world.parent.get_id()
+    cancelled = people.deactivate(db, world.parent, world.region.id, world.coordinator, clock(), links)
+    assert cancelled == 1
+    assert place.state == SignupState.CANCELLED
+    assert waiting.state == SignupState.OFFERED
+    db.refresh(reminder)
+    assert reminder.state == MessageState.CANCELLED
+    assert load_session_person(db, session_id) is None
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "person.deactivated"))
+    assert event.details == {"signups_cancelled": 1} and event.object_id == world.parent.id
+
+
+def test_a_coordinator_cannot_deactivate_themselves(world, db, clock, links):
+    with pytest.raises(people.PeopleRefused, match="cannot deactivate yourself"):
+        people.deactivate(db, world.coordinator, world.region.id, world.coordinator, clock(), links)
+
+
+def test_reactivating_lets_them_in_again_without_their_old_nights(world, db, clock, links):
+    place = factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.parent, clock())
+    people.deactivate(db, world.parent, world.region.id, world.coordinator, clock(), links)
+    people.reactivate(db, world.parent, world.region.id, world.coordinator, clock())
+    assert world.parent.active
+    assert load_session_person(db, world.parent.get_id()) == world.parent
+    assert place.state == SignupState.CANCELLED
+
+
+# --- Import. ---
+
+GOOD_FILE = (
+    "\ufeffname;phone;municipality;school class\n"
+    "Per Persen;922 22 222;Åsnes;9A\n"
+    '"Nordmann, Kari";+47 912 34 567;åsnes;Flisa skole 9A\n'
+    "Anne Grue;933 33 333;Grue;\n"
+)
+
+
+def preview(db, world, text):
+    return importing.preview_import(db, {world.region.id}, text)
+
+
+def test_the_preview_says_who_is_new_and_who_is_updated(world, db, clock):
+    seen = preview(db, world, GOOD_FILE)
+    assert seen.errors == []
+    assert [(r.row, r.name, r.change) for r in seen.rows] == [
+        (2, "Per Persen", importing.Change.NEW),
+        (3, "Nordmann, Kari", importing.Change.UPDATED),
+        (4, "Anne Grue", importing.Change.NEW),
+    ]
+    assert seen.rows[1].person == world.parent
+    assert seen.rows[1].changed == ["name", "school_class"]
+    assert seen.rows[0].school_class == world.school_class
+
+
+def test_importing_creates_and_updates_and_never_duplicates(world, db, clock):
+    result = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock())
+    assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
+    assert db.scalars(select(Person).where(Person.phone == "+4791234567")).all() == [world.parent]
+    assert world.parent.name == "Nordmann, Kari" and world.parent.school_class_id == world.school_class.id
+    per = db.scalar(select(Person).where(Person.phone == "+4792222222"))
+    assert (per.name, per.municipality_id, per.active) == ("Per Persen", world.asnes.id, True)
+    assert not per.onboarded  # they accept the code of conduct themselves on first login
+    again = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "people.imported").order_by(AuditEvent.id))
+    assert event.details["created"] == 2 and event.region_id == world.region.id
+
+
+def test_commas_work_as_well_as_semicolons_and_norwegian_headers(world, db):
+    seen = preview(db, world, "Navn,Mobil,Kommune\r\nPer Persen,92222222,Våler\r\n")
+    assert seen.errors == [] and seen.rows[0].municipality == world.valer
+
+
+def test_an_excel_file_in_the_windows_encoding_is_read(world, db):
+    data = "navn;telefon;kommune\nÅse Ødegård;922 22 222;Åsnes\n".encode("cp1252")
+    assert preview(db, world, importing.read_upload(data)).rows[0].name == "Åse Ødegård"
+
+
+def test_row_errors_are_written_in_plain_words(world, db, clock):
+    text = (
+        "name;phone;municipality;school class\n"
+        "Per Persen;922 22 222;Åsnes;9A\n"
+        "Uten Nummer;;Grue;\n"
+        "Feil Nummer;123;Grue;\n"
+        ";933 33 333;Grue;\n"
+        "Ingen Kommune;944 44 444;Oslo;\n"
+        "Feil Klasse;955 55 555;Åsnes;7C\n"
+        "Per Igjen;92222222;Åsnes;\n"
+    )
+    seen = preview(db, world, text)
+    assert [e.translated(lambda s: s) for e in seen.errors] == [
+        "Row 3: the phone number is missing.",
+        "Row 4: the phone number 123 is not a valid mobile number.",
+        "Row 5: the name is missing.",
+        "Row 6: there is no municipality called Oslo in your region.",
+        "Row 7: there is no school class called 7C in Åsnes.",
+        "Row 8: the phone number 922 22 222 is also on row 2.",
+    ]
+
+
+def test_nothing_is_imported_when_one_row_is_wrong(world, db, clock):
+    text = GOOD_FILE + "Feil Nummer;123;Grue;\n"
+    with pytest.raises(importing.ImportRefused, match="Nothing was imported: the file has 1 errors"):
+        importing.apply_import(db, {world.region.id}, text, world.coordinator, clock())
+    db.rollback()
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")) is None
+    assert db.get(Person, world.parent.id).name == "Kari Nordmann"
+
+
+def test_a_number_registered_in_another_region_is_not_taken_over(world, db, clock):
+    _region, _hamar, _coordinator, hans = factories.other_region(db, clock())
+    seen = preview(db, world, f"name;phone;municipality\nHans;{hans.phone};Grue\n")
+    assert [e.translated(lambda s: s) for e in seen.errors] == [
+        f"Row 2: the phone number {display_phone(hans.phone)} belongs to someone in another region."
+    ]
+
+
+def test_a_file_without_the_needed_columns_is_refused(world, db):
+    with pytest.raises(importing.ImportRefused, match="Missing: phone, municipality"):
+        preview(db, world, "name;email\nPer;per@example.org\n")
+    with pytest.raises(importing.ImportRefused, match="The file is empty"):
+        preview(db, world, "\ufeff\n\n")
+
+
+# --- Pages. ---
+
+
+def test_the_people_page_lists_filters_and_pages(world, login, client):
+    login(world.coordinator)
+    page = client.get("/coordinator/people?q=lise&role=leader")
+    assert page.status_code == 200
+    assert "Lise Leder" in page.text and "Kari Nordmann" not in page.text
+    assert '<th scope="col">' in page.text and 'for="q"' in page.text
+    # Nonsense in the address is ignored, not an error.
+    assert client.get("/coordinator/people?role=boss&municipality=x&page=-3").status_code == 200
+
+
+def test_a_parent_may_not_see_the_people_pages(world, login, client):
+    login(world.parent)
+    assert client.get("/coordinator/people").status_code == 403
+    assert client.get(f"/coordinator/people/{world.other_parent.id}").status_code == 403
+
+
+def test_a_coordinator_promotes_and_deactivates_from_the_persons_page(world, db, login, client):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/people/{world.parent.id}")
+    assert "Make group leader" in page.text
+    client.post(f"/coordinator/people/{world.parent.id}/leader")
+    client.post(f"/coordinator/people/{world.parent.id}/deactivate")
+    db.expire_all()
+    parent = db.get(Person, world.parent.id)
+    assert parent.holds(RoleKind.LEADER, world.region.id) and not parent.active
+    assert "Deactivated: cannot log in" in client.get(f"/coordinator/people/{world.parent.id}").text
+
+
+def test_a_deactivated_person_cannot_log_in(world, db, clock, links, gateway, client):
+    people.deactivate(db, world.parent, world.region.id, world.coordinator, clock(), links)
+    db.commit()
+    client.post("/login", data={"phone": world.parent.phone})
+    page = client.post("/login/code", data={"code": code_from(gateway, world.parent.phone)})
+    assert page.status_code == 422 and "This profile is closed" in page.text
+
+
+def test_refusing_to_deactivate_oneself_is_shown(world, login, client):
+    login(world.coordinator)
+    response = client.post(f"/coordinator/people/{world.coordinator.id}/deactivate", follow_redirects=True)
+    assert "You cannot deactivate yourself." in response.text
+
+
+def test_import_shows_a_preview_and_imports_only_when_confirmed(world, db, login, client):
+    login(world.coordinator)
+    upload = {"file": (io.BytesIO(GOOD_FILE.encode("utf-8")), "foreldre.csv")}
+    preview_page = client.post("/coordinator/people/import", data=upload, content_type="multipart/form-data")
+    assert preview_page.status_code == 200
+    assert "Already registered: updated" in preview_page.text and "Per Persen" in preview_page.text
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")) is None
+    done = client.post("/coordinator/people/import/confirm", data={"text": GOOD_FILE})
+    assert done.status_code == 302
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")).name == "Per Persen"
+
+
+def test_an_import_with_errors_offers_no_confirmation(world, login, client):
+    login(world.coordinator)
+    bad = "name;phone;municipality\nPer;123;Åsnes\n"
+    upload = {"file": (io.BytesIO(bad.encode()), "foreldre.csv")}
+    page = client.post("/coordinator/people/import", data=upload, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "Row 2: the phone number 123 is not a valid mobile number." in page.text
+    assert "Import these people" not in page.text
+    forced = client.post("/coordinator/people/import/confirm", data={"text": bad})
+    assert forced.status_code == 422 and "Nothing was imported" in forced.text
+
+
+def test_signups_of_people_are_untouched_by_listing(world, db, clock, login, client):
+    factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.parent, clock())
+    db.commit()
+    login(world.coordinator)
+    assert "Kirkenær" in client.get(f"/coordinator/people/{world.parent.id}").text
+    assert db.scalar(select(Signup.state).where(Signup.person_id == world.parent.id)) == SignupState.SIGNED_UP
+
+
+def test_an_imported_parent_accepts_the_code_of_conduct_on_first_login(world, db, clock, gateway, client):
+    importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock())
+    db.commit()
+    client.post("/login", data={"phone": "92222222"})
+    response = client.post("/login/code", data={"code": code_from(gateway, "+4792222222")})
+    assert response.status_code == 302 and "/welcome" in response.headers["Location"]
+
+
+def test_a_file_too_large_to_check_is_refused(world, db):
+    with pytest.raises(importing.ImportRefused, match="larger than 400 kB"):
+        importing.read_upload(b"x" * (importing.MAX_IMPORT_BYTES + 1))

@@ -1,0 +1,192 @@
+"""Statistics on a small, known set of nights, and the retention purge that must not change them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlalchemy import func, select
+
+from natteravn.audit.models import AuditEvent
+from natteravn.cli import cli as natteravn_commands
+from natteravn.reports import logbook, writing
+from natteravn.reports.models import IncidentCategory, ShiftReport
+from natteravn.reports.retention import configured, months_before, purge_expired
+from natteravn.reports.stats import statistics
+from natteravn.reports.svg import bar_chart, described
+from natteravn.reports.writing import IncidentInput, ReportInput
+from natteravn.scheduler import purge_reports
+from tests import factories
+
+NOVEMBER, DECEMBER = (2026, 11), (2026, 12)
+
+
+def _youths(*counts):
+    return dict(zip(("youths_under_13", "youths_13_15", "youths_16_17", "youths_18_plus"), counts, strict=True))
+
+
+def _file(db, world, clock, route, day, walkers, report, incidents, submit=True):
+    """A night on `route`: a leader and `walkers` more sign up; the first `present` come."""
+    present, absent = walkers
+    shift = world.night_on(route, day)
+    people = [factories.person(db, shift.route.municipality, f"Walker {i}", clock()) for i in range(present + absent)]
+    lines = [factories.signup(db, shift, p, clock()) for p in people]
+    logbook.record_attendance(db, world.coordinator, shift, {s.id for s in lines[:present]}, clock())
+    for incident in incidents or [None]:
+        writing.save_report(db, world.coordinator, shift, report, clock(), incident=incident, submit=submit)
+    db.commit()
+    return shift
+
+
+@pytest.fixture
+def nights(db, world, clock):
+    clock.set(datetime(2026, 12, 20, 12, 0, tzinfo=UTC))
+    police_fight = IncidentInput(IncidentCategory.VIOLENCE, police_contacted=True, description="Slåsskamp avtalt.")
+    _file(
+        db,
+        world,
+        clock,
+        "Flisa sentrum",
+        date(2026, 11, 20),
+        (2, 1),
+        ReportInput(time(22, 0), time(1, 0), "Sentrum", "Regn", "Rolig", _youths(1, 4, 3, 0)),
+        [police_fight, IncidentInput(IncidentCategory.INTOXICATION)],
+    )
+    _file(
+        db,
+        world,
+        clock,
+        "Kirkenær",
+        date(2026, 11, 21),
+        (1, 0),
+        ReportInput(time(22, 0), time(0, 0), "Stasjonen", "Sol", "Fint", _youths(0, 2, 2, 2)),
+        [IncidentInput(IncidentCategory.HELPED)],
+    )
+    _file(
+        db,
+        world,
+        clock,
+        "Kjellmyra",
+        date(2026, 11, 27),
+        (0, 0),
+        ReportInput(time(22, 0), time(23, 0), "Butikken", "", "", _youths(0, 1, 0, 0)),
+        [IncidentInput(IncidentCategory.DRUGS, police_contacted=True, child_welfare_contacted=True)],
+    )
+    # A draft does not count until it is submitted.
+    _file(
+        db,
+        world,
+        clock,
+        "Våler sentrum",
+        date(2026, 12, 4),
+        (3, 0),
+        ReportInput(time(22, 0), time(1, 0), youths=_youths(9, 9, 9, 9)),
+        [IncidentInput(IncidentCategory.VANDALISM)],
+        submit=False,
+    )
+
+
+def test_the_figures_for_the_whole_region(db, world, nights):
+    stats = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31))
+    total = stats.total
+    assert total.nights == 3
+    assert total.walker_minutes == 2 * 180 + 1 * 120 + 0 * 60
+    assert total.walker_hours == 8
+    assert dict(total.youths) == _youths(1, 7, 5, 2)
+    assert total.youths_total == 15
+    assert dict(total.incidents) == {
+        IncidentCategory.VIOLENCE: 1,
+        IncidentCategory.INTOXICATION: 1,
+        IncidentCategory.HELPED: 1,
+        IncidentCategory.DRUGS: 1,
+    }
+    assert dict(total.by_month) == {NOVEMBER: 4}
+    assert stats.months == [NOVEMBER, DECEMBER]
+    assert total.police_nights == 2
+    assert total.police_share == pytest.approx(2 / 3)
+    # Våler's logbook (3 came) counts for attendance although its report is a draft.
+    assert (total.attended, total.no_shows) == (6, 1)
+    assert total.no_show_rate == pytest.approx(1 / 7)
+
+
+def test_the_figures_by_municipality_and_period(db, world, nights):
+    stats = statistics(db, world.region.id, date(2026, 11, 21), date(2026, 11, 30))
+    asnes = stats.by_municipality[world.asnes.id]
+    grue = stats.by_municipality[world.grue.id]
+    assert (asnes.nights, asnes.walker_minutes, asnes.incidents_total, asnes.police_nights) == (1, 0, 1, 1)
+    assert (grue.nights, grue.walker_minutes, grue.no_show_rate) == (1, 120, 0)
+    only_grue = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), [world.grue.id])
+    assert [m.name for m in only_grue.municipalities] == ["Grue"]
+    assert only_grue.total.nights == 1
+
+
+def test_another_regions_municipalities_are_not_counted(db, world, nights, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    db.commit()
+    stats = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), [hamar.id])
+    assert stats.municipalities == []
+    assert stats.total.nights == 0
+
+
+def test_an_empty_period_has_no_shares_rather_than_a_division_by_zero(db, world, nights):
+    total = statistics(db, world.region.id, date(2025, 1, 1), date(2025, 12, 31)).total
+    assert (total.nights, total.police_share, total.no_show_rate) == (0, None, None)
+
+
+def test_retention_erases_free_text_keeps_counts_and_runs_once(db, world, nights, clock):
+    before = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total
+    clock.set(datetime(2027, 11, 25, 3, 0, tzinfo=UTC))  # 12 months after 25 November 2026
+    assert purge_expired(db, clock()) == 2
+    db.commit()
+    reports = {r.route_id: r for r in db.scalars(select(ShiftReport))}
+    flisa = reports[world.routes["Flisa sentrum"].id]
+    assert (flisa.places_visited, flisa.weather, flisa.atmosphere) == ("", "", "")
+    assert flisa.incidents[0].description == ""
+    assert flisa.incidents[0].category == IncidentCategory.VIOLENCE
+    assert all(v.snapshot["atmosphere"] == "" for v in flisa.versions)
+    assert all(i["description"] == "" for v in flisa.versions for i in v.snapshot["incidents"])
+    assert flisa.purged_at == clock()
+    assert reports[world.routes["Kjellmyra"].id].places_visited == "Butikken"
+    after = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total
+    assert after == before
+    assert purge_expired(db, clock()) == 0
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "reports.purged")).all()
+    assert [e.details["reports"] for e in events] == [2]
+
+
+def test_a_region_may_keep_reports_for_a_shorter_time(db, world, nights, clock):
+    clock.set(datetime(2027, 1, 5, 12, 0, tzinfo=UTC))
+    assert purge_expired(db, clock()) == 0
+    settings = configured({"REPORT_RETENTION_MONTHS": "12", "REPORT_RETENTION_MONTHS_BY_REGION": {"solor": 1}})
+    assert purge_expired(db, clock(), **settings) == 4  # every night before 5 December
+
+
+def test_months_before_keeps_to_the_end_of_a_shorter_month():
+    assert months_before(date(2027, 3, 31), 1) == date(2027, 2, 28)
+    assert months_before(date(2027, 1, 15), 12) == date(2026, 1, 15)
+
+
+def test_a_chart_has_a_title_a_description_and_escaped_labels():
+    chart = str(bar_chart("Incidents <by> month", "Jan: 3, Feb: 0", [("Jan", 3), ("<Feb>", 0)]))
+    assert chart.startswith('<svg class="chart" role="img" aria-labelledby=')
+    assert "<title id=" in chart and ">Incidents &lt;by&gt; month</title>" in chart
+    assert ">Jan: 3, Feb: 0</desc>" in chart
+    assert "&lt;Feb&gt;" in chart and "<Feb>" not in chart
+    assert described([("Jan", 3), ("Feb", 0)]) == "Jan: 3, Feb: 0"
+
+
+def test_natteravn_purge_runs_the_retention_by_hand(app, db, world, nights, clock):
+    clock.set(datetime(2027, 11, 25, 3, 0, tzinfo=UTC))
+    db.commit()
+    runner = app.test_cli_runner()
+    assert "Erased the free text of 2 reports." in runner.invoke(natteravn_commands, ["purge"]).output
+    assert "Erased the free text of 0 reports." in runner.invoke(natteravn_commands, ["purge"]).output
+
+
+def test_the_scheduler_purges_with_the_configured_period(app, db, world, nights, clock):
+    clock.set(datetime(2027, 1, 5, 12, 0, tzinfo=UTC))
+    app.config["REPORT_RETENTION_MONTHS"] = 1
+    db.commit()
+    purge_reports(app)
+    db.expire_all()
+    assert db.scalar(select(func.count()).where(ShiftReport.purged_at.is_not(None))) == 4

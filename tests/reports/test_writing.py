@@ -1,0 +1,287 @@
+"""The leader's logbook and report, through the service: who may open it and when, drafts,
+submission and the correction window, versions, incidents, reminders and redaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from natteravn.accounts.models import Person
+from natteravn.audit.models import AuditEvent
+from natteravn.i18n import Refusal
+from natteravn.people import service as people
+from natteravn.reports import access, logbook, redaction, reminders, writing
+from natteravn.reports.models import IncidentCategory, ReportState, ReportVersion
+from natteravn.reports.writing import IncidentInput, ReportInput
+from natteravn.scheduler import remind_missing_reports
+from natteravn.shifts.models import SignupRole, SignupState
+from natteravn.sms.models import Purpose, SmsMessage
+from tests import factories
+
+FRIDAY = date(2026, 11, 20)
+# 22:00–01:00 in Oslo is 21:00–00:00 UTC in November.
+STARTS = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+ENDS = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def night(world, db, clock):
+    """Flisa sentrum on Friday: Lise leads, Kari and Ola walk."""
+    shift = world.night_on("Flisa sentrum", FRIDAY)
+    factories.signup(db, shift, world.leader, clock(), role=SignupRole.LEADER)
+    factories.signup(db, shift, world.parent, clock())
+    factories.signup(db, shift, world.other_parent, clock(), state=SignupState.CONFIRMED)
+    db.commit()
+    return shift
+
+
+def walk(**changes) -> ReportInput:
+    values = dict(
+        started=time(22, 5),
+        ended=time(1, 10),
+        places_visited="Skysstasjonen, skolen, Coop",
+        weather="Regn",
+        atmosphere="Rolig kveld.",
+        youths={"youths_under_13": 2, "youths_13_15": 10, "youths_16_17": 6, "youths_18_plus": 1},
+    )
+    values.update(changes)
+    return ReportInput(**values)
+
+
+def test_the_logbook_opens_when_the_night_starts_not_before(db, world, night, clock):
+    clock.set(STARTS - timedelta(minutes=1))
+    with pytest.raises(Refusal, match="open when the night starts"):
+        access.night_for(db, world.leader, night.id, clock())
+    clock.set(STARTS)
+    assert access.night_for(db, world.leader, night.id, clock()) == night
+
+
+def test_only_the_nights_leaders_and_the_regions_coordinators_may_open_it(db, world, night, clock):
+    clock.set(STARTS + timedelta(hours=1))
+    _region, _hamar, hamar_coordinator, hamar_leader = factories.other_region(db, clock())
+    other_night = world.night_on("Kirkenær", FRIDAY)
+    factories.signup(db, other_night, hamar_leader, clock(), role=SignupRole.LEADER)
+    assert access.night_for(db, world.coordinator, night.id, clock()) == night
+    assert access.night_for(db, world.parent, night.id, clock()) is None
+    assert access.night_for(db, hamar_coordinator, night.id, clock()) is None
+    assert access.night_for(db, hamar_leader, night.id, clock()) is None
+
+
+def test_ticked_walkers_attended_and_the_rest_did_not_come(db, world, night, clock):
+    clock.set(STARTS + timedelta(minutes=5))
+    lines = {s.person_id: s for s in logbook.logbook(db, night)}
+    logbook.record_attendance(db, world.leader, night, {lines[world.leader.id].id, lines[world.parent.id].id}, clock())
+    db.commit()
+    assert lines[world.leader.id].state == SignupState.ATTENDED
+    assert lines[world.parent.id].state == SignupState.ATTENDED
+    assert lines[world.other_parent.id].state == SignupState.NO_SHOW
+    assert people.nights_of(db, world.other_parent, {world.region.id}, clock()).no_shows == 1
+
+
+def test_a_walker_who_came_without_signing_up_is_added_by_number(db, world, night, clock):
+    clock.set(STARTS + timedelta(minutes=5))
+    stranger = factories.person(db, world.grue, "Per Gjest", clock())
+    added = logbook.add_walk_in(db, world.leader, night, stranger.phone, "", True, clock())
+    assert (added.person_id, added.state) == (stranger.id, SignupState.ATTENDED)
+    new = logbook.add_walk_in(db, world.leader, night, "922 33 444", "Nina Ny", True, clock())
+    db.commit()
+    person = db.get(Person, new.person_id)
+    assert (person.phone, person.name, person.municipality_id) == ("+4792233444", "Nina Ny", world.asnes.id)
+    assert not person.onboarded  # confirms age and the code of conduct themselves on first login
+
+
+def test_a_walk_in_must_be_an_adult_and_a_new_number_needs_a_name(db, world, night, clock):
+    clock.set(STARTS + timedelta(minutes=5))
+    with pytest.raises(Refusal, match="Only adults"):
+        logbook.add_walk_in(db, world.leader, night, "922 33 444", "Nina Ny", False, clock())
+    with pytest.raises(Refusal, match="name"):
+        logbook.add_walk_in(db, world.leader, night, "922 33 444", "", True, clock())
+    with pytest.raises(Refusal, match="phone number"):
+        logbook.add_walk_in(db, world.leader, night, "12", "Nina", True, clock())
+
+
+def test_every_save_is_a_version_and_a_draft_keeps_what_was_typed(db, world, night, clock):
+    clock.set(ENDS)
+    saved = writing.save_report(db, world.leader, night, walk(atmosphere="Halvveis skrevet"), clock())
+    db.commit()
+    assert saved.report.state == ReportState.DRAFT
+    clock.advance(minutes=10)
+    saved = writing.save_report(db, world.leader, night, walk(), clock())
+    db.commit()
+    versions = saved.report.versions
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].snapshot["atmosphere"] == "Halvveis skrevet"
+    assert versions[1].snapshot["atmosphere"] == "Rolig kveld."
+    assert saved.report.leader_id == world.leader.id
+
+
+def test_times_after_midnight_belong_to_the_same_night(db, world, night, clock):
+    clock.set(ENDS)
+    report = writing.save_report(db, world.leader, night, walk(), clock()).report
+    assert report.started_at == datetime(2026, 11, 20, 21, 5, tzinfo=UTC)
+    assert report.ended_at == datetime(2026, 11, 21, 0, 10, tzinfo=UTC)
+    assert report.duration_minutes == 185
+
+
+def test_submitting_needs_the_actual_times_and_saves_a_draft_meanwhile(db, world, night, clock):
+    clock.set(ENDS)
+    saved = writing.save_report(db, world.leader, night, walk(started=None, ended=None), clock(), submit=True)
+    assert saved.not_submitted is not None
+    assert saved.report.state == ReportState.DRAFT
+    assert saved.report.weather == "Regn"
+    saved = writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
+    assert saved.not_submitted is None
+    assert saved.report.state == ReportState.SUBMITTED
+    assert saved.report.submitted_at == clock()
+    assert [v.reason for v in saved.report.versions] == ["draft", "submit"]
+
+
+def test_the_leader_may_correct_for_48_hours_then_only_the_coordinator(db, world, night, clock):
+    clock.set(ENDS)
+    writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
+    db.commit()
+    clock.advance(hours=47, minutes=59)
+    writing.save_report(db, world.leader, night, walk(weather="Sludd"), clock())
+    clock.advance(minutes=2)
+    with pytest.raises(Refusal, match="48 hours"):
+        writing.save_report(db, world.leader, night, walk(weather="Snø"), clock())
+    report = writing.save_report(db, world.coordinator, night, walk(weather="Snø"), clock()).report
+    assert report.weather == "Snø"
+    assert [v.reason for v in report.versions] == ["submit", "correction", "correction"]
+    assert report.submitted_at == ENDS  # the window counts from the first submission
+
+
+def test_incidents_are_added_one_at_a_time_and_can_be_removed(db, world, night, clock):
+    clock.set(ENDS)
+    fight = IncidentInput(IncidentCategory.VIOLENCE, time(23, 30), "Skysstasjonen", police_contacted=True)
+    report = writing.save_report(db, world.leader, night, walk(), clock(), incident=fight).report
+    helped = IncidentInput(IncidentCategory.HELPED, None, "", description="Fulgte en til bussen.")
+    report = writing.save_report(db, world.leader, night, walk(), clock(), incident=helped).report
+    db.commit()
+    assert [i.category for i in report.incidents] == [IncidentCategory.VIOLENCE, IncidentCategory.HELPED]
+    first = report.incidents[0]
+    report = writing.save_report(db, world.leader, night, walk(), clock(), remove_incident_id=first.id).report
+    assert [i.category for i in report.incidents] == [IncidentCategory.HELPED]
+    assert len(report.versions[1].snapshot["incidents"]) == 2  # the history keeps what was removed
+
+
+def test_an_incident_can_be_changed(db, world, night, clock):
+    clock.set(ENDS)
+    report = writing.save_report(
+        db, world.leader, night, walk(), clock(), incident=IncidentInput(IncidentCategory.OTHER)
+    ).report
+    incident = report.incidents[0]
+    changed = IncidentInput(IncidentCategory.DRUGS, time(0, 15), "Parken", health_contacted=True)
+    writing.save_incident(db, world.leader, night, incident.id, changed, clock())
+    assert (incident.category, incident.around, incident.health_contacted) == (
+        IncidentCategory.DRUGS,
+        time(0, 15),
+        True,
+    )
+
+
+def test_the_logbook_count_goes_into_the_report(db, world, night, clock):
+    clock.set(ENDS)
+    report = writing.save_report(db, world.leader, night, walk(), clock()).report
+    assert report.walkers == 0
+    lines = logbook.logbook(db, night)
+    logbook.record_attendance(db, world.leader, night, {s.id for s in lines}, clock())
+    assert report.walkers == 3
+
+
+def test_text_that_may_identify_someone_is_flagged_and_can_be_redacted_everywhere(db, world, night, clock):
+    clock.set(ENDS)
+    worry = IncidentInput(IncidentCategory.WORRY_NEGLECT, description="Snakket med Mona, jente på 14 med rød jakke.")
+    report = writing.save_report(db, world.leader, night, walk(), clock(), incident=worry).report
+    db.commit()
+    assert report.flagged
+    flagged = redaction.flags_in(db, report)
+    assert [f.text for item in flagged for f in item.flags] == ["Mona", "jente på 14", "jakke"]
+    with pytest.raises(Refusal):
+        writing.redact_flagged(db, world.leader, report, clock())
+    removed = writing.redact_flagged(db, world.coordinator, report, clock())
+    db.commit()
+    assert removed == 3
+    assert report.incidents[0].description == "Snakket med […], […] med rød […]."
+    assert not report.flagged
+    assert all("Mona" not in str(v.snapshot) for v in report.versions)
+    assert report.versions[-1].reason == "redaction"
+
+
+def test_the_regions_own_place_names_are_not_flagged(db, world, night, clock):
+    clock.set(ENDS)
+    report = writing.save_report(
+        db, world.leader, night, walk(places_visited="Fra Flisa skysstasjon til Kjellmyra"), clock()
+    )
+    assert not report.report.flagged
+
+
+def test_follow_up_is_for_coordinators(db, world, night, clock):
+    clock.set(ENDS)
+    report = writing.save_report(db, world.leader, night, walk(), clock(), submit=True).report
+    with pytest.raises(Refusal):
+        writing.follow_up(db, world.leader, report, "Tatt opp", clock())
+    writing.follow_up(db, world.coordinator, report, "Tatt opp med SLT", clock())
+    assert (report.followed_up_at, report.follow_up_note) == (clock(), "Tatt opp med SLT")
+
+
+def test_every_change_and_read_is_audited(db, world, night, clock):
+    clock.set(ENDS)
+    writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
+    access.read_report(db, world.coordinator, night, clock())
+    db.commit()
+    actions = db.execute(select(AuditEvent.action, AuditEvent.actor_id).order_by(AuditEvent.id)).all()
+    assert actions == [("report.submit", world.leader.id), ("report.read", world.coordinator.id)]
+
+
+def test_a_night_without_a_report_a_day_later_gets_one_reminder_then_shows_as_missing(db, world, night, clock, links):
+    clock.set(ENDS + timedelta(hours=23))
+    assert reminders.remind_missing_reports(db, clock(), links) == 0
+    assert reminders.missing_reports(db, {world.region.id}, clock()) == []
+    clock.set(ENDS + timedelta(hours=24))
+    assert reminders.remind_missing_reports(db, clock(), links) == 1
+    db.commit()
+    clock.advance(hours=1)
+    assert reminders.remind_missing_reports(db, clock(), links) == 0
+    message = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.REPORT_REQUEST))
+    assert message.to == world.leader.phone
+    assert links.report(night.id, world.leader.id).split("/r/")[0] in message.body
+    assert reminders.missing_reports(db, {world.region.id}, clock()) == [night]
+
+
+def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, night, clock, links):
+    clock.set(ENDS)
+    writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
+    clock.set(ENDS + timedelta(days=2))
+    assert reminders.remind_missing_reports(db, clock(), links) == 0
+    assert reminders.missing_reports(db, {world.region.id}, clock()) == []
+    assert db.scalar(select(func.count()).select_from(ReportVersion)) == 1
+
+
+def test_the_report_link_is_for_the_nights_leader_from_the_start_of_the_night(db, world, night, clock):
+    clock.set(STARTS)
+    assert access.person_for_link(db, [night.id, world.leader.id], clock()) == (world.leader, night)
+    assert access.person_for_link(db, [night.id, world.parent.id], clock()) is None
+    assert access.person_for_link(db, "nonsense", clock()) is None
+    clock.set(STARTS - timedelta(minutes=1))
+    assert access.person_for_link(db, [night.id, world.leader.id], clock()) is None
+
+
+def test_the_scheduler_job_plans_the_reminder_once(app, db, world, night, clock):
+    clock.set(ENDS + timedelta(hours=30))
+    db.commit()
+    remind_missing_reports(app)
+    remind_missing_reports(app)
+    assert db.scalar(select(func.count()).where(SmsMessage.purpose == Purpose.REPORT_REQUEST)) == 1
+
+
+def test_walked_time_counts_the_extra_hour_when_the_clocks_go_back(db, world, clock):
+    # Summer time ends at 03:00 on Sunday 25 October 2026: a walk from 22:00 to 04:00 lasts seven hours.
+    shift = factories.night(db, world.term, world.routes["Kirkenær"], date(2026, 10, 24), end=time(4, 0))
+    factories.signup(db, shift, world.leader, clock(), role=SignupRole.LEADER)
+    clock.set(datetime(2026, 10, 25, 12, 0, tzinfo=UTC))
+    report = writing.save_report(db, world.leader, shift, walk(started=time(22, 0), ended=time(4, 0)), clock()).report
+    assert report.duration_minutes == 7 * 60
+    assert report.night_on == date(2026, 10, 24)

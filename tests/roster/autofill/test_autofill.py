@@ -1,0 +1,225 @@
+"""Auto-fill against the database: availability from the phone, a draft for the coordinator,
+sign-ups and SMS only once the draft is accepted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from natteravn.places.models import Municipality, Region
+from natteravn.roster.autofill import service
+from natteravn.roster.autofill.models import Availability, RosterDraft
+from natteravn.shifts import service as shifts
+from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import SmsMessage
+from tests import factories
+
+FRIDAY, SATURDAY = 4, 5
+
+
+def say_available(db, person, term, actor=None, **given):
+    values = dict(
+        weekdays=[FRIDAY, SATURDAY],
+        dates=[],
+        blocked_dates=[],
+        max_nights=2,
+        wants_to_lead=False,
+        same_weekend_ok=False,
+        partner_phone=None,
+        municipality_ids=[],
+    )
+    values.update(given)
+    return service.save_availability(db, person, term, service.AvailabilityInput(**values), db_now(db), actor or person)
+
+
+def db_now(db):
+    from datetime import UTC, datetime
+
+    return datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+
+def volunteers(db, world, count, municipality=None, **extra):
+    made = []
+    for n in range(count):
+        person = factories.person(db, municipality or world.asnes, f"Frivillig {n}", db_now(db), **extra)
+        made.append(person)
+    return made
+
+
+def test_a_parent_tells_when_they_can_walk_on_their_phone(world, login, client, db):
+    login(world.parent)
+    page = client.get(f"/availability/{world.term.id}")
+    assert page.status_code == 200
+    assert "When can you walk?" in page.text
+    response = client.post(
+        f"/availability/{world.term.id}",
+        data={"weekdays": [str(SATURDAY)], "max_nights": "1", "blocked_dates": ["2026-11-28"], "same_weekend_ok": ""},
+    )
+    assert response.status_code == 302
+    saved = db.scalar(select(Availability).where(Availability.person_id == world.parent.id))
+    assert saved.weekdays == [SATURDAY]
+    assert saved.max_nights == 1
+    assert saved.blocked_dates == ["2026-11-28"]
+    assert not saved.covers(date(2026, 11, 28)) and saved.covers(date(2026, 12, 5))
+
+
+def test_the_nights_page_leads_a_parent_to_the_terms_they_can_plan(world, login, client, db, clock):
+    login(world.parent)
+    for page in ("/nights", "/my"):
+        assert "/availability" in client.get(page).text
+    only = client.get("/availability")
+    assert only.headers["Location"].endswith(f"/availability/{world.term.id}")
+    spring = Term(
+        region=world.region,
+        name="Våren 2027",
+        starts_on=date(2027, 1, 8),
+        ends_on=date(2027, 6, 19),
+        signup_opens_at=clock(),
+    )
+    db.add(spring)
+    db.commit()
+    choice = client.get("/availability").text
+    assert "Våren 2027" in choice and f"/availability/{spring.id}" in choice
+
+
+def test_a_partner_who_is_not_a_volunteer_gets_a_clear_message(world, login, client, db):
+    login(world.parent)
+    response = client.post(
+        f"/availability/{world.term.id}",
+        data={"weekdays": [str(FRIDAY)], "max_nights": "2", "partner_phone": "912 00 000"},
+    )
+    assert response.status_code == 200
+    assert "We found no volunteer with that phone number" in response.text
+    assert db.scalar(select(func.count()).select_from(Availability)) == 0
+
+
+def test_another_regions_term_does_not_exist_for_a_parent(world, login, client, db, clock):
+    elsewhere = Region(name="Elsewhere", slug="elsewhere")
+    db.add_all([elsewhere, Municipality(region=elsewhere, name="Other")])
+    term = Term(
+        region=elsewhere, name="Other", starts_on=date(2027, 1, 1), ends_on=date(2027, 6, 1), signup_opens_at=clock()
+    )
+    db.add(term)
+    db.commit()
+    login(world.parent)
+    assert client.get(f"/availability/{term.id}").status_code == 404
+
+
+def test_the_problem_reflects_what_people_said_and_keeps_existing_signups(world, db, clock, links):
+    shifts.sign_up(
+        db, world.other_parent, world.night_on("Kirkenær", date(2026, 11, 20)).id, SignupRole.WALKER, clock(), links
+    )
+    say_available(db, world.parent, world.term, weekdays=[SATURDAY], blocked_dates=[date(2026, 11, 28)])
+    say_available(db, world.other_parent, world.term, weekdays=[FRIDAY], max_nights=2)
+    say_available(db, world.leader, world.term, wants_to_lead=True)
+    problem = service.build_problem(db, world.term, clock())
+
+    people = {v.id: v for v in problem.volunteers}
+    nights = {n.id: n for n in problem.nights}
+    kari = people[world.parent.id]
+    assert {nights[n].day for n in kari.available} == {
+        date(2026, 11, 21),
+        date(2026, 12, 5),
+        date(2026, 12, 12),
+        date(2026, 12, 19),
+    }
+    assert {nights[n].municipality_id for n in kari.available} == {world.asnes.id}
+    ola = people[world.other_parent.id]
+    assert ola.existing_nights == 1 and ola.max_new_nights == 1
+    assert ola.busy_days == {date(2026, 11, 20)}
+    assert people[world.leader.id].can_lead and not kari.can_lead
+    kirkenaer = world.night_on("Kirkenær", date(2026, 11, 20))
+    assert nights[kirkenaer.id].free_places == 5 and nights[kirkenaer.id].walkers_needed == 2
+
+
+def test_a_draft_proposes_without_signing_anyone_up_and_accepting_it_does(world, db, clock, links):
+    for person in volunteers(db, world, 6):
+        say_available(db, person, world.term, weekdays=[FRIDAY], max_nights=1)
+    say_available(db, world.leader, world.term, weekdays=[FRIDAY], wants_to_lead=True, max_nights=1)
+    draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    db.commit()
+
+    assert len(draft.assignments) == 7
+    assert [a.role for a in draft.assignments].count(SignupRole.LEADER) == 1
+    assert db.scalar(select(func.count()).select_from(Signup)) == 0
+    assert db.scalar(select(func.count()).select_from(SmsMessage)) == 0
+    # Nights stay short, and the draft says why: nobody is free on Saturdays at all, while the
+    # Friday volunteers could only fill some of the Fridays.
+    reasons = {s["shift_id"]: set(s["reasons"]) for s in draft.short}
+    saturday = world.night_on("Flisa sentrum", date(2026, 11, 21))
+    assert reasons[saturday.id] == {"no_leader_available", "too_few_volunteers"}
+    assert any("volunteers_needed_elsewhere" in r for r in reasons.values())
+
+    result = service.accept_draft(db, draft, world.coordinator, clock(), links)
+    db.commit()
+    assert result.made == 7 and result.skipped == 0
+    signups = db.scalars(select(Signup)).all()
+    assert {s.state for s in signups} == {SignupState.SIGNED_UP}
+    assert db.scalar(select(func.count()).select_from(SmsMessage)) > 0  # each person gets their SMS
+    assert db.get(RosterDraft, draft.id).state == "accepted"
+
+
+def test_locks_pin_a_proposal_for_the_next_run(world, db, clock):
+    people = volunteers(db, world, 2)
+    for person in people:
+        say_available(db, person, world.term, weekdays=[FRIDAY], max_nights=1)
+    first = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    proposal = first.assignments[0]
+    service.set_lock(db, world.term, proposal.shift_id, proposal.person_id, False)
+    second = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    assert (proposal.person_id, proposal.shift_id) not in {(a.person_id, a.shift_id) for a in second.assignments}
+    assert db.get(RosterDraft, first.id).state == "discarded"
+
+
+def test_the_coordinator_reviews_and_accepts_through_the_pages(world, db, login, client):
+    for person in volunteers(db, world, 3):
+        say_available(db, person, world.term, weekdays=[FRIDAY], max_nights=1)
+    db.commit()
+    login(world.coordinator)
+    for page in (f"/coordinator/terms/{world.term.id}", f"/coordinator/terms/{world.term.id}/grid"):
+        assert f"/coordinator/terms/{world.term.id}/autofill" in client.get(page).text
+    assert client.get(f"/coordinator/terms/{world.term.id}/autofill").status_code == 200
+    assert client.post(f"/coordinator/terms/{world.term.id}/autofill").status_code == 302
+    page = client.get(f"/coordinator/terms/{world.term.id}/autofill")
+    assert "Draft from" in page.text and "new" in page.text
+    # No leader gave availability: the short nights say so, in one readable sentence.
+    assert "walkers missing, no group leader: nobody who can lead is free that night" in " ".join(page.text.split())
+    assert client.post(f"/coordinator/terms/{world.term.id}/autofill/accept").status_code == 302
+    assert db.scalar(select(func.count()).select_from(Signup)) == 3
+
+
+def test_a_draft_not_proven_best_says_how_far_from_the_best_it_may_be(world, db, login, client, clock):
+    draft = service.run_autofill(db, world.term, world.coordinator, db_now(db), time_limit_s=2)
+    draft.optimal, draft.gap, draft.seconds = False, 0.000011, 10
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}/autofill").text
+    assert "At most 0.0011% from the best possible roster" in page
+
+
+def test_autofill_pages_are_for_this_regions_coordinators_only(world, db, login, client, clock):
+    elsewhere = Region(name="Elsewhere", slug="elsewhere")
+    other_town = Municipality(region=elsewhere, name="Other")
+    db.add_all([elsewhere, other_town])
+    db.flush()
+    stranger = factories.person(db, other_town, "Annen Koordinator", clock(), coordinator=True)
+    db.commit()
+    url = f"/coordinator/terms/{world.term.id}/autofill"
+    assert client.get(url).status_code == 302  # to the login page
+    login(world.parent)
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    login(stranger)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert client.get(f"/coordinator/terms/{world.term.id}/availability/{world.parent.id}").status_code == 404
+
+
+def test_partners_are_proposed_for_the_same_nights(world, db, clock):
+    anne, per = volunteers(db, world, 2)
+    say_available(db, anne, world.term, weekdays=[FRIDAY], max_nights=1, partner_phone=per.phone)
+    say_available(db, per, world.term, weekdays=[FRIDAY], max_nights=1)
+    draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    nights = {a.person_id: a.shift_id for a in draft.assignments}
+    assert nights[anne.id] == nights[per.id]

@@ -1,0 +1,105 @@
+"""What leaves the roster: a CSV that Excel opens with æøå intact, a printable page per
+municipality, and the dashboard's look at the coming weekend."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from natteravn.roster import grid
+from natteravn.shifts.models import SignupRole
+from tests import factories
+
+
+def test_the_roster_csv_opens_in_excel_with_norwegian_letters(db, world, login, clock):
+    flisa = world.night_on("Flisa sentrum", datetime(2026, 11, 20).date())
+    factories.signup(db, flisa, world.parent, clock())
+    factories.signup(db, flisa, world.leader, clock(), role=SignupRole.LEADER)
+    world.parent.name = "Kari Nordmann Ødegård"
+    world.coordinator.locale = "en"
+    db.commit()
+    client = login(world.coordinator)
+
+    response = client.get(f"/coordinator/terms/{world.term.id}/roster.csv")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["Content-Disposition"]
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")  # the byte order mark tells Excel it is UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Date", "Day", "Starts"]
+    assert len(rows[0]) == 10
+    on_flisa = [r for r in rows[1:] if r[5] == "Flisa sentrum" and r[0] == "2026-11-20"]
+    assert [(r[7], r[8]) for r in on_flisa] == [("Group leader", "Lise Leder"), ("Walker", "Kari Nordmann Ødegård")]
+    assert on_flisa[0][2:5] == ["22:00", "01:00", "Åsnes"]
+    empty = [r for r in rows[1:] if r[5] == "Kirkenær" and r[0] == "2026-11-20"]
+    assert empty == [["2026-11-20", "Fri", "22:00", "01:00", "Grue", "Kirkenær", "Kirkenær stasjon", "", "", ""]]
+    assert b"\r\n" in raw
+    assert on_flisa[1][9] == "912 34 567"  # as Norwegians write it, and text to Excel rather than a number
+
+
+def test_a_name_excel_would_run_as_a_formula_is_written_as_text(db, world, login, clock):
+    world.parent.name = '=HYPERLINK("http://evil.example")'
+    factories.signup(db, world.nights[0], world.parent, clock())
+    db.commit()
+    raw = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/roster.csv").data.decode("utf-8-sig")
+    names = [row[8] for row in csv.reader(io.StringIO(raw), delimiter=";") if "HYPERLINK" in row[8]]
+    assert names == ['\'=HYPERLINK("http://evil.example")']
+
+
+def test_the_print_page_lists_one_municipalitys_nights_and_who_walks(db, world, login, clock):
+    factories.signup(db, world.nights[0], world.parent, clock())
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
+    assert "Natteravn roster: Åsnes, Høst 2026" in page
+    assert "Kari Nordmann" in page
+    assert "Flisa skysstasjon" in page
+    assert "Kirkenær" not in page
+    assert "roster.css" in page  # hides the menus when printed
+
+
+def test_the_print_page_of_another_regions_municipality_is_not_found(db, world, login, clock):
+    _, hamar, _, _ = factories.other_region(db, clock())
+    db.commit()
+    client = login(world.coordinator)
+    assert client.get(f"/coordinator/terms/{world.term.id}/print/{hamar.id}").status_code == 404
+
+
+def test_the_coming_weekend_runs_friday_to_sunday(clock):
+    wednesday = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    saturday = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    assert grid.coming_weekend(wednesday)[0].date().isoformat() == "2026-11-20"
+    assert grid.coming_weekend(saturday)[0].date().isoformat() == "2026-11-20"
+    assert grid.coming_weekend(saturday)[1].date().isoformat() == "2026-11-23"
+
+
+def test_the_dashboard_counts_the_coming_weekends_nights_by_what_they_need(db, world, clock, login):
+    friday_flisa = world.night_on("Flisa sentrum", datetime(2026, 11, 20).date())
+    for i in range(6):
+        factories.signup(db, friday_flisa, factories.person(db, world.asnes, f"Frivillig {i}", clock()), clock())
+    db.commit()
+
+    board = grid.dashboard(db, {world.region.id}, clock())
+
+    assert len(board.cells) == 8  # four routes, Friday and Saturday
+    assert board.count(grid.CellState.FULL) == 0  # full, but no leader: that comes first
+    assert board.count(grid.CellState.NO_LEADER) == 1
+    assert board.short == 7
+    assert board.without_leader == 8
+
+    page = login(world.coordinator).get("/coordinator").text
+    assert "The coming weekend" in page
+    assert "7</strong> short of walkers" in page
+    assert "8</strong> without a leader" in page
+    assert "No leader" in page
+
+
+def test_the_dashboard_shows_only_the_coordinators_regions(db, world, clock, login):
+    _, _, hamar_coordinator, _ = factories.other_region(db, clock())
+    hamar_coordinator.locale = "en"
+    db.commit()
+    page = login(hamar_coordinator).get("/coordinator").text
+    assert "No nights this weekend." in page
+    assert "Høst 2026" not in page

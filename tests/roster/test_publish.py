@@ -1,0 +1,92 @@
+"""Draft and publish: a draft's nights are the coordinator's alone; publishing shows them to
+parents and sends everyone already on the roster one SMS listing their nights."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from natteravn.audit.models import AuditEvent
+from natteravn.roster import service as roster
+from natteravn.roster import terms
+from natteravn.shifts.models import SignupRole, Term
+from natteravn.sms.models import Purpose, SmsMessage
+from tests import factories
+
+
+@pytest.fixture
+def draft(db, clock):
+    """Solør's term, not yet published."""
+    built = factories.solor(db, clock(), published=False)
+    for person in (built.parent, built.other_parent, built.leader, built.coordinator):
+        person.locale = "en"
+    db.commit()
+    return built
+
+
+def _summaries(db) -> list[SmsMessage]:
+    return list(db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.ROSTER_PUBLISHED)))
+
+
+def test_parents_cannot_see_a_draft_terms_nights(draft, login):
+    client = login(draft.parent)
+    assert "Flisa sentrum" not in client.get("/nights").text
+    assert client.get(f"/nights/{draft.nights[0].id}").status_code == 404
+
+
+def test_publishing_shows_the_nights_and_sends_each_person_on_the_roster_one_summary(db, draft, clock, links):
+    first, second = draft.nights[0], draft.nights[-1]
+    roster.assign(db, first, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, second, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, first, draft.leader, SignupRole.LEADER, clock(), links, draft.coordinator)
+    assert db.scalar(select(func.count()).select_from(SmsMessage)) == 0
+
+    published = terms.publish(db, draft.term, clock(), links, draft.coordinator)
+
+    assert published.told == 2
+    assert draft.term.published_at == clock()
+    summaries = _summaries(db)
+    assert sorted(m.to for m in summaries) == sorted([draft.parent.phone, draft.leader.phone])
+    to_parent = next(m for m in summaries if m.to == draft.parent.phone)
+    assert "20.11" in to_parent.body and "19.12" in to_parent.body
+    assert "Høst 2026" in to_parent.body
+    reminders = db.scalars(select(SmsMessage.purpose).where(SmsMessage.to == draft.parent.phone)).all()
+    assert Purpose.REMINDER_BEFORE in reminders  # planned at publishing, not while the term was a draft
+    assert db.scalar(select(AuditEvent.details).where(AuditEvent.action == "term.published"))["told"] == 2
+
+
+def test_a_summary_is_in_the_persons_language(db, draft, clock, links):
+    draft.parent.locale = "en"
+    roster.assign(db, draft.nights[0], draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    assert _summaries(db)[0].body.startswith(
+        "Natteravn: the roster for Høst 2026 is out. Your nights: Flisa sentrum 20.11"
+    )
+
+
+def test_publishing_twice_is_refused_and_sends_nothing_more(db, draft, clock, links):
+    roster.assign(db, draft.nights[0], draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    with pytest.raises(terms.TermRefused):
+        terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    assert len(_summaries(db)) == 1
+
+
+def test_a_coordinator_publishes_through_the_term_page_and_parents_then_see_the_nights(db, draft, login, clock, links):
+    roster.assign(db, draft.nights[0], draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    db.commit()
+    client = login(draft.coordinator)
+
+    page = client.get(f"/coordinator/terms/{draft.term.id}").text
+    assert "Draft: parents cannot see these nights yet" in page
+    response = client.post(f"/coordinator/terms/{draft.term.id}/publish")
+    assert response.status_code == 302
+    assert "1 person on the roster gets an SMS" in client.get(response.location).text
+    again = client.post(f"/coordinator/terms/{draft.term.id}/publish")
+    assert "already published" in client.get(again.location).text
+    assert len(_summaries(db)) == 1
+
+    client.post("/logout")
+    assert "Flisa sentrum" in login(draft.other_parent).get("/nights").text
+    db.expire_all()
+    assert db.get(Term, draft.term.id).published_at is not None

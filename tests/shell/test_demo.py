@@ -1,0 +1,173 @@
+"""`natteravn demo` seeds a region someone can try every role in, and running it again changes nothing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time as time_module
+import urllib.request
+from datetime import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.clock import local
+from natteravn.demo import seed
+from natteravn.models import Base
+from natteravn.places.models import Municipality, Region, Route
+from natteravn.reports.access import report_of
+from natteravn.reports.models import ReportState, ShiftReport
+from natteravn.roster.autofill.models import Availability
+from natteravn.roster.autofill.service import accept_draft, run_autofill
+from natteravn.shifts.models import HOLDING, Shift, Signup, Term
+
+FRIDAY, SATURDAY = 4, 5
+
+
+@pytest.fixture
+def demo(app, db):
+    logins = seed(app)
+    db.expire_all()
+    return logins
+
+
+def row_counts(db) -> dict[str, int]:
+    return {table.name: db.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables}
+
+
+def test_seeding_twice_changes_nothing(app, db, demo):
+    before = row_counts(db)
+    db.commit()  # end the read, so the second seed can write (SQLite)
+    assert seed(app) == demo
+    db.expire_all()
+    assert row_counts(db) == before
+
+
+def test_the_region_has_three_municipalities_each_with_routes(db, demo):
+    region = db.scalar(select(Region))
+    municipalities = db.scalars(select(Municipality).where(Municipality.region_id == region.id)).all()
+    assert sorted(m.name for m in municipalities) == ["Grue", "Våler", "Åsnes"]
+    for municipality in municipalities:
+        routes = db.scalars(select(Route).where(Route.municipality_id == municipality.id)).all()
+        assert routes and all(route.meeting_point for route in routes)
+
+
+def test_a_published_term_of_friday_and_saturday_nights_from_ten_to_one(app, db, demo):
+    now = app.config["CLOCK"]()
+    term = db.scalar(select(Term))
+    assert term.published_at <= now and term.signup_opens_at <= now
+    nights = db.scalars(select(Shift).where(Shift.term_id == term.id)).all()
+    assert len(nights) > 20
+    for night in nights:
+        starts, ends = local(night.starts_at), local(night.ends_at)
+        assert starts.weekday() in (FRIDAY, SATURDAY)
+        assert (starts.time(), ends.time()) == (time(22, 0), time(1, 0))
+        assert ends.date() > starts.date()
+
+
+def test_every_demo_role_can_log_in(db, demo):
+    phones = {label: phone for label, (_name, phone) in demo.items()}
+    assert {"coordinator", "group leader", "parent"} <= phones.keys()
+    people = {p.phone: p for p in db.scalars(select(Person).where(Person.phone.in_(phones.values())))}
+    assert people.keys() == set(phones.values())
+    assert all(person.onboarded for person in people.values())
+    assert _holds(people[phones["coordinator"]], RoleKind.COORDINATOR)
+    assert _holds(people[phones["group leader"]], RoleKind.LEADER)
+    assert not people[phones["parent"]].roles
+
+
+def _holds(person: Person, kind: RoleKind) -> bool:
+    return any(role.kind == kind for role in person.roles)
+
+
+def test_there_are_leaders_and_many_parents(db, demo):
+    leaders = db.scalar(select(func.count(func.distinct(Role.person_id))).where(Role.kind == RoleKind.LEADER))
+    parents = db.scalar(select(func.count()).select_from(Person).where(~Person.roles.any()))
+    assert leaders >= 2
+    assert parents >= 20
+
+
+def test_the_seeded_sign_ups_keep_the_rules(db, demo):
+    assert db.scalar(select(func.count()).select_from(Signup)) > 0
+    overbooked = db.scalars(
+        select(Shift.id)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(Signup.state.in_(HOLDING))
+        .group_by(Shift.id, Shift.max_walkers)
+        .having(func.count() > Shift.max_walkers)
+    ).all()
+    assert overbooked == []
+    for term in db.scalars(select(Term)):
+        most_per_person = db.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .join(Signup.shift)
+            .where(Shift.term_id == term.id)
+            .group_by(Signup.person_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        assert most_per_person <= term.cap
+
+
+def test_volunteers_have_said_when_they_can_walk_so_auto_fill_has_work(db, demo):
+    said = db.scalars(select(Availability)).all()
+    assert len(said) >= 40
+    assert any(a.wants_to_lead for a in said)
+    partners = {(a.person_id, a.partner_id) for a in said if a.partner_id}
+    assert len(partners) == 2 and all((b, a) in partners for a, b in partners)
+
+
+def test_a_walked_term_has_reports_and_one_for_the_leader_to_write(app, db, demo):
+    reports = db.scalars(select(ShiftReport)).all()
+    assert len(reports) >= 20 and all(r.state == ReportState.SUBMITTED for r in reports)
+    assert any(r.incidents for r in reports)
+    lars = db.scalar(select(Person).where(Person.phone == demo["group leader"][1]))
+    led = db.scalars(
+        select(Shift).join(Signup).where(Signup.person_id == lars.id, Shift.ends_at < app.config["CLOCK"]())
+    ).all()
+    assert any(report_of(db, night) is None for night in led)
+
+
+def test_the_demo_command_seeds_and_serves_the_login_page(tmp_path):
+    """What `make demo` runs, as a person would: the numbers are printed and the site answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "natteravn"), "demo", "--port", str(port)]
+    environment = {**os.environ, "NATTERAVN_INSTANCE_PATH": str(tmp_path)}
+    environment.pop("NATTERAVN_DATABASE_URL", None)
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = _first_answer(f"http://127.0.0.1:{port}/login", seconds=60)
+        assert page.status == 200 and "Natteravn" in page.read().decode()
+    finally:
+        server.terminate()
+        printed = server.communicate(timeout=30)[0]
+    assert "+4740000010" in printed
+    assert (tmp_path / "natteravn.sqlite").exists() and "SECRET_KEY" in (tmp_path / "config.py").read_text()
+
+
+def _first_answer(url: str, seconds: float):
+    deadline = time_module.monotonic() + seconds
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=5)
+        except OSError:
+            if time_module.monotonic() > deadline:
+                raise
+            time_module.sleep(0.3)
+
+
+def test_auto_fill_on_the_demo_term_proposes_only_what_the_sign_up_rules_accept(app, db, demo, links):
+    term = db.scalar(select(Term).where(Term.published_at.is_not(None)).order_by(Term.starts_on.desc()))
+    coordinator = db.scalar(select(Person).where(Person.phone == demo["coordinator"][1]))
+    now = app.config["CLOCK"]()
+    draft = run_autofill(db, term, coordinator, now, time_limit_s=5)
+    assert draft.assignments
+    accepted = accept_draft(db, draft, coordinator, now, links)
+    assert accepted.made == len(draft.assignments) and accepted.skipped == 0

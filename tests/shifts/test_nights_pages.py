@@ -1,0 +1,340 @@
+"""The parent's pages, through HTTP: the nights, one night, signing up and off, My nights, offers."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from natteravn.places.models import Route
+from natteravn.roster import terms
+from natteravn.shifts import service
+from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
+from tests import factories
+
+FRIDAY = date(2026, 11, 20)
+SATURDAY = date(2026, 11, 21)
+
+
+def live(db, person, night) -> list[Signup]:
+    db.expire_all()
+    return list(
+        db.scalars(
+            select(Signup).where(
+                Signup.person_id == person.id, Signup.shift_id == night.id, Signup.state != SignupState.CANCELLED
+            )
+        )
+    )
+
+
+@contextmanager
+def counting_queries(app):
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = app.extensions["natteravn.engine"]
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+
+
+def test_the_nights_page_needs_a_login(client, world):
+    response = client.get("/nights")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_nights_are_listed_by_weekend_with_route_place_time_places_and_leader(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    db.commit()
+    page = login(world.parent).get("/nights").text
+    assert "Week 47" in page and "Week 48" in page
+    assert "Flisa sentrum" in page and "Meet at Flisa skysstasjon" in page and "Kirkenær" in page
+    assert "22:00–01:00" in page
+    assert "5 places left" in page and "Leader on it" in page and "No leader yet" in page
+
+
+def test_a_parent_sees_their_school_classs_weekend_first(world, db, client, login, clock, links):
+    world.parent.school_class_id = world.school_class.id
+    terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
+    db.commit()
+
+    own = login(world.parent).get("/nights").text
+    assert own.index("Week 49") < own.index("Week 47") < own.index("Week 48")
+    assert "Your school class's weekend" in own
+    client.post("/logout")
+    other = login(world.other_parent).get("/nights").text
+    assert other.index("Week 47") < other.index("Week 48") < other.index("Week 49")
+    assert "Your school class's weekend" not in other
+
+
+def test_draft_terms_and_other_regions_are_not_listed(world, db, client, login, clock):
+    _, hamar, _, _ = factories.other_region(db, clock())
+    term = Term(
+        region=hamar.region,
+        name="Hamar høst",
+        starts_on=FRIDAY,
+        ends_on=SATURDAY,
+        signup_opens_at=clock() - timedelta(days=1),
+        published_at=clock() - timedelta(days=1),
+    )
+    route = Route(municipality=hamar, name="Stortorget", meeting_point="Hamar stasjon")
+    draft = Term(region=world.region, name="Kladd", starts_on=FRIDAY, ends_on=SATURDAY, signup_opens_at=clock())
+    draft_route = Route(municipality=world.asnes, name="Hemmelig rute", meeting_point="Et sted")
+    db.add_all([term, route, draft, draft_route])
+    hamar_night = factories.night(db, term, route, FRIDAY)
+    draft_night = factories.night(db, draft, draft_route, SATURDAY)
+    db.commit()
+    client = login(world.parent)
+    page = client.get("/nights").text
+    assert "Stortorget" not in page and "Hemmelig rute" not in page
+    for night in (hamar_night, draft_night):
+        assert client.get(f"/nights/{night.id}").status_code == 404
+        assert client.get(f"/nights/{night.id}.ics").status_code == 404
+        assert client.post(f"/nights/{night.id}/signup", data={"role": "walker"}).status_code == 302
+        assert live(db, world.parent, night) == []
+
+
+def test_the_nights_page_does_not_query_per_night(world, db, client, login, clock, app):
+    client = login(world.parent)
+    with counting_queries(app) as few:
+        client.get("/nights")
+    for night in world.nights[:12]:
+        factories.signup(db, night, world.other_parent, clock())
+        factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    factories.signup(db, world.nights[0], world.parent, clock())
+    db.commit()
+    with counting_queries(app) as many:
+        page = client.get("/nights").text
+    assert "You are signed up" in page
+    assert len(many) == len(few) <= 12
+
+
+def test_one_tap_signs_up_and_a_second_tap_changes_nothing(world, db, client, login):
+    night = world.night_on("Kirkenær", FRIDAY)
+    client = login(world.parent)
+    response = client.post(f"/nights/{night.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "You are signed up. See you on the night!" in response.text
+    client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
+    [mine] = live(db, world.parent, night)
+    assert mine.state == SignupState.SIGNED_UP
+
+
+def test_a_full_night_puts_the_parent_on_the_waitlist(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    night.max_walkers = 1
+    factories.signup(db, night, world.other_parent, clock())
+    db.commit()
+    client = login(world.parent)
+    assert "Join waitlist" in client.get(f"/nights/{night.id}").text
+    response = client.post(f"/nights/{night.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "You are on the waitlist" in response.text
+    assert live(db, world.parent, night)[0].state == SignupState.WAITLISTED
+
+
+def test_only_leaders_get_the_leader_button_and_a_forged_leader_tap_is_refused(world, db, client, login):
+    night = world.night_on("Kirkenær", FRIDAY)
+    client = login(world.parent)
+    assert "Sign up as group leader" not in client.get(f"/nights/{night.id}").text
+    response = client.post(f"/nights/{night.id}/signup", data={"role": "leader"}, follow_redirects=True)
+    assert "Only group leaders can sign up as leader." in response.text
+    assert live(db, world.parent, night) == []
+
+
+def test_a_leader_signs_up_as_leader(world, db, client, login):
+    night = world.night_on("Kirkenær", FRIDAY)
+    client = login(world.leader)
+    assert "Sign up as group leader" in client.get(f"/nights/{night.id}").text
+    client.post(f"/nights/{night.id}/signup", data={"role": "leader"})
+    assert live(db, world.leader, night)[0].role == SignupRole.LEADER
+
+
+def test_a_nonsense_role_gets_a_message_not_an_error(world, db, client, login):
+    night = world.night_on("Kirkenær", FRIDAY)
+    response = login(world.parent).post(f"/nights/{night.id}/signup", data={"role": "boss"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Choose to sign up as walker or as group leader." in response.text
+    assert live(db, world.parent, night) == []
+
+
+def test_rule_refusals_are_shown_on_the_night(world, db, client, login, clock):
+    client = login(world.parent)
+    client.post(f"/nights/{world.night_on('Flisa sentrum', FRIDAY).id}/signup", data={"role": "walker"})
+    same_time = world.night_on("Kjellmyra", FRIDAY)
+    response = client.post(f"/nights/{same_time.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "You are already on another night at that time." in response.text
+    cancelled = world.night_on("Kirkenær", SATURDAY)
+    cancelled.cancelled_at = clock()
+    db.commit()
+    response = client.post(f"/nights/{cancelled.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "This night is cancelled." in response.text
+
+
+def test_cancel_before_the_cut_off_and_be_refused_after(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    later = factories.signup(db, world.night_on("Kirkenær", SATURDAY), world.parent, clock())
+    db.commit()
+    client = login(world.parent)
+    response = client.post(f"/signups/{mine.id}/cancel", follow_redirects=True)
+    assert "You are no longer on this night." in response.text
+    clock.set(later.shift.starts_at - timedelta(hours=2))
+    page = client.get(f"/nights/{later.shift_id}").text
+    assert "It is too late to cancel online." in page
+    response = client.post(f"/signups/{later.id}/cancel", follow_redirects=True)
+    assert "It is too late to cancel this night." in response.text
+    assert live(db, world.parent, later.shift)[0].state == SignupState.SIGNED_UP
+
+
+def test_another_persons_cancel_url_is_not_found(world, db, client, login, clock):
+    theirs = factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.other_parent, clock())
+    db.commit()
+    assert login(world.parent).post(f"/signups/{theirs.id}/cancel").status_code == 404
+    assert live(db, world.other_parent, theirs.shift)[0].state == SignupState.SIGNED_UP
+    assert client.post("/signups/999999/cancel").status_code == 404
+
+
+def test_my_nights_shows_upcoming_and_past_with_co_walkers(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", SATURDAY)
+    past = world.night_on("Kirkenær", FRIDAY)
+    for person in (world.parent, world.leader):
+        factories.signup(db, night, person, clock())
+    factories.signup(db, past, world.parent, clock())
+    db.commit()
+    clock.set(past.ends_at + timedelta(minutes=1))
+    page = login(world.parent).get("/my").text
+    coming, earlier = page.split("Earlier")
+    assert "Flisa sentrum" in coming and "Kirkenær" not in coming
+    assert "Kirkenær" in earlier
+    assert "Lise" in coming and world.leader.phone in coming
+    assert world.parent.phone not in page  # one's own number is not a co-walker
+
+
+def test_co_walkers_phones_are_hidden_from_the_waitlist_and_other_nights(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", SATURDAY)
+    night.max_walkers = 1
+    factories.signup(db, night, world.leader, clock())
+    factories.signup(db, night, world.parent, clock(), state=SignupState.WAITLISTED)
+    factories.signup(db, world.night_on("Kirkenær", SATURDAY), world.other_parent, clock())
+    db.commit()
+    client = login(world.parent)
+    assert world.leader.phone not in client.get("/my").text
+    assert world.leader.phone not in client.get(f"/nights/{night.id}").text
+    client.post("/logout")
+    client = login(world.other_parent)
+    assert world.leader.phone not in client.get("/my").text
+    assert world.leader.phone not in client.get(f"/nights/{night.id}").text
+
+
+def test_my_nights_does_not_query_per_night(world, db, client, login, clock, app):
+    client = login(world.parent)
+    factories.signup(db, world.nights[0], world.parent, clock())
+    db.commit()
+    with counting_queries(app) as one:
+        client.get("/my")
+    for night in world.nights[4:12:4]:
+        factories.signup(db, night, world.parent, clock())
+        factories.signup(db, night, world.leader, clock())
+        factories.signup(db, night, world.other_parent, clock())
+    db.commit()
+    with counting_queries(app) as three:
+        page = client.get("/my").text
+    assert world.other_parent.phone in page
+    assert len(three) == len(one)
+
+
+@pytest.fixture
+def offered(world, db, clock, links):
+    """Kirkenær on Friday is full; Ola gives his place up and Kari, first in line, is offered it."""
+    night = world.night_on("Kirkenær", FRIDAY)
+    night.max_walkers = 1
+    ola = service.sign_up(db, world.other_parent, night.id, SignupRole.WALKER, clock(), links)
+    kari = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    per = factories.person(db, world.asnes, "Per Pedersen", clock(), locale="en")
+    service.sign_up(db, per, night.id, SignupRole.WALKER, clock(), links)
+    service.cancel_signup(db, world.other_parent, ola.id, clock(), links)
+    db.commit()
+    assert kari.state == SignupState.OFFERED
+    return night, kari, per
+
+
+def offer_path(links, signup) -> str:
+    return links.offer(signup.id).removeprefix(links.base_url)
+
+
+def test_the_offer_link_takes_the_place_without_logging_in(offered, db, client, links):
+    night, kari, _ = offered
+    page = client.get(offer_path(links, kari)).text
+    assert "Do you take it?" in page
+    response = client.post(offer_path(links, kari), data={"accept": "1"}, follow_redirects=True)
+    assert "You have the place." in response.text
+    again = client.post(offer_path(links, kari), data={"accept": "1"}, follow_redirects=True)
+    assert "You have the place." in again.text
+    db.expire_all()
+    assert db.get(Signup, kari.id).state == SignupState.CONFIRMED
+
+
+def test_declining_by_link_passes_the_place_on(offered, db, client, links):
+    night, kari, per = offered
+    response = client.post(offer_path(links, kari), data={"decline": "1"}, follow_redirects=True)
+    assert "This offer is no longer open" in response.text
+    assert live(db, per, night)[0].state == SignupState.OFFERED
+
+
+def test_an_expired_offer_link_says_so(offered, db, client, links, clock, world):
+    night, kari, per = offered
+    clock.advance(hours=world.region.offer_hours)
+    assert "This offer expired at" in client.get(offer_path(links, kari)).text
+    response = client.post(offer_path(links, kari), data={"accept": "1"}, follow_redirects=True)
+    assert "The offer has expired and the place went to the next on the list." in response.text
+    assert live(db, kari.person, night) == []
+    assert live(db, per, night)[0].state == SignupState.OFFERED
+
+
+def test_a_forged_offer_link_is_not_found(offered, client, links):
+    _, kari, _ = offered
+    assert client.get(f"/offer/{links.sign('calendar-feed', kari.id)}").status_code == 404
+    assert client.get("/offer/not-a-token").status_code == 404
+    assert client.get(f"/offer/{links.sign('offer', 999999)}").status_code == 404
+
+
+def test_the_night_page_links_to_the_offer(offered, client, login, links, db):
+    night, kari, _ = offered
+    page = login(kari.person).get(f"/nights/{night.id}").text
+    assert "A place is offered to you." in page and offer_path(links, kari) in page
+
+
+def test_a_sign_up_without_the_forms_csrf_token_is_refused(world, app, client, login, db):
+    night = world.night_on("Kirkenær", FRIDAY)
+    client = login(world.parent)
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
+    assert response.status_code == 400
+    assert live(db, world.parent, night) == []
+
+
+def test_before_the_window_opens_the_pages_say_when_instead_of_offering_a_button(world, db, client, login, clock):
+    world.term.signup_opens_at = clock() + timedelta(days=2)
+    db.commit()
+    night = world.night_on("Kirkenær", FRIDAY)
+    client = login(world.parent)
+    for page in (client.get("/nights").text, client.get(f"/nights/{night.id}").text):
+        assert "Sign-up opens" in page and "Sign up as walker" not in page
+    response = client.post(f"/nights/{night.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "Sign-up for this term opens" in response.text
+    assert live(db, world.parent, night) == []
+
+
+def test_the_offer_page_speaks_the_language_of_the_person_it_was_sent_to(offered, db, client, links):
+    night, kari, _ = offered
+    page = client.get(offer_path(links, kari), headers={"Accept-Language": "nb"}).text
+    assert '<html lang="en"' in page and "Do you take it?" in page
+    kari.person.locale = "nn"
+    db.commit()
+    assert '<html lang="nn"' in client.get(offer_path(links, kari), headers={"Accept-Language": "en"}).text
