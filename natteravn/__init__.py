@@ -64,11 +64,13 @@ def _wire_sms(app: Flask) -> None:
 
 
 def _wire_login() -> None:
+    from natteravn.accounts.models import Visitor
     from natteravn.accounts.service import load_session_person
     from natteravn.extensions import login_manager
     from natteravn.web import db_session
 
     login_manager.user_loader(lambda session_id: load_session_person(db_session(), session_id))
+    login_manager.anonymous_user = Visitor
 
 
 def _wire_audit(app: Flask) -> None:

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
 from natteravn.i18n import LOCALE_NAMES, LOCALES, TRANSLATIONS_DIR, text_direction
-from natteravn.web import coordinated_regions, now
+from natteravn.web import coordinator_scope, now
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -35,6 +35,8 @@ COORDINATOR_NAV = (
     ("sms.outbox", _l("SMS outbox")),
     ("audit.index", _l("Audit log")),
 )
+#: Pages about a whole region, left out of the menu of a coordinator of single municipalities.
+REGION_WIDE = {"places.index", "audit.index"}
 
 
 #: Language tags browsers send for what we call nb and nn: Norwegian set in a browser often
@@ -90,9 +92,12 @@ def _template_helpers(app: Flask) -> None:
         }
 
     def _coordinator_nav(app: Flask) -> list[tuple[str, str]]:
-        if not coordinated_regions():
-            return []
-        return [(endpoint, label) for endpoint, label in COORDINATOR_NAV if endpoint in app.view_functions]
+        scope = coordinator_scope()
+        return [
+            (endpoint, label)
+            for endpoint, label in COORDINATOR_NAV
+            if scope and endpoint in app.view_functions and (scope.regions or endpoint not in REGION_WIDE)
+        ]
 
     def _local(value: datetime) -> datetime:
         return value.astimezone(OSLO)

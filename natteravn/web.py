@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from natteravn.links import Links
 
 if TYPE_CHECKING:
+    from natteravn.accounts.models import Scope
     from natteravn.sms.gateway import Gateway
 
 
@@ -64,8 +65,23 @@ def onboarded_required(view):
 
 
 def coordinator_required(view):
-    """Logged in and coordinator of at least one region; which region's data a page shows is
-    checked against `coordinated_regions()` by the page itself (404 for any other region)."""
+    """Logged in and coordinator of a region or of a municipality in one; which data a page shows
+    is checked by the page itself against `coordinated_regions()` (region-wide work) or
+    `coordinator_scope()` (a municipality's nights, people, reports and messages): 404 for others."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not coordinator_scope():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def region_coordinator_required(view):
+    """Work on a whole region (its terms, places, audit log, imports): a coordinator of single
+    municipalities is refused."""
 
     @wraps(view)
     @login_required
@@ -77,11 +93,14 @@ def coordinator_required(view):
     return wrapper
 
 
+def coordinator_scope() -> Scope:
+    """What the person making the request coordinates (nothing for a visitor)."""
+    return current_user.coordinator_scope
+
+
 def coordinated_regions() -> set[int]:
-    """The regions the person making the request coordinates (none for a visitor)."""
-    if not current_user.is_authenticated:
-        return set()
-    return current_user.coordinated_region_ids
+    """The regions the person making the request coordinates whole."""
+    return set(coordinator_scope().regions)
 
 
 def safe_next(default: str) -> str:

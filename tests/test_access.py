@@ -1,5 +1,6 @@
 """Every page under /coordinator, whoever built it, keeps out visitors, parents and the
-coordinators of other regions. The pages are read from the app's URL map, so a new page is
+coordinators of other regions, and keeps a coordinator of one municipality to that municipality's
+nights, people, reports and messages. The pages are read from the app's URL map, so a new page is
 checked the day it is added; a page taking an object this table does not know fails until the
 table learns how to make one."""
 
@@ -11,6 +12,7 @@ import pytest
 from werkzeug.routing import AnyConverter, Rule
 
 from natteravn import create_app
+from natteravn.accounts.models import Role, RoleKind
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.roster.models import NightPattern
 from natteravn.shifts.models import ClassWeekend
@@ -20,6 +22,26 @@ from tests import factories
 SOLOR_ONLY = ("Kjellmyra", "Kari Nordmann", "Siri Koordinator", "Flisa skole")
 #: Which object of region Solør fills each kind of place in /coordinator/places/<kind>/<place_id>.
 PLACE_KINDS = {"municipalities": "municipality_id", "routes": "route_id", "schools": "school_id", "classes": "class_id"}
+
+
+#: Pages about a whole region: a coordinator of single municipalities is refused them.
+REGION_WIDE = {
+    "roster.new_term",
+    "roster.edit_term",
+    "roster.term",
+    "roster.add_pattern",
+    "roster.edit_pattern",
+    "roster.give_weekend",
+    "roster.take_weekend",
+    "roster.publish",
+    "people.import_people",
+    "people.import_confirm",
+}
+REGION_WIDE_BLUEPRINTS = ("places.", "audit.", "autofill.")
+
+
+def region_wide(rule: Rule) -> bool:
+    return rule.endpoint in REGION_WIDE or rule.endpoint.startswith(REGION_WIDE_BLUEPRINTS)
 
 
 def coordinator_rules() -> list[Rule]:
@@ -106,9 +128,11 @@ def _build(rule: Rule, objects: dict) -> str:
     return built[1]
 
 
-def requests_for(objects: dict[str, int], *, with_objects: bool | None = None):
+def requests_for(objects: dict[str, int], *, with_objects: bool | None = None, wide: bool | None = None):
     for rule in RULES:
         if with_objects is not None and bool(rule.arguments) != with_objects:
+            continue
+        if wide is not None and region_wide(rule) != wide:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for url in urls(rule, objects):
@@ -169,4 +193,78 @@ def test_this_regions_coordinator_opens_every_page_for_these_objects(world, solo
         for method, url in requests_for(solor)
         if method == "GET" and (status := call(client, method, url).status_code) >= 400
     ]
+    assert wrong == []
+
+
+# --- A coordinator of one municipality (Grue) in a region of three. ---
+
+
+@pytest.fixture
+def grue_coordinator(world, db, clock):
+    coordinator = factories.person(db, world.grue, "Gunn Grue", clock())
+    coordinator.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    db.commit()
+    return coordinator
+
+
+@pytest.fixture
+def grue(world, solor, db, clock) -> dict[str, int]:
+    """The same kinds of object as `solor`, but in Grue where there is one."""
+    night = world.night_on("Kirkenær", world.nights[0].starts_at.date())
+    report = ShiftReport(
+        shift=night,
+        region_id=world.region.id,
+        municipality_id=world.grue.id,
+        route_id=night.route_id,
+        night_on=night.starts_at.date(),
+        state=ReportState.SUBMITTED,
+        created_at=clock(),
+        updated_at=clock(),
+        submitted_at=clock(),
+    )
+    db.add(report)
+    db.commit()
+    return {
+        **solor,
+        "municipality_id": world.grue.id,
+        "route_id": world.routes["Kirkenær"].id,
+        "shift_id": night.id,
+        "person_id": world.other_parent.id,
+        "report_id": report.id,
+    }
+
+
+def test_a_municipalitys_coordinator_is_refused_the_regions_planning_and_places(grue, grue_coordinator, login, client):
+    login(grue_coordinator)
+    wrong = [
+        f"{method} {url}: {status}"
+        for method, url in requests_for(grue, wide=True)
+        if (status := call(client, method, url).status_code) not in (403, 404)
+    ]
+    assert wrong == []
+
+
+def test_a_municipalitys_coordinator_finds_none_of_another_municipalitys_objects(
+    solor, grue_coordinator, login, client
+):
+    login(grue_coordinator)
+    wrong = [
+        f"{method} {url}: {status}"
+        for method, url in requests_for(solor, with_objects=True, wide=False)
+        if "/terms/" not in url  # a term spans the region: its grid and exports show only Grue (below)
+        if (status := call(client, method, url).status_code) not in (403, 404)
+    ]
+    assert wrong == []
+
+
+def test_a_municipalitys_coordinator_sees_nothing_of_the_other_municipalities(grue, grue_coordinator, login, client):
+    login(grue_coordinator)
+    wrong = []
+    for method, url in requests_for(grue, wide=False):
+        if method != "GET":
+            continue
+        response = call(client, method, url)
+        shown = [text for text in SOLOR_ONLY if text in response.get_data(as_text=True)]
+        if response.status_code >= 400 or shown:
+            wrong.append(f"{url}: {response.status_code} {shown}")
     assert wrong == []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
-from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, false, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.db import Base, UTCDateTime
@@ -16,6 +17,34 @@ from natteravn.places.models import Municipality, Region, SchoolClass
 class RoleKind(enum.StrEnum):
     LEADER = "leader"  # may sign up as group leader ("ansvarlig")
     COORDINATOR = "coordinator"  # SLT coordinator of a region
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a coordinator may see and change: whole regions, and single municipalities of regions
+    they do not coordinate whole. Region-wide work (terms, publishing, auto-fill, places, the audit
+    log, imports) needs the whole region; nights, people, reports and messages need their place."""
+
+    regions: frozenset[int] = frozenset()  # coordinated whole
+    municipalities: frozenset[int] = frozenset()  # coordinated alone
+    partial_regions: frozenset[int] = frozenset()  # the regions of those municipalities
+
+    def __bool__(self) -> bool:
+        return bool(self.regions or self.municipalities)
+
+    @property
+    def touched(self) -> frozenset[int]:
+        """Every region the coordinator has any part of."""
+        return self.regions | self.partial_regions
+
+    def covers(self, region_id: int, municipality_id: int | None) -> bool:
+        return region_id in self.regions or (municipality_id is not None and municipality_id in self.municipalities)
+
+    def where(self, region_id: Mapped[int], municipality_id: Mapped[int] | Mapped[int | None]) -> ColumnElement[bool]:
+        """The same test in SQL, over a region and a municipality column."""
+        if not self:
+            return false()
+        return or_(region_id.in_(self.regions), municipality_id.in_(self.municipalities))
 
 
 class Person(UserMixin, Base):
@@ -54,11 +83,24 @@ class Person(UserMixin, Base):
         return bool(self.name and self.adult_confirmed_at and self.conduct_accepted_at and self.municipality_id)
 
     @property
-    def coordinated_region_ids(self) -> set[int]:
-        return {r.region_id for r in self.roles if r.kind == RoleKind.COORDINATOR}
+    def coordinator_scope(self) -> Scope:
+        roles = [r for r in self.roles if r.kind == RoleKind.COORDINATOR]
+        whole = frozenset(r.region_id for r in roles if r.municipality_id is None)
+        parts = [r for r in roles if r.municipality_id is not None and r.region_id not in whole]
+        return Scope(
+            regions=whole,
+            municipalities=frozenset(r.municipality_id for r in parts if r.municipality_id is not None),
+            partial_regions=frozenset(r.region_id for r in parts),
+        )
 
     def holds(self, kind: RoleKind, region_id: int) -> bool:
         return any(r.kind == kind and r.region_id == region_id for r in self.roles)
+
+
+class Visitor(AnonymousUserMixin):
+    """Someone not logged in: coordinates nothing."""
+
+    coordinator_scope = Scope()
 
 
 class Role(Base):

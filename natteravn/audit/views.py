@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from natteravn.audit import log
 from natteravn.audit.forms import AuditFilter
 from natteravn.audit.service import Vocabulary
-from natteravn.web import choices, coordinated_regions, coordinator_required, db_session
+from natteravn.web import choices, coordinated_regions, db_session, region_coordinator_required
 
 bp = Blueprint("audit", __name__, url_prefix="/coordinator/audit")
 
@@ -20,7 +20,7 @@ def _choices(values: list[str], label) -> list[SelectChoice]:
 
 
 @bp.get("")
-@coordinator_required
+@region_coordinator_required
 def index():
     db = db_session()
     regions = coordinated_regions()

@@ -10,18 +10,19 @@ no-show). "No-shows" counts sign-ups marked no-show. Both count nights of the co
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.accounts.models import Person, Role, RoleKind, Scope
 from natteravn.audit import service as audit
 from natteravn.db import Page, paginate
 from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
-from natteravn.places.models import Municipality
+from natteravn.places.models import Municipality, Route
 from natteravn.shifts import messages
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import LIVE, Shift, Signup, SignupRole, SignupState, Term
@@ -85,19 +86,20 @@ class PersonRow:
     coordinator: bool
 
 
-def _in_regions(region_ids: set[int]):
-    """People who live in one of the regions or hold a role there."""
+def _in_scope(scope: Scope):
+    """People who live in the coordinator's regions or municipalities, or hold a role in a region
+    the coordinator runs whole."""
     return or_(
-        Person.municipality_id.in_(select(Municipality.id).where(Municipality.region_id.in_(region_ids))),
-        Person.id.in_(select(Role.person_id).where(Role.region_id.in_(region_ids))),
+        Person.municipality_id.in_(select(Municipality.id).where(scope.where(Municipality.region_id, Municipality.id))),
+        Person.id.in_(select(Role.person_id).where(Role.region_id.in_(scope.regions))),
     )
 
 
-def _holds(kind: RoleKind, region_ids: set[int]):
+def _holds(kind: RoleKind, region_ids: Collection[int]):
     return exists().where(Role.person_id == Person.id, Role.kind == kind, Role.region_id.in_(region_ids))
 
 
-def _night_counts(region_ids: set[int], now: datetime):
+def _night_counts(region_ids: Collection[int], now: datetime):
     held_past_night = and_(
         Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)),
         Shift.ends_at <= now,
@@ -131,13 +133,14 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_people(session: Session, region_ids: set[int], query: PeopleQuery, now: datetime) -> Page:
+def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetime) -> Page:
     """One page of the regions' people (`PersonRow`s) with their nights walked and no-shows, in
     three queries whatever the page size: a count, the page with its figures, and the page's roles."""
+    region_ids = scope.touched
     counts = _night_counts(region_ids, now)
     walked = func.coalesce(counts.c.walked, 0)
     no_shows = func.coalesce(counts.c.no_shows, 0)
-    conditions = [_in_regions(region_ids)]
+    conditions = [_in_scope(scope)]
     if query.text.strip():
         conditions.append(_search(query.text))
     if query.municipality_id:
@@ -179,17 +182,17 @@ def list_people(session: Session, region_ids: set[int], query: PeopleQuery, now:
     return replace(found, items=rows)
 
 
-def person_in(session: Session, person_id: int, region_ids: set[int]) -> Person | None:
+def person_in(session: Session, person_id: int, scope: Scope) -> Person | None:
     """The person, or None when they do not exist or are not one of the regions' people."""
-    return session.scalar(select(Person).where(Person.id == person_id, _in_regions(region_ids)))
+    return session.scalar(select(Person).where(Person.id == person_id, _in_scope(scope)))
 
 
-def home_region(person: Person, region_ids: set[int]) -> int:
+def home_region(person: Person, scope: Scope) -> int:
     """Which of the coordinator's regions the person belongs to: where they live, else where they
     hold a role."""
-    if person.municipality is not None and person.municipality.region_id in region_ids:
+    if person.municipality is not None and person.municipality.region_id in scope.touched:
         return person.municipality.region_id
-    return min(r.region_id for r in person.roles if r.region_id in region_ids)
+    return min(r.region_id for r in person.roles if r.region_id in scope.regions)
 
 
 @dataclass
@@ -199,8 +202,9 @@ class PersonNights:
     coming: list[Signup]
 
 
-def nights_of(session: Session, person: Person, region_ids: set[int], now: datetime) -> PersonNights:
-    counts = _night_counts(region_ids, now)
+def nights_of(session: Session, person: Person, scope: Scope, now: datetime) -> PersonNights:
+    """What the person walked in the coordinator's regions, and their coming nights there."""
+    counts = _night_counts(scope.touched, now)
     walked, no_shows = session.execute(
         select(func.coalesce(counts.c.walked, 0), func.coalesce(counts.c.no_shows, 0)).where(
             counts.c.person_id == person.id
@@ -210,11 +214,12 @@ def nights_of(session: Session, person: Person, region_ids: set[int], now: datet
         select(Signup)
         .join(Signup.shift)
         .join(Shift.term)
+        .join(Shift.route)
         .where(
             Signup.person_id == person.id,
             Signup.state.in_(LIVE),
             Shift.starts_at > now,
-            Term.region_id.in_(region_ids),
+            scope.where(Term.region_id, Route.municipality_id),
         )
         .options(joinedload(Signup.shift).joinedload(Shift.route))
         .order_by(Shift.starts_at)

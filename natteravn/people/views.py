@@ -21,7 +21,16 @@ from natteravn.people.forms import (
     PeopleFilter,
 )
 from natteravn.places import service as places
-from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now
+from natteravn.web import (
+    choices,
+    coordinated_regions,
+    coordinator_required,
+    coordinator_scope,
+    db_session,
+    links,
+    now,
+    region_coordinator_required,
+)
 
 bp = Blueprint("people", __name__, url_prefix="/coordinator/people")
 
@@ -42,10 +51,11 @@ def _query(form: PeopleFilter) -> people.PeopleQuery:
 @coordinator_required
 def index():
     form = PeopleFilter(request.args)
-    municipalities = places.municipalities_in(db_session(), coordinated_regions())
+    scope = coordinator_scope()
+    municipalities = places.municipalities_in_scope(db_session(), scope)
     form.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All")))
     query = _query(form)
-    found = people.list_people(db_session(), coordinated_regions(), query, now())
+    found = people.list_people(db_session(), scope, query, now())
     filters = {
         "q": query.text,
         "municipality": query.municipality_id or "",
@@ -64,7 +74,7 @@ def index():
 
 
 def _person(person_id: int) -> Person:
-    person = people.person_in(db_session(), person_id, coordinated_regions())
+    person = people.person_in(db_session(), person_id, coordinator_scope())
     if person is None:
         abort(404)
     return person
@@ -74,14 +84,14 @@ def _person(person_id: int) -> Person:
 @coordinator_required
 def show(person_id: int):
     person = _person(person_id)
-    regions = coordinated_regions()
-    region_id = people.home_region(person, regions)
+    scope = coordinator_scope()
+    region_id = people.home_region(person, scope)
     return render_template(
         "people/show.html",
         title=person.name or display_phone(person.phone),
         person=person,
         phone=display_phone(person.phone),
-        nights=people.nights_of(db_session(), person, regions, now()),
+        nights=people.nights_of(db_session(), person, scope, now()),
         leader=person.holds(RoleKind.LEADER, region_id),
         coordinator=person.holds(RoleKind.COORDINATOR, region_id),
         confirm=ConfirmForm(),
@@ -94,7 +104,7 @@ def _act(person_id: int, action) -> object:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     db = db_session()
-    region_id = people.home_region(person, coordinated_regions())
+    region_id = people.home_region(person, coordinator_scope())
     try:
         outcome = action(db, person, region_id)
     except Refusal as refusal:
@@ -186,7 +196,7 @@ def _preview_page(form: ImportForm, text: str | None):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def import_people():
     form = ImportForm()
     text = None
@@ -199,7 +209,7 @@ def import_people():
 
 
 @bp.post("/import/confirm")
-@coordinator_required
+@region_coordinator_required
 def import_confirm():
     confirm = ConfirmImportForm()
     if not confirm.validate_on_submit():

@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
@@ -182,12 +182,15 @@ def municipalities_in(session: Session, region_ids: set[int]) -> list[Municipali
     )
 
 
-def routes_in(session: Session, region_ids: set[int]) -> list[Route]:
-    return list(
-        session.scalars(
-            select(Route).join(Route.municipality).where(Municipality.region_id.in_(region_ids)).order_by(Route.name)
-        )
-    )
+def municipalities_in_scope(session: Session, scope: Scope) -> list[Municipality]:
+    """The municipalities a coordinator has: their regions' and their own."""
+    where = scope.where(Municipality.region_id, Municipality.id)
+    return list(session.scalars(select(Municipality).where(where).order_by(Municipality.name)))
+
+
+def routes_in_scope(session: Session, scope: Scope) -> list[Route]:
+    where = scope.where(Municipality.region_id, Municipality.id)
+    return list(session.scalars(select(Route).join(Route.municipality).where(where).order_by(Route.name)))
 
 
 def open_municipalities(session: Session) -> list[Municipality]:

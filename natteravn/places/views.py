@@ -13,7 +13,7 @@ from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service
 from natteravn.places.forms import NameForm, RegionForm, RouteForm
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
-from natteravn.web import coordinated_regions, coordinator_required, db_session, now
+from natteravn.web import coordinated_regions, db_session, now, region_coordinator_required
 
 bp = Blueprint("places", __name__, url_prefix="/coordinator/places")
 
@@ -53,7 +53,7 @@ def _back():
 
 
 @bp.get("")
-@coordinator_required
+@region_coordinator_required
 def index():
     regions = service.region_tree(db_session(), coordinated_regions())
     return render_template(
@@ -62,7 +62,7 @@ def index():
 
 
 @bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def region(region_id: int):
     place = _region(region_id)
     form = RegionForm(obj=place)
@@ -92,7 +92,7 @@ def _name_page(form: NameForm, title: str, save: Callable[[str], object], **page
 
 
 @bp.route("/regions/<int:region_id>/municipalities/new", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def new_municipality(region_id: int):
     region = _region(region_id)
     return _name_page(
@@ -103,7 +103,7 @@ def new_municipality(region_id: int):
 
 
 @bp.route("/municipalities/<int:municipality_id>", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def municipality(municipality_id: int):
     place = _place(Municipality, municipality_id)
     return _name_page(
@@ -116,7 +116,7 @@ def municipality(municipality_id: int):
 
 
 @bp.route("/municipalities/<int:municipality_id>/schools/new", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def new_school(municipality_id: int):
     parent = _place(Municipality, municipality_id)
     return _name_page(
@@ -127,7 +127,7 @@ def new_school(municipality_id: int):
 
 
 @bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def school(school_id: int):
     place = _place(School, school_id)
     return _name_page(
@@ -141,7 +141,7 @@ def school(school_id: int):
 
 
 @bp.route("/schools/<int:school_id>/classes/new", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def new_class(school_id: int):
     parent = _place(School, school_id)
     return _name_page(
@@ -152,7 +152,7 @@ def new_class(school_id: int):
 
 
 @bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def school_class(class_id: int):
     place = _place(SchoolClass, class_id)
     return _name_page(
@@ -174,7 +174,7 @@ def _route_page(form: RouteForm, title: str, save: Callable[..., object], **page
 
 
 @bp.route("/municipalities/<int:municipality_id>/routes/new", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def new_route(municipality_id: int):
     parent = _place(Municipality, municipality_id)
     return _route_page(
@@ -185,7 +185,7 @@ def new_route(municipality_id: int):
 
 
 @bp.route("/routes/<int:route_id>", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def route(route_id: int):
     place = _place(Route, route_id)
     return _route_page(
@@ -212,12 +212,12 @@ def _set_archived(kind: str, place_id: int, archived: bool):
 
 
 @bp.post("/<any(municipalities, routes, schools, classes):kind>/<int:place_id>/archive")
-@coordinator_required
+@region_coordinator_required
 def archive(kind: str, place_id: int):
     return _set_archived(kind, place_id, True)
 
 
 @bp.post("/<any(municipalities, routes, schools, classes):kind>/<int:place_id>/restore")
-@coordinator_required
+@region_coordinator_required
 def restore(kind: str, place_id: int):
     return _set_archived(kind, place_id, False)

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, Scope
 from natteravn.clock import local
 from natteravn.i18n import translations
 from natteravn.links import Links
@@ -35,14 +35,16 @@ def _walked():
     return exists().where(Signup.shift_id == Shift.id, Signup.state.in_(HOLDING))
 
 
-def missing_reports(session: Session, region_ids: set[int], now: datetime, *, limit: int = 200) -> list[Shift]:
-    """Nights that ended more than a day ago and still have no submitted report, latest first."""
+def missing_reports(session: Session, scope: Scope, now: datetime, *, limit: int = 200) -> list[Shift]:
+    """The coordinator's nights that ended more than a day ago and still have no submitted report,
+    latest first."""
     return list(
         session.scalars(
             select(Shift)
             .join(Shift.term)
+            .join(Shift.route)
             .where(
-                Term.region_id.in_(region_ids),
+                scope.where(Term.region_id, Route.municipality_id),
                 Term.published_at.is_not(None),
                 Shift.cancelled_at.is_(None),
                 Shift.ends_at <= now - MISSING_AFTER,

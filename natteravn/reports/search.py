@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from natteravn.accounts.models import Scope
 from natteravn.places.models import Route
 from natteravn.reports.models import Incident, IncidentCategory, ShiftReport
 from natteravn.shifts.models import Shift
@@ -15,7 +16,7 @@ from natteravn.shifts.models import Shift
 
 @dataclass
 class ReportFilter:
-    region_ids: set[int]
+    scope: Scope
     municipality_id: int | None = None
     route_id: int | None = None
     first_day: date | None = None
@@ -27,7 +28,7 @@ class ReportFilter:
 def find_reports(session: Session, wanted: ReportFilter, *, limit: int = 100, offset: int = 0) -> list[ShiftReport]:
     query = (
         select(ShiftReport)
-        .where(ShiftReport.region_id.in_(wanted.region_ids))
+        .where(wanted.scope.where(ShiftReport.region_id, ShiftReport.municipality_id))
         .options(
             joinedload(ShiftReport.shift).joinedload(Shift.route).joinedload(Route.municipality),
             selectinload(ShiftReport.incidents),
@@ -56,6 +57,6 @@ def find_reports(session: Session, wanted: ReportFilter, *, limit: int = 100, of
     return list(session.scalars(query).unique())
 
 
-def report_in_regions(session: Session, report_id: int, region_ids: set[int]) -> ShiftReport | None:
+def report_in_scope(session: Session, report_id: int, scope: Scope) -> ShiftReport | None:
     report = session.get(ShiftReport, report_id)
-    return report if report is not None and report.region_id in region_ids else None
+    return report if report is not None and scope.covers(report.region_id, report.municipality_id) else None

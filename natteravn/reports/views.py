@@ -33,7 +33,7 @@ from natteravn.reports.forms import (
 from natteravn.reports.models import TEXT_FIELDS, IncidentCategory
 from natteravn.reports.redaction import FLAG_LABELS
 from natteravn.reports.stats import Figures, Statistics, statistics
-from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now
+from natteravn.web import choices, coordinator_required, coordinator_scope, db_session, links, now
 
 bp = Blueprint("reports", __name__)
 
@@ -307,8 +307,8 @@ def edit_incident(shift_id: int, incident_id: int):
 @coordinator_required
 def index():
     db = db_session()
-    regions = coordinated_regions()
-    municipalities, routes = places.municipalities_in(db, regions), places.routes_in(db, regions)
+    scope = coordinator_scope()
+    municipalities, routes = places.municipalities_in_scope(db, scope), places.routes_in_scope(db, scope)
     form = FilterForm(request.args)
     form.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All")))
     form.route.choices = choices(((r.id, f"{r.name} ({r.municipality.name})") for r in routes), first=(0, _("All")))
@@ -316,7 +316,7 @@ def index():
     reports = []
     if form.validate():
         wanted = search.ReportFilter(
-            region_ids=regions,
+            scope=scope,
             municipality_id=form.municipality.data or None,
             route_id=form.route.data or None,
             first_day=form.first_day.data,
@@ -331,12 +331,12 @@ def index():
         reports=reports[:PAGE_SIZE],
         more=len(reports) > PAGE_SIZE,
         page=page,
-        missing=reminders.missing_reports(db, regions, now()),
+        missing=reminders.missing_reports(db, scope, now()),
     )
 
 
 def _coordinated_report(report_id: int):
-    report = search.report_in_regions(db_session(), report_id, coordinated_regions())
+    report = search.report_in_scope(db_session(), report_id, coordinator_scope())
     if report is None:
         abort(404)
     return report
@@ -398,7 +398,8 @@ def redact(report_id: int):
 
 def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
     db = db_session()
-    regions = places.regions_of(db, coordinated_regions())
+    scope = coordinator_scope()
+    regions = places.regions_of(db, set(scope.touched))
     form = StatisticsForm(request.args)
     form.region.choices = choices((r.id, r.name) for r in regions)
     if not request.args.get("region"):
@@ -406,7 +407,8 @@ def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
     region = next((r for r in regions if r.id == form.region.data), None)
     if region is None:
         abort(404)
-    form.municipalities.choices = choices((m.id, m.name) for m in region.municipalities)
+    mine = [m for m in region.municipalities if scope.covers(region.id, m.id)]
+    form.municipalities.choices = choices((m.id, m.name) for m in mine)
     today = local(now()).date()
     form.first_day.data = form.first_day.data or date(today.year, 1, 1)
     form.last_day.data = form.last_day.data or today
@@ -417,8 +419,10 @@ def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
     if form.last_day.data - form.first_day.data > timedelta(days=366 * 10):
         form.last_day.errors = [*form.last_day.errors, _("Choose a period of ten years or less.")]
         return form, None
-    offered = {choice.value for choice in form.municipalities.choices}
+    offered = [m.id for m in mine]
     chosen = [m for m in (form.municipalities.data or []) if m in offered]
+    if not chosen and region.id not in scope.regions:
+        chosen = offered  # a municipality's coordinator sees their own figures, never the region's
     return form, statistics(db, region.id, form.first_day.data, form.last_day.data, chosen or None)
 
 

@@ -7,6 +7,7 @@ import csv
 import enum
 import io
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from babel.dates import format_date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, Scope
 from natteravn.accounts.service import display_phone
 from natteravn.clock import OSLO, local, weekend_of
 from natteravn.places.models import Municipality, Route
@@ -99,14 +100,15 @@ def _counts(session: Session, shift_filter) -> dict[int, tuple[int, int, int]]:
     return {shift_id: (taken, leaders, waiting) for shift_id, taken, leaders, waiting in rows}
 
 
-def grid(session: Session, term: Term, municipality_id: int | None = None) -> Grid:
-    """Weekends down, routes across. A fixed number of queries whatever the number of nights: the
-    region's routes first, so each night finds its route in the session instead of asking again."""
+def grid(session: Session, term: Term, municipality_ids: Collection[int] | None = None) -> Grid:
+    """Weekends down, routes across, for the term's whole region or only these municipalities. A
+    fixed number of queries whatever the number of nights: the routes first, so each night finds
+    its route in the session instead of asking again."""
     routes = select(Route).join(Route.municipality).where(Municipality.region_id == term.region_id)
     nights = select(Shift).join(Shift.route).where(Shift.term_id == term.id)
-    if municipality_id is not None:
-        routes = routes.where(Route.municipality_id == municipality_id)
-        nights = nights.where(Route.municipality_id == municipality_id)
+    if municipality_ids is not None:
+        routes = routes.where(Route.municipality_id.in_(municipality_ids))
+        nights = nights.where(Route.municipality_id.in_(municipality_ids))
     known = {r.id: r for r in session.scalars(routes.options(joinedload(Route.municipality)))}
     shifts = session.scalars(nights.order_by(Shift.starts_at)).all()
     counts = _counts(session, nights.with_only_columns(Shift.id))
@@ -124,11 +126,16 @@ def grid(session: Session, term: Term, municipality_id: int | None = None) -> Gr
     return Grid(ordered, list(weekends.values()))
 
 
-def term_municipalities(session: Session, term: Term) -> list[Municipality]:
+def term_municipalities(session: Session, term: Term, scope: Scope) -> list[Municipality]:
+    """The municipalities of the term's region that the coordinator may plan."""
     return list(
         session.scalars(
             select(Municipality)
-            .where(Municipality.region_id == term.region_id, Municipality.archived.is_(False))
+            .where(
+                Municipality.region_id == term.region_id,
+                Municipality.archived.is_(False),
+                scope.where(Municipality.region_id, Municipality.id),
+            )
             .order_by(Municipality.name)
         )
     )
@@ -160,8 +167,8 @@ def night_roster(session: Session, shift: Shift) -> NightRoster:
     return NightRoster(shift, [s for s in signups if s.state in HOLDING], waiting)
 
 
-def search_people(session: Session, region_id: int, query: str, limit: int = 20) -> list[Person]:
-    """Active volunteers of the region whose name or phone number matches."""
+def search_people(session: Session, region_id: int, scope: Scope, query: str, limit: int = 20) -> list[Person]:
+    """Active volunteers of the region, in the coordinator's part of it, whose name or phone number matches."""
     words = query.strip()
     if not words:
         return []
@@ -173,7 +180,12 @@ def search_people(session: Session, region_id: int, query: str, limit: int = 20)
         session.scalars(
             select(Person)
             .join(Person.municipality)
-            .where(Municipality.region_id == region_id, Person.active.is_(True), or_(*matches))
+            .where(
+                Municipality.region_id == region_id,
+                scope.where(Municipality.region_id, Municipality.id),
+                Person.active.is_(True),
+                or_(*matches),
+            )
             .options(joinedload(Person.municipality), joinedload(Person.roles))
             .order_by(Person.name, Person.id)
             .limit(limit)
@@ -181,13 +193,16 @@ def search_people(session: Session, region_id: int, query: str, limit: int = 20)
     )
 
 
-def other_nights(session: Session, shift: Shift, now: datetime) -> list[Shift]:
-    """Nights of the same term, still ahead, that a person could be moved to."""
+def other_nights(session: Session, shift: Shift, scope: Scope, now: datetime) -> list[Shift]:
+    """Nights of the same term, still ahead and in the coordinator's part, that a person could be moved to."""
     return list(
         session.scalars(
             select(Shift)
+            .join(Shift.route)
+            .join(Route.municipality)
             .where(
                 Shift.term_id == shift.term_id,
+                scope.where(Municipality.region_id, Municipality.id),
                 Shift.id != shift.id,
                 Shift.cancelled_at.is_(None),
                 Shift.starts_at > now,
@@ -214,11 +229,13 @@ def standing_nights(session: Session, term: Term, *, after: datetime | None = No
     )
 
 
-def roster_csv(session: Session, term: Term, header: list[str], role_names: dict[SignupRole, str], locale: str) -> str:
-    """The term's roster for Excel: UTF-8 with a byte order mark, semicolons, one row per person on
-    a night and one row for a night nobody is on yet."""
+def roster_csv(
+    session: Session, term: Term, scope: Scope, header: list[str], role_names: dict[SignupRole, str], locale: str
+) -> str:
+    """The term's roster (the coordinator's part of it) for Excel: UTF-8 with a byte order mark,
+    semicolons, one row per person on a night and one row for a night nobody is on yet."""
     tz = ZoneInfo(term.region.timezone)
-    shifts = standing_nights(session, term)
+    shifts = [s for s in standing_nights(session, term) if scope.covers(term.region_id, s.route.municipality_id)]
     people = _people_by_night(session, term)
     out = io.StringIO()
     writer = _SpreadsheetWriter(out)
@@ -317,14 +334,15 @@ class Dashboard:
         return self.count(CellState.EMPTY) + self.count(CellState.SHORT)
 
 
-def dashboard(session: Session, region_ids: set[int], now: datetime) -> Dashboard:
-    """The coming weekend's nights in the coordinator's regions, at a glance."""
+def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
+    """The coming weekend's nights in the coordinator's regions or municipalities, at a glance."""
     since, until = coming_weekend(now)
     since = max(since, now - timedelta(hours=12))  # tonight's night still shows after it has begun
     in_weekend = (
         select(Shift.id)
         .join(Shift.term)
-        .where(Term.region_id.in_(region_ids), Shift.starts_at >= since, Shift.starts_at < until)
+        .join(Shift.route)
+        .where(scope.where(Term.region_id, Route.municipality_id), Shift.starts_at >= since, Shift.starts_at < until)
     )
     shifts = session.scalars(
         select(Shift)

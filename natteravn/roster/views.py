@@ -35,24 +35,42 @@ from natteravn.roster.forms import (
 )
 from natteravn.roster.models import NightPattern
 from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, Term
-from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now
+from natteravn.web import (
+    choices,
+    coordinated_regions,
+    coordinator_required,
+    coordinator_scope,
+    db_session,
+    links,
+    now,
+    region_coordinator_required,
+)
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
 
 
-# --- Looking things up within the coordinator's regions. ---
+# --- Looking things up within what the coordinator coordinates. ---
 
 
 def _term(term_id: int) -> Term:
+    """A term to plan: the coordinator must run its whole region."""
     term = db_session().get(Term, term_id)
     if term is None or term.region_id not in coordinated_regions():
         abort(404)
     return term
 
 
+def _term_in_scope(term_id: int) -> Term:
+    """A term whose nights the coordinator has some of (its grid and exports show only those)."""
+    term = db_session().get(Term, term_id)
+    if term is None or term.region_id not in coordinator_scope().touched:
+        abort(404)
+    return term
+
+
 def _night(shift_id: int) -> Shift:
     shift = db_session().get(Shift, shift_id)
-    if shift is None or shift.term.region_id not in coordinated_regions():
+    if shift is None or not coordinator_scope().covers(shift.term.region_id, shift.route.municipality_id):
         abort(404)
     return shift
 
@@ -109,12 +127,12 @@ def _starts(shifts: list[Shift], tz: ZoneInfo) -> dict[datetime, str]:
 @coordinator_required
 def dashboard():
     db = db_session()
-    regions = coordinated_regions()
-    board = grid.dashboard(db, regions, now())
+    scope = coordinator_scope()
     return render_template(
         "roster/dashboard.html",
-        board=board,
-        terms=terms.terms_of(db, regions)[:5],
+        board=grid.dashboard(db, scope, now()),
+        terms=terms.terms_of(db, scope.touched)[:5],
+        region_wide=scope.regions,
         states=grid.CellState,
         words=_cell_words(),
     )
@@ -123,7 +141,9 @@ def dashboard():
 @bp.get("/terms", endpoint="terms")
 @coordinator_required
 def term_list():
-    return render_template("roster/terms.html", terms=terms.terms_of(db_session(), coordinated_regions()))
+    scope = coordinator_scope()
+    found = terms.terms_of(db_session(), scope.touched)
+    return render_template("roster/terms.html", terms=found, region_wide=scope.regions)
 
 
 def _term_form(term: Term | None = None) -> TermForm:
@@ -153,7 +173,7 @@ def _term_input(form: TermForm, tz: ZoneInfo) -> terms.TermInput:
 
 
 @bp.route("/terms/new", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def new_term():
     form = _term_form()
     if form.validate_on_submit():
@@ -172,7 +192,7 @@ def new_term():
 
 
 @bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def edit_term(term_id: int):
     term = _term(term_id)
     form = _term_form(term)
@@ -228,13 +248,13 @@ def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int
         class_weekends=terms.class_weekends_of(db, term),
         class_form=_class_weekend_form(term),
         button=ButtonForm(),
-        municipalities=grid.term_municipalities(db, term),
+        municipalities=grid.term_municipalities(db, term, coordinator_scope()),
         nights=len(term.shifts),
     ), status
 
 
 @bp.get("/terms/<int:term_id>")
-@coordinator_required
+@region_coordinator_required
 def term(term_id: int):
     return _render_term(_term(term_id))
 
@@ -278,14 +298,14 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
 
 
 @bp.post("/terms/<int:term_id>/patterns")
-@coordinator_required
+@region_coordinator_required
 def add_pattern(term_id: int):
     term = _term(term_id)
     return _save_and_generate(term, _pattern_form(term), None)
 
 
 @bp.post("/terms/<int:term_id>/patterns/<int:pattern_id>")
-@coordinator_required
+@region_coordinator_required
 def edit_pattern(term_id: int, pattern_id: int):
     term = _term(term_id)
     pattern = db_session().get(NightPattern, pattern_id)
@@ -295,7 +315,7 @@ def edit_pattern(term_id: int, pattern_id: int):
 
 
 @bp.post("/terms/<int:term_id>/class-weekends")
-@coordinator_required
+@region_coordinator_required
 def give_weekend(term_id: int):
     term = _term(term_id)
     form = _class_weekend_form(term)
@@ -313,7 +333,7 @@ def give_weekend(term_id: int):
 
 
 @bp.post("/terms/<int:term_id>/class-weekends/<int:given_id>/delete")
-@coordinator_required
+@region_coordinator_required
 def take_weekend(term_id: int, given_id: int):
     term = _term(term_id)
     given = db_session().get(ClassWeekend, given_id)
@@ -325,7 +345,7 @@ def take_weekend(term_id: int, given_id: int):
 
 
 @bp.post("/terms/<int:term_id>/publish")
-@coordinator_required
+@region_coordinator_required
 def publish(term_id: int):
     term = _term(term_id)
     if not ButtonForm().validate_on_submit():
@@ -355,18 +375,21 @@ def publish(term_id: int):
 @bp.get("/terms/<int:term_id>/grid", endpoint="grid")
 @coordinator_required
 def grid_page(term_id: int):
-    term = _term(term_id)
+    term = _term_in_scope(term_id)
     db = db_session()
-    municipalities = grid.term_municipalities(db, term)
+    municipalities = grid.term_municipalities(db, term, coordinator_scope())
     chosen = GridFilter(request.args)
     chosen.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All municipalities")))
-    municipality_id = chosen.municipality.data if chosen.validate() and chosen.municipality.data else None
-    found = grid.grid(db, term, municipality_id)
+    picked = chosen.municipality.data if chosen.validate() and chosen.municipality.data else None
+    whole = term.region_id in coordinated_regions()
+    found = grid.grid(db, term, [picked] if picked else None if whole else [m.id for m in municipalities])
     shifts = [cell.shift for weekend in found.weekends for cells in weekend.cells.values() for cell in cells]
     return render_template(
         "roster/grid.html",
         term=term,
         grid=found,
+        region_wide=whole,
+        municipalities=municipalities,
         chosen=chosen,
         words=_cell_words(),
         starts=_starts(shifts, _zone(term)),
@@ -402,13 +425,13 @@ def _render_night(shift: Shift, night_form: NightForm | None = None, status: int
     move_form = MovePersonForm()
     move_form.to_shift_id.choices = choices(
         (s.id, f"{local(s.starts_at, tz).strftime('%d.%m %H:%M')} {s.route.name}")
-        for s in grid.other_nights(db, shift, now())
+        for s in grid.other_nights(db, shift, coordinator_scope(), now())
     )
     return render_template(
         "roster/night.html",
         night=grid.night_roster(db, shift),
         search=search,
-        people=grid.search_people(db, shift.term.region_id, search.q.data) if found else None,
+        people=grid.search_people(db, shift.term.region_id, coordinator_scope(), search.q.data) if found else None,
         assign_form=AssignForm(),
         signup_form=SignupForm(),
         move_form=move_form,
@@ -459,7 +482,9 @@ def remove(shift_id: int):
 def move_person(shift_id: int):
     shift = _night(shift_id)
     form = MovePersonForm()
-    form.to_shift_id.choices = choices((s.id, "") for s in grid.other_nights(db_session(), shift, now()))
+    form.to_shift_id.choices = choices(
+        (s.id, "") for s in grid.other_nights(db_session(), shift, coordinator_scope(), now())
+    )
     if not form.validate_on_submit():
         flash(_("Choose another night of the term."), "error")
         return redirect(url_for("roster.night", shift_id=shift.id))
@@ -536,7 +561,7 @@ def cancel_night(shift_id: int):
 @bp.get("/terms/<int:term_id>/roster.csv")
 @coordinator_required
 def export_csv(term_id: int):
-    term = _term(term_id)
+    term = _term_in_scope(term_id)
     header = [
         _("Date"),
         _("Day"),
@@ -550,7 +575,7 @@ def export_csv(term_id: int):
         _("Phone"),
     ]
     roles = {SignupRole.LEADER: _("Group leader"), SignupRole.WALKER: _("Walker")}
-    body = grid.roster_csv(db_session(), term, header, roles, str(get_locale()))
+    body = grid.roster_csv(db_session(), term, coordinator_scope(), header, roles, str(get_locale()))
     filename = f"roster-{term.id}-{term.starts_on.isoformat()}.csv"
     return Response(
         body.encode("utf-8"),
@@ -565,9 +590,11 @@ def export_csv(term_id: int):
 @bp.get("/terms/<int:term_id>/print/<int:municipality_id>")
 @coordinator_required
 def print_roster(term_id: int, municipality_id: int):
-    term = _term(term_id)
+    term = _term_in_scope(term_id)
     municipality = db_session().get(Municipality, municipality_id)
     if municipality is None or municipality.region_id != term.region_id:
+        abort(404)
+    if not coordinator_scope().covers(term.region_id, municipality.id):
         abort(404)
     return render_template(
         "roster/print.html",

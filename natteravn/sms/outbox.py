@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, Scope
 from natteravn.db import Page, paginate
 from natteravn.places.models import Municipality
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
@@ -17,18 +17,18 @@ PAGE_SIZE = 50
 
 def outbox_page(
     session: Session,
-    region_ids: set[int],
+    scope: Scope,
     number: int,
     *,
     state: MessageState | None = None,
     purpose: Purpose | None = None,
 ) -> Page:
-    """(message, recipient) pairs."""
+    """(message, recipient) pairs, for the recipients living in the coordinator's regions or municipalities."""
     query = (
         select(SmsMessage, Person)
         .join(Person, SmsMessage.person_id == Person.id)
         .join(Municipality, Person.municipality_id == Municipality.id)
-        .where(Municipality.region_id.in_(region_ids))
+        .where(scope.where(Municipality.region_id, Municipality.id))
     )
     if state:
         query = query.where(SmsMessage.state == state)

@@ -11,7 +11,7 @@ from natteravn.extensions import csrf
 from natteravn.sms import inbound
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
 from natteravn.sms.outbox import outbox_page
-from natteravn.web import coordinated_regions, coordinator_required, db_session, links, now
+from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now
 
 bp = Blueprint("sms", __name__)
 
@@ -84,7 +84,7 @@ def outbox():
     form.validate()
     page = outbox_page(
         db_session(),
-        coordinated_regions(),
+        coordinator_scope(),
         request.args.get("page", 1, type=int),
         state=None if form.state.errors else form.state.data or None,
         purpose=None if form.purpose.errors else form.purpose.data or None,

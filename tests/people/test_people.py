@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.accounts.service import display_phone, load_session_person
 from natteravn.audit.models import AuditEvent
 from natteravn.db import Page
@@ -30,7 +30,7 @@ def names(page: Page) -> list[str]:
 
 
 def find(db, world, clock, **query) -> Page:
-    return people.list_people(db, {world.region.id}, people.PeopleQuery(**query), clock())
+    return people.list_people(db, world.coordinator.coordinator_scope, people.PeopleQuery(**query), clock())
 
 
 # --- The list. ---
@@ -108,11 +108,11 @@ def test_the_number_of_queries_does_not_grow_with_people_or_nights(world, db, cl
             factories.signup(db, world.nights[n % len(world.nights)], someone, clock())
         db.commit()
 
-    regions, now = {world.region.id}, clock()
+    scope, now = world.coordinator.coordinator_scope, clock()
 
     def listing():
         db.expire_all()
-        return count_queries(db, lambda: people.list_people(db, regions, people.PeopleQuery(), now))
+        return count_queries(db, lambda: people.list_people(db, scope, people.PeopleQuery(), now))
 
     crowd(3)
     few = listing()
@@ -369,3 +369,14 @@ def test_an_imported_parent_accepts_the_code_of_conduct_on_first_login(world, db
 def test_a_file_too_large_to_check_is_refused(world, db):
     with pytest.raises(importing.ImportRefused, match="larger than 400 kB"):
         importing.read_upload(b"x" * (importing.MAX_IMPORT_BYTES + 1))
+
+
+def test_a_municipalitys_coordinator_lists_only_that_municipalitys_people(world, db, clock):
+    grue_only = Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id)
+    coordinator = factories.person(db, world.grue, "Gunn Grue", clock())
+    coordinator.roles.append(grue_only)
+    db.commit()
+    scope = coordinator.coordinator_scope
+    listed = people.list_people(db, scope, people.PeopleQuery(), clock()).items
+    assert sorted(row.person.name for row in listed) == ["Gunn Grue", "Ola Hansen"]
+    assert people.person_in(db, world.parent.id, scope) is None  # Kari lives in Åsnes

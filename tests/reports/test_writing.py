@@ -77,7 +77,7 @@ def test_ticked_walkers_attended_and_the_rest_did_not_come(db, world, night, clo
     assert lines[world.leader.id].state == SignupState.ATTENDED
     assert lines[world.parent.id].state == SignupState.ATTENDED
     assert lines[world.other_parent.id].state == SignupState.NO_SHOW
-    assert people.nights_of(db, world.other_parent, {world.region.id}, clock()).no_shows == 1
+    assert people.nights_of(db, world.other_parent, world.coordinator.coordinator_scope, clock()).no_shows == 1
 
 
 def test_a_walker_who_came_without_signing_up_is_added_by_number(db, world, night, clock):
@@ -239,7 +239,7 @@ def test_every_change_and_read_is_audited(db, world, night, clock):
 def test_a_night_without_a_report_a_day_later_gets_one_reminder_then_shows_as_missing(db, world, night, clock, links):
     clock.set(ENDS + timedelta(hours=23))
     assert reminders.remind_missing_reports(db, clock(), links) == 0
-    assert reminders.missing_reports(db, {world.region.id}, clock()) == []
+    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == []
     clock.set(ENDS + timedelta(hours=24))
     assert reminders.remind_missing_reports(db, clock(), links) == 1
     db.commit()
@@ -248,7 +248,7 @@ def test_a_night_without_a_report_a_day_later_gets_one_reminder_then_shows_as_mi
     message = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.REPORT_REQUEST))
     assert message.to == world.leader.phone
     assert links.report(night.id, world.leader.id).split("/r/")[0] in message.body
-    assert reminders.missing_reports(db, {world.region.id}, clock()) == [night]
+    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == [night]
 
 
 def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, night, clock, links):
@@ -256,7 +256,7 @@ def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, night, cl
     writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
     clock.set(ENDS + timedelta(days=2))
     assert reminders.remind_missing_reports(db, clock(), links) == 0
-    assert reminders.missing_reports(db, {world.region.id}, clock()) == []
+    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == []
     assert db.scalar(select(func.count()).select_from(ReportVersion)) == 1
 
 

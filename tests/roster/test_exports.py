@@ -81,7 +81,7 @@ def test_the_dashboard_counts_the_coming_weekends_nights_by_what_they_need(db, w
         factories.signup(db, friday_flisa, factories.person(db, world.asnes, f"Frivillig {i}", clock()), clock())
     db.commit()
 
-    board = grid.dashboard(db, {world.region.id}, clock())
+    board = grid.dashboard(db, world.coordinator.coordinator_scope, clock())
 
     assert len(board.cells) == 8  # four routes, Friday and Saturday
     assert board.count(grid.CellState.FULL) == 0  # full, but no leader: that comes first

@@ -19,7 +19,15 @@ from natteravn.roster.autofill import service
 from natteravn.roster.autofill.forms import WEIGHT_LABELS, AcceptForm, AvailabilityForm, LockForm, RunForm, WeightsForm
 from natteravn.roster.autofill.problem import Weights
 from natteravn.shifts.models import Term
-from natteravn.web import choices, coordinated_regions, coordinator_required, db_session, links, now, onboarded_required
+from natteravn.web import (
+    choices,
+    coordinated_regions,
+    db_session,
+    links,
+    now,
+    onboarded_required,
+    region_coordinator_required,
+)
 
 bp = Blueprint("autofill", __name__)
 
@@ -113,7 +121,7 @@ def _coordinated_term(term_id: int) -> Term:
 
 
 @bp.route("/coordinator/terms/<int:term_id>/availability/<int:person_id>", methods=["GET", "POST"])
-@coordinator_required
+@region_coordinator_required
 def availability_for_person(term_id: int, person_id: int):
     term = _coordinated_term(term_id)
     person = db_session().get(Person, person_id)
@@ -127,7 +135,7 @@ def availability_for_person(term_id: int, person_id: int):
 
 
 @bp.get("/coordinator/terms/<int:term_id>/autofill")
-@coordinator_required
+@region_coordinator_required
 def page(term_id: int):
     term = _coordinated_term(term_id)
     db = db_session()
@@ -148,7 +156,7 @@ def page(term_id: int):
 
 
 @bp.post("/coordinator/terms/<int:term_id>/autofill")
-@coordinator_required
+@region_coordinator_required
 def run(term_id: int):
     term = _coordinated_term(term_id)
     if not RunForm().validate_on_submit():
@@ -173,7 +181,7 @@ def run(term_id: int):
 
 
 @bp.post("/coordinator/terms/<int:term_id>/autofill/weights")
-@coordinator_required
+@region_coordinator_required
 def weights(term_id: int):
     term = _coordinated_term(term_id)
     form = WeightsForm()
@@ -187,7 +195,7 @@ def weights(term_id: int):
 
 
 @bp.post("/coordinator/terms/<int:term_id>/autofill/lock")
-@coordinator_required
+@region_coordinator_required
 def lock(term_id: int):
     term = _coordinated_term(term_id)
     form = LockForm()
@@ -206,7 +214,7 @@ def lock(term_id: int):
 
 
 @bp.post("/coordinator/terms/<int:term_id>/autofill/accept")
-@coordinator_required
+@region_coordinator_required
 def accept(term_id: int):
     term = _coordinated_term(term_id)
     if not AcceptForm().validate_on_submit():
