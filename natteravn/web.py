@@ -3,16 +3,21 @@ who may open a page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, sessionmaker
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange
 
 from natteravn.links import Links
 
@@ -119,3 +124,53 @@ def safe_next(default: str) -> str:
 def choices(pairs: Iterable[tuple[object, str]], *, first: tuple[object, str] | None = None) -> list[SelectChoice]:
     """A select field's options from (value, label) pairs, with `first` ("All", "Choose…") on top."""
     return [SelectChoice(value, label) for value, label in ([first] if first else []) + list(pairs)]
+
+
+# --- One input policy for every form. ---
+
+#: Limits for fields whose own validators set none: long enough for anything a person types,
+#: short enough that nothing absurd reaches the database or a worker's time.
+TEXT_LIMIT = 500
+LONG_TEXT_LIMIT = 20_000
+#: The database's integers are 32 bits.
+LARGEST_NUMBER = 2**31 - 1
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+#: Line breaks and tabs are text; every other control character (a NUL above all) is refused.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def at_most(limit: int) -> Length:
+    """A length limit that says so in the reader's language."""
+    return Length(max=limit, message=lazy_gettext("Shorten this to %(max)d characters."))
+
+
+class Form(FlaskForm):
+    """Every form of the app: control characters are refused with a message, numbers and dates
+    are range-checked and text is length-checked wherever the field itself sets no limit, so a
+    person is told what to change instead of meeting a server error or silent truncation."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = _policy_problem(field)
+            if problem:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
+
+
+def _policy_problem(field) -> str | None:
+    own = {type(v) for v in field.validators}
+    data = field.data
+    if isinstance(data, str):
+        if _CONTROL.search(data):
+            return gettext("Remove the invisible control characters from this text.")
+        if Length not in own:
+            limit = LONG_TEXT_LIMIT if isinstance(field, TextAreaField) else TEXT_LIMIT
+            if len(data) > limit:
+                return gettext("Shorten this to %(max)d characters (it has %(length)d).", max=limit, length=len(data))
+    if isinstance(data, int) and not isinstance(data, bool) and NumberRange not in own and abs(data) > LARGEST_NUMBER:
+        return gettext("That number is too large.")
+    if isinstance(data, date) and not EARLIEST_YEAR <= data.year <= LATEST_YEAR:
+        return gettext("Choose a date between %(first)d and %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR)
+    return None

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from natteravn.accounts.service import PHONE_MAX_LENGTH
 from natteravn.i18n import LOCALE_NAMES, LOCALES
-from natteravn.web import choices
+from natteravn.web import Form, choices
 
 
-class PhoneForm(FlaskForm):
+class PhoneForm(Form):
     phone = StringField(
         _l("Mobile number"),
         validators=[
@@ -22,7 +21,7 @@ class PhoneForm(FlaskForm):
     submit = SubmitField(_l("Send me a code"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("Code from the SMS"),
         validators=[
@@ -34,7 +33,7 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Write your name.")), Length(max=120)],
@@ -52,13 +51,13 @@ class WelcomeForm(ProfileForm):
     submit = SubmitField(_l("Start walking"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The language buttons at the foot of every page (templates/base.html)."""
 
     lang = HiddenField(validators=[AnyOf(LOCALES)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for one-tap actions."""
 
     submit = SubmitField(_l("Confirm"))

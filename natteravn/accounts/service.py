@@ -304,7 +304,7 @@ def update_profile(
             raise Refusal(N_("Choose a school class from the list."))
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
-    person.name = name[:120]
+    person.name = name
     person.municipality_id = municipality.id
     person.locale = locale
     person.school_class_id = school_class_id

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from natteravn.web import Form
 
-class AuditFilter(FlaskForm):
+
+class AuditFilter(Form):
     """Read from the query string; a filter changes nothing, so it carries no CSRF token."""
 
     class Meta:

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired
 
 from natteravn.people import importing
 from natteravn.people import service as people
-from natteravn.web import choices
+from natteravn.web import Form, choices
 
 ROLE_NAMES = {
     people.RoleFilter.WALKER: _l("Walkers"),
@@ -29,7 +28,7 @@ CHANGE_NAMES = {
 FIELD_NAMES = {"name": _l("name"), "municipality": _l("municipality"), "school_class": _l("school class")}
 
 
-class PeopleFilter(FlaskForm):
+class PeopleFilter(Form):
     """Read from the query string; a filter changes nothing, so it carries no CSRF token."""
 
     class Meta:
@@ -54,12 +53,12 @@ class PeopleFilter(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Spreadsheet (CSV file)"), validators=[FileRequired(message=_l("Choose a CSV file."))])
     submit = SubmitField(_l("Check the file"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     # The checked file travels back with the confirmation and is checked again before anything is stored.
     text = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Import these people"))

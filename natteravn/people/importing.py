@@ -3,6 +3,7 @@ would do, and imports every row or none."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import enum
 import io
@@ -21,6 +22,7 @@ from natteravn.places.models import Municipality, School, SchoolClass
 # The checked file travels back in the confirmation form, and Flask refuses form fields over 500 kB.
 MAX_IMPORT_BYTES = 400_000
 MAX_IMPORT_ROWS = 5000
+NAME_LIMIT = 120  # as a person's name is stored
 COLUMNS = {
     "name": "name",
     "navn": "name",
@@ -81,6 +83,11 @@ def read_upload(data: bytes) -> str:
     Excel uses for plain "CSV" on a Norwegian PC."""
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportRefused(N_("The file is larger than 400 kB. Split it into smaller files."))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise ImportRefused(N_("The file could not be read as text. Save it from Excel as “CSV UTF-8”.")) from error
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -102,7 +109,13 @@ def _column(name: str) -> str | None:
 def _records(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     """The column positions and the non-empty rows, each with its row number as a spreadsheet shows it."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_separator(text))
-    rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    try:
+        rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    except csv.Error as error:  # a cell longer than the csv module's limit, or a NUL character
+        raise ImportRefused(
+            N_("Row %(row)d of the file cannot be read: a cell is far too long or holds characters that are not text."),
+            row=reader.line_num,
+        ) from error
     if not rows:
         raise ImportRefused(N_("The file is empty."))
     _, header = rows[0]
@@ -163,12 +176,14 @@ def _problem(msgid: str, row: int, **params) -> Refusal:
 
 
 def _read_row(row: int, cells: list[str], positions: dict[str, int], places: _Places) -> ImportRow | Refusal:
-    name = _cell(cells, positions, "name")[:120]
+    name = _cell(cells, positions, "name")
     raw_phone = _cell(cells, positions, "phone")
     written_municipality = _cell(cells, positions, "municipality")
     written_class = _cell(cells, positions, "school_class")
     if not name:
         return _problem(N_("Row %(row)d: the name is missing."), row)
+    if len(name) > NAME_LIMIT:
+        return _problem(N_("Row %(row)d: the name is longer than %(max)d characters."), row, max=NAME_LIMIT)
     if not raw_phone:
         return _problem(N_("Row %(row)d: the phone number is missing."), row)
     try:

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from natteravn.i18n import WEEKDAYS
-from natteravn.web import choices
+from natteravn.web import Form, choices
 
 
 def _number(label, low: int, high: int, message):
@@ -24,7 +23,7 @@ def _clock(label):
     return TimeField(label, format="%H:%M", validators=[InputRequired(message=_l("Write a time like 18:00."))])
 
 
-class RegionForm(FlaskForm):
+class RegionForm(Form):
     name = StringField(
         _l("Name of the region"),
         validators=[DataRequired(message=_l("Write the region's name.")), Length(max=120)],
@@ -54,14 +53,14 @@ class RegionForm(FlaskForm):
     submit = SubmitField(_l("Save settings"))
 
 
-class NameForm(FlaskForm):
+class NameForm(Form):
     """A municipality, a school or a school class: all they have is a name."""
 
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Write a name.")), Length(max=120)])
     submit = SubmitField(_l("Save"))
 
 
-class RouteForm(FlaskForm):
+class RouteForm(Form):
     name = StringField(
         _l("Name of the route"), validators=[DataRequired(message=_l("Write the route's name.")), Length(max=120)]
     )

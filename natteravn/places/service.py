@@ -138,7 +138,11 @@ def place_in(session: Session, model: type[Place], place_id: int, region_ids: se
 
 
 def _clean(text: str | None, limit: int) -> str:
-    return " ".join((text or "").split())[:limit]
+    """The text with its spaces tidied; refused, never cut, when longer than the place's name may be."""
+    cleaned = " ".join((text or "").split())
+    if len(cleaned) > limit:
+        raise PlaceRefused(N_("Shorten this to %(max)d characters."), max=limit)
+    return cleaned
 
 
 def _changes(obj, values: dict) -> dict[str, list]:
@@ -299,7 +303,10 @@ def _route_values(session: Session, municipality: Municipality, name, meeting_po
         raise PlaceRefused(
             N_("%(municipality)s already has a route called %(name)s."), municipality=municipality.name, name=name
         )
-    return {"name": name, "meeting_point": meeting_point, "notes": (notes or "").strip()[:2000]}
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        raise PlaceRefused(N_("Shorten this to %(max)d characters."), max=2000)
+    return {"name": name, "meeting_point": meeting_point, "notes": notes}
 
 
 def add_route(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,7 +16,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from natteravn.reports.models import IncidentCategory
-from natteravn.web import choices
+from natteravn.web import Form, at_most, choices
 
 CATEGORY_LABELS = {
     IncidentCategory.INTOXICATION: _l("Intoxication"),
@@ -51,7 +50,7 @@ def _count(label):
     )
 
 
-class IncidentFields(FlaskForm):
+class IncidentFields(Form):
     class Meta:
         csrf_time_limit = REPORT_CSRF_SECONDS
 
@@ -60,7 +59,7 @@ class IncidentFields(FlaskForm):
         choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("Choose…"))),
     )
     around = TimeField(_l("About what time"), validators=[Optional()])
-    place = StringField(_l("Place"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
     police_contacted = BooleanField(_l("Police contacted"))
     health_contacted = BooleanField(_l("Health services contacted"))
     child_welfare_contacted = BooleanField(_l("Child welfare services contacted"))
@@ -77,7 +76,7 @@ class ReportForm(IncidentFields):
     started = TimeField(_l("Walk started"), validators=[Optional()])
     ended = TimeField(_l("Walk ended"), validators=[Optional()])
     places_visited = TextAreaField(_l("Route and places visited"))
-    weather = StringField(_l("Weather"))
+    weather = StringField(_l("Weather"), validators=[at_most(200)])
     youths_under_13 = _count(AGE_BAND_LABELS["youths_under_13"])
     youths_13_15 = _count(AGE_BAND_LABELS["youths_13_15"])
     youths_16_17 = _count(AGE_BAND_LABELS["youths_16_17"])
@@ -88,7 +87,7 @@ class ReportForm(IncidentFields):
     submit_report = SubmitField(_l("Submit the report"))
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     class Meta:
         csrf_time_limit = REPORT_CSRF_SECONDS
 
@@ -97,12 +96,15 @@ class WalkInForm(FlaskForm):
         validators=[DataRequired(message=_l("Write the walker's mobile number."))],
         render_kw={"autocomplete": "off", "inputmode": "tel"},
     )
-    name = StringField(_l("Name (only if they are new)"))
+    name = StringField(
+        _l("Name (only if they are new)"),
+        validators=[at_most(120)],
+    )
     adult = BooleanField(_l("The walker is 18 or older"))
     add = SubmitField(_l("Add walker"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     class Meta:
         csrf = False  # a search (GET) changes nothing
 
@@ -124,7 +126,7 @@ class FilterForm(FlaskForm):
     )
 
 
-class StatisticsForm(FlaskForm):
+class StatisticsForm(Form):
     class Meta:
         csrf = False
 
@@ -136,12 +138,12 @@ class StatisticsForm(FlaskForm):
     )
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     note = TextAreaField(_l("Follow-up note"))
     submit = SubmitField(_l("Mark as followed up"))
 
 
-class LogbookForm(FlaskForm):
+class LogbookForm(Form):
     """Ticks come as `present` values (sign-up ids), one checkbox per person on the night."""
 
     class Meta:

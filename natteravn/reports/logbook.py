@@ -105,7 +105,7 @@ def _new_walker(session: Session, shift: Shift, phone: str, name: str, now: date
     # Not onboarded: the walker confirms their age and the code of conduct themselves on first login.
     walker = Person(
         phone=phone,
-        name=name[:120],
+        name=name,
         locale="nb",
         municipality_id=shift.route.municipality_id,
         created_at=now,

@@ -226,7 +226,7 @@ def _report_input(form: ReportForm) -> writing.ReportInput:
         started=valid(form.started),
         ended=valid(form.ended),
         places_visited=form.places_visited.data or "",
-        weather=(form.weather.data or "")[:200],
+        weather=form.weather.data or "",
         atmosphere=form.atmosphere.data or "",
         youths={band: valid(getattr(form, band)) for band in AGE_BAND_LABELS},
     )

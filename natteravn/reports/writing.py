@@ -205,7 +205,7 @@ def _add_incident(report: ShiftReport, data: IncidentInput) -> Incident:
 def _fill_incident(incident: Incident, data: IncidentInput) -> None:
     incident.category = data.category
     incident.around = data.around
-    incident.place = data.place.strip()[:200]
+    incident.place = data.place.strip()
     incident.police_contacted = data.police_contacted
     incident.health_contacted = data.health_contacted
     incident.child_welfare_contacted = data.child_welfare_contacted

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from natteravn.i18n import WEEKDAYS
-from natteravn.web import choices
+from natteravn.web import Form, choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -33,7 +32,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class TermForm(FlaskForm):
+class TermForm(Form):
     region_id = SelectField(_l("Region"), coerce=int)
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
@@ -66,7 +65,7 @@ def parse_dates(text: str) -> list[date]:
     return found
 
 
-class PatternForm(FlaskForm):
+class PatternForm(Form):
     weekdays = CheckboxesField(_l("Weekdays"), coerce=int, choices=choices(WEEKDAYS), default=[4, 5])
     starts_local = TimeField(_l("Starts (local time)"), validators=[InputRequired()])
     ends_local = TimeField(
@@ -86,17 +85,13 @@ class PatternForm(FlaskForm):
             raise ValidationError(_l("“%(word)s” is not a date. Write it as 24.12.2026.", word=str(error))) from error
 
 
-class ClassWeekendForm(FlaskForm):
+class ClassWeekendForm(Form):
     school_class_id = SelectField(_l("School class"), coerce=int)
     weekend_on = SelectField(_l("Weekend"))
     submit = SubmitField(_l("Give the weekend"))
 
 
-class ButtonForm(FlaskForm):
-    """A form that is only a button (and its CSRF token)."""
-
-
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Read from the query string; a search changes nothing, so it carries no CSRF token."""
 
     class Meta:
@@ -105,28 +100,28 @@ class SearchForm(FlaskForm):
     q = StringField(_l("Find a person by name or phone number"), validators=[Optional(), Length(max=80)])
 
 
-class GridFilter(FlaskForm):
+class GridFilter(Form):
     class Meta:
         csrf = False
 
     municipality = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     person_id = HiddenField(validators=[InputRequired()])
     role = SelectField(_l("Role"), choices=choices([("walker", _l("Walker")), ("leader", _l("Group leader"))]))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     signup_id = HiddenField(validators=[InputRequired()])
 
 
-class MovePersonForm(FlaskForm):
+class MovePersonForm(Form):
     signup_id = HiddenField(validators=[InputRequired()])
     to_shift_id = SelectField(_l("Move to night"), coerce=int)
 
 
-class NightForm(FlaskForm):
+class NightForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired()])
     starts_local = TimeField(_l("Starts"), validators=[InputRequired()])
     ends_local = TimeField(_l("Ends"), validators=[InputRequired()])
@@ -137,6 +132,6 @@ class NightForm(FlaskForm):
     submit = SubmitField(_l("Save the night"))
 
 
-class CancelNightForm(FlaskForm):
+class CancelNightForm(Form):
     reason = StringField(_l("Reason (sent to the people on the night)"), validators=[Optional(), Length(max=100)])
     submit = SubmitField(_l("Cancel the night"))

@@ -12,6 +12,7 @@ from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person
 from natteravn.clock import local, night_span
 from natteravn.i18n import Refusal
@@ -21,7 +22,6 @@ from natteravn.roster import grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.forms import (
     AssignForm,
-    ButtonForm,
     CancelNightForm,
     ClassWeekendForm,
     GridFilter,
@@ -247,7 +247,7 @@ def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int
         new_pattern=new_pattern or _pattern_form(term),
         class_weekends=terms.class_weekends_of(db, term),
         class_form=_class_weekend_form(term),
-        button=ButtonForm(),
+        button=ConfirmForm(),
         municipalities=grid.term_municipalities(db, term, coordinator_scope()),
         nights=len(term.shifts),
     ), status
@@ -337,7 +337,7 @@ def give_weekend(term_id: int):
 def take_weekend(term_id: int, given_id: int):
     term = _term(term_id)
     given = db_session().get(ClassWeekend, given_id)
-    if given is None or given.term_id != term.id or not ButtonForm().validate_on_submit():
+    if given is None or given.term_id != term.id or not ConfirmForm().validate_on_submit():
         abort(404)
     terms.take_weekend(db_session(), given, now(), current_user)
     _done(None, _("The weekend is no longer the class's."))
@@ -348,7 +348,7 @@ def take_weekend(term_id: int, given_id: int):
 @region_coordinator_required
 def publish(term_id: int):
     term = _term(term_id)
-    if not ButtonForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     db = db_session()
     try:

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import AnyOf
 
 from natteravn.shifts.models import SignupRole
+from natteravn.web import Form
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     role = HiddenField(default=SignupRole.WALKER.value, validators=[AnyOf([r.value for r in SignupRole])])
     submit = SubmitField(_l("Sign up"))
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     accept = SubmitField(_l("Yes, I take the place"))
     decline = SubmitField(_l("No, give it to the next"))

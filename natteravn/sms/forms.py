@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from natteravn.sms.models import MessageState, Purpose
-from natteravn.web import choices
+from natteravn.web import Form, choices
 
 STATE_NAMES = {
     MessageState.PENDING: _l("Waiting"),
@@ -33,7 +32,7 @@ PURPOSE_NAMES = {
 }
 
 
-class OutboxFilter(FlaskForm):
+class OutboxFilter(Form):
     """Read from the query string; a filter changes nothing, so it carries no CSRF token."""
 
     class Meta:

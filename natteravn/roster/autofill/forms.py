@@ -3,12 +3,11 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, widgets
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from natteravn.roster.autofill.problem import Weights
-from natteravn.web import choices
+from natteravn.web import Form, choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -16,7 +15,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     weekdays = CheckboxesField(_l("Days I can walk"), coerce=int)
     max_nights = SelectField(_l("How many nights at most this term"), coerce=int, default=2)
     blocked_dates = CheckboxesField(_l("Dates I cannot walk"))
@@ -44,7 +43,7 @@ WEIGHT_LABELS = {
 }
 
 
-class WeightsForm(FlaskForm):
+class WeightsForm(Form):
     submit = SubmitField(_l("Save weights"))
 
 
@@ -56,15 +55,15 @@ for _field in fields(Weights):
     )
 
 
-class RunForm(FlaskForm):
+class RunForm(Form):
     submit = SubmitField(_l("Fill the empty places"))
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     submit = SubmitField(_l("Accept the draft and sign these people up"))
 
 
-class LockForm(FlaskForm):
+class LockForm(Form):
     shift_id = IntegerField(validators=[InputRequired()])
     person_id = IntegerField(validators=[InputRequired()])
     must = SelectField(choices=choices((must, must) for must in ("keep", "exclude", "free")))
