@@ -91,7 +91,7 @@ def purge_reports(context: JobContext) -> None:
 def dispatch_sms(context: JobContext) -> None:
     """Send what is due, one batch per call with a fresh clock, until nothing is left or the
     process is asked to stop."""
-    from natteravn.sms.service import dispatch_due
+    from natteravn.sms.service import DispatchResult, dispatch_due
 
     policy = context.policy
     with context.sessions() as session:
@@ -99,7 +99,7 @@ def dispatch_sms(context: JobContext) -> None:
             result = dispatch_due(
                 session, context.gateway, context.clock(), policy=policy, limit=policy.batch_size, stop=context.stop
             )
-            if result.handled + result.reconciled + result.resent == 0:
+            if result == DispatchResult():  # nothing was due
                 return
             log.info("SMS dispatch: %s", result)
 

@@ -77,6 +77,7 @@ class DispatchResult:
     cancelled: int = 0
     reconciled: int = 0
     resent: int = 0
+    released: int = 0  # claimed, then handed back untried because the dispatcher was asked to stop
 
     @property
     def handled(self) -> int:
@@ -157,7 +158,7 @@ def dispatch_due(
             break
         for index, message in enumerate(claimed):
             if _stopping(stop):
-                release_claims(session, claimed[index:])
+                result.released += release_claims(session, claimed[index:])
                 break
             _send_claimed(session, gateway, message, now, policy, result)
     return result
