@@ -161,6 +161,7 @@ def _heartbeat(context: JobContext, job_id: str, record, *args) -> None:
 
 def add_jobs(scheduler, context: JobContext, *, first_run: datetime | None = None) -> None:
     # One run of a job at a time per process; several processes are safe because claims lock rows.
+    # A run that starts late (a busy machine) is still worth running, once.
     for job in jobs(context):
         extra = {"next_run_time": first_run} if first_run else {}
         scheduler.add_job(
@@ -170,6 +171,7 @@ def add_jobs(scheduler, context: JobContext, *, first_run: datetime | None = Non
             args=[context, job],
             id=job.id,
             coalesce=True,
+            misfire_grace_time=None,
             **extra,
         )
 
