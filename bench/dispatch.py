@@ -51,11 +51,11 @@ def settings(url: str, twilio_config: dict) -> dict:
 
 def dispatcher(config: dict, start) -> None:
     """One scheduler process: the dispatch job, run until the outbox has nothing due."""
-    from natteravn.scheduler import dispatch_sms
+    from natteravn.scheduler import context_from, dispatch_sms
 
     app = create_app(config)
     start.wait()
-    dispatch_sms(app)
+    dispatch_sms(context_from(app))
     app.extensions["natteravn.engine"].dispose()
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("natteravn")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,16 +22,19 @@ def create_app(config: dict | None = None) -> Flask:
 
     settings.load(app, config)
 
-    from natteravn import db, extensions, web
+    from natteravn import db, extensions, health, web
     from natteravn.sms.gateway import make_gateway
 
-    engine = db.make_engine(app.config["DATABASE_URL"])
+    # A failed statement's values (a login SMS's text, a phone number) stay out of errors and logs.
+    engine = db.make_engine(app.config["DATABASE_URL"], hide_parameters=True)
     app.extensions["natteravn.engine"] = engine
     app.extensions["natteravn.sessions"] = db.make_session_factory(engine)
     app.extensions["natteravn.gateway"] = app.config.get("GATEWAY") or make_gateway(app.config)
+    _warn_if_not_sending(app)
 
     web.init_app(app)
     extensions.init_app(app)
+    health.init_app(app)
     _register_blueprints(app)
     _wire_login()
     _wire_sms(app)
@@ -39,6 +44,20 @@ def create_app(config: dict | None = None) -> Flask:
 
         start_in_process(app)
     return app
+
+
+def _warn_if_not_sending(app: Flask) -> None:
+    """The console gateway is the default so that nothing needs setting up to try the app; a server
+    left on it must say so, or nobody notices that no parent gets a reminder."""
+    gateway = app.extensions["natteravn.gateway"]
+    if gateway.name != "console" or app.debug or app.testing:
+        return
+    shown = "as written" if gateway.reveal else "with numbers and codes masked"
+    log.warning(
+        "SMS_GATEWAY is 'console': no SMS is really sent, each goes to the log %s. "
+        "Set NATTERAVN_SMS_GATEWAY=twilio (see README, Production) to send them.",
+        shown,
+    )
 
 
 def _wire_sms(app: Flask) -> None:

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_MESSAGING_SERVICE_SID": None,
     "TWILIO_API_BASE": None,  # None: Twilio's own
     "SCHEDULER_IN_PROCESS": False,
+    "SCHEDULER_DISPATCH_SECONDS": 30,  # how often the scheduler looks for due SMS
+    # /healthz fails when the scheduler has not finished an SMS dispatch for this long.
+    "HEALTH_SCHEDULER_STALE_SECONDS": 300,
     "SMS_QUIET_FROM": "21:00",  # Europe/Oslo; only messages about tonight go out in between
     "SMS_QUIET_UNTIL": "08:00",
     "SMS_MAX_ATTEMPTS": 5,  # tries per message on temporary provider errors, with growing pauses

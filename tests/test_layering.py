@@ -18,7 +18,7 @@ FLOORS = (
     ("accounts", "places"),
     ("shifts",),  # the parent's night
     ("roster", "people", "reports", "privacy"),  # the coordinator's work, and a person's own data
-    ("", "cli", "demo", "scheduler", "models"),  # the shell: the app factory, commands, jobs
+    ("", "cli", "demo", "scheduler", "models", "health"),  # the shell: the app factory, commands, jobs, health
 )
 
 #: The only imports against the floors, each with its reason.

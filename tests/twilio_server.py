@@ -4,7 +4,8 @@ signed status callbacks. Tests and the dispatch bench point the real `twilio` cl
 
 It can be told to fail: the next N requests with 429 or 500, sends to given numbers with 21211
 (invalid) or 21610 (opted out), or to accept a message and drop the connection before answering
-(what a crash or a network cut between Twilio and us looks like)."""
+(what a crash or a network cut between Twilio and us looks like). It can also be slow to answer
+sends to a given number, so that a test can act while a send is in flight."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import base64
 import json
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,6 +102,7 @@ class TwilioState:
     messages: list[Stored] = field(default_factory=list)
     invalid_numbers: set[str] = field(default_factory=set)
     opted_out_numbers: set[str] = field(default_factory=set)
+    slow_numbers: dict[str, float] = field(default_factory=dict)  # number: seconds before answering
     failures: list[int | str] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -145,6 +148,11 @@ class TwilioServer:
             raise ValueError(f"cannot fail with {how!r}; choose from {sorted(map(str, FAILURES))}")
         with self.state.lock:
             self.state.failures.extend([how] * times)
+
+    def answer_slowly(self, to: str, seconds: float) -> None:
+        """Sends to `to` are answered (and stored) only after `seconds`."""
+        with self.state.lock:
+            self.state.slow_numbers[to] = seconds
 
     @property
     def messages(self) -> list[Stored]:
@@ -269,6 +277,8 @@ def _handler(state: TwilioState) -> type[BaseHTTPRequestHandler]:
         def _create(self, form: dict[str, str]) -> tuple[int, dict]:
             with state.lock:
                 failure = state.failures.pop(0) if state.failures else None
+                delay = state.slow_numbers.get(form.get("To", ""), 0)
+            time.sleep(delay)
             if failure is not None and failure != "drop":
                 return _error(FAILURES[failure])
             to = form.get("To", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import phonenumbers
 import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -65,10 +67,14 @@ class Gateway(Protocol):
 
 @dataclass
 class ConsoleGateway:
-    """Writes each message to the log and keeps it in memory, so the demo shows the codes in the
-    console and tests can read what was sent."""
+    """Writes each message to the log and keeps it in memory, so tests can read what was sent.
+
+    The log shows numbers and texts masked (a server left on the default gateway must not put
+    login codes and phone numbers in its log), unless `reveal` is set: the demo and debug runs
+    show them, so that people can log in with the codes printed in the console."""
 
     name: str = "console"
+    reveal: bool = False
     sent: list[tuple[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,6 +82,8 @@ class ConsoleGateway:
         with self._lock:
             self.sent.append((to, body))
         provider_id = f"console-{uuid.uuid4().hex}"
+        if not self.reveal:
+            to, body = masked_number(to), masked_text(body)
         log.warning("SMS to %s: %s", to, body)
         print(f"[SMS to {to}] {body}", flush=True)
         return Sent(provider_id=provider_id, status="sent")
@@ -83,6 +91,29 @@ class ConsoleGateway:
     def lookup(self, to: str, body: str, since: datetime, exclude: set[str]) -> Sent | None:
         # The console keeps no record across restarts, so an interrupted send stays unknown.
         raise GatewayError("the console gateway keeps no record of earlier sends", temporary=False)
+
+
+#: Login codes, and phone numbers written into a text (three digits or more).
+DIGITS = re.compile(r"\d{3,}")
+#: The signed last part of a link (a report link logs its leader in).
+LINK_TOKEN = re.compile(r"(https?://[^/\s]+/(?:[^/\s]+/)*)[\w.-]{16,}")
+
+
+def masked_number(number: str) -> str:
+    """ "+4792345601" as "+47 92 ** ** 01": enough to tell messages apart, too little to text anyone."""
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return "*" * len(number)
+    national = str(parsed.national_number)
+    hidden = national[2:-2]
+    pairs = " ".join("*" * len(hidden[i : i + 2]) for i in range(0, len(hidden), 2))
+    return f"+{parsed.country_code} {national[:2]} {pairs} {national[-2:]}"
+
+
+def masked_text(body: str) -> str:
+    body = LINK_TOKEN.sub(r"\1…", body)
+    return DIGITS.sub(lambda digits: "*" * len(digits.group()), body)
 
 
 class RedirectedHttpClient(TwilioHttpClient):
@@ -179,7 +210,7 @@ def make_gateway(config) -> Gateway:
     """The gateway the configuration names; refuses to start half-configured."""
     choice = (config.get("SMS_GATEWAY") or "console").lower()
     if choice == "console":
-        return ConsoleGateway()
+        return ConsoleGateway(reveal=bool(config.get("DEBUG") or config.get("TESTING")))
     if choice == "twilio":
         return make_twilio_gateway(config)
     raise RuntimeError(f"NATTERAVN_SMS_GATEWAY must be 'console' or 'twilio', not {choice!r}")

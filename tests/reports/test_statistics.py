@@ -15,7 +15,7 @@ from natteravn.reports.retention import configured, months_before, purge_expired
 from natteravn.reports.stats import statistics
 from natteravn.reports.svg import bar_chart, described
 from natteravn.reports.writing import IncidentInput, ReportInput
-from natteravn.scheduler import purge_reports
+from natteravn.scheduler import context_from, purge_reports
 from tests import factories
 
 NOVEMBER, DECEMBER = (2026, 11), (2026, 12)
@@ -187,6 +187,6 @@ def test_the_scheduler_purges_with_the_configured_period(app, db, world, nights,
     clock.set(datetime(2027, 1, 5, 12, 0, tzinfo=UTC))
     app.config["REPORT_RETENTION_MONTHS"] = 1
     db.commit()
-    purge_reports(app)
+    purge_reports(context_from(app))
     db.expire_all()
     assert db.scalar(select(func.count()).where(ShiftReport.purged_at.is_not(None))) == 4

@@ -15,7 +15,7 @@ from natteravn.people import service as people
 from natteravn.reports import access, logbook, redaction, reminders, writing
 from natteravn.reports.models import IncidentCategory, ReportState, ReportVersion
 from natteravn.reports.writing import IncidentInput, ReportInput
-from natteravn.scheduler import remind_missing_reports
+from natteravn.scheduler import context_from, remind_missing_reports
 from natteravn.shifts.models import SignupRole, SignupState
 from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
@@ -272,8 +272,8 @@ def test_the_report_link_is_for_the_nights_leader_from_the_start_of_the_night(db
 def test_the_scheduler_job_plans_the_reminder_once(app, db, world, night, clock):
     clock.set(ENDS + timedelta(hours=30))
     db.commit()
-    remind_missing_reports(app)
-    remind_missing_reports(app)
+    remind_missing_reports(context_from(app))
+    remind_missing_reports(context_from(app))
     assert db.scalar(select(func.count()).where(SmsMessage.purpose == Purpose.REPORT_REQUEST)) == 1
 
 

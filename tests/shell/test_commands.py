@@ -1,25 +1,120 @@
-"""The operator's two ways into the same commands: the `natteravn` program and `flask --app wsgi natteravn`,
-started as real processes."""
+"""The `natteravn` commands and gunicorn as an operator runs them, each a real process, on a database of
+the test's own (PostgreSQL when NATTERAVN_TEST_DATABASE_URL is set, else SQLite) and the default
+console gateway."""
 
 from __future__ import annotations
 
-import os
+import re
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+import pytest
+import requests
+
+from natteravn import ROOT
+from tests.databases import POSTGRES_URL, private_postgres
+from tests.shell.processes import BIN, PATIENCE, free_port, gunicorn, natteravn, operator_environment
+
+SCHEMA_ADVICE = "run `natteravn db upgrade`"
+NUMBER = "+4792345601"
+JOBS = ("dispatch_sms", "purge_login_codes", "expire_offers", "report_reminders", "purge_reports", "call_for_walkers")
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def _commands(*argv: str) -> set[str]:
-    environment = {**os.environ, "NATTERAVN_SECRET_KEY": "a-secret-for-listing-commands"}
+@pytest.fixture
+def empty_database(tmp_path):
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'natteravn.sqlite'}"
+        return
+    with private_postgres("natteravn_commands") as url:
+        yield url
+
+
+@pytest.fixture
+def environment(tmp_path, empty_database):
+    return operator_environment(tmp_path, empty_database, SESSION_COOKIE_SECURE=False)
+
+
+@pytest.fixture
+def upgraded(environment):
+    result = natteravn("db", "upgrade", environment=environment)
+    assert result.returncode == 0, result.stderr
+    return environment
+
+
+@pytest.mark.parametrize("command", [["sms", "test", NUMBER], ["scheduler"], ["scheduler", "--once"]])
+def test_a_command_on_a_database_without_tables_says_to_run_db_upgrade(environment, command):
+    result = natteravn(*command, environment=environment)
+    assert result.returncode != 0
+    assert SCHEMA_ADVICE in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_site_on_a_database_without_tables_shows_the_error_page_and_says_once_what_to_do(environment, tmp_path):
+    port = free_port()
+    with gunicorn(environment, port, tmp_path / "gunicorn.log", workers=1) as web:
+        browser = requests.Session()
+        for _attempt in range(2):
+            token = CSRF.search(browser.get(f"http://127.0.0.1:{port}/login").text).group(1)
+            page = browser.post(f"http://127.0.0.1:{port}/login", data={"phone": NUMBER, "csrf_token": token})
+            assert page.status_code == 503
+            assert "<h1>" in page.text
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=PATIENCE)
+        assert health.status_code == 503
+        assert health.json()["database"] == "schema missing"
+        log = web.output()
+    assert log.count(SCHEMA_ADVICE) == 1
+    assert "Traceback" not in log
+
+
+def test_a_queued_test_sms_waits_in_the_outbox_until_the_scheduler_sends_it(upgraded):
+    queued = natteravn("sms", "test", NUMBER, "--queue", environment=upgraded)
+    assert queued.returncode == 0, queued.stderr
+    message_id = re.search(r"queued id=(\d+)", queued.stdout).group(1)
+    assert f"natteravn sms status {message_id}" in queued.stdout
+    assert "state=pending" in natteravn("sms", "status", message_id, environment=upgraded).stdout
+
+    run = natteravn("scheduler", "--once", environment=upgraded)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines()[-len(JOBS) :] == [f"{job} ok" for job in JOBS]
+    assert "state=sent" in natteravn("sms", "status", message_id, environment=upgraded).stdout
+
+
+def test_the_console_gateway_says_that_nothing_is_sent_and_masks_numbers_and_codes(upgraded, tmp_path):
+    sent = natteravn("sms", "test", NUMBER, "--text", "Your Natteravn code is 123456.", environment=upgraded)
+    assert sent.returncode == 0, sent.stderr
+    assert "no SMS is really sent" in sent.stderr
+    assert "[SMS to +47 92 ** ** 01] Your Natteravn code is ******." in sent.stdout
+    assert "123456" not in sent.stderr
+
+    port = free_port()
+    with gunicorn(upgraded, port, tmp_path / "gunicorn.log", workers=1) as web:
+        browser = requests.Session()
+        browser.headers["Accept-Language"] = "en"
+        token = CSRF.search(browser.get(f"http://127.0.0.1:{port}/login").text).group(1)
+        asked = browser.post(f"http://127.0.0.1:{port}/login", data={"phone": NUMBER, "csrf_token": token})
+        assert asked.status_code == 200 and "/login/code" in asked.url
+        log = web.output()
+    sms_lines = [line for line in log.splitlines() if "SMS to" in line]
+    assert sms_lines and all("Your Natteravn code is ******" in line for line in sms_lines)
+    assert NUMBER not in log and not any(re.search(r"\d{6}", line) for line in sms_lines)
+
+
+def test_scheduler_once_exits_non_zero_when_a_job_fails(tmp_path):
+    unreachable = f"postgresql+psycopg://natteravn@127.0.0.1:{free_port()}/natteravn"
+    run = natteravn("scheduler", "--once", environment=operator_environment(tmp_path, unreachable))
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    assert [line.split(" ")[:2] for line in lines] == [[job, "failed:"] for job in JOBS]
+    assert "OperationalError" in lines[0]
+
+
+def _commands(*argv: str, environment: dict[str, str]) -> set[str]:
     output = subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, text=True, check=True).stdout
     listed = output.split("Commands:", 1)[1]
     return {line.split()[0] for line in listed.splitlines() if line.strip()}
 
 
-def test_natteravn_and_flask_offer_the_same_commands():
-    own = _commands(str(BIN / "natteravn"), "--help")
+def test_natteravn_and_flask_offer_the_same_commands(environment):
+    own = _commands(str(BIN / "natteravn"), "--help", environment=environment)
     assert {"db", "demo", "purge", "scheduler", "sms"} <= own
-    assert _commands(str(BIN / "flask"), "--app", "wsgi", "natteravn", "--help") == own
+    assert _commands(str(BIN / "flask"), "--app", "wsgi", "natteravn", "--help", environment=environment) == own

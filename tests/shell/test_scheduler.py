@@ -13,7 +13,7 @@ from natteravn.sms.service import enqueue
 
 def test_the_jobs_are_periodic_and_include_sms_dispatch_and_purging(app):
     jobs = BackgroundScheduler(timezone="UTC")
-    scheduler.add_jobs(jobs, app)
+    scheduler.add_jobs(jobs, scheduler.context_from(app))
     ids = {job.id for job in jobs.get_jobs()}
     assert ids == {
         "dispatch_sms",
@@ -43,7 +43,7 @@ def test_the_dispatch_job_sends_what_is_due_through_the_apps_gateway(app, db, ga
     for number in range(45):  # more than one batch
         enqueue(db, to=f"+479000{number:04d}", body=f"Melding {number}", purpose=Purpose.REMINDER_DAY, now=clock())
     db.commit()
-    scheduler.dispatch_sms(app)
+    scheduler.dispatch_sms(scheduler.context_from(app))
     assert len(gateway.sent) == 45
     assert db.scalar(select(func.count()).where(SmsMessage.state == MessageState.SENT)) == 45
 
@@ -52,5 +52,5 @@ def test_the_purge_job_forgets_expired_login_codes(app, db, clock):
     db.add(LoginCode(phone="+4791234567", code_hash="x", created_at=clock(), expires_at=clock(), attempts=0))
     db.commit()
     clock.advance(days=2)
-    scheduler.purge_login_codes(app)
+    scheduler.purge_login_codes(scheduler.context_from(app))
     assert db.scalar(select(func.count()).select_from(LoginCode)) == 0

@@ -10,7 +10,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from natteravn.scheduler import add_jobs
+from natteravn.scheduler import add_jobs, context_from
 from natteravn.shifts import calls, service
 from natteravn.shifts.models import Invitation, InvitationOutcome, SignupRole, SignupState
 from natteravn.shifts.replies import reply_no, reply_yes
@@ -192,7 +192,7 @@ def test_a_ja_after_the_night_started_takes_nothing(world, db, clock, links):
 
 def test_the_call_runs_as_a_scheduler_job(app):
     scheduler = BackgroundScheduler(timezone="UTC")
-    add_jobs(scheduler, app)
+    add_jobs(scheduler, context_from(app))
     assert scheduler.get_job("call_for_walkers") is not None
 
 
