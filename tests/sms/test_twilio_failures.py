@@ -41,7 +41,7 @@ def impatient(twilio):
 
 
 @pytest.fixture
-def dispatch(app, db, twilio_gateway, impatient):
+def dispatch(app, db, twilio_gateway):
     def run(now, gateway=twilio_gateway) -> None:
         dispatch_due(db, gateway, now, policy=app.extensions["natteravn.sms_policy"])
 
