@@ -27,14 +27,10 @@ def at_local(day: date, wall: time, tz: ZoneInfo = OSLO) -> datetime:
 
     In the autumn hour that happens twice the first (summer-time) occurrence wins; in the
     spring hour that never happens the clock is read as if it had not yet jumped, which
-    lands an hour later — what a person setting an alarm would expect.
+    lands an hour later (02:30 is 03:30 summer time) — what a person setting an alarm would expect.
+    `fold=0` says both (PEP 495): the offset in force before the change.
     """
-    naive = datetime.combine(day, wall)
-    moment = naive.replace(tzinfo=tz, fold=0)
-    roundtrip = moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    if roundtrip != naive:  # a non-existent wall time (spring forward)
-        moment = naive.replace(tzinfo=tz, fold=1)
-    return moment.astimezone(UTC)
+    return datetime.combine(day, wall.replace(fold=0), tzinfo=tz).astimezone(UTC)
 
 
 def weekend_of(day: date) -> tuple[int, int]:

@@ -2,10 +2,11 @@
 OpenAPI file in ../shared/twilio/: create, list and fetch messages, Twilio's error bodies, and
 signed status callbacks. Tests and the dispatch bench point the real `twilio` client at it.
 
-It can be told to fail: the next N requests with 429 or 500, sends to given numbers with 21211
-(invalid) or 21610 (opted out), or to accept a message and drop the connection before answering
-(what a crash or a network cut between Twilio and us looks like). It can also be slow to answer
-sends to a given number, so that a test can act while a send is in flight."""
+It can be told to fail, for the next N creates or the next N list requests: with 429, 500, 503, or
+a load balancer's 502 page; by dropping the connection without an answer or stalling until the
+client gives up (for a create, after taking the message: what a crash or a network cut between
+Twilio and us looks like); or, for a create, by taking the message and answering 500 anyway. Sends
+to given numbers fail with 21211 (invalid) or 21610 (opted out)."""
 
 from __future__ import annotations
 
@@ -36,18 +37,31 @@ ERRORS = {
     20404: (404, "The requested resource was not found"),
     20429: (429, "Too Many Requests"),
     20500: (500, "Internal Server Error"),
+    20503: (503, "Service Unavailable"),
     21211: (400, "The 'To' number is not a valid phone number."),
     21602: (400, "Message body is required."),
     21603: (400, "A 'From' or 'MessagingServiceSid' parameter is required to send a message."),
     21604: (400, "A 'To' phone number is required."),
     21610: (400, "Attempt to send to unsubscribed recipient"),
 }
-#: What `fail_next` accepts: an HTTP status or a Twilio error code, and "drop".
-FAILURES = {429: 20429, 500: 20500, 21211: 21211, 21610: 21610, "drop": None}
+#: What `fail_next` answers instead of the request, by HTTP status or Twilio error code.
+ERROR_ANSWERS = {429: 20429, 500: 20500, 503: 20503, 21211: 21211, 21610: 21610}
+#: Failures without any answer.
+NO_ANSWER = ("drop", "stall")
+#: What a load balancer in front of Twilio answers when Twilio behind it does not: no JSON at all.
+BAD_GATEWAY, BAD_GATEWAY_PAGE = 502, "<html><body><h1>502 Bad Gateway</h1></body></html>"
+#: A create that Twilio carries out and then answers 500 for.
+TAKEN_THEN_500 = "taken-then-500"
+FAILURES = {
+    "create": {*ERROR_ANSWERS, BAD_GATEWAY, *NO_ANSWER, TAKEN_THEN_500},
+    "list": {429, 500, 503, BAD_GATEWAY, *NO_ANSWER},
+}
+#: How long a stalled request is held at most; the server's end releases it sooner.
+STALL_SECONDS = 30
 
 
 class Dropped(Exception):
-    """The message was accepted; the answer is never written."""
+    """The answer is never written."""
 
 
 @dataclass
@@ -103,7 +117,8 @@ class TwilioState:
     invalid_numbers: set[str] = field(default_factory=set)
     opted_out_numbers: set[str] = field(default_factory=set)
     slow_numbers: dict[str, float] = field(default_factory=dict)  # number: seconds before answering
-    failures: list[int | str] = field(default_factory=list)
+    failures: dict[str, list[int | str]] = field(default_factory=lambda: {kind: [] for kind in FAILURES})
+    released: threading.Event = field(default_factory=threading.Event)  # ends every stall
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,21 +153,40 @@ class TwilioServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.state.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
     # --- What tests tell it. ---
 
-    def fail_next(self, how: int | str, times: int = 1) -> None:
-        if how not in FAILURES:
-            raise ValueError(f"cannot fail with {how!r}; choose from {sorted(map(str, FAILURES))}")
+    def fail_next(self, how: int | str, times: int = 1, *, on: str = "create") -> None:
+        """Fail the next `times` requests of one kind: "create" (sending) or "list" (looking up)."""
+        if how not in FAILURES[on]:
+            raise ValueError(f"cannot fail a {on} with {how!r}; choose from {sorted(map(str, FAILURES[on]))}")
         with self.state.lock:
-            self.state.failures.extend([how] * times)
+            self.state.failures[on].extend([how] * times)
 
     def answer_slowly(self, to: str, seconds: float) -> None:
-        """Sends to `to` are answered (and stored) only after `seconds`."""
+        """Sends to `to` are answered (and stored) only after `seconds`, so that a test can act
+        while a send is in flight."""
         with self.state.lock:
             self.state.slow_numbers[to] = seconds
+
+    def already_sent(self, to: str, body: str, created: datetime) -> Stored:
+        """A message Twilio holds from before, created at `created`."""
+        message = Stored(
+            sid=_sid("SM"),
+            to=to,
+            sender="+4759440000",
+            messaging_service_sid=None,
+            body=body,
+            status="delivered",
+            status_callback=None,
+            created=created.replace(microsecond=0),
+        )
+        with self.state.lock:
+            self.state.messages.append(message)
+        return message
 
     @property
     def messages(self) -> list[Stored]:
@@ -166,6 +200,15 @@ class TwilioServer:
         """The form of every create request that reached the server, failed ones included."""
         with self.state.lock:
             return [form for method, path, form in self.state.requests if method == "POST"]
+
+    def lists(self) -> list[dict[str, str]]:
+        """The query of every list request (a page of messages) that reached the server."""
+        with self.state.lock:
+            return [
+                query
+                for method, path, query in self.state.requests
+                if method == "GET" and path.endswith("/Messages.json")
+            ]
 
     def status_callback(self, sid: str, status: str, *, error_code: int | None = None, sign: bool = True):
         """The URL, form and headers of the callback Twilio would POST for a message's new status."""
@@ -274,13 +317,24 @@ def _handler(state: TwilioState) -> type[BaseHTTPRequestHandler]:
                 return password == state.auth_token
             return username in state.api_keys and password == state.api_keys[username]
 
-        def _create(self, form: dict[str, str]) -> tuple[int, dict]:
+        def _no_answer(self, failure: str) -> None:
+            if failure == "stall":
+                state.released.wait(STALL_SECONDS)
+            raise Dropped
+
+        def _next_failure(self, kind: str) -> int | str | None:
             with state.lock:
-                failure = state.failures.pop(0) if state.failures else None
+                return state.failures[kind].pop(0) if state.failures[kind] else None
+
+        def _create(self, form: dict[str, str]) -> tuple[int, dict | str]:
+            failure = self._next_failure("create")
+            with state.lock:
                 delay = state.slow_numbers.get(form.get("To", ""), 0)
             time.sleep(delay)
-            if failure is not None and failure != "drop":
-                return _error(FAILURES[failure])
+            if failure in ERROR_ANSWERS:
+                return _error(ERROR_ANSWERS[failure])
+            if failure == BAD_GATEWAY:
+                return BAD_GATEWAY, BAD_GATEWAY_PAGE
             to = form.get("To", "")
             if not to:
                 return _error(21604)
@@ -304,17 +358,29 @@ def _handler(state: TwilioState) -> type[BaseHTTPRequestHandler]:
             )
             with state.lock:
                 state.messages.append(message)
-            if failure == "drop":
-                raise Dropped
+            if failure in NO_ANSWER:
+                self._no_answer(failure)
+            if failure == TAKEN_THEN_500:
+                return _error(20500)
             return 201, message.resource()
 
-        def _list(self, query: dict[str, str]) -> tuple[int, dict]:
+        def _list(self, query: dict[str, str]) -> tuple[int, dict | str]:
+            failure = self._next_failure("list")
+            if failure in NO_ANSWER:
+                self._no_answer(failure)
+            if failure == BAD_GATEWAY:
+                return BAD_GATEWAY, BAD_GATEWAY_PAGE
+            if failure is not None:
+                return _error(ERROR_ANSWERS[failure])
             size = min(int(query.get("PageSize") or 50), 1000)
             page = int(query.get("Page") or 0)
             with state.lock:
+                newest_first = sorted(
+                    enumerate(state.messages), key=lambda item: (item[1].created, item[0]), reverse=True
+                )
                 found = [
                     m
-                    for m in reversed(state.messages)  # newest first, as Twilio lists them
+                    for _, m in newest_first  # as Twilio lists them
                     if m.to == query.get("To", m.to) and m.sender == query.get("From", m.sender)
                 ]
             chunk = found[page * size : (page + 1) * size]
@@ -344,10 +410,10 @@ def _handler(state: TwilioState) -> type[BaseHTTPRequestHandler]:
                 return _error(20404)
             return 200, message.resource()
 
-        def _answer(self, status: int, answer: dict) -> None:
-            payload = json.dumps(answer).encode()
+        def _answer(self, status: int, answer: dict | str) -> None:
+            payload = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/html" if isinstance(answer, str) else "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

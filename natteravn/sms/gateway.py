@@ -13,17 +13,22 @@ from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 log = logging.getLogger("natteravn.sms")
+#: The Twilio client's own log: at INFO it writes each request's URL, with the recipient's number.
+twilio_log = logging.getLogger("natteravn.sms.twilio")
 
 #: Twilio error codes that no retry will cure.
 OPTED_OUT = 21610
 #: How long one request to Twilio may hang before it counts as a timeout.
 TWILIO_TIMEOUT_SECONDS = 10
+#: Messages per page when looking a message up: the one sought is almost always among the newest.
+LOOKUP_PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,12 @@ class GatewayError(Exception):
 
 
 class OutcomeUnknown(GatewayError):
-    """The request may have reached the provider (a read timeout, a dropped connection): resending
-    could text the person twice, so the message is looked up before anything else is done."""
+    """The request may have reached the provider (a read timeout, a dropped connection, a server
+    error): resending could text the person twice, so the message is looked up before anything else
+    is done. From a lookup it means the provider cannot tell now."""
 
-    def __init__(self, message: str):
-        super().__init__(message, temporary=True)
+    def __init__(self, message: str, *, code: int | None = None):
+        super().__init__(message, temporary=True, code=code)
 
 
 class Gateway(Protocol):
@@ -160,28 +166,60 @@ class TwilioGateway:
     def lookup(self, to: str, body: str, since: datetime, exclude: set[str]) -> Sent | None:
         cutoff = since - timedelta(minutes=1)  # the provider's clock may run a little behind ours
 
-        def newest_first():
-            return list(self.client.messages.stream(to=to, limit=200, page_size=50))
+        def search_back_to_cutoff() -> Sent | None:
+            # Twilio lists newest first and `stream` asks for a page only once the one before is
+            # read, so the search ends at the first message older than the claim. Twilio's
+            # DateSent filter would not do: a message still queued has no sent date yet.
+            for message in self.client.messages.stream(to=to, page_size=LOOKUP_PAGE_SIZE):
+                created = message.date_created
+                if created is not None and created < cutoff:
+                    return None
+                if message.body == body and message.sid not in exclude:
+                    return Sent(provider_id=message.sid, status=message.status, segments=_int(message.num_segments))
+            return None
 
-        for message in self._call(newest_first):
-            created = message.date_created
-            if created is not None and created < cutoff:
-                break
-            if message.body == body and message.sid not in exclude:
-                return Sent(provider_id=message.sid, status=message.status, segments=_int(message.num_segments))
-        return None
+        return self._call(search_back_to_cutoff)
 
     def _call(self, request):
         try:
             return request()
-        except TwilioRestException as error:
+        except (TwilioException, requests.exceptions.RequestException) as error:
             raise _classify(error) from error
-        except requests.exceptions.ConnectionError as error:
-            if not _never_connected(error):
-                raise OutcomeUnknown(f"no answer from Twilio: {error}") from error
-            raise GatewayError(f"Twilio could not be reached: {error}", temporary=True) from error
-        except requests.exceptions.Timeout as error:
-            raise OutcomeUnknown(f"no answer from Twilio: {error}") from error
+
+
+def _classify(error: TwilioException | requests.exceptions.RequestException) -> GatewayError:
+    """Refused (`temporary` when another try may go through), or OutcomeUnknown when the request
+    may have reached Twilio and been carried out."""
+    status = _status_of(error)
+    if status is not None:
+        return _answered(error, status)
+    if isinstance(error, requests.exceptions.ConnectionError) and _never_connected(error):
+        return GatewayError(f"Twilio could not be reached: {error}", temporary=True)
+    # A timeout, a dropped connection, an answer that could not be read.
+    return OutcomeUnknown(f"no answer from Twilio: {error}")
+
+
+def _answered(error: Exception, status: int) -> GatewayError:
+    code = getattr(error, "code", None)
+    code = code if code != status else None  # without a Twilio code the client repeats the status
+    reason = getattr(error, "msg", None) or getattr(error, "title", None) or error.args[0]
+    text = f"Twilio {status}{f' {code}' if code else ''}: {reason}"
+    if status >= 500:
+        # Twilio (or what stands in front of it) failed while handling the request, which may
+        # have been carried out before it did.
+        return OutcomeUnknown(text, code=code)
+    # 429 is Twilio refusing to take the request now; 401 is a set-up an administrator can fix.
+    return GatewayError(text, temporary=status in (401, 429), code=code)
+
+
+def _status_of(error: Exception) -> int | None:
+    """The HTTP status Twilio answered with, None when no answer came."""
+    status = getattr(error, "status", None)  # TwilioRestException, TwilioServiceException
+    if isinstance(status, int):
+        return status
+    # A page of a list that could not be fetched: TwilioException("Unable to fetch page", response).
+    response = next((arg for arg in error.args if isinstance(arg, Response)), None)
+    return response.status_code if response is not None else None
 
 
 def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
@@ -190,13 +228,6 @@ def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
         return True
     cause = error.args[0] if error.args else None
     return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
-
-
-def _classify(error: TwilioRestException) -> GatewayError:
-    text = f"Twilio {error.status} {error.code or ''}: {error.msg}".replace("  ", " ")
-    # 429 and 5xx are Twilio being busy; 401 is a set-up an administrator can still fix.
-    temporary = error.status in (401, 429) or error.status >= 500
-    return GatewayError(text, temporary=temporary, code=error.code)
 
 
 def _int(value) -> int | None:
@@ -240,11 +271,11 @@ def make_twilio_gateway(config) -> TwilioGateway:
     else:
         username, password = account, config["TWILIO_AUTH_TOKEN"]
     api_base = config.get("TWILIO_API_BASE")
-    http_client = (
-        RedirectedHttpClient(api_base, timeout=TWILIO_TIMEOUT_SECONDS)
-        if api_base
-        else TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS)
-    )
+    # The client logs each request at INFO, its URL carrying the recipient's number: only
+    # warnings are kept, whatever level the rest of the app logs at.
+    twilio_log.setLevel(logging.WARNING)
+    options = {"timeout": TWILIO_TIMEOUT_SECONDS, "logger": twilio_log}
+    http_client = RedirectedHttpClient(api_base, **options) if api_base else TwilioHttpClient(**options)
     client = Client(username, password, account_sid=account, http_client=http_client)
     return TwilioGateway(
         client,

@@ -285,6 +285,7 @@ def _send_claimed(
         # Left in `sending`: the next dispatch after `stale_after` asks the provider what happened.
         _refresh(session, message)
         message.last_error = f"{error} (will be checked with the provider, not resent)"
+        message.error_code = error.code
         result.unknown += 1
     except GatewayError as error:
         _refresh(session, message)
@@ -343,7 +344,8 @@ def reconcile_interrupted(
     stop: threading.Event | None = None,
 ) -> DispatchResult:
     """Settle rows left in `sending` for longer than any send can take: the provider's record
-    decides. Found there: sent. Provably not there: pending again. The provider cannot tell:
+    decides. Found there: sent. Provably not there: pending again, or failed once its attempts are
+    used up (a send answered with a server error comes here too). The provider cannot tell:
     asked again next time, and after `give_up_after` failed as "outcome unknown", not resent.
     Once `stop` is set the rest wait for the next lookup."""
     policy = policy or DispatchPolicy()
@@ -364,10 +366,13 @@ def reconcile_interrupted(
             elif found is not None:
                 _record_sent(message, found, now)
                 result.reconciled += 1
-            else:
+            elif message.attempts < policy.max_attempts:
                 message.state = MessageState.PENDING
                 message.last_error = "an interrupted send never reached the provider; sent again"
                 result.resent += 1
+            else:
+                message.state = MessageState.FAILED
+                message.last_error = f"gave up after {message.attempts} attempts, none of which reached the provider"
         session.commit()
     return result
 

@@ -3,9 +3,13 @@ the sender's language (TwiML), each kept in the outbox."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
+from natteravn.shifts import service
+from natteravn.shifts.models import SignupRole, SignupState
 from natteravn.sms.keywords import keyword_of
 from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage
 from natteravn.sms.service import enqueue
@@ -130,3 +134,19 @@ def test_a_webhook_delivered_twice_acts_once_and_answers_the_same(world, db, tex
     assert first == again
     assert db.scalar(select(func.count()).select_from(InboundSms)) == 1
     assert db.scalar(select(func.count()).where(SmsMessage.purpose == Purpose.REPLY)) == 1
+
+
+def test_a_no_that_means_yes_keeps_the_night_and_asks_for_a_plain_answer(world, db, clock, links, texts):
+    world.parent.locale = "en"
+    signup = service.sign_up(
+        db, world.parent, world.night_on("Flisa sentrum", date(2026, 11, 27)).id, SignupRole.WALKER, clock(), links
+    )
+    db.commit()
+    answer = answer_of(texts(world.parent.phone, "Nei, jeg kommer likevel"))
+    db.refresh(signup)
+    assert signup.state == SignupState.SIGNED_UP
+    assert "did not understand" in answer
+
+    answer_of(texts(world.parent.phone, "Kan dessverre ikke likevel, beklager"))
+    db.refresh(signup)
+    assert signup.state == SignupState.CANCELLED

@@ -135,8 +135,8 @@ def test_too_many_requests_is_retried_after_a_pause(db, clock, twilio, dispatch)
     assert len(twilio.messages) == 1
 
 
-def test_server_errors_are_retried_with_growing_pauses_and_then_given_up(db, clock, twilio, dispatch):
-    twilio.fail_next(500, times=10)
+def test_refusals_are_retried_with_growing_pauses_and_then_given_up(db, clock, twilio, dispatch):
+    twilio.fail_next(429, times=10)
     message = plan(db, clock())
     pauses = []
     for _ in range(5):
