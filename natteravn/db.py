@@ -3,6 +3,7 @@ naming convention, and the UTC datetime column type."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+#: Control characters other than line breaks and tabs: nothing a person types needs them, and a NUL
+#: cannot be stored in PostgreSQL's text at all.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: The largest value an integer column (and so an id) holds on every backend.
+LARGEST_INTEGER = 2**31 - 1
+
+
+def as_id(raw: str | None) -> int | None:
+    """A row id written in a form or an address, or None for anything that cannot be one."""
+    if not raw or not (raw.isascii() and raw.isdigit()):
+        return None
+    number = int(raw)
+    return number if 0 < number <= LARGEST_INTEGER else None
 
 
 def make_engine(url: str, *, serialise_writes: bool = True, **kwargs) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask import Flask, render_template, request, session
@@ -13,9 +14,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
-from natteravn.i18n import LOCALE_NAMES, LOCALES, TRANSLATIONS_DIR, text_direction
-from natteravn.web import coordinator_scope, now
+from natteravn.i18n import LOCALE_NAMES, LOCALES, N_, TRANSLATIONS_DIR, text_direction
+from natteravn.web import abandon_changes, coordinator_scope, now
 
+log = logging.getLogger("natteravn")
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -120,9 +122,12 @@ def _headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
         )
-        if response.mimetype == "text/html" and current_user.is_authenticated:
-            # A shared phone's back button must not bring a person's pages back after logging out.
+        if current_user.is_authenticated and request.endpoint != "static":
+            # A shared phone's back button, or a proxy, must not keep a person's pages, exports or
+            # data download after logging out.
             response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 
@@ -130,27 +135,34 @@ def _errors(app: Flask) -> None:
     from flask_babel import gettext as _
 
     def page(status: int, title: str, text: str):
-        return render_template("error.html", title=title, text=text), status
+        # First the rollback: picking the page's language reads the person, which a failed
+        # statement's transaction would refuse.
+        abandon_changes()
+        return render_template("error.html", title=_(title), text=_(text)), status
 
     @app.errorhandler(CSRFError)
     def _csrf(_error):
-        return page(400, _("The form expired"), _("Go back, reload the page and try again."))
+        return page(400, N_("The form expired"), N_("Go back, reload the page and try again."))
 
     @app.errorhandler(400)
     def _bad(_error):
-        return page(400, _("Something in the request was wrong"), _("Go back and try again."))
+        return page(400, N_("Something in the request was wrong"), N_("Go back and try again."))
 
     @app.errorhandler(403)
     def _forbidden(_error):
-        return page(403, _("Not allowed"), _("You do not have access to this page."))
+        return page(403, N_("Not allowed"), N_("You do not have access to this page."))
 
     @app.errorhandler(404)
     def _missing(_error):
-        return page(404, _("Not found"), _("The page does not exist, or you do not have access to it."))
+        return page(404, N_("Not found"), N_("The page does not exist, or you do not have access to it."))
 
     @app.errorhandler(500)
     def _broken(_error):
-        return page(500, _("Something went wrong"), _("Nothing you saved is lost. Try again in a moment."))
+        try:
+            return page(500, N_("Something went wrong"), N_("Nothing you saved is lost. Try again in a moment."))
+        except Exception:  # the error page must never fail in turn: the plainest page there is
+            log.exception("The error page itself failed")
+            return "Something went wrong. Nothing you saved is lost. Try again in a moment.", 500
 
     @app.errorhandler(HTTPException)
     def _other(error: HTTPException):
@@ -160,4 +172,4 @@ def _errors(app: Flask) -> None:
             return error
         if error.code >= 500:
             return _broken(error)[0], error.code
-        return page(error.code, _("Something in the request was wrong"), _("Go back and try again."))
+        return page(error.code, N_("Something in the request was wrong"), N_("Go back and try again."))

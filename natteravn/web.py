@@ -3,7 +3,6 @@ who may open a page."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import wraps
@@ -15,10 +14,12 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import IntegerConverter
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange
 
+from natteravn.db import CONTROL_CHARACTERS, LARGEST_INTEGER
 from natteravn.links import Links
 
 if TYPE_CHECKING:
@@ -26,7 +27,18 @@ if TYPE_CHECKING:
     from natteravn.sms.gateway import Gateway
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in an address: a number the database's ids can hold, so a larger one is simply not
+    found instead of overflowing the query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_NUMBER)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
+
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
@@ -42,6 +54,19 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = session_factory()()
     return g.db_session
+
+
+def abandon_changes() -> None:
+    """Roll back whatever the request left unfinished, so an error page can still read (and show
+    the menu of) the person it is for."""
+    if "db_session" in g:
+        g.db_session.rollback()
+
+
+def page_number() -> int:
+    """`?page=` as a page a list can have: at least 1, at most what a database integer holds."""
+    number = request.args.get("page", 1, type=int) or 1
+    return min(max(number, 1), LARGEST_NUMBER)
 
 
 def now() -> datetime:
@@ -133,10 +158,8 @@ def choices(pairs: Iterable[tuple[object, str]], *, first: tuple[object, str] | 
 TEXT_LIMIT = 500
 LONG_TEXT_LIMIT = 20_000
 #: The database's integers are 32 bits.
-LARGEST_NUMBER = 2**31 - 1
+LARGEST_NUMBER = LARGEST_INTEGER
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-#: Line breaks and tabs are text; every other control character (a NUL above all) is refused.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def at_most(limit: int) -> Length:
@@ -163,7 +186,7 @@ def _policy_problem(field) -> str | None:
     own = {type(v) for v in field.validators}
     data = field.data
     if isinstance(data, str):
-        if _CONTROL.search(data):
+        if CONTROL_CHARACTERS.search(data):
             return gettext("Remove the invisible control characters from this text.")
         if Length not in own:
             limit = LONG_TEXT_LIMIT if isinstance(field, TextAreaField) else TEXT_LIMIT

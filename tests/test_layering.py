@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "natteravn"
 
 #: Bottom to top. A module may import its own floor and those below, never above.
 FLOORS = (
-    ("clock", "db", "i18n", "links", "config", "web", "extensions"),  # the ground
+    ("clock", "db", "i18n", "links", "config", "spreadsheets", "web", "extensions"),  # the ground
     ("sms", "audit"),  # plumbing, used by everything above
     ("accounts", "places"),
     ("shifts",),  # the parent's night

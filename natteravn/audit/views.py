@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from natteravn.audit import log
 from natteravn.audit.forms import AuditFilter
 from natteravn.audit.service import Vocabulary
-from natteravn.web import choices, coordinated_regions, db_session, region_coordinator_required
+from natteravn.web import choices, coordinated_regions, db_session, page_number, region_coordinator_required
 
 bp = Blueprint("audit", __name__, url_prefix="/coordinator/audit")
 
@@ -35,7 +35,7 @@ def index():
         object_type="" if form.object_type.errors else form.object_type.data or "",
         object_id=None if form.object_id.errors else form.object_id.data,
     )
-    page = log.log_page(db, regions, wanted, request.args.get("page", 1, type=int))
+    page = log.log_page(db, regions, wanted, page_number())
     names = log.person_names(db, page.items)
     return render_template(
         "audit/index.html",

@@ -29,6 +29,7 @@ from natteravn.web import (
     db_session,
     links,
     now,
+    page_number,
     region_coordinator_required,
 )
 
@@ -43,7 +44,7 @@ def _query(form: PeopleFilter) -> people.PeopleQuery:
         role=people.RoleFilter(form.role.data) if form.role.data and not form.role.errors else None,
         activity=people.Activity(form.activity.data) if form.activity.data and not form.activity.errors else None,
         order=people.Order(form.order.data) if form.order.data and not form.order.errors else people.Order.NAME,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
     )
 
 

@@ -3,8 +3,6 @@ statistics, CSV export and printable summary for the police council."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +13,7 @@ from markupsafe import Markup
 
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.clock import local
+from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.i18n import Refusal
 from natteravn.places import service as places
@@ -33,7 +32,8 @@ from natteravn.reports.forms import (
 from natteravn.reports.models import TEXT_FIELDS, IncidentCategory
 from natteravn.reports.redaction import FLAG_LABELS
 from natteravn.reports.stats import Figures, Statistics, statistics
-from natteravn.web import choices, coordinator_required, coordinator_scope, db_session, links, now
+from natteravn.spreadsheets import csv_text
+from natteravn.web import choices, coordinator_required, coordinator_scope, db_session, links, now, page_number
 
 bp = Blueprint("reports", __name__)
 
@@ -82,7 +82,7 @@ def keep_logbook(shift_id: int):
     db = db_session()
     form, walk_in = LogbookForm(), WalkInForm(prefix="walkin")
     if form.save.data and form.validate_on_submit():
-        present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        present = {signup_id for v in request.form.getlist("present") if (signup_id := as_id(v))}
         try:
             logbook.record_attendance(db, current_user, shift, present, now())
         except Refusal as refusal:
@@ -166,7 +166,7 @@ def _save_report(shift, form: ReportForm):
             now(),
             submit=bool(form.submit_report.data) and (incident_ready or not adding),
             incident=_incident_input(form) if incident_ready else None,
-            remove_incident_id=_int_or_none(request.form.get("remove_incident")),
+            remove_incident_id=as_id(request.form.get("remove_incident")),
         )
     except Refusal as refusal:
         db.rollback()
@@ -176,7 +176,7 @@ def _save_report(shift, form: ReportForm):
     if _has_errors(form, adding):
         flash(_("Saved as a draft. Check the fields marked below."), "error")
         return _report_page(shift, saved.report, form, status=422)
-    edit = _int_or_none(request.form.get("edit_incident"))
+    edit = as_id(request.form.get("edit_incident"))
     if edit:
         return redirect(url_for("reports.edit_incident", shift_id=shift.id, incident_id=edit))
     flash(*_saved_message(form, saved))
@@ -212,10 +212,6 @@ def _incident_errors(form) -> bool:
 def _has_errors(form: ReportForm, adding: bool) -> bool:
     report_fields = ("started", "ended", *AGE_BAND_LABELS)
     return any(getattr(form, name).errors for name in report_fields) or (adding and _incident_errors(form))
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _report_input(form: ReportForm) -> writing.ReportInput:
@@ -312,7 +308,7 @@ def index():
     form = FilterForm(request.args)
     form.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All")))
     form.route.choices = choices(((r.id, f"{r.name} ({r.municipality.name})") for r in routes), first=(0, _("All")))
-    page = max(_int_or_none(request.args.get("page")) or 1, 1)
+    page = page_number()
     reports = []
     if form.validate():
         wanted = search.ReportFilter(
@@ -497,20 +493,13 @@ def statistics_csv():
     form, stats = _statistics_request()
     if stats is None:
         abort(400)
-    out = io.StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Municipality"), *_csv_headings()])
-    for municipality in stats.municipalities:
-        writer.writerow([municipality.name, *_csv_values(stats.by_municipality[municipality.id])])
-    writer.writerow([_("Total"), *_csv_values(stats.total)])
-    writer.writerow([])
-    writer.writerow([_("Month"), _("Incidents")])
-    for year, month in stats.months:
-        writer.writerow([f"{year}-{month:02d}", stats.total.by_month.get((year, month), 0)])
+    rows: list[list] = [[_("Municipality"), *_csv_headings()]]
+    rows += [[m.name, *_csv_values(stats.by_municipality[m.id])] for m in stats.municipalities]
+    rows += [[_("Total"), *_csv_values(stats.total)], [], [_("Month"), _("Incidents")]]
+    rows += [[f"{year}-{month:02d}", stats.total.by_month.get((year, month), 0)] for year, month in stats.months]
     filename = f"natteravn-{form.first_day.data}-{form.last_day.data}.csv"
     return Response(
-        out.getvalue().encode("utf-8"),
+        csv_text(rows).encode("utf-8"),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

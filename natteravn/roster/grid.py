@@ -3,9 +3,7 @@ coming weekend at a glance, and the exports (CSV, print)."""
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from natteravn.accounts.service import display_phone
 from natteravn.clock import OSLO, local, weekend_of
 from natteravn.places.models import Municipality, Route
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.spreadsheets import csv_text
 
 
 class CellState(enum.StrEnum):
@@ -232,14 +231,12 @@ def standing_nights(session: Session, term: Term, *, after: datetime | None = No
 def roster_csv(
     session: Session, term: Term, scope: Scope, header: list[str], role_names: dict[SignupRole, str], locale: str
 ) -> str:
-    """The term's roster (the coordinator's part of it) for Excel: UTF-8 with a byte order mark,
-    semicolons, one row per person on a night and one row for a night nobody is on yet."""
+    """The term's roster (the coordinator's part of it) for Excel: one row per person on a night and
+    one row for a night nobody is on yet."""
     tz = ZoneInfo(term.region.timezone)
     shifts = [s for s in standing_nights(session, term) if scope.covers(term.region_id, s.route.municipality_id)]
     people = _people_by_night(session, term)
-    out = io.StringIO()
-    writer = _SpreadsheetWriter(out)
-    writer.writerow(header)
+    rows: list[list[str]] = [header]
     for shift in sorted(shifts, key=lambda s: (s.starts_at, s.route.municipality.name, s.route.name)):
         start, end = local(shift.starts_at, tz), local(shift.ends_at, tz)
         night = [
@@ -254,21 +251,10 @@ def roster_csv(
         on_it = people.get(shift.id, [])
         for signup in on_it:
             person = signup.person
-            writer.writerow([*night, role_names[signup.role], person.name, display_phone(person.phone)])
+            rows.append([*night, role_names[signup.role], person.name, display_phone(person.phone)])
         if not on_it:
-            writer.writerow([*night, "", "", ""])
-    return "\ufeff" + out.getvalue()
-
-
-class _SpreadsheetWriter:
-    """Semicolons (Excel's separator where the decimal mark is a comma) and no cell that Excel would
-    run as a formula: text starting with = + - or @ gets an apostrophe in front (OWASP's advice)."""
-
-    def __init__(self, out: io.StringIO):
-        self._writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-
-    def writerow(self, cells: list[str]) -> None:
-        self._writer.writerow(["'" + cell if cell[:1] in ("=", "+", "-", "@") else cell for cell in cells])
+            rows.append([*night, "", "", ""])
+    return csv_text(rows)
 
 
 def _people_by_night(session: Session, term: Term) -> dict[int, list[Signup]]:

@@ -15,6 +15,7 @@ from flask_login import current_user
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person
 from natteravn.clock import local, night_span
+from natteravn.db import as_id
 from natteravn.i18n import Refusal
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region
@@ -76,7 +77,8 @@ def _night(shift_id: int) -> Shift:
 
 
 def _signup_on(shift: Shift, signup_id: str | None) -> Signup:
-    signup = db_session().get(Signup, int(signup_id)) if signup_id and signup_id.isdigit() else None
+    wanted = as_id(signup_id)
+    signup = db_session().get(Signup, wanted) if wanted else None
     if signup is None or signup.shift_id != shift.id:
         abort(404)
     return signup
@@ -446,9 +448,10 @@ def _render_night(shift: Shift, night_form: NightForm | None = None, status: int
 def assign(shift_id: int):
     shift = _night(shift_id)
     form = AssignForm()
-    if not form.validate_on_submit() or not form.person_id.data.isdigit():
+    person_id = as_id(form.person_id.data) if form.validate_on_submit() else None
+    if person_id is None:
         abort(400)
-    person = db_session().get(Person, int(form.person_id.data))
+    person = db_session().get(Person, person_id)
     if person is None:
         abort(404)
     refusal = None

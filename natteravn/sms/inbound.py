@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from natteravn.db import locks_rows
+from natteravn.db import CONTROL_CHARACTERS, as_id, locks_rows
 from natteravn.i18n import N_, translations
 from natteravn.links import Links
 from natteravn.sms import keywords
@@ -48,28 +49,26 @@ def receive(
     identify: SenderLookup,
 ) -> str:
     """Record an incoming SMS, let its keyword's handler act, and return the answer to text back
-    ("" for none). Twilio may deliver the same webhook twice: the second gets the first's answer."""
-    earlier = session.scalar(select(InboundSms).where(InboundSms.provider_id == sid))
-    if earlier is not None:
-        return earlier.answer
+    ("" for none). Twilio may deliver the same webhook twice, even at once: the message's id is
+    claimed first, so the second delivery waits for the first and gets its answer."""
+    body = CONTROL_CHARACTERS.sub("", body)  # nothing a phone sends needs them, and a NUL cannot be stored
     keyword = keywords.keyword_of(body)
+    received = InboundSms(provider_id=sid, sender=sender, body=body, keyword=keyword, answer="", received_at=now)
+    try:
+        with session.begin_nested():
+            session.add(received)
+            session.flush()
+    except IntegrityError:
+        earlier = session.scalar(select(InboundSms).where(InboundSms.provider_id == sid))
+        return earlier.answer if earlier is not None else ""
     who = identify(session, sender)
     handler = handlers.get(keyword) or handlers.get(keywords.UNKNOWN)
     answer = handler(session, sender, now, links) if handler else None
     if answer is None:
         locale = "en" if keywords.written_in_english(body) else (who.locale if who else "nb")
         answer = translations(locale).gettext(UNKNOWN_NUMBER) % {"link": links.url("/")}
-    session.add(
-        InboundSms(
-            provider_id=sid,
-            sender=sender,
-            body=body,
-            keyword=keyword,
-            answer=answer,
-            person_id=who.person_id if who else None,
-            received_at=now,
-        )
-    )
+    received.answer = answer
+    received.person_id = who.person_id if who else None
     if answer:
         record_reply(session, to=sender, body=answer, now=now, person_id=who.person_id if who else None)
     session.flush()
@@ -112,10 +111,11 @@ def _message_for(session: Session, sid: str, reference: str | None) -> SmsMessag
     if locks_rows(session):
         query = query.with_for_update()
     message = session.scalar(query)
-    if message is not None or reference is None or not reference.isdigit():
+    reference_id = as_id(reference)
+    if message is not None or reference_id is None:
         return message
     # The create answer was lost (a crash, a cut connection), but the callback carries our id.
-    query = select(SmsMessage).where(SmsMessage.id == int(reference), SmsMessage.provider_id.is_(None))
+    query = select(SmsMessage).where(SmsMessage.id == reference_id, SmsMessage.provider_id.is_(None))
     if locks_rows(session):
         query = query.with_for_update()
     message = session.scalar(query)

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.sms import inbound
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
 from natteravn.sms.outbox import outbox_page
-from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now
+from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now, page_number
 
 bp = Blueprint("sms", __name__)
 
@@ -40,7 +41,7 @@ def status():
         db,
         sid=request.form.get("MessageSid", ""),
         status=request.form.get("MessageStatus", ""),
-        error_code=int(error_code) if error_code.isdigit() else None,
+        error_code=as_id(error_code),
         reference=request.args.get("ref"),
         now=now(),
         policy=current_app.extensions["natteravn.sms_policy"],
@@ -85,7 +86,7 @@ def outbox():
     page = outbox_page(
         db_session(),
         coordinator_scope(),
-        request.args.get("page", 1, type=int),
+        page_number(),
         state=None if form.state.errors else form.state.data or None,
         purpose=None if form.purpose.errors else form.purpose.data or None,
     )
