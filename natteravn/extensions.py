@@ -122,9 +122,10 @@ def _headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
         )
-        if current_user.is_authenticated and request.endpoint != "static":
-            # A shared phone's back button, or a proxy, must not keep a person's pages, exports or
-            # data download after logging out.
+        if session.get("_user_id") and request.endpoint != "static":
+            # A shared phone's back button, or a proxy, must not keep a logged-in person's pages,
+            # exports or data download. (The session's login key, not `current_user`: reading the
+            # person here would load them for every response, a health check's included.)
             response.headers.setdefault("Cache-Control", "no-store")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
