@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from werkzeug.serving import run_simple
 
 from natteravn import ROOT, create_app
 from natteravn.health import SCHEMA_MISSING, schema_missing
+from natteravn.i18n import LOCALES, translations
 
 log = logging.getLogger("natteravn.cli")
 
@@ -163,6 +165,45 @@ def _check_schema(app: Flask) -> None:
         if schema_missing(error):
             raise
         log.warning("The database cannot be read yet: %s", describe(error))
+
+
+reports_cli = AppGroup("reports", help="Night reports: the check for what may identify someone.")
+cli.add_command(reports_cli)
+
+
+@reports_cli.command("check-text", with_appcontext=False)
+@click.option("--language", type=click.Choice(LOCALES), default=LOCALES[0], show_default=True)
+def reports_check_text(language: str) -> None:
+    """Read a text on standard input and print what the report check flags in it. Exits 1 when
+    anything is flagged, 0 when the text is clean: for trying out a report's wording."""
+    from natteravn.reports import redaction
+
+    found = redaction.flags(sys.stdin.read())
+    gettext = translations(language).gettext
+    for flag in found:
+        click.echo(f"{gettext(redaction.FLAG_LABELS[flag.kind])}: «{flag.text}»")
+    if found:
+        raise SystemExit(1)
+    click.echo(gettext("Nothing flagged."))
+
+
+@reports_cli.command("scan")
+@click.option("--region", "slug", help="Only this region's reports (its slug).")
+@with_appcontext
+def reports_scan(slug: str | None) -> None:
+    """Check the stored reports again with today's rules and mark what an older check missed."""
+    from natteravn.db import transaction
+    from natteravn.places.service import region_by_slug
+    from natteravn.reports.redaction import rescan
+
+    with transaction(current_app.extensions["natteravn.sessions"]) as session:
+        region = region_by_slug(session, slug) if slug else None
+        if slug and region is None:
+            raise click.BadParameter(f"no region has the slug {slug!r}", param_hint="--region")
+        scan = rescan(session, region.id if region else None)
+    click.echo(f"Checked {scan.checked} reports: {scan.flagged} flagged, {len(scan.newly_flagged)} newly.")
+    for report_id in scan.newly_flagged:
+        click.echo(f"  newly flagged: report {report_id}")
 
 
 sms_cli = AppGroup("sms", help="SMS gateway checks.")

@@ -175,6 +175,10 @@ def _about(place: Place | Region) -> dict:
 # --- Lists to choose from. ---
 
 
+def region_by_slug(session: Session, slug: str) -> Region | None:
+    return session.scalar(select(Region).where(Region.slug == slug))
+
+
 def regions_of(session: Session, region_ids: set[int]) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.name)))
 

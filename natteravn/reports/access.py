@@ -50,14 +50,16 @@ def leads(session: Session, person_id: int, shift_id: int) -> bool:
     )
 
 
-def night_for(session: Session, person: Person, shift_id: int, now: datetime) -> Shift | None:
+def night_for(session: Session, person: Person, shift_id: int, now: datetime, *, by_link: bool = False) -> Shift | None:
     """The night whose logbook and report the person may open, or None when they may not see it
     at all: its leaders and the region's coordinators, from the start of the night (before that
-    this refuses, saying when)."""
+    this refuses, saying when). Someone let in `by_link` (a report SMS) comes as the night's
+    leader only: a forwarded SMS must not carry a coordinator's powers."""
     shift = session.get(Shift, shift_id)
     if shift is None or shift.cancelled_at is not None or not person.active:
         return None
-    if not (coordinates(person, shift.term.region_id) or leads(session, person.id, shift.id)):
+    coordinator = coordinates(person, shift.term.region_id) and not by_link
+    if not (coordinator or leads(session, person.id, shift.id)):
         return None
     if now < shift.starts_at:
         raise ReportRefused(
@@ -88,12 +90,12 @@ def read_report(session: Session, person: Person, shift: Shift, now: datetime) -
     return report
 
 
-def may_change(person: Person, report: ShiftReport | None, now: datetime) -> bool:
+def may_change(person: Person, report: ShiftReport | None, now: datetime, *, by_link: bool = False) -> bool:
     if report is None:
         return True
     if report.purged_at is not None:
         return False
-    if coordinates(person, report.region_id):
+    if coordinates(person, report.region_id) and not by_link:
         return True
     deadline = correction_deadline(report)
     return report.state == ReportState.DRAFT or (deadline is not None and now <= deadline)
@@ -103,10 +105,10 @@ def correction_deadline(report: ShiftReport) -> datetime | None:
     return report.submitted_at + CORRECTION_WINDOW if report.submitted_at else None
 
 
-def check_may_change(person: Person, report: ShiftReport | None, now: datetime) -> None:
+def check_may_change(person: Person, report: ShiftReport | None, now: datetime, *, by_link: bool = False) -> None:
     if report is not None and report.purged_at is not None:
         raise ReportRefused(N_("This report is past its retention period; its text has been erased."))
-    if not may_change(person, report, now):
+    if not may_change(person, report, now, by_link=by_link):
         raise ReportRefused(N_("The 48 hours for corrections have passed. Ask your coordinator to change the report."))
 
 

@@ -13,7 +13,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from natteravn.reports.models import IncidentCategory
 from natteravn.web import Form, at_most, choices
@@ -38,8 +38,6 @@ AGE_BAND_LABELS = {
     "youths_16_17": _l("16–17"),
     "youths_18_plus": _l("18 and over"),
 }
-#: A report form may sit open on a phone for hours at night; its token lasts the night.
-REPORT_CSRF_SECONDS = 12 * 3600
 
 
 def _count(label):
@@ -50,10 +48,15 @@ def _count(label):
     )
 
 
-class IncidentFields(Form):
-    class Meta:
-        csrf_time_limit = REPORT_CSRF_SECONDS
+class ReportPageForm(Form):
+    """The forms of a night's logbook and report. A report is often finished the morning after on a
+    phone left open overnight: the CSRF token is tied to the session and does not expire by itself."""
 
+    class Meta:
+        csrf_time_limit = None
+
+
+class IncidentFields(ReportPageForm):
     category = SelectField(
         _l("Category"),
         choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("Choose…"))),
@@ -82,23 +85,22 @@ class ReportForm(IncidentFields):
     youths_16_17 = _count(AGE_BAND_LABELS["youths_16_17"])
     youths_18_plus = _count(AGE_BAND_LABELS["youths_18_plus"])
     atmosphere = TextAreaField(_l("General atmosphere"))
+    # The version this copy was opened at: a newer one saved by someone else is not overwritten.
+    based_on = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save = SubmitField(_l("Save draft"))
     add_incident = SubmitField(_l("Save and add this incident"))
     submit_report = SubmitField(_l("Submit the report"))
 
 
-class WalkInForm(Form):
-    class Meta:
-        csrf_time_limit = REPORT_CSRF_SECONDS
-
+class WalkInForm(ReportPageForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(message=_l("Write the walker's mobile number."))],
         render_kw={"autocomplete": "off", "inputmode": "tel"},
     )
     name = StringField(
-        _l("Name (only if they are new)"),
-        validators=[at_most(120)],
+        _l("First name"),
+        validators=[DataRequired(message=_l("Write the walker's first name.")), at_most(60)],
     )
     adult = BooleanField(_l("The walker is 18 or older"))
     add = SubmitField(_l("Add walker"))
@@ -143,10 +145,7 @@ class FollowUpForm(Form):
     submit = SubmitField(_l("Mark as followed up"))
 
 
-class LogbookForm(Form):
+class LogbookForm(ReportPageForm):
     """Ticks come as `present` values (sign-up ids), one checkbox per person on the night."""
-
-    class Meta:
-        csrf_time_limit = REPORT_CSRF_SECONDS
 
     save = SubmitField(_l("Save the logbook"))

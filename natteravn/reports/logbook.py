@@ -11,14 +11,16 @@ from natteravn.accounts.models import Person
 from natteravn.accounts.service import normalise_phone
 from natteravn.audit import service as audit
 from natteravn.i18n import N_
+from natteravn.places.models import Municipality
 from natteravn.reports.access import ReportRefused, check_may_change, report_of
+from natteravn.reports.models import WalkIn
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState
 
 #: What the audit log says about logbooks.
 AUDIT = audit.Vocabulary(
     actions={
         "logbook.saved": N_("Kept the logbook of night %(object_id)s: %(attended)s came, %(no_show)s did not"),
-        "logbook.walk_in": N_("Added %(walker)s to the logbook of night %(object_id)s"),
+        "logbook.walk_in": N_("Added a walk-in to the logbook of night %(object_id)s"),
     }
 )
 
@@ -35,10 +37,12 @@ def logbook(session: Session, shift: Shift) -> list[Signup]:
     )
 
 
-def record_attendance(session: Session, person: Person, shift: Shift, present: set[int], now: datetime) -> None:
+def record_attendance(
+    session: Session, person: Person, shift: Shift, present: set[int], now: datetime, *, by_link: bool = False
+) -> None:
     """Those ticked walked; everyone else on the night did not come."""
     report = report_of(session, shift)
-    check_may_change(person, report, now)
+    check_may_change(person, report, now, by_link=by_link)
     lines = logbook(session, shift)
     for signup in lines:
         signup.state = SignupState.ATTENDED if signup.id in present else SignupState.NO_SHOW
@@ -59,28 +63,31 @@ def record_attendance(session: Session, person: Person, shift: Shift, present: s
 
 
 def add_walk_in(
-    session: Session, person: Person, shift: Shift, phone: str, name: str, adult: bool, now: datetime
-) -> Signup:
-    """Enter someone who came without signing up: an existing person by their number, or a new,
-    minimal one. Walkers are adults; the leader confirms it."""
-    check_may_change(person, report_of(session, shift), now)
+    session: Session,
+    person: Person,
+    shift: Shift,
+    phone: str,
+    name: str,
+    adult: bool,
+    now: datetime,
+    *,
+    by_link: bool = False,
+) -> None:
+    """Enter someone who came without signing up. A volunteer of the night's region is found by
+    their number and marked as walked; anyone else is kept by the first name the leader wrote. The
+    answer, and what the logbook shows, is the same either way: a number tells nothing about whether,
+    or where, its owner is registered."""
+    check_may_change(person, report_of(session, shift), now, by_link=by_link)
     if not adult:
         raise ReportRefused(N_("Only adults (18 or older) can walk. Confirm that the walker is an adult."))
-    number = normalise_phone(phone)
-    walker = session.scalar(select(Person).where(Person.phone == number))
-    if walker is not None and not walker.active:
-        raise ReportRefused(N_("That number cannot be used. Ask the walker to contact the coordinator."))
+    first_name = " ".join((name or "").split()[:1])
+    if not first_name:
+        raise ReportRefused(N_("Write the walker's first name."))
+    walker = _volunteer_of_region(session, normalise_phone(phone), shift.term.region_id)
     if walker is None:
-        walker = _new_walker(session, shift, number, name, now)
-    signup = session.scalar(
-        select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == walker.id, Signup.state.in_(LIVE))
-    )
-    if signup is None:
-        signup = Signup(shift=shift, person=walker, role=SignupRole.WALKER, state=SignupState.ATTENDED, created_at=now)
-        session.add(signup)
+        session.add(WalkIn(shift_id=shift.id, first_name=first_name, added_by_id=person.id, created_at=now))
     else:
-        signup.state = SignupState.ATTENDED
-        signup.offer_expires_at = None
+        _mark_walked(session, shift, walker, now)
     session.flush()
     report = report_of(session, shift)
     if report is not None:
@@ -93,31 +100,36 @@ def add_walk_in(
         object_id=shift.id,
         now=now,
         region_id=shift.term.region_id,
-        walker_id=walker.id,
     )
-    return signup
 
 
-def _new_walker(session: Session, shift: Shift, phone: str, name: str, now: datetime) -> Person:
-    name = " ".join((name or "").split())
-    if not name:
-        raise ReportRefused(N_("This number is new to us: write the walker's name too."))
-    # Not onboarded: the walker confirms their age and the code of conduct themselves on first login.
-    walker = Person(
-        phone=phone,
-        name=name,
-        locale="nb",
-        municipality_id=shift.route.municipality_id,
-        created_at=now,
-        session_version=1,
-        calendar_version=1,
-        active=True,
+def _volunteer_of_region(session: Session, phone: str, region_id: int) -> Person | None:
+    return session.scalar(
+        select(Person)
+        .join(Person.municipality)
+        .where(Person.phone == phone, Person.active.is_(True), Municipality.region_id == region_id)
     )
-    session.add(walker)
-    session.flush()
-    return walker
+
+
+def _mark_walked(session: Session, shift: Shift, walker: Person, now: datetime) -> None:
+    signup = session.scalar(
+        select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == walker.id, Signup.state.in_(LIVE))
+    )
+    if signup is None:
+        signup = Signup(shift=shift, person=walker, role=SignupRole.WALKER, created_at=now, walked_in_at=now)
+        session.add(signup)
+    elif signup.state not in HOLDING:
+        signup.walked_in_at = now  # on the waitlist: not someone the leader saw on the night's list
+    signup.state = SignupState.ATTENDED
+    signup.offer_expires_at = None
+
+
+def walk_ins(session: Session, shift: Shift) -> list[WalkIn]:
+    return list(session.scalars(select(WalkIn).where(WalkIn.shift_id == shift.id).order_by(WalkIn.id)))
 
 
 def walkers_on(session: Session, shift: Shift) -> int:
+    """Everyone who walked the night: those the logbook marked as walked, and the walk-ins kept by name."""
     attended = select(func.count()).where(Signup.shift_id == shift.id, Signup.state == SignupState.ATTENDED)
-    return session.scalar(attended) or 0
+    guests = select(func.count()).where(WalkIn.shift_id == shift.id)
+    return (session.scalar(attended) or 0) + (session.scalar(guests) or 0)

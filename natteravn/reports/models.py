@@ -61,13 +61,17 @@ class ShiftReport(Base):
     walkers: Mapped[int] = mapped_column(Integer, default=0)
     places_visited: Mapped[str] = mapped_column(Text, default="")
     weather: Mapped[str] = mapped_column(String(200), default="")
-    youths_under_13: Mapped[int] = mapped_column(Integer, default=0)
-    youths_13_15: Mapped[int] = mapped_column(Integer, default=0)
-    youths_16_17: Mapped[int] = mapped_column(Integer, default=0)
-    youths_18_plus: Mapped[int] = mapped_column(Integer, default=0)
+    # None until the leader gives a count (0 is an answer: nobody of that age was met).
+    youths_under_13: Mapped[int | None] = mapped_column(Integer)
+    youths_13_15: Mapped[int | None] = mapped_column(Integer)
+    youths_16_17: Mapped[int | None] = mapped_column(Integer)
+    youths_18_plus: Mapped[int | None] = mapped_column(Integer)
     atmosphere: Mapped[str] = mapped_column(Text, default="")
     # Text that may identify someone, found when saved, for the coordinator to look at.
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Flagged passages the leader looked at and confirmed identify nobody: a report is submitted
+    # only when each flag is rewritten or confirmed.
+    confirmed_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -93,7 +97,12 @@ class ShiftReport(Base):
 
     @property
     def youths(self) -> int:
-        return self.youths_under_13 + self.youths_13_15 + self.youths_16_17 + self.youths_18_plus
+        return sum(getattr(self, band) or 0 for band in AGE_BANDS)
+
+    @property
+    def counted(self) -> bool:
+        """Every age band has a count."""
+        return all(getattr(self, band) is not None for band in AGE_BANDS)
 
 
 class Incident(Base):
@@ -102,7 +111,8 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("shift_report.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    category: Mapped[IncidentCategory] = mapped_column(Enum(IncidentCategory, native_enum=False, length=30))
+    # None while the leader has not chosen one: kept with the draft, required to submit.
+    category: Mapped[IncidentCategory | None] = mapped_column(Enum(IncidentCategory, native_enum=False, length=30))
     around: Mapped[time | None] = mapped_column(Time)  # local wall-clock time, approximate
     place: Mapped[str] = mapped_column(String(200), default="")
     police_contacted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -111,6 +121,33 @@ class Incident(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
     report: Mapped[ShiftReport] = relationship(back_populates="incidents")
+
+
+class WalkIn(Base):
+    """Someone who walked the night without being signed up and is not one of the region's
+    volunteers (or whose number the leader does not know): kept by the first name the leader wrote,
+    so the walkers are counted without looking anyone up."""
+
+    __tablename__ = "walk_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(60), default="")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeptReportInput(Base):
+    """What a leader sent to a report page after their session had ended, kept (briefly) so it
+    waits for them after they log in again instead of being lost."""
+
+    __tablename__ = "kept_report_input"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    form: Mapped[list] = mapped_column(JSON)  # the posted (name, value) pairs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ReportVersion(Base):
@@ -123,7 +160,9 @@ class ReportVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(String(30))  # draft, submit, correction, redaction
+    # draft, submit, correction, redaction; request (a late correction the coordinator may
+    # accept), request_accepted, request_dismissed
+    reason: Mapped[str] = mapped_column(String(30))
     snapshot: Mapped[dict] = mapped_column(JSON)
 
     report: Mapped[ShiftReport] = relationship(back_populates="versions")

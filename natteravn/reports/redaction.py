@@ -645,3 +645,30 @@ def rewrite_snapshot(snap: dict, rewrite) -> dict:
         {**i, **{name: rewrite(i.get(name)) for name in INCIDENT_TEXT_FIELDS}} for i in snap.get("incidents", [])
     ]
     return changed
+
+
+@dataclass(frozen=True)
+class Scan:
+    checked: int
+    flagged: int
+    newly_flagged: list[int]  # report ids the older check had passed
+
+
+def rescan(session: Session, region_id: int | None = None) -> Scan:
+    """Check stored reports again with today's rules, and mark what an older check missed."""
+    query = select(ShiftReport).where(ShiftReport.purged_at.is_(None)).order_by(ShiftReport.id)
+    if region_id is not None:
+        query = query.where(ShiftReport.region_id == region_id)
+    checked, flagged, newly = 0, 0, []
+    allowed_by_region: dict[int, frozenset[str]] = {}
+    for report in session.scalars(query):
+        if report.region_id not in allowed_by_region:
+            allowed_by_region[report.region_id] = allowed_words(session, report.region_id)
+        allowed = allowed_by_region[report.region_id]
+        found = any(flags(text, allowed) for _where, text in _texts(report))
+        if found and not report.flagged:
+            newly.append(report.id)
+        report.flagged = found
+        checked += 1
+        flagged += found
+    return Scan(checked, flagged, newly)

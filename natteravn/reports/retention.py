@@ -14,7 +14,7 @@ from natteravn.audit import service as audit
 from natteravn.clock import local
 from natteravn.i18n import N_
 from natteravn.places.models import Region
-from natteravn.reports.models import INCIDENT_TEXT_FIELDS, TEXT_FIELDS, Incident, ReportVersion, ShiftReport
+from natteravn.reports.models import INCIDENT_TEXT_FIELDS, TEXT_FIELDS, Incident, ReportVersion, ShiftReport, WalkIn
 from natteravn.reports.redaction import rewrite_snapshot
 
 log = logging.getLogger("natteravn.reports.retention")
@@ -71,6 +71,13 @@ def _purge_region(session: Session, region: Region, before: date, now: datetime)
             update(ShiftReport)
             .where(ShiftReport.id.in_(chunk))
             .values(**dict.fromkeys(TEXT_FIELDS, ""), follow_up_note="", flagged=False, purged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        walked = select(ShiftReport.shift_id).where(ShiftReport.id.in_(chunk))
+        session.execute(
+            update(WalkIn)
+            .where(WalkIn.shift_id.in_(walked))
+            .values(first_name="")
             .execution_options(synchronize_session=False)
         )
         for version in session.scalars(select(ReportVersion).where(ReportVersion.report_id.in_(chunk))):

@@ -33,7 +33,7 @@ def find_reports(session: Session, wanted: ReportFilter, *, limit: int = 100, of
             joinedload(ShiftReport.shift).joinedload(Shift.route).joinedload(Route.municipality),
             selectinload(ShiftReport.incidents),
         )
-        .order_by(ShiftReport.night_on.desc(), ShiftReport.id.desc())
+        .order_by(ShiftReport.flagged.desc(), ShiftReport.night_on.desc(), ShiftReport.id.desc())
         .limit(limit)
         .offset(offset)
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from natteravn.clock import at_local
 from natteravn.places.models import Municipality, Route
-from natteravn.reports.models import AGE_BANDS, Incident, IncidentCategory, ReportState, ShiftReport
+from natteravn.reports.models import AGE_BANDS, Incident, ReportState, ShiftReport
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 
 
@@ -132,12 +132,12 @@ def _incidents(session: Session, reports, figures: dict[int, Figures]) -> None:
     rows = session.execute(
         select(ShiftReport.municipality_id, year, month, Incident.category, func.count())
         .join(Incident, Incident.report_id == ShiftReport.id)
-        .where(*reports)
+        .where(*reports, Incident.category.is_not(None))
         .group_by(ShiftReport.municipality_id, year, month, Incident.category)
     )
     for municipality_id, in_year, in_month, category, count in rows:
         one = figures[municipality_id]
-        one.incidents[IncidentCategory(category)] += count
+        one.incidents[category] += count
         one.by_month[(int(in_year), int(in_month))] += count
 
 

@@ -3,15 +3,19 @@ statistics, CSV export and printable summary for the police council."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import wraps
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from natteravn.accounts.forms import ConfirmForm
+from natteravn.accounts.models import Person
 from natteravn.clock import local
 from natteravn.db import as_id
 from natteravn.extensions import csrf
@@ -29,7 +33,7 @@ from natteravn.reports.forms import (
     StatisticsForm,
     WalkInForm,
 )
-from natteravn.reports.models import TEXT_FIELDS, IncidentCategory
+from natteravn.reports.models import TEXT_FIELDS, IncidentCategory, ReportState
 from natteravn.reports.redaction import FLAG_LABELS
 from natteravn.reports.stats import Figures, Statistics, statistics
 from natteravn.spreadsheets import csv_text
@@ -42,10 +46,54 @@ PAGE_SIZE = 50
 
 # The leader's side ---------------------------------------------------------------------------
 
+#: Set by the link in a report SMS: [night, leader]. It opens that night's logbook and report
+#: only, for as long as the browser keeps the session, without logging the leader in.
+REPORT_PASS = "report_pass"
+#: What a leader typed into the report after their session had ended: picked up after logging in.
+KEPT = "kept_report_input"
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who writes a night's logbook and report: the person logged in, or the leader a report link let
+    in (`by_link`), who has a leader's rights on this night and nothing else."""
+
+    person: Person
+    by_link: bool = False
+
+
+def _reporter(shift_id: int) -> Reporter | None:
+    if current_user.is_authenticated:
+        return Reporter(current_user)
+    passed = session.get(REPORT_PASS)
+    if isinstance(passed, list) and len(passed) == 2 and passed[0] == shift_id:
+        person = db_session().get(Person, passed[1])
+        if person is not None and person.active:
+            return Reporter(person, by_link=True)
+    return None
+
+
+def reporter_required(view):
+    """A night's logbook and report pages, for the logged-in person or the holder of the night's
+    report link. Text sent after the session ended is kept and waits for the leader to log in."""
+
+    @wraps(view)
+    def wrapper(shift_id: int, **kwargs):
+        reporter = _reporter(shift_id)
+        if reporter is None:
+            if request.method == "POST" and request.endpoint == "reports.night_report":
+                session[KEPT] = writing.keep_typed(db_session(), shift_id, list(request.form.items(multi=True)), now())
+                db_session().commit()
+                flash(_("Your session had ended. What you typed is kept: log in, and it is waiting for you."), "info")
+            return redirect(url_for("accounts.login", next=url_for("reports.night_report", shift_id=shift_id)))
+        return view(reporter, shift_id, **kwargs)
+
+    return wrapper
+
 
 @bp.get("/r/<token>")
 def from_link(token: str):
-    """The SMS link: logs the night's leader in and opens the report."""
+    """The SMS link: opens the night's report for its leader, for this night only."""
     db = db_session()
     value = links().unsign("report", token)
     found = access.person_for_link(db, value, now()) if value is not None else None
@@ -56,15 +104,15 @@ def from_link(token: str):
             text=_("It has expired or the night is no longer yours. Log in and open the night from My nights."),
         ), 404
     person, shift = found
-    login_user(person, remember=True)
+    session[REPORT_PASS] = [shift.id, person.id]
     return redirect(url_for("reports.night_report", shift_id=shift.id))
 
 
-def _night_or_refuse(shift_id: int):
+def _night_or_refuse(reporter: Reporter, shift_id: int):
     """The night, or a response saying why not (404 for nights the person has no part in)."""
     db = db_session()
     try:
-        shift = access.night_for(db, current_user, shift_id, now())
+        shift = access.night_for(db, reporter.person, shift_id, now(), by_link=reporter.by_link)
     except Refusal as refusal:
         return None, (render_template("error.html", title=_("Not open yet"), text=refusal.translated(_)), 403)
     if shift is None:
@@ -73,10 +121,10 @@ def _night_or_refuse(shift_id: int):
 
 
 @bp.route("/nights/<int:shift_id>/logbook", methods=["GET", "POST"], endpoint="logbook")
-@csrf.exempt  # the form checks its own token, valid for a whole night (see forms.REPORT_CSRF_SECONDS)
-@login_required
-def keep_logbook(shift_id: int):
-    shift, refused = _night_or_refuse(shift_id)
+@csrf.exempt  # the form checks its own token, valid as long as the session (see forms.ReportPageForm)
+@reporter_required
+def keep_logbook(reporter: Reporter, shift_id: int):
+    shift, refused = _night_or_refuse(reporter, shift_id)
     if refused:
         return refused
     db = db_session()
@@ -84,7 +132,7 @@ def keep_logbook(shift_id: int):
     if form.save.data and form.validate_on_submit():
         present = {signup_id for v in request.form.getlist("present") if (signup_id := as_id(v))}
         try:
-            logbook.record_attendance(db, current_user, shift, present, now())
+            logbook.record_attendance(db, reporter.person, shift, present, now(), by_link=reporter.by_link)
         except Refusal as refusal:
             db.rollback()
             flash(refusal.translated(_), "error")
@@ -92,100 +140,133 @@ def keep_logbook(shift_id: int):
             db.commit()
             flash(_("The logbook is saved."), "success")
             return redirect(url_for("reports.night_report", shift_id=shift.id))
-    return _logbook_page(shift, form, walk_in)
+    return _logbook_page(reporter, shift, form, walk_in)
 
 
-def _logbook_page(shift, form, walk_in, status: int = 200):
+def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200):
     db = db_session()
     report = access.report_of(db, shift)
     return render_template(
         "reports/logbook.html",
         shift=shift,
+        me=reporter.person,
         lines=logbook.logbook(db, shift),
+        walk_ins=logbook.walk_ins(db, shift),
         form=form,
         walk_in=walk_in,
-        editable=access.may_change(current_user, report, now()),
+        editable=access.may_change(reporter.person, report, now(), by_link=reporter.by_link),
     ), status
 
 
 @bp.post("/nights/<int:shift_id>/logbook/walk-in")
 @csrf.exempt  # checked by the form, as above
-@login_required
-def walk_in(shift_id: int):
-    shift, refused = _night_or_refuse(shift_id)
+@reporter_required
+def walk_in(reporter: Reporter, shift_id: int):
+    shift, refused = _night_or_refuse(reporter, shift_id)
     if refused:
         return refused
     db = db_session()
     form = WalkInForm(prefix="walkin")
     if form.validate_on_submit():
         try:
-            logbook.add_walk_in(db, current_user, shift, form.phone.data, form.name.data, form.adult.data, now())
+            logbook.add_walk_in(
+                db,
+                reporter.person,
+                shift,
+                form.phone.data,
+                form.name.data,
+                form.adult.data,
+                now(),
+                by_link=reporter.by_link,
+            )
         except Refusal as refusal:
             db.rollback()
-            form.phone.errors.append(refusal.translated(_))
+            form.form_errors.append(refusal.translated(_))
         else:
             db.commit()
             flash(_("The walker is in the logbook."), "success")
             return redirect(url_for("reports.logbook", shift_id=shift.id))
-    return _logbook_page(shift, LogbookForm(formdata=None), form, status=422)
+    return _logbook_page(reporter, shift, LogbookForm(formdata=None), form, status=422)
 
 
 @bp.route("/nights/<int:shift_id>/report", methods=["GET", "POST"])
 @csrf.exempt  # checked by the form, as above
-@login_required
-def night_report(shift_id: int):
-    shift, refused = _night_or_refuse(shift_id)
+@reporter_required
+def night_report(reporter: Reporter, shift_id: int):
+    shift, refused = _night_or_refuse(reporter, shift_id)
     if refused:
         return refused
     db = db_session()
-    form = ReportForm()
     if request.method == "POST":
-        return _save_report(shift, form)
-    report = access.read_report(db, current_user, shift, now())
+        return _save_report(reporter, shift, ReportForm())
+    report = access.read_report(db, reporter.person, shift, now())
+    kept = writing.take_kept(db, session.pop(KEPT, None), shift.id)
     db.commit()  # the audit entry for the read
+    if kept is not None:
+        flash(_("This is what you typed before your session ended. Check it, then save."), "info")
+        return _report_page(reporter, shift, report, ReportForm(formdata=MultiDict(kept)))
+    form = ReportForm(formdata=None)
     _fill_report_form(form, shift, report)
-    return _report_page(shift, report, form)
+    return _report_page(reporter, shift, report, form)
 
 
-def _save_report(shift, form: ReportForm):
+def _save_report(reporter: Reporter, shift, form: ReportForm):
     db = db_session()
     form.validate()
-    if "csrf_token" in form.errors:
-        abort(400)
-    # An incident typed but not added is added by any button, so no button loses it.
+    if "csrf_token" in form.errors:  # nothing is lost: the page comes back with all that was typed
+        flash(_("The page had been open a long time. Everything you typed is still here: save again."), "error")
+        return _report_page(reporter, shift, access.report_of(db, shift), form, status=422)
+    # An incident typed but not added is added by any button, so no button loses it; one without a
+    # category is kept too, and waits for its category before the report can be submitted.
     adding = bool(form.add_incident.data) or _incident_typed(form)
-    if adding and not form.category.data:
-        form.category.errors.append(_("Choose a category for the incident."))
-    incident_ready = adding and not _incident_errors(form)
     try:
         saved = writing.save_report(
             db,
-            current_user,
+            reporter.person,
             shift,
             _report_input(form),
             now(),
-            submit=bool(form.submit_report.data) and (incident_ready or not adding),
-            incident=_incident_input(form) if incident_ready else None,
+            submit=bool(form.submit_report.data),
+            incident=_incident_input(form) if adding and not _incident_errors(form) else None,
             remove_incident_id=as_id(request.form.get("remove_incident")),
+            confirmed=request.form.getlist("confirm"),
+            based_on=form.based_on.data,
+            by_link=reporter.by_link,
         )
+    except writing.StaleCopy as stale:
+        db.rollback()
+        form.based_on.data, form.based_on.raw_data = stale.latest.number, [str(stale.latest.number)]
+        flash(stale.translated(_), "error")
+        report = access.report_of(db, shift)
+        return _report_page(reporter, shift, report, form, status=409, theirs=stale.latest)
     except Refusal as refusal:
         db.rollback()
         flash(refusal.translated(_), "error")
-        return redirect(url_for("reports.night_report", shift_id=shift.id))
+        return _report_page(reporter, shift, access.report_of(db, shift), form, status=422)
     db.commit()
     if _has_errors(form, adding):
         flash(_("Saved as a draft. Check the fields marked below."), "error")
-        return _report_page(shift, saved.report, form, status=422)
+        return _report_page(reporter, shift, saved.report, form, status=422)
     edit = as_id(request.form.get("edit_incident"))
     if edit:
         return redirect(url_for("reports.edit_incident", shift_id=shift.id, incident_id=edit))
-    flash(*_saved_message(form, saved))
+    flash(*_saved_message(form, saved, adding))
     return redirect(url_for("reports.night_report", shift_id=shift.id))
 
 
-def _saved_message(form: ReportForm, saved: writing.Saved) -> tuple[str, str]:
+def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tuple[str, str]:
+    if saved.requested:
+        return (
+            _(
+                "The 48 hours for corrections have passed. Your correction is kept, and the coordinator "
+                "decides whether to take it in."
+            ),
+            "info",
+        )
     if saved.not_submitted is not None:
         return _("Saved as a draft, not submitted: %(why)s", why=saved.not_submitted.translated(_)), "error"
+    if adding and not form.category.data:
+        return _("Saved. The incident waits for its category: choose one before you submit."), "error"
     if form.submit_report.data:
         return _("The report is submitted. Thank you for walking tonight!"), "success"
     if form.add_incident.data:
@@ -206,11 +287,11 @@ def _incident_typed(form: ReportForm) -> bool:
 
 
 def _incident_errors(form) -> bool:
-    return any(getattr(form, name).errors for name in ("category", "around", "place", "description"))
+    return any(getattr(form, name).errors for name in ("around", "place", "description"))
 
 
 def _has_errors(form: ReportForm, adding: bool) -> bool:
-    report_fields = ("started", "ended", *AGE_BAND_LABELS)
+    report_fields = ("started", "ended", "weather", *TEXT_FIELDS, *AGE_BAND_LABELS)
     return any(getattr(form, name).errors for name in report_fields) or (adding and _incident_errors(form))
 
 
@@ -221,16 +302,16 @@ def _report_input(form: ReportForm) -> writing.ReportInput:
     return writing.ReportInput(
         started=valid(form.started),
         ended=valid(form.ended),
-        places_visited=form.places_visited.data or "",
-        weather=form.weather.data or "",
-        atmosphere=form.atmosphere.data or "",
+        places_visited=valid(form.places_visited) or "",
+        weather=valid(form.weather) or "",
+        atmosphere=valid(form.atmosphere) or "",
         youths={band: valid(getattr(form, band)) for band in AGE_BAND_LABELS},
     )
 
 
 def _incident_input(form) -> writing.IncidentInput:
     return writing.IncidentInput(
-        category=IncidentCategory(form.category.data),
+        category=IncidentCategory(form.category.data) if form.category.data else None,
         around=form.around.data,
         place=form.place.data or "",
         police_contacted=form.police_contacted.data,
@@ -248,27 +329,37 @@ def _fill_report_form(form: ReportForm, shift, report) -> None:
     form.ended.data = local(report.ended_at).time() if report.ended_at else None
     for name in (*TEXT_FIELDS, *AGE_BAND_LABELS):
         getattr(form, name).data = getattr(report, name)
+    form.based_on.data = report.versions[-1].number if report.versions else None
 
 
-def _report_page(shift, report, form, status: int = 200):
+def _report_page(reporter: Reporter, shift, report, form, status: int = 200, theirs=None):
+    """The report's page. Past the correction window the form stays open to the leader: what they
+    send then is kept as a request for the coordinator."""
+    db = db_session()
+    may = access.may_change(reporter.person, report, now(), by_link=reporter.by_link)
+    late = report is not None and report.state == ReportState.SUBMITTED and report.purged_at is None and not may
     return render_template(
         "reports/report.html",
         shift=shift,
         report=report,
         form=form,
-        editable=access.may_change(current_user, report, now()),
+        editable=may or late,
+        late=late,
         deadline=access.correction_deadline(report) if report else None,
+        passages=writing.flagged_passages(db, report) if report else [],
+        confirmed=set(report.confirmed_flags or []) if report else set(),
+        theirs=theirs,
         age_bands=AGE_BAND_LABELS,
         categories=CATEGORY_LABELS,
-        walkers=logbook.logbook(db_session(), shift),
+        walkers=logbook.walkers_on(db, shift),
     ), status
 
 
 @bp.route("/nights/<int:shift_id>/report/incidents/<int:incident_id>", methods=["GET", "POST"])
 @csrf.exempt  # checked by the form, as above
-@login_required
-def edit_incident(shift_id: int, incident_id: int):
-    shift, refused = _night_or_refuse(shift_id)
+@reporter_required
+def edit_incident(reporter: Reporter, shift_id: int, incident_id: int):
+    shift, refused = _night_or_refuse(reporter, shift_id)
     if refused:
         return refused
     db = db_session()
@@ -278,12 +369,14 @@ def edit_incident(shift_id: int, incident_id: int):
         abort(404)
     form = IncidentForm(obj=incident if request.method == "GET" else None)
     if request.method == "GET":
-        access.read_report(db, current_user, shift, now())
+        access.read_report(db, reporter.person, shift, now())
         db.commit()  # the audit entry for the read
-        form.category.data = incident.category.value
-    elif form.validate_on_submit() and form.category.data:
+        form.category.data = incident.category.value if incident.category else ""
+    elif form.validate_on_submit():
         try:
-            writing.save_incident(db, current_user, shift, incident.id, _incident_input(form), now())
+            writing.save_incident(
+                db, reporter.person, shift, incident.id, _incident_input(form), now(), by_link=reporter.by_link
+            )
         except Refusal as refusal:
             db.rollback()
             flash(refusal.translated(_), "error")
@@ -291,8 +384,6 @@ def edit_incident(shift_id: int, incident_id: int):
             db.commit()
             flash(_("The incident is saved."), "success")
         return redirect(url_for("reports.night_report", shift_id=shift.id))
-    elif not form.category.data:
-        form.category.errors.append(_("Choose a category for the incident."))
     return render_template("reports/incident.html", shift=shift, form=form, incident=incident)
 
 
@@ -354,7 +445,27 @@ def show(report_id: int):
         age_bands=AGE_BAND_LABELS,
         follow_up=FollowUpForm(note=report.follow_up_note),
         confirm=ConfirmForm(),
+        request_version=writing.pending_request(report),
     )
+
+
+@bp.post("/coordinator/reports/<int:report_id>/request")
+@coordinator_required
+def answer_request(report_id: int):
+    report = _coordinated_report(report_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    accept = request.form.get("accept") == "1"
+    try:
+        writing.answer_request(db, current_user, report, accept, now())
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("The correction is taken in.") if accept else _("The report is kept as it was."), "success")
+    return redirect(url_for("reports.show", report_id=report.id))
 
 
 @bp.post("/coordinator/reports/<int:report_id>/follow-up")

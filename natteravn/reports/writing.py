@@ -3,9 +3,12 @@ follow-up and redaction. Every save keeps a version; every change is audited."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person
@@ -13,7 +16,7 @@ from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
 from natteravn.i18n import N_
 from natteravn.reports import redaction
-from natteravn.reports.access import ReportRefused, check_may_change, coordinates, leads, report_of
+from natteravn.reports.access import ReportRefused, check_may_change, coordinates, leads, may_change, report_of
 from natteravn.reports.logbook import walkers_on
 from natteravn.reports.models import (
     AGE_BANDS,
@@ -21,6 +24,7 @@ from natteravn.reports.models import (
     TEXT_FIELDS,
     Incident,
     IncidentCategory,
+    KeptReportInput,
     ReportState,
     ReportVersion,
     ShiftReport,
@@ -39,6 +43,9 @@ AUDIT = audit.Vocabulary(
         "report.correction": N_("Corrected the report of night %(shift_id)s"),
         "report.redacted": N_("Removed text from the report of night %(shift_id)s"),
         "report.followed_up": N_("Marked the report of night %(shift_id)s as followed up"),
+        "report.request": N_("Asked for a late correction of the report of night %(shift_id)s"),
+        "report.request_accepted": N_("Accepted the late correction of the report of night %(shift_id)s"),
+        "report.request_dismissed": N_("Did not take the late correction of the report of night %(shift_id)s"),
     }
 )
 
@@ -57,7 +64,7 @@ class ReportInput:
 
 @dataclass
 class IncidentInput:
-    category: IncidentCategory
+    category: IncidentCategory | None  # None: not chosen yet; kept with a draft, needed to submit
     around: time | None = None
     place: str = ""
     police_contacted: bool = False
@@ -71,6 +78,20 @@ class Saved:
     report: ShiftReport
     # Set when submitting was asked for but the report is not complete; the draft is saved anyway.
     not_submitted: ReportRefused | None = None
+    # The correction came after the window closed: it is kept for the coordinator to accept.
+    requested: bool = False
+
+
+class StaleCopy(ReportRefused):
+    """Someone else saved the report since this copy was opened: nothing is overwritten; both are
+    shown, and the writer decides."""
+
+    def __init__(self, latest: ReportVersion):
+        super().__init__(
+            N_("Someone else saved this report at %(when)s, after you opened it. Compare, then save again."),
+            when=local(latest.saved_at).strftime("%H:%M"),
+        )
+        self.latest = latest
 
 
 def save_report(
@@ -83,23 +104,35 @@ def save_report(
     submit: bool = False,
     incident: IncidentInput | None = None,
     remove_incident_id: int | None = None,
+    confirmed: Collection[str] = (),
+    based_on: int | None = None,
+    by_link: bool = False,
 ) -> Saved:
     """Keep what was typed (every save is a version), optionally add or remove one incident,
-    and submit when asked and complete. An incomplete report is saved as a draft all the same."""
+    and submit when asked and complete. An incomplete report is saved as a draft all the same.
+
+    `confirmed` are flagged passages the writer says identify nobody; `based_on` is the version
+    the writer's copy was opened at: a newer one saved by someone else is never overwritten
+    (StaleCopy). A leader's correction after the window is kept as a request, not refused."""
     report = report_of(session, shift)
-    check_may_change(person, report, now)
+    if report is not None and _late(person, report, now, by_link):
+        return _request_correction(session, person, shift, report, data, incident, now)
+    check_may_change(person, report, now, by_link=by_link)
     if report is None:
         report = _new_report(session, person, shift, now)
+    else:
+        _refuse_stale(report, person, based_on)
     _apply(report, shift, data)
     report.walkers = walkers_on(session, shift)
     if incident is not None:
         _add_incident(report, incident)
     if remove_incident_id is not None:
         report.incidents[:] = [i for i in report.incidents if i.id != remove_incident_id]
+    unconfirmed = _note_confirmations(session, report, confirmed)
     refused = None
     reason = "correction" if report.state == ReportState.SUBMITTED else "draft"
     if submit and report.state == ReportState.DRAFT:
-        refused = _incomplete(report)
+        refused = _incomplete(report, unconfirmed)
         if refused is None:
             report.state = ReportState.SUBMITTED
             report.submitted_at = now
@@ -119,13 +152,20 @@ def save_report(
 
 
 def save_incident(
-    session: Session, person: Person, shift: Shift, incident_id: int, data: IncidentInput, now: datetime
+    session: Session,
+    person: Person,
+    shift: Shift,
+    incident_id: int,
+    data: IncidentInput,
+    now: datetime,
+    *,
+    by_link: bool = False,
 ) -> ShiftReport:
     report = report_of(session, shift)
     incident = next((i for i in report.incidents if i.id == incident_id), None) if report else None
     if report is None or incident is None:
         raise ReportRefused(N_("That incident does not exist."))
-    check_may_change(person, report, now)
+    check_may_change(person, report, now, by_link=by_link)
     _fill_incident(incident, data)
     reason = "correction" if report.state == ReportState.SUBMITTED else "draft"
     keep_version(session, person, report, reason, now)
@@ -158,7 +198,7 @@ def _new_report(session: Session, person: Person, shift: Shift, now: datetime) -
         weather="",
         atmosphere="",
         follow_up_note="",
-        **dict.fromkeys(AGE_BANDS, 0),
+        confirmed_flags=[],
     )
     session.add(report)
     return report
@@ -196,9 +236,13 @@ def _minutes(started: datetime | None, ended: datetime | None) -> int:
 
 
 def _add_incident(report: ShiftReport, data: IncidentInput) -> Incident:
-    incident = Incident(position=len(report.incidents) + 1)
-    _fill_incident(incident, data)
+    incident = _filled(Incident(position=len(report.incidents) + 1), data)
     report.incidents.append(incident)
+    return incident
+
+
+def _filled(incident: Incident, data: IncidentInput) -> Incident:
+    _fill_incident(incident, data)
     return incident
 
 
@@ -212,10 +256,179 @@ def _fill_incident(incident: Incident, data: IncidentInput) -> None:
     incident.description = data.description.strip()
 
 
-def _incomplete(report: ShiftReport) -> ReportRefused | None:
+def _incomplete(report: ShiftReport, unconfirmed: set[str]) -> ReportRefused | None:
     if report.started_at is None or report.ended_at is None:
         return ReportRefused(N_("Write when the walk actually started and ended before submitting."))
+    if not report.counted:
+        return ReportRefused(N_("Write how many young people you met of each age (0 is an answer) before submitting."))
+    if any(incident.category is None for incident in report.incidents):
+        return ReportRefused(N_("Choose a category for every incident before submitting."))
+    if unconfirmed:
+        return ReportRefused(N_("Check the marked parts first: rewrite each, or confirm that it identifies nobody."))
     return None
+
+
+def flagged_passages(session: Session, report: ShiftReport) -> list[str]:
+    """Each passage of the report that may identify someone, once, in the order they appear."""
+    found = (flag.text for text in redaction.flags_in(session, report) for flag in text.flags)
+    return list(dict.fromkeys(found))
+
+
+def _note_confirmations(session: Session, report: ShiftReport, confirmed: Collection[str]) -> set[str]:
+    """Remember the flagged passages the writer confirmed (a passage rewritten needs no confirming,
+    and one that reappears changed needs it again); the ones still unconfirmed."""
+    passages = flagged_passages(session, report)
+    kept = set(report.confirmed_flags or []) | set(confirmed)
+    report.confirmed_flags = [passage for passage in passages if passage in kept]
+    return set(passages) - kept
+
+
+def _refuse_stale(report: ShiftReport, person: Person, based_on: int | None) -> None:
+    if based_on is None or not report.versions:
+        return
+    newer = [v for v in report.versions if v.number > based_on]
+    if any(v.saved_by_id != person.id for v in newer):
+        raise StaleCopy(report.versions[-1])
+
+
+# --- What was typed after the session ended. ---
+
+#: Kept this long at most, and this many per night, so nobody can fill the table.
+KEPT_FOR = timedelta(days=7)
+KEPT_PER_NIGHT = 20
+
+
+def keep_typed(session: Session, shift_id: int, pairs: list[tuple[str, str]], now: datetime) -> str:
+    """Keep what was posted to a night's report without a session; the token finds it again."""
+    session.execute(delete(KeptReportInput).where(KeptReportInput.created_at < now - KEPT_FOR))
+    older = select(KeptReportInput.id).where(KeptReportInput.shift_id == shift_id)
+    stale = list(session.scalars(older.order_by(KeptReportInput.id.desc()).offset(KEPT_PER_NIGHT - 1)))
+    if stale:
+        session.execute(delete(KeptReportInput).where(KeptReportInput.id.in_(stale)))
+    token = secrets.token_urlsafe(32)
+    kept = [[name, value] for name, value in pairs if name != "csrf_token"]
+    session.add(KeptReportInput(token=token, shift_id=shift_id, form=kept, created_at=now))
+    return token
+
+
+def take_kept(session: Session, token: str | None, shift_id: int) -> list[tuple[str, str]] | None:
+    """What was kept under the token for this night, once: it is forgotten as it is handed back."""
+    if not token:
+        return None
+    kept = session.scalar(
+        select(KeptReportInput).where(KeptReportInput.token == token, KeptReportInput.shift_id == shift_id)
+    )
+    if kept is None:
+        return None
+    session.delete(kept)
+    return [(name, value) for name, value in kept.form]
+
+
+# --- A correction after the window: a request the coordinator accepts or not. ---
+
+
+def _late(person: Person, report: ShiftReport, now: datetime, by_link: bool) -> bool:
+    """The leader writes after the correction window closed (a coordinator never is late)."""
+    return (
+        report.state == ReportState.SUBMITTED
+        and report.purged_at is None
+        and not may_change(person, report, now, by_link=by_link)
+    )
+
+
+def _request_correction(
+    session: Session,
+    person: Person,
+    shift: Shift,
+    report: ShiftReport,
+    data: ReportInput,
+    incident: IncidentInput | None,
+    now: datetime,
+) -> Saved:
+    proposed = _proposal(report, shift, data, incident)
+    number = report.versions[-1].number + 1 if report.versions else 1
+    report.versions.append(
+        ReportVersion(number=number, saved_at=now, saved_by_id=person.id, reason="request", snapshot=proposed)
+    )
+    session.flush()
+    _record(session, person, report, "report.request", now)
+    return Saved(report, requested=True)
+
+
+def _proposal(report: ShiftReport, shift: Shift, data: ReportInput, incident: IncidentInput | None) -> dict:
+    """The report as the late correction would leave it, written as a version's snapshot."""
+    proposed = snapshot(report)
+    started = _moment(shift, data.started) if data.started else report.started_at
+    ended = _moment(shift, data.ended) if data.ended else report.ended_at
+    if started and ended and ended <= started:
+        ended += timedelta(days=1)
+    proposed.update(
+        started_at=started.isoformat() if started else None,
+        ended_at=ended.isoformat() if ended else None,
+        **{name: getattr(data, name).strip() for name in TEXT_FIELDS},
+        **{band: data.youths[band] for band in AGE_BANDS if data.youths.get(band) is not None},
+    )
+    if incident is not None:
+        proposed["incidents"] = [*proposed["incidents"], _incident_snapshot(_filled(Incident(), incident))]
+    return proposed
+
+
+def pending_request(report: ShiftReport) -> ReportVersion | None:
+    """The late correction waiting for the coordinator, if any."""
+    for version in reversed(report.versions):
+        if version.reason == "request":
+            return version
+        if version.reason in ("request_accepted", "request_dismissed"):
+            return None
+    return None
+
+
+def answer_request(session: Session, coordinator: Person, report: ShiftReport, accept: bool, now: datetime) -> None:
+    """Take the leader's late correction into the report, or leave the report as it was; either
+    way the request is answered and kept in the history."""
+    if not coordinates(coordinator, report.region_id):
+        raise ReportRefused(N_("Only the region's coordinators can answer a correction."))
+    request = pending_request(report)
+    if request is None:
+        raise ReportRefused(N_("There is no correction waiting."))
+    if accept:
+        _restore(report, request.snapshot)
+    reason = "request_accepted" if accept else "request_dismissed"
+    keep_version(session, coordinator, report, reason, now)
+    _record(session, coordinator, report, f"report.{reason}", now)
+
+
+def _restore(report: ShiftReport, snap: dict) -> None:
+    report.started_at = datetime.fromisoformat(snap["started_at"]) if snap.get("started_at") else None
+    report.ended_at = datetime.fromisoformat(snap["ended_at"]) if snap.get("ended_at") else None
+    report.duration_minutes = _minutes(report.started_at, report.ended_at)
+    for name in (*TEXT_FIELDS, *AGE_BANDS):
+        setattr(report, name, snap.get(name))
+    report.incidents[:] = [
+        Incident(
+            position=position,
+            category=IncidentCategory(i["category"]) if i.get("category") else None,
+            around=time.fromisoformat(i["around"]) if i.get("around") else None,
+            police_contacted=i.get("police_contacted", False),
+            health_contacted=i.get("health_contacted", False),
+            child_welfare_contacted=i.get("child_welfare_contacted", False),
+            **{name: i.get(name) or "" for name in INCIDENT_TEXT_FIELDS},
+        )
+        for position, i in enumerate(snap.get("incidents", []), start=1)
+    ]
+
+
+def _record(session: Session, person: Person, report: ShiftReport, action: str, now: datetime) -> None:
+    audit.record(
+        session,
+        actor_id=person.id,
+        action=action,
+        object_type="shift_report",
+        object_id=report.id,
+        now=now,
+        region_id=report.region_id,
+        shift_id=report.shift_id,
+    )
 
 
 def keep_version(session: Session, person: Person | None, report: ShiftReport, reason: str, now: datetime) -> None:
@@ -242,17 +455,18 @@ def snapshot(report: ShiftReport) -> dict:
         "walkers": report.walkers,
         **{name: getattr(report, name) for name in TEXT_FIELDS},
         **{band: getattr(report, band) for band in AGE_BANDS},
-        "incidents": [
-            {
-                "category": i.category.value,
-                "around": i.around.strftime("%H:%M") if i.around else None,
-                "police_contacted": i.police_contacted,
-                "health_contacted": i.health_contacted,
-                "child_welfare_contacted": i.child_welfare_contacted,
-                **{name: getattr(i, name) for name in INCIDENT_TEXT_FIELDS},
-            }
-            for i in report.incidents
-        ],
+        "incidents": [_incident_snapshot(i) for i in report.incidents],
+    }
+
+
+def _incident_snapshot(incident: Incident) -> dict:
+    return {
+        "category": incident.category.value if incident.category else None,
+        "around": incident.around.strftime("%H:%M") if incident.around else None,
+        "police_contacted": incident.police_contacted,
+        "health_contacted": incident.health_contacted,
+        "child_welfare_contacted": incident.child_welfare_contacted,
+        **{name: getattr(incident, name) for name in INCIDENT_TEXT_FIELDS},
     }
 
 

@@ -98,6 +98,9 @@ class Signup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    # Set when the night's leader entered the person as a walk-in by their number: the logbook then
+    # shows only their first name.
+    walked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     role: Mapped[SignupRole] = mapped_column(Enum(SignupRole, native_enum=False, length=20))
     state: Mapped[SignupState] = mapped_column(Enum(SignupState, native_enum=False, length=20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

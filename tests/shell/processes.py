@@ -52,10 +52,18 @@ def _written(value: object) -> str:
     return str(value)
 
 
-def natteravn(*args: str, environment: dict[str, str], timeout: float = PATIENCE) -> subprocess.CompletedProcess:
-    """`natteravn ARGS…` run to its end."""
+def natteravn(
+    *args: str, environment: dict[str, str], timeout: float = PATIENCE, input: str | None = None
+) -> subprocess.CompletedProcess:
+    """`natteravn ARGS…` run to its end, with `input` on its standard input."""
     return subprocess.run(
-        [str(BIN / "natteravn"), *args], env=environment, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [str(BIN / "natteravn"), *args],
+        env=environment,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
     )
 
 
