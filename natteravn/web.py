@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange
+from wtforms.validators import Length
 
 from natteravn.db import CONTROL_CHARACTERS, LARGEST_INTEGER
 from natteravn.links import Links
@@ -192,7 +192,7 @@ def _policy_problem(field) -> str | None:
             limit = LONG_TEXT_LIMIT if isinstance(field, TextAreaField) else TEXT_LIMIT
             if len(data) > limit:
                 return gettext("Shorten this to %(max)d characters (it has %(length)d).", max=limit, length=len(data))
-    if isinstance(data, int) and not isinstance(data, bool) and NumberRange not in own and abs(data) > LARGEST_NUMBER:
+    if isinstance(data, int) and not isinstance(data, bool) and abs(data) > LARGEST_NUMBER:
         return gettext("That number is too large.")
     if isinstance(data, date) and not EARLIEST_YEAR <= data.year <= LATEST_YEAR:
         return gettext("Choose a date between %(first)d and %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR)

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired
 
 from natteravn.people import importing
 from natteravn.people import service as people
-from natteravn.web import Form, choices
+from natteravn.web import Form, at_most, choices
 
 ROLE_NAMES = {
     people.RoleFilter.WALKER: _l("Walkers"),
@@ -34,7 +34,7 @@ class PeopleFilter(Form):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or phone number"), render_kw={"type": "search"})
+    q = StringField(_l("Name or phone number"), validators=[at_most(100)], render_kw={"type": "search"})
     municipality = SelectField(_l("Municipality"), coerce=int, default=0)
     role = SelectField(
         _l("Role"),

@@ -39,7 +39,7 @@ bp = Blueprint("people", __name__, url_prefix="/coordinator/people")
 def _query(form: PeopleFilter) -> people.PeopleQuery:
     form.validate()  # an unknown choice in the address is ignored rather than an error
     return people.PeopleQuery(
-        text=(form.q.data or "")[:100],
+        text="" if form.q.errors else form.q.data or "",
         municipality_id=form.municipality.data if not form.municipality.errors else None,
         role=people.RoleFilter(form.role.data) if form.role.data and not form.role.errors else None,
         activity=people.Activity(form.activity.data) if form.activity.data and not form.activity.errors else None,

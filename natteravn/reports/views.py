@@ -311,7 +311,7 @@ def _report_input(form: ReportForm) -> writing.ReportInput:
 
 def _incident_input(form) -> writing.IncidentInput:
     return writing.IncidentInput(
-        category=IncidentCategory(form.category.data) if form.category.data else None,
+        category=IncidentCategory(form.category.data) if form.category.data and not form.category.errors else None,
         around=form.around.data,
         place=form.place.data or "",
         police_contacted=form.police_contacted.data,
@@ -408,7 +408,7 @@ def index():
             route_id=form.route.data or None,
             first_day=form.first_day.data,
             last_day=form.last_day.data,
-            category=IncidentCategory(form.category.data) if form.category.data else None,
+            category=IncidentCategory(form.category.data) if form.category.data and not form.category.errors else None,
             contacted=form.contacted.data or "",
         )
         reports = search.find_reports(db, wanted, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
