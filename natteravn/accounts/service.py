@@ -17,7 +17,7 @@ from natteravn.accounts.models import LoginCode, Person, RateEvent
 from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
-from natteravn.places.models import Municipality, SchoolClass
+from natteravn.places.models import Municipality, Registration, SchoolClass
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
@@ -271,7 +271,13 @@ def complete_profile(
     if not accepts_conduct:
         raise Refusal(N_("You must accept the walkers' code of conduct to walk."))
     update_profile(
-        session, person, name=name, municipality_id=municipality_id, locale=locale, school_class_id=school_class_id
+        session,
+        person,
+        name=name,
+        municipality_id=municipality_id,
+        locale=locale,
+        school_class_id=school_class_id,
+        now=now,
     )
     person.adult_confirmed_at = person.adult_confirmed_at or now
     person.conduct_accepted_at = now
@@ -279,13 +285,25 @@ def complete_profile(
 
 
 def answered_first_questions(now: datetime) -> dict[str, object]:
-    """What `onboard` leaves on a person who answered at `now`: for people the demo and seeding
-    create as if they had logged in before."""
-    return {"adult_confirmed_at": now, "conduct_accepted_at": now, "conduct_version": CONDUCT_VERSION}
+    """What `onboard` leaves on a person who answered at `now`, approved: for people the demo and
+    seeding create as if they had logged in before."""
+    return {
+        "adult_confirmed_at": now,
+        "conduct_accepted_at": now,
+        "conduct_version": CONDUCT_VERSION,
+        "approved_at": now,
+    }
 
 
 def update_profile(
-    session: Session, person: Person, *, name: str, municipality_id: int, locale: str, school_class_id: int | None
+    session: Session,
+    person: Person,
+    *,
+    name: str,
+    municipality_id: int,
+    locale: str,
+    school_class_id: int | None,
+    now: datetime,
 ) -> None:
     name = " ".join((name or "").split())
     if not name:
@@ -304,10 +322,29 @@ def update_profile(
             raise Refusal(N_("Choose a school class from the list."))
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
+    _join_region(person, municipality, now)
     person.name = name[:120]
-    person.municipality_id = municipality.id
+    person.municipality = municipality
     person.locale = locale
     person.school_class_id = school_class_id
+    session.flush()
+
+
+def _join_region(person: Person, municipality: Municipality, now: datetime) -> None:
+    """Someone choosing a home in a region for the first time, or moving to another region by
+    themselves: a region open to all takes them at once; one that approves each new person waits
+    for its coordinator, even when another region approved them."""
+    if person.municipality is not None and person.municipality.region_id == municipality.region_id:
+        return
+    person.approved_at = now if municipality.region.registration == Registration.OPEN else None
+
+
+def approve(person: Person, now: datetime) -> bool:
+    """Accept the person as a walker of their region; False when they were already."""
+    if person.approved_at is not None:
+        return False
+    person.approved_at = now
+    return True
 
 
 def choose_language(person: Person, locale: str) -> None:

@@ -171,7 +171,7 @@ def _save_profile(form: ProfileForm, *, first_time: bool) -> bool:
                 db, current_user, adult=form.adult.data, accepts_conduct=form.conduct.data, now=now(), **fields
             )
         else:
-            service.update_profile(db, current_user, **fields)
+            service.update_profile(db, current_user, now=now(), **fields)
     except Refusal as refusal:
         db.rollback()
         form.form_errors.append(refusal.translated(_))

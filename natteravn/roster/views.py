@@ -15,6 +15,7 @@ from flask_login import current_user
 from natteravn.accounts.models import Person
 from natteravn.clock import local, night_span
 from natteravn.i18n import Refusal
+from natteravn.people import service as people
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region
 from natteravn.roster import grid, terms
@@ -131,6 +132,7 @@ def dashboard():
     return render_template(
         "roster/dashboard.html",
         board=grid.dashboard(db, scope, now()),
+        waiting=people.count_waiting(db, scope),
         terms=terms.terms_of(db, scope.touched)[:5],
         region_wide=scope.regions,
         states=grid.CellState,

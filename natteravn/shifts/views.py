@@ -25,7 +25,9 @@ bp = Blueprint("shifts", __name__)
 @onboarded_required
 def nights():
     weekends = service.upcoming_weekends(db_session(), current_user, now())
-    return render_template("shifts/nights.html", weekends=weekends, form=SignupForm())
+    return render_template(
+        "shifts/nights.html", weekends=weekends, form=SignupForm(), awaiting=current_user.awaiting_approval
+    )
 
 
 @bp.get("/nights/<int:shift_id>")
@@ -42,6 +44,7 @@ def night(shift_id: int):
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
+        awaiting=current_user.awaiting_approval,
         form=SignupForm(),
         confirm=ConfirmForm(),
     )
@@ -134,7 +137,9 @@ def my_nights():
     db = db_session()
     upcoming, past = service.my_nights(db, current_user, now())
     walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming))
-    return render_template("shifts/my.html", upcoming=upcoming, past=past, walkers=walkers)
+    return render_template(
+        "shifts/my.html", upcoming=upcoming, past=past, walkers=walkers, awaiting=current_user.awaiting_approval
+    )
 
 
 @bp.route("/offer/<token>", methods=["GET", "POST"])
