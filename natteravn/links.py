@@ -39,6 +39,10 @@ class Links:
     def calendar(self, token: str) -> str:
         return self.url(f"/calendar/{token}.ics")
 
+    def invitation(self, token: str) -> str:
+        """Logs an imported parent in to answer the first-time questions (see accounts.service)."""
+        return self.url(f"/i/{token}")
+
     def report(self, shift_id: int, person_id: int) -> str:
         """Logs the night's leader straight into the night's report. It is written into an SMS
         planned weeks ahead, so it lasts as long as the night allows (see reports.access)."""

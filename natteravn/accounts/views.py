@@ -195,6 +195,24 @@ def welcome():
     return render_template("accounts/welcome.html", form=form), _status(form)
 
 
+@bp.get("/i/<token>")
+def invitation(token: str):
+    """The link in an imported parent's invitation SMS: it logs them in for this visit only (no
+    remember-me cookie) to answer the first-time questions. Once they have, it logs nobody in."""
+    person = service.person_for_invitation(db_session(), token, links(), now())
+    if person is None:
+        text = _("The link is wrong or has expired. Log in with your mobile number instead.")
+        return render_template("error.html", title=_("This invitation no longer works"), text=text), 404
+    if person.onboarded:
+        flash(_("You have already joined. Log in with your mobile number."), "info")
+        return redirect(url_for("accounts.login"))
+    if current_user.is_authenticated:
+        _end_session()
+    session.permanent = False
+    login_user(person, remember=False)
+    return redirect(url_for("accounts.welcome"))
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @onboarded_required
 def profile():

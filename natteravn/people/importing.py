@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person
-from natteravn.accounts.service import InvalidPhone, approve, display_phone, normalise_phone
+from natteravn.accounts.service import InvalidPhone, approve, display_phone, normalise_phone, plan_invitation
 from natteravn.audit import service as audit
 from natteravn.i18n import LOCALES, N_, Refusal
+from natteravn.links import Links
 from natteravn.places.models import Municipality, School, SchoolClass
 
 # The checked file travels back in the confirmation form, and Flask refuses form fields over 500 kB.
@@ -284,11 +285,13 @@ class ImportResult:
     unchanged: int
 
 
-def apply_import(session: Session, region_ids: set[int], text: str, actor: Person, now: datetime) -> ImportResult:
+def apply_import(
+    session: Session, region_ids: set[int], text: str, actor: Person, now: datetime, links: Links
+) -> ImportResult:
     """Import every row or none: with any error nothing is written. People already registered
     (by phone) are updated, never duplicated. Everyone in the file is approved: the coordinator
-    chose them. New people are not onboarded: on first login they confirm they are 18 or older and
-    accept the code of conduct themselves."""
+    chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
+    or older and accept the code of conduct themselves."""
     preview = preview_import(session, region_ids, text)
     if preview.errors:
         raise ImportRefused(
@@ -309,6 +312,8 @@ def apply_import(session: Session, region_ids: set[int], text: str, actor: Perso
         if approve(person, now):
             approved.setdefault(row.municipality.region_id, []).append(person.id)
         session.flush()
+        if row.change == Change.NEW:
+            plan_invitation(session, person, links, now)
         touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person.id)
     for region_id, by_change in touched.items():
         audit.record(

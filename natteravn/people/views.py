@@ -258,7 +258,7 @@ def import_confirm():
         return redirect(url_for("people.import_people"))
     db = db_session()
     try:
-        result = importing.apply_import(db, coordinated_regions(), confirm.text.data, current_user, now())
+        result = importing.apply_import(db, coordinated_regions(), confirm.text.data, current_user, now(), links())
     except Refusal as refusal:
         db.rollback()
         form = ImportForm(formdata=None)
@@ -268,7 +268,7 @@ def import_confirm():
     flash(
         _(
             "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged. "
-            "New people accept the code of conduct when they first log in.",
+            "New people get an SMS inviting them to log in and accept the code of conduct.",
             created=result.created,
             updated=result.updated,
             unchanged=result.unchanged,

@@ -91,7 +91,7 @@ def test_putting_them_on_a_night_approves_them(world, db, clock, links, nora):
 def test_importing_them_approves_them(world, db, clock, links, nora):
     text = f"name;phone;municipality\nNora Ny;{nora.phone};Grue\n"
     assert importing.preview_import(db, {world.region.id}, text).rows[0].person == nora
-    importing.apply_import(db, {world.region.id}, text, world.coordinator, clock())
+    importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
     assert not nora.awaiting_approval
     assert audit_of(db, "people.imported").details["approved_ids"] == [nora.id]
 
