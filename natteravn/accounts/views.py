@@ -17,6 +17,9 @@ from natteravn.web import choices, db_session, gateway, links, now, onboarded_re
 
 bp = Blueprint("accounts", __name__)
 
+#: The municipality a visitor chose on its public page, kept until they answer the first-time questions.
+CHOSEN_MUNICIPALITY = "chosen_municipality"
+
 
 def _client() -> str:
     return request.remote_addr or "unknown"
@@ -190,9 +193,19 @@ def welcome():
     if request.method == "GET":
         form.locale.data = current_user.locale
         form.name.data = current_user.name
+        form.municipality.data = current_user.municipality_id or session.get(CHOSEN_MUNICIPALITY)
     if form.validate_on_submit() and _save_profile(form, first_time=True):
+        session.pop(CHOSEN_MUNICIPALITY, None)
         return redirect(safe_next(url_for("shifts.nights")))
     return render_template("accounts/welcome.html", form=form), _status(form)
+
+
+@bp.get("/sign-up/<int:municipality_id>")
+def join_municipality(municipality_id: int):
+    """The "Sign up" link of a municipality's public page: log in, then find it chosen in the
+    first-time questions. Someone already walking just goes to the nights."""
+    session[CHOSEN_MUNICIPALITY] = municipality_id
+    return redirect(url_for("accounts.welcome"))
 
 
 @bp.get("/i/<token>")

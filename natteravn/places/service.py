@@ -207,6 +207,15 @@ def open_municipalities(session: Session) -> list[Municipality]:
     )
 
 
+def public_municipality(session: Session, region_slug: str, municipality_id: int) -> Municipality | None:
+    """A municipality as its public page names it, or None when archived or not in that region."""
+    return session.scalar(
+        select(Municipality)
+        .join(Municipality.region)
+        .where(Municipality.id == municipality_id, Region.slug == region_slug, Municipality.archived.is_(False))
+    )
+
+
 def open_classes(session: Session) -> list[SchoolClass]:
     """Every school class a parent can say their child is in."""
     return list(

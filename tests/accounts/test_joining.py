@@ -12,6 +12,7 @@ from natteravn.accounts.models import Person
 from natteravn.places.models import Municipality, Region, Registration
 from natteravn.shifts.models import SignupRole
 from natteravn.shifts.service import SignupRefused, sign_up
+from tests.conftest import code_from
 
 NEWCOMER = "+4792345678"
 
@@ -107,3 +108,20 @@ def test_moving_to_an_open_region_is_joining_it_at_once(world, db, clock, hamar)
     world.region.registration = Registration.OPEN
     move(db, clock, someone, world.valer)
     assert not someone.awaiting_approval
+
+
+def test_the_sign_up_link_of_a_public_page_chooses_the_municipality_after_logging_in(world, client, gateway):
+    response = client.get(f"/sign-up/{world.valer.id}")
+    assert response.status_code == 302
+    to_login = client.get(response.headers["Location"])
+    assert to_login.status_code == 302 and "/login" in to_login.headers["Location"]
+    client.post(to_login.headers["Location"], data={"phone": NEWCOMER})
+    answered = client.post("/login/code?next=/welcome", data={"code": code_from(gateway, NEWCOMER)})
+    welcome = client.get(answered.headers["Location"])
+    assert f'<option selected value="{world.valer.id}">Våler</option>' in welcome.text
+
+
+def test_a_visitor_who_already_walks_goes_from_the_sign_up_link_to_the_nights(world, login, client):
+    login(world.parent)
+    response = client.get(f"/sign-up/{world.valer.id}", follow_redirects=True)
+    assert response.request.path == "/nights"
