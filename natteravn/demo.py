@@ -14,7 +14,7 @@ from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.accounts.service import answered_first_questions
 from natteravn.clock import local, night_span
 from natteravn.db import transaction
-from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
 from natteravn.reports.models import AGE_BANDS, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster.autofill.models import Availability
@@ -33,6 +33,11 @@ PEOPLE = [
     ("group leader", "Lars Leder", "+4740000002", "Åsnes", (RoleKind.LEADER,)),
     ("group leader", "Guri Gruppeleder", "+4740000003", "Grue", (RoleKind.LEADER,)),
     ("parent", "Kari Nordmann", "+4740000010", "Åsnes", ()),
+]
+# Joined by themselves and wait for the coordinator's approval: (label, name, phone, municipality)
+WAITING = [
+    ("new parent", "Nora Nyhus", "+4740000011", "Grue"),
+    ("new parent", "Emil Aas", "+4740000012", "Våler"),
 ]
 FIRST = [
     "Anne",
@@ -66,7 +71,7 @@ def seed(app: Flask) -> dict[str, tuple[str, str]]:
         if session.scalar(select(Region).where(Region.slug == "solor")) is None:
             _seed(session, now)
     logins: dict[str, tuple[str, str]] = {}
-    for label, name, phone, _, _ in PEOPLE:
+    for label, name, phone, *_ in PEOPLE + WAITING:
         key = label if label not in logins else f"{label} 2"
         logins[key] = (name, phone)
     return logins
@@ -74,7 +79,7 @@ def seed(app: Flask) -> dict[str, tuple[str, str]]:
 
 def _seed(session: Session, now) -> None:
     rng = random.Random(2026)
-    region = Region(name="Solør", slug="solor")
+    region = Region(name="Solør", slug="solor", registration=Registration.APPROVAL)
     session.add(region)
     municipalities: dict[str, Municipality] = {}
     routes: list[Route] = []
@@ -127,6 +132,10 @@ def _seed(session: Session, now) -> None:
         people.append(person)
     session.add_all(people)
     leaders = [p for p in people if any(r.kind == RoleKind.LEADER for r in p.roles)]
+    for _, name, phone, home in WAITING:
+        newcomer = _person(name, phone, municipalities[home], now)
+        newcomer.approved_at = None
+        session.add(newcomer)
 
     volunteers = []
     for n in range(60):

@@ -39,6 +39,14 @@ class Links:
     def calendar(self, token: str) -> str:
         return self.url(f"/calendar/{token}.ics")
 
+    def invitation(self, token: str) -> str:
+        """Logs an imported parent in to answer the first-time questions (see accounts.service)."""
+        return self.url(f"/i/{token}")
+
+    def join(self, region_slug: str, municipality_id: int) -> str:
+        """A municipality's public page for parents who may want to walk."""
+        return self.url(f"/join/{region_slug}/{municipality_id}")
+
     def report(self, shift_id: int, person_id: int) -> str:
         """Logs the night's leader straight into the night's report. It is written into an SMS
         planned weeks ahead, so it lasts as long as the night allows (see reports.access)."""

@@ -30,7 +30,10 @@ def person(
     leader: bool = False,
     coordinator: bool = False,
     locale: str = "en",
+    approved: bool = True,
 ) -> Person:
+    """Someone who answered the first-time questions; `approved=False` for someone who joined by
+    themselves in a region that approves each new person, and waits for that."""
     someone = Person(
         phone=number or phone(),
         name=name,
@@ -39,6 +42,8 @@ def person(
         created_at=now,
         **answered_first_questions(now),
     )
+    if not approved:
+        someone.approved_at = None
     if leader:
         someone.roles.append(Role(kind=RoleKind.LEADER, region_id=municipality.region_id))
     if coordinator:

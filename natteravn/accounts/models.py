@@ -7,11 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, false, or_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    exists,
+    false,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.db import Base, UTCDateTime
-from natteravn.places.models import Municipality, Region, SchoolClass
+from natteravn.places.models import Municipality, Region, Registration, SchoolClass
 
 
 class RoleKind(enum.StrEnum):
@@ -60,6 +74,10 @@ class Person(UserMixin, Base):
     conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conduct_version: Mapped[int | None] = mapped_column(Integer)
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Accepted as a walker of their municipality's region: by a coordinator, by being imported or put
+    # on a night by one, or by joining a region where anyone may walk. Moving to another region by
+    # themselves takes it back where that region approves each new person.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped to log out every session at once and to revoke the calendar feed URL.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     calendar_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -81,6 +99,26 @@ class Person(UserMixin, Base):
     @property
     def onboarded(self) -> bool:
         return bool(self.name and self.adult_confirmed_at and self.conduct_accepted_at and self.municipality_id)
+
+    @hybrid_property
+    def awaiting_approval(self) -> bool:
+        """Lives where a coordinator approves each new person, and has not been approved: sees the
+        nights but not who walks them, and cannot sign up."""
+        return (
+            self.approved_at is None
+            and self.municipality is not None
+            and self.municipality.region.registration == Registration.APPROVAL
+        )
+
+    @awaiting_approval.inplace.expression
+    @classmethod
+    def _awaiting_approval_in_sql(cls) -> ColumnElement[bool]:
+        approving = (
+            exists()
+            .where(Municipality.id == cls.municipality_id, Region.id == Municipality.region_id)
+            .where(Region.registration == Registration.APPROVAL)
+        )
+        return and_(cls.approved_at.is_(None), approving)
 
     @property
     def coordinator_scope(self) -> Scope:

@@ -17,9 +17,10 @@ from natteravn.accounts.models import LoginCode, Person, RateEvent
 from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
-from natteravn.places.models import Municipality, SchoolClass
+from natteravn.places.models import Municipality, Registration, SchoolClass
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.quiet import after_quiet_hours
 
 #: (what is counted, how many, per how long)
 SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 20, timedelta(hours=1)))
@@ -31,6 +32,8 @@ CODE_MASK = "******"
 UNFINISHED = (MessageState.PENDING, MessageState.SENDING)
 #: Longer than any way of writing a phone number; phonenumbers gives up on long input anyway.
 PHONE_MAX_LENGTH = 40
+#: How long the link in an invitation SMS logs its person in.
+INVITATION_VALID = timedelta(days=14)
 
 
 class InvalidPhone(Refusal):
@@ -271,7 +274,13 @@ def complete_profile(
     if not accepts_conduct:
         raise Refusal(N_("You must accept the walkers' code of conduct to walk."))
     update_profile(
-        session, person, name=name, municipality_id=municipality_id, locale=locale, school_class_id=school_class_id
+        session,
+        person,
+        name=name,
+        municipality_id=municipality_id,
+        locale=locale,
+        school_class_id=school_class_id,
+        now=now,
     )
     person.adult_confirmed_at = person.adult_confirmed_at or now
     person.conduct_accepted_at = now
@@ -279,13 +288,25 @@ def complete_profile(
 
 
 def answered_first_questions(now: datetime) -> dict[str, object]:
-    """What `onboard` leaves on a person who answered at `now`: for people the demo and seeding
-    create as if they had logged in before."""
-    return {"adult_confirmed_at": now, "conduct_accepted_at": now, "conduct_version": CONDUCT_VERSION}
+    """What `onboard` leaves on a person who answered at `now`, approved: for people the demo and
+    seeding create as if they had logged in before."""
+    return {
+        "adult_confirmed_at": now,
+        "conduct_accepted_at": now,
+        "conduct_version": CONDUCT_VERSION,
+        "approved_at": now,
+    }
 
 
 def update_profile(
-    session: Session, person: Person, *, name: str, municipality_id: int, locale: str, school_class_id: int | None
+    session: Session,
+    person: Person,
+    *,
+    name: str,
+    municipality_id: int,
+    locale: str,
+    school_class_id: int | None,
+    now: datetime,
 ) -> None:
     name = " ".join((name or "").split())
     if not name:
@@ -304,16 +325,85 @@ def update_profile(
             raise Refusal(N_("Choose a school class from the list."))
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
+    _join_region(person, municipality, now)
     person.name = name
-    person.municipality_id = municipality.id
+    person.municipality = municipality
     person.locale = locale
     person.school_class_id = school_class_id
+    session.flush()
+
+
+def _join_region(person: Person, municipality: Municipality, now: datetime) -> None:
+    """Someone choosing a home in a region for the first time, or moving to another region by
+    themselves: a region open to all takes them at once; one that approves each new person waits
+    for its coordinator, even when another region approved them."""
+    if person.municipality is not None and person.municipality.region_id == municipality.region_id:
+        return
+    person.approved_at = now if municipality.region.registration == Registration.OPEN else None
+
+
+def approve(person: Person, now: datetime) -> bool:
+    """Accept the person as a walker of their region; False when they were already."""
+    if person.approved_at is not None:
+        return False
+    person.approved_at = now
+    return True
 
 
 def choose_language(person: Person, locale: str) -> None:
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
     person.locale = locale
+
+
+# --- Invitations: an imported parent's way in. ---
+
+
+def plan_invitation(session: Session, person: Person, links: Links, now: datetime) -> SmsMessage | None:
+    """An SMS with a link that logs the person in to answer the first-time questions, sent once
+    per person (a second import plans none) and not in the region's quiet hours."""
+    key = f"invitation:{person.id}"
+    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
+        return None
+    assert person.municipality is not None, "an invited person has a municipality"
+    region = person.municipality.region
+    _ = translations(person.locale).gettext
+    body = _("Natteravn %(municipality)s: you are invited to walk with us. Get started here: %(link)s") % {
+        "municipality": person.municipality.name,
+        "link": links.invitation(invitation_token(person, links, now)),
+    }
+    return sms.enqueue(
+        session,
+        to=person.phone,
+        body=body,
+        purpose=Purpose.INVITATION,
+        now=now,
+        due_at=after_quiet_hours(now, region.quiet_from, region.quiet_until),
+        person_id=person.id,
+        # Sent late it would leave too little of the link's life to use it.
+        expires_at=now + INVITATION_VALID / 2,
+        dedupe_key=key,
+    )
+
+
+def invitation_token(person: Person, links: Links, now: datetime) -> str:
+    expires = int((now + INVITATION_VALID).timestamp())
+    return links.sign("invitation", [person.id, person.session_version, expires])
+
+
+def person_for_invitation(session: Session, token: str, links: Links, now: datetime) -> Person | None:
+    """The person an invitation link was made for, while it lasts; None for a link altered, made
+    for something else, expired, or revoked by logging out everywhere."""
+    value = links.unsign("invitation", token)
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, int) for v in value)):
+        return None
+    person_id, version, expires = value
+    if now.timestamp() >= expires:
+        return None
+    person = session.get(Person, person_id)
+    if person is None or not person.active or person.session_version != version:
+        return None
+    return person
 
 
 def calendar_token(person: Person, links: Links) -> str:

@@ -17,6 +17,9 @@ from natteravn.web import choices, db_session, gateway, links, now, onboarded_re
 
 bp = Blueprint("accounts", __name__)
 
+#: The municipality a visitor chose on its public page, kept until they answer the first-time questions.
+CHOSEN_MUNICIPALITY = "chosen_municipality"
+
 
 def _client() -> str:
     return request.remote_addr or "unknown"
@@ -171,7 +174,7 @@ def _save_profile(form: ProfileForm, *, first_time: bool) -> bool:
                 db, current_user, adult=form.adult.data, accepts_conduct=form.conduct.data, now=now(), **fields
             )
         else:
-            service.update_profile(db, current_user, **fields)
+            service.update_profile(db, current_user, now=now(), **fields)
     except Refusal as refusal:
         db.rollback()
         form.form_errors.append(refusal.translated(_))
@@ -190,9 +193,37 @@ def welcome():
     if request.method == "GET":
         form.locale.data = current_user.locale
         form.name.data = current_user.name
+        form.municipality.data = current_user.municipality_id or session.get(CHOSEN_MUNICIPALITY)
     if form.validate_on_submit() and _save_profile(form, first_time=True):
+        session.pop(CHOSEN_MUNICIPALITY, None)
         return redirect(safe_next(url_for("shifts.nights")))
     return render_template("accounts/welcome.html", form=form), _status(form)
+
+
+@bp.get("/sign-up/<int:municipality_id>")
+def join_municipality(municipality_id: int):
+    """The "Sign up" link of a municipality's public page: log in, then find it chosen in the
+    first-time questions. Someone already walking just goes to the nights."""
+    session[CHOSEN_MUNICIPALITY] = municipality_id
+    return redirect(url_for("accounts.welcome"))
+
+
+@bp.get("/i/<token>")
+def invitation(token: str):
+    """The link in an imported parent's invitation SMS: it logs them in for this visit only (no
+    remember-me cookie) to answer the first-time questions. Once they have, it logs nobody in."""
+    person = service.person_for_invitation(db_session(), token, links(), now())
+    if person is None:
+        text = _("The link is wrong or has expired. Log in with your mobile number instead.")
+        return render_template("error.html", title=_("This invitation no longer works"), text=text), 404
+    if person.onboarded:
+        flash(_("You have already joined. Log in with your mobile number."), "info")
+        return redirect(url_for("accounts.login"))
+    if current_user.is_authenticated:
+        _end_session()
+    session.permanent = False
+    login_user(person, remember=False)
+    return redirect(url_for("accounts.welcome"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from natteravn.people import importing
 from natteravn.people import service as people
@@ -62,3 +62,11 @@ class ConfirmImportForm(Form):
     # The checked file travels back with the confirmation and is checked again before anything is stored.
     text = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Import these people"))
+
+
+class DeclineForm(Form):
+    reason = StringField(
+        _l("Why (kept in the audit log)"),
+        validators=[DataRequired(message=_l("Write why you decline, for the audit log.")), Length(max=200)],
+    )
+    submit = SubmitField(_l("Decline"))

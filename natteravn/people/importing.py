@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person
-from natteravn.accounts.service import InvalidPhone, display_phone, normalise_phone
+from natteravn.accounts.service import InvalidPhone, approve, display_phone, normalise_phone, plan_invitation
 from natteravn.audit import service as audit
 from natteravn.i18n import LOCALES, N_, Refusal
+from natteravn.links import Links
 from natteravn.places.models import Municipality, School, SchoolClass
 
 # The checked file travels back in the confirmation form, and Flask refuses form fields over 500 kB.
@@ -299,10 +300,13 @@ class ImportResult:
     unchanged: int
 
 
-def apply_import(session: Session, region_ids: set[int], text: str, actor: Person, now: datetime) -> ImportResult:
+def apply_import(
+    session: Session, region_ids: set[int], text: str, actor: Person, now: datetime, links: Links
+) -> ImportResult:
     """Import every row or none: with any error nothing is written. People already registered
-    (by phone) are updated, never duplicated. New people are not onboarded: on first login they
-    confirm they are 18 or older and accept the code of conduct themselves."""
+    (by phone) are updated, never duplicated. Everyone in the file is approved: the coordinator
+    chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
+    or older and accept the code of conduct themselves."""
     preview = preview_import(session, region_ids, text)
     if preview.errors:
         raise ImportRefused(
@@ -312,14 +316,19 @@ def apply_import(session: Session, region_ids: set[int], text: str, actor: Perso
     if not preview.rows:
         raise ImportRefused(N_("The file has no people in it."))
     touched: dict[int, dict[str, list[int]]] = {}
+    approved: dict[int, list[int]] = {}
     for row in preview.rows:
         person = row.person or _new_person(session, row, now)
         if row.change == Change.UPDATED:
             person.name = row.name
-            person.municipality_id = row.municipality.id
+            person.municipality = row.municipality
             if row.school_class is not None:
                 person.school_class_id = row.school_class.id
+        if approve(person, now):
+            approved.setdefault(row.municipality.region_id, []).append(person.id)
         session.flush()
+        if row.change == Change.NEW:
+            plan_invitation(session, person, links, now)
         touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person.id)
     for region_id, by_change in touched.items():
         audit.record(
@@ -334,6 +343,7 @@ def apply_import(session: Session, region_ids: set[int], text: str, actor: Perso
             updated=len(by_change[Change.UPDATED]),
             unchanged=len(by_change[Change.UNCHANGED]),
             person_ids=by_change[Change.NEW] + by_change[Change.UPDATED],
+            approved_ids=approved.get(region_id, []),
         )
     return ImportResult(
         created=preview.count(Change.NEW),
@@ -347,7 +357,7 @@ def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
         phone=row.phone,
         name=row.name,
         locale=LOCALES[0],
-        municipality_id=row.municipality.id,
+        municipality=row.municipality,
         school_class_id=row.school_class.id if row.school_class else None,
         created_at=now,
         session_version=1,

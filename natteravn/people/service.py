@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person, Role, RoleKind, Scope
 from natteravn.audit import service as audit
 from natteravn.db import Page, paginate
@@ -40,6 +41,8 @@ AUDIT = audit.Vocabulary(
         ),
         "person.deactivated": N_("Deactivated %(person)s (%(signups_cancelled)s coming sign-ups cancelled)"),
         "person.reactivated": N_("Reactivated %(person)s"),
+        "person.approved": N_("Approved %(person)s as a walker"),
+        "person.declined": N_("Declined %(person)s as a walker: %(reason)s"),
         "people.imported": N_("Imported parents: %(created)s new, %(updated)s updated, %(unchanged)s unchanged"),
     },
     objects={"person": N_("Person")},
@@ -182,6 +185,21 @@ def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetim
     return replace(found, items=rows)
 
 
+def _waiting(scope: Scope):
+    return select(Person).where(_in_scope(scope), Person.active.is_(True), Person.awaiting_approval)
+
+
+def waiting_for_approval(session: Session, scope: Scope) -> list[Person]:
+    """The coordinator's people who joined by themselves where a coordinator approves each new
+    person, and wait for that: those who have waited longest first."""
+    query = _waiting(scope).options(joinedload(Person.municipality), joinedload(Person.school_class))
+    return list(session.scalars(query.order_by(Person.created_at, Person.id)))
+
+
+def count_waiting(session: Session, scope: Scope) -> int:
+    return session.scalar(select(func.count()).select_from(_waiting(scope).subquery())) or 0
+
+
 def person_in(session: Session, person_id: int, scope: Scope) -> Person | None:
     """The person, or None when they do not exist or are not one of the regions' people."""
     return session.scalar(select(Person).where(Person.id == person_id, _in_scope(scope)))
@@ -287,17 +305,79 @@ def remove_leader(session: Session, person: Person, region_id: int, actor: Perso
     return len(leading)
 
 
+# --- Approval. ---
+
+
+def approve(session: Session, person: Person, region_id: int, actor: Person, now: datetime) -> None:
+    """Let someone who joined by themselves walk: sign up, and see who walks with them."""
+    if not person.active:
+        raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
+    if not person.awaiting_approval:
+        return
+    accounts.approve(person, now)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.approved",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+    )
+
+
+def decline(
+    session: Session, person: Person, region_id: int, reason: str, actor: Person, now: datetime, links: Links
+) -> None:
+    """Say no to someone waiting for approval: they are deactivated, as `deactivate` does, and the
+    reason is kept in the audit log."""
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise PeopleRefused(N_("Write why you decline, for the audit log."))
+    if not (person.active and person.awaiting_approval):
+        raise PeopleRefused(N_("%(name)s is not waiting for approval."), name=person.name or person.phone)
+    if person.id == actor.id:
+        raise PeopleRefused(N_("You cannot deactivate yourself."))
+    cancelled = _stop(session, person, now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.declined",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+        reason=reason,
+        signups_cancelled=cancelled,
+    )
+
+
 # --- Deactivation. ---
 
 
 def deactivate(session: Session, person: Person, region_id: int, actor: Person, now: datetime, links: Links) -> int:
-    """Stop someone from walking: they are logged out and cannot log in, every coming night of
-    theirs is cancelled (its waitlist moves up as when a parent cancels), and nothing more is
-    sent to them. Returns how many coming sign-ups were cancelled."""
+    """Stop someone from walking. Returns how many coming sign-ups were cancelled."""
     if person.id == actor.id:
         raise PeopleRefused(N_("You cannot deactivate yourself."))
     if not person.active:
         return 0
+    cancelled = _stop(session, person, now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="person.deactivated",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region_id,
+        signups_cancelled=cancelled,
+    )
+    return cancelled
+
+
+def _stop(session: Session, person: Person, now: datetime, links: Links) -> int:
+    """They are logged out and cannot log in, every coming night of theirs is cancelled (its
+    waitlist moves up as when a parent cancels), and nothing more is sent to them."""
     person.active = False
     person.session_version += 1  # ends every session they have open
     coming = session.scalars(
@@ -313,16 +393,6 @@ def deactivate(session: Session, person: Person, region_id: int, actor: Person, 
         .where(SmsMessage.person_id == person.id, SmsMessage.state == MessageState.PENDING)
         .values(state=MessageState.CANCELLED, last_error="the recipient was deactivated")
         .execution_options(synchronize_session=False)
-    )
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="person.deactivated",
-        object_type="person",
-        object_id=person.id,
-        now=now,
-        region_id=region_id,
-        signups_cancelled=len(coming),
     )
     return len(coming)
 

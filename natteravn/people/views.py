@@ -17,6 +17,7 @@ from natteravn.people.forms import (
     CHANGE_NAMES,
     FIELD_NAMES,
     ConfirmImportForm,
+    DeclineForm,
     ImportForm,
     PeopleFilter,
 )
@@ -70,6 +71,9 @@ def index():
         form=form,
         found=found,
         filters=filters,
+        waiting=people.waiting_for_approval(db_session(), scope),
+        confirm=ConfirmForm(),
+        decline=DeclineForm(formdata=None),
         display_phone=display_phone,
     )
 
@@ -96,13 +100,15 @@ def show(person_id: int):
         leader=person.holds(RoleKind.LEADER, region_id),
         coordinator=person.holds(RoleKind.COORDINATOR, region_id),
         confirm=ConfirmForm(),
+        decline=DeclineForm(formdata=None),
     )
 
 
-def _act(person_id: int, action) -> object:
-    """Run a change to a person from a one-tap form; a refusal is flashed and nothing is stored."""
+def _act(person_id: int, action, form=None) -> object:
+    """Run a change to a person from a one-tap form (or `form`); a refusal is flashed and nothing
+    is stored."""
     person = _person(person_id)
-    if not ConfirmForm().validate_on_submit():
+    if not (form or ConfirmForm()).validate_on_submit():
         abort(400)
     db = db_session()
     region_id = people.home_region(person, coordinator_scope())
@@ -164,6 +170,42 @@ def deactivate(person_id: int):
     return _act(person_id, stop) or redirect(url_for("people.show", person_id=person_id))
 
 
+def _back_to(person_id: int):
+    """To the people list when the change was made there, else to the person's page."""
+    if request.form.get("from") == "list":
+        return redirect(url_for("people.index"))
+    return redirect(url_for("people.show", person_id=person_id))
+
+
+@bp.post("/<int:person_id>/approve")
+@coordinator_required
+def approve(person_id: int):
+    def accept(db, person, region_id):
+        people.approve(db, person, region_id, current_user, now())
+        flash(_("%(name)s is approved and can sign up for nights.", name=_name(person)), "success")
+
+    _act(person_id, accept)
+    return _back_to(person_id)
+
+
+@bp.post("/<int:person_id>/decline")
+@coordinator_required
+def decline(person_id: int):
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        _person(person_id)
+        for error in form.reason.errors or [_("Something in the request was wrong")]:
+            flash(error, "error")
+        return _back_to(person_id)
+
+    def refuse(db, person, region_id):
+        people.decline(db, person, region_id, form.reason.data, current_user, now(), links())
+        flash(_("%(name)s is declined and can no longer log in.", name=_name(person)), "success")
+
+    _act(person_id, refuse, form)
+    return _back_to(person_id)
+
+
 @bp.post("/<int:person_id>/reactivate")
 @coordinator_required
 def reactivate(person_id: int):
@@ -217,7 +259,7 @@ def import_confirm():
         return redirect(url_for("people.import_people"))
     db = db_session()
     try:
-        result = importing.apply_import(db, coordinated_regions(), confirm.text.data, current_user, now())
+        result = importing.apply_import(db, coordinated_regions(), confirm.text.data, current_user, now(), links())
     except Refusal as refusal:
         db.rollback()
         form = ImportForm(formdata=None)
@@ -227,7 +269,7 @@ def import_confirm():
     flash(
         _(
             "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged. "
-            "New people accept the code of conduct when they first log in.",
+            "New people get an SMS inviting them to log in and accept the code of conduct.",
             created=result.created,
             updated=result.updated,
             unchanged=result.unchanged,

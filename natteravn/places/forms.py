@@ -5,7 +5,13 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from natteravn.i18n import WEEKDAYS
+from natteravn.places.models import Registration
 from natteravn.web import Form, choices
+
+REGISTRATION_NAMES = {
+    Registration.APPROVAL: _l("A coordinator approves each new person before they can sign up"),
+    Registration.OPEN: _l("Anyone who logs in and accepts the code of conduct can sign up at once"),
+}
 
 
 def _number(label, low: int, high: int, message):
@@ -50,6 +56,7 @@ class RegionForm(Form):
     quiet_until = _clock(_l("No SMS until"))
     call_weekday = SelectField(_l("Weekday of the call for walkers"), choices=choices(WEEKDAYS), coerce=int)
     call_at = _clock(_l("Time of the call for walkers"))
+    registration = SelectField(_l("Who may join"), choices=choices(REGISTRATION_NAMES.items()), coerce=Registration)
     submit = SubmitField(_l("Save settings"))
 
 

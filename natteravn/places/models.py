@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.db import Base
+
+
+class Registration(enum.StrEnum):
+    """How someone who logs in for the first time becomes one of the region's walkers."""
+
+    OPEN = "open"  # answering the first-time questions is enough
+    APPROVAL = "approval"  # a coordinator approves each new person before they walk
 
 
 class Region(Base):
@@ -30,6 +38,11 @@ class Region(Base):
     quiet_until: Mapped[time] = mapped_column(Time, default=time(8, 0))
     call_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Monday=0: Tuesday before the night
     call_at: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    registration: Mapped[Registration] = mapped_column(
+        Enum(Registration, native_enum=False, length=20),
+        default=Registration.APPROVAL,
+        server_default=Registration.APPROVAL.name,  # stored by name, as every enum column here
+    )
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="region", order_by="Municipality.name")
 

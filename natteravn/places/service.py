@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal
-from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
 
 Place = Municipality | Route | School | SchoolClass
 
@@ -65,6 +65,7 @@ AUDIT = audit.Vocabulary(
         "quiet_until": N_("no SMS until"),
         "call_weekday": N_("weekday of the call for walkers"),
         "call_at": N_("time of the call for walkers"),
+        "registration": N_("who may join"),
     },
 )
 
@@ -89,6 +90,7 @@ class RegionSettings:
     quiet_until: time
     call_weekday: int
     call_at: time
+    registration: Registration
 
     @classmethod
     def of(cls, region: Region) -> RegionSettings:
@@ -213,6 +215,15 @@ def open_municipalities(session: Session) -> list[Municipality]:
     )
 
 
+def public_municipality(session: Session, region_slug: str, municipality_id: int) -> Municipality | None:
+    """A municipality as its public page names it, or None when archived or not in that region."""
+    return session.scalar(
+        select(Municipality)
+        .join(Municipality.region)
+        .where(Municipality.id == municipality_id, Region.slug == region_slug, Municipality.archived.is_(False))
+    )
+
+
 def open_classes(session: Session) -> list[SchoolClass]:
     """Every school class a parent can say their child is in."""
     return list(
@@ -243,7 +254,14 @@ def update_region(session: Session, region: Region, settings: RegionSettings, ac
             raise PlaceRefused(message, low=low, high=high)
     if settings.quiet_from == settings.quiet_until:
         raise PlaceRefused(N_("Quiet hours must start and end at different times."))
-    values = {f.name: getattr(settings, f.name) for f in fields(RegionSettings)} | {"name": name}
+    try:
+        registration = Registration(settings.registration)
+    except ValueError as error:
+        raise PlaceRefused(N_("Choose who may join from the list.")) from error
+    values = {f.name: getattr(settings, f.name) for f in fields(RegionSettings)} | {
+        "name": name,
+        "registration": registration,
+    }
     changed = _changes(region, values)
     if changed:
         audit.record(session, actor_id=actor.id, action="region.updated", now=now, **_about(region), changed=changed)

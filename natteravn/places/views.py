@@ -11,7 +11,7 @@ from flask_login import current_user
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service
-from natteravn.places.forms import NameForm, RegionForm, RouteForm
+from natteravn.places.forms import REGISTRATION_NAMES, NameForm, RegionForm, RouteForm
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.web import coordinated_regions, db_session, now, region_coordinator_required
 
@@ -57,7 +57,12 @@ def _back():
 def index():
     regions = service.region_tree(db_session(), coordinated_regions())
     return render_template(
-        "places/index.html", regions=regions, weekdays=dict(WEEKDAYS), confirm=ConfirmForm(), title=_("Places")
+        "places/index.html",
+        regions=regions,
+        weekdays=dict(WEEKDAYS),
+        registrations=REGISTRATION_NAMES,
+        confirm=ConfirmForm(),
+        title=_("Places"),
     )
 
 

@@ -54,6 +54,7 @@ def export(session: Session, person: Person, now: datetime) -> dict:
             "school_class": person.school_class.label if person.school_class else None,
             "adult_confirmed_at": _when(person.adult_confirmed_at),
             "conduct_accepted_at": _when(person.conduct_accepted_at),
+            "approved_at": _when(person.approved_at),
             "sms_opted_out_at": _when(person.sms_opted_out_at),
             "created_at": _when(person.created_at),
             "roles": [{"role": r.kind.value, "region": r.region.name} for r in person.roles],
@@ -177,6 +178,7 @@ def _scrub(person: Person, now: datetime) -> None:
     person.adult_confirmed_at = None
     person.conduct_accepted_at = None
     person.conduct_version = None
+    person.approved_at = None
     person.sms_opted_out_at = now
     person.active = False
     person.roles.clear()

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import approve
 from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
@@ -78,7 +79,7 @@ def assign(
 ) -> Signup:
     """Put a person on a night. Someone on its waitlist takes a free place; someone already on it
     is refused. People on a published term's night are told at once; a draft's are told when it
-    is published."""
+    is published. Someone waiting for approval is approved: the coordinator chose them."""
     person, (locked,) = lock_person_and_nights(session, person.id, shift.id)
     if locked is None:
         raise RosterRefused(N_("That night does not exist."))
@@ -101,6 +102,7 @@ def assign(
             raise RosterRefused(N_("%(name)s is already on this night."), name=person.name) from error
     if shift.term.published_at is not None:
         messages.signed_up(session, signup, now, links)
+    approved = approve(person, now)
     audit.record(
         session,
         actor_id=actor.id,
@@ -112,6 +114,7 @@ def assign(
         signup_id=signup.id,
         person_id=person.id,
         role=role.value,
+        approved=approved,
     )
     return signup
 

@@ -17,6 +17,7 @@ from natteravn.accounts.models import Person
 from natteravn.clock import local, night_span
 from natteravn.db import as_id
 from natteravn.i18n import Refusal
+from natteravn.people import service as people
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region
 from natteravn.roster import grid, terms
@@ -133,6 +134,7 @@ def dashboard():
     return render_template(
         "roster/dashboard.html",
         board=grid.dashboard(db, scope, now()),
+        waiting=people.count_waiting(db, scope),
         terms=terms.terms_of(db, scope.touched)[:5],
         region_wide=scope.regions,
         states=grid.CellState,

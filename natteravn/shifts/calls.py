@@ -138,7 +138,7 @@ def _with_open_invitation(now: datetime):
 
 
 def free_volunteers(session: Session, shift: Shift, now: datetime, *, leaders_only: bool = False) -> list[Person]:
-    """Onboarded, reachable volunteers of the night's municipality with no sign-up at that time,
+    """Onboarded, approved, reachable volunteers of the night's municipality with no sign-up at that time,
     under the term's cap, not asked about this night before and not pondering another one."""
     term = shift.term
     busy = (
@@ -173,6 +173,7 @@ def free_volunteers(session: Session, shift: Shift, now: datetime, *, leaders_on
             Person.name != "",
             Person.adult_confirmed_at.is_not(None),
             Person.conduct_accepted_at.is_not(None),
+            ~Person.awaiting_approval,
             Person.id.not_in(busy),
             Person.id.not_in(asked),
             Person.id.not_in(_with_open_invitation(now)),

@@ -192,9 +192,10 @@ _leaders_first = case((Signup.role == SignupRole.LEADER, 0), else_=1)
 
 
 def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int]) -> dict[int, list[Signup]]:
-    """`co_walkers` for several nights at once (My nights), in two queries."""
+    """`co_walkers` for several nights at once (My nights), in two queries. Someone a coordinator
+    has yet to approve sees nobody: their names and numbers are for walkers the region accepted."""
     ids = list(shift_ids)
-    if not ids:
+    if not ids or person.awaiting_approval:
         return {}
     mine = set(
         session.scalars(
@@ -262,6 +263,10 @@ def _check_night_open(person: Person, shift: Shift, role: SignupRole, now: datet
     term = shift.term
     if not person.onboarded:
         raise SignupRefused(N_("Finish your profile before signing up."))
+    if person.awaiting_approval:
+        raise SignupRefused(
+            N_("A coordinator must approve you before you can sign up. Until then you can see the nights.")
+        )
     if shift.cancelled_at is not None:
         raise SignupRefused(N_("This night is cancelled."))
     if shift.starts_at <= now:

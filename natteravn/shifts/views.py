@@ -3,7 +3,7 @@ nights, offers, calendars."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,9 @@ from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import RoleKind
 from natteravn.accounts.service import person_for_calendar
 from natteravn.i18n import Refusal, translations
-from natteravn.shifts import service, standin
+from natteravn.places import service as places
+from natteravn.places.models import Municipality, Registration
+from natteravn.shifts import joining, service, standin
 from natteravn.shifts.calendar import calendar_for
 from natteravn.shifts.forms import OfferForm, SignupForm
 from natteravn.shifts.models import Signup, SignupRole, SignupState
@@ -25,7 +27,9 @@ bp = Blueprint("shifts", __name__)
 @onboarded_required
 def nights():
     weekends = service.upcoming_weekends(db_session(), current_user, now())
-    return render_template("shifts/nights.html", weekends=weekends, form=SignupForm())
+    return render_template(
+        "shifts/nights.html", weekends=weekends, form=SignupForm(), awaiting=current_user.awaiting_approval
+    )
 
 
 @bp.get("/nights/<int:shift_id>")
@@ -42,6 +46,7 @@ def night(shift_id: int):
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
+        awaiting=current_user.awaiting_approval,
         form=SignupForm(),
         confirm=ConfirmForm(),
     )
@@ -134,7 +139,9 @@ def my_nights():
     db = db_session()
     upcoming, past = service.my_nights(db, current_user, now())
     walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming))
-    return render_template("shifts/my.html", upcoming=upcoming, past=past, walkers=walkers)
+    return render_template(
+        "shifts/my.html", upcoming=upcoming, past=past, walkers=walkers, awaiting=current_user.awaiting_approval
+    )
 
 
 @bp.route("/offer/<token>", methods=["GET", "POST"])
@@ -192,3 +199,36 @@ def feed(token: str):
     nights = [(s.shift, s.role) for s in service.calendar_nights(db, person)]
     body = calendar_for(nights, person.id, links(), now(), gettext("Natteravn: my nights"), gettext)
     return _ics(body, "natteravn.ics")
+
+
+def _public_municipality(region_slug: str, municipality_id: int) -> Municipality:
+    municipality = places.public_municipality(db_session(), region_slug, municipality_id)
+    if municipality is None:
+        abort(404)
+    return municipality
+
+
+@bp.get("/join/<region_slug>/<int:municipality_id>")
+def join(region_slug: str, municipality_id: int):
+    """The public "Bli natteravn" page: what walking is, the coming nights and a way to sign up."""
+    municipality = _public_municipality(region_slug, municipality_id)
+    page = render_template(
+        "shifts/join.html",
+        municipality=municipality,
+        nights=joining.coming_nights(db_session(), municipality, now()),
+        address=links().join(region_slug, municipality.id),
+        approval=municipality.region.registration == Registration.APPROVAL,
+    )
+    response = make_response(page)
+    if not current_user.is_authenticated:  # logged in, a page is never kept (extensions._headers)
+        # Kept briefly by the visitor's own browser only: the page carries their session's form token.
+        response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/join/<region_slug>/<int:municipality_id>/qr.svg")
+def join_qr(region_slug: str, municipality_id: int):
+    municipality = _public_municipality(region_slug, municipality_id)
+    drawing = joining.qr_code_svg(links().join(region_slug, municipality.id), f"Natteravn {municipality.name}")
+    # The same for everyone, and it changes only if the site's address does.
+    return Response(drawing, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})

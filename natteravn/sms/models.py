@@ -23,6 +23,7 @@ class Purpose(enum.StrEnum):
     SHIFT_CHANGED = "shift_changed"
     SHIFT_CANCELLED = "shift_cancelled"
     STANDIN_FOUND = "standin_found"
+    INVITATION = "invitation"
     REPLY = "reply"
     TEST = "test"
 

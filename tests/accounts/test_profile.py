@@ -104,17 +104,29 @@ def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
     db.flush()
     with pytest.raises(Refusal, match="school class"):
         service.update_profile(
-            db, world.parent, name="Kari", municipality_id=hamar.id, locale="nb", school_class_id=world.school_class.id
+            db,
+            world.parent,
+            name="Kari",
+            municipality_id=hamar.id,
+            locale="nb",
+            school_class_id=world.school_class.id,
+            now=clock(),
         )
 
 
-def test_an_archived_school_class_cannot_be_chosen(world, db):
+def test_an_archived_school_class_cannot_be_chosen(world, db, clock):
     archived = SchoolClass(school=world.school_class.school, name="10B", archived=True)
     db.add(archived)
     db.flush()
     with pytest.raises(Refusal, match="school class"):
         service.update_profile(
-            db, world.parent, name="Kari", municipality_id=world.asnes.id, locale="nb", school_class_id=archived.id
+            db,
+            world.parent,
+            name="Kari",
+            municipality_id=world.asnes.id,
+            locale="nb",
+            school_class_id=archived.id,
+            now=clock(),
         )
 
 
@@ -122,10 +134,10 @@ def test_an_archived_school_class_cannot_be_chosen(world, db):
     ("change", "says"),
     [({"name": "   "}, "Write your name"), ({"municipality_id": 0}, "municipality"), ({"locale": "sv"}, "language")],
 )
-def test_a_profile_needs_a_name_a_municipality_and_a_language_we_speak(world, db, change, says):
+def test_a_profile_needs_a_name_a_municipality_and_a_language_we_speak(world, db, clock, change, says):
     fields = {"name": "Kari", "municipality_id": world.asnes.id, "locale": "nb", "school_class_id": None} | change
     with pytest.raises(Refusal, match=says):
-        service.update_profile(db, world.parent, **fields)
+        service.update_profile(db, world.parent, now=clock(), **fields)
 
 
 # --- The first visit, through the pages. ---

@@ -211,15 +211,15 @@ def test_the_preview_says_who_is_new_and_who_is_updated(world, db, clock):
     assert seen.rows[0].school_class == world.school_class
 
 
-def test_importing_creates_and_updates_and_never_duplicates(world, db, clock):
-    result = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock())
+def test_importing_creates_and_updates_and_never_duplicates(world, db, clock, links):
+    result = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock(), links)
     assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
     assert db.scalars(select(Person).where(Person.phone == "+4791234567")).all() == [world.parent]
     assert world.parent.name == "Nordmann, Kari" and world.parent.school_class_id == world.school_class.id
     per = db.scalar(select(Person).where(Person.phone == "+4792222222"))
     assert (per.name, per.municipality_id, per.active) == ("Per Persen", world.asnes.id, True)
     assert not per.onboarded  # they accept the code of conduct themselves on first login
-    again = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock())
+    again = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock(), links)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "people.imported").order_by(AuditEvent.id))
     assert event.details["created"] == 2 and event.region_id == world.region.id
@@ -257,10 +257,10 @@ def test_row_errors_are_written_in_plain_words(world, db, clock):
     ]
 
 
-def test_nothing_is_imported_when_one_row_is_wrong(world, db, clock):
+def test_nothing_is_imported_when_one_row_is_wrong(world, db, clock, links):
     text = GOOD_FILE + "Feil Nummer;123;Grue;\n"
     with pytest.raises(importing.ImportRefused, match="Nothing was imported: the file has 1 errors"):
-        importing.apply_import(db, {world.region.id}, text, world.coordinator, clock())
+        importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
     db.rollback()
     assert db.scalar(select(Person).where(Person.phone == "+4792222222")) is None
     assert db.get(Person, world.parent.id).name == "Kari Nordmann"
@@ -358,8 +358,8 @@ def test_signups_of_people_are_untouched_by_listing(world, db, clock, login, cli
     assert db.scalar(select(Signup.state).where(Signup.person_id == world.parent.id)) == SignupState.SIGNED_UP
 
 
-def test_an_imported_parent_accepts_the_code_of_conduct_on_first_login(world, db, clock, gateway, client):
-    importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock())
+def test_an_imported_parent_accepts_the_code_of_conduct_on_first_login(world, db, clock, gateway, client, links):
+    importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock(), links)
     db.commit()
     client.post("/login", data={"phone": "92222222"})
     response = client.post("/login/code", data={"code": code_from(gateway, "+4792222222")})

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from natteravn.audit.models import AuditEvent
 from natteravn.places import service
-from natteravn.places.models import Municipality, Route, SchoolClass
+from natteravn.places.models import Municipality, Registration, Route, SchoolClass
 from natteravn.shifts.models import Shift
 from tests import factories
 
@@ -220,6 +220,26 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
     assert client.post(url, data=data).status_code == 302
     db.expire_all()
     assert (world.region.nights_per_term_cap, world.region.quiet_from) == (4, time(21, 30))
+
+
+def test_a_region_chooses_who_may_join_and_the_audit_log_says_so_in_words(world, db, login, client):
+    login(world.coordinator)
+    url = f"/coordinator/places/regions/{world.region.id}"
+    form = client.get(url).text
+    assert 'for="registration"' in form and "A coordinator approves each new person" in form
+    settings_now = vars(service.RegionSettings.of(world.region))
+    data = {k: v.strftime("%H:%M") if isinstance(v, time) else v for k, v in settings_now.items()}
+    assert client.post(url, data={**data, "registration": "everyone"}).status_code == 422
+    assert client.post(url, data={**data, "registration": "open"}).status_code == 302
+    db.expire_all()
+    assert world.region.registration == Registration.OPEN
+    (event,) = events(db, "region.updated")
+    assert event.details["changed"] == {"registration": ["approval", "open"]}
+    assert "who may join: approval → open" in client.get("/coordinator/audit").text
+    assert (
+        "Anyone who logs in and accepts the code of conduct can sign up at once"
+        in client.get("/coordinator/places").text
+    )
 
 
 def test_an_archived_class_and_municipality_leave_the_parents_choices(world, db, clock, login, client):

@@ -40,6 +40,7 @@ def test_the_download_holds_the_profile_nights_and_reports_written(db, world, cl
     data = privacy.export(db, world.leader, clock())
     assert data["profile"]["phone"] == world.leader.phone
     assert data["profile"]["roles"] == [{"role": "leader", "region": "Solør"}]
+    assert data["profile"]["approved_at"] == data["profile"]["created_at"]
     assert [n["state"] for n in data["nights"]] == ["attended", "signed_up"]
     assert data["reports_written"][0]["night"] == "2026-11-20"
     json.dumps(data)  # it is plain JSON

@@ -18,7 +18,8 @@ from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.clock import local
 from natteravn.demo import seed
 from natteravn.models import Base
-from natteravn.places.models import Municipality, Region, Route
+from natteravn.people import service as people
+from natteravn.places.models import Municipality, Region, Registration, Route
 from natteravn.reports.access import report_of
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.roster.autofill.models import Availability
@@ -78,6 +79,15 @@ def test_every_demo_role_can_log_in(db, demo):
     assert _holds(people[phones["coordinator"]], RoleKind.COORDINATOR)
     assert _holds(people[phones["group leader"]], RoleKind.LEADER)
     assert not people[phones["parent"]].roles
+
+
+def test_two_new_parents_wait_for_the_coordinators_approval(db, demo):
+    assert db.scalar(select(Region)).registration == Registration.APPROVAL
+    coordinator = db.scalar(select(Person).where(Person.phone == demo["coordinator"][1]))
+    waiting = people.waiting_for_approval(db, coordinator.coordinator_scope)
+    assert {p.phone for p in waiting} == {demo["new parent"][1], demo["new parent 2"][1]}
+    assert all(p.onboarded for p in waiting)
+    assert not db.scalar(select(Person).where(Person.phone == demo["parent"][1])).awaiting_approval
 
 
 def _holds(person: Person, kind: RoleKind) -> bool:

@@ -7,6 +7,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from natteravn import create_app
 from natteravn.cli import alembic_config
@@ -26,12 +27,12 @@ def empty_database(request, tmp_path):
         yield url
 
 
-def upgrade_to_head(url: str) -> None:
+def upgrade_to_head(url: str, revision: str = "head") -> None:
     """What `natteravn db upgrade` does, without letting Alembic's logging setup replace the test run's."""
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     config = alembic_config(app)
     config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
     app.extensions["natteravn.engine"].dispose()
 
 
@@ -48,3 +49,35 @@ def schema_differences(url: str) -> list:
 def test_upgrading_an_empty_database_yields_exactly_the_models(empty_database):
     upgrade_to_head(empty_database)
     assert schema_differences(empty_database) == []
+
+
+def test_regions_and_people_from_before_approval_keep_working_as_they_did(empty_database):
+    upgrade_to_head(empty_database, "ad018ddbeb04")
+    engine = make_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO region (id, name, slug, timezone, nights_per_term_cap, cancel_cutoff_hours,"
+                " offer_hours, reminder_before_days, reminder_before_at, reminder_day_at, report_request_at,"
+                " quiet_from, quiet_until, call_weekday, call_at) VALUES (1, 'Solør', 'solor', 'Europe/Oslo',"
+                " 2, 24, 12, 2, '18:00:00', '12:00:00', '10:00:00', '21:00:00', '08:00:00', 1, '17:00:00')"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO municipality (id, region_id, name, archived) VALUES (1, 1, 'Åsnes', false)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO person (id, phone, name, locale, municipality_id, session_version, calendar_version,"
+                " active, created_at) VALUES (1, '+4791234567', 'Kari', 'nb', 1, 1, 1, true, '2026-01-05 10:00:00')"
+            )
+        )
+    engine.dispose()
+    upgrade_to_head(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT registration FROM region")) == "OPEN"
+            assert str(connection.scalar(text("SELECT approved_at FROM person"))).startswith("2026-01-05 10:00:00")
+    finally:
+        engine.dispose()

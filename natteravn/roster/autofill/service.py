@@ -229,7 +229,8 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
     availabilities = session.scalars(
         select(Availability)
         .join(Availability.person)
-        .where(Availability.term_id == term.id, Person.active.is_(True))
+        # Someone a coordinator has yet to approve is decided on in the people list, not by auto-fill.
+        .where(Availability.term_id == term.id, Person.active.is_(True), ~Person.awaiting_approval)
         .options(joinedload(Availability.person).selectinload(Person.roles))
     ).all()
     theirs: dict[int, list[tuple[int, date]]] = defaultdict(list)
