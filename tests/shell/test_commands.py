@@ -21,5 +21,5 @@ def _commands(*argv: str) -> set[str]:
 
 def test_natteravn_and_flask_offer_the_same_commands():
     own = _commands(str(BIN / "natteravn"), "--help")
-    assert {"db", "demo", "purge", "scheduler", "sms"} <= own
+    assert {"db", "demo", "purge", "scheduler", "sms", "region", "coordinator", "admin"} <= own
     assert _commands(str(BIN / "flask"), "--app", "wsgi", "natteravn", "--help") == own
