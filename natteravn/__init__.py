@@ -125,6 +125,7 @@ def audit_vocabulary():
 
 def _register_blueprints(app: Flask) -> None:
     from natteravn.accounts.views import bp as accounts
+    from natteravn.admin.views import bp as admin
     from natteravn.audit.views import bp as audit
     from natteravn.people.views import bp as people
     from natteravn.places.views import bp as places
@@ -135,5 +136,5 @@ def _register_blueprints(app: Flask) -> None:
     from natteravn.shifts.views import bp as shifts
     from natteravn.sms.views import bp as sms
 
-    for blueprint in (accounts, places, sms, audit, shifts, roster, autofill, people, reports, privacy):
+    for blueprint in (accounts, places, sms, audit, shifts, roster, autofill, people, reports, privacy, admin):
         app.register_blueprint(blueprint)

@@ -43,12 +43,14 @@ def N_(msgid: str) -> str:
 
 class Refusal(Exception):
     """A rule said no. Carries an untranslated message and its parameters so the page (or SMS)
-    can say it in the reader's language."""
+    can say it in the reader's language. `field` names the input it is about, for a form to show
+    it beside that field rather than above the form."""
 
-    def __init__(self, msgid: str, **params):
+    def __init__(self, msgid: str, *, field: str | None = None, **params):
         super().__init__(msgid % params if params else msgid)
         self.msgid = msgid
         self.params = params
+        self.field = field
 
     def translated(self, gettext) -> str:
         text = gettext(self.msgid)

@@ -123,6 +123,19 @@ def region_coordinator_required(view):
     return wrapper
 
 
+def admin_required(view):
+    """Logged in and administrator: sets up regions and their coordinators."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def coordinator_scope() -> Scope:
     """What the person making the request coordinates (nothing for a visitor)."""
     return current_user.coordinator_scope

@@ -17,7 +17,7 @@ FLOORS = (
     ("sms", "audit"),  # plumbing, used by everything above
     ("accounts", "places"),
     ("shifts",),  # the parent's night
-    ("roster", "people", "reports", "privacy"),  # the coordinator's work, and a person's own data
+    ("roster", "people", "reports", "privacy", "admin"),  # the coordinator's and administrator's work, own data
     ("", "cli", "demo", "scheduler", "models", "health"),  # the shell: the app factory, commands, jobs, health
 )
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     ColumnElement,
     Enum,
     ForeignKey,
@@ -31,6 +32,7 @@ from natteravn.places.models import Municipality, Region, Registration, SchoolCl
 class RoleKind(enum.StrEnum):
     LEADER = "leader"  # may sign up as group leader ("ansvarlig")
     COORDINATOR = "coordinator"  # SLT coordinator of a region
+    ADMIN = "admin"  # sets up regions and their coordinators for an organisation hosting many; no region
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,26 @@ class Person(UserMixin, Base):
 
     @property
     def coordinator_scope(self) -> Scope:
-        roles = [r for r in self.roles if r.kind == RoleKind.COORDINATOR]
-        whole = frozenset(r.region_id for r in roles if r.municipality_id is None)
-        parts = [r for r in roles if r.municipality_id is not None and r.region_id not in whole]
+        places = [
+            (r.region_id, r.municipality_id)
+            for r in self.roles
+            if r.kind == RoleKind.COORDINATOR and r.region_id is not None
+        ]
+        whole = frozenset(region for region, municipality in places if municipality is None)
+        parts = [
+            (region, municipality)
+            for region, municipality in places
+            if municipality is not None and region not in whole
+        ]
         return Scope(
             regions=whole,
-            municipalities=frozenset(r.municipality_id for r in parts if r.municipality_id is not None),
-            partial_regions=frozenset(r.region_id for r in parts),
+            municipalities=frozenset(municipality for _region, municipality in parts),
+            partial_regions=frozenset(region for region, _municipality in parts),
         )
+
+    @property
+    def is_admin(self) -> bool:
+        return any(r.kind == RoleKind.ADMIN for r in self.roles)
 
     def holds(self, kind: RoleKind, region_id: int) -> bool:
         return any(r.kind == kind and r.region_id == region_id for r in self.roles)
@@ -139,23 +153,30 @@ class Visitor(AnonymousUserMixin):
     """Someone not logged in: coordinates nothing."""
 
     coordinator_scope = Scope()
+    is_admin = False
 
 
 class Role(Base):
-    """A role in a region, optionally narrowed to one of its municipalities."""
+    """A role in a region, optionally narrowed to one of its municipalities; the administrator's
+    role stands above the regions and has none."""
 
     __tablename__ = "role"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     kind: Mapped[RoleKind] = mapped_column(Enum(RoleKind, native_enum=False, length=20))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
 
     person: Mapped[Person] = relationship(back_populates="roles")
-    region: Mapped[Region] = relationship()
+    region: Mapped[Region | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("person_id", "kind", "region_id", "municipality_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "region_id", "municipality_id"),
+        # Enums are stored by name. Every role but the administrator's belongs to a region.
+        CheckConstraint("(kind = 'ADMIN') = (region_id IS NULL)", name="region_unless_admin"),
+    )
 
 
 class LoginCode(Base):

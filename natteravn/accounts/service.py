@@ -51,15 +51,15 @@ class CodeRejected(Refusal):
 def normalise_phone(raw: str) -> str:
     """E.164 for a number typed as a person would: "900 00 000", "+47 900 00 000", "0047…"."""
     if len(raw or "") > PHONE_MAX_LENGTH:
-        raise InvalidPhone(N_("That is not a phone number. Write it like 912 34 567."))
+        raise InvalidPhone(N_("That is not a phone number. Write it like 912 34 567."), field="phone")
     try:
         number = phonenumbers.parse(raw or "", "NO")
     except phonenumbers.NumberParseException as error:
-        raise InvalidPhone(N_("That is not a phone number. Write it like 912 34 567.")) from error
+        raise InvalidPhone(N_("That is not a phone number. Write it like 912 34 567."), field="phone") from error
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(N_("That is not a valid phone number. Write it like 912 34 567."))
+        raise InvalidPhone(N_("That is not a valid phone number. Write it like 912 34 567."), field="phone")
     if phonenumbers.number_type(number) not in SMS_CAPABLE:
-        raise InvalidPhone(N_("That number cannot receive SMS. Use a mobile number."))
+        raise InvalidPhone(N_("That number cannot receive SMS. Use a mobile number."), field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

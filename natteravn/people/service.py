@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person, Role, RoleKind, Scope
+from natteravn.accounts.service import normalise_phone
 from natteravn.audit import service as audit
 from natteravn.db import Page, paginate
-from natteravn.i18n import N_, Refusal
+from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
-from natteravn.places.models import Municipality, Route
+from natteravn.places.models import Municipality, Region, Route
 from natteravn.shifts import messages
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import LIVE, Shift, Signup, SignupRole, SignupState, Term
@@ -44,6 +45,11 @@ AUDIT = audit.Vocabulary(
         "person.approved": N_("Approved %(person)s as a walker"),
         "person.declined": N_("Declined %(person)s as a walker: %(reason)s"),
         "people.imported": N_("Imported parents: %(created)s new, %(updated)s updated, %(unchanged)s unchanged"),
+        "person.registered": N_("Registered %(person)s by their phone number"),
+        "person.coordinator_granted": N_("Made %(person)s coordinator of %(place)s"),
+        "person.coordinator_revoked": N_("Removed %(person)s as coordinator of %(place)s"),
+        "person.admin_granted": N_("Made %(person)s an administrator"),
+        "person.admin_revoked": N_("Removed the administrator role from %(person)s"),
     },
     objects={"person": N_("Person")},
 )
@@ -51,6 +57,14 @@ AUDIT = audit.Vocabulary(
 
 class PeopleRefused(Refusal):
     pass
+
+
+class RoleChange(enum.StrEnum):
+    GRANTED = "granted"
+    HELD = "held"  # they had it already: nothing changed
+    COVERED = "covered"  # asked for one municipality of a region they coordinate whole: nothing changed
+    REVOKED = "revoked"
+    NOT_HELD = "not held"  # nothing to take away
 
 
 class RoleFilter(enum.StrEnum):
@@ -411,3 +425,177 @@ def reactivate(session: Session, person: Person, region_id: int, actor: Person, 
         now=now,
         region_id=region_id,
     )
+
+
+# --- Coordinators and administrators, set up by an administrator or on the server's command line
+# (actor None). ---
+
+
+def _actor_id(actor: Person | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def registered(session: Session, phone: str) -> Person:
+    """The person with this number, however it is written; refused when nobody has it."""
+    phone = normalise_phone(phone)
+    person = session.scalar(select(Person).where(Person.phone == phone))
+    if person is None:
+        raise PeopleRefused(N_("Nobody is registered with the number %(phone)s."), field="phone", phone=phone)
+    return person
+
+
+def register(session: Session, phone: str, name: str, actor: Person | None, now: datetime) -> tuple[Person, bool]:
+    """The person with this number, and whether they are new. A new person gets the name and
+    answers the first-time questions (age, code of conduct, municipality) when they first log in;
+    someone already registered keeps the name they gave, unless they have none yet."""
+    phone = normalise_phone(phone)
+    name = " ".join((name or "").split())[:120]
+    person = session.scalar(select(Person).where(Person.phone == phone))
+    if person is not None:
+        person.name = person.name or name
+        return person, False
+    if not name:
+        raise PeopleRefused(N_("Nobody has this number yet: write their name."), field="name")
+    person = Person(
+        phone=phone,
+        name=name,
+        locale=LOCALES[0],
+        created_at=now,
+        session_version=1,
+        calendar_version=1,
+        active=True,
+    )
+    session.add(person)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=_actor_id(actor),
+        action="person.registered",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+    )
+    return person, True
+
+
+def _coordinator_roles(person: Person, region: Region) -> list[Role]:
+    return [r for r in person.roles if r.kind == RoleKind.COORDINATOR and r.region_id == region.id]
+
+
+def _record_coordinator(
+    session: Session, action: str, person: Person, region: Region, municipality: Municipality | None, actor, now
+) -> None:
+    audit.record(
+        session,
+        actor_id=_actor_id(actor),
+        action=action,
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=region.id,
+        municipality_id=municipality.id if municipality else None,
+        place=municipality.name if municipality else region.name,
+    )
+
+
+def grant_coordinator(
+    session: Session,
+    person: Person,
+    region: Region,
+    municipality: Municipality | None,
+    actor: Person | None,
+    now: datetime,
+) -> RoleChange:
+    """Make the person coordinator of the whole region, or of one of its municipalities. The whole
+    region takes the place of any municipalities of it they coordinated alone."""
+    if municipality is not None and municipality.region_id != region.id:
+        raise PeopleRefused(
+            N_("%(municipality)s is not in %(region)s."),
+            field="municipality",
+            municipality=municipality.name,
+            region=region.name,
+        )
+    if not person.active:
+        raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
+    held = _coordinator_roles(person, region)
+    if any(r.municipality_id is None for r in held):
+        return RoleChange.HELD if municipality is None else RoleChange.COVERED
+    if municipality is not None and any(r.municipality_id == municipality.id for r in held):
+        return RoleChange.HELD
+    if municipality is None:
+        for role in held:
+            person.roles.remove(role)
+        session.flush()  # the narrower roles go before the wider one arrives
+    person.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=region.id, municipality=municipality))
+    session.flush()
+    _record_coordinator(session, "person.coordinator_granted", person, region, municipality, actor, now)
+    return RoleChange.GRANTED
+
+
+def revoke_coordinator(
+    session: Session,
+    person: Person,
+    region: Region,
+    municipality: Municipality | None,
+    actor: Person | None,
+    now: datetime,
+) -> RoleChange:
+    """Take away the coordinator role for the whole region, or for that municipality alone."""
+    wanted = municipality.id if municipality is not None else None
+    role = next((r for r in _coordinator_roles(person, region) if r.municipality_id == wanted), None)
+    if role is None:
+        return RoleChange.NOT_HELD
+    person.roles.remove(role)
+    session.flush()
+    _record_coordinator(session, "person.coordinator_revoked", person, region, municipality, actor, now)
+    return RoleChange.REVOKED
+
+
+def coordinators_of(session: Session, region_ids: Collection[int]) -> list[Role]:
+    """The coordinator roles in the regions, with their people and municipalities, by name."""
+    return list(
+        session.scalars(
+            select(Role)
+            .join(Role.person)
+            .where(Role.kind == RoleKind.COORDINATOR, Role.region_id.in_(region_ids))
+            .options(joinedload(Role.person), joinedload(Role.municipality))
+            .order_by(Person.name, Person.id, Role.id)
+        )
+    )
+
+
+def grant_admin(session: Session, person: Person, actor: Person | None, now: datetime) -> RoleChange:
+    """The administrator sets up regions and their coordinators; it opens no region's nights, people or reports."""
+    if person.is_admin:
+        return RoleChange.HELD
+    if not person.active:
+        raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
+    person.roles.append(Role(kind=RoleKind.ADMIN, region_id=None))
+    session.flush()
+    audit.record(
+        session,
+        actor_id=_actor_id(actor),
+        action="person.admin_granted",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+    )
+    return RoleChange.GRANTED
+
+
+def revoke_admin(session: Session, person: Person, actor: Person | None, now: datetime) -> RoleChange:
+    roles = [r for r in person.roles if r.kind == RoleKind.ADMIN]
+    if not roles:
+        return RoleChange.NOT_HELD
+    for role in roles:
+        person.roles.remove(role)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=_actor_id(actor),
+        action="person.admin_revoked",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+    )
+    return RoleChange.REVOKED

@@ -4,9 +4,11 @@ of new nights, while old nights keep their route and people keep their class."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import re
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time
 from typing import cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -25,6 +27,7 @@ OBJECT_TYPES = {Municipality: "municipality", Route: "route", School: "school", 
 #: What the audit log says about changes to places.
 AUDIT = audit.Vocabulary(
     actions={
+        "region.created": N_("Set up the region %(name)s (%(slug)s, time zone %(timezone)s)"),
         "region.updated": N_("Changed the settings of %(name)s"),
         "municipality.created": N_("Added the municipality %(name)s"),
         "municipality.updated": N_("Changed the municipality %(name)s"),
@@ -72,6 +75,16 @@ AUDIT = audit.Vocabulary(
 
 class PlaceRefused(Refusal):
     pass
+
+
+class RenameNeeded(PlaceRefused):
+    """The region exists under another name: renaming it must be asked for."""
+
+
+#: A region's short name, in addresses and commands: "solor", "nord-odal".
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX_LENGTH = 60
+DEFAULT_TIMEZONE = "Europe/Oslo"
 
 
 @dataclass
@@ -241,13 +254,27 @@ def open_classes(session: Session) -> list[SchoolClass]:
 # --- The region's settings. ---
 
 
-def update_region(session: Session, region: Region, settings: RegionSettings, actor: Person, now: datetime) -> Region:
-    name = _clean(settings.name, 120)
+def _actor_id(actor: Person | None) -> int | None:
+    """Who made a change; None is the system, such as a setup command run on the server."""
+    return actor.id if actor is not None else None
+
+
+def _region_name(session: Session, name: str, *, keep: Region | None = None) -> str:
+    name = _clean(name, 120)
     if not name:
-        raise PlaceRefused(N_("Write the region's name."))
-    others = session.scalars(select(Region.name).where(Region.id != region.id))
-    if any(other.casefold() == name.casefold() for other in others):
-        raise PlaceRefused(N_("Another region is already called %(name)s."), name=name)
+        raise PlaceRefused(N_("Write the region's name."), field="name")
+    query = select(Region.name)
+    if keep is not None:
+        query = query.where(Region.id != keep.id)
+    if _name_taken(session.scalars(query), name):
+        raise PlaceRefused(N_("Another region is already called %(name)s."), field="name", name=name)
+    return name
+
+
+def update_region(
+    session: Session, region: Region, settings: RegionSettings, actor: Person | None, now: datetime
+) -> Region:
+    name = _region_name(session, settings.name, keep=region)
     for setting, low, high, message in SETTING_RANGES:
         value = getattr(settings, setting)
         if value is None or not low <= value <= high:
@@ -264,8 +291,184 @@ def update_region(session: Session, region: Region, settings: RegionSettings, ac
     }
     changed = _changes(region, values)
     if changed:
-        audit.record(session, actor_id=actor.id, action="region.updated", now=now, **_about(region), changed=changed)
+        audit.record(
+            session, actor_id=_actor_id(actor), action="region.updated", now=now, **_about(region), changed=changed
+        )
     return region
+
+
+# --- New regions. ---
+
+
+def named_region(session: Session, slug: str) -> Region:
+    """The region with this short name; refused with the names there are."""
+    region = region_by_slug(session, (slug or "").strip())
+    if region is not None:
+        return region
+    slugs = list(session.scalars(select(Region.slug).order_by(Region.slug)))
+    if not slugs:
+        raise PlaceRefused(N_("There is no region %(slug)s, nor any other yet."), field="region", slug=slug)
+    raise PlaceRefused(
+        N_("There is no region %(slug)s. The regions are: %(slugs)s."),
+        field="region",
+        slug=slug,
+        slugs=", ".join(slugs),
+    )
+
+
+def named_municipality(region: Region, name: str) -> Municipality:
+    """The region's municipality by name, in any case; refused with the names it has."""
+    wanted = _clean(name, 120).casefold()
+    found = next((m for m in region.municipalities if m.name.casefold() == wanted), None)
+    if found is not None:
+        return found
+    names = ", ".join(m.name for m in region.municipalities) or "–"
+    raise PlaceRefused(
+        N_("%(region)s has no municipality %(name)s. Its municipalities are: %(names)s."),
+        field="municipality",
+        region=region.name,
+        name=name,
+        names=names,
+    )
+
+
+def _slug(slug: str) -> str:
+    slug = (slug or "").strip()
+    if not slug:
+        raise PlaceRefused(N_("Write the region's short name, for example solor."), field="slug")
+    if len(slug) > SLUG_MAX_LENGTH or not SLUG.fullmatch(slug):
+        raise PlaceRefused(
+            N_(
+                "The short name %(slug)s will not do: use lowercase letters a–z, digits and hyphens between them, "
+                "for example solor or nord-odal."
+            ),
+            field="slug",
+            slug=slug,
+        )
+    return slug
+
+
+def _timezone(name: str) -> str:
+    name = (name or "").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PlaceRefused(
+            N_("%(timezone)s is not a time zone. Write one like Europe/Oslo."), field="timezone", timezone=name
+        ) from None
+    return name
+
+
+def _new_municipality_names(names: list[str]) -> list[str]:
+    """The municipalities to add, each once: a name given twice is a slip worth pointing out."""
+    cleaned = [_clean(name, 120) for name in names]
+    if not all(cleaned):
+        raise PlaceRefused(N_("Write the municipality's name."), field="municipalities")
+    seen: set[str] = set()
+    for name in cleaned:
+        if name.casefold() in seen:
+            raise PlaceRefused(N_("The municipality %(name)s is named twice."), field="municipalities", name=name)
+        seen.add(name.casefold())
+    return cleaned
+
+
+def create_region(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    timezone: str = DEFAULT_TIMEZONE,
+    municipalities: list[str],
+    actor: Person | None,
+    now: datetime,
+) -> Region:
+    """A new region with its municipalities, and the region's usual rules for nights and messages."""
+    slug = _slug(slug)
+    if region_by_slug(session, slug) is not None:
+        raise PlaceRefused(N_("There is already a region with the short name %(slug)s."), field="slug", slug=slug)
+    region = Region(slug=slug, name=_region_name(session, name), timezone=_timezone(timezone))
+    names = _new_municipality_names(municipalities)
+    session.add(region)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=_actor_id(actor),
+        action="region.created",
+        now=now,
+        **_about(region),
+        slug=region.slug,
+        timezone=region.timezone,
+    )
+    for municipality in names:
+        add_municipality(session, region, municipality, actor, now)
+    return region
+
+
+@dataclass
+class RegionSetup:
+    """What setting up a region did; running it again with the same input does nothing."""
+
+    region: Region
+    created: bool = False
+    renamed_from: str | None = None
+    added: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)
+
+
+def set_up_region(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    municipalities: list[str],
+    timezone: str | None,
+    rename: bool,
+    actor: Person | None,
+    now: datetime,
+) -> RegionSetup:
+    """Make the region exist as described: created if new, else renamed when asked and given the
+    municipalities it lacks. Those it has already, archived or not, are left as they are."""
+    slug = _slug(slug)
+    region = region_by_slug(session, slug)
+    if region is None:
+        names = _new_municipality_names(municipalities)
+        region = create_region(
+            session,
+            slug=slug,
+            name=name,
+            timezone=timezone or DEFAULT_TIMEZONE,
+            municipalities=names,
+            actor=actor,
+            now=now,
+        )
+        return RegionSetup(region=region, created=True, added=names)
+    setup = RegionSetup(region=region)
+    if timezone is not None and _timezone(timezone) != region.timezone:
+        raise PlaceRefused(
+            N_("The region %(slug)s keeps its time zone, %(timezone)s."),
+            field="timezone",
+            slug=slug,
+            timezone=region.timezone,
+        )
+    wanted = _region_name(session, name, keep=region)
+    if wanted != region.name:
+        if not rename:
+            raise RenameNeeded(
+                N_("The region %(slug)s is called %(name)s, not %(wanted)s."),
+                field="name",
+                slug=slug,
+                name=region.name,
+                wanted=wanted,
+            )
+        setup.renamed_from = region.name
+        update_region(session, region, replace(RegionSettings.of(region), name=wanted), actor, now)
+    existing = {m.name.casefold(): m for m in municipalities_in(session, {region.id})}
+    for municipality in _new_municipality_names(municipalities):
+        if municipality.casefold() in existing:
+            setup.found.append(existing[municipality.casefold()].name)
+        else:
+            setup.added.append(add_municipality(session, region, municipality, actor, now).name)
+    return setup
 
 
 # --- Municipalities. ---
@@ -279,20 +482,20 @@ def _name_taken(names, name: str) -> bool:
 def _municipality_name(session: Session, region_id: int, name: str, *, keep: Municipality | None = None) -> str:
     name = _clean(name, 120)
     if not name:
-        raise PlaceRefused(N_("Write the municipality's name."))
+        raise PlaceRefused(N_("Write the municipality's name."), field="name")
     query = select(Municipality.name).where(Municipality.region_id == region_id)
     if keep is not None:
         query = query.where(Municipality.id != keep.id)
     if _name_taken(session.scalars(query), name):
-        raise PlaceRefused(N_("The region already has a municipality called %(name)s."), name=name)
+        raise PlaceRefused(N_("The region already has a municipality called %(name)s."), field="name", name=name)
     return name
 
 
-def add_municipality(session: Session, region: Region, name: str, actor: Person, now: datetime) -> Municipality:
+def add_municipality(session: Session, region: Region, name: str, actor: Person | None, now: datetime) -> Municipality:
     municipality = Municipality(region=region, name=_municipality_name(session, region.id, name), archived=False)
     session.add(municipality)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="municipality.created", now=now, **_about(municipality))
+    audit.record(session, actor_id=_actor_id(actor), action="municipality.created", now=now, **_about(municipality))
     return municipality
 
 

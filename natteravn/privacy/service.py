@@ -57,7 +57,7 @@ def export(session: Session, person: Person, now: datetime) -> dict:
             "approved_at": _when(person.approved_at),
             "sms_opted_out_at": _when(person.sms_opted_out_at),
             "created_at": _when(person.created_at),
-            "roles": [{"role": r.kind.value, "region": r.region.name} for r in person.roles],
+            "roles": [{"role": r.kind.value, "region": r.region.name if r.region else None} for r in person.roles],
         },
         "nights": _nights(session, person),
         "reports_written": _reports(session, person),

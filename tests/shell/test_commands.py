@@ -116,5 +116,5 @@ def _commands(*argv: str, environment: dict[str, str]) -> set[str]:
 
 def test_natteravn_and_flask_offer_the_same_commands(environment):
     own = _commands(str(BIN / "natteravn"), "--help", environment=environment)
-    assert {"db", "demo", "purge", "scheduler", "sms"} <= own
+    assert {"db", "demo", "purge", "scheduler", "sms", "region", "coordinator", "admin"} <= own
     assert _commands(str(BIN / "flask"), "--app", "wsgi", "natteravn", "--help", environment=environment) == own

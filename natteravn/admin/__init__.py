@@ -1,0 +1,1 @@
+"""The administrator's pages: every region, its municipalities and its coordinators."""
