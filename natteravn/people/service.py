@@ -26,6 +26,7 @@ from natteravn.places.models import Municipality, Route
 from natteravn.shifts import messages
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.sms import notes
 from natteravn.sms.models import MessageState, SmsMessage
 
 PAGE_SIZE = 50

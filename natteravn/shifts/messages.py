@@ -17,12 +17,19 @@ from natteravn.clock import at_local, local
 from natteravn.i18n import translations
 from natteravn.links import Links
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState
+from natteravn.sms import notes
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.segments import count_segments
 
 #: What signing up plans ahead; moving a night plans these again.
-PLANNED = (Purpose.SIGNUP_CONFIRMATION, Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY, Purpose.REPORT_REQUEST)
+PLANNED = (
+    Purpose.SIGNUP_CONFIRMATION,
+    Purpose.WAITLISTED,
+    Purpose.REMINDER_BEFORE,
+    Purpose.REMINDER_DAY,
+    Purpose.REPORT_REQUEST,
+)
 
 
 #: A message about a night this close may go out in quiet hours: it is about tonight.
@@ -223,7 +230,7 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links) -> 
             signup,
             key=f"waitlisted:{signup.id}",
             body=waitlisted_text(_, words),
-            purpose=Purpose.SIGNUP_CONFIRMATION,
+            purpose=Purpose.WAITLISTED,
             now=now,
             urgent=True,
             expires_at=shift.starts_at,
@@ -357,7 +364,7 @@ def cancel_pending(
 
 def withdrawn(session: Session, signup: Signup, now: datetime) -> None:
     """Nothing still planned for a sign-up that ended is sent."""
-    cancel_pending(session, signup_id=signup.id, reason="sign-up cancelled")
+    cancel_pending(session, signup_id=signup.id, reason=notes.SIGNUP_CANCELLED.text())
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, signup.shift)
 
