@@ -100,6 +100,7 @@ def audit_vocabulary():
     """What each feature's audit entries mean, for the audit log page."""
     from natteravn.audit.service import Vocabulary
     from natteravn.people import service as people
+    from natteravn.places import breaks
     from natteravn.places import service as places
     from natteravn.privacy import service as privacy
     from natteravn.reports import access, logbook, retention, writing
@@ -110,6 +111,7 @@ def audit_vocabulary():
 
     return Vocabulary.merged(
         places.AUDIT,
+        breaks.AUDIT,
         shifts.AUDIT,
         roster.AUDIT,
         terms.AUDIT,

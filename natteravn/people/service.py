@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from natteravn.accounts.models import Person, Role, RoleKind, Scope
+from natteravn.accounts.models import Person, Role, RoleKind, Scope, folded
 from natteravn.audit import service as audit
 from natteravn.db import Page, paginate
 from natteravn.i18n import N_, Refusal
@@ -121,17 +121,13 @@ def _night_counts(region_ids: Collection[int], now: datetime):
 
 
 def _search(text: str):
-    """Name contains the words; or the phone number contains the digits typed (spaces ignored)."""
-    text = " ".join(text.split())
+    """Name contains the words, whatever their case or accents (see `folded`); or the phone number
+    contains the digits typed (spaces ignored)."""
     digits = "".join(c for c in text if c.isdigit())
-    conditions: list[ColumnElement[bool]] = [Person.name.ilike(f"%{_escape_like(text)}%", escape="\\")]
+    conditions: list[ColumnElement[bool]] = [Person.name_key.contains(folded(text), autoescape=True)]
     if len(digits) >= 3:
         conditions.append(Person.phone.contains(digits))
     return or_(*conditions)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetime) -> Page:
@@ -312,7 +308,7 @@ def deactivate(session: Session, person: Person, region_id: int, actor: Person, 
     session.execute(
         update(SmsMessage)
         .where(SmsMessage.person_id == person.id, SmsMessage.state == MessageState.PENDING)
-        .values(state=MessageState.CANCELLED, last_error="the recipient was deactivated")
+        .values(state=MessageState.CANCELLED, last_error=notes.DEACTIVATED.text())
         .execution_options(synchronize_session=False)
     )
     audit.record(

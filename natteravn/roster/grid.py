@@ -16,7 +16,7 @@ from babel.dates import format_date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person, Scope
+from natteravn.accounts.models import Person, Scope, folded
 from natteravn.accounts.service import display_phone
 from natteravn.clock import OSLO, local, weekend_of
 from natteravn.places.models import Municipality, Route
@@ -173,7 +173,7 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
     if not words:
         return []
     digits = "".join(ch for ch in words if ch.isdigit())
-    matches = [func.lower(Person.name).contains(words.lower(), autoescape=True)]
+    matches = [Person.name_key.contains(folded(words), autoescape=True)]
     if len(digits) >= 3:
         matches.append(Person.phone.contains(digits, autoescape=True))
     return list(

@@ -277,7 +277,7 @@ def move_person(
     session.add(moved)
     session.flush()
     if target.term.published_at is not None:
-        messages.signed_up(session, moved, now, links)
+        messages.moved_to(session, moved, source, now, links)
     audit.record(
         session,
         actor_id=actor.id,

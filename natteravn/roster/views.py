@@ -16,14 +16,17 @@ from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person
 from natteravn.clock import local, night_span
 from natteravn.i18n import Refusal
+from natteravn.places import breaks
 from natteravn.places import service as places
-from natteravn.places.models import Municipality, Region
+from natteravn.places.models import Municipality, Region, SchoolBreak
 from natteravn.roster import grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.forms import (
     AssignForm,
+    BreakForm,
     CancelNightForm,
     ClassWeekendForm,
+    CopyTermForm,
     GridFilter,
     MovePersonForm,
     NightForm,
@@ -44,6 +47,7 @@ from natteravn.web import (
     links,
     now,
     region_coordinator_required,
+    safe_next,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
@@ -221,6 +225,7 @@ def _pattern_form(term: Term, pattern: NightPattern | None = None) -> PatternFor
         form.route_ids.data = pattern.route_ids
         form.min_walkers.data, form.max_walkers.data = pattern.min_walkers, pattern.max_walkers
         form.needs_leader.data = pattern.needs_leader
+        form.skip_holidays.data, form.skip_breaks.data = pattern.skip_holidays, pattern.skip_breaks
         form.skip_dates.data = "\n".join(datetime.fromisoformat(d).strftime("%d.%m.%Y") for d in pattern.skip_dates)
     elif request.method == "GET":
         form.route_ids.data = [choice.value for choice in form.route_ids.choices]
@@ -237,7 +242,17 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
     return form
 
 
-def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int = 200):
+def _break_form(term: Term) -> BreakForm:
+    form = BreakForm()
+    form.municipality_ids.choices = choices((m.id, m.name) for m in term.region.municipalities if not m.archived)
+    if request.method == "GET":
+        form.municipality_ids.data = [choice.value for choice in form.municipality_ids.choices]
+    return form
+
+
+def _render_term(
+    term: Term, new_pattern: PatternForm | None = None, break_form: BreakForm | None = None, status: int = 200
+):
     db = db_session()
     patterns = [(p, _pattern_form(term, p)) for p in terms.patterns_of(db, term)]
     return render_template(
@@ -245,6 +260,8 @@ def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int
         term=term,
         patterns=patterns,
         new_pattern=new_pattern or _pattern_form(term),
+        days_off=terms.term_days_off(db, term, str(get_locale())),
+        break_form=break_form or _break_form(term),
         class_weekends=terms.class_weekends_of(db, term),
         class_form=_class_weekend_form(term),
         button=ConfirmForm(),
@@ -269,6 +286,8 @@ def _pattern_input(form: PatternForm) -> terms.PatternInput:
         max_walkers=form.max_walkers.data,
         needs_leader=form.needs_leader.data,
         skip_dates=parse_dates(form.skip_dates.data),
+        skip_holidays=form.skip_holidays.data,
+        skip_breaks=form.skip_breaks.data,
     )
 
 
@@ -288,9 +307,9 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
         ngettext("%(num)d night made.", "%(num)d nights made.", len(made.made))
         + " "
         + _(
-            "%(there)d were there already; %(holidays)d holidays skipped.",
+            "%(there)d were there already; %(skipped)d left out for holidays and school breaks.",
             there=made.already_there,
-            holidays=made.skipped,
+            skipped=made.skipped,
         ),
         "success",
     )
@@ -312,6 +331,75 @@ def edit_pattern(term_id: int, pattern_id: int):
     if pattern is None or pattern.term_id != term.id:
         abort(404)
     return _save_and_generate(term, _pattern_form(term, pattern), pattern)
+
+
+@bp.post("/terms/<int:term_id>/breaks")
+@region_coordinator_required
+def add_break(term_id: int):
+    term = _term(term_id)
+    form = _break_form(term)
+    if not form.validate_on_submit():
+        return _render_term(term, break_form=form, status=422)
+    db = db_session()
+    given = breaks.BreakInput(form.name.data, form.first_day.data, form.last_day.data, form.municipality_ids.data or [])
+    try:
+        breaks.add_break(db, term.region_id, given, now(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return _render_term(term, break_form=form, status=422)
+    db.commit()
+    flash(_("The break is added. Nights already made are kept: cancel those you do not want."), "success")
+    return redirect(safe_next(url_for("roster.term", term_id=term.id) + "#days-off"))
+
+
+@bp.post("/terms/<int:term_id>/breaks/<int:break_id>/delete")
+@region_coordinator_required
+def remove_break(term_id: int, break_id: int):
+    term = _term(term_id)
+    school_break = db_session().get(SchoolBreak, break_id)
+    if school_break is None or school_break.municipality.region_id != term.region_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    breaks.remove_break(db_session(), school_break, now(), current_user)
+    _done(None, _("The break is removed."))
+    return redirect(url_for("roster.term", term_id=term.id) + "#days-off")
+
+
+@bp.route("/terms/<int:term_id>/copy", methods=["GET", "POST"])
+@region_coordinator_required
+def copy_term(term_id: int):
+    """A new term like this one; the first press shows what it would make, the second makes it."""
+    source = _term(term_id)
+    tz = _zone(source)
+    form = CopyTermForm()
+    del form.region_id
+    if request.method == "GET":
+        suggested = terms.suggested_copy(source)
+        form.process(
+            data={**vars(suggested), "signup_opens_at": local(suggested.signup_opens_at, tz).replace(tzinfo=None)}
+        )
+        if suggested.signup_closes_at:
+            form.signup_closes_at.data = local(suggested.signup_closes_at, tz).replace(tzinfo=None)
+    plan = None
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            if form.submit.data:
+                term = terms.copy_term(db, source, _term_input(form, tz), now(), links(), current_user)
+                db.commit()
+                flash(
+                    _("The new term is made from %(source)s. Check it and publish when ready.", source=source.name),
+                    "success",
+                )
+                return redirect(url_for("roster.term", term_id=term.id))
+            plan = terms.plan_copy(db, source, _term_input(form, tz), str(get_locale()))
+        except Refusal as refusal:
+            db.rollback()
+            form.form_errors.append(refusal.translated(_))
+    page = render_template("roster/copy.html", source=source, form=form, plan=plan, break_form=_break_form(source))
+    return page, 422 if form.errors or form.form_errors else 200
 
 
 @bp.post("/terms/<int:term_id>/class-weekends")

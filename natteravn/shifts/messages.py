@@ -136,6 +136,16 @@ def moved_text(_, words: dict) -> str:
     )
 
 
+def person_moved_text(_, words: dict) -> str:
+    return (
+        _(
+            "Natteravn: you are moved from %(old_route)s on %(old_date)s to %(route)s on %(date)s at %(time)s, "
+            "meet at %(place)s. You are off the first night. Details: %(link)s"
+        )
+        % words
+    )
+
+
 def cancelled_text(_, words: dict) -> str:
     text = _("Natteravn: %(route)s on %(date)s at %(time)s is cancelled.") % words
     return f"{text} {words['reason']}".strip()
@@ -264,6 +274,26 @@ def reminder_times(shift: Shift) -> dict[Purpose, datetime]:
         Purpose.REMINDER_DAY: at_local(day, region.reminder_day_at, tz),
         Purpose.REPORT_REQUEST: max(morning_after, shift.ends_at),
     }
+
+
+def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, links: Links) -> None:
+    """The coordinator moved a person to this sign-up's night from `old_shift`: one SMS names both
+    nights, so nobody turns up at the old one, and the new night's reminders are planned."""
+    _ = translations(signup.person.locale).gettext
+    shift = signup.shift
+    old = night_words(old_shift)
+    words = {**night_words(shift), "old_route": old["route"], "old_date": old["date"], "link": links.night(shift.id)}
+    plan_news(
+        session,
+        signup,
+        key=f"moved:{signup.id}",
+        body=person_moved_text(_, words),
+        purpose=Purpose.SHIFT_CHANGED,
+        now=now,
+    )
+    plan_reminders(session, signup, now, links)
+    if signup.role == SignupRole.LEADER:
+        refresh_day_reminders(session, shift)
 
 
 def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links) -> None:
