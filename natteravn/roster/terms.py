@@ -511,10 +511,6 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
 # --- Copying last term. ---
 
 
-#: The same weekday and week a year on: 52 weeks.
-A_YEAR_ON = timedelta(weeks=52)
-
-
 def previous_term(session: Session, region_id: int) -> Term | None:
     """The region's latest term: the one a new term is most often copied from."""
     return session.scalar(
@@ -522,14 +518,24 @@ def previous_term(session: Session, region_id: int) -> Term | None:
     )
 
 
+def a_year_on(day: date) -> date:
+    """The same weekday of the same ISO week a year later (the last week, when that year has no 53rd)."""
+    year, week, weekday = day.isocalendar()
+    try:
+        return date.fromisocalendar(year + 1, week, weekday)
+    except ValueError:
+        return date.fromisocalendar(year + 1, 52, weekday)
+
+
 def suggested_copy(source: Term) -> TermInput:
-    """The same term a year on: its weekdays and weeks kept, every year in its name moved on."""
+    """The same term a year on: its weekdays and ISO weeks kept, every year in its name moved on."""
+    moved = a_year_on(source.starts_on) - source.starts_on
     return TermInput(
         name=re.sub(r"\d{4}", lambda year: str(int(year.group()) + 1), source.name),
-        starts_on=source.starts_on + A_YEAR_ON,
-        ends_on=source.ends_on + A_YEAR_ON,
-        signup_opens_at=source.signup_opens_at + A_YEAR_ON,
-        signup_closes_at=source.signup_closes_at + A_YEAR_ON if source.signup_closes_at else None,
+        starts_on=source.starts_on + moved,
+        ends_on=a_year_on(source.ends_on),
+        signup_opens_at=source.signup_opens_at + moved,
+        signup_closes_at=source.signup_closes_at + moved if source.signup_closes_at else None,
         nights_cap=source.nights_cap,
     )
 
@@ -586,6 +592,7 @@ def plan_copy(session: Session, source: Term, data: TermInput, locale: str = "nb
     _check_term(data)
     term = Term(
         region=source.region,
+        region_id=source.region_id,
         name=data.name.strip(),
         starts_on=data.starts_on,
         ends_on=data.ends_on,
