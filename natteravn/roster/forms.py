@@ -122,6 +122,7 @@ class GridFilter(Form):
         csrf = False
 
     municipality = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
+    gaps = BooleanField(_l("Only nights that still need people"))
 
 
 class AssignForm(Form):

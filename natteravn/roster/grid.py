@@ -68,10 +68,24 @@ class GridWeekend:
     cells: dict[int, list[Cell]] = field(default_factory=dict)  # by route id
 
 
+#: What a night still needs: people, or a leader.
+GAPS = (CellState.EMPTY, CellState.SHORT, CellState.NO_LEADER)
+
+
 @dataclass
 class Grid:
     routes: list[Route]
     weekends: list[GridWeekend]
+
+    def gaps_only(self) -> Grid:
+        """The nights that still need people or a leader; weekends without any are left out, routes stay."""
+        weekends = []
+        for weekend in self.weekends:
+            cells = {r: [c for c in cs if c.state in GAPS] for r, cs in weekend.cells.items()}
+            cells = {r: cs for r, cs in cells.items() if cs}
+            if cells:
+                weekends.append(GridWeekend(weekend.key, weekend.first_day, weekend.last_day, cells))
+        return Grid(self.routes, weekends)
 
     def by_municipality(self) -> list[tuple[Municipality, int]]:
         """Column groups: each municipality with how many routes it spans."""

@@ -468,14 +468,19 @@ def grid_page(term_id: int):
     municipalities = grid.term_municipalities(db, term, coordinator_scope())
     chosen = GridFilter(request.args)
     chosen.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All municipalities")))
-    picked = chosen.municipality.data if chosen.validate() and chosen.municipality.data else None
+    valid = chosen.validate()
+    picked = chosen.municipality.data if valid and chosen.municipality.data else None
     whole = term.region_id in coordinated_regions()
     found = grid.grid(db, term, [picked] if picked else None if whole else [m.id for m in municipalities])
+    if valid and chosen.gaps.data:
+        found = found.gaps_only()
     shifts = [cell.shift for weekend in found.weekends for cells in weekend.cells.values() for cell in cells]
     return render_template(
         "roster/grid.html",
         term=term,
         grid=found,
+        marks=_days_off_marks(term, shifts),
+        classes=_class_weekend_labels(term),
         region_wide=whole,
         municipalities=municipalities,
         chosen=chosen,
@@ -483,6 +488,20 @@ def grid_page(term_id: int):
         starts=_starts(shifts, _zone(term)),
         night_url=url_for("roster.night", shift_id=0).removesuffix("0"),
     )
+
+
+def _days_off_marks(term: Term, shifts: list[Shift]) -> dict[int, str]:
+    """Each night on a public holiday or in its municipality's school break, with what the day is."""
+    off, tz = terms.term_days_off(db_session(), term, str(get_locale())), _zone(term)
+    marks = {s.id: off.label(s.route.municipality_id, local(s.starts_at, tz).date()) for s in shifts}
+    return {shift_id: label for shift_id, label in marks.items() if label}
+
+
+def _class_weekend_labels(term: Term) -> dict[tuple[int, int], list[str]]:
+    labels: dict[tuple[int, int], list[str]] = {}
+    for given in terms.class_weekends_of(db_session(), term):
+        labels.setdefault(given.weekend_key, []).append(given.school_class.label)
+    return labels
 
 
 @bp.get("/nights/<int:shift_id>")
