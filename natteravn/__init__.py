@@ -103,7 +103,7 @@ def audit_vocabulary():
     from natteravn.places import breaks
     from natteravn.places import service as places
     from natteravn.privacy import service as privacy
-    from natteravn.reports import access, logbook, retention, writing
+    from natteravn.reports import access, council, logbook, retention, writing
     from natteravn.roster import service as roster
     from natteravn.roster import terms
     from natteravn.roster.autofill import service as autofill
@@ -121,6 +121,7 @@ def audit_vocabulary():
         logbook.AUDIT,
         writing.AUDIT,
         retention.AUDIT,
+        council.AUDIT,
         privacy.AUDIT,
     )
 

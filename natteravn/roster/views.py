@@ -498,9 +498,11 @@ def _days_off_marks(term: Term, shifts: list[Shift]) -> dict[int, str]:
 
 
 def _class_weekend_labels(term: Term) -> dict[tuple[int, int], list[str]]:
-    labels: dict[tuple[int, int], list[str]] = {}
+    """The school classes given each weekend, those of the coordinator's municipalities only."""
+    scope, labels = coordinator_scope(), {}
     for given in terms.class_weekends_of(db_session(), term):
-        labels.setdefault(given.weekend_key, []).append(given.school_class.label)
+        if scope.covers(term.region_id, given.school_class.school.municipality_id):
+            labels.setdefault(given.weekend_key, []).append(given.school_class.label)
     return labels
 
 

@@ -366,4 +366,3 @@ def test_the_outbox_labels_a_waitlist_answer_and_says_why_it_was_not_sent(db, wo
     assert "Sign-up confirmation" not in page.text.split("</form>")[-1]
     assert "Not sent: the sign-up was cancelled." in page.text
     assert "sign-up cancelled" not in page.text
-
