@@ -40,6 +40,7 @@ REGION_WIDE = {
     "roster.copy_term",
     "people.import_people",
     "people.import_confirm",
+    "people.import_columns",
 }
 REGION_WIDE_BLUEPRINTS = ("places.", "audit.", "autofill.")
 
