@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, distinct, extract, func, or_, select, true
+from sqlalchemy import and_, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person
@@ -232,50 +232,44 @@ def _walked(region_id: int, now: datetime):
 def _effort(
     session: Session, region_id: int, municipality_ids: list[int], period: Period, now: datetime, found: PeriodFigures
 ) -> None:
+    """Nights and hours from the reports; people from the logbooks: who walked in the period, and
+    which of them walked for the first time in the region then."""
     for municipality_id, figures in found.by_municipality.items():
         found.effort_by_municipality[municipality_id] = Effort(figures.nights, figures.walker_minutes)
     found.effort = Effort(found.figures.nights, found.figures.walker_minutes)
     since = at_local(period.first_day, time(0))
     until = at_local(period.last_day + timedelta(days=1), time(0))
-    first_walk = (
-        select(Signup.person_id, func.min(Shift.starts_at).label("first"))
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Term, Term.id == Shift.term_id)
-        .where(_walked(region_id, now))
-        .group_by(Signup.person_id)
-        .subquery()
-    )
-    in_period = (
-        select(Route.municipality_id, Signup.person_id, first_walk.c.first)
+    rows = session.execute(
+        select(Route.municipality_id, Signup.person_id)
         .select_from(Signup)
         .join(Shift, Shift.id == Signup.shift_id)
         .join(Term, Term.id == Shift.term_id)
         .join(Route, Route.id == Shift.route_id)
-        .join(first_walk, first_walk.c.person_id == Signup.person_id)
         .where(
             _walked(region_id, now),
             Route.municipality_id.in_(municipality_ids),
             Shift.starts_at >= since,
             Shift.starts_at < until,
         )
-        .subquery()
+        .distinct()
     )
-    is_new = and_(in_period.c.first >= since, in_period.c.first < until)
-    rows = session.execute(
-        select(
-            in_period.c.municipality_id,
-            func.count(distinct(in_period.c.person_id)),
-            func.count(distinct(in_period.c.person_id)).filter(is_new),
-        ).group_by(in_period.c.municipality_id)
+    walked = {(municipality_id, person_id) for municipality_id, person_id in rows}
+    people = {person_id for _, person_id in walked}
+    walked_before = set(
+        session.scalars(
+            select(Signup.person_id)
+            .join(Shift, Shift.id == Signup.shift_id)
+            .join(Term, Term.id == Shift.term_id)
+            .where(_walked(region_id, now), Signup.person_id.in_(people), Shift.starts_at < since)
+            .distinct()
+        )
     )
-    for municipality_id, people, new in rows:
+    for municipality_id, person_id in walked:
         effort = found.effort_by_municipality[municipality_id]
-        effort.people, effort.new_people = people, new
+        effort.people += 1
+        effort.new_people += person_id not in walked_before
     # Someone who walked in two municipalities is one person in the total.
-    people, new = session.execute(
-        select(func.count(distinct(in_period.c.person_id)), func.count(distinct(in_period.c.person_id)).filter(is_new))
-    ).one()
-    found.effort.people, found.effort.new_people = people, new
+    found.effort.people, found.effort.new_people = len(people), len(people - walked_before)
 
 
 # --- The coordinator's assessment. ---
