@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, extract, func, or_, select, true
+from sqlalchemy import and_, distinct, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person
@@ -24,8 +24,8 @@ from natteravn.clock import at_local
 from natteravn.i18n import N_
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
-from natteravn.reports.models import Assessment, Incident, ReportState, ShiftReport
-from natteravn.reports.stats import Figures, statistics
+from natteravn.reports.models import AGE_BANDS, Assessment, Incident, IncidentCategory, ReportState, ShiftReport
+from natteravn.reports.stats import Figures
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 
 #: What the audit log says about the council report.
@@ -160,60 +160,85 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
     )
     by_name = {m.id: m.name for m in municipalities}
     routes.sort(key=lambda r: (by_name[r.municipality_id], r.name))
-    period = selection.period
+    periods = [selection.period, selection.period.before(), selection.period.a_year_earlier()]
+    figures = [_period_figures(session, region.id, chosen, period) for period in periods]
+    walks = _walks(session, region.id, chosen, periods, now)
+    for found in figures:
+        _effort(found, walks)
     return CouncilReport(
         region=region,
         selection=selection,
         municipalities=municipalities,
         routes=routes,
-        chosen=_period_figures(session, region.id, chosen, period, now),
-        previous=_period_figures(session, region.id, chosen, period.before(), now),
-        last_year=_period_figures(session, region.id, chosen, period.a_year_earlier(), now),
+        chosen=figures[0],
+        previous=figures[1],
+        last_year=figures[2],
         assessment=assessment_for(session, selection),
     )
 
 
-def _period_figures(
-    session: Session, region_id: int, municipality_ids: list[int], period: Period, now: datetime
-) -> PeriodFigures:
-    stats = statistics(session, region_id, period.first_day, period.last_day, municipality_ids)
-    found = PeriodFigures(period, stats.total, stats.by_municipality)
+def _period_figures(session: Session, region_id: int, municipality_ids: list[int], period: Period) -> PeriodFigures:
+    """The period's figures in a few grouped queries: each by municipality and route at once, the
+    totals added up here (the report shows no months or attendance, so it asks for none)."""
+    by_municipality = {m: Figures() for m in municipality_ids}
+    found = PeriodFigures(period, Figures(), by_municipality)
     reports = (
         ShiftReport.region_id == region_id,
         ShiftReport.state == ReportState.SUBMITTED,
         ShiftReport.night_on.between(period.first_day, period.last_day),
         ShiftReport.municipality_id.in_(municipality_ids),
     )
-    _routes(session, reports, found)
-    _hours(session, reports, found)
-    _effort(session, region_id, municipality_ids, period, now, found)
+    _nights(session, reports, found)
+    _incidents(session, reports, found)
+    _police(session, reports, found)
+    for figures in by_municipality.values():
+        found.figures.add(figures)
     return found
 
 
-def _routes(session: Session, reports, found: PeriodFigures) -> None:
-    nights = session.execute(select(ShiftReport.route_id, func.count()).where(*reports).group_by(ShiftReport.route_id))
-    for route_id, count in nights:
-        found.by_route.setdefault(route_id, Counter())["nights"] = count
-    incidents = session.execute(
-        select(ShiftReport.route_id, func.count())
-        .join(Incident, Incident.report_id == ShiftReport.id)
+def _nights(session: Session, reports, found: PeriodFigures) -> None:
+    rows = session.execute(
+        select(
+            ShiftReport.municipality_id,
+            ShiftReport.route_id,
+            func.count(),
+            func.coalesce(func.sum(ShiftReport.walkers * ShiftReport.duration_minutes), 0),
+            *(func.coalesce(func.sum(getattr(ShiftReport, band)), 0) for band in AGE_BANDS),
+        )
         .where(*reports)
-        .group_by(ShiftReport.route_id)
+        .group_by(ShiftReport.municipality_id, ShiftReport.route_id)
     )
-    for route_id, count in incidents:
-        found.by_route.setdefault(route_id, Counter())["incidents"] = count
+    for municipality_id, route_id, nights, minutes, *youths in rows:
+        figures = found.by_municipality[municipality_id]
+        figures.nights += nights
+        figures.walker_minutes += int(minutes)
+        figures.youths.update(dict(zip(AGE_BANDS, (int(y) for y in youths), strict=True)))
+        found.by_route.setdefault(route_id, Counter())["nights"] += nights
 
 
-def _hours(session: Session, reports, found: PeriodFigures) -> None:
+def _incidents(session: Session, reports, found: PeriodFigures) -> None:
     hour = extract("hour", Incident.around)
     rows = session.execute(
-        select(hour, func.count())
-        .join(ShiftReport, Incident.report_id == ShiftReport.id)
+        select(ShiftReport.municipality_id, ShiftReport.route_id, Incident.category, hour, func.count())
+        .join(Incident, Incident.report_id == ShiftReport.id)
         .where(*reports)
-        .group_by(hour)
+        .group_by(ShiftReport.municipality_id, ShiftReport.route_id, Incident.category, hour)
     )
-    for at, count in rows:
+    for municipality_id, route_id, category, at, count in rows:
+        found.by_municipality[municipality_id].incidents[IncidentCategory(category)] += count
+        found.by_route.setdefault(route_id, Counter())["incidents"] += count
         found.by_hour[int(at) if at is not None and int(at) in NIGHT_HOURS else None] += count
+
+
+def _police(session: Session, reports, found: PeriodFigures) -> None:
+    rows = session.execute(
+        select(ShiftReport.municipality_id, func.count(distinct(ShiftReport.id)))
+        .join(Incident, Incident.report_id == ShiftReport.id)
+        .where(*reports, Incident.police_contacted.is_(True))
+        .group_by(ShiftReport.municipality_id)
+    )
+    for municipality_id, nights in rows:
+        found.by_municipality[municipality_id].police_nights = nights
 
 
 def _walked(region_id: int, now: datetime):
@@ -229,18 +254,21 @@ def _walked(region_id: int, now: datetime):
     )
 
 
-def _effort(
-    session: Session, region_id: int, municipality_ids: list[int], period: Period, now: datetime, found: PeriodFigures
-) -> None:
-    """Nights and hours from the reports; people from the logbooks: who walked in the period, and
-    which of them walked for the first time in the region then."""
-    for municipality_id, figures in found.by_municipality.items():
-        found.effort_by_municipality[municipality_id] = Effort(figures.nights, figures.walker_minutes)
-    found.effort = Effort(found.figures.nights, found.figures.walker_minutes)
-    since = at_local(period.first_day, time(0))
-    until = at_local(period.last_day + timedelta(days=1), time(0))
-    rows = session.execute(
-        select(Route.municipality_id, Signup.person_id)
+@dataclass
+class _Walks:
+    """Who walked where and when over all the periods at once, and when each first walked in the region."""
+
+    nights: list[tuple[int, int, datetime]]  # (municipality id, person id, the night's start)
+    first: dict[int, datetime]  # person id -> the start of their first night walked in the region
+
+
+def _walks(
+    session: Session, region_id: int, municipality_ids: list[int], periods: list[Period], now: datetime
+) -> _Walks:
+    since = at_local(min(p.first_day for p in periods), time(0))
+    until = at_local(max(p.last_day for p in periods) + timedelta(days=1), time(0))
+    nights = session.execute(
+        select(Route.municipality_id, Signup.person_id, Shift.starts_at)
         .select_from(Signup)
         .join(Shift, Shift.id == Signup.shift_id)
         .join(Term, Term.id == Shift.term_id)
@@ -251,25 +279,33 @@ def _effort(
             Shift.starts_at >= since,
             Shift.starts_at < until,
         )
-        .distinct()
     )
-    walked = {(municipality_id, person_id) for municipality_id, person_id in rows}
-    people = {person_id for _, person_id in walked}
-    walked_before = set(
-        session.scalars(
-            select(Signup.person_id)
-            .join(Shift, Shift.id == Signup.shift_id)
-            .join(Term, Term.id == Shift.term_id)
-            .where(_walked(region_id, now), Signup.person_id.in_(people), Shift.starts_at < since)
-            .distinct()
-        )
+    first = session.execute(
+        select(Signup.person_id, func.min(Shift.starts_at))
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Term, Term.id == Shift.term_id)
+        .where(_walked(region_id, now))
+        .group_by(Signup.person_id)
     )
+    return _Walks([(m, p, at) for m, p, at in nights], {person: at for person, at in first})
+
+
+def _effort(found: PeriodFigures, walks: _Walks) -> None:
+    """Nights and hours from the reports; people from the logbooks: who walked in the period, and
+    which of them walked for the first time in the region then."""
+    for municipality_id, figures in found.by_municipality.items():
+        found.effort_by_municipality[municipality_id] = Effort(figures.nights, figures.walker_minutes)
+    found.effort = Effort(found.figures.nights, found.figures.walker_minutes)
+    since = at_local(found.period.first_day, time(0))
+    until = at_local(found.period.last_day + timedelta(days=1), time(0))
+    walked = {(m, person) for m, person, at in walks.nights if since <= at < until}
+    new = {person for _, person in walked if walks.first[person] >= since}
     for municipality_id, person_id in walked:
         effort = found.effort_by_municipality[municipality_id]
         effort.people += 1
-        effort.new_people += person_id not in walked_before
+        effort.new_people += person_id in new
     # Someone who walked in two municipalities is one person in the total.
-    found.effort.people, found.effort.new_people = len(people), len(people - walked_before)
+    found.effort.people, found.effort.new_people = len({person for _, person in walked}), len(new)
 
 
 # --- The coordinator's assessment. ---
