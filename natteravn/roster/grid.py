@@ -13,14 +13,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person, Scope, folded
 from natteravn.accounts.service import display_phone
 from natteravn.clock import OSLO, local, weekend_of
-from natteravn.places.models import Municipality, Route
-from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.places.models import Municipality, Route, School, SchoolClass
+from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 
 
 class CellState(enum.StrEnum):
@@ -155,6 +155,23 @@ def term_municipalities(session: Session, term: Term, scope: Scope) -> list[Muni
     )
 
 
+def class_weekend_labels(session: Session, term: Term, scope: Scope) -> dict[tuple[int, int], list[str]]:
+    """The school classes given each weekend of the term, named by school and class ("Flisa skole
+    9A": two schools may each have a 9A), those of the coordinator's municipalities only."""
+    mine = true() if term.region_id in scope.regions else School.municipality_id.in_(scope.municipalities)
+    given = session.execute(
+        select(ClassWeekend.weekend_on, School.name, SchoolClass.name)
+        .join(ClassWeekend.school_class)
+        .join(SchoolClass.school)
+        .where(ClassWeekend.term_id == term.id, mine)
+        .order_by(ClassWeekend.weekend_on, School.name, SchoolClass.name)
+    )
+    labels: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for weekend_on, school, name in given:
+        labels[weekend_of(weekend_on)].append(f"{school} {name}")
+    return dict(labels)
+
+
 # --- One night. ---
 
 
@@ -251,6 +268,7 @@ def roster_csv(
     tz = ZoneInfo(term.region.timezone)
     shifts = [s for s in standing_nights(session, term) if scope.covers(term.region_id, s.route.municipality_id)]
     people = _people_by_night(session, term)
+    classes = class_weekend_labels(session, term, scope)
     out = io.StringIO()
     writer = _SpreadsheetWriter(out)
     writer.writerow(header)
@@ -265,12 +283,14 @@ def roster_csv(
             shift.route.name,
             shift.route.meeting_point,
         ]
+        class_weekend = ", ".join(classes.get(weekend_of(start.date()), []))
         on_it = people.get(shift.id, [])
         for signup in on_it:
             person = signup.person
-            writer.writerow([*night, role_names[signup.role], person.name, display_phone(person.phone)])
+            row = [*night, role_names[signup.role], person.name, display_phone(person.phone), class_weekend]
+            writer.writerow(row)
         if not on_it:
-            writer.writerow([*night, "", "", ""])
+            writer.writerow([*night, "", "", "", class_weekend])
     return "\ufeff" + out.getvalue()
 
 

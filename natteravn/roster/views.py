@@ -480,7 +480,7 @@ def grid_page(term_id: int):
         term=term,
         grid=found,
         marks=_days_off_marks(term, shifts),
-        classes=_class_weekend_labels(term),
+        classes=grid.class_weekend_labels(db, term, coordinator_scope()),
         region_wide=whole,
         municipalities=municipalities,
         chosen=chosen,
@@ -495,15 +495,6 @@ def _days_off_marks(term: Term, shifts: list[Shift]) -> dict[int, str]:
     off, tz = terms.term_days_off(db_session(), term, str(get_locale())), _zone(term)
     marks = {s.id: off.label(s.route.municipality_id, local(s.starts_at, tz).date()) for s in shifts}
     return {shift_id: label for shift_id, label in marks.items() if label}
-
-
-def _class_weekend_labels(term: Term) -> dict[tuple[int, int], list[str]]:
-    """The school classes given each weekend, those of the coordinator's municipalities only."""
-    scope, labels = coordinator_scope(), {}
-    for given in terms.class_weekends_of(db_session(), term):
-        if scope.covers(term.region_id, given.school_class.school.municipality_id):
-            labels.setdefault(given.weekend_key, []).append(given.school_class.label)
-    return labels
 
 
 @bp.get("/nights/<int:shift_id>")
@@ -682,6 +673,7 @@ def export_csv(term_id: int):
         _("Role"),
         _("Name"),
         _("Phone"),
+        _("Class weekend"),
     ]
     roles = {SignupRole.LEADER: _("Group leader"), SignupRole.WALKER: _("Walker")}
     body = grid.roster_csv(db_session(), term, coordinator_scope(), header, roles, str(get_locale()))

@@ -366,3 +366,41 @@ def test_the_outbox_labels_a_waitlist_answer_and_says_why_it_was_not_sent(db, wo
     assert "Sign-up confirmation" not in page.text.split("</form>")[-1]
     assert "Not sent: the sign-up was cancelled." in page.text
     assert "sign-up cancelled" not in page.text
+
+
+# --- Auto-fill in words. ---
+
+
+def test_the_draft_says_in_words_what_it_leaves_unmet(db, world, clock, login, client):
+    from natteravn.roster.autofill import service as autofill
+    from natteravn.roster.autofill.models import Availability
+
+    for i in range(3):
+        someone = factories.person(db, world.asnes, f"Frivillig {i}", clock())
+        db.add(
+            Availability(
+                person=someone,
+                term=world.term,
+                weekdays=[4],
+                dates=[],
+                blocked_dates=[],
+                max_nights=2,
+                wants_to_lead=False,
+                same_weekend_ok=False,
+                municipality_ids=[],
+                updated_at=clock(),
+            )
+        )
+    db.flush()
+    draft = autofill.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    nights = len(world.nights)
+    assert draft.tally["missing_leader"] == nights  # nobody said they can lead
+    assert draft.tally["short_walker"] > 0
+    db.commit()
+    login(world.coordinator)
+    page = " ".join(client.get(f"/coordinator/terms/{world.term.id}/autofill").text.split())
+    assert f"{nights} nights without a leader" in page
+    assert (
+        "walkers missing below the nights' minimums" in page or "walkers missing below the nights&#39; minimums" in page
+    )
+    assert 'class="wide"' in page
