@@ -206,11 +206,10 @@ def _preview_page(form: ImportForm, text: str | None, mapping: importing.Mapping
         try:
             guess = importing.guess_columns(text)
             unsure = mapping is None and not guess.sure
-            chosen = mapping or guess.mapping
             if unsure:
                 form.form_errors.append(_("Say which column of the file holds what, below."))
             else:
-                preview = importing.preview_import(db_session(), coordinated_regions(), text, chosen)
+                preview = importing.preview_import(db_session(), coordinated_regions(), text, mapping or guess.mapping)
         except importing.ColumnsNeeded as refusal:
             unsure = True
             form.form_errors.append(refusal.translated(_))
@@ -225,7 +224,7 @@ def _preview_page(form: ImportForm, text: str | None, mapping: importing.Mapping
         form=form,
         preview=preview,
         confirm=confirm,
-        columns=_columns_form(text, guess, chosen) if guess and chosen else None,
+        columns=_columns_form(text, guess, chosen) if text is not None and guess and chosen else None,
         unsure=unsure,
         column_labels=COLUMN_LABELS,
         changes=CHANGE_NAMES,

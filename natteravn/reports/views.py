@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -683,7 +684,7 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
     for title, value in ((_("Nights walked by route"), "nights"), (_("Incidents by route"), "incidents")):
         rows += [[], [title]]
         for route in report.routes:
-            rows += [[route.name, *(n(p.by_route.get(route.id, {}).get(value, 0)) for p in periods)]]
+            rows += [[route.name, *(n(p.by_route.get(route.id, Counter())[value]) for p in periods)]]
     if report.assessment and report.assessment.text:
         rows += [[], [_("The coordinator's assessment")], [report.assessment.text]]
     return rows
