@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person
-from natteravn.clock import local, night_span
+from natteravn.clock import local, night_span, weekend_of
 from natteravn.i18n import Refusal
 from natteravn.places import breaks
 from natteravn.places import service as places
@@ -697,9 +697,13 @@ def print_roster(term_id: int, municipality_id: int):
         abort(404)
     if not coordinator_scope().covers(term.region_id, municipality.id):
         abort(404)
+    nights = grid.printable(db_session(), term, municipality.id)
+    classes = grid.class_weekend_labels(db_session(), term, coordinator_scope())
+    tz = _zone(term)
     return render_template(
         "roster/print.html",
         term=term,
         municipality=municipality,
-        nights=grid.printable(db_session(), term, municipality.id),
+        nights=nights,
+        classes={n.shift.id: classes.get(weekend_of(local(n.shift.starts_at, tz).date()), []) for n in nights},
     )

@@ -124,3 +124,5 @@ def test_the_roster_csv_names_each_weekends_class_by_school_and_class(db, world,
     assert {r[10] for r in rows[1:] if r[0] == "2026-11-20"} == {""}
     grid_page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/grid").text
     assert "Class weekend: Flisa skole 9A" in grid_page
+    printed = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
+    assert "Class weekend: Flisa skole 9A" in printed
