@@ -100,9 +100,10 @@ def audit_vocabulary():
     """What each feature's audit entries mean, for the audit log page."""
     from natteravn.audit.service import Vocabulary
     from natteravn.people import service as people
+    from natteravn.places import breaks
     from natteravn.places import service as places
     from natteravn.privacy import service as privacy
-    from natteravn.reports import access, logbook, retention, writing
+    from natteravn.reports import access, council, logbook, retention, writing
     from natteravn.roster import service as roster
     from natteravn.roster import terms
     from natteravn.roster.autofill import service as autofill
@@ -110,6 +111,7 @@ def audit_vocabulary():
 
     return Vocabulary.merged(
         places.AUDIT,
+        breaks.AUDIT,
         shifts.AUDIT,
         roster.AUDIT,
         terms.AUDIT,
@@ -119,6 +121,7 @@ def audit_vocabulary():
         logbook.AUDIT,
         writing.AUDIT,
         retention.AUDIT,
+        council.AUDIT,
         privacy.AUDIT,
     )
 

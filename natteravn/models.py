@@ -4,8 +4,8 @@ from natteravn.accounts.models import LoginCode, Person, RateEvent, Role, RoleKi
 from natteravn.audit.models import AuditEvent  # noqa: F401
 from natteravn.db import Base  # noqa: F401
 from natteravn.health import JobHeartbeat  # noqa: F401
-from natteravn.places.models import Municipality, Region, Route, School, SchoolClass  # noqa: F401
-from natteravn.reports.models import Incident, ReportVersion, ShiftReport, WalkIn  # noqa: F401
+from natteravn.places.models import Municipality, Region, Route, School, SchoolBreak, SchoolClass  # noqa: F401
+from natteravn.reports.models import Assessment, Incident, ReportVersion, ShiftReport, WalkIn  # noqa: F401
 from natteravn.roster.autofill.models import (  # noqa: F401
     Availability,
     DraftAssignment,

@@ -6,13 +6,14 @@ table learns how to make one."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 from werkzeug.routing import AnyConverter, Rule
 
 from natteravn import create_app
 from natteravn.accounts.models import Role, RoleKind
+from natteravn.places.models import SchoolBreak
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.roster.models import NightPattern
 from natteravn.shifts.models import ClassWeekend
@@ -34,8 +35,12 @@ REGION_WIDE = {
     "roster.give_weekend",
     "roster.take_weekend",
     "roster.publish",
+    "roster.add_break",
+    "roster.remove_break",
+    "roster.copy_term",
     "people.import_people",
     "people.import_confirm",
+    "people.import_columns",
 }
 REGION_WIDE_BLUEPRINTS = ("places.", "audit.", "autofill.")
 
@@ -86,7 +91,10 @@ def solor(world, db, clock) -> dict[str, int]:
     weekend = ClassWeekend(
         term=world.term, school_class=world.school_class, weekend_on=night.starts_at.date(), created_at=clock()
     )
-    db.add_all([report, pattern, weekend])
+    school_break = SchoolBreak(
+        municipality=world.asnes, name="Juleferie", first_day=date(2026, 12, 21), last_day=date(2027, 1, 1)
+    )
+    db.add_all([report, pattern, weekend, school_break])
     db.commit()
     return {
         "region_id": world.region.id,
@@ -100,6 +108,7 @@ def solor(world, db, clock) -> dict[str, int]:
         "report_id": report.id,
         "pattern_id": pattern.id,
         "given_id": weekend.id,
+        "break_id": school_break.id,
     }
 
 

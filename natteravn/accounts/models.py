@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from natteravn.db import Base, UTCDateTime
 from natteravn.places.models import Municipality, Region, Registration, SchoolClass
@@ -63,12 +64,36 @@ class Scope:
         return or_(region_id.in_(self.regions), municipality_id.in_(self.municipalities))
 
 
+#: Swedish and German letters written the Norwegian way, as a Norwegian keyboard types them.
+_NORWEGIAN_SPELLING = str.maketrans({"ö": "ø", "ä": "æ"})
+
+
+def folded(text: str) -> str:
+    """Text as name search compares it: case folded and accents dropped (André is andre), while
+    æ, ø and å stay letters of their own. Done here rather than in SQL so every database agrees:
+    SQLite's lower() changes only A to Z, so "ødegård" would never find "Ødegård" there."""
+    kept = []
+    for char in " ".join(text.split()).casefold().translate(_NORWEGIAN_SPELLING):
+        if char in "æøå":
+            kept.append(char)
+        else:
+            kept.extend(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    return "".join(kept)
+
+
+def _folded_name(context) -> str:
+    """The stored search form for rows inserted without the ORM (bulk loads)."""
+    return folded(context.get_current_parameters().get("name") or "")
+
+
 class Person(UserMixin, Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
     name: Mapped[str] = mapped_column(String(120), default="")
+    # The name as search compares it (see `folded`), kept up to date whenever the name is set.
+    name_key: Mapped[str] = mapped_column(String(120), default=_folded_name)
     locale: Mapped[str] = mapped_column(String(8), default="nb")
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
@@ -89,6 +114,11 @@ class Person(UserMixin, Base):
     municipality: Mapped[Municipality | None] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()
     roles: Mapped[list[Role]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = folded(name or "")
+        return name
 
     def get_id(self) -> str:
         # The version makes "log out everywhere" invalidate every session cookie at once.

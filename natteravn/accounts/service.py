@@ -18,6 +18,7 @@ from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Registration, SchoolClass
+from natteravn.sms import notes
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
@@ -438,7 +439,7 @@ def opt_out(session: Session, person: Person, now: datetime) -> None:
             SmsMessage.state == MessageState.PENDING,
             SmsMessage.purpose.not_in(sms.ASKED_FOR),
         )
-        .values(state=MessageState.CANCELLED, last_error="the recipient has opted out of SMS")
+        .values(state=MessageState.CANCELLED, last_error=notes.OPTED_OUT.text())
         .execution_options(synchronize_session=False)
     )
 

@@ -61,6 +61,7 @@ class ImportForm(Form):
 class ConfirmImportForm(Form):
     # The checked file travels back with the confirmation and is checked again before anything is stored.
     text = HiddenField(validators=[DataRequired()])
+    mapping = HiddenField()
     submit = SubmitField(_l("Import these people"))
 
 
@@ -70,3 +71,28 @@ class DeclineForm(Form):
         validators=[DataRequired(message=_l("Write why you decline, for the audit log.")), Length(max=200)],
     )
     submit = SubmitField(_l("Decline"))
+
+
+COLUMN_LABELS = {
+    "name": _l("Name"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "phone": _l("Mobile number"),
+    "municipality": _l("Municipality"),
+    "school_class": _l("School class"),
+}
+#: A column the file does not have.
+NO_COLUMN = -1
+
+
+class ColumnsForm(Form):
+    """Which column of the file holds what; the file travels along, as with the confirmation."""
+
+    text = HiddenField(validators=[DataRequired()])
+    municipality_id = SelectField(_l("Everyone in the file lives in"), coerce=int, default=0)
+    school_class_id = SelectField(_l("Everyone's child is in"), coerce=int, default=0)
+    submit = SubmitField(_l("Use these columns"))
+
+
+for _name, _label in COLUMN_LABELS.items():
+    setattr(ColumnsForm, f"column_{_name}", SelectField(_label, coerce=int, default=NO_COLUMN))

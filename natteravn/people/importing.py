@@ -7,6 +7,8 @@ import codecs
 import csv
 import enum
 import io
+import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,28 +26,75 @@ from natteravn.places.models import Municipality, School, SchoolClass
 MAX_IMPORT_BYTES = 400_000
 MAX_IMPORT_ROWS = 5000
 NAME_LIMIT = 120  # as a person's name is stored
-COLUMNS = {
-    "name": "name",
-    "navn": "name",
-    "namn": "name",
-    "phone": "phone",
-    "mobile": "phone",
-    "telefon": "phone",
-    "mobil": "phone",
-    "telefonnummer": "phone",
-    "mobilnummer": "phone",
-    "municipality": "municipality",
-    "kommune": "municipality",
-    "school class": "school_class",
-    "class": "school_class",
-    "klasse": "school_class",
-    "skoleklasse": "school_class",
+#: What the columns of a file may be called, as school lists and Excel sheets in Norway call them
+#: (headers are compared in lower case, with punctuation and a trailing number such as "Foresatt 1"
+#: left out). The pupil's own name ("Elev") is never read: the service keeps no child's name.
+FIELDS = ("name", "first_name", "last_name", "phone", "municipality", "school_class")
+SYNONYMS = {
+    "name": (
+        "name",
+        "full name",
+        "parent",
+        "guardian",
+        "navn",
+        "namn",
+        "fullt navn",
+        "foresatt",
+        "foresatte",
+        "foresattes navn",
+        "foresatt navn",
+        "navn foresatt",
+        "forelder",
+        "foreldre",
+        "føresett",
+        "føresette",
+        "kontaktperson",
+    ),
+    "first_name": ("first name", "given name", "fornavn", "førenamn", "foresatt fornavn", "fornavn foresatt"),
+    "last_name": (
+        "last name",
+        "surname",
+        "family name",
+        "etternavn",
+        "etternamn",
+        "foresatt etternavn",
+        "etternavn foresatt",
+    ),
+    "phone": (
+        "phone",
+        "mobile",
+        "mobile phone",
+        "phone number",
+        "cell",
+        "telefon",
+        "telefonnummer",
+        "tlf",
+        "tlf nr",
+        "tlfnr",
+        "mobil",
+        "mobilnr",
+        "mobilnummer",
+        "mobiltelefon",
+        "mobiltlf",
+        "mobil foresatt",
+        "foresatt mobil",
+        "tlf foresatt",
+        "foresatt tlf",
+        "telefon foresatt",
+        "mobiltelefon foresatt",
+    ),
+    "municipality": ("municipality", "kommune", "bostedskommune", "bustadkommune", "hjemkommune"),
+    "school_class": ("school class", "class", "klasse", "skoleklasse", "klasse trinn", "gruppe"),
 }
-REQUIRED = ("name", "phone", "municipality")
+COLUMNS = {synonym: column for column, synonyms in SYNONYMS.items() for synonym in synonyms}
 
 
 class ImportRefused(Refusal):
     pass
+
+
+class ColumnsNeeded(ImportRefused):
+    """The file's columns could not be matched: the coordinator says which holds what."""
 
 
 class Change(enum.StrEnum):
@@ -104,11 +153,77 @@ def _separator(text: str) -> str:
 
 
 def _column(name: str) -> str | None:
-    return COLUMNS.get(" ".join(name.replace("_", " ").replace("-", " ").casefold().split()))
+    words = re.sub(r"[\s_\-./:()]+", " ", name.casefold()).strip()
+    return COLUMNS.get(re.sub(r"\s*\d+$", "", words))
 
 
-def _records(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
-    """The column positions and the non-empty rows, each with its row number as a spreadsheet shows it."""
+@dataclass
+class Mapping:
+    """Which of the file's columns holds what (by position), and what holds for every row when the
+    file has no such column: the municipality everyone lives in, the class their child is in."""
+
+    columns: dict[str, int] = field(default_factory=dict)
+    municipality_id: int | None = None
+    school_class_id: int | None = None
+
+    def missing(self) -> list[str]:
+        """What is still needed, as messages to the coordinator."""
+        needed = []
+        if "name" not in self.columns and not {"first_name", "last_name"} <= self.columns.keys():
+            needed.append(N_("Choose the column with the name, or the two with first and last name."))
+        if "phone" not in self.columns:
+            needed.append(N_("Choose the column with the mobile number."))
+        if "municipality" not in self.columns and self.municipality_id is None:
+            needed.append(N_("Choose the column with the municipality, or the municipality everyone lives in."))
+        return needed
+
+    def encoded(self) -> str:
+        return json.dumps(
+            {"columns": self.columns, "municipality": self.municipality_id, "class": self.school_class_id}
+        )
+
+    @classmethod
+    def decoded(cls, text: str) -> Mapping | None:
+        """A mapping from a form; None when there is none or it was tampered into nonsense."""
+        try:
+            raw = json.loads(text)
+            columns = {str(k): int(v) for k, v in raw["columns"].items() if k in FIELDS}
+            municipality, school_class = raw.get("municipality"), raw.get("class")
+            return cls(
+                columns,
+                int(municipality) if municipality is not None else None,
+                int(school_class) if school_class is not None else None,
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass
+class Guess:
+    headers: list[str]
+    mapping: Mapping
+    sure: bool  # every needed column found, and no two columns taken for the same thing
+
+
+def guess_columns(text: str) -> Guess:
+    """What the file's columns hold, read from their headers."""
+    headers = _rows(text)[0][1]
+    mapping, doubled = Mapping(), False
+    for index, title in enumerate(headers):
+        column = _column(title)
+        if column is None:
+            continue
+        if column in mapping.columns:
+            doubled = True  # "Mobil" and "Telefon": the coordinator says which
+            continue
+        mapping.columns[column] = index
+    if "name" in mapping.columns and {"first_name", "last_name"} & mapping.columns.keys():
+        doubled = True
+    return Guess(headers, mapping, sure=not doubled and not mapping.missing())
+
+
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """The non-empty rows, each with its row number as a spreadsheet shows it."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_separator(text))
     try:
         rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
@@ -119,26 +234,21 @@ def _records(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
         ) from error
     if not rows:
         raise ImportRefused(N_("The file is empty."))
-    _, header = rows[0]
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        column = _column(title)
-        if column and column not in positions:
-            positions[column] = index
-    missing = [c for c in REQUIRED if c not in positions]
-    if missing:
-        raise ImportRefused(
-            N_(
-                "The first row must name the columns name, phone, municipality and (if you like) "
-                "school class. Missing: %(missing)s."
-            ),
-            missing=", ".join(missing),
-        )
     if len(rows) - 1 > MAX_IMPORT_ROWS:
         raise ImportRefused(
             N_("The file has more than %(limit)d rows. Split it into smaller files."), limit=MAX_IMPORT_ROWS
         )
-    return positions, rows[1:]
+    return rows
+
+
+def _records(text: str, mapping: Mapping) -> list[tuple[int, list[str]]]:
+    """The rows below the header, once the mapping says where everything needed is."""
+    rows = _rows(text)
+    for missing in mapping.missing():
+        raise ColumnsNeeded(missing)
+    if any(not 0 <= index < len(rows[0][1]) for index in mapping.columns.values()):
+        raise ColumnsNeeded(N_("The file has no such column. Choose again."))
+    return rows[1:]
 
 
 def _cell(cells: list[str], positions: dict[str, int], column: str) -> str:
@@ -146,11 +256,18 @@ def _cell(cells: list[str], positions: dict[str, int], column: str) -> str:
     return " ".join(cells[index].split()) if index is not None and index < len(cells) else ""
 
 
+def _name(cells: list[str], positions: dict[str, int]) -> str:
+    whole = _cell(cells, positions, "name")
+    parts = [_cell(cells, positions, "first_name"), _cell(cells, positions, "last_name")]
+    return whole or " ".join(part for part in parts if part)
+
+
 @dataclass
 class _Places:
     """The regions' municipalities and classes by name, loaded once for the whole file."""
 
     municipalities: dict[str, list[Municipality]]
+    by_id: dict[int, Municipality]
 
     @classmethod
     def load(cls, session: Session, region_ids: set[int]) -> _Places:
@@ -162,7 +279,13 @@ class _Places:
         by_name: dict[str, list[Municipality]] = {}
         for municipality in found:
             by_name.setdefault(municipality.name.casefold(), []).append(municipality)
-        return cls(by_name)
+        return cls(by_name, {m.id: m for m in found})
+
+    def school_class(self, class_id: int | None) -> SchoolClass | None:
+        return next(
+            (c for m in self.by_id.values() for s in m.schools for c in s.classes if c.id == class_id),
+            None,
+        )
 
     def school_classes(self, municipality: Municipality, written: str) -> list[SchoolClass]:
         """Classes matching "Flisa skole 9A", or just "9A" when the municipality has one such class."""
@@ -176,11 +299,16 @@ def _problem(msgid: str, row: int, **params) -> Refusal:
     return Refusal(msgid, row=row, **params)
 
 
-def _read_row(row: int, cells: list[str], positions: dict[str, int], places: _Places) -> ImportRow | Refusal:
-    name = _cell(cells, positions, "name")
+def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> ImportRow | Refusal:
+    positions = mapping.columns
+    name = _name(cells, positions)
     raw_phone = _cell(cells, positions, "phone")
-    written_municipality = _cell(cells, positions, "municipality")
+    fixed = places.by_id.get(mapping.municipality_id) if mapping.municipality_id else None
+    written_municipality = (
+        fixed.name if fixed and "municipality" not in positions else _cell(cells, positions, "municipality")
+    )
     written_class = _cell(cells, positions, "school_class")
+    fixed_class = places.school_class(mapping.school_class_id) if "school_class" not in positions else None
     if not name:
         return _problem(N_("Row %(row)d: the name is missing."), row)
     if len(name) > NAME_LIMIT:
@@ -209,7 +337,7 @@ def _read_row(row: int, cells: list[str], positions: dict[str, int], places: _Pl
             row,
             municipality=municipality.name,
         )
-    school_class = None
+    school_class = fixed_class if fixed_class and fixed_class.school.municipality_id == municipality.id else None
     if written_class:
         matches = places.school_classes(municipality, written_class)
         if not matches:
@@ -253,16 +381,24 @@ def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | 
     return None
 
 
-def preview_import(session: Session, region_ids: set[int], text: str) -> ImportPreview:
+def preview_import(session: Session, region_ids: set[int], text: str, mapping: Mapping | None = None) -> ImportPreview:
     """Read the whole file and say, row by row, what importing it would do and what is wrong.
-    Raises ImportRefused when the file as a whole cannot be read."""
-    positions, records = _records(text)
+    Without a mapping, the headers say which column holds what. Raises ColumnsNeeded when that is
+    not clear, and ImportRefused when the file as a whole cannot be read."""
+    if mapping is None:
+        guess = guess_columns(text)
+        if not guess.sure:
+            raise ColumnsNeeded((guess.mapping.missing() or [N_("Say which column holds what.")])[0])
+        mapping = guess.mapping
+    records = _records(text, mapping)
     places = _Places.load(session, region_ids)
+    if mapping.municipality_id is not None and mapping.municipality_id not in places.by_id:
+        raise ColumnsNeeded(N_("Choose a municipality in your region."))
     rows: list[ImportRow] = []
     errors: list[Refusal] = []
     first_row_of: dict[str, int] = {}
     for row_number, cells in records:
-        read = _read_row(row_number, cells, positions, places)
+        read = _read_row(row_number, cells, mapping, places)
         if isinstance(read, Refusal):
             errors.append(read)
             continue
@@ -301,13 +437,19 @@ class ImportResult:
 
 
 def apply_import(
-    session: Session, region_ids: set[int], text: str, actor: Person, now: datetime, links: Links
+    session: Session,
+    region_ids: set[int],
+    text: str,
+    actor: Person,
+    now: datetime,
+    links: Links,
+    mapping: Mapping | None = None,
 ) -> ImportResult:
     """Import every row or none: with any error nothing is written. People already registered
     (by phone) are updated, never duplicated. Everyone in the file is approved: the coordinator
     chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
     or older and accept the code of conduct themselves."""
-    preview = preview_import(session, region_ids, text)
+    preview = preview_import(session, region_ids, text, mapping)
     if preview.errors:
         raise ImportRefused(
             N_("Nothing was imported: the file has %(count)d errors. Correct them and try again."),

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, sel
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts import service as accounts
-from natteravn.accounts.models import Person, Role, RoleKind, Scope
+from natteravn.accounts.models import Person, Role, RoleKind, Scope, folded
 from natteravn.accounts.service import normalise_phone
 from natteravn.audit import service as audit
 from natteravn.db import Page, paginate
@@ -28,6 +28,7 @@ from natteravn.places.models import Municipality, Region, Route
 from natteravn.shifts import messages
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.sms import notes
 from natteravn.sms.models import MessageState, SmsMessage
 
 PAGE_SIZE = 50
@@ -137,17 +138,13 @@ def _night_counts(region_ids: Collection[int], now: datetime):
 
 
 def _search(text: str):
-    """Name contains the words; or the phone number contains the digits typed (spaces ignored)."""
-    text = " ".join(text.split())
+    """Name contains the words, whatever their case or accents (see `folded`); or the phone number
+    contains the digits typed (spaces ignored)."""
     digits = "".join(c for c in text if c.isdigit())
-    conditions: list[ColumnElement[bool]] = [Person.name.ilike(f"%{_escape_like(text)}%", escape="\\")]
+    conditions: list[ColumnElement[bool]] = [Person.name_key.contains(folded(text), autoescape=True)]
     if len(digits) >= 3:
         conditions.append(Person.phone.contains(digits))
     return or_(*conditions)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetime) -> Page:
@@ -405,7 +402,7 @@ def _stop(session: Session, person: Person, now: datetime, links: Links) -> int:
     session.execute(
         update(SmsMessage)
         .where(SmsMessage.person_id == person.id, SmsMessage.state == MessageState.PENDING)
-        .values(state=MessageState.CANCELLED, last_error="the recipient was deactivated")
+        .values(state=MessageState.CANCELLED, last_error=notes.DEACTIVATED.text())
         .execution_options(synchronize_session=False)
     )
     return len(coming)

@@ -15,7 +15,10 @@ from natteravn.people import importing
 from natteravn.people import service as people
 from natteravn.people.forms import (
     CHANGE_NAMES,
+    COLUMN_LABELS,
     FIELD_NAMES,
+    NO_COLUMN,
+    ColumnsForm,
     ConfirmImportForm,
     DeclineForm,
     ImportForm,
@@ -216,14 +219,47 @@ def reactivate(person_id: int):
     return _act(person_id, start) or redirect(url_for("people.show", person_id=person_id))
 
 
-def _preview_page(form: ImportForm, text: str | None):
-    preview = None
+def _with_column_choices(form: ColumnsForm, headers: list[str]) -> ColumnsForm:
+    for name in COLUMN_LABELS:
+        form[f"column_{name}"].choices = choices(enumerate(headers), first=(NO_COLUMN, _("(not in the file)")))
+    municipalities = [m for m in places.municipalities_in(db_session(), coordinated_regions()) if not m.archived]
+    form.municipality_id.choices = choices(
+        ((m.id, m.name) for m in municipalities), first=(0, _("(read from the file)"))
+    )
+    classes = [c for m in municipalities for s in m.schools if not s.archived for c in s.classes if not c.archived]
+    form.school_class_id.choices = choices(
+        ((c.id, c.label) for c in classes), first=(0, _("(read from the file, or none)"))
+    )
+    return form
+
+
+def _columns_form(text: str, guess: importing.Guess, mapping: importing.Mapping) -> ColumnsForm:
+    """The column-mapping step, filled in with the headers' best guess or the coordinator's last choice."""
+    form = _with_column_choices(ColumnsForm(formdata=None, text=text), guess.headers)
+    for name in COLUMN_LABELS:
+        form[f"column_{name}"].data = mapping.columns.get(name, NO_COLUMN)
+    form.municipality_id.data = mapping.municipality_id or 0
+    form.school_class_id.data = mapping.school_class_id or 0
+    return form
+
+
+def _preview_page(form: ImportForm, text: str | None, mapping: importing.Mapping | None = None):
+    preview, guess, unsure = None, None, False
     if text is not None:
         try:
-            preview = importing.preview_import(db_session(), coordinated_regions(), text)
+            guess = importing.guess_columns(text)
+            unsure = mapping is None and not guess.sure
+            if unsure:
+                form.form_errors.append(_("Say which column of the file holds what, below."))
+            else:
+                preview = importing.preview_import(db_session(), coordinated_regions(), text, mapping or guess.mapping)
+        except importing.ColumnsNeeded as refusal:
+            unsure = True
+            form.form_errors.append(refusal.translated(_))
         except Refusal as refusal:
             form.form_errors.append(refusal.translated(_))
-    confirm = ConfirmImportForm(formdata=None, text=text or "")
+    chosen = mapping or (guess.mapping if guess else None)
+    confirm = ConfirmImportForm(formdata=None, text=text or "", mapping=chosen.encoded() if chosen else "")
     to_correct = form.errors or form.form_errors or (preview is not None and preview.errors)
     page = render_template(
         "people/import.html",
@@ -231,6 +267,9 @@ def _preview_page(form: ImportForm, text: str | None):
         form=form,
         preview=preview,
         confirm=confirm,
+        columns=_columns_form(text, guess, chosen) if text is not None and guess and chosen else None,
+        unsure=unsure,
+        column_labels=COLUMN_LABELS,
         changes=CHANGE_NAMES,
         field_names=FIELD_NAMES,
         translate=lambda refusal: refusal.translated(_),
@@ -251,6 +290,26 @@ def import_people():
     return _preview_page(form, text)
 
 
+@bp.post("/import/columns")
+@region_coordinator_required
+def import_columns():
+    """The coordinator's answer to which column holds what."""
+    text = request.form.get("text", "")
+    try:
+        guess = importing.guess_columns(text)
+    except Refusal:
+        return redirect(url_for("people.import_people"))
+    form = _with_column_choices(ColumnsForm(), guess.headers)
+    if not form.validate_on_submit():
+        abort(400)
+    mapping = importing.Mapping(
+        columns={n: form[f"column_{n}"].data for n in COLUMN_LABELS if form[f"column_{n}"].data != NO_COLUMN},
+        municipality_id=form.municipality_id.data or None,
+        school_class_id=form.school_class_id.data or None,
+    )
+    return _preview_page(ImportForm(formdata=None), text, mapping)
+
+
 @bp.post("/import/confirm")
 @region_coordinator_required
 def import_confirm():
@@ -258,13 +317,16 @@ def import_confirm():
     if not confirm.validate_on_submit():
         return redirect(url_for("people.import_people"))
     db = db_session()
+    mapping = importing.Mapping.decoded(confirm.mapping.data) if confirm.mapping.data else None
     try:
-        result = importing.apply_import(db, coordinated_regions(), confirm.text.data, current_user, now(), links())
+        result = importing.apply_import(
+            db, coordinated_regions(), confirm.text.data, current_user, now(), links(), mapping
+        )
     except Refusal as refusal:
         db.rollback()
         form = ImportForm(formdata=None)
         form.form_errors.append(refusal.translated(_))
-        return _preview_page(form, confirm.text.data)
+        return _preview_page(form, confirm.text.data, mapping)
     db.commit()
     flash(
         _(

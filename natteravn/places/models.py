@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import time
+from datetime import date, time
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.db import Base
@@ -58,6 +58,9 @@ class Municipality(Base):
     region: Mapped[Region] = relationship(back_populates="municipalities")
     routes: Mapped[list[Route]] = relationship(back_populates="municipality", order_by="Route.name")
     schools: Mapped[list[School]] = relationship(back_populates="municipality", order_by="School.name")
+    breaks: Mapped[list[SchoolBreak]] = relationship(
+        back_populates="municipality", order_by="SchoolBreak.first_day", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (UniqueConstraint("region_id", "name"),)
 
@@ -104,3 +107,21 @@ class SchoolClass(Base):
     @property
     def label(self) -> str:
         return f"{self.school.name} {self.name}"
+
+
+class SchoolBreak(Base):
+    """A named run of days off school in one municipality (autumn break, winter break, Christmas):
+    term pages show it, and generating nights may leave it out."""
+
+    __tablename__ = "school_break"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="breaks")
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day

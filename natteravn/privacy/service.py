@@ -24,6 +24,7 @@ from natteravn.reports.models import ShiftReport
 from natteravn.roster.autofill.models import Availability, DraftAssignment, RosterLock
 from natteravn.shifts.models import LIVE, Shift, Signup
 from natteravn.shifts.service import withdraw
+from natteravn.sms import notes
 from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage
 
 #: What the audit log says about a person's own data.
@@ -146,7 +147,7 @@ def delete_person(session: Session, person: Person, now: datetime, links: Links)
     session.execute(
         update(SmsMessage)
         .where(SmsMessage.person_id == person.id, SmsMessage.state == MessageState.PENDING)
-        .values(state=MessageState.CANCELLED, last_error="person deleted")
+        .values(state=MessageState.CANCELLED, last_error=notes.PERSON_DELETED.text())
     )
     session.execute(
         update(SmsMessage).where(or_(SmsMessage.person_id == person.id, SmsMessage.to == phone)).values(to="", body="")

@@ -140,6 +140,20 @@ class StatisticsForm(Form):
     )
 
 
+class AssessmentForm(Form):
+    text = TextAreaField(
+        _l("Your assessment of the period"),
+        validators=[at_most(4000)],
+        description=_l("Printed with the report. Write about places and trends, never about a young person."),
+    )
+    submit = SubmitField(_l("Save the assessment"))
+
+
+class CouncilLinkForm(Form):
+    days = SelectField(_l("The link works for"), coerce=int, default=14)
+    submit = SubmitField(_l("Make a link for the council"))
+
+
 class FollowUpForm(Form):
     note = TextAreaField(_l("Follow-up note"))
     submit = SubmitField(_l("Mark as followed up"))

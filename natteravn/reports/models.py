@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.accounts.models import Person
@@ -168,3 +168,22 @@ class ReportVersion(Base):
     report: Mapped[ShiftReport] = relationship(back_populates="versions")
 
     __table_args__ = (Index("ix_report_version_report_number", "report_id", "number", unique=True),)
+
+
+class Assessment(Base):
+    """The coordinator's own words on a period, printed with the police-council report of it. One
+    per region, period and choice of municipalities (`municipalities` "" for the whole region,
+    else their ids as "3,5"), so a municipality's coordinator writes about their own place."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    municipalities: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("region_id", "first_day", "last_day", "municipalities"),)

@@ -176,3 +176,56 @@ def _logbooks(
             figures[municipality_id].attended = count
         else:
             figures[municipality_id].no_shows = count
+
+
+# --- Who comes back. ---
+
+#: A volunteer of a term: on at least one of its nights that was not called off (signed up,
+#: confirmed, offered a place or marked as come); not someone only waiting, cancelled or a no-show.
+VOLUNTEERED = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.OFFERED, SignupState.ATTENDED)
+
+
+@dataclass
+class TermRetention:
+    term: Term
+    volunteers: int
+    returning: int | None  # of them, volunteers of the term before too; None for the region's first term
+    lost: int | None  # volunteers of the term before who are not volunteers of this one
+
+
+def retention(
+    session: Session, region_id: int, municipality_ids: list[int] | None = None, terms: int = 4
+) -> list[TermRetention]:
+    """The region's latest terms, newest first, each with its volunteers and how many came back
+    from, or were lost since, the term before (counting nights in these municipalities only)."""
+    ordered = list(session.scalars(select(Term).where(Term.region_id == region_id).order_by(Term.starts_on, Term.id)))
+    rows = session.execute(
+        select(Shift.term_id, Signup.person_id)
+        .select_from(Signup)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Term, Term.id == Shift.term_id)
+        .join(Route, Route.id == Shift.route_id)
+        .where(
+            Term.region_id == region_id,
+            Shift.cancelled_at.is_(None),
+            Signup.state.in_(VOLUNTEERED),
+            Route.municipality_id.in_(municipality_ids) if municipality_ids else true(),
+        )
+        .distinct()
+    )
+    people: dict[int, set[int]] = {term.id: set() for term in ordered}
+    for term_id, person_id in rows:
+        people[term_id].add(person_id)
+    found = []
+    for before, term in zip([None, *ordered], ordered, strict=False):
+        these = people[term.id]
+        then = people[before.id] if before is not None else None
+        found.append(
+            TermRetention(
+                term=term,
+                volunteers=len(these),
+                returning=len(these & then) if then is not None else None,
+                lost=len(then - these) if then is not None else None,
+            )
+        )
+    return found[::-1][:terms]

@@ -14,8 +14,11 @@ VALUE_WIDTH = 70
 _ids = count(1)
 
 
-def bar_chart(title: str, description: str, rows: list[tuple[str, float]], value_format=str) -> Markup:
-    """A horizontal bar per row, its value written at the end of the bar."""
+def bar_chart(
+    title: str, description: str, rows: list[tuple[str, float]], value_format=str, hidden_below: float = 0
+) -> Markup:
+    """A horizontal bar per row, its value written at the end of the bar. A value above 0 and below
+    `hidden_below` gets no bar, so that its length cannot tell what its label keeps back ("<3")."""
     chart_id = f"chart-{next(_ids)}"
     largest = max((value for _label, value in rows), default=0) or 1
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
@@ -29,7 +32,7 @@ def bar_chart(title: str, description: str, rows: list[tuple[str, float]], value
     ]
     for index, (label, value) in enumerate(rows):
         y = 4 + index * ROW
-        length = round(BAR_WIDTH * value / largest)
+        length = 0 if 0 < value < hidden_below else round(BAR_WIDTH * value / largest)
         parts += [
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 17}" text-anchor="end" font-size="13" fill="#1b1f24">'
             f"{escape(label)}</text>",

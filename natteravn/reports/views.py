@@ -3,6 +3,7 @@ statistics, CSV export and printable summary for the police council."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import wraps
@@ -21,10 +22,12 @@ from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.i18n import Refusal
 from natteravn.places import service as places
-from natteravn.reports import access, logbook, redaction, reminders, search, svg, writing
+from natteravn.reports import access, council, logbook, redaction, reminders, search, svg, writing
 from natteravn.reports.forms import (
     AGE_BAND_LABELS,
     CATEGORY_LABELS,
+    AssessmentForm,
+    CouncilLinkForm,
     FilterForm,
     FollowUpForm,
     IncidentForm,
@@ -35,7 +38,7 @@ from natteravn.reports.forms import (
 )
 from natteravn.reports.models import TEXT_FIELDS, IncidentCategory, ReportState
 from natteravn.reports.redaction import FLAG_LABELS
-from natteravn.reports.stats import Figures, Statistics, statistics
+from natteravn.reports.stats import Figures, Statistics, retention, statistics
 from natteravn.spreadsheets import csv_text
 from natteravn.web import choices, coordinator_required, coordinator_scope, db_session, links, now, page_number
 
@@ -503,7 +506,9 @@ def redact(report_id: int):
 # Statistics ---------------------------------------------------------------------------------
 
 
-def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
+def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
+    """The region, period and municipalities asked for, within what the coordinator coordinates.
+    The selection names no municipalities when a region's coordinator asks for the whole region."""
     db = db_session()
     scope = coordinator_scope()
     regions = places.regions_of(db, set(scope.touched))
@@ -530,7 +535,19 @@ def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
     chosen = [m for m in (form.municipalities.data or []) if m in offered]
     if not chosen and region.id not in scope.regions:
         chosen = offered  # a municipality's coordinator sees their own figures, never the region's
-    return form, statistics(db, region.id, form.first_day.data, form.last_day.data, chosen or None)
+    period = council.Period(form.first_day.data, form.last_day.data)
+    return form, council.Selection(region.id, period, tuple(sorted(chosen)))
+
+
+def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
+    form, chosen = _chosen()
+    if chosen is None:
+        return form, None
+    period = chosen.period
+    found = statistics(
+        db_session(), chosen.region_id, period.first_day, period.last_day, list(chosen.municipality_ids) or None
+    )
+    return form, found
 
 
 def _number(value: float) -> str:
@@ -585,17 +602,194 @@ def _figures_context(stats: Statistics | None) -> dict:
 @bp.get("/coordinator/reports/statistics", endpoint="statistics")
 @coordinator_required
 def statistics_page():
-    form, stats = _statistics_request()
-    return render_template("reports/statistics.html", form=form, **_figures_context(stats))
+    form, chosen = _chosen()
+    stats, kept = None, []
+    if chosen is not None:
+        db, period, ids = db_session(), chosen.period, list(chosen.municipality_ids) or None
+        stats = statistics(db, chosen.region_id, period.first_day, period.last_day, ids)
+        kept = retention(db, chosen.region_id, ids)
+    return render_template("reports/statistics.html", form=form, retention=kept, **_figures_context(stats))
+
+
+# The police-council report ---------------------------------------------------------------
+
+
+def _council_selection() -> council.Selection:
+    _form, chosen = _chosen()
+    if chosen is None:
+        abort(400)
+    return chosen
+
+
+def _period_words(period: council.Period) -> str:
+    return _(
+        "%(first)s to %(last)s", first=format_date(period.first_day, "long"), last=format_date(period.last_day, "long")
+    )
+
+
+def _council_charts(report: council.CouncilReport) -> list[tuple[str, Markup]]:
+    figures = report.chosen.figures
+
+    def chart(title: str, rows: list[tuple[str, float]]) -> tuple[str, Markup]:
+        drawn = svg.bar_chart(
+            title,
+            svg.described(rows, council.shown),
+            rows,
+            value_format=council.shown,
+            hidden_below=council.SMALLEST_SHOWN,
+        )
+        return title, drawn
+
+    return [
+        chart(
+            _("Nights walked by municipality"),
+            [(m.name, report.chosen.by_municipality[m.id].nights) for m in report.municipalities],
+        ),
+        chart(
+            _("Incidents by category"),
+            [(str(label), figures.incidents.get(c, 0)) for c, label in CATEGORY_LABELS.items()],
+        ),
+        chart(
+            _("Incidents by hour of the night"),
+            [(_hour_words(h), report.chosen.by_hour.get(h, 0)) for h in council.NIGHT_HOURS],
+        ),
+    ]
+
+
+def _hour_words(hour: int | None) -> str:
+    if hour is None:
+        return _("Other time, or none given")
+    return f"{hour:02d}–{(hour + 1) % 24:02d}"
+
+
+def _council_page(report: council.CouncilReport, *, shared: bool, link: str | None = None, expires_on=None):
+    return render_template(
+        "reports/summary.html",
+        report=report,
+        shared=shared,
+        link=link,
+        expires_on=expires_on,
+        periods=[_period_words(p.period) for p in report.periods],
+        period_names=[_("This period"), _("The period before"), _("The same period a year earlier")],
+        charts=_council_charts(report),
+        hours=[(h, _hour_words(h)) for h in (*council.NIGHT_HOURS, None)],
+        categories=CATEGORY_LABELS,
+        n=council.shown,
+        number=_number,
+        assessment_form=AssessmentForm(text=report.assessment.text if report.assessment else ""),
+        link_form=_link_form(),
+        query=request.query_string.decode(),
+    )
+
+
+def _link_form() -> CouncilLinkForm:
+    form = CouncilLinkForm()
+    form.days.choices = choices((d, ngettext("%(num)d day", "%(num)d days", d)) for d in council.LINK_DAYS)
+    return form
 
 
 @bp.get("/coordinator/reports/summary")
 @coordinator_required
 def summary():
-    form, stats = _statistics_request()
-    if stats is None:
+    report = council.council_report(db_session(), _council_selection(), now())
+    return _council_page(report, shared=False)
+
+
+@bp.post("/coordinator/reports/summary/assessment")
+@coordinator_required
+def save_assessment():
+    selection = _council_selection()
+    form = AssessmentForm()
+    if not form.validate_on_submit():
         abort(400)
-    return render_template("reports/summary.html", form=form, **_figures_context(stats))
+    council.save_assessment(db_session(), selection, form.text.data or "", now(), current_user)
+    db_session().commit()
+    flash(_("Your assessment is saved with the report."), "success")
+    return redirect(url_for("reports.summary") + "?" + request.query_string.decode())
+
+
+@bp.post("/coordinator/reports/summary/link")
+@coordinator_required
+def make_council_link():
+    selection = _council_selection()
+    form = _link_form()
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    link, expires_on = council.make_link(
+        db, selection, form.days.data, now(), links(), current_user, local(now()).date()
+    )
+    db.commit()
+    report = council.council_report(db, selection, now())
+    return _council_page(report, shared=False, link=link, expires_on=expires_on)
+
+
+@bp.get("/council/<token>")
+def council_by_link(token: str):
+    """The report for the council's members: no login, nothing to change, nothing kept by the browser."""
+    db = db_session()
+    selection = council.selection_from_link(token, links(), local(now()).date())
+    if selection is None:
+        page = render_template(
+            "error.html",
+            title=_("The link no longer works"),
+            text=_("It has expired. Ask the coordinator for a new one."),
+        )
+        response = Response(page, status=404)
+    else:
+        report = council.council_report(db, selection, now())
+        council.link_opened(db, selection, now())
+        db.commit()
+        response = Response(_council_page(report, shared=True))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/coordinator/reports/summary.csv")
+@coordinator_required
+def summary_csv():
+    report = council.council_report(db_session(), _council_selection(), now())
+    period = report.selection.period
+    filename = f"natteravn-politirad-{period.first_day}-{period.last_day}.csv"
+    return Response(
+        csv_text(_council_rows(report)).encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _council_rows(report: council.CouncilReport) -> list[list]:
+    """The report as rows for a spreadsheet, with the same "<3" as the page."""
+    n, periods = council.shown, report.periods
+    rows: list[list] = [
+        [_("Counts of 1 or 2 are shown as <3. Totals are exact.")],
+        ["", *(_period_words(p.period) for p in periods)],
+        [_("Nights walked"), *(n(p.figures.nights) for p in periods)],
+        [_("Walker-hours"), *(_number(p.effort.walker_hours) for p in periods)],
+        [_("People who walked"), *(n(p.effort.people) for p in periods)],
+        [_("Of them new"), *(n(p.effort.new_people) for p in periods)],
+        [_("Young people met"), *(n(p.figures.youths_total) for p in periods)],
+        [_("Incidents"), *(n(p.figures.incidents_total) for p in periods)],
+        [_("Nights with police contact"), *(n(p.figures.police_nights) for p in periods)],
+        [],
+        [_("Incidents by category")],
+    ]
+    rows += [[str(label), *(n(p.figures.incidents.get(c, 0)) for p in periods)] for c, label in CATEGORY_LABELS.items()]
+    rows += [[], [_("Incidents by hour of the night")]]
+    rows += [[_hour_words(h), *(n(p.by_hour.get(h, 0)) for p in periods)] for h in (*council.NIGHT_HOURS, None)]
+    for title, value in ((_("Nights walked by municipality"), "nights"), (_("Incidents by municipality"), "incidents")):
+        rows += [[], [title]]
+        for m in report.municipalities:
+            mine = [p.by_municipality[m.id] for p in periods]
+            rows += [[m.name, *(n(f.nights if value == "nights" else f.incidents_total) for f in mine)]]
+    for title, value in ((_("Nights walked by route"), "nights"), (_("Incidents by route"), "incidents")):
+        rows += [[], [title]]
+        for route in report.routes:
+            rows += [[route.name, *(n(p.by_route.get(route.id, Counter())[value]) for p in periods)]]
+    if report.assessment and report.assessment.text:
+        rows += [[], [_("The coordinator's assessment")], [report.assessment.text]]
+    return rows
 
 
 @bp.get("/coordinator/reports/statistics.csv")

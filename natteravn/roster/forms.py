@@ -75,7 +75,9 @@ class PatternForm(Form):
     min_walkers = IntegerField(_l("Minimum walkers"), default=3, validators=[InputRequired(), NumberRange(1, 50)])
     max_walkers = IntegerField(_l("Maximum walkers"), default=6, validators=[InputRequired(), NumberRange(1, 50)])
     needs_leader = BooleanField(_l("Needs a group leader"), default=True)
-    skip_dates = TextAreaField(_l("Dates to skip (holidays), for example 24.12.2026, one per line"))
+    skip_holidays = BooleanField(_l("Leave out Norway's public holidays"), default=True)
+    skip_breaks = BooleanField(_l("Leave out each municipality's school breaks"), default=True)
+    skip_dates = TextAreaField(_l("Other dates to skip, for example 24.12.2026, one per line"))
     submit = SubmitField(_l("Save and generate nights"))
 
     def validate_skip_dates(self, field) -> None:
@@ -83,6 +85,21 @@ class PatternForm(Form):
             parse_dates(field.data)
         except ValueError as error:
             raise ValidationError(_l("“%(word)s” is not a date. Write it as 24.12.2026.", word=str(error))) from error
+
+
+class BreakForm(Form):
+    name = StringField(_l("Name of the break"), validators=[DataRequired(), Length(max=80)])
+    first_day = DateField(_l("First day off"), validators=[InputRequired()])
+    last_day = DateField(_l("Last day off"), validators=[InputRequired()])
+    municipality_ids = CheckboxesField(_l("In the municipalities"), coerce=int)
+    submit = SubmitField(_l("Add the break"))
+
+
+class CopyTermForm(TermForm):
+    """The new term's name and dates; everything else comes from the term copied."""
+
+    preview = SubmitField(_l("Show what the copy makes"))
+    submit = SubmitField(_l("Make the new term"))
 
 
 class ClassWeekendForm(Form):
@@ -105,6 +122,7 @@ class GridFilter(Form):
         csrf = False
 
     municipality = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
+    gaps = BooleanField(_l("Only nights that still need people"))
 
 
 class AssignForm(Form):

@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person, Scope
+from natteravn.accounts.models import Person, Scope, folded
 from natteravn.accounts.service import display_phone
 from natteravn.clock import OSLO, local, weekend_of
-from natteravn.places.models import Municipality, Route
-from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.places.models import Municipality, Route, School, SchoolClass
+from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.spreadsheets import csv_text
 
 
@@ -67,10 +67,24 @@ class GridWeekend:
     cells: dict[int, list[Cell]] = field(default_factory=dict)  # by route id
 
 
+#: What a night still needs: people, or a leader.
+GAPS = (CellState.EMPTY, CellState.SHORT, CellState.NO_LEADER)
+
+
 @dataclass
 class Grid:
     routes: list[Route]
     weekends: list[GridWeekend]
+
+    def gaps_only(self) -> Grid:
+        """The nights that still need people or a leader; weekends without any are left out, routes stay."""
+        weekends = []
+        for weekend in self.weekends:
+            cells = {r: [c for c in cs if c.state in GAPS] for r, cs in weekend.cells.items()}
+            cells = {r: cs for r, cs in cells.items() if cs}
+            if cells:
+                weekends.append(GridWeekend(weekend.key, weekend.first_day, weekend.last_day, cells))
+        return Grid(self.routes, weekends)
 
     def by_municipality(self) -> list[tuple[Municipality, int]]:
         """Column groups: each municipality with how many routes it spans."""
@@ -140,6 +154,23 @@ def term_municipalities(session: Session, term: Term, scope: Scope) -> list[Muni
     )
 
 
+def class_weekend_labels(session: Session, term: Term, scope: Scope) -> dict[tuple[int, int], list[str]]:
+    """The school classes given each weekend of the term, named by school and class ("Flisa skole
+    9A": two schools may each have a 9A), those of the coordinator's municipalities only."""
+    mine = true() if term.region_id in scope.regions else School.municipality_id.in_(scope.municipalities)
+    given = session.execute(
+        select(ClassWeekend.weekend_on, School.name, SchoolClass.name)
+        .join(ClassWeekend.school_class)
+        .join(SchoolClass.school)
+        .where(ClassWeekend.term_id == term.id, mine)
+        .order_by(ClassWeekend.weekend_on, School.name, SchoolClass.name)
+    )
+    labels: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for weekend_on, school, name in given:
+        labels[weekend_of(weekend_on)].append(f"{school} {name}")
+    return dict(labels)
+
+
 # --- One night. ---
 
 
@@ -172,7 +203,7 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
     if not words:
         return []
     digits = "".join(ch for ch in words if ch.isdigit())
-    matches = [func.lower(Person.name).contains(words.lower(), autoescape=True)]
+    matches = [Person.name_key.contains(folded(words), autoescape=True)]
     if len(digits) >= 3:
         matches.append(Person.phone.contains(digits, autoescape=True))
     return list(
@@ -236,6 +267,7 @@ def roster_csv(
     tz = ZoneInfo(term.region.timezone)
     shifts = [s for s in standing_nights(session, term) if scope.covers(term.region_id, s.route.municipality_id)]
     people = _people_by_night(session, term)
+    classes = class_weekend_labels(session, term, scope)
     rows: list[list[str]] = [header]
     for shift in sorted(shifts, key=lambda s: (s.starts_at, s.route.municipality.name, s.route.name)):
         start, end = local(shift.starts_at, tz), local(shift.ends_at, tz)
@@ -248,12 +280,13 @@ def roster_csv(
             shift.route.name,
             shift.route.meeting_point,
         ]
+        class_weekend = ", ".join(classes.get(weekend_of(start.date()), []))
         on_it = people.get(shift.id, [])
         for signup in on_it:
             person = signup.person
-            rows.append([*night, role_names[signup.role], person.name, display_phone(person.phone)])
+            rows.append([*night, role_names[signup.role], person.name, display_phone(person.phone), class_weekend])
         if not on_it:
-            rows.append([*night, "", "", ""])
+            rows.append([*night, "", "", "", class_weekend])
     return csv_text(rows)
 
 

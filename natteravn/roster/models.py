@@ -26,7 +26,9 @@ class NightPattern(Base):
     min_walkers: Mapped[int] = mapped_column(Integer, default=3)
     max_walkers: Mapped[int] = mapped_column(Integer, default=6)
     needs_leader: Mapped[bool] = mapped_column(Boolean, default=True)
-    skip_dates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates: holidays
+    skip_dates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates: one-off days left out
+    skip_holidays: Mapped[bool] = mapped_column(Boolean, default=True)  # Norway's public holidays
+    skip_breaks: Mapped[bool] = mapped_column(Boolean, default=True)  # the route's municipality's school breaks
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     term: Mapped[Term] = relationship()

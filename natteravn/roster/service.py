@@ -19,6 +19,7 @@ from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState
 from natteravn.shifts.service import promote_waitlist, withdraw
+from natteravn.sms import notes
 from natteravn.sms.models import Purpose
 
 #: What the audit log says about the coordinator's changes to nights and who walks them.
@@ -176,7 +177,7 @@ def move_night(
     shift.starts_at, shift.ends_at = starts_at, ends_at
     if shift.term.published_at is not None:
         messages.cancel_pending(
-            session, shift_id=shift.id, purposes=messages.PLANNED, reason="night moved", release_keys=True
+            session, shift_id=shift.id, purposes=messages.PLANNED, reason=notes.NIGHT_MOVED.text(), release_keys=True
         )
         for signup in _live_signups(session, shift):
             if signup.state in (SignupState.SIGNED_UP, SignupState.CONFIRMED):
@@ -228,7 +229,7 @@ def cancel_night(session: Session, shift: Shift, reason: str, now: datetime, lin
     shift.cancelled_at = now
     shift.cancel_reason = " ".join((reason or "").split())
     if shift.term.published_at is not None:
-        messages.cancel_pending(session, shift_id=shift.id, reason="night cancelled")
+        messages.cancel_pending(session, shift_id=shift.id, reason=notes.NIGHT_CANCELLED.text())
         for signup in _live_signups(session, shift):
             _tell_cancelled(session, signup, now)
     audit.record(
@@ -279,7 +280,7 @@ def move_person(
     session.add(moved)
     session.flush()
     if target.term.published_at is not None:
-        messages.signed_up(session, moved, now, links)
+        messages.moved_to(session, moved, source, now, links)
     audit.record(
         session,
         actor_id=actor.id,

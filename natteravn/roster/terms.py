@@ -3,6 +3,7 @@ classes given weekends (klassevakt), and publishing the roster."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from natteravn.clock import local, night_span
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
+from natteravn.places.breaks import DaysOff, days_off
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.roster.models import NightPattern
 from natteravn.shifts import messages
@@ -29,10 +31,13 @@ AUDIT = audit.Vocabulary(
         "term.created": N_("Created the term %(name)s"),
         "term.updated": N_("Changed the term %(name)s"),
         "term.pattern_saved": N_("Saved a pattern of nights for term %(object_id)s"),
-        "term.nights_generated": N_("Made %(made)s nights for term %(object_id)s (%(holidays)s holidays skipped)"),
-        "term.class_weekend_given": N_("Gave the weekend of %(weekend_on)s to class %(school_class)s"),
-        "term.class_weekend_taken": N_("Took the weekend of %(weekend_on)s from class %(school_class)s"),
+        "term.nights_generated": N_(
+            "Made %(made)s nights for term %(object_id)s (%(holidays)s left out for holidays and school breaks)"
+        ),
+        "term.class_weekend_given": N_("Gave the weekend of %(weekend_on)s to %(school_class)s"),
+        "term.class_weekend_taken": N_("Took the weekend of %(weekend_on)s from %(school_class)s"),
         "term.published": N_("Published term %(object_id)s (%(told)s people told)"),
+        "term.copied": N_("Made the term %(object_id)s as a copy of %(source)s"),
     },
     objects={"term": N_("Term")},
 )
@@ -62,13 +67,15 @@ class PatternInput:
     max_walkers: int = 6
     needs_leader: bool = True
     skip_dates: list[date] = field(default_factory=list)
+    skip_holidays: bool = True
+    skip_breaks: bool = True
 
 
 @dataclass
 class Generated:
     made: list[Shift]
     already_there: int  # route and date had a night: left as it was
-    skipped: int  # holidays
+    skipped: int  # nights left out: a public holiday, the municipality's school break, or a date typed in
 
 
 # --- Terms. ---
@@ -202,6 +209,7 @@ def save_pattern(
     pattern.min_walkers, pattern.max_walkers = data.min_walkers, data.max_walkers
     pattern.needs_leader = data.needs_leader
     pattern.skip_dates = sorted({d.isoformat() for d in data.skip_dates})
+    pattern.skip_holidays, pattern.skip_breaks = data.skip_holidays, data.skip_breaks
     pattern.updated_at = now
     session.flush()
     audit.record(
@@ -221,6 +229,8 @@ def save_pattern(
         max_walkers=pattern.max_walkers,
         needs_leader=pattern.needs_leader,
         skip_dates=pattern.skip_dates,
+        skip_holidays=pattern.skip_holidays,
+        skip_breaks=pattern.skip_breaks,
     )
     return pattern
 
@@ -229,19 +239,30 @@ def patterns_of(session: Session, term: Term) -> list[NightPattern]:
     return list(session.scalars(select(NightPattern).where(NightPattern.term_id == term.id).order_by(NightPattern.id)))
 
 
-def pattern_days(term: Term, pattern: NightPattern) -> tuple[list[date], int]:
-    """The term's days the pattern puts nights on, and how many of its days were holidays."""
-    skip = set(pattern.skip_dates)
-    days, skipped = [], 0
-    day = term.starts_on
+def pattern_days(term: Term, pattern: NightPattern) -> list[date]:
+    """The term's days on the pattern's weekdays."""
+    days, day = [], term.starts_on
     while day <= term.ends_on:
         if day.weekday() in pattern.weekdays:
-            if day.isoformat() in skip:
-                skipped += 1
-            else:
-                days.append(day)
+            days.append(day)
         day += timedelta(days=1)
-    return days, skipped
+    return days
+
+
+def left_out(pattern: NightPattern, days_off: DaysOff, route: Route, day: date) -> bool:
+    """Whether the pattern leaves a route's night out on a day: a date typed in, or (as the pattern
+    says) a public holiday or a school break in the route's municipality."""
+    return (
+        day.isoformat() in pattern.skip_dates
+        or (pattern.skip_holidays and day in days_off.holidays)
+        or (pattern.skip_breaks and days_off.school_break(route.municipality_id, day) is not None)
+    )
+
+
+def term_days_off(session: Session, term: Term, locale: str = "nb") -> DaysOff:
+    """The term's public holidays and its region's school breaks."""
+    municipality_ids = [m.id for m in term.region.municipalities]
+    return days_off(session, municipality_ids, term.starts_on, term.ends_on, locale)
 
 
 def _lock_term(session: Session, term: Term) -> None:
@@ -263,36 +284,56 @@ def _nights_by_route_and_day(session: Session, route_ids: list[int], first: date
     return {(route_id, local(starts_at, tz).date()) for route_id, starts_at in rows}
 
 
+@dataclass
+class Planned:
+    nights: list[tuple[Route, date]]  # to make
+    already_there: int
+    skipped: int
+
+
+def planned_nights(session: Session, term: Term, pattern: NightPattern) -> Planned:
+    """Which (route, day) the pattern would add to the term, read only: what generating makes,
+    and what copying a term shows before anything is made."""
+    tz = ZoneInfo(term.region.timezone)
+    routes = [r for r in region_routes(session, term.region_id) if r.id in set(pattern.route_ids)]
+    existing = _nights_by_route_and_day(session, [r.id for r in routes], term.starts_on, term.ends_on, tz)
+    off = term_days_off(session, term)
+    planned = Planned([], 0, 0)
+    for day in pattern_days(term, pattern):
+        for route in routes:
+            if left_out(pattern, off, route, day):
+                planned.skipped += 1
+            elif (route.id, day) in existing:
+                planned.already_there += 1
+            else:
+                planned.nights.append((route, day))
+    return planned
+
+
 def generate_nights(session: Session, term: Term, pattern: NightPattern, now: datetime, actor: Person) -> Generated:
     """Make the pattern's nights that do not exist yet. Idempotent on route and local date, so
     generating again, or after changing the pattern, never gives a route two nights on one day.
     Times are the region's wall clock: 22:00 stays 22:00 on both sides of a daylight-saving change."""
     _lock_term(session, term)
     tz = ZoneInfo(term.region.timezone)
-    days, skipped = pattern_days(term, pattern)
-    routes = [r for r in region_routes(session, term.region_id) if r.id in set(pattern.route_ids)]
-    existing = _nights_by_route_and_day(session, [r.id for r in routes], term.starts_on, term.ends_on, tz)
-    made: list[Shift] = []
-    already_there = 0
-    for day in days:
+    planned = planned_nights(session, term, pattern)
+    already_there, skipped = planned.already_there, planned.skipped
+    made = []
+    for route, day in planned.nights:
         starts_at, ends_at = night_span(day, pattern.starts_local, pattern.ends_local, tz)
-        for route in routes:
-            if (route.id, day) in existing:
-                already_there += 1
-                continue
-            made.append(
-                Shift(
-                    term=term,
-                    route=route,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    min_walkers=pattern.min_walkers,
-                    max_walkers=pattern.max_walkers,
-                    needs_leader=pattern.needs_leader,
-                    note="",
-                    cancel_reason="",
-                )
+        made.append(
+            Shift(
+                term=term,
+                route=route,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                min_walkers=pattern.min_walkers,
+                max_walkers=pattern.max_walkers,
+                needs_leader=pattern.needs_leader,
+                note="",
+                cancel_reason="",
             )
+        )
     session.add_all(made)
     session.flush()
     audit.record(
@@ -444,7 +485,7 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
     for parent in parents:
         _ = translations(parent.locale).gettext
         words = {
-            "class": given.school_class.name,
+            "class": given.school_class.label,
             "date": local(nights[0].starts_at, tz).strftime("%d.%m"),
             "link": links.url("/nights"),
         }
@@ -452,9 +493,11 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
             session,
             None,
             key=f"class_weekend:{given.id}:{parent.id}",
-            body=_("Natteravn: the weekend of %(date)s is class %(class)s's weekend. Sign up for a night: %(link)s")
+            body=_(
+                "Natteravn: the weekend of %(date)s is the class weekend of %(class)s. Sign up for a night: %(link)s"
+            )
             % words,
-            purpose=Purpose.ROSTER_PUBLISHED,
+            purpose=Purpose.CLASS_INVITATION,
             now=now,
             person=parent,
             shift=nights[0],
@@ -463,6 +506,167 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
         )
         invited += made is not None
     return invited
+
+
+# --- Copying last term. ---
+
+
+def previous_term(session: Session, region_id: int) -> Term | None:
+    """The region's latest term: the one a new term is most often copied from."""
+    return session.scalar(
+        select(Term).where(Term.region_id == region_id).order_by(Term.starts_on.desc(), Term.id.desc()).limit(1)
+    )
+
+
+def a_year_on(day: date) -> date:
+    """The same weekday of the same ISO week a year later (the last week, when that year has no 53rd)."""
+    year, week, weekday = day.isocalendar()
+    try:
+        return date.fromisocalendar(year + 1, week, weekday)
+    except ValueError:
+        return date.fromisocalendar(year + 1, 52, weekday)
+
+
+def suggested_copy(source: Term) -> TermInput:
+    """The same term a year on: its weekdays and ISO weeks kept, every year in its name moved on."""
+    moved = a_year_on(source.starts_on) - source.starts_on
+    return TermInput(
+        name=re.sub(r"\d{4}", lambda year: str(int(year.group()) + 1), source.name),
+        starts_on=source.starts_on + moved,
+        ends_on=a_year_on(source.ends_on),
+        signup_opens_at=source.signup_opens_at + moved,
+        signup_closes_at=source.signup_closes_at + moved if source.signup_closes_at else None,
+        nights_cap=source.nights_cap,
+    )
+
+
+@dataclass
+class CopiedPattern:
+    pattern: NightPattern  # the source term's
+    planned: Planned  # what it makes in the new term
+    dropped_dates: int  # dates typed in for the source term, which are not carried over
+
+
+@dataclass
+class MovedWeekend:
+    given: ClassWeekend  # the source term's
+    weekend_on: date | None  # the Friday of the same ISO week in the new term; None when it has none
+
+
+@dataclass
+class CopyPlan:
+    """What copying a term would make, shown before anything is made."""
+
+    source: Term
+    term: Term  # not stored: the new term as it would be
+    patterns: list[CopiedPattern]
+    weekends: list[MovedWeekend]
+    days_off: DaysOff
+
+    @property
+    def nights(self) -> int:
+        return sum(len(p.planned.nights) for p in self.patterns)
+
+    @property
+    def left_out(self) -> int:
+        return sum(p.planned.skipped for p in self.patterns)
+
+    @property
+    def weekends_moved(self) -> list[MovedWeekend]:
+        return [w for w in self.weekends if w.weekend_on is not None]
+
+    @property
+    def weekends_lost(self) -> list[MovedWeekend]:
+        return [w for w in self.weekends if w.weekend_on is None]
+
+
+def _same_week(friday: date, fridays: list[date]) -> date | None:
+    week = friday.isocalendar().week
+    return next((f for f in fridays if f.isocalendar().week == week), None)
+
+
+def plan_copy(session: Session, source: Term, data: TermInput, locale: str = "nb") -> CopyPlan:
+    """A new term from `source`: its patterns (their typed dates aside: those were the old term's),
+    its school classes' weekends moved to the same ISO weeks, and its cap. Auto-fill's weights are
+    the region's and stay as they are. Nothing is stored."""
+    _check_term(data)
+    term = Term(
+        region=source.region,
+        region_id=source.region_id,
+        name=data.name.strip(),
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        signup_opens_at=data.signup_opens_at,
+        signup_closes_at=data.signup_closes_at,
+        nights_cap=data.nights_cap,
+    )
+    patterns = []
+    for pattern in patterns_of(session, source):
+        copy = _pattern_copy(pattern, term)
+        patterns.append(CopiedPattern(pattern, planned_nights(session, term, copy), len(pattern.skip_dates)))
+    fridays = term_weekends(term)
+    weekends = [
+        MovedWeekend(given, _same_week(given.weekend_on, fridays)) for given in class_weekends_of(session, source)
+    ]
+    return CopyPlan(source, term, patterns, weekends, term_days_off(session, term, locale))
+
+
+def _pattern_copy(pattern: NightPattern, term: Term) -> NightPattern:
+    return NightPattern(
+        term=term,
+        weekdays=list(pattern.weekdays),
+        starts_local=pattern.starts_local,
+        ends_local=pattern.ends_local,
+        route_ids=list(pattern.route_ids),
+        min_walkers=pattern.min_walkers,
+        max_walkers=pattern.max_walkers,
+        needs_leader=pattern.needs_leader,
+        skip_dates=[],
+        skip_holidays=pattern.skip_holidays,
+        skip_breaks=pattern.skip_breaks,
+    )
+
+
+def copy_term(session: Session, source: Term, data: TermInput, now: datetime, links: Links, actor: Person) -> Term:
+    """Make the term `plan_copy` shows: the term, its patterns and nights, its class weekends."""
+    plan = plan_copy(session, source, data)
+    term = create_term(session, source.region, data, now, actor)
+    open_routes = {route.id for route in region_routes(session, term.region_id)}
+    for copied in plan.patterns:
+        old = copied.pattern
+        saved = save_pattern(
+            session,
+            term,
+            PatternInput(
+                weekdays=list(old.weekdays),
+                starts_local=old.starts_local,
+                ends_local=old.ends_local,
+                route_ids=[r for r in old.route_ids if r in open_routes],
+                min_walkers=old.min_walkers,
+                max_walkers=old.max_walkers,
+                needs_leader=old.needs_leader,
+                skip_holidays=old.skip_holidays,
+                skip_breaks=old.skip_breaks,
+            ),
+            now,
+            actor,
+        )
+        generate_nights(session, term, saved, now, actor)
+    for moved in plan.weekends_moved:
+        assert moved.weekend_on is not None
+        give_weekend(session, term, moved.given.school_class_id, moved.weekend_on, now, links, actor)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.copied",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        source_id=source.id,
+        source=source.name,
+    )
+    return term
 
 
 # --- Publishing. ---

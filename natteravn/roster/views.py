@@ -14,18 +14,21 @@ from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person
-from natteravn.clock import local, night_span
+from natteravn.clock import local, night_span, weekend_of
 from natteravn.db import as_id
 from natteravn.i18n import Refusal
 from natteravn.people import service as people
+from natteravn.places import breaks
 from natteravn.places import service as places
-from natteravn.places.models import Municipality, Region
+from natteravn.places.models import Municipality, Region, SchoolBreak
 from natteravn.roster import grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.forms import (
     AssignForm,
+    BreakForm,
     CancelNightForm,
     ClassWeekendForm,
+    CopyTermForm,
     GridFilter,
     MovePersonForm,
     NightForm,
@@ -46,6 +49,7 @@ from natteravn.web import (
     links,
     now,
     region_coordinator_required,
+    safe_next,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
@@ -225,6 +229,7 @@ def _pattern_form(term: Term, pattern: NightPattern | None = None) -> PatternFor
         form.route_ids.data = pattern.route_ids
         form.min_walkers.data, form.max_walkers.data = pattern.min_walkers, pattern.max_walkers
         form.needs_leader.data = pattern.needs_leader
+        form.skip_holidays.data, form.skip_breaks.data = pattern.skip_holidays, pattern.skip_breaks
         form.skip_dates.data = "\n".join(datetime.fromisoformat(d).strftime("%d.%m.%Y") for d in pattern.skip_dates)
     elif request.method == "GET":
         form.route_ids.data = [choice.value for choice in form.route_ids.choices]
@@ -241,7 +246,17 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
     return form
 
 
-def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int = 200):
+def _break_form(term: Term) -> BreakForm:
+    form = BreakForm()
+    form.municipality_ids.choices = choices((m.id, m.name) for m in term.region.municipalities if not m.archived)
+    if request.method == "GET":
+        form.municipality_ids.data = [choice.value for choice in form.municipality_ids.choices]
+    return form
+
+
+def _render_term(
+    term: Term, new_pattern: PatternForm | None = None, break_form: BreakForm | None = None, status: int = 200
+):
     db = db_session()
     patterns = [(p, _pattern_form(term, p)) for p in terms.patterns_of(db, term)]
     return render_template(
@@ -249,6 +264,8 @@ def _render_term(term: Term, new_pattern: PatternForm | None = None, status: int
         term=term,
         patterns=patterns,
         new_pattern=new_pattern or _pattern_form(term),
+        days_off=terms.term_days_off(db, term, str(get_locale())),
+        break_form=break_form or _break_form(term),
         class_weekends=terms.class_weekends_of(db, term),
         class_form=_class_weekend_form(term),
         button=ConfirmForm(),
@@ -273,6 +290,8 @@ def _pattern_input(form: PatternForm) -> terms.PatternInput:
         max_walkers=form.max_walkers.data,
         needs_leader=form.needs_leader.data,
         skip_dates=parse_dates(form.skip_dates.data),
+        skip_holidays=form.skip_holidays.data,
+        skip_breaks=form.skip_breaks.data,
     )
 
 
@@ -292,9 +311,9 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
         ngettext("%(num)d night made.", "%(num)d nights made.", len(made.made))
         + " "
         + _(
-            "%(there)d were there already; %(holidays)d holidays skipped.",
+            "%(there)d were there already; %(skipped)d left out for holidays and school breaks.",
             there=made.already_there,
-            holidays=made.skipped,
+            skipped=made.skipped,
         ),
         "success",
     )
@@ -316,6 +335,75 @@ def edit_pattern(term_id: int, pattern_id: int):
     if pattern is None or pattern.term_id != term.id:
         abort(404)
     return _save_and_generate(term, _pattern_form(term, pattern), pattern)
+
+
+@bp.post("/terms/<int:term_id>/breaks")
+@region_coordinator_required
+def add_break(term_id: int):
+    term = _term(term_id)
+    form = _break_form(term)
+    if not form.validate_on_submit():
+        return _render_term(term, break_form=form, status=422)
+    db = db_session()
+    given = breaks.BreakInput(form.name.data, form.first_day.data, form.last_day.data, form.municipality_ids.data or [])
+    try:
+        breaks.add_break(db, term.region_id, given, now(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return _render_term(term, break_form=form, status=422)
+    db.commit()
+    flash(_("The break is added. Nights already made are kept: cancel those you do not want."), "success")
+    return redirect(safe_next(url_for("roster.term", term_id=term.id) + "#days-off"))
+
+
+@bp.post("/terms/<int:term_id>/breaks/<int:break_id>/delete")
+@region_coordinator_required
+def remove_break(term_id: int, break_id: int):
+    term = _term(term_id)
+    school_break = db_session().get(SchoolBreak, break_id)
+    if school_break is None or school_break.municipality.region_id != term.region_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    breaks.remove_break(db_session(), school_break, now(), current_user)
+    _done(None, _("The break is removed."))
+    return redirect(url_for("roster.term", term_id=term.id) + "#days-off")
+
+
+@bp.route("/terms/<int:term_id>/copy", methods=["GET", "POST"])
+@region_coordinator_required
+def copy_term(term_id: int):
+    """A new term like this one; the first press shows what it would make, the second makes it."""
+    source = _term(term_id)
+    tz = _zone(source)
+    form = CopyTermForm()
+    del form.region_id
+    if request.method == "GET":
+        suggested = terms.suggested_copy(source)
+        form.process(
+            data={**vars(suggested), "signup_opens_at": local(suggested.signup_opens_at, tz).replace(tzinfo=None)}
+        )
+        if suggested.signup_closes_at:
+            form.signup_closes_at.data = local(suggested.signup_closes_at, tz).replace(tzinfo=None)
+    plan = None
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            if form.submit.data:
+                term = terms.copy_term(db, source, _term_input(form, tz), now(), links(), current_user)
+                db.commit()
+                flash(
+                    _("The new term is made from %(source)s. Check it and publish when ready.", source=source.name),
+                    "success",
+                )
+                return redirect(url_for("roster.term", term_id=term.id))
+            plan = terms.plan_copy(db, source, _term_input(form, tz), str(get_locale()))
+        except Refusal as refusal:
+            db.rollback()
+            form.form_errors.append(refusal.translated(_))
+    page = render_template("roster/copy.html", source=source, form=form, plan=plan, break_form=_break_form(source))
+    return page, 422 if form.errors or form.form_errors else 200
 
 
 @bp.post("/terms/<int:term_id>/class-weekends")
@@ -384,14 +472,19 @@ def grid_page(term_id: int):
     municipalities = grid.term_municipalities(db, term, coordinator_scope())
     chosen = GridFilter(request.args)
     chosen.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=(0, _("All municipalities")))
-    picked = chosen.municipality.data if chosen.validate() and chosen.municipality.data else None
+    valid = chosen.validate()
+    picked = chosen.municipality.data if valid and chosen.municipality.data else None
     whole = term.region_id in coordinated_regions()
     found = grid.grid(db, term, [picked] if picked else None if whole else [m.id for m in municipalities])
+    if valid and chosen.gaps.data:
+        found = found.gaps_only()
     shifts = [cell.shift for weekend in found.weekends for cells in weekend.cells.values() for cell in cells]
     return render_template(
         "roster/grid.html",
         term=term,
         grid=found,
+        marks=_days_off_marks(term, shifts),
+        classes=grid.class_weekend_labels(db, term, coordinator_scope()),
         region_wide=whole,
         municipalities=municipalities,
         chosen=chosen,
@@ -399,6 +492,13 @@ def grid_page(term_id: int):
         starts=_starts(shifts, _zone(term)),
         night_url=url_for("roster.night", shift_id=0).removesuffix("0"),
     )
+
+
+def _days_off_marks(term: Term, shifts: list[Shift]) -> dict[int, str]:
+    """Each night on a public holiday or in its municipality's school break, with what the day is."""
+    off, tz = terms.term_days_off(db_session(), term, str(get_locale())), _zone(term)
+    marks = {s.id: off.label(s.route.municipality_id, local(s.starts_at, tz).date()) for s in shifts}
+    return {shift_id: label for shift_id, label in marks.items() if label}
 
 
 @bp.get("/nights/<int:shift_id>")
@@ -578,6 +678,7 @@ def export_csv(term_id: int):
         _("Role"),
         _("Name"),
         _("Phone"),
+        _("Class weekend"),
     ]
     roles = {SignupRole.LEADER: _("Group leader"), SignupRole.WALKER: _("Walker")}
     body = grid.roster_csv(db_session(), term, coordinator_scope(), header, roles, str(get_locale()))
@@ -601,9 +702,13 @@ def print_roster(term_id: int, municipality_id: int):
         abort(404)
     if not coordinator_scope().covers(term.region_id, municipality.id):
         abort(404)
+    nights = grid.printable(db_session(), term, municipality.id)
+    classes = grid.class_weekend_labels(db_session(), term, coordinator_scope())
+    tz = _zone(term)
     return render_template(
         "roster/print.html",
         term=term,
         municipality=municipality,
-        nights=grid.printable(db_session(), term, municipality.id),
+        nights=nights,
+        classes={n.shift.id: classes.get(weekend_of(local(n.shift.starts_at, tz).date()), []) for n in nights},
     )

@@ -17,12 +17,19 @@ from natteravn.clock import at_local, local
 from natteravn.i18n import translations
 from natteravn.links import Links
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState
+from natteravn.sms import notes
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.segments import count_segments
 
 #: What signing up plans ahead; moving a night plans these again.
-PLANNED = (Purpose.SIGNUP_CONFIRMATION, Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY, Purpose.REPORT_REQUEST)
+PLANNED = (
+    Purpose.SIGNUP_CONFIRMATION,
+    Purpose.WAITLISTED,
+    Purpose.REMINDER_BEFORE,
+    Purpose.REMINDER_DAY,
+    Purpose.REPORT_REQUEST,
+)
 
 
 #: A message about a night this close may go out in quiet hours: it is about tonight.
@@ -129,6 +136,16 @@ def moved_text(_, words: dict) -> str:
     )
 
 
+def person_moved_text(_, words: dict) -> str:
+    return (
+        _(
+            "Natteravn: you are moved from %(old_route)s on %(old_date)s to %(route)s on %(date)s at %(time)s, "
+            "meet at %(place)s. You are off the first night. Details: %(link)s"
+        )
+        % words
+    )
+
+
 def cancelled_text(_, words: dict) -> str:
     text = _("Natteravn: %(route)s on %(date)s at %(time)s is cancelled.") % words
     return f"{text} {words['reason']}".strip()
@@ -223,7 +240,7 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links) -> 
             signup,
             key=f"waitlisted:{signup.id}",
             body=waitlisted_text(_, words),
-            purpose=Purpose.SIGNUP_CONFIRMATION,
+            purpose=Purpose.WAITLISTED,
             now=now,
             urgent=True,
             expires_at=shift.starts_at,
@@ -257,6 +274,26 @@ def reminder_times(shift: Shift) -> dict[Purpose, datetime]:
         Purpose.REMINDER_DAY: at_local(day, region.reminder_day_at, tz),
         Purpose.REPORT_REQUEST: max(morning_after, shift.ends_at),
     }
+
+
+def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, links: Links) -> None:
+    """The coordinator moved a person to this sign-up's night from `old_shift`: one SMS names both
+    nights, so nobody turns up at the old one, and the new night's reminders are planned."""
+    _ = translations(signup.person.locale).gettext
+    shift = signup.shift
+    old = night_words(old_shift)
+    words = {**night_words(shift), "old_route": old["route"], "old_date": old["date"], "link": links.night(shift.id)}
+    plan_news(
+        session,
+        signup,
+        key=f"moved:{signup.id}",
+        body=person_moved_text(_, words),
+        purpose=Purpose.SHIFT_CHANGED,
+        now=now,
+    )
+    plan_reminders(session, signup, now, links)
+    if signup.role == SignupRole.LEADER:
+        refresh_day_reminders(session, shift)
 
 
 def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links) -> None:
@@ -357,7 +394,7 @@ def cancel_pending(
 
 def withdrawn(session: Session, signup: Signup, now: datetime) -> None:
     """Nothing still planned for a sign-up that ended is sent."""
-    cancel_pending(session, signup_id=signup.id, reason="sign-up cancelled")
+    cancel_pending(session, signup_id=signup.id, reason=notes.SIGNUP_CANCELLED.text())
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, signup.shift)
 

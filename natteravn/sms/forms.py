@@ -18,11 +18,13 @@ STATE_NAMES = {
 PURPOSE_NAMES = {
     Purpose.OTP: _l("Login code"),
     Purpose.SIGNUP_CONFIRMATION: _l("Sign-up confirmation"),
+    Purpose.WAITLISTED: _l("On the waitlist"),
     Purpose.REMINDER_BEFORE: _l("Reminder, days before"),
     Purpose.REMINDER_DAY: _l("Reminder, on the day"),
     Purpose.WAITLIST_PROMOTED: _l("Place offered from waitlist"),
     Purpose.REPORT_REQUEST: _l("Report request"),
     Purpose.ROSTER_PUBLISHED: _l("Roster published"),
+    Purpose.CLASS_INVITATION: _l("Invitation to a class's weekend"),
     Purpose.CALL_FOR_WALKERS: _l("Call for walkers"),
     Purpose.SHIFT_CHANGED: _l("Night changed"),
     Purpose.SHIFT_CANCELLED: _l("Night cancelled"),

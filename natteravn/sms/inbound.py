@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from natteravn.db import CONTROL_CHARACTERS, as_id, locks_rows
 from natteravn.i18n import N_, translations
 from natteravn.links import Links
-from natteravn.sms import keywords
+from natteravn.sms import keywords, notes
 from natteravn.sms.models import InboundSms, MessageState, SmsMessage
 from natteravn.sms.service import PROVIDER_STATES, RANK, DispatchPolicy, record_reply
 
@@ -99,7 +99,7 @@ def record_status(
         message.sent_at = message.sent_at or now
     if error_code:
         message.error_code = error_code
-        message.last_error = f"provider reported {status} (error {error_code})"
+        message.last_error = notes.PROVIDER_REPORTED.text(status=status, code=error_code)
     policy = policy or DispatchPolicy()
     if error_code == 21610 and policy.on_opted_out is not None:
         policy.on_opted_out(session, message.to, now)

@@ -14,11 +14,13 @@ from natteravn.db import Base, UTCDateTime
 class Purpose(enum.StrEnum):
     OTP = "otp"
     SIGNUP_CONFIRMATION = "signup_confirmation"
+    WAITLISTED = "waitlisted"  # the answer to a sign-up for a full night
     REMINDER_BEFORE = "reminder_before"
     REMINDER_DAY = "reminder_day"
     WAITLIST_PROMOTED = "waitlist_promoted"
     REPORT_REQUEST = "report_request"
     ROSTER_PUBLISHED = "roster_published"
+    CLASS_INVITATION = "class_invitation"  # a school class's parents asked to walk its weekend
     CALL_FOR_WALKERS = "call_for_walkers"
     SHIFT_CHANGED = "shift_changed"
     SHIFT_CANCELLED = "shift_cancelled"

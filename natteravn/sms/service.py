@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from natteravn.db import locks_rows
+from natteravn.sms import notes
 from natteravn.sms.gateway import Gateway, GatewayError, OutcomeUnknown, Sent
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours, in_quiet_hours
@@ -251,15 +252,15 @@ def _opted_out(session: Session, messages: list[SmsMessage], policy: DispatchPol
 
 def _hold_or_cancel(message: SmsMessage, now: datetime, policy: DispatchPolicy, opted_out: set[int]) -> str | None:
     if message.expires_at is not None and message.expires_at <= now:
-        _cancel(message, "expired before it could be sent")
+        _cancel(message, notes.EXPIRED.text())
         return "cancelled"
     if message.person_id in opted_out and message.purpose not in ASKED_FOR:
-        _cancel(message, "the recipient has opted out of SMS")
+        _cancel(message, notes.OPTED_OUT.text())
         return "cancelled"
     if not message.urgent and in_quiet_hours(now, policy.quiet_from, policy.quiet_until):
         message.held_until = after_quiet_hours(now, policy.quiet_from, policy.quiet_until)
         if message.expires_at is not None and message.expires_at <= message.held_until:
-            _cancel(message, "would only be sendable after it expires (quiet hours)")
+            _cancel(message, notes.QUIET_HOURS.text())
             return "cancelled"
         return "held"
     return None
@@ -284,7 +285,7 @@ def _send_claimed(
     except OutcomeUnknown as error:
         # Left in `sending`: the next dispatch after `stale_after` asks the provider what happened.
         _refresh(session, message)
-        message.last_error = f"{error} (will be checked with the provider, not resent)"
+        message.last_error = notes.TO_BE_CHECKED.text(error=error)
         message.error_code = error.code
         result.unknown += 1
     except GatewayError as error:
@@ -325,7 +326,7 @@ def _record_failure(
         return
     message.state = MessageState.FAILED
     if error.temporary:
-        message.last_error = f"gave up after {message.attempts} attempts: {error}"
+        message.last_error = notes.GAVE_UP.text(attempts=message.attempts, error=error)
     result.failed += 1
     if error.opted_out and policy.on_opted_out is not None:
         policy.on_opted_out(session, message.to, now)
@@ -368,11 +369,11 @@ def reconcile_interrupted(
                 result.reconciled += 1
             elif message.attempts < policy.max_attempts:
                 message.state = MessageState.PENDING
-                message.last_error = "an interrupted send never reached the provider; sent again"
+                message.last_error = notes.RESENT.text()
                 result.resent += 1
             else:
                 message.state = MessageState.FAILED
-                message.last_error = f"gave up after {message.attempts} attempts, none of which reached the provider"
+                message.last_error = notes.NEVER_ARRIVED.text(attempts=message.attempts)
         session.commit()
     return result
 
@@ -395,7 +396,7 @@ def _claim_orphans(session: Session, now: datetime, policy: DispatchPolicy) -> l
     orphans = list(session.scalars(query))
     for message in orphans:
         # `claimed_at` stays: the lookup searches the provider's records from the claim on.
-        message.last_error = message.last_error or "interrupted while sending"
+        message.last_error = message.last_error or notes.INTERRUPTED.text()
         message.checked_at = now
     session.commit()
     return orphans
@@ -413,9 +414,9 @@ def _known_provider_ids(session: Session, message: SmsMessage) -> set[str]:
 def _unresolved(message: SmsMessage, error: GatewayError, now: datetime, policy: DispatchPolicy) -> None:
     if (message.claimed_at or now) <= now - policy.give_up_after or not error.temporary:
         message.state = MessageState.FAILED
-        message.last_error = f"outcome unknown, not resent: {error}"
+        message.last_error = notes.UNKNOWN.text(error=error)
     else:
-        message.last_error = f"could not check with the provider yet: {error}"
+        message.last_error = notes.NOT_CHECKED_YET.text(error=error)
 
 
 def policy_from_config(config, **hooks) -> DispatchPolicy:

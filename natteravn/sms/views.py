@@ -9,7 +9,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from natteravn.db import as_id
 from natteravn.extensions import csrf
-from natteravn.sms import inbound
+from natteravn.sms import inbound, notes
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
 from natteravn.sms.outbox import outbox_page
 from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now, page_number
@@ -98,4 +98,5 @@ def outbox():
         filters={"state": form.state.data or "", "purpose": form.purpose.data or ""},
         states=STATE_NAMES,
         purposes=PURPOSE_NAMES,
+        note=lambda stored: notes.shown(stored, _),
     )

@@ -274,9 +274,10 @@ def test_a_number_registered_in_another_region_is_not_taken_over(world, db, cloc
     ]
 
 
-def test_a_file_without_the_needed_columns_is_refused(world, db):
-    with pytest.raises(importing.ImportRefused, match="Missing: phone, municipality"):
+def test_a_file_without_the_needed_columns_asks_which_column_holds_what(world, db):
+    with pytest.raises(importing.ColumnsNeeded) as asked:
         preview(db, world, "name;email\nPer;per@example.org\n")
+    assert asked.value.msgid == "Choose the column with the mobile number."
     with pytest.raises(importing.ImportRefused, match="The file is empty"):
         preview(db, world, "\ufeff\n\n")
 

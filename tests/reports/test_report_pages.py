@@ -414,10 +414,10 @@ def test_the_statistics_download_as_csv_for_spreadsheets(login, client, world, f
     assert "2026-11;1" in lines
 
 
-def test_the_police_council_summary_has_a_page_per_municipality_and_a_total(login, client, world, filed):
+def test_the_police_council_report_prints_on_two_pages_for_the_region(login, client, world, filed):
     login(world.coordinator)
     page = client.get("/coordinator/reports/summary?first_day=2026-11-01&last_day=2026-11-30")
     assert page.status_code == 200
-    assert page.text.count('class="print-page"') == 4  # Grue, Våler, Åsnes and the region
-    assert "Natteravn in Åsnes" in page.text and "reports-print.css" in page.text
+    assert page.text.count('class="print-page"') == 2  # figures and assessment; incidents and routes
+    assert "Natteravn in Solør" in page.text and "reports-print.css" in page.text
     assert "Mona" not in page.text

@@ -30,12 +30,12 @@ def test_the_roster_csv_opens_in_excel_with_norwegian_letters(db, world, login, 
     assert raw.startswith(b"\xef\xbb\xbf")  # the byte order mark tells Excel it is UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Date", "Day", "Starts"]
-    assert len(rows[0]) == 10
+    assert len(rows[0]) == 11
     on_flisa = [r for r in rows[1:] if r[5] == "Flisa sentrum" and r[0] == "2026-11-20"]
     assert [(r[7], r[8]) for r in on_flisa] == [("Group leader", "Lise Leder"), ("Walker", "Kari Nordmann Ødegård")]
     assert on_flisa[0][2:5] == ["22:00", "01:00", "Åsnes"]
     empty = [r for r in rows[1:] if r[5] == "Kirkenær" and r[0] == "2026-11-20"]
-    assert empty == [["2026-11-20", "Fri", "22:00", "01:00", "Grue", "Kirkenær", "Kirkenær stasjon", "", "", ""]]
+    assert empty == [["2026-11-20", "Fri", "22:00", "01:00", "Grue", "Kirkenær", "Kirkenær stasjon", "", "", "", ""]]
     assert b"\r\n" in raw
     assert on_flisa[1][9] == "912 34 567"  # as Norwegians write it, and text to Excel rather than a number
 
@@ -103,3 +103,26 @@ def test_the_dashboard_shows_only_the_coordinators_regions(db, world, clock, log
     page = login(hamar_coordinator).get("/coordinator").text
     assert "No nights this weekend." in page
     assert "Høst 2026" not in page
+
+
+def test_the_roster_csv_names_each_weekends_class_by_school_and_class(db, world, login, clock):
+    from natteravn.shifts.models import ClassWeekend
+
+    db.add(
+        ClassWeekend(
+            term=world.term,
+            school_class=world.school_class,
+            weekend_on=datetime(2026, 11, 27).date(),
+            created_at=clock(),
+        )
+    )
+    db.commit()
+    raw = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/roster.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    assert rows[0][10] == "Class weekend"
+    assert {r[10] for r in rows[1:] if r[0] in ("2026-11-27", "2026-11-28")} == {"Flisa skole 9A"}
+    assert {r[10] for r in rows[1:] if r[0] == "2026-11-20"} == {""}
+    grid_page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/grid").text
+    assert "Class weekend: Flisa skole 9A" in grid_page
+    printed = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
+    assert "Class weekend: Flisa skole 9A" in printed

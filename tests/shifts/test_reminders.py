@@ -104,7 +104,7 @@ def test_the_waitlist_gets_only_a_waitlist_confirmation_until_a_place_is_taken(w
     waiting = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
     assert waiting.state == SignupState.WAITLISTED
     [only] = pending(db, signup_id=waiting.id)
-    assert only.purpose == Purpose.SIGNUP_CONFIRMATION and "waitlist" in only.body
+    assert only.purpose == Purpose.WAITLISTED and "waitlist" in only.body
 
     service.withdraw(db, first, clock(), links)
     service.confirm_offer(db, waiting.id, clock(), links)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from natteravn.clock import weekend_of
 from natteravn.roster.autofill.problem import Problem, feasible_pairs
 
 
@@ -51,3 +52,40 @@ def breakdown(problem: Problem, assignments: set[tuple[int, int]], leaders: set[
 
 def total(problem: Problem, assignments, leaders) -> int:
     return sum(breakdown(problem, assignments, leaders).values())
+
+
+def tally(problem: Problem, assignments: set[tuple[int, int]], leaders: set[tuple[int, int]]) -> dict[str, int]:
+    """What a roster leaves unmet, counted in the coordinator's units rather than priced: walker
+    places below the minimums, nights without a leader, people on more than one night or twice in a
+    weekend, walks outside one's municipality or class weekend, and so on. Kinds with none are left out."""
+    volunteers = {v.id: v for v in problem.volunteers}
+    nights = {n.id: n for n in problem.nights}
+    per_night = Counter(n for _, n in assignments)
+    led = {n for _, n in leaders}
+    on_night: dict[int, set[int]] = defaultdict(set)
+    nights_of: dict[int, list[int]] = defaultdict(list)
+    for volunteer_id, night_id in assignments:
+        on_night[night_id].add(volunteer_id)
+        nights_of[volunteer_id].append(night_id)
+    counts: Counter[str] = Counter()
+    for night in problem.nights:
+        counts["short_walker"] += max(0, night.walkers_needed - per_night[night.id])
+        counts["missing_leader"] += night.needs_leader and night.id not in led
+        experienced = night.has_experienced or any(volunteers[v].experienced for v in on_night[night.id])
+        counts["no_experienced"] += not experienced
+        counts["waitlist_slack"] += per_night[night.id] if night.has_waitlist else 0
+    for volunteer_id, its_nights in nights_of.items():
+        volunteer = volunteers[volunteer_id]
+        counts["extra_night"] += volunteer.existing_nights + len(its_nights) > 1
+        weekends = Counter(nights[n].weekend for n in its_nights)
+        weekends.update(weekend_of(day) for day in volunteer.busy_days)
+        counts["same_weekend"] += any(weekends[nights[n].weekend] > 1 for n in its_nights)
+        counts["other_municipality"] += sum(nights[n].municipality_id != volunteer.municipality_id for n in its_nights)
+        if volunteer.school_class_id is not None:
+            counts["outside_class_weekend"] += sum(
+                volunteer.school_class_id not in nights[n].class_ids for n in its_nights
+            )
+    for pair in problem.past_pairs:
+        a, b = sorted(pair)
+        counts["repeat_pair"] += len(set(nights_of[a]) & set(nights_of[b]))
+    return {kind: int(count) for kind, count in counts.items() if count}

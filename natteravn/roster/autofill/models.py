@@ -67,6 +67,8 @@ class RosterDraft(Base):
     optimal: Mapped[bool] = mapped_column(Boolean)
     seconds: Mapped[float] = mapped_column(Float)
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The same wishes counted in their own units (nights, places, people), for the coordinator to read.
+    tally: Mapped[dict] = mapped_column(JSON, default=dict)
     short: Mapped[list] = mapped_column(JSON, default=list)  # [{shift_id, walkers_missing, leader_missing, reasons}]
     weights: Mapped[dict] = mapped_column(JSON, default=dict)
 

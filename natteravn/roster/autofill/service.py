@@ -15,6 +15,7 @@ from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
 from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, Route
+from natteravn.roster.autofill import costs
 from natteravn.roster.autofill.models import (
     Availability,
     DraftAssignment,
@@ -294,6 +295,7 @@ def run_autofill(session: Session, term: Term, actor: Person, now: datetime, tim
         optimal=solution.optimal,
         seconds=round(solution.seconds, 2),
         breakdown=solution.breakdown,
+        tally=costs.tally(problem, solution.assignments, solution.leaders),
         short=[
             {
                 "shift_id": s.night_id,

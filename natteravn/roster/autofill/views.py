@@ -134,6 +134,40 @@ def availability_for_person(term_id: int, person_id: int):
     return render_template("roster/autofill/availability.html", form=form, term=term, person=person)
 
 
+def _tally_in_words(tally: dict[str, int]) -> list[str]:
+    """What the draft leaves unmet, in sentences a coordinator reads at a glance."""
+    words = {
+        "short_walker": lambda n: ngettext(
+            "%(num)d walker missing below a night's minimum", "%(num)d walkers missing below the nights' minimums", n
+        ),
+        "missing_leader": lambda n: ngettext("%(num)d night without a leader", "%(num)d nights without a leader", n),
+        "same_weekend": lambda n: ngettext("%(num)d person twice in a weekend", "%(num)d people twice in a weekend", n),
+        "extra_night": lambda n: ngettext(
+            "%(num)d person on more than one night", "%(num)d people on more than one night", n
+        ),
+        "other_municipality": lambda n: ngettext(
+            "%(num)d walk outside the walker's own municipality",
+            "%(num)d walks outside the walkers' own municipality",
+            n,
+        ),
+        "outside_class_weekend": lambda n: ngettext(
+            "%(num)d walk by a parent outside their class's weekend",
+            "%(num)d walks by parents outside their class's weekend",
+            n,
+        ),
+        "no_experienced": lambda n: ngettext(
+            "%(num)d night with nobody experienced", "%(num)d nights with nobody experienced", n
+        ),
+        "repeat_pair": lambda n: ngettext(
+            "%(num)d pair walking together again", "%(num)d pairs walking together again", n
+        ),
+        "waitlist_slack": lambda n: ngettext(
+            "%(num)d place filled on a night with a waitlist", "%(num)d places filled on nights with a waitlist", n
+        ),
+    }
+    return [words[kind](count) for kind, count in tally.items() if kind in words and count]
+
+
 @bp.get("/coordinator/terms/<int:term_id>/autofill")
 @region_coordinator_required
 def page(term_id: int):
@@ -141,14 +175,16 @@ def page(term_id: int):
     db = db_session()
     weights = service.weights_for(db, term.region_id)
     weights_form = WeightsForm(data=asdict(weights))
+    draft = service.latest_draft(db, term)
     return render_template(
         "roster/autofill/autofill.html",
         term=term,
-        draft=service.latest_draft(db, term),
+        draft=draft,
         review=service.review(db, term),
         summary=service.availability_summary(db, term),
         weights_form=weights_form,
         weight_labels=WEIGHT_LABELS,
+        unmet=_tally_in_words(draft.tally) if draft else [],
         run_form=RunForm(),
         accept_form=AcceptForm(),
         lock_form=LockForm(),

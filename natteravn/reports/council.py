@@ -1,0 +1,386 @@
+"""The report a coordinator takes to the police council (politiråd): a period beside the one before
+it and the same period a year earlier, per municipality and route; incidents by category and by
+hour of the night; what the volunteers gave; and the coordinator's own assessment. It can be sent
+to the council's members as a link that shows this report only and stops working on a set day.
+
+Small numbers: a count of 1 or 2 is shown as "<3" in the report and its CSV, so that an incident
+in a small place cannot be tied to a young person. Totals are exact (they count everything,
+including what is shown as "<3"), and the report says so: a council needs the true total of
+nights and incidents, and a "<3" within a total only says the rest is small.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, distinct, extract, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from natteravn.accounts.models import Person
+from natteravn.audit import service as audit
+from natteravn.clock import at_local
+from natteravn.i18n import N_
+from natteravn.links import Links
+from natteravn.places.models import Municipality, Region, Route
+from natteravn.reports.models import AGE_BANDS, Assessment, Incident, ReportState, ShiftReport
+from natteravn.reports.stats import Figures
+from natteravn.shifts.models import Shift, Signup, SignupState, Term
+
+#: What the audit log says about the council report.
+AUDIT = audit.Vocabulary(
+    actions={
+        "council_report.assessed": N_(
+            "Wrote the assessment for the police-council report of %(first_day)s to %(last_day)s"
+        ),
+        "council_report.link_made": N_("Made a link to the police-council report of %(first_day)s to %(last_day)s"),
+        "council_report.link_opened": N_(
+            "The police-council report of %(first_day)s to %(last_day)s was opened by link"
+        ),
+    },
+    objects={"council_report": N_("Police-council report")},
+)
+
+#: Counts below this are shown as "<3".
+SMALLEST_SHOWN = 3
+#: The hours of a night walk, in the order they come: incidents are counted by the hour they began.
+NIGHT_HOURS = (18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5)
+#: How long a link to the report may work, in days.
+LINK_DAYS = (7, 14, 30, 90)
+LINK_PURPOSE = "council-report"
+
+
+def shown(count: int) -> str:
+    """A count as the report prints it: 1 and 2 become "<3"; 0 stays 0, which names nobody."""
+    return "<3" if 0 < count < SMALLEST_SHOWN else str(count)
+
+
+@dataclass(frozen=True)
+class Period:
+    first_day: date
+    last_day: date
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def before(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        return Period(self.first_day - timedelta(days=self.days), self.first_day - timedelta(days=1))
+
+    def a_year_earlier(self) -> Period:
+        return Period(_year_earlier(self.first_day), _year_earlier(self.last_day))
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which report: a region's period, for all its municipalities or some of them."""
+
+    region_id: int
+    period: Period
+    municipality_ids: tuple[int, ...] = ()  # empty: the whole region
+
+    @property
+    def key(self) -> str:
+        return ",".join(str(i) for i in sorted(self.municipality_ids))
+
+    def signed(self) -> list:
+        return [self.region_id, self.period.first_day.isoformat(), self.period.last_day.isoformat(), self.key]
+
+    @classmethod
+    def from_signed(cls, value: list) -> Selection:
+        region_id, first, last, key = value
+        ids = tuple(int(i) for i in key.split(",") if i)
+        return cls(int(region_id), Period(date.fromisoformat(first), date.fromisoformat(last)), ids)
+
+
+@dataclass
+class Effort:
+    nights: int = 0  # nights walked: submitted reports
+    walker_minutes: int = 0
+    people: int = 0  # different people who walked
+    new_people: int = 0  # of them, walking for the first time in the region
+
+    @property
+    def walker_hours(self) -> float:
+        return self.walker_minutes / 60
+
+
+@dataclass
+class PeriodFigures:
+    period: Period
+    figures: Figures  # all the chosen municipalities together
+    by_municipality: dict[int, Figures]
+    by_route: dict[int, Counter] = field(default_factory=dict)  # route id -> {"nights": n, "incidents": n}
+    by_hour: Counter = field(default_factory=Counter)  # hour of NIGHT_HOURS (None: another or none) -> incidents
+    effort: Effort = field(default_factory=Effort)
+    effort_by_municipality: dict[int, Effort] = field(default_factory=dict)
+
+
+@dataclass
+class CouncilReport:
+    region: Region
+    selection: Selection
+    municipalities: list[Municipality]
+    routes: list[Route]
+    chosen: PeriodFigures
+    previous: PeriodFigures
+    last_year: PeriodFigures
+    assessment: Assessment | None
+
+    @property
+    def periods(self) -> list[PeriodFigures]:
+        return [self.chosen, self.previous, self.last_year]
+
+
+def council_report(session: Session, selection: Selection, now: datetime) -> CouncilReport:
+    region = session.get(Region, selection.region_id)
+    assert region is not None, "a selection is made from a region that exists"
+    municipalities = list(
+        session.scalars(
+            select(Municipality)
+            .where(Municipality.region_id == region.id)
+            .where(Municipality.id.in_(selection.municipality_ids) if selection.municipality_ids else true())
+            .order_by(Municipality.name)
+        )
+    )
+    chosen = [m.id for m in municipalities]
+    routes = list(
+        session.scalars(
+            select(Route).where(Route.municipality_id.in_(chosen)).order_by(Route.municipality_id, Route.name)
+        )
+    )
+    by_name = {m.id: m.name for m in municipalities}
+    routes.sort(key=lambda r: (by_name[r.municipality_id], r.name))
+    periods = [selection.period, selection.period.before(), selection.period.a_year_earlier()]
+    figures = [_period_figures(session, region.id, chosen, period) for period in periods]
+    walks = _walks(session, region.id, chosen, periods, now)
+    for found in figures:
+        _effort(found, walks)
+    return CouncilReport(
+        region=region,
+        selection=selection,
+        municipalities=municipalities,
+        routes=routes,
+        chosen=figures[0],
+        previous=figures[1],
+        last_year=figures[2],
+        assessment=assessment_for(session, selection),
+    )
+
+
+def _period_figures(session: Session, region_id: int, municipality_ids: list[int], period: Period) -> PeriodFigures:
+    """The period's figures in a few grouped queries: each by municipality and route at once, the
+    totals added up here (the report shows no months or attendance, so it asks for none)."""
+    by_municipality = {m: Figures() for m in municipality_ids}
+    found = PeriodFigures(period, Figures(), by_municipality)
+    reports = (
+        ShiftReport.region_id == region_id,
+        ShiftReport.state == ReportState.SUBMITTED,
+        ShiftReport.night_on.between(period.first_day, period.last_day),
+        ShiftReport.municipality_id.in_(municipality_ids),
+    )
+    _nights(session, reports, found)
+    _incidents(session, reports, found)
+    _police(session, reports, found)
+    for figures in by_municipality.values():
+        found.figures.add(figures)
+    return found
+
+
+def _nights(session: Session, reports, found: PeriodFigures) -> None:
+    rows = session.execute(
+        select(
+            ShiftReport.municipality_id,
+            ShiftReport.route_id,
+            func.count(),
+            func.coalesce(func.sum(ShiftReport.walkers * ShiftReport.duration_minutes), 0),
+            *(func.coalesce(func.sum(getattr(ShiftReport, band)), 0) for band in AGE_BANDS),
+        )
+        .where(*reports)
+        .group_by(ShiftReport.municipality_id, ShiftReport.route_id)
+    )
+    for municipality_id, route_id, nights, minutes, *youths in rows:
+        figures = found.by_municipality[municipality_id]
+        figures.nights += nights
+        figures.walker_minutes += int(minutes)
+        figures.youths.update(dict(zip(AGE_BANDS, (int(y) for y in youths), strict=True)))
+        found.by_route.setdefault(route_id, Counter())["nights"] += nights
+
+
+def _incidents(session: Session, reports, found: PeriodFigures) -> None:
+    hour = extract("hour", Incident.around)
+    rows = session.execute(
+        select(ShiftReport.municipality_id, ShiftReport.route_id, Incident.category, hour, func.count())
+        .join(Incident, Incident.report_id == ShiftReport.id)
+        .where(*reports, Incident.category.is_not(None))
+        .group_by(ShiftReport.municipality_id, ShiftReport.route_id, Incident.category, hour)
+    )
+    for municipality_id, route_id, category, at, count in rows:
+        found.by_municipality[municipality_id].incidents[category] += count
+        found.by_route.setdefault(route_id, Counter())["incidents"] += count
+        found.by_hour[int(at) if at is not None and int(at) in NIGHT_HOURS else None] += count
+
+
+def _police(session: Session, reports, found: PeriodFigures) -> None:
+    rows = session.execute(
+        select(ShiftReport.municipality_id, func.count(distinct(ShiftReport.id)))
+        .join(Incident, Incident.report_id == ShiftReport.id)
+        .where(*reports, Incident.police_contacted.is_(True))
+        .group_by(ShiftReport.municipality_id)
+    )
+    for municipality_id, nights in rows:
+        found.by_municipality[municipality_id].police_nights = nights
+
+
+def _walked(region_id: int, now: datetime):
+    """Sign-ups that count as a night walked (as on the people page): marked attended, or still
+    signed up on a night that is over and was not cancelled (its logbook was never kept)."""
+    return and_(
+        Term.region_id == region_id,
+        Shift.cancelled_at.is_(None),
+        or_(
+            Signup.state == SignupState.ATTENDED,
+            and_(Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)), Shift.ends_at <= now),
+        ),
+    )
+
+
+@dataclass
+class _Walks:
+    """Who walked where and when over all the periods at once, and when each first walked in the region."""
+
+    nights: list[tuple[int, int, datetime]]  # (municipality id, person id, the night's start)
+    first: dict[int, datetime]  # person id -> the start of their first night walked in the region
+
+
+def _walks(
+    session: Session, region_id: int, municipality_ids: list[int], periods: list[Period], now: datetime
+) -> _Walks:
+    since = at_local(min(p.first_day for p in periods), time(0))
+    until = at_local(max(p.last_day for p in periods) + timedelta(days=1), time(0))
+    nights = session.execute(
+        select(Route.municipality_id, Signup.person_id, Shift.starts_at)
+        .select_from(Signup)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Term, Term.id == Shift.term_id)
+        .join(Route, Route.id == Shift.route_id)
+        .where(
+            _walked(region_id, now),
+            Route.municipality_id.in_(municipality_ids),
+            Shift.starts_at >= since,
+            Shift.starts_at < until,
+        )
+    )
+    first = session.execute(
+        select(Signup.person_id, func.min(Shift.starts_at))
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Term, Term.id == Shift.term_id)
+        .where(_walked(region_id, now))
+        .group_by(Signup.person_id)
+    )
+    return _Walks([(m, p, at) for m, p, at in nights], {person: at for person, at in first})
+
+
+def _effort(found: PeriodFigures, walks: _Walks) -> None:
+    """Nights and hours from the reports; people from the logbooks: who walked in the period, and
+    which of them walked for the first time in the region then."""
+    for municipality_id, figures in found.by_municipality.items():
+        found.effort_by_municipality[municipality_id] = Effort(figures.nights, figures.walker_minutes)
+    found.effort = Effort(found.figures.nights, found.figures.walker_minutes)
+    since = at_local(found.period.first_day, time(0))
+    until = at_local(found.period.last_day + timedelta(days=1), time(0))
+    walked = {(m, person) for m, person, at in walks.nights if since <= at < until}
+    new = {person for _, person in walked if walks.first[person] >= since}
+    for municipality_id, person_id in walked:
+        effort = found.effort_by_municipality[municipality_id]
+        effort.people += 1
+        effort.new_people += person_id in new
+    # Someone who walked in two municipalities is one person in the total.
+    found.effort.people, found.effort.new_people = len({person for _, person in walked}), len(new)
+
+
+# --- The coordinator's assessment. ---
+
+
+def assessment_for(session: Session, selection: Selection) -> Assessment | None:
+    return session.scalar(
+        select(Assessment).where(
+            Assessment.region_id == selection.region_id,
+            Assessment.first_day == selection.period.first_day,
+            Assessment.last_day == selection.period.last_day,
+            Assessment.municipalities == selection.key,
+        )
+    )
+
+
+def save_assessment(session: Session, selection: Selection, text: str, now: datetime, actor: Person) -> Assessment:
+    written = assessment_for(session, selection) or Assessment(
+        region_id=selection.region_id,
+        first_day=selection.period.first_day,
+        last_day=selection.period.last_day,
+        municipalities=selection.key,
+    )
+    written.text = text.strip()
+    written.updated_at, written.updated_by_id = now, actor.id
+    session.add(written)
+    session.flush()
+    _record(session, "council_report.assessed", selection, now, actor.id, assessment_id=written.id)
+    return written
+
+
+# --- A link for the council's members. ---
+
+
+def link_for(selection: Selection, expires_on: date, links: Links) -> str:
+    return links.url(f"/council/{links.sign(LINK_PURPOSE, [*selection.signed(), expires_on.isoformat()])}")
+
+
+def make_link(
+    session: Session, selection: Selection, days: int, now: datetime, links: Links, actor: Person, today: date
+) -> tuple[str, date]:
+    """A link that opens this report, read only and without logging in, until the end of the day it
+    expires. It is signed, so it cannot be changed into a link to another report."""
+    expires_on = today + timedelta(days=days)
+    _record(session, "council_report.link_made", selection, now, actor.id, expires_on=expires_on.isoformat())
+    return link_for(selection, expires_on, links), expires_on
+
+
+def selection_from_link(token: str, links: Links, today: date) -> Selection | None:
+    """The report a link shows, or None for a link that was altered or has expired."""
+    value = links.unsign(LINK_PURPOSE, token)
+    if not isinstance(value, list) or len(value) != 5:
+        return None
+    if date.fromisoformat(value[4]) < today:
+        return None
+    return Selection.from_signed(value[:4])
+
+
+def link_opened(session: Session, selection: Selection, now: datetime) -> None:
+    _record(session, "council_report.link_opened", selection, now, None)
+
+
+def _record(
+    session: Session, action: str, selection: Selection, now: datetime, actor_id: int | None, **details
+) -> None:
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        object_type="council_report",
+        object_id=None,
+        now=now,
+        region_id=selection.region_id,
+        first_day=selection.period.first_day.isoformat(),
+        last_day=selection.period.last_day.isoformat(),
+        municipalities=selection.key,
+        **details,
+    )

@@ -1,0 +1,241 @@
+"""The report a coordinator takes to the police council: a period beside the one before and the
+same period a year earlier, per municipality and route, incidents by category and hour, what the
+volunteers gave, the coordinator's assessment, small counts shown as "<3", a two-page print
+layout, and a link for the council's members that shows only this report and expires."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from babel.dates import format_date
+from sqlalchemy import select
+
+from natteravn.audit.models import AuditEvent
+from natteravn.demo import seed
+from natteravn.reports import council, logbook, writing
+from natteravn.reports.models import IncidentCategory
+from natteravn.reports.stats import retention
+from natteravn.reports.writing import IncidentInput, ReportInput
+from natteravn.shifts.models import Shift, SignupState, Term
+from tests import factories
+
+NOVEMBER = council.Period(date(2026, 11, 1), date(2026, 11, 30))
+
+
+def _walk(db, world, clock, route, day, walkers, incidents, *, people=None):
+    """A night walked on `route` by `walkers` people (or these `people`), with a submitted report."""
+    shift = world.night_on(route, day)
+    people = people or [
+        factories.person(db, shift.route.municipality, f"Walker {day} {i}", clock()) for i in range(walkers)
+    ]
+    lines = [factories.signup(db, shift, p, clock()) for p in people]
+    logbook.record_attendance(db, world.coordinator, shift, {s.id for s in lines}, clock())
+    counts = {"youths_under_13": 0, "youths_13_15": 5, "youths_16_17": 0, "youths_18_plus": 0}
+    written = ReportInput(time(22, 0), time(1, 0), youths=counts)
+    for incident in incidents or [None]:
+        writing.save_report(db, world.coordinator, shift, written, clock(), incident=incident, submit=True)
+    db.commit()
+    return shift, people
+
+
+@pytest.fixture
+def walked(db, world, clock):
+    """November: three nights in Åsnes and Grue, one incident of violence at 23:15 and five of
+    intoxication. The same people walk twice; one of them walked in October too."""
+    clock.set(datetime(2026, 12, 20, 12, 0, tzinfo=UTC))
+    october = Term(
+        region=world.region,
+        name="Høst 2026 del 1",
+        starts_on=date(2026, 10, 1),
+        ends_on=date(2026, 10, 31),
+        signup_opens_at=clock() - timedelta(days=90),
+        published_at=clock() - timedelta(days=90),
+    )
+    db.add(october)
+    early = factories.night(db, october, world.routes["Flisa sentrum"], date(2026, 10, 23))
+    veteran = factories.person(db, world.asnes, "Vera Veteran", clock())
+    factories.signup(db, early, veteran, clock(), state=SignupState.ATTENDED)
+    fight = IncidentInput(IncidentCategory.VIOLENCE, around=time(23, 15), police_contacted=True)
+    drunk = [IncidentInput(IncidentCategory.INTOXICATION, around=time(0, 30)) for _ in range(5)]
+    _, asnes_people = _walk(db, world, clock, "Flisa sentrum", date(2026, 11, 20), 2, [fight, *drunk])
+    _walk(db, world, clock, "Kjellmyra", date(2026, 11, 27), 0, [], people=[*asnes_people, veteran])
+    _walk(db, world, clock, "Kirkenær", date(2026, 11, 21), 3, [])
+    return asnes_people
+
+
+def _selection(world, period=NOVEMBER, *municipalities):
+    return council.Selection(world.region.id, period, tuple(m.id for m in municipalities))
+
+
+# --- The figures. ---
+
+
+def test_periods_before_and_a_year_earlier_have_the_same_length():
+    assert NOVEMBER.before() == council.Period(date(2026, 10, 2), date(2026, 10, 31))
+    assert NOVEMBER.a_year_earlier() == council.Period(date(2025, 11, 1), date(2025, 11, 30))
+    leap = council.Period(date(2028, 2, 29), date(2028, 3, 6))
+    assert leap.a_year_earlier().first_day == date(2027, 2, 28)
+
+
+def test_the_report_compares_the_period_with_the_one_before_per_municipality_and_route(db, world, walked, clock):
+    report = council.council_report(db, _selection(world), clock())
+
+    assert report.chosen.figures.nights == 3
+    assert report.chosen.figures.incidents_total == 6
+    assert report.chosen.figures.incidents[IncidentCategory.INTOXICATION] == 5
+    assert report.chosen.by_municipality[world.asnes.id].nights == 2
+    assert report.chosen.by_municipality[world.grue.id].incidents_total == 0
+    assert report.chosen.by_route[world.routes["Flisa sentrum"].id] == {"nights": 1, "incidents": 6}
+    assert report.chosen.by_hour == {23: 1, 0: 5}
+    assert report.previous.figures.nights == 0 and report.last_year.figures.nights == 0
+    assert [m.name for m in report.municipalities] == ["Grue", "Våler", "Åsnes"]
+
+
+def test_volunteer_effort_counts_nights_hours_people_and_newcomers(db, world, walked, clock):
+    report = council.council_report(db, _selection(world), clock())
+    effort = report.chosen.effort
+    assert effort.nights == 3
+    assert effort.walker_hours == pytest.approx((2 + 3 + 3) * 3)  # walkers in the reports × three hours
+    assert (effort.people, effort.new_people) == (2 + 1 + 3, 2 + 3)  # Vera walked in October already
+    asnes = report.chosen.effort_by_municipality[world.asnes.id]
+    assert (asnes.people, asnes.new_people) == (3, 2)
+    assert report.previous.effort.people == 1  # Vera, in October
+
+
+def test_a_municipalitys_report_counts_only_that_municipality(db, world, walked, clock):
+    report = council.council_report(db, _selection(world, NOVEMBER, world.grue), clock())
+    assert [m.name for m in report.municipalities] == ["Grue"]
+    assert report.chosen.figures.nights == 1 and report.chosen.figures.incidents_total == 0
+    assert [r.name for r in report.routes] == ["Kirkenær"]
+
+
+def test_counts_of_one_and_two_are_shown_as_less_than_three():
+    assert [council.shown(n) for n in (0, 1, 2, 3, 12)] == ["0", "<3", "<3", "3", "12"]
+
+
+def test_retention_counts_who_came_back_and_who_was_lost(db, world, walked, clock):
+    rows = retention(db, world.region.id)
+    assert [r.term.name for r in rows] == ["Høst 2026", "Høst 2026 del 1"]
+    autumn, october = rows
+    assert (october.volunteers, october.returning, october.lost) == (1, None, None)
+    assert (autumn.volunteers, autumn.returning, autumn.lost) == (6, 1, 0)
+
+
+# --- The pages. ---
+
+QUERY = "first_day=2026-11-01&last_day=2026-11-30"
+
+
+def test_the_report_page_shows_three_periods_and_hides_small_counts(db, world, walked, login, client):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}")
+    assert page.status_code == 200
+    text = page.text
+    assert "report to the police council" in text
+    assert "This period" in text and "The period before" in text and "The same period a year earlier" in text
+    assert "October 2, 2026 to October 31, 2026" in text
+    assert text.count('class="print-page"') == 2
+    assert "reports-print.css" in text
+    assert "&lt;3" in text  # one incident of violence, one night with police contact
+    violence = text.split("Violence or arranged fights</th>")[1].split("</tr>")[0]
+    assert "&lt;3" in violence and ">1<" not in violence
+    assert '<th scope="row">23–00</th><td>&lt;3</td>' in text and '<th scope="row">00–01</th><td>5</td>' in text
+    assert text.count("<svg") == 3
+    assert "totals are exact" in text
+
+
+def test_the_csv_shows_the_same_suppressed_counts(db, world, walked, login, client):
+    login(world.coordinator)
+    response = client.get(f"/coordinator/reports/summary.csv?{QUERY}")
+    assert response.mimetype == "text/csv"
+    lines = response.data.decode("utf-8").lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Counts of 1 or 2 are shown as <3")
+    assert "Violence or arranged fights;<3;0;0" in lines
+    assert "Intoxication;5;0;0" in lines
+    assert "Incidents;6;0;0" in lines
+    assert "Nights with police contact;<3;0;0" in lines
+    assert "Kjellmyra;<3;0;0" in lines
+
+
+def test_the_coordinators_assessment_is_kept_with_the_report_and_printed(db, world, walked, login, client):
+    login(world.coordinator)
+    saved = client.post(
+        f"/coordinator/reports/summary/assessment?{QUERY}",
+        data={"text": "Roligere enn i fjor.\n\nMer uro ved stasjonen etter midnatt."},
+        follow_redirects=True,
+    )
+    assert "Your assessment is saved" in saved.text
+    assert "<p>Roligere enn i fjor.</p>" in saved.text
+    assert "Mer uro ved stasjonen etter midnatt." in client.get(f"/coordinator/reports/summary.csv?{QUERY}").text
+    # Another period, or only one municipality, is another report with its own assessment.
+    other = client.get("/coordinator/reports/summary?first_day=2026-11-01&last_day=2026-11-29")
+    assert "Roligere enn i fjor." not in other.text
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "council_report.assessed")) is not None
+
+
+def test_a_link_shows_the_report_without_login_until_it_expires(db, world, walked, login, client, clock):
+    login(world.coordinator)
+    page = client.post(f"/coordinator/reports/summary/link?{QUERY}", data={"days": "7"})
+    assert "Send this link to the council" in page.text
+    link = page.text.split('readonly value="')[1].split('"')[0]
+    path = link.removeprefix("http://natteravn.test")
+    assert path.startswith("/council/")
+    client.post("/logout")
+
+    shared = client.get(path)
+    assert shared.status_code == 200
+    assert shared.headers["Cache-Control"] == "no-store"
+    assert "This period" in shared.text and "Intoxication" in shared.text
+    assert "Make a link" not in shared.text and "Save the assessment" not in shared.text
+    assert "coordinator-nav" not in shared.text and "Back to the statistics" not in shared.text
+    opened = db.scalar(select(AuditEvent).where(AuditEvent.action == "council_report.link_opened"))
+    assert opened is not None and opened.actor_id is None
+
+    altered = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
+    assert client.get(altered).status_code == 404
+    clock.advance(days=8)
+    expired = client.get(path)
+    assert expired.status_code == 404 and "expired" in expired.text
+
+
+def test_a_municipalitys_coordinator_gets_their_own_report_and_link(db, world, walked, client, login, clock):
+    grue_coordinator = factories.person(db, world.grue, "Gunn Grue", clock())
+    grue_coordinator.roles.append(
+        factories.Role(kind=factories.RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id)
+    )
+    db.commit()
+    login(grue_coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}")
+    assert "Natteravn in Grue" in page.text
+    assert "Kjellmyra" not in page.text and "Åsnes" not in page.text
+    made = client.post(f"/coordinator/reports/summary/link?{QUERY}", data={"days": "14"})
+    path = made.text.split('readonly value="')[1].split('"')[0].removeprefix("http://natteravn.test")
+    client.post("/logout")
+    shared = client.get(path).text
+    assert "Kirkenær" in shared and "Kjellmyra" not in shared
+
+
+def test_the_report_renders_for_the_demos_walked_autumn_term_beside_the_period_before(app, db, client, gateway, clock):
+    seed(app)
+    now = clock()
+    autumn = db.scalar(select(Term).where(Term.name == "Høst 2026"))
+    nights = db.scalars(select(Shift).where(Shift.term_id == autumn.id)).all()
+    db.commit()
+    from tests.conftest import log_in
+
+    log_in(client, gateway, "+4740000001")
+    page = client.get(f"/coordinator/reports/summary?first_day={autumn.starts_on}&last_day={autumn.ends_on}")
+    assert page.status_code == 200
+    assert "Natteravn i Solør" in page.text  # the coordinator reads bokmål
+    before = council.Period(autumn.starts_on, autumn.ends_on).before()
+    assert format_date(before.first_day, "long", locale="nb") in page.text  # the coordinator reads Norwegian
+    assert len(nights) == 4 * 2 * 6
+    region = autumn.region_id
+    report = council.council_report(
+        db, council.Selection(region, council.Period(autumn.starts_on, autumn.ends_on)), now
+    )
+    reported = report.chosen.figures.nights
+    assert reported > 0 and report.previous.figures.nights == 0  # the term before the demo's first
+    first_row = page.text.split("<tbody>")[1].split("</tr>")[0]
+    assert first_row.endswith(f"<td>{reported}</td><td>0</td><td>0</td>")

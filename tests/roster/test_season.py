@@ -1,0 +1,406 @@
+"""Planning a season: public holidays and school breaks left out or marked, copying last term into a
+new one, names found whatever their case or Norwegian letters, a moved person told of both nights,
+and outbox notes and labels in the coordinator's words."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlalchemy import func, select
+
+from natteravn.audit.models import AuditEvent
+from natteravn.clock import local
+from natteravn.people import service as people
+from natteravn.places import breaks
+from natteravn.places.models import SchoolBreak
+from natteravn.roster import grid, terms
+from natteravn.roster import service as roster
+from natteravn.shifts import service as shifts
+from natteravn.shifts.models import ClassWeekend, Shift, SignupRole, Term
+from natteravn.sms import notes
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from tests import factories
+
+# --- Public holidays and school breaks. ---
+
+
+def test_norways_public_holidays_come_named_in_the_readers_language():
+    found = breaks.public_holidays(date(2027, 3, 20), date(2027, 5, 31), "nb")
+    assert found[date(2027, 3, 26)] == "Langfredag"
+    assert "Grunnlovsdag" in found[date(2027, 5, 17)]
+    assert date(2027, 3, 28) in found  # Easter Sunday
+    assert breaks.public_holidays(date(2026, 12, 24), date(2026, 12, 26), "en")[date(2026, 12, 25)] == "Christmas Day"
+
+
+def _spring(db, world, clock) -> Term:
+    term = terms.create_term(
+        db,
+        world.region,
+        terms.TermInput("Vår 2027", date(2027, 2, 12), date(2027, 3, 27), datetime(2027, 1, 10, tzinfo=UTC)),
+        clock(),
+        world.coordinator,
+    )
+    db.flush()
+    return term
+
+
+def _pattern(world, **kwargs) -> terms.PatternInput:
+    return terms.PatternInput(
+        weekdays=[4, 5],
+        starts_local=time(22, 0),
+        ends_local=time(1, 0),
+        route_ids=[world.routes["Kirkenær"].id, world.routes["Flisa sentrum"].id],
+        **kwargs,
+    )
+
+
+def _days(db, term, route) -> set[date]:
+    nights = db.scalars(select(Shift).where(Shift.term_id == term.id, Shift.route_id == route.id))
+    return {local(n.starts_at).date() for n in nights}
+
+
+def test_generating_leaves_out_public_holidays_and_each_municipalitys_own_school_break(db, world, clock):
+    term = _spring(db, world, clock)
+    winter_break = breaks.BreakInput("Vinterferie", date(2027, 2, 22), date(2027, 2, 28), [world.grue.id])
+    breaks.add_break(db, world.region.id, winter_break, clock(), world.coordinator)
+
+    pattern = terms.save_pattern(db, term, _pattern(world), clock(), world.coordinator)
+    made = terms.generate_nights(db, term, pattern, clock(), world.coordinator)
+
+    grue, asnes = _days(db, term, world.routes["Kirkenær"]), _days(db, term, world.routes["Flisa sentrum"])
+    assert date(2027, 3, 26) not in grue | asnes  # Good Friday, everywhere
+    assert {date(2027, 2, 26), date(2027, 2, 27)}.isdisjoint(grue)  # Grue's winter break
+    assert {date(2027, 2, 26), date(2027, 2, 27)} <= asnes  # Åsnes has no break that week
+    assert made.skipped == 2 + 2  # Good Friday on both routes, and Grue's break weekend
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "term.nights_generated"))
+    assert event.details["holidays"] == 4
+
+
+def test_a_pattern_can_keep_the_holidays_and_breaks_and_the_grid_marks_them(db, world, clock):
+    term = _spring(db, world, clock)
+    breaks.add_break(
+        db,
+        world.region.id,
+        breaks.BreakInput("Vinterferie", date(2027, 2, 22), date(2027, 2, 28), [world.grue.id]),
+        clock(),
+        world.coordinator,
+    )
+    pattern = terms.save_pattern(
+        db, term, _pattern(world, skip_holidays=False, skip_breaks=False), clock(), world.coordinator
+    )
+    made = terms.generate_nights(db, term, pattern, clock(), world.coordinator)
+    assert made.skipped == 0
+    assert date(2027, 3, 26) in _days(db, term, world.routes["Kirkenær"])
+
+    off = terms.term_days_off(db, term, "nb")
+    assert off.label(world.grue.id, date(2027, 2, 26)) == "Vinterferie"
+    assert off.label(world.asnes.id, date(2027, 2, 26)) is None
+    assert off.label(world.asnes.id, date(2027, 3, 26)) == "Langfredag"
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last", "message"),
+    [
+        ("", date(2027, 2, 22), date(2027, 2, 28), "Give the break a name, such as “Vinterferie”."),
+        ("Vinterferie", date(2027, 2, 28), date(2027, 2, 22), "The break must end on or after the day it starts."),
+        ("Vinterferie", date(2027, 1, 1), date(2027, 6, 1), "A break can be at most %(days)d days long."),
+    ],
+)
+def test_a_break_that_makes_no_sense_is_refused(db, world, clock, name, first, last, message):
+    with pytest.raises(breaks.BreakRefused) as refused:
+        breaks.add_break(
+            db, world.region.id, breaks.BreakInput(name, first, last, [world.grue.id]), clock(), world.coordinator
+        )
+    assert refused.value.msgid == message
+
+
+def test_a_break_cannot_be_put_in_another_regions_municipality(db, world, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    given = breaks.BreakInput("Vinterferie", date(2027, 2, 22), date(2027, 2, 28), [hamar.id])
+    with pytest.raises(breaks.BreakRefused):
+        breaks.add_break(db, world.region.id, given, clock(), world.coordinator)
+
+
+def test_the_term_page_shows_holidays_and_adds_and_removes_a_break_for_several_municipalities(db, world, login, client):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}")
+    assert "Holidays and school breaks" in page.text
+    assert "Leave out Norway's public holidays" in page.text
+    assert "None yet." in page.text
+
+    added = client.post(
+        f"/coordinator/terms/{world.term.id}/breaks",
+        data={
+            "name": "Juleferie",
+            "first_day": "2026-12-19",
+            "last_day": "2027-01-03",
+            "municipality_ids": [world.grue.id, world.valer.id],
+        },
+        follow_redirects=True,
+    )
+    assert "The break is added" in added.text
+    assert "Juleferie, Grue: 19.12.2026–03.01.2027" in added.text
+    assert "Juleferie, Våler" in added.text
+    grue_break = db.scalar(select(SchoolBreak).where(SchoolBreak.municipality_id == world.grue.id))
+
+    removed = client.post(f"/coordinator/terms/{world.term.id}/breaks/{grue_break.id}/delete", follow_redirects=True)
+    assert "The break is removed" in removed.text
+    assert db.scalar(select(func.count()).select_from(SchoolBreak)) == 1
+
+    refused = client.post(
+        f"/coordinator/terms/{world.term.id}/breaks",
+        data={"name": "Feil", "first_day": "2027-01-03", "last_day": "2026-12-19", "municipality_ids": [world.grue.id]},
+    )
+    assert refused.status_code == 422
+    assert "The break must end on or after the day it starts." in refused.text
+
+
+def test_generating_from_the_term_page_says_how_many_nights_were_left_out(db, world, login, client):
+    login(world.coordinator)
+    term = _spring(db, world, lambda: world.term.signup_opens_at)
+    db.commit()
+    response = client.post(
+        f"/coordinator/terms/{term.id}/patterns",
+        data={
+            "new-weekdays": ["4", "5"],
+            "new-starts_local": "22:00",
+            "new-ends_local": "01:00",
+            "new-route_ids": [str(world.routes["Kirkenær"].id)],
+            "new-min_walkers": "3",
+            "new-max_walkers": "6",
+            "new-needs_leader": "y",
+            "new-skip_holidays": "y",
+            "new-skip_breaks": "y",
+            "new-skip_dates": "",
+        },
+        follow_redirects=True,
+    )
+    assert "13 nights made" in response.text  # 14 Fridays and Saturdays, less Good Friday
+    assert "1 left out for holidays and school breaks" in response.text
+
+
+# --- Copying last term. ---
+
+
+def _autumn_with_patterns(db, world, clock):
+    pattern = terms.save_pattern(
+        db, world.term, _pattern(world, skip_dates=[date(2026, 12, 4)]), clock(), world.coordinator
+    )
+    db.add(
+        ClassWeekend(
+            term=world.term, school_class=world.school_class, weekend_on=date(2026, 11, 27), created_at=clock()
+        )
+    )
+    db.add(
+        ClassWeekend(
+            term=world.term, school_class=world.school_class, weekend_on=date(2026, 12, 18), created_at=clock()
+        )
+    )
+    world.term.nights_cap = 3
+    db.flush()
+    return pattern
+
+
+def test_last_terms_plan_is_suggested_a_year_on_and_previewed_before_anything_is_made(db, world, clock):
+    _autumn_with_patterns(db, world, clock)
+    suggested = terms.suggested_copy(world.term)
+    assert suggested.name == "Høst 2027"
+    # 2026 has 53 ISO weeks: the same week a year on is 52 weeks and 7 days later.
+    assert (suggested.starts_on, suggested.ends_on) == (date(2027, 11, 26), date(2027, 12, 25))
+    assert suggested.starts_on.isocalendar()[1:] == world.term.starts_on.isocalendar()[1:]
+    assert suggested.nights_cap == 3
+
+    # A shorter new term: the December class weekend's week is not in it.
+    data = terms.TermInput("Høst 2027", date(2027, 11, 19), date(2027, 12, 12), suggested.signup_opens_at, nights_cap=3)
+    plan = terms.plan_copy(db, world.term, data, "nb")
+
+    assert db.scalar(select(func.count()).select_from(Term)) == 1  # nothing stored
+    assert plan.nights == 8 * 2  # four weekends on two routes
+    [copied] = plan.patterns
+    assert copied.dropped_dates == 1
+    [moved] = plan.weekends_moved
+    assert moved.weekend_on == date(2027, 12, 3)
+    assert moved.weekend_on.isocalendar().week == date(2026, 11, 27).isocalendar().week
+    [lost] = plan.weekends_lost
+    assert lost.given.weekend_on == date(2026, 12, 18)
+
+
+def test_copying_makes_the_term_its_nights_and_class_weekends(db, world, clock, links):
+    _autumn_with_patterns(db, world, clock)
+    data = terms.suggested_copy(world.term)
+
+    term = terms.copy_term(db, world.term, data, clock(), links, world.coordinator)
+
+    assert (term.name, term.cap, term.published_at) == ("Høst 2027", 3, None)
+    [pattern] = terms.patterns_of(db, term)
+    assert (pattern.weekdays, pattern.skip_dates, pattern.skip_holidays) == ([4, 5], [], True)
+    assert db.scalar(select(func.count()).where(Shift.term_id == term.id)) == (10 - 1) * 2  # less Christmas Day
+    given = terms.class_weekends_of(db, term)
+    assert [g.weekend_on for g in given] == [date(2027, 12, 3), date(2027, 12, 24)]
+    assert db.scalar(select(AuditEvent.details).where(AuditEvent.action == "term.copied"))["source"] == "Høst 2026"
+
+
+def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login, client):
+    _autumn_with_patterns(db, world, clock)
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}/copy")
+    assert page.status_code == 200
+    assert 'value="Høst 2027"' in page.text and 'value="2027-11-26"' in page.text
+
+    form = {
+        "name": "Høst 2027",
+        "starts_on": "2027-11-19",
+        "ends_on": "2027-12-18",
+        "signup_opens_at": "2027-11-05T10:00",
+        "nights_cap": "3",
+    }
+    preview = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "preview": "y"})
+    assert preview.status_code == 200
+    assert "What the copy makes" in preview.text
+    assert "20 nights" in preview.text
+    assert "Flisa skole 9A: 27.11.2026 → 03.12.2027 (week 48)" in preview.text
+    assert "not moved: the new term has no week 51" in preview.text
+    assert "1 date typed for the old term is not copied." in preview.text
+    assert db.scalar(select(func.count()).select_from(Term)) == 1
+
+    made = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "submit": "y"}, follow_redirects=True)
+    assert "The new term is made from Høst 2026" in made.text
+    assert db.scalar(select(func.count()).select_from(Term)) == 2
+
+
+# --- Finding people. ---
+
+
+@pytest.mark.parametrize("typed", ["ødegård", "ØDEGÅRD", "Ødegård", "ødeg", "  åse  ødegård "])
+def test_names_are_found_whatever_their_case_on_every_database(db, world, clock, typed):
+    factories.person(db, world.asnes, "Åse Ødegård", clock())
+    db.flush()
+    found = people.list_people(db, world.coordinator.coordinator_scope, people.PeopleQuery(text=typed), clock())
+    assert [row.person.name for row in found.items] == ["Åse Ødegård"]
+    on_night = grid.search_people(db, world.region.id, world.coordinator.coordinator_scope, typed)
+    assert [p.name for p in on_night] == ["Åse Ødegård"]
+
+
+def test_accents_are_folded_but_norwegian_letters_are_letters_of_their_own(db, world, clock):
+    factories.person(db, world.asnes, "André Ærø", clock())
+    factories.person(db, world.asnes, "Aase Aero", clock())
+    db.flush()
+
+    def found(typed):
+        return sorted(
+            p.name for p in grid.search_people(db, world.region.id, world.coordinator.coordinator_scope, typed)
+        )
+
+    assert found("andre") == ["André Ærø"]
+    assert found("ærø") == ["André Ærø"]
+    assert found("aero") == ["Aase Aero"]
+
+
+def test_a_renamed_person_is_found_by_the_new_name(db, world, clock):
+    world.parent.name = "Kari Øvrebø"
+    db.flush()
+    assert [p.name for p in grid.search_people(db, world.region.id, world.coordinator.coordinator_scope, "øvrebø")] == [
+        "Kari Øvrebø"
+    ]
+
+
+def test_the_night_page_finds_a_name_typed_in_lower_case(db, world, clock, login, client):
+    factories.person(db, world.asnes, "Øyvind Ødegård", clock())
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/nights/{world.nights[0].id}?q=ødeg")
+    assert "Øyvind Ødegård" in page.text
+    listed = client.get("/coordinator/people?q=%C3%B8deg")  # ødeg
+    assert "Øyvind Ødegård" in listed.text
+
+
+# --- A moved person. ---
+
+
+def test_a_moved_person_gets_one_sms_naming_the_night_they_are_off_and_the_one_they_are_on(db, world, clock, links):
+    source = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    target = world.night_on("Kjellmyra", date(2026, 11, 28))
+    signup = roster.assign(db, source, world.parent, SignupRole.WALKER, clock(), links, world.coordinator)
+
+    moved = roster.move_person(db, signup, target.id, clock(), links, world.coordinator)
+
+    messages = db.scalars(select(SmsMessage).where(SmsMessage.signup_id == moved.id)).all()
+    [told] = [m for m in messages if m.purpose == Purpose.SHIFT_CHANGED]
+    assert "from Flisa sentrum on 20.11 to Kjellmyra on 28.11 at 22:00" in told.body
+    assert "off the first night" in told.body
+    assert {Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY} <= {m.purpose for m in messages}
+    assert Purpose.SIGNUP_CONFIRMATION not in {m.purpose for m in messages}
+    old = db.scalars(select(SmsMessage).where(SmsMessage.signup_id == signup.id)).all()
+    assert all(m.state == MessageState.CANCELLED for m in old)
+    assert {m.last_error for m in old} == {notes.SIGNUP_CANCELLED.text()}
+
+
+# --- The outbox in words. ---
+
+
+def test_every_stored_note_is_read_back_in_the_readers_words():
+    def say(msgid):
+        return {"Gave up after %(attempts)s tries: %(error)s": "Ga opp etter %(attempts)s forsøk: %(error)s"}.get(
+            msgid, msgid
+        )
+
+    assert notes.shown("sign-up cancelled", say) == "Not sent: the sign-up was cancelled."
+    assert notes.shown(notes.GAVE_UP.text(attempts=5, error="HTTP 429"), say) == "Ga opp etter 5 forsøk: HTTP 429"
+    assert notes.shown("Twilio said something new", say) == "Twilio said something new"
+
+
+def test_the_outbox_labels_a_waitlist_answer_and_says_why_it_was_not_sent(db, world, clock, links, login, client):
+    night = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    night.max_walkers = 1
+    factories.signup(db, night, world.leader, clock())
+    waiting = shifts.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    shifts.withdraw(db, waiting, clock(), links)
+    db.commit()
+    login(world.coordinator)
+
+    page = client.get("/coordinator/outbox?purpose=waitlisted")
+
+    assert "Kari Nordmann · On the waitlist" in page.text
+    assert "Sign-up confirmation" not in page.text.split("</form>")[-1]
+    assert "Not sent: the sign-up was cancelled." in page.text
+    assert "sign-up cancelled" not in page.text
+
+
+# --- Auto-fill in words. ---
+
+
+def test_the_draft_says_in_words_what_it_leaves_unmet(db, world, clock, login, client):
+    from natteravn.roster.autofill import service as autofill
+    from natteravn.roster.autofill.models import Availability
+
+    for i in range(3):
+        someone = factories.person(db, world.asnes, f"Frivillig {i}", clock())
+        db.add(
+            Availability(
+                person=someone,
+                term=world.term,
+                weekdays=[4],
+                dates=[],
+                blocked_dates=[],
+                max_nights=2,
+                wants_to_lead=False,
+                same_weekend_ok=False,
+                municipality_ids=[],
+                updated_at=clock(),
+            )
+        )
+    db.flush()
+    draft = autofill.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    nights = len(world.nights)
+    assert draft.tally["missing_leader"] == nights  # nobody said they can lead
+    assert draft.tally["short_walker"] > 0
+    db.commit()
+    login(world.coordinator)
+    page = " ".join(client.get(f"/coordinator/terms/{world.term.id}/autofill").text.split())
+    assert f"{nights} nights without a leader" in page
+    assert (
+        "walkers missing below the nights' minimums" in page or "walkers missing below the nights&#39; minimums" in page
+    )
+    assert 'class="wide"' in page
