@@ -19,7 +19,7 @@ from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, SchoolClass
 from natteravn.sms import service as sms
-from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.models import ASKED_FOR, MessageState, Purpose, SmsMessage
 
 #: (what is counted, how many, per how long)
 SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 20, timedelta(hours=1)))
@@ -137,7 +137,6 @@ def request_code(
         purpose=Purpose.OTP,
         now=now,
         person_id=person.id if person else None,
-        urgent=True,
         expires_at=login.expires_at,
     )
 
@@ -346,9 +345,9 @@ def opt_out(session: Session, person: Person, now: datetime) -> None:
         .where(
             SmsMessage.person_id == person.id,
             SmsMessage.state == MessageState.PENDING,
-            SmsMessage.purpose.not_in(sms.ASKED_FOR),
+            SmsMessage.purpose.not_in(ASKED_FOR),
         )
-        .values(state=MessageState.CANCELLED, last_error="the recipient has opted out of SMS")
+        .values(state=MessageState.CANCELLED, last_error=sms.OPTED_OUT)
         .execution_options(synchronize_session=False)
     )
 

@@ -77,8 +77,8 @@ def assign(
     session: Session, shift: Shift, person: Person, role: SignupRole, now: datetime, links: Links, actor: Person
 ) -> Signup:
     """Put a person on a night. Someone on its waitlist takes a free place; someone already on it
-    is refused. People on a published term's night are told at once; a draft's are told when it
-    is published."""
+    is refused. People on a published term's night are told by SMS (in the morning, when this is
+    done in quiet hours and the night is not tonight); a draft's are told when it is published."""
     person, (locked,) = lock_person_and_nights(session, person.id, shift.id)
     if locked is None:
         raise RosterRefused(N_("That night does not exist."))
@@ -100,7 +100,7 @@ def assign(
         except IntegrityError as error:  # the person signed up themselves a moment ago
             raise RosterRefused(N_("%(name)s is already on this night."), name=person.name) from error
     if shift.term.published_at is not None:
-        messages.signed_up(session, signup, now, links)
+        messages.signed_up(session, signup, now, links, own_action=False)
     audit.record(
         session,
         actor_id=actor.id,
@@ -276,7 +276,7 @@ def move_person(
     session.add(moved)
     session.flush()
     if target.term.published_at is not None:
-        messages.signed_up(session, moved, now, links)
+        messages.signed_up(session, moved, now, links, own_action=False)
     audit.record(
         session,
         actor_id=actor.id,

@@ -19,9 +19,9 @@ from natteravn.sms import keywords
 from natteravn.sms.models import InboundSms, MessageState, SmsMessage
 from natteravn.sms.service import PROVIDER_STATES, RANK, DispatchPolicy, record_reply
 
-#: (session, phone, now, links) -> the answer in the sender's language, "" for no answer, or
-#: None when the number belongs to nobody the feature knows.
-ReplyHandler = Callable[[Session, str, datetime, Links], "str | None"]
+#: (session, phone, now, links, the message's text) -> the answer in the sender's language, "" for
+#: no answer, or None when the number belongs to nobody the feature knows.
+ReplyHandler = Callable[[Session, str, datetime, Links, str], "str | None"]
 
 UNKNOWN_NUMBER = N_("This is Natteravn. We do not know this number, so there is nothing to answer. See %(link)s")
 
@@ -48,15 +48,18 @@ def receive(
     identify: SenderLookup,
 ) -> str:
     """Record an incoming SMS, let its keyword's handler act, and return the answer to text back
-    ("" for none). Twilio may deliver the same webhook twice: the second gets the first's answer."""
+    ("" for none). Twilio may deliver the same webhook twice: the second gets the first's answer.
+    A number nobody has gets a short note, except for STOP: someone who asks for no SMS gets none."""
     earlier = session.scalar(select(InboundSms).where(InboundSms.provider_id == sid))
     if earlier is not None:
         return earlier.answer
     keyword = keywords.keyword_of(body)
     who = identify(session, sender)
     handler = handlers.get(keyword) or handlers.get(keywords.UNKNOWN)
-    answer = handler(session, sender, now, links) if handler else None
-    if answer is None:
+    answer = handler(session, sender, now, links, body) if handler else None
+    if answer is None and keyword == keywords.STOP:
+        answer = ""
+    elif answer is None:
         locale = "en" if keywords.written_in_english(body) else (who.locale if who else "nb")
         answer = translations(locale).gettext(UNKNOWN_NUMBER) % {"link": links.url("/")}
     session.add(
