@@ -424,7 +424,7 @@ def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | 
     expired = session.scalars(query.order_by(Signup.shift_id, Signup.id)).all()
     if shift is None and expired and locks_rows(session):
         for person_id in sorted({s.person_id for s in expired}):
-            session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+            session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
         for shift_id in sorted({s.shift_id for s in expired}):
             lock_night(session, shift_id)
     count = 0
