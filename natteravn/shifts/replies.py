@@ -68,7 +68,8 @@ def reply_yes(session: Session, phone: str, now: datetime, links: Links, body: s
         return None
     _ = translations(person.locale).gettext
     choices = _open_choices(session, person, now)
-    chosen = _chosen(choices, body) or (next(iter(choices.values())) if len(choices) == 1 else None)
+    only = next(iter(choices.values())) if len(choices) == 1 and not _names_a_night(body) else None
+    chosen = _chosen(choices, body) or only
     if chosen is not None:  # JA to "do you want to cancel …?"
         return _cancel_chosen(session, person, chosen, now, links, _)
     question = _question(session, person, now)
@@ -247,6 +248,10 @@ def _chosen(choices: dict[int, Signup], body: str) -> Signup | None:
         return on_day[0] if len(on_day) == 1 else None
     numbers = {int(n) for n in _NUMBER.findall(body)}
     return choices.get(numbers.pop()) if len(numbers) == 1 else None
+
+
+def _names_a_night(body: str) -> bool:
+    return bool(_DATE.search(body) or _NUMBER.search(body))
 
 
 def _dates(body: str) -> set[tuple[int, int]]:

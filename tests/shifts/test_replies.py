@@ -155,6 +155,15 @@ def test_nei_to_a_reminder_of_a_night_three_days_ahead_asks_before_cancelling(wo
     assert mine.state == SignupState.CANCELLED
 
 
+def test_ja_naming_another_night_than_the_one_asked_about_cancels_nothing(world, db, clock, links):
+    mine = service.sign_up(
+        db, world.parent, world.night_on("Flisa sentrum", FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    assert "Answer JA to cancel it" in reply_no(db, world.parent.phone, clock(), links, "Nei takk")
+    reply_yes(db, world.parent.phone, clock(), links, "Ja, 4.12")
+    assert mine.state == SignupState.CONFIRMED
+
+
 def test_nei_after_the_cutoff_without_a_leader_says_nothing_about_one(world, db, clock, links, gateway):
     night = world.night_on("Flisa sentrum", FRIDAY)
     service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
