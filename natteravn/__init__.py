@@ -64,21 +64,25 @@ def _wire_sms(app: Flask) -> None:
     """What incoming SMS mean and who may receive them belong to the features; `sms` gets them here."""
     from natteravn.accounts import replies as account_replies
     from natteravn.accounts import service as accounts
+    from natteravn.places import service as places
     from natteravn.shifts import replies as shift_replies
     from natteravn.sms import keywords
     from natteravn.sms.service import policy_from_config
 
     app.extensions["natteravn.sms_policy"] = policy_from_config(
-        app.config, opted_out=accounts.opted_out_among, on_opted_out=accounts.opt_out_number
+        app.config,
+        opted_out=accounts.opted_out_among,
+        on_opted_out=accounts.opt_out_number,
+        quiet_hours_of=places.quiet_hours_of,
     )
     app.extensions["natteravn.sms_senders"] = account_replies.sender
     app.extensions["natteravn.replies"] = {
         keywords.YES: shift_replies.reply_yes,
         keywords.NO: shift_replies.reply_no,
         keywords.STOP: account_replies.reply_stop,
-        keywords.START: account_replies.reply_start,
+        keywords.START: shift_replies.reply_start,
         keywords.HELP: account_replies.reply_help,
-        keywords.UNKNOWN: account_replies.reply_unknown,
+        keywords.UNKNOWN: shift_replies.reply_other,
     }
 
 

@@ -232,7 +232,7 @@ def sms_test(number: str, text: str, queue: bool) -> None:
     factory, clock = current_app.extensions["natteravn.sessions"], current_app.config["CLOCK"]
     gateway = current_app.extensions["natteravn.gateway"]
     with factory() as session:
-        message = enqueue(session, to=phone, body=text, purpose=Purpose.TEST, now=clock(), urgent=True)
+        message = enqueue(session, to=phone, body=text, purpose=Purpose.TEST, now=clock())
         session.commit()
         if queue:
             every = current_app.config["SCHEDULER_DISPATCH_SECONDS"]

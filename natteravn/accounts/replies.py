@@ -25,7 +25,7 @@ def sender(session: Session, phone: str) -> Sender | None:
     return Sender(person_id=person.id, locale=person.locale) if person else None
 
 
-def reply_stop(session: Session, phone: str, now: datetime, links: Links) -> str | None:
+def reply_stop(session: Session, phone: str, now: datetime, links: Links, body: str = "") -> str | None:
     person = _person(session, phone)
     if person is None:
         return None
@@ -34,7 +34,7 @@ def reply_stop(session: Session, phone: str, now: datetime, links: Links) -> str
     return _("Natteravn: you will get no more SMS from us. Answer START to get them again.")
 
 
-def reply_start(session: Session, phone: str, now: datetime, links: Links) -> str | None:
+def reply_start(session: Session, phone: str, now: datetime, links: Links, body: str = "") -> str | None:
     person = _person(session, phone)
     if person is None:
         return None
@@ -43,7 +43,7 @@ def reply_start(session: Session, phone: str, now: datetime, links: Links) -> st
     return _("Natteravn: welcome back, you get SMS from us again. Answer STOP to stop them.")
 
 
-def reply_help(session: Session, phone: str, now: datetime, links: Links) -> str | None:
+def reply_help(session: Session, phone: str, now: datetime, links: Links, body: str = "") -> str | None:
     person = _person(session, phone)
     if person is None:
         return None
@@ -53,7 +53,7 @@ def reply_help(session: Session, phone: str, now: datetime, links: Links) -> str
     }
 
 
-def reply_unknown(session: Session, phone: str, now: datetime, links: Links) -> str | None:
+def reply_unknown(session: Session, phone: str, now: datetime, links: Links, body: str = "") -> str | None:
     person = _person(session, phone)
     if person is None:
         return None

@@ -20,7 +20,7 @@ from natteravn.links import Links
 from natteravn.places.models import Municipality, Registration, SchoolClass
 from natteravn.sms import notes
 from natteravn.sms import service as sms
-from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.models import ASKED_FOR, MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
 
 #: (what is counted, how many, per how long)
@@ -141,7 +141,6 @@ def request_code(
         purpose=Purpose.OTP,
         now=now,
         person_id=person.id if person else None,
-        urgent=True,
         expires_at=login.expires_at,
     )
 
@@ -437,7 +436,7 @@ def opt_out(session: Session, person: Person, now: datetime) -> None:
         .where(
             SmsMessage.person_id == person.id,
             SmsMessage.state == MessageState.PENDING,
-            SmsMessage.purpose.not_in(sms.ASKED_FOR),
+            SmsMessage.purpose.not_in(ASKED_FOR),
         )
         .values(state=MessageState.CANCELLED, last_error=notes.OPTED_OUT.text())
         .execution_options(synchronize_session=False)

@@ -5,6 +5,7 @@ of new nights, while old nights keep their route and people keep their class."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time
 from typing import cast
@@ -17,6 +18,7 @@ from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
+from natteravn.sms.quiet import QuietHours
 
 Place = Municipality | Route | School | SchoolClass
 
@@ -134,6 +136,17 @@ def region_tree(session: Session, region_ids: set[int]) -> list[Region]:
             .order_by(Region.name)
         )
     )
+
+
+def quiet_hours(region: Region) -> QuietHours:
+    """The region's quiet hours, on its own wall clock: every message sent for it keeps them."""
+    return QuietHours(region.quiet_from, region.quiet_until, ZoneInfo(region.timezone))
+
+
+def quiet_hours_of(session: Session, region_ids: Collection[int]) -> dict[int, QuietHours]:
+    """The quiet hours of these regions, by id (the SMS dispatcher's lookup, one query a batch)."""
+    regions = session.scalars(select(Region).where(Region.id.in_(region_ids)))
+    return {region.id: quiet_hours(region) for region in regions}
 
 
 def region_of(place: Place) -> int:

@@ -22,7 +22,7 @@ from natteravn.links import Links
 from natteravn.places.models import Route
 from natteravn.reports.models import ShiftReport
 from natteravn.roster.autofill.models import Availability, DraftAssignment, RosterLock
-from natteravn.shifts.models import LIVE, Shift, Signup
+from natteravn.shifts.models import LIVE, NightChoice, Shift, Signup
 from natteravn.shifts.service import withdraw
 from natteravn.sms import notes
 from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage
@@ -143,6 +143,7 @@ def delete_person(session: Session, person: Person, now: datetime, links: Links)
     for signup in coming:
         withdraw(session, signup, now, links)
     session.execute(delete(LoginCode).where(LoginCode.phone == phone))
+    session.execute(delete(NightChoice).where(NightChoice.person_id == person.id))
     session.execute(delete(RateEvent).where(RateEvent.key.like(f"%:phone:{phone}")))
     session.execute(
         update(SmsMessage)

@@ -109,5 +109,6 @@ def _remind(session: Session, shift: Shift, leader: Person, key: str, now: datet
         due_at=after_quiet_hours(now, region.quiet_from, region.quiet_until),
         person_id=leader.id,
         shift_id=shift.id,
+        region_id=region.id,
         dedupe_key=key,
     )

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person, Scope, folded
@@ -19,6 +19,7 @@ from natteravn.accounts.service import display_phone
 from natteravn.clock import OSLO, local, weekend_of
 from natteravn.places.models import Municipality, Route, School, SchoolClass
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import MessageState, SmsMessage
 from natteravn.spreadsheets import csv_text
 
 
@@ -33,12 +34,33 @@ class CellState(enum.StrEnum):
     OK = "ok"
 
 
+class Contact(enum.StrEnum):
+    """What the coordinator knows of one person on a night: whether they answered, and whether an
+    SMS reaches them at all."""
+
+    CONFIRMED = "confirmed"  # answered JA (or took the place by answering)
+    NOT_ANSWERED = "not_answered"
+    OPTED_OUT = "opted_out"  # texted STOP: stays on the night, gets no SMS
+    UNREACHABLE = "unreachable"  # the last SMS tried failed or was not delivered
+
+
+#: Sign-ups still waiting for the person's JA: a place taken or offered.
+UNANSWERED = (SignupState.SIGNED_UP, SignupState.OFFERED)
+#: Messages the provider was asked to send: the last of these tells whether a person can be reached.
+TRIED = (MessageState.SENT, MessageState.DELIVERED, MessageState.FAILED, MessageState.UNDELIVERED)
+NOT_REACHED = (MessageState.FAILED, MessageState.UNDELIVERED)
+
+
 @dataclass
 class Cell:
     shift: Shift
     taken: int
     leaders: int
     waiting: int = 0
+    confirmed: int = 0
+    not_answered: int = 0
+    opted_out: int = 0
+    unreachable: int = 0
 
     @property
     def has_leader(self) -> bool:
@@ -97,20 +119,40 @@ class Grid:
         return groups
 
 
-def _counts(session: Session, shift_filter) -> dict[int, tuple[int, int, int]]:
-    """(places taken, leaders, waiting) per night, in one grouped query."""
+def unreachable_among(people) -> Select:
+    """Those of `people` (a query of person ids) whose last SMS tried failed or was not delivered."""
+    last_tried = (
+        select(func.max(SmsMessage.id))
+        .where(SmsMessage.person_id.in_(people), SmsMessage.state.in_(TRIED))
+        .group_by(SmsMessage.person_id)
+    )
+    return select(SmsMessage.person_id).where(SmsMessage.id.in_(last_tried), SmsMessage.state.in_(NOT_REACHED))
+
+
+def _counts(session: Session, shift_filter) -> dict[int, tuple[int, ...]]:
+    """Each night's `Cell` figures after the night itself, in one grouped query: places taken,
+    leaders, waiting, confirmed, not answered, opted out, unreachable."""
     holding = Signup.state.in_(HOLDING)
+    on_nights = select(Signup.person_id).where(Signup.shift_id.in_(shift_filter), holding)
+    opted_out = and_(holding, Person.sms_opted_out_at.is_not(None))
     rows = session.execute(
         select(
             Signup.shift_id,
             func.count().filter(holding),
             func.count().filter(and_(holding, Signup.role == SignupRole.LEADER)),
             func.count().filter(Signup.state == SignupState.WAITLISTED),
+            func.count().filter(Signup.state == SignupState.CONFIRMED),
+            func.count().filter(Signup.state.in_(UNANSWERED)),
+            func.count().filter(opted_out),
+            func.count().filter(
+                and_(holding, Person.sms_opted_out_at.is_(None), Signup.person_id.in_(unreachable_among(on_nights)))
+            ),
         )
+        .join(Person, Person.id == Signup.person_id)
         .where(Signup.shift_id.in_(shift_filter))
         .group_by(Signup.shift_id)
     )
-    return {shift_id: (taken, leaders, waiting) for shift_id, taken, leaders, waiting in rows}
+    return {shift_id: tuple(figures) for shift_id, *figures in rows}
 
 
 def grid(session: Session, term: Term, municipality_ids: Collection[int] | None = None) -> Grid:
@@ -133,7 +175,7 @@ def grid(session: Session, term: Term, municipality_ids: Collection[int] | None 
         key = weekend_of(day)
         weekend = weekends.setdefault(key, GridWeekend(key, day, day))
         weekend.last_day = max(weekend.last_day, day)
-        weekend.cells.setdefault(shift.route_id, []).append(Cell(shift, *counts.get(shift.id, (0, 0, 0))))
+        weekend.cells.setdefault(shift.route_id, []).append(Cell(shift, *counts.get(shift.id, (0, 0))))
         used.add(shift.route_id)
     ordered = sorted((known[i] for i in used), key=lambda r: (r.municipality.name, r.name, r.id))
     return Grid(ordered, list(weekends.values()))
@@ -179,11 +221,36 @@ class NightRoster:
     shift: Shift
     on_it: list[Signup]
     waiting: list[Signup]
+    #: Person ids whose last SMS failed or was not delivered.
+    unreachable: set[int] = field(default_factory=set)
+
+    def contact(self, signup: Signup) -> list[Contact]:
+        """Whether the person answered, and whether SMS reach them (nothing to say: they do)."""
+        said = []
+        if signup.state == SignupState.CONFIRMED:
+            said.append(Contact.CONFIRMED)
+        elif signup.state in UNANSWERED:
+            said.append(Contact.NOT_ANSWERED)
+        if signup.person.sms_opted_out_at is not None:
+            said.append(Contact.OPTED_OUT)
+        elif signup.person_id in self.unreachable:
+            said.append(Contact.UNREACHABLE)
+        return said
 
     @property
     def cell(self) -> Cell:
         leaders = sum(s.role == SignupRole.LEADER for s in self.on_it)
-        return Cell(self.shift, len(self.on_it), leaders, len(self.waiting))
+        said = [contact for signup in self.on_it for contact in self.contact(signup)]
+        return Cell(
+            self.shift,
+            len(self.on_it),
+            leaders,
+            len(self.waiting),
+            confirmed=said.count(Contact.CONFIRMED),
+            not_answered=said.count(Contact.NOT_ANSWERED),
+            opted_out=said.count(Contact.OPTED_OUT),
+            unreachable=said.count(Contact.UNREACHABLE),
+        )
 
 
 def night_roster(session: Session, shift: Shift) -> NightRoster:
@@ -194,7 +261,9 @@ def night_roster(session: Session, shift: Shift) -> NightRoster:
         .order_by(Signup.created_at, Signup.id)
     ).all()
     waiting = sorted((s for s in signups if s.state == SignupState.WAITLISTED), key=lambda s: (s.queued_at, s.id))
-    return NightRoster(shift, [s for s in signups if s.state in HOLDING], waiting)
+    on_it = [s for s in signups if s.state in HOLDING]
+    unreachable = set(session.scalars(unreachable_among([s.person_id for s in on_it]))) if on_it else set()
+    return NightRoster(shift, on_it, waiting, unreachable)
 
 
 def search_people(session: Session, region_id: int, scope: Scope, query: str, limit: int = 20) -> list[Person]:
@@ -370,4 +439,4 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
         .order_by(Shift.starts_at, Shift.route_id)
     ).all()
     counts = _counts(session, in_weekend)
-    return Dashboard(since, until, [Cell(s, *counts.get(s.id, (0, 0, 0))) for s in shifts])
+    return Dashboard(since, until, [Cell(s, *counts.get(s.id, (0, 0))) for s in shifts])

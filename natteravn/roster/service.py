@@ -79,8 +79,9 @@ def assign(
     session: Session, shift: Shift, person: Person, role: SignupRole, now: datetime, links: Links, actor: Person
 ) -> Signup:
     """Put a person on a night. Someone on its waitlist takes a free place; someone already on it
-    is refused. People on a published term's night are told at once; a draft's are told when it
-    is published. Someone waiting for approval is approved: the coordinator chose them."""
+    is refused. People on a published term's night are told by SMS (in the morning, when this is
+    done in quiet hours and the night is not tonight); a draft's are told when it is published.
+    Someone waiting for approval is approved: the coordinator chose them."""
     person, (locked,) = lock_person_and_nights(session, person.id, shift.id)
     if locked is None:
         raise RosterRefused(N_("That night does not exist."))
@@ -102,7 +103,7 @@ def assign(
         except IntegrityError as error:  # the person signed up themselves a moment ago
             raise RosterRefused(N_("%(name)s is already on this night."), name=person.name) from error
     if shift.term.published_at is not None:
-        messages.signed_up(session, signup, now, links)
+        messages.signed_up(session, signup, now, links, own_action=False)
     approved = approve(person, now)
     audit.record(
         session,

@@ -119,6 +119,15 @@ def _cell_words() -> dict:
         "leader_yes": _("Leader: yes"),
         "leader_none": _("Leader: none"),
         "waiting": _("%(num)d waiting"),
+        "answers": _("%(confirmed)d confirmed, %(unanswered)d not answered"),
+        "opted_out": _("%(num)d opted out of SMS"),
+        "unreachable": _("%(num)d not reached by SMS"),
+        "contacts": {
+            grid.Contact.CONFIRMED: _("Confirmed (answered JA)"),
+            grid.Contact.NOT_ANSWERED: _("Not answered"),
+            grid.Contact.OPTED_OUT: _("Opted out (STOP): gets no SMS"),
+            grid.Contact.UNREACHABLE: _("Not reached: the last SMS failed"),
+        },
     }
 
 

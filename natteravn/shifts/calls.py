@@ -324,7 +324,7 @@ def _sign_up_confirmed(
         existing.state = SignupState.CONFIRMED
         existing.confirmed_at = now
         existing.queued_at = None
-        messages.signed_up(session, existing, now, links)
+        messages.signed_up(session, existing, now, links, own_action=True)
         return existing
     if existing is not None:
         raise service.SignupRefused(N_("You are already on this night."))
@@ -339,15 +339,13 @@ def _sign_up_confirmed(
 def _tell_standin_found(session: Session, standin: Signup, taker: Person, now: datetime) -> None:
     shift = standin.shift
     _ = translations(standin.person.locale).gettext
-    messages.plan_once(
+    messages.plan_news(
         session,
         standin,
         key=f"standin_found:{standin.id}",
         body=messages.standin_found_text(_, {**messages.night_words(shift), "name": taker.first_name}),
         purpose=Purpose.STANDIN_FOUND,
         now=now,
-        urgent=True,  # the parent is waiting to know whether they must still come
-        expires_at=shift.starts_at,
     )
     audit.record(
         session,

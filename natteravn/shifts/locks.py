@@ -2,7 +2,12 @@
 nights by id, so that no two requests can wait on each other in a circle. (SQLite has already
 serialised the whole transaction at BEGIN.) Rows are re-read under the lock: what was loaded
 before may be stale by the time the lock is held; this transaction's own changes are flushed
-first, so they are kept."""
+first, so they are kept.
+
+The locks are PostgreSQL's FOR NO KEY UPDATE: they keep out other lockers, but not a row that
+merely refers to the locked one. Planning an SMS to someone whose row another request holds (the
+next on a waitlist, a person whose offer lapsed) checks its foreign key with a key-share lock;
+under FOR UPDATE that check would wait on the holder, who may be waiting for our night."""
 
 from __future__ import annotations
 
@@ -21,8 +26,8 @@ def lock_person_and_nights(session: Session, person_id: int, *shift_ids: int) ->
         select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.id).execution_options(populate_existing=True)
     )
     if locks_rows(session):
-        person_query = person_query.with_for_update()
-        shift_query = shift_query.with_for_update()
+        person_query = person_query.with_for_update(key_share=True)
+        shift_query = shift_query.with_for_update(key_share=True)
     person = session.execute(person_query).scalar_one()
     shifts = {shift.id: shift for shift in session.execute(shift_query).scalars()}
     return person, [shifts.get(shift_id) for shift_id in shift_ids]
@@ -32,7 +37,7 @@ def lock_night(session: Session, shift_id: int) -> Shift:
     """A night alone, for changes that concern no one person (capacity, the waitlist's turn)."""
     query = select(Shift).where(Shift.id == shift_id).execution_options(populate_existing=True)
     if locks_rows(session):
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return session.execute(query).scalar_one()
 
 

@@ -16,10 +16,12 @@ from natteravn.accounts.models import Person
 from natteravn.clock import at_local, local
 from natteravn.i18n import translations
 from natteravn.links import Links
+from natteravn.places import service as places
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState
 from natteravn.sms import notes
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.quiet import may_wake
 from natteravn.sms.segments import count_segments
 
 #: What signing up plans ahead; moving a night plans these again.
@@ -30,18 +32,21 @@ PLANNED = (
     Purpose.REMINDER_DAY,
     Purpose.REPORT_REQUEST,
 )
-
-
-#: A message about a night this close may go out in quiet hours: it is about tonight.
-TONIGHT = timedelta(hours=12)
-
-
-def _about_tonight(shift: Shift, now: datetime) -> bool:
-    return shift.starts_at - now < TONIGHT
+#: The reminders of a night a person holds, planned ahead of it; STOP cancels them, START brings back
+#: those still ahead.
+REMINDERS = (Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY, Purpose.REPORT_REQUEST)
 
 
 def zone(shift: Shift) -> ZoneInfo:
     return ZoneInfo(shift.term.region.timezone)
+
+
+def goes_out_at(shift: Shift, purpose: Purpose, now: datetime) -> datetime:
+    """When a message about the night, planned now, reaches the person: at once when it may go out
+    in quiet hours (`sms.quiet.may_wake`) or none are on, else when the region's quiet hours end."""
+    if may_wake(purpose, now, night=(shift.starts_at, shift.ends_at)):
+        return now
+    return places.quiet_hours(shift.term.region).end_after(now)
 
 
 def night_words(shift: Shift) -> dict[str, str]:
@@ -172,11 +177,12 @@ def plan_once(
     person: Person | None = None,
     shift: Shift | None = None,
     due_at: datetime | None = None,
-    urgent: bool = False,
+    own_action: bool = False,
     expires_at: datetime | None = None,
 ) -> SmsMessage | None:
-    """Enqueue a message unless one with the same key was planned before (a double tap, a job
-    run twice); the unique key in the table settles races between processes."""
+    """Enqueue a message about a night, on behalf of its region, unless one with the same key was
+    planned before (a double tap, a job run twice); the unique key in the table settles races
+    between processes. `own_action`: it answers what the person did just now."""
     if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
         return None
     if signup is not None:
@@ -192,7 +198,9 @@ def plan_once(
         person_id=person.id,
         signup_id=signup.id if signup else None,
         shift_id=shift.id,
-        urgent=urgent,
+        region_id=shift.term.region_id,
+        own_action=own_action,
+        night=(shift.starts_at, shift.ends_at),
         expires_at=expires_at,
         dedupe_key=key,
     )
@@ -210,8 +218,9 @@ def plan_news(
     shift: Shift | None = None,
     until: datetime | None = None,
 ) -> SmsMessage | None:
-    """News about a coming night: sent in quiet hours too when the night is tonight, and dropped
-    unsent once the night starts (or `until`), when it is no longer news."""
+    """News about a coming night: sent in quiet hours too when the night is tonight (see
+    `sms.quiet.may_wake`), and dropped unsent once the night starts (or `until`), when it is no
+    longer news."""
     if signup is not None:
         shift = shift or signup.shift
     assert shift is not None, "news is about a night"
@@ -224,13 +233,14 @@ def plan_news(
         now=now,
         person=person,
         shift=shift,
-        urgent=_about_tonight(shift, now),
         expires_at=until or shift.starts_at,
     )
 
 
-def signed_up(session: Session, signup: Signup, now: datetime, links: Links) -> None:
-    """A person took a place (or joined the waitlist): tell them, and plan the reminders."""
+def signed_up(session: Session, signup: Signup, now: datetime, links: Links, *, own_action: bool) -> None:
+    """A person took a place (or joined the waitlist): tell them, and plan the reminders.
+    `own_action`: they did it themselves just now, so the confirmation answers them even in quiet
+    hours; one a coordinator made (assigning, moving, an accepted auto-fill) waits for the morning."""
     _ = translations(signup.person.locale).gettext
     shift = signup.shift
     words = {**night_words(shift), "link": links.night(shift.id)}
@@ -242,7 +252,7 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links) -> 
             body=waitlisted_text(_, words),
             purpose=Purpose.WAITLISTED,
             now=now,
-            urgent=True,
+            own_action=own_action,
             expires_at=shift.starts_at,
         )
         return
@@ -253,7 +263,7 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links) -> 
         body=confirmation_text(_, words, signup.role),
         purpose=Purpose.SIGNUP_CONFIRMATION,
         now=now,
-        urgent=True,  # the answer to what the person just did
+        own_action=own_action,
         expires_at=shift.starts_at,
     )
     plan_reminders(session, signup, now, links)
@@ -399,23 +409,76 @@ def withdrawn(session: Session, signup: Signup, now: datetime) -> None:
         refresh_day_reminders(session, signup.shift)
 
 
-def offered(session: Session, signup: Signup, now: datetime, links: Links) -> None:
+def offered(session: Session, signup: Signup, now: datetime, links: Links, *, goes_out: datetime) -> None:
+    """The SMS offering a freed place, due `goes_out` (see `goes_out_at`): the offer's deadline runs
+    from then, so the "before" it names is the one that holds."""
     assert signup.offer_expires_at is not None, "an offer has a deadline"
     person = signup.person
     _ = translations(person.locale).gettext
     words = night_words(signup.shift)
-    words["expires"] = local(signup.offer_expires_at).strftime("%d.%m %H:%M")
-    sms.enqueue(
+    words["expires"] = local(signup.offer_expires_at, zone(signup.shift)).strftime("%d.%m %H:%M")
+    plan_once(
         session,
-        to=person.phone,
+        signup,
+        key=f"offer:{signup.id}:{int(signup.offer_expires_at.timestamp())}",
         body=_("A place is free on %(route)s %(date)s at %(time)s. Tap to take it before %(expires)s: %(link)s")
         % {**words, "link": links.offer(signup.id)},
         purpose=Purpose.WAITLIST_PROMOTED,
         now=now,
-        person_id=person.id,
-        signup_id=signup.id,
-        shift_id=signup.shift_id,
-        urgent=True,
+        due_at=goes_out,
         expires_at=signup.offer_expires_at,
-        dedupe_key=f"offer:{signup.id}:{int(signup.offer_expires_at.timestamp())}",
     )
+
+
+def offer_expired(session: Session, signup: Signup, deadline: datetime, now: datetime, links: Links) -> None:
+    """An offer nobody took in time: the person hears that the place went on and that they are off
+    the waitlist, instead of finding out on the night."""
+    shift = signup.shift
+    _ = translations(signup.person.locale).gettext
+    words = {
+        **night_words(shift),
+        "expires": local(deadline, zone(shift)).strftime("%H:%M"),
+        "link": links.url("/nights"),
+    }
+    plan_news(
+        session,
+        signup,
+        key=f"offer_expired:{signup.id}",
+        body=_(
+            "Natteravn: the place on %(route)s on %(date)s was held for you until %(expires)s. "
+            "It has gone on, and you are off the waitlist. Other nights: %(link)s"
+        )
+        % words,
+        purpose=Purpose.OFFER_EXPIRED,
+        now=now,
+    )
+
+
+def resume_reminders(session: Session, person: Person, now: datetime, links: Links) -> None:
+    """After START: the reminders STOP cancelled come back for the nights the person still holds,
+    those whose moment is still ahead (`plan_reminders` leaves out the rest), written afresh for
+    the night as it is now. Nothing comes back for a night they left or that is over."""
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.state == MessageState.CANCELLED,
+            SmsMessage.last_error == notes.OPTED_OUT.text(),  # START looks for what STOP cancelled
+            SmsMessage.purpose.in_(REMINDERS),
+        )
+        .values(dedupe_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    held = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id == person.id,
+            Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)),
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > now,
+        )
+        .order_by(Shift.starts_at, Signup.id)
+    )
+    for signup in held:
+        plan_reminders(session, signup, now, links)

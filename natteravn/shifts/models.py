@@ -162,6 +162,23 @@ class Invitation(Base):
     __table_args__ = (UniqueConstraint("shift_id", "person_id"),)
 
 
+class NightChoice(Base):
+    """One of the person's nights, listed by number when a NEI could not tell which night it meant
+    ("which night?"). Their next answer names it by that number or its date; see shifts.replies."""
+
+    __tablename__ = "night_choice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signup.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    signup: Mapped[Signup] = relationship()
+
+    __table_args__ = (UniqueConstraint("person_id", "number"),)
+
+
 class ClassWeekend(Base):
     """A school class given a weekend of a term (klassevakt): its parents are asked to walk then."""
 

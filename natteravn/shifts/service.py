@@ -34,6 +34,7 @@ from natteravn.places.models import Municipality, Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import Purpose
 
 #: Places a person has taken, as opposed to one offered to them or waited for. Only these count
 #: against the overlap rule and the cap, and only these people see each other's phone numbers.
@@ -255,7 +256,7 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
             session.flush()
     except IntegrityError as error:  # the unique index caught a double tap the locks did not see
         raise SignupRefused(N_("You are already on this night.")) from error
-    messages.signed_up(session, signup, now, links)
+    messages.signed_up(session, signup, now, links, own_action=True)
     return signup
 
 
@@ -334,7 +335,9 @@ def withdraw(session: Session, signup: Signup, now: datetime, links: Links) -> N
 
 def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links) -> list[Signup]:
     """Offer free places to the waitlist in order. An offer holds the place until it is
-    confirmed or expires, because a silent promotion is how people fail to turn up.
+    confirmed or expires, because a silent promotion is how people fail to turn up. The time to
+    answer runs from when the offer's SMS goes out: in the morning, when a place on a night that
+    is not tonight frees up in the region's quiet hours.
 
     Someone who has since taken a night at the same time, or reached the cap, is passed over
     (and stays on the list, in case that changes); `confirm_offer` checks again under their lock.
@@ -351,7 +354,8 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
         .options(joinedload(Signup.person))
         .order_by(Signup.queued_at, Signup.id)
     ).all()
-    window = timedelta(hours=shift.term.region.offer_hours)
+    goes_out = messages.goes_out_at(shift, Purpose.WAITLIST_PROMOTED, now)
+    deadline = min(goes_out + timedelta(hours=shift.term.region.offer_hours), shift.starts_at)
     offered: list[Signup] = []
     for signup in waiting:
         if len(offered) == free:
@@ -361,8 +365,8 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
         except SignupRefused:
             continue
         signup.state = SignupState.OFFERED
-        signup.offer_expires_at = min(now + window, shift.starts_at)
-        messages.offered(session, signup, now, links)
+        signup.offer_expires_at = deadline
+        messages.offered(session, signup, now, links, goes_out=goes_out)
         offered.append(signup)
     return offered
 
@@ -396,7 +400,7 @@ def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links)
     signup.state = SignupState.CONFIRMED
     signup.confirmed_at = now
     signup.offer_expires_at = None
-    messages.signed_up(session, signup, now, links)
+    messages.signed_up(session, signup, now, links, own_action=True)
     return signup
 
 
@@ -412,7 +416,8 @@ def decline_offer(session: Session, signup_id: int, now: datetime, links: Links)
 
 
 def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | None = None) -> int:
-    """Offers nobody confirmed in time go to the next on the list.
+    """Offers nobody confirmed in time go to the next on the list. The person leaves the waitlist
+    (someone who let an offer lapse is not offered the same place again at once) and is told so.
 
     With a night, the caller holds that night's lock (signing up). Without one (the scheduler),
     the people and nights concerned are locked here: all the people, then all the nights, each in
@@ -424,7 +429,7 @@ def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | 
     expired = session.scalars(query.order_by(Signup.shift_id, Signup.id)).all()
     if shift is None and expired and locks_rows(session):
         for person_id in sorted({s.person_id for s in expired}):
-            session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+            session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
         for shift_id in sorted({s.shift_id for s in expired}):
             lock_night(session, shift_id)
     count = 0
@@ -435,7 +440,10 @@ def expire_offers(session: Session, now: datetime, links: Links, shift: Shift | 
             and signup.offer_expires_at is not None
             and signup.offer_expires_at <= now
         ):
+            deadline = signup.offer_expires_at
             withdraw(session, signup, now, links)
+            if signup.shift.starts_at > now:
+                messages.offer_expired(session, signup, deadline, now, links)
             count += 1
     return count
 

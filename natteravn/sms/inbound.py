@@ -20,9 +20,9 @@ from natteravn.sms import keywords, notes
 from natteravn.sms.models import InboundSms, MessageState, SmsMessage
 from natteravn.sms.service import PROVIDER_STATES, RANK, DispatchPolicy, record_reply
 
-#: (session, phone, now, links) -> the answer in the sender's language, "" for no answer, or
-#: None when the number belongs to nobody the feature knows.
-ReplyHandler = Callable[[Session, str, datetime, Links], "str | None"]
+#: (session, phone, now, links, the message's text) -> the answer in the sender's language, "" for
+#: no answer, or None when the number belongs to nobody the feature knows.
+ReplyHandler = Callable[[Session, str, datetime, Links, str], "str | None"]
 
 UNKNOWN_NUMBER = N_("This is Natteravn. We do not know this number, so there is nothing to answer. See %(link)s")
 
@@ -50,7 +50,8 @@ def receive(
 ) -> str:
     """Record an incoming SMS, let its keyword's handler act, and return the answer to text back
     ("" for none). Twilio may deliver the same webhook twice, even at once: the message's id is
-    claimed first, so the second delivery waits for the first and gets its answer."""
+    claimed first, so the second delivery waits for the first and gets its answer. A number nobody
+    has gets a short note, except for STOP: someone who asks for no SMS gets none."""
     body = CONTROL_CHARACTERS.sub("", body)  # nothing a phone sends needs them, and a NUL cannot be stored
     keyword = keywords.keyword_of(body)
     received = InboundSms(provider_id=sid, sender=sender, body=body, keyword=keyword, answer="", received_at=now)
@@ -63,8 +64,10 @@ def receive(
         return earlier.answer if earlier is not None else ""
     who = identify(session, sender)
     handler = handlers.get(keyword) or handlers.get(keywords.UNKNOWN)
-    answer = handler(session, sender, now, links) if handler else None
-    if answer is None:
+    answer = handler(session, sender, now, links, body) if handler else None
+    if answer is None and keyword == keywords.STOP:
+        answer = ""
+    elif answer is None:
         locale = "en" if keywords.written_in_english(body) else (who.locale if who else "nb")
         answer = translations(locale).gettext(UNKNOWN_NUMBER) % {"link": links.url("/")}
     received.answer = answer

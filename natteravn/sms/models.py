@@ -26,8 +26,13 @@ class Purpose(enum.StrEnum):
     SHIFT_CANCELLED = "shift_cancelled"
     STANDIN_FOUND = "standin_found"
     INVITATION = "invitation"
+    OFFER_EXPIRED = "offer_expired"
     REPLY = "reply"
     TEST = "test"
+
+
+#: What a person asked for this minute: reaches them in quiet hours, and even after STOP.
+ASKED_FOR = (Purpose.OTP, Purpose.REPLY, Purpose.TEST)
 
 
 class MessageState(enum.StrEnum):
@@ -50,13 +55,15 @@ class SmsMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
+    # Sent on behalf of this region, whose quiet hours it keeps; none (a login code): the global ones.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Not before this moment: the end of quiet hours, or the next try after a temporary failure.
     # `due_at` stays the planned moment, so the delay a message suffered can be measured.
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # After this moment the message has lost its point (the night has begun) and is cancelled.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # About tonight or an answer the person is waiting for: may be sent in quiet hours.
+    # May be sent in quiet hours: decided when planned, by `sms.quiet.may_wake`.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[MessageState] = mapped_column(
         Enum(MessageState, native_enum=False, length=20), default=MessageState.PENDING

@@ -1,11 +1,34 @@
-"""Quiet hours: nobody gets an SMS at night unless it is about tonight."""
+"""Quiet hours: nobody gets an SMS at night unless they are waiting for it right now."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from natteravn.clock import OSLO, at_local
+from natteravn.sms.models import ASKED_FOR, Purpose
+
+#: News about a night that starts this soon, and has not ended, is news about tonight.
+TONIGHT = timedelta(hours=12)
+
+
+def may_wake(
+    purpose: Purpose,
+    moment: datetime,
+    *,
+    own_action: bool = False,
+    night: tuple[datetime, datetime] | None = None,
+) -> bool:
+    """The one rule for what may go out in quiet hours, for a message due at `moment`: a login code
+    or the answer to the person's own SMS (what they asked for), the answer to what they did just
+    now (`own_action`: the confirmation of a sign-up they made), and news about tonight's night
+    (`night`: the start and end of the night the message is about). Everything else waits for the
+    morning, however late the coordinator works: an accepted auto-fill, a person put on or moved
+    to a night, a place offered on a night next week."""
+    if purpose in ASKED_FOR or own_action:
+        return True
+    return night is not None and night[0] - moment < TONIGHT and moment < night[1]
 
 
 def in_quiet_hours(moment: datetime, quiet_from: time, quiet_until: time, tz: ZoneInfo = OSLO) -> bool:
@@ -24,3 +47,18 @@ def after_quiet_hours(moment: datetime, quiet_from: time, quiet_until: time, tz:
     if moment.astimezone(tz).time() >= quiet_until and quiet_from > quiet_until:
         day += timedelta(days=1)
     return at_local(day, quiet_until, tz)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """One set of quiet hours: a region's own, or the global setting."""
+
+    quiet_from: time
+    quiet_until: time
+    tz: ZoneInfo = OSLO
+
+    def cover(self, moment: datetime) -> bool:
+        return in_quiet_hours(moment, self.quiet_from, self.quiet_until, self.tz)
+
+    def end_after(self, moment: datetime) -> datetime:
+        return after_quiet_hours(moment, self.quiet_from, self.quiet_until, self.tz)

@@ -17,12 +17,10 @@ from sqlalchemy.orm import Session
 from natteravn.db import locks_rows
 from natteravn.sms import notes
 from natteravn.sms.gateway import Gateway, GatewayError, OutcomeUnknown, Sent
-from natteravn.sms.models import MessageState, Purpose, SmsMessage
-from natteravn.sms.quiet import after_quiet_hours, in_quiet_hours
+from natteravn.sms.models import ASKED_FOR, MessageState, Purpose, SmsMessage
+from natteravn.sms.quiet import QuietHours, may_wake
 from natteravn.sms.segments import count_segments
 
-#: Messages a person asked for, which reach them even after STOP.
-ASKED_FOR = (Purpose.OTP, Purpose.REPLY, Purpose.TEST)
 #: How far a status may move: a late "sent" callback does not undo "delivered".
 RANK = {
     MessageState.PENDING: 0,
@@ -61,11 +59,20 @@ class DispatchPolicy:
     batch_size: int = 20
     #: Which of these person ids have opted out (wired from accounts by the app factory).
     opted_out: Callable[[Session, Collection[int]], set[int]] | None = field(default=None, compare=False)
+    #: The quiet hours of these regions, by region id (wired from places by the app factory).
+    quiet_hours_of: Callable[[Session, Collection[int]], dict[int, QuietHours]] | None = field(
+        default=None, compare=False
+    )
     #: Called when the provider reports a number as opted out (Twilio 21610).
     on_opted_out: Callable[[Session, str, datetime], None] | None = field(default=None, compare=False)
 
     def backoff(self, attempts: int) -> timedelta:
         return min(self.first_backoff * 2 ** max(attempts - 1, 0), self.max_backoff)
+
+    @property
+    def quiet_hours(self) -> QuietHours:
+        """The global setting, for a message sent on behalf of no region (a login code, a test)."""
+        return QuietHours(self.quiet_from, self.quiet_until)
 
 
 @dataclass
@@ -96,11 +103,17 @@ def enqueue(
     person_id: int | None = None,
     signup_id: int | None = None,
     shift_id: int | None = None,
-    urgent: bool = False,
+    region_id: int | None = None,
+    own_action: bool = False,
+    night: tuple[datetime, datetime] | None = None,
     expires_at: datetime | None = None,
     dedupe_key: str | None = None,
 ) -> SmsMessage:
+    """Plan a message. `region_id`: the region it is sent for, whose quiet hours it keeps.
+    `own_action` (it answers what the person did just now) and `night` (the start and end of the
+    night it is about) decide whether it may go out in quiet hours (`sms.quiet.may_wake`)."""
     encoding, segments = count_segments(body)
+    due_at = due_at or now
     message = SmsMessage(
         to=to,
         body=body,
@@ -108,9 +121,10 @@ def enqueue(
         person_id=person_id,
         signup_id=signup_id,
         shift_id=shift_id,
-        due_at=due_at or now,
+        region_id=region_id,
+        due_at=due_at,
         expires_at=expires_at,
-        urgent=urgent,
+        urgent=may_wake(purpose, due_at, own_action=own_action, night=night),
         state=MessageState.PENDING,
         encoding=encoding,
         segments=segments,
@@ -126,7 +140,7 @@ def enqueue(
 
 def record_reply(session: Session, *, to: str, body: str, now: datetime, person_id: int | None) -> SmsMessage:
     """An answer that left as the webhook's response (TwiML), kept so the outbox shows it."""
-    message = enqueue(session, to=to, body=body, purpose=Purpose.REPLY, now=now, person_id=person_id, urgent=True)
+    message = enqueue(session, to=to, body=body, purpose=Purpose.REPLY, now=now, person_id=person_id)
     message.state = MessageState.SENT
     message.attempts = 1
     message.sent_at = now
@@ -197,7 +211,10 @@ def send_one(
     if message is None:
         session.commit()
         return None
-    if _hold_or_cancel(message, now, policy, _opted_out(session, [message], policy)) is not None:
+    held_back = _hold_or_cancel(
+        message, now, policy, _opted_out(session, [message], policy), _quiet_hours(session, [message], policy)
+    )
+    if held_back is not None:
         session.commit()
         return message
     _mark_sending(message, now)
@@ -229,9 +246,10 @@ def _claim_batch(
         session.commit()
         return None
     opted_out = _opted_out(session, due, policy)
+    quiet_hours = _quiet_hours(session, due, policy)
     claimed = []
     for message in due:
-        outcome = _hold_or_cancel(message, now, policy, opted_out)
+        outcome = _hold_or_cancel(message, now, policy, opted_out, quiet_hours)
         if outcome == "held":
             result.held += 1
         elif outcome == "cancelled":
@@ -250,15 +268,30 @@ def _opted_out(session: Session, messages: list[SmsMessage], policy: DispatchPol
     return policy.opted_out(session, people)
 
 
-def _hold_or_cancel(message: SmsMessage, now: datetime, policy: DispatchPolicy, opted_out: set[int]) -> str | None:
+def _quiet_hours(session: Session, messages: list[SmsMessage], policy: DispatchPolicy) -> dict[int, QuietHours]:
+    regions = {m.region_id for m in messages if m.region_id is not None and not m.urgent}
+    if not regions or policy.quiet_hours_of is None:
+        return {}
+    return policy.quiet_hours_of(session, regions)
+
+
+def _hold_or_cancel(
+    message: SmsMessage,
+    now: datetime,
+    policy: DispatchPolicy,
+    opted_out: set[int],
+    quiet_hours: dict[int, QuietHours],
+) -> str | None:
     if message.expires_at is not None and message.expires_at <= now:
         _cancel(message, notes.EXPIRED.text())
         return "cancelled"
     if message.person_id in opted_out and message.purpose not in ASKED_FOR:
         _cancel(message, notes.OPTED_OUT.text())
         return "cancelled"
-    if not message.urgent and in_quiet_hours(now, policy.quiet_from, policy.quiet_until):
-        message.held_until = after_quiet_hours(now, policy.quiet_from, policy.quiet_until)
+    own_hours = quiet_hours.get(message.region_id) if message.region_id is not None else None
+    quiet = own_hours or policy.quiet_hours
+    if not message.urgent and quiet.cover(now):
+        message.held_until = quiet.end_after(now)
         if message.expires_at is not None and message.expires_at <= message.held_until:
             _cancel(message, notes.QUIET_HOURS.text())
             return "cancelled"

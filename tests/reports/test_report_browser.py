@@ -33,7 +33,8 @@ def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock
     phone.get_by_label("Walk ended").fill("01:10")
     phone.get_by_label("Route and places visited").fill("Skysstasjonen, skolen")
     phone.get_by_label("Weather").fill("Regn")
-    phone.get_by_label("13–15").fill("12")
+    for band, count in {"Under 13": "0", "13–15": "12", "16–17": "0", "18 and over": "0"}.items():
+        phone.get_by_label(band).fill(count)
     phone.get_by_label("General atmosphere").fill("Rolig")
     phone.get_by_label("Category").select_option("helped")
     phone.get_by_label("Police contacted").check()

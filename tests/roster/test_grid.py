@@ -115,6 +115,53 @@ def test_the_grid_page_takes_the_same_number_of_queries_however_many_nights(db, 
     assert len(few) <= 12
 
 
+def _reached_or_not(db, world, now):
+    """Friday's Flisa sentrum night with four people: Anne confirmed, Bjørn has not answered, Cecilie
+    texted STOP, and Dag's last SMS could not be delivered (an earlier one had failed for Anne too)."""
+    night = world.night_on("Flisa sentrum", datetime(2026, 11, 20).date())
+    anne, bjorn, cecilie, dag = (factories.person(db, world.asnes, n, now) for n in ("Anne", "Bjørn", "Cecilie", "Dag"))
+    factories.signup(db, night, anne, now, state=SignupState.CONFIRMED)
+    for someone in (bjorn, cecilie, dag):
+        factories.signup(db, night, someone, now)
+    cecilie.sms_opted_out_at = now
+    for someone, states in ((anne, ("failed", "delivered")), (dag, ("delivered", "undelivered", "cancelled"))):
+        for state in states:
+            db.add(
+                SmsMessage(
+                    to=someone.phone,
+                    body="Påminnelse",
+                    purpose=Purpose.REMINDER_BEFORE,
+                    person_id=someone.id,
+                    due_at=now,
+                    state=MessageState(state),
+                    created_at=now,
+                )
+            )
+    db.commit()
+    return night
+
+
+def test_the_night_page_says_who_confirmed_who_has_not_answered_and_whom_sms_does_not_reach(db, world, login, clock):
+    night = _reached_or_not(db, world, clock())
+    page = login(world.coordinator).get(f"/coordinator/nights/{night.id}").text
+    rows = {
+        name: page[page.index(f"<td>{name}</td>") :].split("</tr>")[0] for name in ("Anne", "Bjørn", "Cecilie", "Dag")
+    }
+    assert "Confirmed (answered JA)" in rows["Anne"] and "Not reached" not in rows["Anne"]
+    assert "Not answered" in rows["Bjørn"] and "Opted out" not in rows["Bjørn"]
+    assert "Not answered" in rows["Cecilie"] and "Opted out (STOP): gets no SMS" in rows["Cecilie"]
+    assert "Not answered" in rows["Dag"] and "Not reached: the last SMS failed" in rows["Dag"]
+    assert "1 confirmed, 3 not answered" in page and "1 opted out of SMS" in page and "1 not reached by SMS" in page
+
+
+def test_each_grid_cell_counts_the_answers_and_those_sms_do_not_reach(db, world, login, clock):
+    _reached_or_not(db, world, clock())
+    page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/grid").text
+    assert "1 confirmed, 3 not answered" in page
+    assert "1 opted out of SMS" in page
+    assert "1 not reached by SMS" in page
+
+
 # --- Putting people on nights. ---
 
 

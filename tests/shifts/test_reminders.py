@@ -49,9 +49,11 @@ def test_signing_up_plans_a_confirmation_now_and_two_reminders_at_local_hours(wo
     assert planned[Purpose.REMINDER_DAY].due_at == utc(2026, 11, 27, 11, 0)
     for reminder in (planned[Purpose.REMINDER_BEFORE], planned[Purpose.REMINDER_DAY]):
         assert reminder.expires_at == night.starts_at
-        assert not reminder.urgent
         assert reminder.to == world.parent.phone
         assert reminder.shift_id == night.id
+        assert reminder.region_id == world.region.id
+    # Only the day's reminder is about tonight, so only it could go out in quiet hours.
+    assert not planned[Purpose.REMINDER_BEFORE].urgent and planned[Purpose.REMINDER_DAY].urgent
     assert "Flisa skysstasjon" in planned[Purpose.REMINDER_DAY].body
     assert "no leader yet" in planned[Purpose.REMINDER_DAY].body
     assert "JA" in planned[Purpose.REMINDER_BEFORE].body
@@ -117,7 +119,7 @@ def test_nothing_is_planned_twice(world, db, clock, links):
     night = world.night_on("Flisa sentrum", FRIDAY)
     signup = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
     again = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
-    messages.signed_up(db, signup, clock(), links)
+    messages.signed_up(db, signup, clock(), links, own_action=True)
     assert again.id == signup.id
     assert len(pending(db, signup_id=signup.id)) == 3
 

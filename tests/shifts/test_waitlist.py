@@ -53,7 +53,8 @@ def test_a_freed_place_is_offered_to_the_first_in_line_by_sms(world, db, clock, 
     assert pers.state == SignupState.WAITLISTED
     [offer] = offers_to(db, world.parent)
     assert links.offer(kari.id) in offer.body and "/offer/" in offer.body
-    assert offer.urgent and offer.expires_at == kari.offer_expires_at
+    assert offer.due_at == clock() and offer.expires_at == kari.offer_expires_at
+    assert not offer.urgent  # a night two days ahead: an offer made in quiet hours would wait for the morning
 
 
 def test_the_offer_goes_out_through_the_gateway(world, db, clock, links, gateway, queue):

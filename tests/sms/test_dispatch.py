@@ -59,7 +59,8 @@ def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(db, gateway):
 
 def test_a_message_about_tonight_goes_out_in_quiet_hours(db, gateway):
     late = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
-    plan(db, late, body="Ny plass i kveld", purpose=Purpose.WAITLIST_PROMOTED, urgent=True)
+    tonight = (datetime(2026, 11, 20, 21, 0, tzinfo=UTC), datetime(2026, 11, 21, 0, 0, tzinfo=UTC))
+    plan(db, late, body="Ny plass i kveld", purpose=Purpose.WAITLIST_PROMOTED, night=tonight)
     dispatch(db, gateway, late)
     assert gateway.sent == [(PHONE, "Ny plass i kveld")]
 
@@ -113,7 +114,7 @@ def test_an_opted_out_person_gets_their_login_code_and_nothing_else(app, world, 
     reminder = plan(db, now, person_id=parent.id, to=parent.phone)
     opt_out(db, parent, now)
     later = plan(db, now, body="Planlagt etter STOPP", person_id=parent.id, to=parent.phone)
-    plan(db, now, body="Koden din er 123456", purpose=Purpose.OTP, person_id=parent.id, to=parent.phone, urgent=True)
+    plan(db, now, body="Koden din er 123456", purpose=Purpose.OTP, person_id=parent.id, to=parent.phone)
     dispatch_due(db, gateway, now, policy=app.extensions["natteravn.sms_policy"])
     db.refresh(reminder), db.refresh(later)
     assert gateway.sent == [(parent.phone, "Koden din er 123456")]
