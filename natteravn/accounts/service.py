@@ -73,15 +73,22 @@ def display_phone(e164: str) -> str:
 # --- Rate limits, counted in the database so that every worker sees the same count. ---
 
 
-def _enforce(session: Session, limits, action: str, keys: dict[str, str], now: datetime) -> None:
-    """Refuse once any limit is used up; otherwise count this action once under each key."""
+def enforce_limits(
+    session: Session,
+    limits,
+    action: str,
+    keys: dict[str, str],
+    now: datetime,
+    message: str = N_("Too many attempts. Wait a while and try again."),
+) -> None:
+    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key."""
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
     _serialise(session, sorted(counted.values()))
     for kind, allowed, window in limits:
         recent = select(func.count()).where(RateEvent.key == counted[kind], RateEvent.at > now - window)
         used = session.scalar(recent.select_from(RateEvent))
         if used >= allowed:
-            raise TooManyRequests(N_("Too many attempts. Wait a while and try again."))
+            raise TooManyRequests(message)
     session.add_all(RateEvent(key=key, at=now) for key in counted.values())
 
 
@@ -116,7 +123,7 @@ def request_code(
 ) -> SmsMessage:
     """Plan an SMS with a fresh six-digit code; earlier codes for the number stop working.
     Returns the planned message, for the caller to commit and send at once."""
-    _enforce(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
+    enforce_limits(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
     session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
     code = f"{secrets.randbelow(10**6):06d}"
@@ -155,7 +162,7 @@ def verify_code(
 ) -> Person:
     """The person behind a correct code, created on first login. Every try counts, right or
     wrong; the caller commits even when this refuses, so the count sticks."""
-    _enforce(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
+    enforce_limits(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
     digest = _code_digest(secret, phone, "".join((code or "").split()))
     login = _check_code(_latest_code(session, phone), digest, now, max_tries)
     login.used_at = now
