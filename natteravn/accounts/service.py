@@ -300,6 +300,12 @@ def update_profile(
     municipality = session.get(Municipality, municipality_id)
     if municipality is None or municipality.archived:
         raise Refusal(N_("Choose a municipality from the list."))
+    if person.municipality is not None and municipality.region_id != person.municipality.region_id:
+        # A region's people see its nights and, on their own night, each other's numbers: joining
+        # another region is for its coordinator to allow, not a choice on one's own profile.
+        raise Refusal(
+            N_("You can choose among your region's municipalities. To move to another region, ask your coordinator.")
+        )
     if school_class_id is not None:
         school_class = session.get(SchoolClass, school_class_id)
         if (

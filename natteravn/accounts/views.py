@@ -149,11 +149,14 @@ def logout_everywhere():
 
 
 def _fill_choices(form: ProfileForm) -> None:
+    """Someone with a home chooses within its region (`service.update_profile` says why); a
+    newcomer among all."""
     db = db_session()
+    region_id = current_user.municipality.region_id if current_user.municipality else None
     form.municipality.choices = choices(
-        ((m.id, m.name) for m in places.open_municipalities(db)), first=(0, _("Choose…"))
+        ((m.id, m.name) for m in places.open_municipalities(db, region_id)), first=(0, _("Choose…"))
     )
-    classes = places.open_classes(db)
+    classes = places.open_classes(db, region_id)
     form.school_class.choices = choices(((c.id, f"{c.school.name} {c.name}") for c in classes), first=(0, _("None")))
 
 

@@ -205,28 +205,27 @@ def routes_in_scope(session: Session, scope: Scope) -> list[Route]:
     return list(session.scalars(select(Route).join(Route.municipality).where(where).order_by(Route.name)))
 
 
-def open_municipalities(session: Session) -> list[Municipality]:
-    """Every municipality a volunteer can say they live in, by region."""
-    return list(
-        session.scalars(
-            select(Municipality)
-            .join(Municipality.region)
-            .where(Municipality.archived.is_(False))
-            .order_by(Region.name, Municipality.name)
-        )
+def open_municipalities(session: Session, region_id: int | None = None) -> list[Municipality]:
+    """Every municipality a volunteer can say they live in, by region; or only one region's."""
+    query = select(Municipality).join(Municipality.region).where(Municipality.archived.is_(False))
+    if region_id is not None:
+        query = query.where(Municipality.region_id == region_id)
+    return list(session.scalars(query.order_by(Region.name, Municipality.name)))
+
+
+def open_classes(session: Session, region_id: int | None = None) -> list[SchoolClass]:
+    """Every school class a parent can say their child is in; or only one region's."""
+    query = (
+        select(SchoolClass)
+        .join(SchoolClass.school)
+        .join(School.municipality)
+        .where(SchoolClass.archived.is_(False), School.archived.is_(False))
     )
-
-
-def open_classes(session: Session) -> list[SchoolClass]:
-    """Every school class a parent can say their child is in."""
+    if region_id is not None:
+        query = query.where(Municipality.region_id == region_id)
     return list(
         session.scalars(
-            select(SchoolClass)
-            .join(SchoolClass.school)
-            .join(School.municipality)
-            .where(SchoolClass.archived.is_(False), School.archived.is_(False))
-            .options(selectinload(SchoolClass.school))
-            .order_by(Municipality.name, School.name, SchoolClass.name)
+            query.options(selectinload(SchoolClass.school)).order_by(Municipality.name, School.name, SchoolClass.name)
         )
     )
 

@@ -12,6 +12,7 @@ from natteravn.accounts import service
 from natteravn.accounts.models import Person
 from natteravn.i18n import Refusal
 from natteravn.places.models import Municipality, Region, School, SchoolClass
+from tests import factories
 from tests.conftest import code_from, last_sms_to
 
 NEWCOMER = "+4792345678"
@@ -100,11 +101,12 @@ def test_without_both_promises_nothing_is_saved(world, db, clock, adult, accepts
 def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
     region = Region(name="Hamar", slug="hamar")
     hamar = Municipality(region=region, name="Hamar")
-    db.add_all([region, hamar])
+    newcomer = Person(phone=NEWCOMER, created_at=clock())
+    db.add_all([region, hamar, newcomer])
     db.flush()
     with pytest.raises(Refusal, match="school class"):
         service.update_profile(
-            db, world.parent, name="Kari", municipality_id=hamar.id, locale="nb", school_class_id=world.school_class.id
+            db, newcomer, name="Kari", municipality_id=hamar.id, locale="nb", school_class_id=world.school_class.id
         )
 
 
@@ -231,6 +233,42 @@ def test_a_parent_edits_their_profile(world, login, client, db):
     saved = person(db, world.parent.phone)
     assert (saved.name, saved.municipality_id, saved.locale) == ("Kari N. Nordmann", world.grue.id, "en")
     assert "Saved." in client.get("/profile").text
+
+
+def test_a_parent_moves_within_their_region_only(world, login, client, db, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    db.commit()
+    login(world.parent)
+    page = client.get("/profile").text
+    assert "Grue" in page and "Våler" in page and "Hamar" not in page
+    data = {"name": "Kari Nordmann", "municipality": hamar.id, "school_class": 0, "locale": "en"}
+    response = client.post("/profile", data=data)
+    assert response.status_code == 422
+    assert "To move to another region, ask your coordinator." in response.text
+    assert person(db, world.parent.phone).municipality_id == world.asnes.id
+
+
+def test_a_region_change_is_refused_on_the_welcome_page_too_for_someone_a_coordinator_placed(
+    world, client, gateway, db, clock
+):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    db.add(Person(phone=NEWCOMER, municipality=world.grue, created_at=clock()))  # imported by the coordinator
+    db.commit()
+    client.post("/login", data={"phone": NEWCOMER})
+    client.post("/login/code", data={"code": code_from(gateway, NEWCOMER)})
+    assert "Hamar" not in client.get("/welcome").text
+    assert client.post("/welcome", data=answers(world, municipality=hamar.id, school_class=0)).status_code == 422
+    assert person(db).municipality_id == world.grue.id
+    assert client.post("/welcome", data=answers(world, municipality=world.valer.id, school_class=0)).status_code == 302
+    assert person(db).municipality_id == world.valer.id
+
+
+def test_a_newcomer_chooses_among_every_region(world, newcomer, db, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    db.commit()
+    assert "Hamar" in newcomer.get("/welcome").text
+    assert newcomer.post("/welcome", data=answers(world, municipality=hamar.id, school_class=0)).status_code == 302
+    assert person(db).municipality_id == hamar.id
 
 
 def test_an_empty_name_is_refused_on_the_profile(world, login, client, db):
