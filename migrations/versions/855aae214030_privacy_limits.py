@@ -1,4 +1,5 @@
-"""privacy limits: the days before a night that its walkers see each other's numbers
+"""privacy limits: the days before a night that its walkers see each other's numbers, and the
+partner's number kept as typed instead of the person it belonged to
 
 Revision ID: 855aae214030
 Revises: b9e7ad4bca90
@@ -17,13 +18,30 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Existing regions get the default; the model sets it for new ones, so the column keeps no default.
     with op.batch_alter_table("region", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("phones_visible_days", sa.Integer(), nullable=False, server_default="3"))
-    with op.batch_alter_table("region", schema=None) as batch_op:
-        batch_op.alter_column("phones_visible_days", server_default=None)
+        batch_op.add_column(sa.Column("phones_visible_days", sa.Integer(), server_default="3", nullable=False))
+    with op.batch_alter_table("availability", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("partner_phone", sa.String(length=20), nullable=True))
+    op.execute(
+        "UPDATE availability SET partner_phone = (SELECT phone FROM person WHERE person.id = availability.partner_id)"
+        " WHERE partner_id IS NOT NULL"
+    )
+    with op.batch_alter_table("availability", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_availability_partner_id_person", type_="foreignkey")
+        batch_op.drop_column("partner_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("region", schema=None) as batch_op:
-        batch_op.drop_column("phones_visible_days")
+    with op.batch_alter_table("availability", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("partner_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_availability_partner_id_person", "person", ["partner_id"], ["id"], ondelete="SET NULL"
+        )
+    op.execute(
+        "UPDATE availability SET partner_id = (SELECT id FROM person WHERE person.phone = availability.partner_phone)"
+        " WHERE partner_phone IS NOT NULL"
+    )
+    with op.batch_alter_table("availability", schema=None) as batch_op:
+        batch_op.drop_column("partner_phone")
+    # Not in a batch: on SQLite a batch would copy the region table, which others' keys point to.
+    op.drop_column("region", "phones_visible_days")

@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import display_phone
 from natteravn.clock import local
 from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service as places
@@ -61,7 +62,7 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
         form.dates.data = saved.dates if saved else []
         form.municipality_ids.data = saved.municipality_ids if saved else []
         form.same_weekend_ok.data = saved.same_weekend_ok if saved else False
-        form.partner_phone.data = saved.partner.phone if saved and saved.partner else ""
+        form.partner_phone.data = display_phone(saved.partner_phone) if saved and saved.partner_phone else ""
         if "wants_to_lead" in form:
             form.wants_to_lead.data = saved.wants_to_lead if saved else True
     return form
