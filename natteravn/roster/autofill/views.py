@@ -139,9 +139,12 @@ def availability_for_person(term_id: int, person_id: int):
 @region_coordinator_required
 def page(term_id: int):
     term = _coordinated_term(term_id)
+    weights = service.weights_for(db_session(), term.region_id)
+    return _autofill_page(term, WeightsForm(data=asdict(weights)))
+
+
+def _autofill_page(term: Term, weights_form: WeightsForm) -> str:
     db = db_session()
-    weights = service.weights_for(db, term.region_id)
-    weights_form = WeightsForm(data=asdict(weights))
     return render_template(
         "roster/autofill/autofill.html",
         term=term,
@@ -187,8 +190,7 @@ def weights(term_id: int):
     term = _coordinated_term(term_id)
     form = WeightsForm()
     if not form.validate_on_submit():
-        flash(_("Weights must be whole numbers from 0 to 100000."), "error")
-        return redirect(url_for("autofill.page", term_id=term.id))
+        return _autofill_page(term, form), 422  # every value as typed, the error beside the wrong one
     service.save_weights(db_session(), term.region_id, Weights(**{f.name: form[f.name].data for f in fields(Weights)}))
     db_session().commit()
     flash(_("Saved."), "success")

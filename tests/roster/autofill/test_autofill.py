@@ -3,14 +3,18 @@ sign-ups and SMS only once the draft is accepted."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from natteravn.accounts.service import display_phone, normalise_phone
 from natteravn.places.models import Municipality, Region
 from natteravn.roster.autofill import service
 from natteravn.roster.autofill.models import Availability, RosterDraft
+from natteravn.roster.autofill.problem import Weights
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import SmsMessage
@@ -261,3 +265,32 @@ def test_partners_are_proposed_for_the_same_nights(world, db, clock):
     draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
     nights = {a.person_id: a.shift_id for a in draft.assignments}
     assert nights[anne.id] == nights[per.id]
+
+
+def typed_weights(**changes) -> dict[str, str]:
+    typed = {f.name: str(100 + n) for n, f in enumerate(fields(Weights))}
+    return typed | changes
+
+
+def test_the_coordinator_saves_the_regions_weights(world, login, client, db):
+    login(world.coordinator)
+    url = f"/coordinator/terms/{world.term.id}/autofill/weights"
+    assert client.post(url, data=typed_weights()).status_code == 302
+    assert service.weights_for(db, world.region.id) == Weights(**{k: int(v) for k, v in typed_weights().items()})
+
+
+@pytest.mark.parametrize("wrong", ["abc", "-1", "100001", ""])
+def test_one_wrong_weight_keeps_every_typed_value_and_says_which(world, login, client, db, wrong):
+    login(world.coordinator)
+    typed = typed_weights(repeat_pair=wrong)
+    response = client.post(f"/coordinator/terms/{world.term.id}/autofill/weights", data=typed)
+    assert response.status_code == 422
+    page = response.text
+    for name, value in typed.items():
+        assert re.search(
+            rf'id="{name}"[^>]*value="{re.escape(value)}"|value="{re.escape(value)}"[^>]*id="{name}"', page
+        )
+    errors = re.findall(r'<p class="error" id="([a-z_]+)-error">', page)
+    assert errors and set(errors) == {"repeat_pair"}
+    assert "<details open>" in page
+    assert service.weights_for(db, world.region.id) == Weights()
