@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import phonenumbers
 from flask import Flask
 
 from natteravn.clock import system_now
@@ -46,6 +47,12 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
     "OTP_TTL_MINUTES": 10,
     "OTP_MAX_TRIES": 5,
+    # Countries (ISO 3166 codes) whose numbers get login codes. One list for the whole service:
+    # a login comes before anyone knows which region the person belongs to.
+    "LOGIN_COUNTRIES": ["NO"],
+    # Login codes sent per hour, everyone together; beyond it codes are refused and an alert logged.
+    # The limits per number and per address cannot stop someone asking from many addresses.
+    "LOGIN_SMS_PER_HOUR": 200,
     "AUTOFILL_SECONDS": 10,  # time limit for one auto-fill run
     "CLOCK": system_now,
 }
@@ -75,6 +82,7 @@ def load(app: Flask, overrides: dict | None) -> None:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'natteravn.sqlite'}"
     _refuse_known_secret(app)
+    _check_login_countries(app)
 
 
 def _refuse_known_secret(app: Flask) -> None:
@@ -86,6 +94,16 @@ def _refuse_known_secret(app: Flask) -> None:
             "Natteravn will not start with the built-in SECRET_KEY outside debug or testing: anyone could "
             "forge a login. Set NATTERAVN_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random "
             'value, for example the output of `python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+        )
+
+
+def _check_login_countries(app: Flask) -> None:
+    """A typo here would refuse every login, or let codes go anywhere."""
+    countries = app.config["LOGIN_COUNTRIES"]
+    if not (isinstance(countries, list) and countries and set(countries) <= phonenumbers.SUPPORTED_REGIONS):
+        raise ConfigError(
+            f'LOGIN_COUNTRIES={countries!r} must be a list of country codes such as ["NO", "SE"] '
+            '(in the environment as JSON: NATTERAVN_LOGIN_COUNTRIES=\'["NO", "SE"]\').'
         )
 
 
@@ -113,6 +131,8 @@ def _parse(key: str, raw: str) -> object:
         return int(raw)
     if isinstance(default, timedelta):
         return timedelta(seconds=int(raw))
+    if isinstance(default, list) and not raw.startswith("["):
+        raise ValueError("write a JSON list")
     if raw.startswith(("{", "[")):
         return json.loads(raw)
     return raw

@@ -270,7 +270,7 @@ def _availability(person: Person, term: Term, rng: random.Random, now, *, leadin
         max_nights=2,
         wants_to_lead=leading,
         same_weekend_ok=rng.random() < 0.2,  # some can walk both nights of a weekend
-        partner_id=partner.id if partner else None,
+        partner_phone=partner.phone if partner else None,
         municipality_ids=[],
         updated_at=now,
         updated_by_id=person.id,

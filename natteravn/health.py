@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from natteravn.accounts.service import login_codes_last_hour
 from natteravn.db import Base, UTCDateTime
 from natteravn.extensions import login_manager
 
@@ -85,12 +86,14 @@ def read_heartbeats(session: Session) -> list[JobHeartbeat]:
 # --- Health. ---
 
 
-def health(sessions: sessionmaker[Session], now: datetime, stale_after: timedelta) -> dict:
+def health(sessions: sessionmaker[Session], now: datetime, stale_after: timedelta, login_budget: int) -> dict:
     """What `/healthz` answers. Failing when the database cannot be read, when no SMS dispatch has
-    finished within `stale_after` (no scheduler runs), or when a job failed on its last run."""
+    finished within `stale_after` (no scheduler runs), when a job failed on its last run, or while
+    the hourly budget of login codes is used up (people cannot log in)."""
     try:
         with sessions() as session:
             beats = read_heartbeats(session)
+            login_codes = login_codes_last_hour(session, now)
     except DBAPIError as error:
         database = "schema missing" if schema_missing(error) else "down"
         log.warning("Health check: database %s: %s", database, describe(error))
@@ -100,6 +103,7 @@ def health(sessions: sessionmaker[Session], now: datetime, stale_after: timedelt
         for beat in beats
     )
     failed = any(beat.ok is False for beat in beats)
+    over_budget = login_codes >= login_budget
     return {
         "database": "ok",
         "scheduler": {
@@ -110,7 +114,8 @@ def health(sessions: sessionmaker[Session], now: datetime, stale_after: timedelt
             }
             for beat in beats
         },
-        "status": "ok" if dispatched and not failed else "failing",
+        "login_codes": {"last_hour": login_codes, "budget": login_budget},
+        "status": "ok" if dispatched and not failed and not over_budget else "failing",
     }
 
 
@@ -121,6 +126,7 @@ def healthz():
         app.extensions["natteravn.sessions"],
         app.config["CLOCK"](),
         timedelta(seconds=app.config["HEALTH_SCHEDULER_STALE_SECONDS"]),
+        app.config["LOGIN_SMS_PER_HOUR"],
     )
     response = jsonify(answer)
     response.status_code = 200 if answer["status"] == "ok" else 503

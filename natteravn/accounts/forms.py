@@ -39,7 +39,8 @@ class ProfileForm(Form):
         validators=[DataRequired(message=_l("Write your name.")), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
+    # The service checks the choice, and says why another region's municipality cannot be chosen.
+    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()], validate_choice=False)
     school_class = SelectField(_l("School class (optional)"), coerce=int, default=0)
     locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()))
     submit = SubmitField(_l("Save"))

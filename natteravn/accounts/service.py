@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
 import phonenumbers
+from babel import Locale
+from babel.lists import format_list
 from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -26,11 +30,16 @@ from natteravn.sms.quiet import after_quiet_hours
 #: (what is counted, how many, per how long)
 SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 20, timedelta(hours=1)))
 TRY_LIMITS = (("phone", 10, timedelta(hours=1)), ("client", 30, timedelta(hours=1)))
+HOUR = timedelta(hours=1)
+#: What counts login codes against the hourly budget (LOGIN_SMS_PER_HOUR), and the alert that it is used up.
+LOGIN_BUDGET = "login-codes:everyone"
+LOGIN_BUDGET_ALERT = "login-codes:alert"
 CONDUCT_VERSION = 1
 SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 CODE_IN_TEXT = re.compile(r"\b\d{6}\b")
 CODE_MASK = "******"
 UNFINISHED = (MessageState.PENDING, MessageState.SENDING)
+log = logging.getLogger("natteravn.accounts")
 #: Longer than any way of writing a phone number; phonenumbers gives up on long input anyway.
 PHONE_MAX_LENGTH = 40
 #: How long the link in an invitation SMS logs its person in.
@@ -77,15 +86,22 @@ def display_phone(e164: str) -> str:
 # --- Rate limits, counted in the database so that every worker sees the same count. ---
 
 
-def _enforce(session: Session, limits, action: str, keys: dict[str, str], now: datetime) -> None:
-    """Refuse once any limit is used up; otherwise count this action once under each key."""
+def enforce_limits(
+    session: Session,
+    limits,
+    action: str,
+    keys: dict[str, str],
+    now: datetime,
+    message: str = N_("Too many attempts. Wait a while and try again."),
+) -> None:
+    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key."""
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
     _serialise(session, sorted(counted.values()))
     for kind, allowed, window in limits:
         recent = select(func.count()).where(RateEvent.key == counted[kind], RateEvent.at > now - window)
         used = session.scalar(recent.select_from(RateEvent))
         if used >= allowed:
-            raise TooManyRequests(N_("Too many attempts. Wait a while and try again."))
+            raise TooManyRequests(message)
     session.add_all(RateEvent(key=key, at=now) for key in counted.values())
 
 
@@ -99,6 +115,44 @@ def _serialise(session: Session, keys: list[str]) -> None:
 
 
 # --- Login codes. ---
+
+
+def _check_country(phone: str, countries: Sequence[str], locale: str) -> None:
+    if phonenumbers.region_code_for_number(phonenumbers.parse(phone)) not in countries:
+        names = [Locale.parse(locale).territories.get(code, code) for code in countries]
+        raise InvalidPhone(
+            N_("We send login codes to mobile numbers from %(countries)s only."),
+            countries=format_list(names, locale=locale),
+        )
+
+
+def _spend_login_budget(session: Session, budget: int, now: datetime) -> None:
+    """Count a login code against the hourly budget, or refuse it. The code that uses the budget
+    up raises the alert, at most once an hour; its transaction is the one that commits."""
+    _serialise(session, [LOGIN_BUDGET])
+    used = login_codes_last_hour(session, now)
+    if used >= budget:
+        raise TooManyRequests(
+            N_("We are sending unusually many login codes just now and have paused them. Try again in an hour.")
+        )
+    session.add(RateEvent(key=LOGIN_BUDGET, at=now))
+    if used + 1 == budget and not _recent(session, LOGIN_BUDGET_ALERT, now):
+        session.add(RateEvent(key=LOGIN_BUDGET_ALERT, at=now))
+        log.error(
+            "Login codes: the budget of %d an hour is used up; more are refused until the hour has passed. "
+            "Someone may be asking for codes from many numbers and addresses (LOGIN_SMS_PER_HOUR).",
+            budget,
+        )
+
+
+def login_codes_last_hour(session: Session, now: datetime) -> int:
+    """Login codes sent in the hour before `now`, to everyone (for the budget and /healthz)."""
+    return _recent(session, LOGIN_BUDGET, now)
+
+
+def _recent(session: Session, key: str, now: datetime) -> int:
+    query = select(func.count()).select_from(RateEvent).where(RateEvent.key == key, RateEvent.at > now - HOUR)
+    return session.scalar(query) or 0
 
 
 def _code_digest(secret: str, phone: str, code: str) -> str:
@@ -117,10 +171,18 @@ def request_code(
     secret: str,
     ttl_minutes: int = 10,
     locale: str = "nb",
+    countries: Sequence[str] = ("NO",),
+    budget: int = 200,
 ) -> SmsMessage:
     """Plan an SMS with a fresh six-digit code; earlier codes for the number stop working.
-    Returns the planned message, for the caller to commit and send at once."""
-    _enforce(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
+    Returns the planned message, for the caller to commit and send at once.
+
+    Only numbers of `countries` get a code, and only `budget` codes go out an hour, to everyone
+    together. The countries are one list for the service, not a region's: nobody's region is known
+    before they have logged in."""
+    _check_country(phone, countries, locale)
+    enforce_limits(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
+    _spend_login_budget(session, budget, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
     session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
     code = f"{secrets.randbelow(10**6):06d}"
@@ -158,7 +220,7 @@ def verify_code(
 ) -> Person:
     """The person behind a correct code, created on first login. Every try counts, right or
     wrong; the caller commits even when this refuses, so the count sticks."""
-    _enforce(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
+    enforce_limits(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
     digest = _code_digest(secret, phone, "".join((code or "").split()))
     login = _check_code(_latest_code(session, phone), digest, now, max_tries)
     login.used_at = now
@@ -335,8 +397,9 @@ def update_profile(
 
 def _join_region(person: Person, municipality: Municipality, now: datetime) -> None:
     """Someone choosing a home in a region for the first time, or moving to another region by
-    themselves: a region open to all takes them at once; one that approves each new person waits
-    for its coordinator, even when another region approved them."""
+    themselves. A region's people see its nights and, on their own nights, each other's numbers:
+    a region that approves each new person waits for its coordinator, even when another region
+    approved them. A region open to all takes them at once, as it would a new number."""
     if person.municipality is not None and person.municipality.region_id == municipality.region_id:
         return
     person.approved_at = now if municipality.region.registration == Registration.OPEN else None

@@ -73,6 +73,8 @@ def _send_code(phone: str) -> None:
             secret=current_app.config["SECRET_KEY"],
             ttl_minutes=current_app.config["OTP_TTL_MINUTES"],
             locale=_page_locale(),
+            countries=current_app.config["LOGIN_COUNTRIES"],
+            budget=current_app.config["LOGIN_SMS_PER_HOUR"],
         )
         db.commit()
     except Refusal:

@@ -46,6 +46,12 @@ class RegionForm(Form):
     offer_hours = _number(
         _l("Hours to accept a place offered from the waitlist"), 1, 72, _l("Write a number from %(min)s to %(max)s.")
     )
+    phones_visible_days = _number(
+        _l("Days before the night that its walkers see each other's phone numbers"),
+        1,
+        14,
+        _l("Write a number from %(min)s to %(max)s."),
+    )
     reminder_before_days = _number(
         _l("Days before the night for the early reminder"), 1, 14, _l("Write a number from %(min)s to %(max)s.")
     )

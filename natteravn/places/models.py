@@ -30,6 +30,9 @@ class Region(Base):
     nights_per_term_cap: Mapped[int] = mapped_column(Integer, default=2)
     cancel_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     offer_hours: Mapped[int] = mapped_column(Integer, default=12)
+    # Walkers see each other's phone numbers from this many days before their night, not earlier:
+    # a place taken weeks ahead must not hand out numbers to someone who cancels the next minute.
+    phones_visible_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     reminder_before_days: Mapped[int] = mapped_column(Integer, default=2)
     reminder_before_at: Mapped[time] = mapped_column(Time, default=time(18, 0))
     reminder_day_at: Mapped[time] = mapped_column(Time, default=time(12, 0))

@@ -71,7 +71,7 @@ def export(session: Session, person: Person, now: datetime) -> dict:
                 "max_nights": a.max_nights,
                 "can_lead": a.wants_to_lead,
                 "same_weekend_ok": a.same_weekend_ok,
-                "partner": a.partner.name if a.partner else None,
+                "partner_phone": a.partner_phone,
             }
             for a in session.scalars(select(Availability).where(Availability.person_id == person.id))
         ],
@@ -167,7 +167,7 @@ def delete_person(session: Session, person: Person, now: datetime, links: Links)
 def _forget_availability(session: Session, person: Person) -> None:
     """What they said they could do, and any auto-fill draft or pin that names them."""
     session.execute(delete(Availability).where(Availability.person_id == person.id))
-    session.execute(update(Availability).where(Availability.partner_id == person.id).values(partner_id=None))
+    session.execute(update(Availability).where(Availability.partner_phone == person.phone).values(partner_phone=None))
     session.execute(delete(DraftAssignment).where(DraftAssignment.person_id == person.id))
     session.execute(delete(RosterLock).where(RosterLock.person_id == person.id))
 

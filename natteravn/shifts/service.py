@@ -25,20 +25,35 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import TooManyRequests, enforce_limits
 from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
-from natteravn.places.models import Municipality, Route
+from natteravn.places.models import Municipality, Region, Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import Purpose
 
 #: Places a person has taken, as opposed to one offered to them or waited for. Only these count
-#: against the overlap rule and the cap, and only these people see each other's phone numbers.
+#: against the overlap rule and the cap.
 TAKEN = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED, SignupState.NO_SHOW)
+#: Those on a night who see each other (`co_walkers`): not someone waiting, offered a place, gone
+#: or marked as not having come.
+WALKING = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED)
+
+
+#: Sign-ups and cancellations a person makes on the web, counted together: (what is counted, how
+#: many, per how long). A parent takes a night or two a term (the region's cap), may join a waitlist
+#: or two and change their mind once; even a keen volunteer filling a generous cap in one sitting
+#: stays below eight in an hour. Reading who walks each night by signing up and cancelling costs
+#: two a night, so the limits keep that to a few nights a day.
+CHURN_LIMITS = (("person", 8, timedelta(hours=1)), ("person", 16, timedelta(days=1)))
+CHURN_REFUSED = N_(
+    "You have signed up and cancelled many times in a short while. Try again in an hour, or ask your coordinator."
+)
 
 
 #: What the audit log says about what volunteers do with their own nights.
@@ -183,39 +198,68 @@ def night_for(session: Session, person: Person, shift_id: int) -> Night | None:
     return Night(shift, taken, leaders, _own_signups(session, person, [shift.id]).get(shift.id))
 
 
-def co_walkers(session: Session, person: Person, shift: Shift) -> list[Signup]:
-    """The others who took a place on a night, with their phone numbers — only for someone who
-    took a place too. Someone waiting or merely offered a place sees nobody and is seen by nobody."""
-    return co_walkers_on(session, person, [shift.id]).get(shift.id, [])
+@dataclass(frozen=True)
+class CoWalker:
+    """Someone else on a night, as one of its walkers sees them: a first name, and a phone number
+    only while the numbers are shown (`Company.phones_shown`)."""
+
+    first_name: str
+    role: SignupRole
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Company:
+    """Who else walks a night, for someone walking it too."""
+
+    walkers: list[CoWalker]
+    #: From this moment those on the night see each other's numbers (the region's `phones_visible_days`).
+    phones_from: datetime
+    phones_shown: bool
+
+
+def co_walkers(session: Session, person: Person, shift: Shift, now: datetime) -> Company | None:
+    """The others walking a night, for someone who walks it too; None (nobody shown) for anyone
+    else. Their phone numbers only from a few days before the night: a place taken weeks ahead,
+    and given back a minute later, must not be a way to collect a region's numbers."""
+    return co_walkers_on(session, person, [shift.id], now).get(shift.id)
 
 
 _leaders_first = case((Signup.role == SignupRole.LEADER, 0), else_=1)
 
 
-def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int]) -> dict[int, list[Signup]]:
+def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int], now: datetime) -> dict[int, Company]:
     """`co_walkers` for several nights at once (My nights), in two queries. Someone a coordinator
     has yet to approve sees nobody: their names and numbers are for walkers the region accepted."""
     ids = list(shift_ids)
     if not ids or person.awaiting_approval:
         return {}
-    mine = set(
-        session.scalars(
-            select(Signup.shift_id).where(
-                Signup.person_id == person.id, Signup.shift_id.in_(ids), Signup.state.in_(TAKEN)
-            )
+    phones_from = {
+        shift_id: starts_at - timedelta(days=days)
+        for shift_id, starts_at, days in session.execute(
+            select(Signup.shift_id, Shift.starts_at, Region.phones_visible_days)
+            .join(Signup.shift)
+            .join(Shift.term)
+            .join(Term.region)
+            .where(Signup.person_id == person.id, Signup.shift_id.in_(ids), Signup.state.in_(WALKING))
         )
-    )
-    if not mine:
+    }
+    if not phones_from:
         return {}
-    others: dict[int, list[Signup]] = defaultdict(list)
+    others: dict[int, list[CoWalker]] = defaultdict(list)
     for signup in session.scalars(
         select(Signup)
-        .where(Signup.shift_id.in_(mine), Signup.person_id != person.id, Signup.state.in_(TAKEN))
+        .where(Signup.shift_id.in_(phones_from), Signup.person_id != person.id, Signup.state.in_(WALKING))
         .options(joinedload(Signup.person))
         .order_by(Signup.shift_id, _leaders_first, Signup.created_at, Signup.id)
     ):
-        others[signup.shift_id].append(signup)
-    return {shift_id: others.get(shift_id, []) for shift_id in mine}
+        shown = now >= phones_from[signup.shift_id]
+        others[signup.shift_id].append(
+            CoWalker(signup.person.first_name, signup.role, signup.person.phone if shown else None)
+        )
+    return {
+        shift_id: Company(others.get(shift_id, []), moment, now >= moment) for shift_id, moment in phones_from.items()
+    }
 
 
 def _held(session: Session, shift: Shift) -> int:
@@ -240,6 +284,7 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
         return existing
     _check_night_open(person, shift, role, now)
     _check_free_for(session, person, shift)
+    _count_churn(session, person, now)
     expire_offers(session, now, links, shift=shift)  # a stale offer must not keep the place from them
     full = _held(session, shift) >= shift.max_walkers
     signup = Signup(
@@ -313,8 +358,18 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
         return signup
     if signup.state in TAKEN and now >= cancel_cutoff(shift):
         raise SignupRefused(N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader."))
+    _count_churn(session, person, now)
     withdraw(session, signup, now, links)
     return signup
+
+
+def _count_churn(session: Session, person: Person, now: datetime) -> None:
+    """Count a sign-up or cancellation, or refuse it past `CHURN_LIMITS`. Only what goes through
+    counts: the caller rolls back a refusal, and the count with it."""
+    try:
+        enforce_limits(session, CHURN_LIMITS, "churn", {"person": str(person.id)}, now, CHURN_REFUSED)
+    except TooManyRequests as refusal:
+        raise SignupRefused(refusal.msgid) from refusal
 
 
 def cancel_cutoff(shift: Shift) -> datetime:

@@ -42,7 +42,7 @@ def night(shift_id: int):
     return render_template(
         "shifts/night.html",
         night=found,
-        co_walkers=service.co_walkers(db, current_user, found.shift),
+        company=service.co_walkers(db, current_user, found.shift, now()),
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
@@ -138,7 +138,7 @@ def keep_place(signup_id: int):
 def my_nights():
     db = db_session()
     upcoming, past = service.my_nights(db, current_user, now())
-    walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming))
+    walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming), now())
     return render_template(
         "shifts/my.html", upcoming=upcoming, past=past, walkers=walkers, awaiting=current_user.awaiting_approval
     )

@@ -11,7 +11,7 @@ from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.sms import inbound, notes
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
-from natteravn.sms.outbox import outbox_page
+from natteravn.sms.outbox import LOGIN_CODE_DAYS, login_codes_per_day, outbox_page
 from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now, page_number
 
 bp = Blueprint("sms", __name__)
@@ -99,4 +99,6 @@ def outbox():
         states=STATE_NAMES,
         purposes=PURPOSE_NAMES,
         note=lambda stored: notes.shown(stored, _),
+        login_codes=login_codes_per_day(db_session(), coordinator_scope(), now()),
+        login_code_days=LOGIN_CODE_DAYS,
     )

@@ -265,7 +265,8 @@ def test_trying_is_limited_per_client_across_numbers(db, clock):
 def test_old_codes_and_counters_are_purged(db, clock):
     ask(db, clock)
     clock.advance(days=3)
-    assert service.purge_login_data(db, clock()) == 3  # the code, and one count for the number and the client
+    # The code, and one count each for the number, the client and the hourly budget.
+    assert service.purge_login_data(db, clock()) == 4
     db.commit()
     assert db.scalar(select(func.count()).select_from(LoginCode)) == 0
 
@@ -431,7 +432,7 @@ def test_the_rate_limit_counts_live_in_the_database(db, clock):
     # What makes the limit hold across gunicorn workers: the count is rows, not process memory.
     ask(db, clock)
     keys = set(db.scalars(select(RateEvent.key)))
-    assert keys == {f"send:phone:{PHONE}", "send:client:192.0.2.1"}
+    assert keys == {f"send:phone:{PHONE}", "send:client:192.0.2.1", "login-codes:everyone"}
 
 
 # --- Several workers at once (PostgreSQL: real row locks, real concurrency). ---

@@ -12,6 +12,7 @@ from natteravn.accounts import service
 from natteravn.accounts.models import Person
 from natteravn.i18n import Refusal
 from natteravn.places.models import Municipality, Region, School, SchoolClass
+from tests import factories
 from tests.conftest import code_from, last_sms_to
 
 NEWCOMER = "+4792345678"
@@ -100,12 +101,13 @@ def test_without_both_promises_nothing_is_saved(world, db, clock, adult, accepts
 def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
     region = Region(name="Hamar", slug="hamar")
     hamar = Municipality(region=region, name="Hamar")
-    db.add_all([region, hamar])
+    newcomer = Person(phone=NEWCOMER, created_at=clock())
+    db.add_all([region, hamar, newcomer])
     db.flush()
     with pytest.raises(Refusal, match="school class"):
         service.update_profile(
             db,
-            world.parent,
+            newcomer,
             name="Kari",
             municipality_id=hamar.id,
             locale="nb",
@@ -243,6 +245,36 @@ def test_a_parent_edits_their_profile(world, login, client, db):
     saved = person(db, world.parent.phone)
     assert (saved.name, saved.municipality_id, saved.locale) == ("Kari N. Nordmann", world.grue.id, "en")
     assert "Saved." in client.get("/profile").text
+
+
+def test_a_parent_who_moves_to_an_approving_region_waits_for_its_coordinator(world, login, client, db, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())  # approves each new person
+    db.commit()
+    login(world.parent)
+    page = client.get("/profile").text
+    assert "Hamar" in page and "its coordinator approves new people" in page
+    data = {"name": "Kari Nordmann", "municipality": hamar.id, "school_class": 0, "locale": "en"}
+    assert client.post("/profile", data=data).status_code == 302
+    moved = person(db, world.parent.phone)
+    assert moved.municipality_id == hamar.id and moved.awaiting_approval
+
+
+def test_someone_a_coordinator_placed_who_chooses_another_region_waits_for_it_too(world, client, gateway, db, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    db.add(Person(phone=NEWCOMER, municipality=world.grue, created_at=clock(), approved_at=clock()))  # imported
+    db.commit()
+    client.post("/login", data={"phone": NEWCOMER})
+    client.post("/login/code", data={"code": code_from(gateway, NEWCOMER)})
+    assert client.post("/welcome", data=answers(world, municipality=hamar.id, school_class=0)).status_code == 302
+    assert person(db).municipality_id == hamar.id and person(db).awaiting_approval
+
+
+def test_a_newcomer_chooses_among_every_region(world, newcomer, db, clock):
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    db.commit()
+    assert "Hamar" in newcomer.get("/welcome").text
+    assert newcomer.post("/welcome", data=answers(world, municipality=hamar.id, school_class=0)).status_code == 302
+    assert person(db).municipality_id == hamar.id
 
 
 def test_an_empty_name_is_refused_on_the_profile(world, login, client, db):

@@ -207,6 +207,7 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
         "nights_per_term_cap": "4",
         "cancel_cutoff_hours": "12",
         "offer_hours": "6",
+        "phones_visible_days": "5",
         "reminder_before_days": "2",
         "reminder_before_at": "18:00",
         "reminder_day_at": "12:00",
@@ -220,6 +221,8 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
     assert client.post(url, data=data).status_code == 302
     db.expire_all()
     assert (world.region.nights_per_term_cap, world.region.quiet_from) == (4, time(21, 30))
+    assert world.region.phones_visible_days == 5
+    assert client.post(url, data={**data, "phones_visible_days": "0"}).status_code == 422
 
 
 def test_a_region_chooses_who_may_join_and_the_audit_log_says_so_in_words(world, db, login, client):

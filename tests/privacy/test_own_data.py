@@ -71,7 +71,7 @@ def test_deleting_forgets_what_the_person_said_they_could_do(db, world, clock, l
     db.commit()
 
     assert db.scalars(select(Availability.person_id)).all() == [world.parent.id]
-    assert db.scalar(select(Availability.partner_id)) is None
+    assert db.scalar(select(Availability.partner_phone)) is None
 
 
 def test_the_person_downloads_their_data_from_the_profile(login, client, world):

@@ -173,3 +173,17 @@ def test_a_real_secret_starts(make_app):
     app = make_app(SECRET_KEY=SECRET)
     assert not app.testing
     assert app.test_client().get("/login").status_code == 200
+
+
+def test_login_countries_come_from_the_environment_as_json(make_app, monkeypatch):
+    monkeypatch.setenv("NATTERAVN_LOGIN_COUNTRIES", '["NO", "SE"]')
+    monkeypatch.setenv("NATTERAVN_LOGIN_SMS_PER_HOUR", "50")
+    config = make_app(SECRET_KEY=SECRET).config
+    assert (config["LOGIN_COUNTRIES"], config["LOGIN_SMS_PER_HOUR"]) == (["NO", "SE"], 50)
+
+
+@pytest.mark.parametrize("written", ["NO", '["NO", "XX"]', "[]"])
+def test_login_countries_that_cannot_be_meant_stop_the_start(make_app, monkeypatch, written):
+    monkeypatch.setenv("NATTERAVN_LOGIN_COUNTRIES", written)
+    with pytest.raises(ConfigError, match="LOGIN_COUNTRIES"):
+        make_app(SECRET_KEY=SECRET)

@@ -128,7 +128,8 @@ def test_volunteers_have_said_when_they_can_walk_so_auto_fill_has_work(db, demo)
     said = db.scalars(select(Availability)).all()
     assert len(said) >= 40
     assert any(a.wants_to_lead for a in said)
-    partners = {(a.person_id, a.partner_id) for a in said if a.partner_id}
+    phones = {a.person_id: a.person.phone for a in said}
+    partners = {(phones[a.person_id], a.partner_phone) for a in said if a.partner_phone}
     assert len(partners) == 2 and all((b, a) in partners for a, b in partners)
 
 

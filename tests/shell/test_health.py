@@ -17,7 +17,12 @@ def run_every_job(app) -> None:
 def test_without_a_scheduler_the_service_is_failing(client):
     answer = client.get("/healthz")
     assert answer.status_code == 503
-    assert answer.json == {"database": "ok", "scheduler": {}, "status": "failing"}
+    assert answer.json == {
+        "database": "ok",
+        "scheduler": {},
+        "login_codes": {"last_hour": 0, "budget": 200},
+        "status": "failing",
+    }
 
 
 def test_after_every_job_ran_the_service_is_ok_and_shows_each_job(app, client, clock):

@@ -312,12 +312,12 @@ def test_co_walkers_are_shown_only_to_those_who_took_a_place_on_the_night(world,
     assert sign(waiting, night).state == SignupState.WAITLISTED
     elsewhere = factories.person(db, world.asnes, "Anne Annen", clock())
     sign(elsewhere, world.night_on("Kirkenær", FRIDAY))
-    seen = service.co_walkers(db, world.parent, night)
+    seen = service.co_walkers(db, world.parent, night, clock()).walkers
     # The group leader first, then the walkers in the order they signed up.
-    assert [(s.person.first_name, s.role) for s in seen] == [("Lise", SignupRole.LEADER), ("Tor", SignupRole.WALKER)]
-    assert service.co_walkers(db, waiting, night) == []
-    assert service.co_walkers(db, elsewhere, night) == []
-    assert service.co_walkers(db, world.other_parent, night) == []
+    assert [(s.first_name, s.role) for s in seen] == [("Lise", SignupRole.LEADER), ("Tor", SignupRole.WALKER)]
+    assert service.co_walkers(db, waiting, night, clock()) is None
+    assert service.co_walkers(db, elsewhere, night, clock()) is None
+    assert service.co_walkers(db, world.other_parent, night, clock()) is None
 
 
 def test_my_nights_are_split_into_upcoming_and_past(world, db, clock, sign):

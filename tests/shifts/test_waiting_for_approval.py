@@ -4,7 +4,7 @@ shows."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -92,9 +92,10 @@ def test_their_calendars_name_nobody(world, db, login, client, links, waiting, w
 def test_once_approved_they_sign_up_and_see_who_walks(world, db, clock, login, client, waiting, walked_with):
     people.approve(db, waiting, world.region.id, world.coordinator, clock())
     db.commit()
-    assert world.parent.phone in login(waiting).get(f"/nights/{walked_with.id}").text
-    response = client.post(f"/nights/{world.nights[0].id}/signup", data={"role": "walker"})
+    response = login(waiting).post(f"/nights/{world.nights[0].id}/signup", data={"role": "walker"})
     assert "Du er påmeldt" in client.get(response.headers["Location"]).text
+    clock.set(datetime(2026, 11, 26, 12, tzinfo=UTC))  # the day before their night: its walkers' numbers show
+    assert world.parent.phone in client.get(f"/nights/{walked_with.id}").text
 
 
 def test_a_call_for_walkers_asks_nobody_who_is_waiting(world, db, clock, waiting):

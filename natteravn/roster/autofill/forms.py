@@ -51,7 +51,14 @@ for _field in fields(Weights):
     setattr(
         WeightsForm,
         _field.name,
-        IntegerField(WEIGHT_LABELS[_field.name], validators=[InputRequired(), NumberRange(min=0, max=100_000)]),
+        IntegerField(
+            WEIGHT_LABELS[_field.name],
+            validators=[
+                InputRequired(message=_l("Write a whole number.")),
+                NumberRange(min=0, max=100_000, message=_l("Write a number from %(min)s to %(max)s.")),
+            ],
+            render_kw={"inputmode": "numeric"},
+        ),
     )
 
 

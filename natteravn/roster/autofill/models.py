@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.accounts.models import Person
@@ -27,13 +27,14 @@ class Availability(Base):
     max_nights: Mapped[int] = mapped_column(Integer, default=2)
     wants_to_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     same_weekend_ok: Mapped[bool] = mapped_column(Boolean, default=False)
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # The number they typed for the one they walk with (E.164). It is matched to a volunteer only
+    # when auto-fill runs, so saving it tells nobody whether the number belongs to anyone.
+    partner_phone: Mapped[str | None] = mapped_column(String(20))
     municipality_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # empty: their own only
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
-    partner: Mapped[Person | None] = relationship(foreign_keys=[partner_id])
     term: Mapped[Term] = relationship()
 
     __table_args__ = (UniqueConstraint("person_id", "term_id"),)

@@ -68,7 +68,9 @@ def availability_for(session: Session, person: Person, term: Term) -> Availabili
 def save_availability(
     session: Session, person: Person, term: Term, given: AvailabilityInput, now: datetime, actor: Person
 ) -> Availability:
-    """What a volunteer can do this term (entered by them, or by the coordinator for them)."""
+    """What a volunteer can do this term (entered by them, or by the coordinator for them). The
+    partner's number is kept as typed (normalised) whether or not anyone has it: `_partners` finds
+    them when auto-fill runs."""
     if person.municipality is None or person.municipality.region_id != term.region_id:
         raise AutofillRefused(N_("That term is not in your region."))
     if not (given.weekdays or given.dates):
@@ -78,17 +80,12 @@ def save_availability(
     for day in [*given.dates, *given.blocked_dates]:
         if not term.starts_on <= day <= term.ends_on:
             raise AutofillRefused(N_("The date %(date)s is outside the term."), date=day.strftime("%d.%m.%Y"))
-    partner = None
+    partner_phone = None
     if given.partner_phone:
         try:
-            phone = normalise_phone(given.partner_phone)
+            partner_phone = normalise_phone(given.partner_phone)
         except InvalidPhone as refusal:
             raise AutofillRefused(refusal.msgid) from refusal
-        partner = session.scalar(select(Person).where(Person.phone == phone, Person.active.is_(True)))
-        if partner is None or partner.id == person.id or partner.municipality is None:
-            raise AutofillRefused(N_("We found no volunteer with that phone number to walk with."))
-        if partner.municipality.region_id != term.region_id:
-            raise AutofillRefused(N_("We found no volunteer with that phone number to walk with."))
     allowed = set(
         session.scalars(
             select(Municipality.id).where(Municipality.region_id == term.region_id, Municipality.archived.is_(False))
@@ -101,7 +98,7 @@ def save_availability(
     availability.max_nights = given.max_nights
     availability.wants_to_lead = given.wants_to_lead and person.holds(RoleKind.LEADER, term.region_id)
     availability.same_weekend_ok = given.same_weekend_ok
-    availability.partner_id = partner.id if partner else None
+    availability.partner_phone = partner_phone
     availability.municipality_ids = sorted(set(given.municipality_ids) & allowed)
     availability.updated_at = now
     availability.updated_by_id = actor.id
@@ -227,13 +224,7 @@ def _past_pairs(session: Session, region_id: int, now: datetime) -> frozenset[fr
 
 
 def _volunteers(session: Session, term: Term, nights: list[Night], experienced: set[int]) -> list[Volunteer]:
-    availabilities = session.scalars(
-        select(Availability)
-        .join(Availability.person)
-        # Someone a coordinator has yet to approve is decided on in the people list, not by auto-fill.
-        .where(Availability.term_id == term.id, Person.active.is_(True), ~Person.awaiting_approval)
-        .options(joinedload(Availability.person).selectinload(Person.roles))
-    ).all()
+    availabilities = _term_availabilities(session, term)
     theirs: dict[int, list[tuple[int, date]]] = defaultdict(list)
     for person_id, shift_id, starts_at in session.execute(
         select(Signup.person_id, Signup.shift_id, Shift.starts_at)
@@ -241,10 +232,7 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
         .where(Shift.term_id == term.id, Signup.state.in_(LIVE), Shift.cancelled_at.is_(None))
     ):
         theirs[person_id].append((shift_id, local(starts_at).date()))
-    with_availability = {a.person_id for a in availabilities}
-    partners = {a.person_id: a.partner_id for a in availabilities if a.partner_id in with_availability}
-    for person_id, partner_id in list(partners.items()):
-        partners.setdefault(partner_id, person_id)  # one of them naming the other binds both
+    partners = _partners(availabilities, term.region_id)
     volunteers = []
     for availability in availabilities:
         person = availability.person
@@ -271,6 +259,41 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
             )
         )
     return volunteers
+
+
+def _term_availabilities(session: Session, term: Term) -> list[Availability]:
+    """What the term's active, approved volunteers said, with each person, their home and roles loaded."""
+    return list(
+        session.scalars(
+            select(Availability)
+            .join(Availability.person)
+            # Someone a coordinator has yet to approve is decided on in the people list, not by auto-fill.
+            .where(Availability.term_id == term.id, Person.active.is_(True), ~Person.awaiting_approval)
+            .options(
+                joinedload(Availability.person).joinedload(Person.municipality),
+                joinedload(Availability.person).selectinload(Person.roles),
+            )
+        ).unique()
+    )
+
+
+def _partners(availabilities: list[Availability], region_id: int) -> dict[int, int]:
+    """Who walks with whom: the number someone typed as partner, matched to a volunteer of the
+    region who said when they can walk this term. Matched here rather than when saved, so that
+    the form answers alike for every number. One of them naming the other binds both."""
+    by_phone = {
+        a.person.phone: a.person_id
+        for a in availabilities
+        if a.person.municipality is not None and a.person.municipality.region_id == region_id
+    }
+    partners = {}
+    for availability in availabilities:
+        partner_id = by_phone.get(availability.partner_phone or "")
+        if partner_id is not None and partner_id != availability.person_id:
+            partners[availability.person_id] = partner_id
+    for person_id, partner_id in list(partners.items()):
+        partners.setdefault(partner_id, person_id)
+    return partners
 
 
 def run_autofill(session: Session, term: Term, actor: Person, now: datetime, time_limit_s: float = 10.0) -> RosterDraft:
@@ -431,11 +454,7 @@ def accept_draft(session: Session, draft: RosterDraft, actor: Person, now: datet
     left out together."""
     if draft.state != DraftState.DRAFT:
         raise AutofillRefused(N_("This draft has already been used."))
-    partner_of = {
-        a.person_id: a.partner_id
-        for a in session.scalars(select(Availability).where(Availability.term_id == draft.term_id))
-        if a.partner_id
-    }
+    partner_of = _partners(_term_availabilities(session, draft.term), draft.term.region_id)
     groups: dict[tuple[int, frozenset[int]], list[DraftAssignment]] = defaultdict(list)
     for proposal in draft.assignments:
         couple = frozenset({proposal.person_id, partner_of.get(proposal.person_id, proposal.person_id)})

@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.service import display_phone
 from natteravn.clock import local
 from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service as places
@@ -61,7 +62,7 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
         form.dates.data = saved.dates if saved else []
         form.municipality_ids.data = saved.municipality_ids if saved else []
         form.same_weekend_ok.data = saved.same_weekend_ok if saved else False
-        form.partner_phone.data = saved.partner.phone if saved and saved.partner else ""
+        form.partner_phone.data = display_phone(saved.partner_phone) if saved and saved.partner_phone else ""
         if "wants_to_lead" in form:
             form.wants_to_lead.data = saved.wants_to_lead if saved else True
     return form
@@ -172,9 +173,12 @@ def _tally_in_words(tally: dict[str, int]) -> list[str]:
 @region_coordinator_required
 def page(term_id: int):
     term = _coordinated_term(term_id)
+    weights = service.weights_for(db_session(), term.region_id)
+    return _autofill_page(term, WeightsForm(data=asdict(weights)))
+
+
+def _autofill_page(term: Term, weights_form: WeightsForm) -> str:
     db = db_session()
-    weights = service.weights_for(db, term.region_id)
-    weights_form = WeightsForm(data=asdict(weights))
     draft = service.latest_draft(db, term)
     return render_template(
         "roster/autofill/autofill.html",
@@ -222,8 +226,7 @@ def weights(term_id: int):
     term = _coordinated_term(term_id)
     form = WeightsForm()
     if not form.validate_on_submit():
-        flash(_("Weights must be whole numbers from 0 to 100000."), "error")
-        return redirect(url_for("autofill.page", term_id=term.id))
+        return _autofill_page(term, form), 422  # every value as typed, the error beside the wrong one
     service.save_weights(db_session(), term.region_id, Weights(**{f.name: form[f.name].data for f in fields(Weights)}))
     db_session().commit()
     flash(_("Saved."), "success")

@@ -3,13 +3,18 @@ sign-ups and SMS only once the draft is accepted."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
+from natteravn.accounts.service import display_phone, normalise_phone
 from natteravn.places.models import Municipality, Region
 from natteravn.roster.autofill import service
 from natteravn.roster.autofill.models import Availability, RosterDraft
+from natteravn.roster.autofill.problem import Weights
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import SmsMessage
@@ -83,15 +88,52 @@ def test_the_nights_page_leads_a_parent_to_the_terms_they_can_plan(world, login,
     assert "Våren 2027" in choice and f"/availability/{spring.id}" in choice
 
 
-def test_a_partner_who_is_not_a_volunteer_gets_a_clear_message(world, login, client, db):
+def name_a_partner(client, world, written: str):
+    data = {"weekdays": [str(FRIDAY)], "max_nights": "2", "partner_phone": written}
+    return client.post(f"/availability/{world.term.id}", data=data, follow_redirects=True)
+
+
+def test_the_partner_field_answers_alike_for_known_and_unknown_numbers(world, login, client, db, clock):
+    _region, _hamar, _coordinator, hamar_leader = factories.other_region(db, clock())
+    db.commit()
     login(world.parent)
-    response = client.post(
-        f"/availability/{world.term.id}",
-        data={"weekdays": [str(FRIDAY)], "max_nights": "2", "partner_phone": "912 00 000"},
-    )
-    assert response.status_code == 200
-    assert "We found no volunteer with that phone number" in response.text
+    answers = []
+    for written in ("912 00 000", "+47 " + world.leader.phone[3:], hamar_leader.phone, world.parent.phone):
+        response = name_a_partner(client, world, written)
+        answers.append((response.status_code, response.text.replace(written, "…")))
+        assert "Thank you. The coordinator uses this" in response.text
+        assert "We found no volunteer" not in response.text
+        shown = client.get(f"/availability/{world.term.id}").text
+        typed = display_phone(normalise_phone(written))
+        assert f'value="{typed}"' in shown  # the number they typed, never a name
+        assert "Lise" not in shown and "Hans" not in shown
+    assert len({code for code, _text in answers}) == 1
+    assert len({len(text) for _code, text in answers}) == 1
+
+
+def test_a_partner_number_that_is_no_phone_number_is_still_refused(world, login, client, db):
+    login(world.parent)
+    response = name_a_partner(client, world, "my friend")
+    assert "That is not a phone number" in response.text
     assert db.scalar(select(func.count()).select_from(Availability)) == 0
+
+
+def test_a_partner_who_registers_later_is_walked_with(world, db, clock):
+    anne = volunteers(db, world, 1)[0]
+    say_available(db, anne, world.term, weekdays=[FRIDAY], max_nights=1, partner_phone="987 65 432")
+    per = factories.person(db, world.asnes, "Per Senere", clock(), number="+4798765432")
+    say_available(db, per, world.term, weekdays=[FRIDAY], max_nights=1)
+    people = {v.id: v for v in service.build_problem(db, world.term, clock()).volunteers}
+    assert (people[anne.id].partner_id, people[per.id].partner_id) == (per.id, anne.id)
+
+
+def test_a_partner_number_outside_the_region_or_ones_own_binds_nobody(world, db, clock):
+    _region, _hamar, _coordinator, hamar_leader = factories.other_region(db, clock())
+    anne, per = volunteers(db, world, 2)
+    say_available(db, anne, world.term, partner_phone=hamar_leader.phone)
+    say_available(db, per, world.term, partner_phone=per.phone)
+    people = {v.id: v for v in service.build_problem(db, world.term, clock()).volunteers}
+    assert people[anne.id].partner_id is None and people[per.id].partner_id is None
 
 
 def test_another_regions_term_does_not_exist_for_a_parent(world, login, client, db, clock):
@@ -223,3 +265,32 @@ def test_partners_are_proposed_for_the_same_nights(world, db, clock):
     draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
     nights = {a.person_id: a.shift_id for a in draft.assignments}
     assert nights[anne.id] == nights[per.id]
+
+
+def typed_weights(**changes) -> dict[str, str]:
+    typed = {f.name: str(100 + n) for n, f in enumerate(fields(Weights))}
+    return typed | changes
+
+
+def test_the_coordinator_saves_the_regions_weights(world, login, client, db):
+    login(world.coordinator)
+    url = f"/coordinator/terms/{world.term.id}/autofill/weights"
+    assert client.post(url, data=typed_weights()).status_code == 302
+    assert service.weights_for(db, world.region.id) == Weights(**{k: int(v) for k, v in typed_weights().items()})
+
+
+@pytest.mark.parametrize("wrong", ["abc", "-1", "100001", ""])
+def test_one_wrong_weight_keeps_every_typed_value_and_says_which(world, login, client, db, wrong):
+    login(world.coordinator)
+    typed = typed_weights(repeat_pair=wrong)
+    response = client.post(f"/coordinator/terms/{world.term.id}/autofill/weights", data=typed)
+    assert response.status_code == 422
+    page = response.text
+    for name, value in typed.items():
+        assert re.search(
+            rf'id="{name}"[^>]*value="{re.escape(value)}"|value="{re.escape(value)}"[^>]*id="{name}"', page
+        )
+    errors = re.findall(r'<p class="error" id="([a-z_]+)-error">', page)
+    assert errors and set(errors) == {"repeat_pair"}
+    assert "<details open>" in page
+    assert service.weights_for(db, world.region.id) == Weights()
