@@ -1,4 +1,5 @@
-"""Logging in by SMS code, the first-time profile, and a person's sessions and feeds."""
+"""Logging in by a one-time code (by SMS, or by e-mail for those who chose it), the first-time
+profile, and a person's sessions and feeds."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, SchoolClass
 from natteravn.sms import service as sms
-from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.models import Channel, MessageState, Purpose, SmsMessage
 
 #: (what is counted, how many, per how long)
 SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 20, timedelta(hours=1)))
@@ -31,6 +33,10 @@ CODE_MASK = "******"
 UNFINISHED = (MessageState.PENDING, MessageState.SENDING)
 #: Longer than any way of writing a phone number; phonenumbers gives up on long input anyway.
 PHONE_MAX_LENGTH = 40
+#: The longest address SMTP can carry (RFC 5321's path limit, less its brackets).
+EMAIL_MAX_LENGTH = 254
+#: Messages that stay SMS whatever the person chose: an answer to their SMS, a test of the gateway.
+SMS_ONLY = (Purpose.REPLY, Purpose.TEST)
 
 
 class InvalidPhone(Refusal):
@@ -42,6 +48,10 @@ class TooManyRequests(Refusal):
 
 
 class CodeRejected(Refusal):
+    pass
+
+
+class EmailRefused(Refusal):
     pass
 
 
@@ -114,8 +124,9 @@ def request_code(
     ttl_minutes: int = 10,
     locale: str = "nb",
 ) -> SmsMessage:
-    """Plan an SMS with a fresh six-digit code; earlier codes for the number stop working.
-    Returns the planned message, for the caller to commit and send at once."""
+    """Plan a message with a fresh six-digit code, by SMS or by e-mail as the number's person
+    chose; earlier codes for the number stop working. Returns the planned message, for the caller
+    to commit and send at once."""
     _enforce(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
     session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
@@ -139,6 +150,9 @@ def request_code(
         person_id=person.id if person else None,
         urgent=True,
         expires_at=login.expires_at,
+        email=person.mail_to if person else None,
+        locale=person.locale if person else locale,
+        region_id=person.municipality.region_id if person and person.municipality else None,
     )
 
 
@@ -310,6 +324,37 @@ def update_profile(
     person.school_class_id = school_class_id
 
 
+def normalise_email(raw: str) -> str:
+    """An address as typed, checked and tidied ("Kari@Example.NO" -> "Kari@example.no"); no mail
+    server is asked whether it exists."""
+    address = (raw or "").strip()
+    if len(address) > EMAIL_MAX_LENGTH:
+        raise EmailRefused(N_("That is not an e-mail address. Write it like kari@example.no."))
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise EmailRefused(N_("That is not an e-mail address. Write it like kari@example.no.")) from error
+
+
+def choose_channel(session: Session, person: Person, channel: Channel, email: str) -> None:
+    """How reminders, news and login codes reach the person. Messages still waiting to be sent
+    follow the choice."""
+    address = normalise_email(email) if (email or "").strip() else ""
+    if channel == Channel.EMAIL and not address:
+        raise EmailRefused(N_("Write your e-mail address to get messages by e-mail."))
+    person.email, person.channel = address, channel
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.purpose.not_in(SMS_ONLY),
+        )
+        .values(channel=channel, email=person.mail_to)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def choose_language(person: Person, locale: str) -> None:
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
@@ -339,13 +384,15 @@ def revoke_calendar(person: Person) -> None:
 
 def opt_out(session: Session, person: Person, now: datetime) -> None:
     """No more SMS for this person, starting with whatever is still planned. Login codes they ask
-    for still reach them: they asked, and without one they could not log in to opt back in."""
+    for still reach them: they asked, and without one they could not log in to opt back in.
+    E-mail, for those who chose it, goes on."""
     person.sms_opted_out_at = person.sms_opted_out_at or now
     session.execute(
         update(SmsMessage)
         .where(
             SmsMessage.person_id == person.id,
             SmsMessage.state == MessageState.PENDING,
+            SmsMessage.channel == Channel.SMS,
             SmsMessage.purpose.not_in(sms.ASKED_FOR),
         )
         .values(state=MessageState.CANCELLED, last_error="the recipient has opted out of SMS")

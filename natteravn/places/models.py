@@ -30,6 +30,8 @@ class Region(Base):
     quiet_until: Mapped[time] = mapped_column(Time, default=time(8, 0))
     call_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Monday=0: Tuesday before the night
     call_at: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    # What the region may spend on SMS in a calendar month, in whole kroner; None: no limit.
+    sms_budget_nok: Mapped[int | None] = mapped_column(Integer)
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="region", order_by="Municipality.name")
 

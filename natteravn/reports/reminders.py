@@ -110,4 +110,7 @@ def _remind(session: Session, shift: Shift, leader: Person, key: str, now: datet
         person_id=leader.id,
         shift_id=shift.id,
         dedupe_key=key,
+        email=leader.mail_to,
+        locale=leader.locale,
+        region_id=region.id,
     )

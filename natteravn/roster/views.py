@@ -16,6 +16,7 @@ from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person
 from natteravn.clock import local, night_span
 from natteravn.i18n import Refusal
+from natteravn.places import budget
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region
 from natteravn.roster import grid, terms
@@ -44,6 +45,7 @@ from natteravn.web import (
     links,
     now,
     region_coordinator_required,
+    sms_price,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
@@ -135,6 +137,7 @@ def dashboard():
         region_wide=scope.regions,
         states=grid.CellState,
         words=_cell_words(),
+        budgets=budget.budget_uses(db, scope.touched, now(), price=sms_price()),
     )
 
 

@@ -178,6 +178,9 @@ def plan_once(
         urgent=urgent,
         expires_at=expires_at,
         dedupe_key=key,
+        email=person.mail_to,
+        locale=person.locale,
+        region_id=shift.term.region_id,
     )
 
 
@@ -381,4 +384,7 @@ def offered(session: Session, signup: Signup, now: datetime, links: Links) -> No
         urgent=True,
         expires_at=signup.offer_expires_at,
         dedupe_key=f"offer:{signup.id}:{int(signup.offer_expires_at.timestamp())}",
+        email=person.mail_to,
+        locale=person.locale,
+        region_id=signup.shift.term.region_id,
     )

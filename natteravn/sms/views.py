@@ -10,8 +10,16 @@ from twilio.twiml.messaging_response import MessagingResponse
 from natteravn.extensions import csrf
 from natteravn.sms import inbound
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
-from natteravn.sms.outbox import outbox_page
-from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now
+from natteravn.sms.outbox import budgets, monthly_costs, outbox_page
+from natteravn.web import (
+    coordinated_regions,
+    coordinator_required,
+    coordinator_scope,
+    db_session,
+    links,
+    now,
+    sms_price,
+)
 
 bp = Blueprint("sms", __name__)
 
@@ -82,9 +90,10 @@ def incoming():
 def outbox():
     form = OutboxFilter(request.args)
     form.validate()
+    db, scope = db_session(), coordinator_scope()
     page = outbox_page(
-        db_session(),
-        coordinator_scope(),
+        db,
+        scope,
         request.args.get("page", 1, type=int),
         state=None if form.state.errors else form.state.data or None,
         purpose=None if form.purpose.errors else form.purpose.data or None,
@@ -97,4 +106,8 @@ def outbox():
         filters={"state": form.state.data or "", "purpose": form.purpose.data or ""},
         states=STATE_NAMES,
         purposes=PURPOSE_NAMES,
+        costs=monthly_costs(db, scope, now(), price=sms_price()),
+        budgets=budgets(db, scope, now(), price=sms_price()),
+        region_wide=coordinated_regions(),
+        price=sms_price(),
     )
