@@ -117,8 +117,8 @@ def audit_vocabulary():
     from natteravn.places import service as places
     from natteravn.privacy import service as privacy
     from natteravn.reports import access, logbook, retention, writing
+    from natteravn.roster import broadcasts, terms
     from natteravn.roster import service as roster
-    from natteravn.roster import terms
     from natteravn.roster.autofill import service as autofill
     from natteravn.shifts import service as shifts
 
@@ -126,6 +126,7 @@ def audit_vocabulary():
         places.AUDIT,
         shifts.AUDIT,
         roster.AUDIT,
+        broadcasts.AUDIT,
         terms.AUDIT,
         autofill.AUDIT,
         people.AUDIT,

@@ -32,6 +32,7 @@ COORDINATOR_NAV = (
     ("reports.statistics", _l("Statistics")),
     ("people.index", _l("People")),
     ("places.index", _l("Places")),
+    ("roster.message_people", _l("Message people")),
     ("sms.outbox", _l("SMS outbox")),
     ("audit.index", _l("Audit log")),
 )

@@ -21,6 +21,11 @@ class TextCost:
     segments: int
     forcing: str | None = None  # the first character outside the GSM alphabet, which makes the text UCS-2
 
+    @property
+    def forcing_code(self) -> str:
+        """The forcing character's code point ("U+2013"), for one a reader cannot see (a no-break space)."""
+        return f"U+{ord(self.forcing):04X}" if self.forcing else ""
+
 
 def cost_of(text: str) -> TextCost:
     forcing = next((ch for ch in text if ch not in GSM_BASIC and ch not in GSM_EXTENDED), None)

@@ -11,6 +11,7 @@ from natteravn.extensions import csrf
 from natteravn.sms import inbound
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
 from natteravn.sms.outbox import budgets, monthly_costs, outbox_page
+from natteravn.sms.segments import GSM_BASIC, GSM_EXTENDED, TextCost, cost_of
 from natteravn.web import (
     coordinated_regions,
     coordinator_required,
@@ -22,6 +23,24 @@ from natteravn.web import (
 )
 
 bp = Blueprint("sms", __name__)
+
+
+@bp.app_template_global()
+def sms_cost(text: str) -> TextCost:
+    """What a text costs as an SMS, for the pages that count as one types."""
+    return cost_of(text)
+
+
+@bp.app_template_global()
+def gsm_alphabet() -> str:
+    """The characters an SMS carries at 160 a message, for the counter in the browser."""
+    return "".join(sorted(GSM_BASIC))
+
+
+@bp.app_template_global()
+def gsm_extended() -> str:
+    """Those that count twice."""
+    return "".join(sorted(GSM_EXTENDED))
 
 
 def _signed_by_twilio() -> bool:
