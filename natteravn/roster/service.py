@@ -286,7 +286,8 @@ def _cancelled_text(signups: list[Signup], reason: str) -> str:
     if len(signups) == 1:
         return messages.cancelled_text(_, {**messages.night_words(signups[0].shift), "reason": reason})
     nights = ", ".join(_("%(route)s %(date)s %(time)s") % messages.night_words(s.shift) for s in signups)
-    return f"{_('Natteravn: your nights are cancelled: %(nights)s.') % {'nights': nights}} {reason}".strip()
+    text = _("Natteravn: your nights are cancelled: %(nights)s.") % {"nights": nights}
+    return f"{text} {reason}".strip()
 
 
 def _tell_cancelled(session: Session, notice: Notice, now: datetime) -> None:
