@@ -74,7 +74,7 @@ def seed(app: Flask) -> dict[str, tuple[str, str]]:
 
 def _seed(session: Session, now) -> None:
     rng = random.Random(2026)
-    region = Region(name="Solør", slug="solor")
+    region = Region(name="Solør", slug="solor", sms_budget_nok=500)  # a month of reminders, with room to spare
     session.add(region)
     municipalities: dict[str, Municipality] = {}
     routes: list[Route] = []

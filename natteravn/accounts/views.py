@@ -130,6 +130,7 @@ def code():
         else:
             db.commit()
             session.pop("login_phone", None)
+            session.pop("login_email", None)
             session.permanent = True
             login_user(person, remember=True)
             if not person.onboarded:

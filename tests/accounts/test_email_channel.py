@@ -33,7 +33,13 @@ def profile_form(world, person, **changes) -> dict:
 
 def reminder(db, now, person) -> SmsMessage:
     message = enqueue(
-        db, to=person.phone, body="Natteravn: husk lørdag.", purpose=Purpose.REMINDER_DAY, now=now, person_id=person.id
+        db,
+        to=person.phone,
+        body="Natteravn: husk lørdag.",
+        purpose=Purpose.REMINDER_DAY,
+        now=now,
+        person_id=person.id,
+        locale=person.locale,
     )
     db.commit()
     return message

@@ -5,6 +5,7 @@ never sent again)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -16,8 +17,9 @@ from natteravn.shifts import service as shifts
 from natteravn.shifts.models import SignupRole
 from natteravn.sms.mail import SmtpMailer
 from natteravn.sms.models import Channel, MessageState, Purpose, SmsMessage
-from natteravn.sms.service import dispatch_due, enqueue
+from natteravn.sms.service import DispatchPolicy, dispatch_due, enqueue
 from tests import factories
+from tests.databases import POSTGRES_URL
 from tests.smtp_server import SmtpServer
 
 FRIDAY = date(2026, 11, 27)
@@ -202,3 +204,28 @@ def _closed_port() -> int:
     from tests.smtp_server import _free_port
 
     return _free_port()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="row locks need PostgreSQL")
+def test_two_dispatchers_in_parallel_send_each_email_once(app, db, clock, smtp, smtp_mailer, gateway):
+    for number in range(200):
+        address = f"walker{number}@example.no"
+        enqueue(
+            db, to=f"+4790{number:06d}", body=f"Melding {number}", purpose=Purpose.BROADCAST, now=clock(), email=address
+        )
+    db.commit()
+    sessions = app.extensions["natteravn.sessions"]
+    start = threading.Barrier(2)
+
+    def dispatcher() -> None:
+        with sessions() as session:
+            start.wait()
+            dispatch_due(session, gateway, clock(), policy=DispatchPolicy(batch_size=10), mailer=smtp_mailer)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    received = sorted(message["To"] for message in smtp.received)
+    assert received == sorted(f"walker{number}@example.no" for number in range(200))
