@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -24,12 +25,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from natteravn import db, extensions, health, web
     from natteravn.sms.gateway import make_gateway
+    from natteravn.sms.mail import make_mailer
 
     # A failed statement's values (a login SMS's text, a phone number) stay out of errors and logs.
     engine = db.make_engine(app.config["DATABASE_URL"], hide_parameters=True)
     app.extensions["natteravn.engine"] = engine
     app.extensions["natteravn.sessions"] = db.make_session_factory(engine)
     app.extensions["natteravn.gateway"] = app.config.get("GATEWAY") or make_gateway(app.config)
+    app.extensions["natteravn.mailer"] = app.config.get("MAILER") or make_mailer(app.config)
     _warn_if_not_sending(app)
 
     web.init_app(app)
@@ -49,21 +52,29 @@ def create_app(config: dict | None = None) -> Flask:
 def _warn_if_not_sending(app: Flask) -> None:
     """The console gateway is the default so that nothing needs setting up to try the app; a server
     left on it must say so, or nobody notices that no parent gets a reminder."""
-    gateway = app.extensions["natteravn.gateway"]
-    if gateway.name != "console" or app.debug or app.testing:
+    if app.debug or app.testing:
         return
-    shown = "as written" if gateway.reveal else "with numbers and codes masked"
-    log.warning(
-        "SMS_GATEWAY is 'console': no SMS is really sent, each goes to the log %s. "
-        "Set NATTERAVN_SMS_GATEWAY=twilio (see README, Production) to send them.",
-        shown,
-    )
+    gateway = app.extensions["natteravn.gateway"]
+    if gateway.name == "console":
+        shown = "as written" if gateway.reveal else "with numbers and codes masked"
+        log.warning(
+            "SMS_GATEWAY is 'console': no SMS is really sent, each goes to the log %s. "
+            "Set NATTERAVN_SMS_GATEWAY=twilio (see README, Production) to send them.",
+            shown,
+        )
+    if app.extensions["natteravn.mailer"].name == "console":
+        log.warning(
+            "SMTP_HOST is not set: no e-mail is really sent, each goes to the log. "
+            "Set NATTERAVN_SMTP_HOST and NATTERAVN_SMTP_FROM (see README, Production) for people who choose e-mail."
+        )
 
 
 def _wire_sms(app: Flask) -> None:
     """What incoming SMS mean and who may receive them belong to the features; `sms` gets them here."""
     from natteravn.accounts import replies as account_replies
     from natteravn.accounts import service as accounts
+    from natteravn.config import price_per_segment
+    from natteravn.places import budget
     from natteravn.places import service as places
     from natteravn.shifts import replies as shift_replies
     from natteravn.sms import keywords
@@ -74,6 +85,7 @@ def _wire_sms(app: Flask) -> None:
         opted_out=accounts.opted_out_among,
         on_opted_out=accounts.opt_out_number,
         quiet_hours_of=places.quiet_hours_of,
+        segments_left=partial(budget.segments_left, price=price_per_segment(app.config)),
     )
     app.extensions["natteravn.sms_senders"] = account_replies.sender
     app.extensions["natteravn.replies"] = {
@@ -108,8 +120,8 @@ def audit_vocabulary():
     from natteravn.places import service as places
     from natteravn.privacy import service as privacy
     from natteravn.reports import access, council, logbook, retention, writing
+    from natteravn.roster import broadcasts, terms
     from natteravn.roster import service as roster
-    from natteravn.roster import terms
     from natteravn.roster.autofill import service as autofill
     from natteravn.shifts import service as shifts
 
@@ -118,6 +130,7 @@ def audit_vocabulary():
         breaks.AUDIT,
         shifts.AUDIT,
         roster.AUDIT,
+        broadcasts.AUDIT,
         terms.AUDIT,
         autofill.AUDIT,
         people.AUDIT,

@@ -45,3 +45,10 @@ def night_span(day: date, start: time, end: time, tz: ZoneInfo = OSLO) -> tuple[
     on the next day (22:00–01:00)."""
     end_day = day + timedelta(days=1) if end <= start else day
     return at_local(day, start, tz), at_local(end_day, end, tz)
+
+
+def month_span(moment: datetime, tz: ZoneInfo = OSLO) -> tuple[datetime, datetime]:
+    """Start and end in UTC of the calendar month `moment` falls in, on Oslo's calendar."""
+    first = local(moment, tz).date().replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return at_local(first, time(0), tz), at_local(following, time(0), tz)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import phonenumbers
@@ -34,6 +35,13 @@ DEFAULTS: dict[str, object] = {
     "SMS_QUIET_FROM": "21:00",  # Europe/Oslo; only messages about tonight go out in between
     "SMS_QUIET_UNTIL": "08:00",
     "SMS_MAX_ATTEMPTS": 5,  # tries per message on temporary provider errors, with growing pauses
+    "SMS_PRICE_PER_SEGMENT": Decimal("0.45"),  # NOK, for the outbox's cost estimates and the regions' budgets
+    "SMTP_HOST": None,  # None: e-mail goes to the log, as the console SMS gateway does
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,  # the sender: "Natteravn <natteravn@kommune.no>"
+    "SMTP_STARTTLS": True,
     "PROXY_FIX": False,  # trust one proxy's X-Forwarded-* headers (behind nginx)
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -59,7 +67,7 @@ DEFAULTS: dict[str, object] = {
 
 # Settings whose environment value is not a plain string, besides those whose default says so.
 _BOOLEAN = {"SCHEDULER_IN_PROCESS", "PROXY_FIX", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "DEBUG", "TESTING"}
-_INTEGER = {"SMS_MAX_ATTEMPTS", "OTP_TTL_MINUTES", "OTP_MAX_TRIES", "AUTOFILL_SECONDS"}
+_INTEGER = {"SMS_MAX_ATTEMPTS", "OTP_TTL_MINUTES", "OTP_MAX_TRIES", "AUTOFILL_SECONDS", "SMTP_PORT"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -120,6 +128,22 @@ def _from_environment(environ: os._Environ | dict) -> dict[str, object]:
     return settings
 
 
+def price_per_segment(config) -> Decimal:
+    """What one SMS segment costs, in NOK. A price written as a float in instance/config.py (0.45)
+    is meant exactly, hence str() first."""
+    return Decimal(str(config["SMS_PRICE_PER_SEGMENT"]))
+
+
+def _amount(raw: str) -> Decimal:
+    try:
+        amount = Decimal(raw.strip())
+    except InvalidOperation as error:
+        raise ValueError("write an amount like 0.45") from error
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("write an amount like 0.45")
+    return amount
+
+
 def _parse(key: str, raw: str) -> object:
     default = DEFAULTS.get(key)
     if key in _BOOLEAN or isinstance(default, bool):
@@ -133,6 +157,8 @@ def _parse(key: str, raw: str) -> object:
         return timedelta(seconds=int(raw))
     if isinstance(default, list) and not raw.startswith("["):
         raise ValueError("write a JSON list")
+    if isinstance(default, Decimal):
+        return _amount(raw)
     if raw.startswith(("{", "[")):
         return json.loads(raw)
     return raw

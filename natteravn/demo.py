@@ -79,7 +79,8 @@ def seed(app: Flask) -> dict[str, tuple[str, str]]:
 
 def _seed(session: Session, now) -> None:
     rng = random.Random(2026)
-    region = Region(name="Solør", slug="solor", registration=Registration.APPROVAL)
+    # A month of reminders, with room to spare.
+    region = Region(name="Solør", slug="solor", registration=Registration.APPROVAL, sms_budget_nok=500)
     session.add(region)
     municipalities: dict[str, Municipality] = {}
     routes: list[Route] = []

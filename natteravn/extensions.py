@@ -34,6 +34,7 @@ COORDINATOR_NAV = (
     ("reports.statistics", _l("Statistics")),
     ("people.index", _l("People")),
     ("places.index", _l("Places")),
+    ("roster.message_people", _l("Message people")),
     ("sms.outbox", _l("SMS outbox")),
     ("audit.index", _l("Audit log")),
 )
@@ -111,6 +112,9 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = lambda v: format_datetime(_local(v), "EEE d. MMM HH:mm")
     # Two significant digits: a gap of 0.0011 % must not read as 0.0 %.
     app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")
+    # Kroner and øre, as a price is written: 1 234,50 in Norwegian.
+    app.jinja_env.filters["money"] = lambda v: format_decimal(v, "#,##0.00")
+    app.jinja_env.filters["month"] = lambda v: format_date(v, "LLLL yyyy")
 
 
 def _headers(app: Flask) -> None:

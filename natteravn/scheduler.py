@@ -23,6 +23,7 @@ from natteravn.db import transaction
 from natteravn.health import DISPATCH_JOB, describe, job_finished, job_started
 from natteravn.links import Links
 from natteravn.sms.gateway import Gateway
+from natteravn.sms.mail import Mailer
 from natteravn.sms.service import DispatchPolicy
 
 log = logging.getLogger("natteravn.scheduler")
@@ -34,6 +35,7 @@ class JobContext:
 
     sessions: sessionmaker[Session]
     gateway: Gateway
+    mailer: Mailer
     policy: DispatchPolicy
     clock: Callable[[], datetime]
     links: Links
@@ -49,6 +51,7 @@ def context_from(app: Flask) -> JobContext:
     return JobContext(
         sessions=app.extensions["natteravn.sessions"],
         gateway=app.extensions["natteravn.gateway"],
+        mailer=app.extensions["natteravn.mailer"],
         policy=app.extensions["natteravn.sms_policy"],
         clock=app.config["CLOCK"],
         links=Links(app.config["BASE_URL"], app.config["SECRET_KEY"]),
@@ -97,7 +100,13 @@ def dispatch_sms(context: JobContext) -> None:
     with context.sessions() as session:
         while not context.stop.is_set():
             result = dispatch_due(
-                session, context.gateway, context.clock(), policy=policy, limit=policy.batch_size, stop=context.stop
+                session,
+                context.gateway,
+                context.clock(),
+                policy=policy,
+                limit=policy.batch_size,
+                stop=context.stop,
+                mailer=context.mailer,
             )
             if result == DispatchResult():  # nothing was due
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -19,12 +20,14 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
+from natteravn.config import price_per_segment
 from natteravn.db import CONTROL_CHARACTERS, LARGEST_INTEGER
 from natteravn.links import Links
 
 if TYPE_CHECKING:
     from natteravn.accounts.models import Scope
     from natteravn.sms.gateway import Gateway
+    from natteravn.sms.mail import Mailer
 
 
 class DatabaseId(IntegerConverter):
@@ -75,6 +78,15 @@ def now() -> datetime:
 
 def gateway() -> Gateway:
     return current_app.extensions["natteravn.gateway"]
+
+
+def mailer() -> Mailer:
+    return current_app.extensions["natteravn.mailer"]
+
+
+def sms_price() -> Decimal:
+    """What one SMS segment costs, in NOK."""
+    return price_per_segment(current_app.config)
 
 
 def links() -> Links:

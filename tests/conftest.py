@@ -15,6 +15,7 @@ from natteravn import audit_vocabulary, create_app
 from natteravn.db import make_engine, make_session_factory
 from natteravn.models import Base
 from natteravn.sms.gateway import ConsoleGateway
+from natteravn.sms.mail import ConsoleMailer
 from tests import factories
 from tests.databases import POSTGRES_URL, private_postgres
 
@@ -92,7 +93,12 @@ def gateway():
 
 
 @pytest.fixture
-def app(engine, database_url, clock, gateway):
+def mailer():
+    return ConsoleMailer()
+
+
+@pytest.fixture
+def app(engine, database_url, clock, gateway, mailer):
     app = create_app(
         {
             "TESTING": True,
@@ -100,6 +106,7 @@ def app(engine, database_url, clock, gateway):
             "SECRET_KEY": "test-secret",
             "CLOCK": clock,
             "GATEWAY": gateway,
+            "MAILER": mailer,
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
             "BASE_URL": "http://natteravn.test",
@@ -117,6 +124,25 @@ def twilio():
 
     with TwilioServer() as server:
         yield server
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on localhost (tests/smtp_server.py)."""
+    from tests.smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_mailer(app, smtp):
+    """The app sends e-mail to the local SMTP server, as configured in production."""
+    from natteravn.sms.mail import make_mailer
+
+    app.config.update(smtp.config())
+    app.extensions["natteravn.mailer"] = make_mailer(app.config)
+    return app.extensions["natteravn.mailer"]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from natteravn.accounts.service import answered_first_questions
 from natteravn.clock import night_span
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import Channel
 
 _phones = iter(range(41000001, 41999999))
 
@@ -31,15 +32,19 @@ def person(
     coordinator: bool = False,
     locale: str = "en",
     approved: bool = True,
+    email: str | None = None,
 ) -> Person:
     """Someone who answered the first-time questions; `approved=False` for someone who joined by
-    themselves in a region that approves each new person, and waits for that."""
+    themselves in a region that approves each new person, and waits for that. Given an `email`,
+    they chose to get their messages by e-mail."""
     someone = Person(
         phone=number or phone(),
         name=name,
         locale=locale,
         municipality=municipality,
         created_at=now,
+        email=email or "",
+        channel=Channel.EMAIL if email else Channel.SMS,
         **answered_first_questions(now),
     )
     if not approved:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from natteravn.accounts.service import PHONE_MAX_LENGTH
+from natteravn.accounts.service import EMAIL_MAX_LENGTH, PHONE_MAX_LENGTH
 from natteravn.i18n import LOCALE_NAMES, LOCALES
+from natteravn.sms.models import Channel
 from natteravn.web import Form, choices
+
+CHANNEL_NAMES = {Channel.SMS: _l("By SMS"), Channel.EMAIL: _l("By e-mail")}
 
 
 class PhoneForm(Form):
@@ -44,6 +47,19 @@ class ProfileForm(Form):
     school_class = SelectField(_l("School class (optional)"), coerce=int, default=0)
     locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()))
     submit = SubmitField(_l("Save"))
+
+
+class ContactForm(ProfileForm):
+    """The profile page: the first-time questions, and how messages reach the person."""
+
+    channel = RadioField(
+        _l("Reminders, news and login codes"), choices=choices(CHANNEL_NAMES.items()), default=Channel.SMS.value
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[Length(max=EMAIL_MAX_LENGTH, message=_l("That is not an e-mail address."))],
+        render_kw={"autocomplete": "email"},
+    )
 
 
 class WelcomeForm(ProfileForm):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from natteravn.db import Base, UTCDateTime
 from natteravn.places.models import Municipality, Region, Registration, SchoolClass
+from natteravn.sms.models import Channel
 
 
 class RoleKind(enum.StrEnum):
@@ -105,6 +106,11 @@ class Person(UserMixin, Base):
     # on a night by one, or by joining a region where anyone may walk. Moving to another region by
     # themselves takes it back where that region approves each new person.
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # How reminders, news and login codes reach them.
+    channel: Mapped[Channel] = mapped_column(
+        Enum(Channel, native_enum=False, length=10), default=Channel.SMS, server_default=Channel.SMS.name
+    )
     # Bumped to log out every session at once and to revoke the calendar feed URL.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     calendar_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -127,6 +133,11 @@ class Person(UserMixin, Base):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def mail_to(self) -> str | None:
+        """The address their messages go to when they chose e-mail; None: they go by SMS."""
+        return (self.email or None) if self.channel == Channel.EMAIL else None
 
     @property
     def onboarded(self) -> bool:

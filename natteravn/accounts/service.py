@@ -1,4 +1,5 @@
-"""Logging in by SMS code, the first-time profile, and a person's sessions and feeds."""
+"""Logging in by a one-time code (by SMS, or by e-mail for those who chose it), the first-time
+profile, and a person's sessions and feeds."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import cast
 import phonenumbers
 from babel import Locale
 from babel.lists import format_list
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from natteravn.links import Links
 from natteravn.places.models import Municipality, Registration, SchoolClass
 from natteravn.sms import notes
 from natteravn.sms import service as sms
-from natteravn.sms.models import ASKED_FOR, MessageState, Purpose, SmsMessage
+from natteravn.sms.models import ASKED_FOR, Channel, MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
 
 #: (what is counted, how many, per how long)
@@ -44,6 +46,10 @@ log = logging.getLogger("natteravn.accounts")
 PHONE_MAX_LENGTH = 40
 #: How long the link in an invitation SMS logs its person in.
 INVITATION_VALID = timedelta(days=14)
+#: The longest address SMTP can carry (RFC 5321's path limit, less its brackets).
+EMAIL_MAX_LENGTH = 254
+#: Messages that stay SMS whatever the person chose: an answer to their SMS, a test of the gateway.
+SMS_ONLY = (Purpose.REPLY, Purpose.TEST)
 
 
 class InvalidPhone(Refusal):
@@ -55,6 +61,10 @@ class TooManyRequests(Refusal):
 
 
 class CodeRejected(Refusal):
+    pass
+
+
+class EmailRefused(Refusal):
     pass
 
 
@@ -174,8 +184,9 @@ def request_code(
     countries: Sequence[str] = ("NO",),
     budget: int = 200,
 ) -> SmsMessage:
-    """Plan an SMS with a fresh six-digit code; earlier codes for the number stop working.
-    Returns the planned message, for the caller to commit and send at once.
+    """Plan a message with a fresh six-digit code, by SMS or by e-mail as the number's person
+    chose; earlier codes for the number stop working. Returns the planned message, for the caller
+    to commit and send at once.
 
     Only numbers of `countries` get a code, and only `budget` codes go out an hour, to everyone
     together. The countries are one list for the service, not a region's: nobody's region is known
@@ -204,6 +215,9 @@ def request_code(
         now=now,
         person_id=person.id if person else None,
         expires_at=login.expires_at,
+        email=person.mail_to if person else None,
+        locale=person.locale if person else locale,
+        region_id=person.municipality.region_id if person and person.municipality else None,
     )
 
 
@@ -413,6 +427,37 @@ def approve(person: Person, now: datetime) -> bool:
     return True
 
 
+def normalise_email(raw: str) -> str:
+    """An address as typed, checked and tidied ("Kari@Example.NO" -> "Kari@example.no"); no mail
+    server is asked whether it exists."""
+    address = (raw or "").strip()
+    if len(address) > EMAIL_MAX_LENGTH:
+        raise EmailRefused(N_("That is not an e-mail address. Write it like kari@example.no."))
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise EmailRefused(N_("That is not an e-mail address. Write it like kari@example.no.")) from error
+
+
+def choose_channel(session: Session, person: Person, channel: Channel, email: str) -> None:
+    """How reminders, news and login codes reach the person. Messages still waiting to be sent
+    follow the choice."""
+    address = normalise_email(email) if (email or "").strip() else ""
+    if channel == Channel.EMAIL and not address:
+        raise EmailRefused(N_("Write your e-mail address to get messages by e-mail."))
+    person.email, person.channel = address, channel
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.purpose.not_in(SMS_ONLY),
+        )
+        .values(channel=channel, email=person.mail_to)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def choose_language(person: Person, locale: str) -> None:
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
@@ -492,13 +537,15 @@ def revoke_calendar(person: Person) -> None:
 
 def opt_out(session: Session, person: Person, now: datetime) -> None:
     """No more SMS for this person, starting with whatever is still planned. Login codes they ask
-    for still reach them: they asked, and without one they could not log in to opt back in."""
+    for still reach them: they asked, and without one they could not log in to opt back in.
+    E-mail, for those who chose it, goes on."""
     person.sms_opted_out_at = person.sms_opted_out_at or now
     session.execute(
         update(SmsMessage)
         .where(
             SmsMessage.person_id == person.id,
             SmsMessage.state == MessageState.PENDING,
+            SmsMessage.channel == Channel.SMS,
             SmsMessage.purpose.not_in(ASKED_FOR),
         )
         .values(state=MessageState.CANCELLED, last_error=notes.OPTED_OUT.text())

@@ -1,6 +1,8 @@
-"""Login by SMS code, the first-time profile, and the person's own settings."""
+"""Login by a one-time code, the first-time profile, and the person's own settings."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -8,12 +10,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from natteravn.accounts import service
-from natteravn.accounts.forms import CodeForm, ConfirmForm, LanguageForm, PhoneForm, ProfileForm, WelcomeForm
+from natteravn.accounts.forms import (
+    CodeForm,
+    ConfirmForm,
+    ContactForm,
+    LanguageForm,
+    PhoneForm,
+    ProfileForm,
+    WelcomeForm,
+)
 from natteravn.i18n import N_, Refusal
 from natteravn.places import service as places
 from natteravn.sms import service as sms
-from natteravn.sms.models import MessageState
-from natteravn.web import choices, db_session, gateway, links, now, onboarded_required, safe_next
+from natteravn.sms.mail import masked_address
+from natteravn.sms.models import Channel, MessageState
+from natteravn.web import choices, db_session, gateway, links, mailer, now, onboarded_required, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -45,12 +56,14 @@ def login():
     if form.validate_on_submit():
         try:
             phone = service.normalise_phone(form.phone.data)
-            _send_code(phone)
+            email = _send_code(phone)
         except Refusal as refused:
             refusal = refused
             form.phone.errors.append(refusal.translated(_))
         else:
             session["login_phone"] = phone
+            # Only a hint of the address: whoever types a number must not learn its person's e-mail.
+            session["login_email"] = masked_address(email) if email else None
             return redirect(url_for("accounts.code", next=request.args.get("next")))
     return render_template("accounts/login.html", form=form), _status(form, refusal)
 
@@ -62,7 +75,8 @@ def _status(form, refusal: Refusal | None = None) -> int:
     return 422 if form.errors else 200
 
 
-def _send_code(phone: str) -> None:
+def _send_code(phone: str) -> str | None:
+    """Send a login code to the number's person; returns the e-mail address it went to, if it did."""
     db = db_session()
     try:
         message = service.request_code(
@@ -80,13 +94,18 @@ def _send_code(phone: str) -> None:
     except Refusal:
         db.rollback()
         raise
-    sent = sms.send_one(db, gateway(), message.id, now(), policy=current_app.extensions["natteravn.sms_policy"])
+    email = message.email
+    policy = current_app.extensions["natteravn.sms_policy"]
+    sent = sms.send_one(db, gateway(), message.id, now(), policy=policy, mailer=mailer())
     if sent is None:  # a dispatcher in another process took it first
-        return
+        return email
     service.forget_code(sent)
     db.commit()
+    if sent.state == MessageState.FAILED and sent.channel == Channel.EMAIL:
+        raise Refusal(N_("We could not send the code to your e-mail address. Try again in a moment."))
     if sent.state == MessageState.FAILED:
         raise Refusal(N_("We could not send an SMS to that number. Check it and try again."))
+    return email
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -116,12 +135,16 @@ def code():
         else:
             db.commit()
             session.pop("login_phone", None)
+            session.pop("login_email", None)
             session.permanent = True
             login_user(person, remember=True)
             if not person.onboarded:
                 return redirect(url_for("accounts.welcome", next=request.args.get("next")))
             return redirect(safe_next(url_for("shifts.nights")))
-    page = render_template("accounts/code.html", form=form, phone=service.display_phone(phone))
+    email = session.get("login_email")
+    if email:
+        form.code.label.text = _("Code from the e-mail")
+    page = render_template("accounts/code.html", form=form, phone=service.display_phone(phone), email=email)
     return page, _status(form, refusal)
 
 
@@ -162,27 +185,33 @@ def _fill_choices(form: ProfileForm) -> None:
     form.school_class.choices = choices(((c.id, f"{c.school.name} {c.name}") for c in classes), first=(0, _("None")))
 
 
-def _save_profile(form: ProfileForm, *, first_time: bool) -> bool:
-    db = db_session()
-    fields = dict(
+def _profile_fields(form: ProfileForm) -> dict:
+    return dict(
         name=form.name.data,
         municipality_id=form.municipality.data,
         locale=form.locale.data,
         school_class_id=form.school_class.data or None,
     )
+
+
+def _saved(form: ProfileForm, save: Callable[[], None]) -> bool:
+    """Run the service; a refusal goes on the form (about the e-mail address: on its field) and
+    nothing is stored."""
+    db = db_session()
     try:
-        if first_time:
-            service.complete_profile(
-                db, current_user, adult=form.adult.data, accepts_conduct=form.conduct.data, now=now(), **fields
-            )
-        else:
-            service.update_profile(db, current_user, now=now(), **fields)
+        save()
     except Refusal as refusal:
         db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        errors = form.email.errors if isinstance(refusal, service.EmailRefused) else form.form_errors
+        errors.append(refusal.translated(_))
         return False
     db.commit()
     return True
+
+
+def _save_contact(form: ContactForm) -> None:
+    service.update_profile(db_session(), current_user, now=now(), **_profile_fields(form))
+    service.choose_channel(db_session(), current_user, Channel(form.channel.data), form.email.data or "")
 
 
 @bp.route("/welcome", methods=["GET", "POST"])
@@ -196,7 +225,17 @@ def welcome():
         form.locale.data = current_user.locale
         form.name.data = current_user.name
         form.municipality.data = current_user.municipality_id or session.get(CHOSEN_MUNICIPALITY)
-    if form.validate_on_submit() and _save_profile(form, first_time=True):
+    if form.validate_on_submit() and _saved(
+        form,
+        lambda: service.complete_profile(
+            db_session(),
+            current_user,
+            adult=form.adult.data,
+            accepts_conduct=form.conduct.data,
+            now=now(),
+            **_profile_fields(form),
+        ),
+    ):
         session.pop(CHOSEN_MUNICIPALITY, None)
         return redirect(safe_next(url_for("shifts.nights")))
     return render_template("accounts/welcome.html", form=form), _status(form)
@@ -231,14 +270,16 @@ def invitation(token: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @onboarded_required
 def profile():
-    form = ProfileForm()
+    form = ContactForm()
     _fill_choices(form)
     if request.method == "GET":
         form.name.data = current_user.name
         form.municipality.data = current_user.municipality_id
         form.school_class.data = current_user.school_class_id or 0
         form.locale.data = current_user.locale
-    if form.validate_on_submit() and _save_profile(form, first_time=False):
+        form.channel.data = current_user.channel.value
+        form.email.data = current_user.email
+    if form.validate_on_submit() and _saved(form, lambda: _save_contact(form)):
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.profile"))
     feed = links().calendar(service.calendar_token(current_user, links()))

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from natteravn.i18n import WEEKDAYS
 from natteravn.places.models import Registration
+from natteravn.places.service import LARGEST_BUDGET
 from natteravn.web import Form, choices
 
 REGISTRATION_NAMES = {
@@ -63,6 +64,14 @@ class RegionForm(Form):
     call_weekday = SelectField(_l("Weekday of the call for walkers"), choices=choices(WEEKDAYS), coerce=int)
     call_at = _clock(_l("Time of the call for walkers"))
     registration = SelectField(_l("Who may join"), choices=choices(REGISTRATION_NAMES.items()), coerce=Registration)
+    sms_budget_nok = IntegerField(
+        _l("Monthly SMS budget in kroner (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=LARGEST_BUDGET, message=_l("Write a number from %(min)s to %(max)s.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
     submit = SubmitField(_l("Save settings"))
 
 

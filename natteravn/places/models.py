@@ -46,6 +46,8 @@ class Region(Base):
         default=Registration.APPROVAL,
         server_default=Registration.APPROVAL.name,  # stored by name, as every enum column here
     )
+    # What the region may spend on SMS in a calendar month, in whole kroner; None: no limit.
+    sms_budget_nok: Mapped[int | None] = mapped_column(Integer)
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="region", order_by="Municipality.name")
 

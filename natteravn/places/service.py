@@ -18,6 +18,7 @@ from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
+from natteravn.sms import service as sms
 from natteravn.sms.quiet import QuietHours
 
 Place = Municipality | Route | School | SchoolClass
@@ -72,6 +73,7 @@ AUDIT = audit.Vocabulary(
         "call_weekday": N_("weekday of the call for walkers"),
         "call_at": N_("time of the call for walkers"),
         "registration": N_("who may join"),
+        "sms_budget_nok": N_("monthly SMS budget (NOK)"),
     },
 )
 
@@ -108,6 +110,7 @@ class RegionSettings:
     call_weekday: int
     call_at: time
     registration: Registration
+    sms_budget_nok: int | None
 
     @classmethod
     def of(cls, region: Region) -> RegionSettings:
@@ -128,6 +131,8 @@ SETTING_RANGES = (
     ("reminder_before_days", 1, 14, N_("The early reminder must be between %(low)d and %(high)d days before.")),
     ("call_weekday", 0, 6, N_("Choose a weekday for the call for walkers.")),
 )
+#: A monthly SMS budget above this is a typo.
+LARGEST_BUDGET = 10_000_000
 
 
 def region_tree(session: Session, region_ids: set[int]) -> list[Region]:
@@ -302,6 +307,8 @@ def update_region(
             raise PlaceRefused(message, low=low, high=high)
     if settings.quiet_from == settings.quiet_until:
         raise PlaceRefused(N_("Quiet hours must start and end at different times."))
+    if settings.sms_budget_nok is not None and not 0 <= settings.sms_budget_nok <= LARGEST_BUDGET:
+        raise PlaceRefused(N_("The SMS budget must be between 0 and %(high)d kroner."), high=LARGEST_BUDGET)
     try:
         registration = Registration(settings.registration)
     except ValueError as error:
@@ -311,6 +318,8 @@ def update_region(
         "registration": registration,
     }
     changed = _changes(region, values)
+    if "sms_budget_nok" in changed:
+        sms.release_budget_holds(session, region.id)
     if changed:
         audit.record(
             session, actor_id=_actor_id(actor), action="region.updated", now=now, **_about(region), changed=changed

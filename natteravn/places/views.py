@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.i18n import WEEKDAYS, Refusal
-from natteravn.places import service
+from natteravn.places import budget, service
 from natteravn.places.forms import REGISTRATION_NAMES, NameForm, RegionForm, RouteForm
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
-from natteravn.web import coordinated_regions, db_session, now, region_coordinator_required
+from natteravn.web import coordinated_regions, db_session, now, region_coordinator_required, sms_price
 
 bp = Blueprint("places", __name__, url_prefix="/coordinator/places")
 
@@ -76,7 +76,9 @@ def region(region_id: int):
         if _saved(form, lambda: service.update_region(db_session(), place, settings, current_user, now())):
             return _back()
     title = _("Settings for %(name)s", name=place.name)
-    return render_template("places/region.html", form=form, region=place, title=title), _status(form)
+    spent = budget.segments_sent(db_session(), [place.id], now()).get(place.id, 0) * sms_price()
+    page = render_template("places/region.html", form=form, region=place, title=title, spent=spent, price=sms_price())
+    return page, _status(form)
 
 
 def _status(form) -> int:

@@ -49,6 +49,8 @@ def export(session: Session, person: Person, now: datetime) -> dict:
         "exported_at": _when(now),
         "profile": {
             "phone": person.phone,
+            "email": person.email,
+            "messages_by": person.channel.value,
             "name": person.name,
             "language": person.locale,
             "municipality": person.municipality.name if person.municipality else None,
@@ -151,7 +153,9 @@ def delete_person(session: Session, person: Person, now: datetime, links: Links)
         .values(state=MessageState.CANCELLED, last_error=notes.PERSON_DELETED.text())
     )
     session.execute(
-        update(SmsMessage).where(or_(SmsMessage.person_id == person.id, SmsMessage.to == phone)).values(to="", body="")
+        update(SmsMessage)
+        .where(or_(SmsMessage.person_id == person.id, SmsMessage.to == phone))
+        .values(to="", email=None, body="")
     )
     session.execute(
         update(InboundSms)
@@ -174,6 +178,7 @@ def _forget_availability(session: Session, person: Person) -> None:
 
 def _scrub(person: Person, now: datetime) -> None:
     person.phone = f"deleted:{person.id}"
+    person.email = ""
     person.name = ""
     person.municipality_id = None
     person.school_class_id = None

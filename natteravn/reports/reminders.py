@@ -111,4 +111,6 @@ def _remind(session: Session, shift: Shift, leader: Person, key: str, now: datet
         shift_id=shift.id,
         region_id=region.id,
         dedupe_key=key,
+        email=leader.mail_to,
+        locale=leader.locale,
     )

@@ -24,7 +24,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from natteravn.i18n import WEEKDAYS
-from natteravn.web import Form, choices
+from natteravn.roster.broadcasts import TEXT_LIMIT
+from natteravn.web import Form, at_most, choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -152,4 +153,26 @@ class NightForm(Form):
 
 class CancelNightForm(Form):
     reason = StringField(_l("Reason (sent to the people on the night)"), validators=[Optional(), Length(max=100)])
+    previewed = HiddenField()  # the reason whose messages the coordinator has seen
+    preview = SubmitField(_l("Preview the SMS"))
     submit = SubmitField(_l("Cancel the night"))
+
+
+class CancelNightsForm(Form):
+    weekend = SelectField(_l("Weekend"))
+    municipality = SelectField(_l("Municipality"), coerce=int)
+    reason = StringField(_l("Reason (sent to the people on the nights)"), validators=[Optional(), Length(max=100)])
+    previewed = HiddenField()  # what the preview showed: weekend, municipality and reason
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Cancel these nights"))
+
+
+class MessageForm(Form):
+    to = SelectField(_l("To"))
+    text = TextAreaField(
+        _l("Message"), validators=[DataRequired(message=_l("Write the message.")), at_most(TEXT_LIMIT)]
+    )
+    previewed = HiddenField()  # what the preview showed: the audience and the text
+    token = HiddenField()  # the preview's, so that sending it twice sends once
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send"))

@@ -1,14 +1,17 @@
 """The coordinator's changes to the roster: putting people on nights and taking them off, moving
-them, and moving, resizing or cancelling a night. Locks are taken person first, then night, as
-signing up does. Whoever a change concerns is told by SMS once the term is published."""
+them, and moving, resizing or cancelling a night, or many nights at once (a stormy weekend). Locks
+are taken person first, then night, as signing up does. Whoever a change concerns is told by SMS
+(or e-mail) once the term is published."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import approve
@@ -223,40 +226,89 @@ def cancel_night(session: Session, shift: Shift, reason: str, now: datetime, lin
     """Call a night off. Nothing planned for it is sent. On a published night everyone on it or
     waiting for it gets one SMS saying so; their sign-ups stay, so My nights and calendars show the
     night as cancelled. A draft's people have not been told of the night, so they are not told now."""
-    if shift.cancelled_at is not None:
-        return shift
-    if shift.ends_at <= now:
-        raise RosterRefused(N_("A night that is over cannot be cancelled."))
-    shift.cancelled_at = now
-    shift.cancel_reason = " ".join((reason or "").split())
-    if shift.term.published_at is not None:
-        messages.cancel_pending(session, shift_id=shift.id, reason=notes.NIGHT_CANCELLED.text())
-        for signup in _live_signups(session, shift):
-            _tell_cancelled(session, signup, now)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="shift.cancelled",
-        object_type="shift",
-        object_id=shift.id,
-        now=now,
-        region_id=shift.term.region_id,
-        reason=shift.cancel_reason,
-    )
+    if shift.cancelled_at is None:
+        cancel_nights(session, [shift], reason, now, actor)
     return shift
 
 
-def _tell_cancelled(session: Session, signup: Signup, now: datetime) -> None:
-    shift = signup.shift
-    _ = translations(signup.person.locale).gettext
+@dataclass
+class Notice:
+    """The one message a person gets about the nights of theirs that are called off together."""
+
+    person: Person
+    signups: list[Signup]  # on those nights, earliest first
+    body: str
+
+
+def cancel_nights(session: Session, shifts: list[Shift], reason: str, now: datetime, actor: Person) -> list[Notice]:
+    """Call several nights off in one go (bad weather on a weekend), each as `cancel_night` does,
+    but with one message per person naming all of their nights, not one per night. Returns the
+    messages planned."""
+    standing = [shift for shift in shifts if shift.cancelled_at is None]
+    if any(shift.ends_at <= now for shift in standing):
+        raise RosterRefused(N_("A night that is over cannot be cancelled."))
+    reason = " ".join((reason or "").split())
+    notices = cancellation_notices(session, standing, reason)
+    for shift in standing:
+        shift.cancelled_at, shift.cancel_reason = now, reason
+        if shift.term.published_at is not None:
+            messages.cancel_pending(session, shift_id=shift.id, reason=notes.NIGHT_CANCELLED.text())
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="shift.cancelled",
+            object_type="shift",
+            object_id=shift.id,
+            now=now,
+            region_id=shift.term.region_id,
+            reason=reason,
+        )
+    for notice in notices:
+        _tell_cancelled(session, notice, now)
+    return notices
+
+
+def cancellation_notices(session: Session, shifts: list[Shift], reason: str) -> list[Notice]:
+    """What each person on these nights (or waiting for them) would be told if they were called off
+    with `reason`: for the preview, and for cancelling. A draft's people are not told."""
+    reason = " ".join((reason or "").split())
+    published = [shift.id for shift in shifts if shift.term.published_at is not None]
+    signups = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .where(Signup.shift_id.in_(published), Signup.state.in_(LIVE))
+        .options(joinedload(Signup.person), joinedload(Signup.shift).joinedload(Shift.route))
+        .order_by(Shift.starts_at, Signup.id)
+    )
+    theirs: dict[int, list[Signup]] = defaultdict(list)
+    for signup in signups:
+        theirs[signup.person_id].append(signup)
+    return [Notice(on[0].person, on, _cancelled_text(on, reason)) for on in theirs.values()]
+
+
+def _cancelled_text(signups: list[Signup], reason: str) -> str:
+    _ = translations(signups[0].person.locale).gettext
+    if len(signups) == 1:
+        return messages.cancelled_text(_, {**messages.night_words(signups[0].shift), "reason": reason})
+    nights = ", ".join(_("%(route)s %(date)s %(time)s") % messages.night_words(s.shift) for s in signups)
+    text = _("Natteravn: your nights are cancelled: %(nights)s.") % {"nights": nights}
+    return f"{text} {reason}".strip()
+
+
+def _tell_cancelled(session: Session, notice: Notice, now: datetime) -> None:
+    first = notice.signups[0]
+    one = len(notice.signups) == 1
     messages.plan_news(
         session,
-        signup,
-        key=f"shift_cancelled:{signup.id}",
-        body=messages.cancelled_text(_, {**messages.night_words(shift), "reason": shift.cancel_reason}),
+        first if one else None,
+        # The earliest night names a message about several: no two such messages share it.
+        key=f"shift_cancelled:{first.id}" if one else f"shifts_cancelled:{notice.person.id}:{first.shift_id}",
+        body=notice.body,
         purpose=Purpose.SHIFT_CANCELLED,
         now=now,
-        until=shift.ends_at,
+        person=notice.person,
+        shift=first.shift,
+        until=max(s.shift.ends_at for s in notice.signups),
     )
 
 

@@ -4,7 +4,9 @@ anything else is 404."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -18,18 +20,20 @@ from natteravn.clock import local, night_span, weekend_of
 from natteravn.db import as_id
 from natteravn.i18n import Refusal
 from natteravn.people import service as people
-from natteravn.places import breaks
+from natteravn.places import breaks, budget
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, SchoolBreak
-from natteravn.roster import grid, terms
+from natteravn.roster import broadcasts, grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.forms import (
     AssignForm,
     BreakForm,
     CancelNightForm,
+    CancelNightsForm,
     ClassWeekendForm,
     CopyTermForm,
     GridFilter,
+    MessageForm,
     MovePersonForm,
     NightForm,
     PatternForm,
@@ -50,6 +54,7 @@ from natteravn.web import (
     now,
     region_coordinator_required,
     safe_next,
+    sms_price,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
@@ -152,6 +157,7 @@ def dashboard():
         region_wide=scope.regions,
         states=grid.CellState,
         words=_cell_words(),
+        budgets=budget.budget_uses(db, scope.touched, now(), price=sms_price()),
     )
 
 
@@ -517,7 +523,13 @@ def night(shift_id: int):
     return _render_night(shift)
 
 
-def _render_night(shift: Shift, night_form: NightForm | None = None, status: int = 200):
+def _render_night(
+    shift: Shift,
+    night_form: NightForm | None = None,
+    status: int = 200,
+    cancel_form: CancelNightForm | None = None,
+    cancel_preview: broadcasts.Reach | None = None,
+):
     db = db_session()
     search = SearchForm(request.args)
     found = search.q.data and search.validate()
@@ -549,7 +561,9 @@ def _render_night(shift: Shift, night_form: NightForm | None = None, status: int
         signup_form=SignupForm(),
         move_form=move_form,
         night_form=night_form,
-        cancel_form=CancelNightForm(),
+        cancel_form=cancel_form or CancelNightForm(),
+        cancel_preview=cancel_preview,
+        reason_frame=broadcasts.reason_frame(db, [shift], str(get_locale())),
         words=_cell_words(),
     ), status
 
@@ -660,13 +674,160 @@ def cancel_night(shift_id: int):
     form = CancelNightForm()
     if not form.validate_on_submit():
         abort(400)
+    reason = form.reason.data or ""
+    preview = broadcasts.preview_cancellation(db_session(), [shift], reason, sms_price())
+    # A reason that makes each message longer than one SMS is shown before it costs anything.
+    if form.preview.data or (preview.longest.segments > 1 and form.previewed.data != reason):
+        form.previewed.data = reason
+        return _render_night(shift, cancel_form=form, cancel_preview=preview)
     refusal = None
     try:
-        roster.cancel_night(db_session(), shift, form.reason.data or "", now(), links(), current_user)
+        roster.cancel_night(db_session(), shift, reason, now(), links(), current_user)
     except Refusal as error:
         refusal = error
     _done(refusal, _("The night is cancelled."))
     return redirect(url_for("roster.night", shift_id=shift.id))
+
+
+# --- Reaching many people at once. ---
+
+
+def _fingerprint(*parts: object) -> str:
+    """What a preview showed, to tell whether the form sent is the one previewed."""
+    return hashlib.sha256("\n".join(str(part) for part in parts).encode()).hexdigest()[:24]
+
+
+def _message_targets(form: MessageForm) -> None:
+    regions, municipalities, nights = broadcasts.targets(db_session(), coordinator_scope(), now())
+    kinds = broadcasts.Kind
+    groups = {
+        _("Region"): choices(
+            (str(broadcasts.Target(kinds.REGION, r.id)), _("Everyone in %(name)s", name=r.name)) for r in regions
+        ),
+        _("Municipality"): choices(
+            (str(broadcasts.Target(kinds.MUNICIPALITY, m.id)), _("Everyone in %(name)s", name=m.name))
+            for m in municipalities
+        ),
+        _("Night"): choices(
+            (
+                str(broadcasts.Target(kinds.NIGHT, n.id)),
+                _(
+                    "Those on %(route)s, %(when)s",
+                    route=n.route.name,
+                    when=format_datetime(local(n.starts_at), "EEE d.M. HH:mm"),
+                ),
+            )
+            for n in nights
+        ),
+    }
+    form.to.choices = {group: found for group, found in groups.items() if found}
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+@coordinator_required
+def message_people():
+    """A message in the coordinator's own words to one night, a municipality or the region:
+    previewed (people, SMS, cost), then sent."""
+    db, scope = db_session(), coordinator_scope()
+    form = MessageForm()
+    _message_targets(form)
+    if request.method == "GET":
+        form.to.data = request.args.get("to")
+    preview = audience = None
+    if form.validate_on_submit():
+        target = broadcasts.Target.parse(form.to.data)
+        audience = broadcasts.audience(db, scope, target, now()) if target else None
+        if audience is None:
+            abort(404)
+        shown = _fingerprint(form.to.data, broadcasts.message_text(form.text.data))
+        if form.send.data and form.token.data and form.previewed.data == shown:
+            try:
+                sent = broadcasts.send_message(
+                    db, audience, form.text.data, form.token.data, now(), current_user, sms_price()
+                )
+            except Refusal as refusal:
+                db.rollback()
+                form.form_errors.append(refusal.translated(_))
+            else:
+                db.commit()
+                flash(
+                    ngettext(
+                        "The message is on its way to %(num)d person.",
+                        "The message is on its way to %(num)d people.",
+                        sent.people,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("roster.message_people"))
+        else:
+            preview = broadcasts.preview_message(audience, form.text.data, sms_price())
+            form.previewed.data, form.token.data = shown, secrets.token_urlsafe(12)
+    return render_template(
+        "roster/message.html",
+        form=form,
+        preview=preview,
+        budgets=budget.budget_uses(db, [audience.region_id], now(), price=sms_price()) if audience else [],
+        region_wide=coordinated_regions(),
+        before=broadcasts.PREFIX,
+    ), 422 if form.errors else 200
+
+
+def _cancel_choices(form: CancelNightsForm) -> None:
+    db, scope = db_session(), coordinator_scope()
+    form.weekend.choices = choices(
+        (friday.isoformat(), _("Weekend of %(date)s", date=friday.strftime("%d.%m.%Y")))
+        for friday in broadcasts.weekends_ahead(db, scope, now())
+    )
+    form.municipality.choices = choices(
+        ((m.id, m.name) for m in places.municipalities_in_scope(db, scope) if not m.archived),
+        first=(0, _("All your municipalities")),
+    )
+
+
+@bp.route("/nights/cancel", methods=["GET", "POST"])
+@coordinator_required
+def cancel_nights():
+    """Bad weather: a weekend's nights (or one municipality's that weekend) called off together,
+    each person told once about all of theirs."""
+    db, scope = db_session(), coordinator_scope()
+    form = CancelNightsForm()
+    _cancel_choices(form)
+    if request.method == "GET" and form.weekend.choices:
+        form.weekend.data = form.weekend.choices[0].value
+    chosen = form.weekend.data in {choice.value for choice in form.weekend.choices}
+    friday = date.fromisoformat(form.weekend.data) if chosen else None
+    nights = broadcasts.weekend_nights(db, scope, friday, form.municipality.data or None, now()) if friday else []
+    preview = None
+    if form.validate_on_submit():
+        reason = form.reason.data or ""
+        shown = _fingerprint(
+            form.weekend.data, form.municipality.data, " ".join(reason.split()), *(n.id for n in nights)
+        )
+        if form.submit.data and nights and form.previewed.data == shown:
+            try:
+                notices = roster.cancel_nights(db, nights, reason, now(), current_user)
+            except Refusal as refusal:
+                db.rollback()
+                form.form_errors.append(refusal.translated(_))
+            else:
+                db.commit()
+                flash(
+                    ngettext("%(num)d night is cancelled.", "%(num)d nights are cancelled.", len(nights))
+                    + " "
+                    + ngettext("%(num)d person gets a message.", "%(num)d people get a message.", len(notices)),
+                    "success",
+                )
+                return redirect(url_for("roster.cancel_nights"))
+        else:
+            preview = broadcasts.preview_cancellation(db, nights, reason, sms_price())
+            form.previewed.data = shown
+    return render_template(
+        "roster/cancel_nights.html",
+        form=form,
+        nights=nights,
+        preview=preview,
+        reason_frame=broadcasts.reason_frame(db, nights, str(get_locale())),
+    ), 422 if form.errors else 200
 
 
 # --- Exports. ---

@@ -203,6 +203,8 @@ def plan_once(
         night=(shift.starts_at, shift.ends_at),
         expires_at=expires_at,
         dedupe_key=key,
+        email=person.mail_to,
+        locale=person.locale,
     )
 
 

@@ -1,4 +1,5 @@
-"""The outbox: every SMS the service will send or has sent, and every one it received."""
+"""The outbox: every message the service will send or has sent (by SMS, or by e-mail to those who
+chose it), and every SMS it received."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ class Purpose(enum.StrEnum):
     OFFER_EXPIRED = "offer_expired"
     REPLY = "reply"
     TEST = "test"
+    BROADCAST = "broadcast"  # the coordinator's own words to a night, a municipality or the region
+
+
+class Channel(enum.StrEnum):
+    """How a message reaches its person: the one they chose on their profile."""
+
+    SMS = "sms"
+    EMAIL = "email"
 
 
 #: What a person asked for this minute: reaches them in quiet hours, and even after STOP.
@@ -45,18 +54,28 @@ class MessageState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+#: The note on a message waiting because its region has spent this month's SMS budget.
+BUDGET_HELD = "waiting: the region's SMS budget for this month is used up"
+
+
 class SmsMessage(Base):
     __tablename__ = "sms_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(20))  # E.164
+    to: Mapped[str] = mapped_column(String(20))  # E.164: the person's number, whichever the channel
+    channel: Mapped[Channel] = mapped_column(
+        Enum(Channel, native_enum=False, length=10), default=Channel.SMS, server_default=Channel.SMS.name
+    )
+    email: Mapped[str | None] = mapped_column(String(254))  # the address, when the channel is e-mail
+    subject: Mapped[str] = mapped_column(String(200), default="", server_default="")  # an e-mail's subject line
     body: Mapped[str] = mapped_column(Text)
     purpose: Mapped[Purpose] = mapped_column(Enum(Purpose, native_enum=False, length=30))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
-    # Sent on behalf of this region, whose quiet hours it keeps; none (a login code): the global ones.
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    # Sent on behalf of this region, whose quiet hours it keeps and whose SMS budget it spends (set
+    # when planned, so sending needs no feature's tables); none (a login code): the global hours.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Not before this moment: the end of quiet hours, or the next try after a temporary failure.
     # `due_at` stays the planned moment, so the delay a message suffered can be measured.
@@ -84,6 +103,10 @@ class SmsMessage(Base):
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sms_message_state_due", "state", "due_at"),)
+
+    @property
+    def held_by_budget(self) -> bool:
+        return self.state == MessageState.PENDING and self.last_error == BUDGET_HELD
 
 
 class InboundSms(Base):

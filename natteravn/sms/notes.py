@@ -53,6 +53,10 @@ TO_BE_CHECKED = Note(
     "{error} (will be checked with the provider, not resent)",
     N_("%(error)s (will be checked with the SMS provider, not sent twice)"),
 )
+EMAIL_UNKNOWN = Note(
+    "outcome unknown, not resent: {error} (a mail server keeps no record to check)",
+    N_("Unknown whether the e-mail arrived, and a mail server keeps no record to check, so not sent again: %(error)s"),
+)
 UNKNOWN = Note("outcome unknown, not resent: {error}", N_("Unknown whether it arrived, so not sent again: %(error)s"))
 NOT_CHECKED_YET = Note(
     "could not check with the provider yet: {error}", N_("Not yet checked with the SMS provider: %(error)s")
@@ -75,6 +79,7 @@ NOTES = (
     INTERRUPTED,
     NEVER_ARRIVED,
     GAVE_UP,
+    EMAIL_UNKNOWN,
     UNKNOWN,
     NOT_CHECKED_YET,
     PROVIDER_REPORTED,

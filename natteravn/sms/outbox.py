@@ -1,24 +1,31 @@
-"""The coordinator's outbox page, read: messages to the people of their regions, newest first. The
-only part of `sms` that knows people and places: the page names each recipient and shows a
-coordinator only their own region's messages."""
+"""The coordinator's outbox page, read: messages to the people of their regions, newest first, and
+what the SMS cost per municipality and month. The only part of `sms` that knows people and places:
+the page names each recipient, shows a coordinator only the messages sent for their regions, and
+their regions' budgets."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person, Scope
-from natteravn.clock import at_local, local
+from natteravn.clock import at_local, local, month_span
 from natteravn.db import Page, paginate
+from natteravn.places.budget import BudgetUse, budget_uses
 from natteravn.places.models import Municipality
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.service import billed_between
 
 PAGE_SIZE = 50
 #: Days of login codes the outbox page counts.
 LOGIN_CODE_DAYS = 14
+#: Months of cost shown, this one included.
+COST_MONTHS = 6
 
 
 def outbox_page(
@@ -52,8 +59,61 @@ def login_codes_per_day(session: Session, scope: Scope, now: datetime) -> list[t
 
 
 def _to_their_people(query, scope: Scope):
+    """Messages a coordinator's regions sent, to whoever got them: someone who moved to another
+    region leaves what was sent before with the region that sent it. A municipality's coordinator
+    sees what their region sent to the municipality's people. A message sent for no region (the
+    answer to someone's SMS) goes with the person's home."""
+    sent_for = func.coalesce(SmsMessage.region_id, Municipality.region_id)
+    theirs = or_(
+        sent_for.in_(scope.regions),
+        and_(Municipality.id.in_(scope.municipalities), sent_for == Municipality.region_id),
+    )
     return (
         query.join(Person, SmsMessage.person_id == Person.id)
         .join(Municipality, Person.municipality_id == Municipality.id)
-        .where(scope.where(Municipality.region_id, Municipality.id))
+        .where(theirs if scope else false())
     )
+
+
+@dataclass(frozen=True)
+class MonthCost:
+    month: date  # its first day
+    municipality: str
+    messages: int
+    segments: int
+    cost: Decimal  # NOK, estimated
+
+
+def monthly_costs(session: Session, scope: Scope, now: datetime, *, price: Decimal) -> list[MonthCost]:
+    """SMS sent to the people of each of the coordinator's municipalities, per month, newest month
+    first: how many, their segments and what they cost at `price` a segment. E-mail costs nothing."""
+    months = _months_back(now, COST_MONTHS)
+    moment = func.coalesce(SmsMessage.sent_at, SmsMessage.claimed_at)
+    billed = select(
+        case(*((moment >= start, index) for index, (start, _end) in enumerate(months))).label("month"),
+        Municipality.name.label("municipality"),
+        SmsMessage.segments,
+    ).where(billed_between(months[-1][0], months[0][1]))
+    sent = _to_their_people(billed, scope).subquery()
+    rows = session.execute(
+        select(sent.c.month, sent.c.municipality, func.count(), func.sum(sent.c.segments))
+        .group_by(sent.c.month, sent.c.municipality)
+        .order_by(sent.c.month, sent.c.municipality)
+    )
+    return [
+        MonthCost(local(months[index][0]).date(), municipality, count, int(segments), int(segments) * price)
+        for index, municipality, count, segments in rows
+    ]
+
+
+def _months_back(now: datetime, count: int) -> list[tuple[datetime, datetime]]:
+    """This calendar month and the `count - 1` before it, newest first, as UTC spans."""
+    months = [month_span(now)]
+    while len(months) < count:
+        months.append(month_span(months[-1][0] - timedelta(seconds=1)))
+    return months
+
+
+def budgets(session: Session, scope: Scope, now: datetime, *, price: Decimal) -> list[BudgetUse]:
+    """This month's SMS spending of the coordinator's regions that have a budget."""
+    return budget_uses(session, scope.touched, now, price=price)

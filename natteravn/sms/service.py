@@ -1,8 +1,10 @@
-"""The outbox: planning messages and handing due ones to the gateway.
+"""The outbox: planning messages and handing due ones to the SMS gateway, or to the mailer for
+people who chose e-mail.
 
-Sending follows one rule: a message is marked `sending` and that mark is committed before the
-gateway is called. A row found in `sending` later (the process died, or the provider's answer was
-lost) may have reached the provider, so it is looked up there, never blindly sent again."""
+Sending follows one rule, whatever the channel: a message is marked `sending` and that mark is
+committed before the gateway is called. A row found in `sending` later (the process died, or the
+provider's answer was lost) may have reached the provider, so it is looked up there, never blindly
+sent again; a mail server has no record to look up, so such an e-mail is given up on."""
 
 from __future__ import annotations
 
@@ -11,16 +13,22 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from natteravn.clock import month_span
 from natteravn.db import locks_rows
 from natteravn.sms import notes
 from natteravn.sms.gateway import Gateway, GatewayError, OutcomeUnknown, Sent
-from natteravn.sms.models import ASKED_FOR, MessageState, Purpose, SmsMessage
+from natteravn.sms.mail import Mailer, subject_for
+from natteravn.sms.models import ASKED_FOR, BUDGET_HELD, Channel, MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import QuietHours, may_wake
 from natteravn.sms.segments import count_segments
 
+#: News about a night; when it is about tonight it goes out even once the region's SMS budget is spent.
+NEWS = (Purpose.SHIFT_CANCELLED, Purpose.SHIFT_CHANGED, Purpose.BROADCAST)
+#: States in which an SMS has cost its segments, or may have.
+BILLED = (MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED, MessageState.UNDELIVERED)
 #: How far a status may move: a late "sent" callback does not undo "delivered".
 RANK = {
     MessageState.PENDING: 0,
@@ -65,6 +73,11 @@ class DispatchPolicy:
     )
     #: Called when the provider reports a number as opted out (Twilio 21610).
     on_opted_out: Callable[[Session, str, datetime], None] | None = field(default=None, compare=False)
+    #: How many SMS segments each of these regions may still send this month; regions without a
+    #: budget are left out (wired from places by the app factory).
+    segments_left: Callable[[Session, Collection[int], datetime], dict[int, int]] | None = field(
+        default=None, compare=False
+    )
 
     def backoff(self, attempts: int) -> timedelta:
         return min(self.first_backoff * 2 ** max(attempts - 1, 0), self.max_backoff)
@@ -108,14 +121,21 @@ def enqueue(
     night: tuple[datetime, datetime] | None = None,
     expires_at: datetime | None = None,
     dedupe_key: str | None = None,
+    email: str | None = None,
+    locale: str = "nb",
 ) -> SmsMessage:
-    """Plan a message. `region_id`: the region it is sent for, whose quiet hours it keeps.
+    """Plan a message to the number `to`, or by e-mail to `email` when given. Its e-mail subject is
+    written in `locale` either way, so the person may change channel while it waits. `region_id`:
+    the region it is sent for, whose quiet hours it keeps and whose SMS budget it spends.
     `own_action` (it answers what the person did just now) and `night` (the start and end of the
     night it is about) decide whether it may go out in quiet hours (`sms.quiet.may_wake`)."""
     encoding, segments = count_segments(body)
     due_at = due_at or now
     message = SmsMessage(
         to=to,
+        channel=Channel.EMAIL if email else Channel.SMS,
+        email=email,
+        subject=subject_for(purpose, locale),
         body=body,
         purpose=purpose,
         person_id=person_id,
@@ -158,25 +178,31 @@ def dispatch_due(
     policy: DispatchPolicy | None = None,
     limit: int | None = None,
     stop: threading.Event | None = None,
+    mailer: Mailer | None = None,
 ) -> DispatchResult:
     """Send every message that is due, batch by batch, until none is left (or `limit` were handled).
     Commits as it goes: each claim before the gateway is called, each outcome right after.
     Once `stop` is set (the process is shutting down) nothing more is claimed, the message in
-    flight is finished, and the batch's untried rest goes back to `pending`."""
+    flight is finished, and the batch's untried rest goes back to `pending`. Without a `mailer`
+    e-mails are left to a dispatcher that has one."""
     policy = policy or DispatchPolicy()
     result = DispatchResult()
-    reconcile_interrupted(session, gateway, now, policy=policy, result=result, stop=stop)
+    reconcile_interrupted(session, gateway, now, policy=policy, result=result, stop=stop, mailer=mailer)
     while (limit is None or result.handled < limit) and not _stopping(stop):
         size = policy.batch_size if limit is None else min(policy.batch_size, limit - result.handled)
-        claimed = _claim_batch(session, now, policy, size, result)
+        claimed = _claim_batch(session, now, policy, size, result, _channels(mailer))
         if claimed is None:
             break
         for index, message in enumerate(claimed):
             if _stopping(stop):
                 result.released += release_claims(session, claimed[index:])
                 break
-            _send_claimed(session, gateway, message, now, policy, result)
+            _send_claimed(session, gateway, mailer, message, now, policy, result)
     return result
+
+
+def _channels(mailer: Mailer | None) -> tuple[Channel, ...]:
+    return (Channel.SMS, Channel.EMAIL) if mailer is not None else (Channel.SMS,)
 
 
 def _stopping(stop: threading.Event | None) -> bool:
@@ -199,32 +225,52 @@ def release_claims(session: Session, messages: list[SmsMessage]) -> int:
 
 
 def send_one(
-    session: Session, gateway: Gateway, message_id: int, now: datetime, *, policy: DispatchPolicy | None = None
+    session: Session,
+    gateway: Gateway,
+    message_id: int,
+    now: datetime,
+    *,
+    policy: DispatchPolicy | None = None,
+    mailer: Mailer | None = None,
 ) -> SmsMessage | None:
     """Send one pending message at once (a login code must not wait for the next tick). The
     planned message must be committed already; this commits its claim and its outcome."""
     policy = policy or DispatchPolicy()
-    query = select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.state == MessageState.PENDING)
+    query = select(SmsMessage).where(
+        SmsMessage.id == message_id,
+        SmsMessage.state == MessageState.PENDING,
+        SmsMessage.channel.in_(_channels(mailer)),
+    )
     if locks_rows(session):
         query = query.with_for_update(skip_locked=True)
     message = session.scalars(query).one_or_none()
     if message is None:
         session.commit()
         return None
-    held_back = _hold_or_cancel(
-        message, now, policy, _opted_out(session, [message], policy), _quiet_hours(session, [message], policy)
+    held = _hold_or_cancel(
+        message,
+        now,
+        policy,
+        _opted_out(session, [message], policy),
+        _quiet_hours(session, [message], policy),
+        _segments_left(session, [message], policy, now),
     )
-    if held_back is not None:
+    if held is not None:
         session.commit()
         return message
     _mark_sending(message, now)
     session.commit()
-    _send_claimed(session, gateway, message, now, policy, DispatchResult())
+    _send_claimed(session, gateway, mailer, message, now, policy, DispatchResult())
     return message
 
 
 def _claim_batch(
-    session: Session, now: datetime, policy: DispatchPolicy, size: int, result: DispatchResult
+    session: Session,
+    now: datetime,
+    policy: DispatchPolicy,
+    size: int,
+    result: DispatchResult,
+    channels: tuple[Channel, ...],
 ) -> list[SmsMessage] | None:
     """Due pending rows, each either claimed (committed as `sending`), held back or cancelled.
     None once nothing is due."""
@@ -234,9 +280,13 @@ def _claim_batch(
             SmsMessage.state == MessageState.PENDING,
             SmsMessage.due_at <= now,
             or_(SmsMessage.held_until.is_(None), SmsMessage.held_until <= now),
+            SmsMessage.channel.in_(channels),
         )
         .order_by(SmsMessage.due_at, SmsMessage.id)
         .limit(size)
+        # The rows as they are now, not as this session last saw them: another process may have
+        # released or changed them since.
+        .execution_options(populate_existing=True)
     )
     if locks_rows(session):
         # Another dispatcher skips what this one holds instead of waiting for it, and vice versa.
@@ -247,9 +297,10 @@ def _claim_batch(
         return None
     opted_out = _opted_out(session, due, policy)
     quiet_hours = _quiet_hours(session, due, policy)
+    budget = _segments_left(session, due, policy, now)
     claimed = []
     for message in due:
-        outcome = _hold_or_cancel(message, now, policy, opted_out, quiet_hours)
+        outcome = _hold_or_cancel(message, now, policy, opted_out, quiet_hours, budget)
         if outcome == "held":
             result.held += 1
         elif outcome == "cancelled":
@@ -262,7 +313,11 @@ def _claim_batch(
 
 
 def _opted_out(session: Session, messages: list[SmsMessage], policy: DispatchPolicy) -> set[int]:
-    people = {m.person_id for m in messages if m.person_id is not None and m.purpose not in ASKED_FOR}
+    people = {
+        m.person_id
+        for m in messages
+        if m.person_id is not None and m.channel == Channel.SMS and m.purpose not in ASKED_FOR
+    }
     if not people or policy.opted_out is None:
         return set()
     return policy.opted_out(session, people)
@@ -275,17 +330,33 @@ def _quiet_hours(session: Session, messages: list[SmsMessage], policy: DispatchP
     return policy.quiet_hours_of(session, regions)
 
 
+def _segments_left(
+    session: Session, messages: list[SmsMessage], policy: DispatchPolicy, now: datetime
+) -> dict[int, int]:
+    """What each region of these SMS may still spend this month; spent down as they are claimed."""
+    regions = {m.region_id for m in messages if m.region_id is not None and m.channel == Channel.SMS}
+    if not regions or policy.segments_left is None:
+        return {}
+    return policy.segments_left(session, regions, now)
+
+
+def essential(message: SmsMessage) -> bool:
+    """Login codes and news about tonight: sent even when the region's SMS budget is spent."""
+    return message.purpose == Purpose.OTP or (message.urgent and message.purpose in NEWS)
+
+
 def _hold_or_cancel(
     message: SmsMessage,
     now: datetime,
     policy: DispatchPolicy,
     opted_out: set[int],
     quiet_hours: dict[int, QuietHours],
+    budget: dict[int, int],
 ) -> str | None:
     if message.expires_at is not None and message.expires_at <= now:
         _cancel(message, notes.EXPIRED.text())
         return "cancelled"
-    if message.person_id in opted_out and message.purpose not in ASKED_FOR:
+    if message.person_id in opted_out and message.channel == Channel.SMS and message.purpose not in ASKED_FOR:
         _cancel(message, notes.OPTED_OUT.text())
         return "cancelled"
     own_hours = quiet_hours.get(message.region_id) if message.region_id is not None else None
@@ -296,7 +367,53 @@ def _hold_or_cancel(
             _cancel(message, notes.QUIET_HOURS.text())
             return "cancelled"
         return "held"
+    if not _within_budget(message, budget):
+        # Until next month, or until it expires, when the dispatcher cancels it; a raised budget
+        # lets it go at once (release_budget_holds).
+        next_month = month_span(now)[1]
+        message.held_until = min(next_month, message.expires_at) if message.expires_at else next_month
+        message.last_error = BUDGET_HELD
+        return "held"
     return None
+
+
+def _within_budget(message: SmsMessage, budget: dict[int, int]) -> bool:
+    """Whether the message fits what its region may still spend, which it then spends. Essential
+    messages always go, and count."""
+    if message.channel != Channel.SMS or message.region_id not in budget:
+        return True
+    left = budget[message.region_id]
+    if message.segments > left and not essential(message):
+        return False
+    budget[message.region_id] = left - message.segments
+    if message.last_error == BUDGET_HELD:
+        message.last_error = ""
+    return True
+
+
+def release_budget_holds(session: Session, region_id: int) -> None:
+    """The region's budget changed: what waited for it is looked at again by the next dispatch."""
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.region_id == region_id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.last_error == BUDGET_HELD,
+        )
+        .values(held_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def billed_between(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """SMS that have cost their segments (or may have), sent (or handed to the provider) in [start, end)."""
+    moment = func.coalesce(SmsMessage.sent_at, SmsMessage.claimed_at)
+    return and_(
+        SmsMessage.channel == Channel.SMS,
+        SmsMessage.state.in_(BILLED),
+        moment >= start,
+        moment < end,
+    )
 
 
 def _cancel(message: SmsMessage, reason: str) -> None:
@@ -311,16 +428,30 @@ def _mark_sending(message: SmsMessage, now: datetime) -> None:
 
 
 def _send_claimed(
-    session: Session, gateway: Gateway, message: SmsMessage, now: datetime, policy: DispatchPolicy, result
+    session: Session,
+    gateway: Gateway,
+    mailer: Mailer | None,
+    message: SmsMessage,
+    now: datetime,
+    policy: DispatchPolicy,
+    result,
 ) -> None:
     try:
-        sent = gateway.send(message.to, message.body, reference=str(message.id))
+        if message.channel == Channel.EMAIL:
+            assert mailer is not None and message.email, "only a dispatcher with a mailer claims e-mail"
+            sent = mailer.send(message.email, message.subject, message.body)
+        else:
+            sent = gateway.send(message.to, message.body, reference=str(message.id))
     except OutcomeUnknown as error:
-        # Left in `sending`: the next dispatch after `stale_after` asks the provider what happened.
         _refresh(session, message)
-        message.last_error = notes.TO_BE_CHECKED.text(error=error)
         message.error_code = error.code
-        result.unknown += 1
+        if message.channel == Channel.EMAIL:
+            _email_unknown(message, str(error))
+            result.failed += 1
+        else:
+            # Left in `sending`: the next dispatch after `stale_after` asks the provider what happened.
+            message.last_error = notes.TO_BE_CHECKED.text(error=error)
+            result.unknown += 1
     except GatewayError as error:
         _refresh(session, message)
         _record_failure(session, message, error, now, policy, result)
@@ -329,6 +460,12 @@ def _send_claimed(
         _record_sent(message, sent, now)
         result.sent += 1
     session.commit()
+
+
+def _email_unknown(message: SmsMessage, reason: str) -> None:
+    """The mail server may have taken it and keeps no record anyone can ask: not sent again."""
+    message.state = MessageState.FAILED
+    message.last_error = notes.EMAIL_UNKNOWN.text(error=reason)
 
 
 def _refresh(session: Session, message: SmsMessage) -> None:
@@ -376,17 +513,24 @@ def reconcile_interrupted(
     policy: DispatchPolicy | None = None,
     result: DispatchResult | None = None,
     stop: threading.Event | None = None,
+    mailer: Mailer | None = None,
 ) -> DispatchResult:
     """Settle rows left in `sending` for longer than any send can take: the provider's record
     decides. Found there: sent. Provably not there: pending again, or failed once its attempts are
     used up (a send answered with a server error comes here too). The provider cannot tell:
     asked again next time, and after `give_up_after` failed as "outcome unknown", not resent.
+    An e-mail has no record to ask for: failed as "outcome unknown" at once.
     Once `stop` is set the rest wait for the next lookup."""
     policy = policy or DispatchPolicy()
     result = result or DispatchResult()
-    for message in _claim_orphans(session, now, policy):
+    for message in _claim_orphans(session, now, policy, _channels(mailer)):
         if _stopping(stop):
             break
+        if message.channel == Channel.EMAIL:
+            _refresh(session, message)
+            _email_unknown(message, notes.INTERRUPTED.text())
+            session.commit()
+            continue
         try:
             since = message.claimed_at or now  # a row in `sending` always has its claim time
             found = gateway.lookup(message.to, message.body, since, _known_provider_ids(session, message))
@@ -411,12 +555,15 @@ def reconcile_interrupted(
     return result
 
 
-def _claim_orphans(session: Session, now: datetime, policy: DispatchPolicy) -> list[SmsMessage]:
+def _claim_orphans(
+    session: Session, now: datetime, policy: DispatchPolicy, channels: tuple[Channel, ...]
+) -> list[SmsMessage]:
     """Orphaned `sending` rows, re-stamped (and committed) so another dispatcher leaves them be."""
     query = (
         select(SmsMessage)
         .where(
             SmsMessage.state == MessageState.SENDING,
+            SmsMessage.channel.in_(channels),
             SmsMessage.provider_id.is_(None),
             SmsMessage.claimed_at <= now - policy.stale_after,
             or_(SmsMessage.checked_at.is_(None), SmsMessage.checked_at <= now - policy.stale_after),

@@ -11,10 +11,38 @@ from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.sms import inbound, notes
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
-from natteravn.sms.outbox import LOGIN_CODE_DAYS, login_codes_per_day, outbox_page
-from natteravn.web import coordinator_required, coordinator_scope, db_session, links, now, page_number
+from natteravn.sms.outbox import LOGIN_CODE_DAYS, budgets, login_codes_per_day, monthly_costs, outbox_page
+from natteravn.sms.segments import GSM_BASIC, GSM_EXTENDED, TextCost, cost_of
+from natteravn.web import (
+    coordinated_regions,
+    coordinator_required,
+    coordinator_scope,
+    db_session,
+    links,
+    now,
+    page_number,
+    sms_price,
+)
 
 bp = Blueprint("sms", __name__)
+
+
+@bp.app_template_global()
+def sms_cost(text: str) -> TextCost:
+    """What a text costs as an SMS, for the pages that count as one types."""
+    return cost_of(text)
+
+
+@bp.app_template_global()
+def gsm_alphabet() -> str:
+    """The characters an SMS carries at 160 a message, for the counter in the browser."""
+    return "".join(sorted(GSM_BASIC))
+
+
+@bp.app_template_global()
+def gsm_extended() -> str:
+    """Those that count twice."""
+    return "".join(sorted(GSM_EXTENDED))
 
 
 def _signed_by_twilio() -> bool:
@@ -83,9 +111,10 @@ def incoming():
 def outbox():
     form = OutboxFilter(request.args)
     form.validate()
+    db, scope = db_session(), coordinator_scope()
     page = outbox_page(
-        db_session(),
-        coordinator_scope(),
+        db,
+        scope,
         page_number(),
         state=None if form.state.errors else form.state.data or None,
         purpose=None if form.purpose.errors else form.purpose.data or None,
@@ -99,6 +128,10 @@ def outbox():
         states=STATE_NAMES,
         purposes=PURPOSE_NAMES,
         note=lambda stored: notes.shown(stored, _),
-        login_codes=login_codes_per_day(db_session(), coordinator_scope(), now()),
+        login_codes=login_codes_per_day(db, scope, now()),
         login_code_days=LOGIN_CODE_DAYS,
+        costs=monthly_costs(db, scope, now(), price=sms_price()),
+        budgets=budgets(db, scope, now(), price=sms_price()),
+        region_wide=coordinated_regions(),
+        price=sms_price(),
     )

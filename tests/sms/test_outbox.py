@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from natteravn.accounts.models import Role, RoleKind
 from natteravn.places.models import Municipality, Region
 from natteravn.sms.models import MessageState, Purpose
 from natteravn.sms.service import enqueue
@@ -47,6 +48,31 @@ def test_the_other_regions_coordinator_sees_only_theirs(world, elsewhere, db, cl
     page = client.get("/coordinator/outbox")
     assert "Påminnelse fra Kongsvinger" in page.text
     assert "Flisa sentrum" not in page.text
+
+
+def test_what_a_region_sent_stays_with_it_when_the_person_moves(world, elsewhere, db, clock, login, client):
+    message(db, clock(), world.parent, "Påminnelse: Flisa sentrum fredag", region_id=world.region.id)
+    world.parent.municipality = db.get(Municipality, elsewhere.municipality_id)  # moved to Kongsvinger
+    message(db, clock(), world.parent, "Velkommen til Glåmdal", region_id=elsewhere.municipality.region_id)
+    db.commit()
+    login(world.coordinator)
+    solor = client.get("/coordinator/outbox").text
+    assert "Påminnelse: Flisa sentrum fredag" in solor and "Velkommen til Glåmdal" not in solor
+    client.post("/logout")
+    login(elsewhere)
+    glamdal = client.get("/coordinator/outbox").text
+    assert "Velkommen til Glåmdal" in glamdal and "Flisa sentrum" not in glamdal
+
+
+def test_a_municipalitys_coordinator_sees_what_their_region_sent_its_people(world, db, clock, login, client):
+    message(db, clock(), world.parent, "Påminnelse: Flisa sentrum fredag", region_id=world.region.id)
+    message(db, clock(), world.other_parent, "Påminnelse: Kirkenær lørdag", region_id=world.region.id)
+    asnes_only = factories.person(db, world.asnes, "Åse Åsnes", clock())
+    asnes_only.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality=world.asnes))
+    db.commit()
+    login(asnes_only)
+    page = client.get("/coordinator/outbox").text
+    assert "Flisa sentrum fredag" in page and "Kirkenær lørdag" not in page
 
 
 def test_a_parent_may_not_see_the_outbox(world, login, client):

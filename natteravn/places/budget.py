@@ -1,0 +1,82 @@
+"""A region's monthly SMS budget: what its SMS have cost this calendar month, and what is left.
+
+At 80 % the coordinator is warned; once the budget is spent only essential messages go out (login
+codes and news about tonight, see `sms.service.essential`) and the rest wait for the next month or
+a raised budget. E-mail costs nothing and is never held."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from natteravn.clock import month_span
+from natteravn.places.models import Region
+from natteravn.sms.models import SmsMessage
+from natteravn.sms.service import billed_between
+
+#: From this share of the budget on, the coordinator is warned.
+WARN_AT = Decimal("0.8")
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    region: Region
+    budget: int  # NOK
+    spent: Decimal  # NOK, estimated
+
+    @property
+    def share(self) -> Decimal:
+        return self.spent / self.budget if self.budget else Decimal(1)
+
+    @property
+    def percent(self) -> int:
+        return int(self.share * 100)
+
+    @property
+    def warning(self) -> bool:
+        return self.share >= WARN_AT
+
+    @property
+    def used_up(self) -> bool:
+        return self.share >= 1
+
+
+def segments_sent(session: Session, region_ids: Collection[int], now: datetime) -> dict[int, int]:
+    """SMS segments each region has paid for this month (those handed to the provider included)."""
+    start, end = month_span(now)
+    rows = session.execute(
+        select(SmsMessage.region_id, func.sum(SmsMessage.segments))
+        .where(SmsMessage.region_id.in_(region_ids), billed_between(start, end))
+        .group_by(SmsMessage.region_id)
+    )
+    return {region_id: int(segments or 0) for region_id, segments in rows if region_id is not None}
+
+
+def segments_left(session: Session, region_ids: Collection[int], now: datetime, *, price: Decimal) -> dict[int, int]:
+    """How many more SMS segments each region with a budget may send this month (the dispatcher's
+    question); a region without a budget, or free SMS, sets no limit and is left out."""
+    if price <= 0:
+        return {}
+    # Plain columns, read afresh: the dispatcher's session may have seen a budget since raised.
+    rows = session.execute(
+        select(Region.id, Region.sms_budget_nok).where(Region.id.in_(region_ids), Region.sms_budget_nok.is_not(None))
+    )
+    budgets = {region_id: budget for region_id, budget in rows if budget is not None}
+    sent = segments_sent(session, budgets, now) if budgets else {}
+    return {region_id: int(Decimal(budget) // price) - sent.get(region_id, 0) for region_id, budget in budgets.items()}
+
+
+def budget_uses(session: Session, region_ids: Collection[int], now: datetime, *, price: Decimal) -> list[BudgetUse]:
+    """This month's spending of each of these regions that has a budget."""
+    regions = list(
+        session.scalars(
+            select(Region).where(Region.id.in_(region_ids), Region.sms_budget_nok.is_not(None)).order_by(Region.name)
+        )
+    )
+    sent = segments_sent(session, [r.id for r in regions], now) if regions else {}
+    return [BudgetUse(r, r.sms_budget_nok or 0, sent.get(r.id, 0) * price) for r in regions]

@@ -1,0 +1,308 @@
+"""The coordinator reaching many people at once: their own words to the people of one night, of a
+municipality or of the whole region, and the nights of a weekend (or of one municipality that
+weekend) called off together. Nothing goes before a preview has said how many people it reaches,
+by SMS and by e-mail, and what the SMS cost. A coordinator of some municipalities reaches only the
+people and nights of those."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from natteravn.accounts.models import Person, Scope
+from natteravn.audit import service as audit
+from natteravn.clock import at_local, local
+from natteravn.i18n import N_, Refusal, translations
+from natteravn.places.models import Municipality, Region, Route
+from natteravn.roster.service import cancellation_notices
+from natteravn.shifts import messages
+from natteravn.shifts.models import LIVE, Shift, Signup, Term
+from natteravn.sms import service as sms
+from natteravn.sms.models import Purpose
+from natteravn.sms.segments import TextCost, cost_of
+
+#: What the audit log says about messages to many.
+AUDIT = audit.Vocabulary(
+    actions={"broadcast.sent": N_("Sent a message to %(people)s people: %(text)s")},
+)
+#: Every message to many starts so, for the person to know who writes.
+PREFIX = "Natteravn: "
+#: Three SMS, prefix included; longer belongs in a letter.
+TEXT_LIMIT = 440
+#: How far ahead the nights offered as a message's audience (and weekends to cancel) reach.
+AHEAD = timedelta(weeks=8)
+
+
+class BroadcastRefused(Refusal):
+    pass
+
+
+class Kind(enum.StrEnum):
+    NIGHT = "night"
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who a message is for, as a form carries it: "night:12", "municipality:3", "region:1"."""
+
+    kind: Kind
+    id: int
+
+    @classmethod
+    def parse(cls, value: str | None) -> Target | None:
+        kind, _, number = (value or "").partition(":")
+        if kind not in Kind.__members__.values() or not number.isdigit():
+            return None
+        return cls(Kind(kind), int(number))
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass
+class Audience:
+    target: Target
+    region_id: int
+    people: list[Person]
+    night: Shift | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a message to many costs, before it is sent."""
+
+    people: int
+    by_email: int
+    unreachable: int  # chose SMS and have answered STOP: they get nothing
+    segments: int  # all the SMS together
+    longest: TextCost  # the costliest single message, to show its characters and what forces UCS-2
+    price: Decimal
+
+    @property
+    def by_sms(self) -> int:
+        return self.people - self.by_email - self.unreachable
+
+    @property
+    def cost(self) -> Decimal:
+        return self.segments * self.price
+
+
+def reach(texts: Iterable[tuple[Person, str]], price: Decimal) -> Reach:
+    """The people, channels, segments and cost of sending each person their text."""
+    people = by_email = unreachable = segments = 0
+    longest = cost_of("")
+    for person, text in texts:
+        people += 1
+        cost = cost_of(text)
+        if (cost.segments, cost.forcing is not None) > (longest.segments, longest.forcing is not None):
+            longest = cost
+        if person.mail_to:
+            by_email += 1
+        elif person.sms_opted_out_at is not None:
+            unreachable += 1
+        else:
+            segments += cost.segments
+    return Reach(people, by_email, unreachable, segments, longest, price)
+
+
+# --- A message in the coordinator's own words. ---
+
+
+def message_text(text: str) -> str:
+    """What each person gets: the coordinator's words, line breaks as a phone keeps them."""
+    return PREFIX + (text or "").replace("\r\n", "\n").strip()
+
+
+def audience(session: Session, scope: Scope, target: Target, now: datetime) -> Audience | None:
+    """The people a message to `target` reaches, or None when it is not the coordinator's to reach
+    (or does not exist). A night's people are those on it or waiting for it; a municipality's and a
+    region's, the active volunteers living there."""
+    if target.kind == Kind.NIGHT:
+        return _night_audience(session, scope, target, now)
+    if target.kind == Kind.MUNICIPALITY:
+        municipality = session.get(Municipality, target.id)
+        if municipality is None or not scope.covers(municipality.region_id, municipality.id):
+            return None
+        return Audience(target, municipality.region_id, _volunteers(session, Person.municipality_id == municipality.id))
+    region = session.get(Region, target.id)
+    if region is None or region.id not in scope.regions:
+        return None
+    living_there = Person.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region.id))
+    return Audience(target, region.id, _volunteers(session, living_there))
+
+
+def _night_audience(session: Session, scope: Scope, target: Target, now: datetime) -> Audience | None:
+    night = session.get(Shift, target.id)
+    if night is None or not scope.covers(night.term.region_id, night.route.municipality_id):
+        return None
+    if night.term.published_at is None or night.cancelled_at is not None or night.ends_at <= now:
+        return None
+    people = session.scalars(
+        select(Person)
+        .join(Signup, Signup.person_id == Person.id)
+        .where(Signup.shift_id == night.id, Signup.state.in_(LIVE))
+        .order_by(Person.name, Person.id)
+    )
+    return Audience(target, night.term.region_id, list(people), night)
+
+
+def _volunteers(session: Session, where) -> list[Person]:
+    query = select(Person).where(where, Person.active.is_(True)).order_by(Person.name, Person.id)
+    return list(session.scalars(query))
+
+
+def preview_message(audience: Audience, text: str, price: Decimal) -> Reach:
+    body = message_text(text)
+    return reach(((person, body) for person in audience.people), price)
+
+
+def send_message(
+    session: Session, audience: Audience, text: str, token: str, now: datetime, actor: Person, price: Decimal
+) -> Reach:
+    """Plan the message to everyone in the audience, each by the channel they chose. `token` is the
+    preview's: sending the same preview twice (a double click) sends nothing the second time."""
+    words = (text or "").strip()
+    if not words:
+        raise BroadcastRefused(N_("Write the message."))
+    if len(words) > TEXT_LIMIT:
+        raise BroadcastRefused(N_("Shorten the message to %(max)d characters."), max=TEXT_LIMIT)
+    if not audience.people:
+        raise BroadcastRefused(N_("Nobody would get this message."))
+    body = message_text(words)
+    try:
+        with session.begin_nested():
+            for person in audience.people:
+                _plan(session, audience, person, body, f"broadcast:{token}:{person.id}", now)
+    except IntegrityError as error:  # the same preview sent a moment ago by another request
+        raise BroadcastRefused(N_("This message has been sent already.")) from error
+    sent = preview_message(audience, words, price)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="broadcast.sent",
+        object_type="shift" if audience.target.kind == Kind.NIGHT else audience.target.kind.value,
+        object_id=audience.target.id,
+        now=now,
+        region_id=audience.region_id,
+        text=body,
+        people=sent.people,
+        by_sms=sent.by_sms,
+        by_email=sent.by_email,
+        segments=sent.segments,
+    )
+    return sent
+
+
+def _plan(session: Session, audience: Audience, person: Person, body: str, key: str, now: datetime) -> None:
+    if audience.night is not None:
+        # News about a night, like any other: urgent when the night is tonight, void once it ends.
+        planned = messages.plan_news(
+            session,
+            None,
+            key=key,
+            body=body,
+            purpose=Purpose.BROADCAST,
+            now=now,
+            person=person,
+            shift=audience.night,
+            until=audience.night.ends_at,
+        )
+        if planned is None:
+            raise BroadcastRefused(N_("This message has been sent already."))
+        return
+    sms.enqueue(
+        session,
+        to=person.phone,
+        body=body,
+        purpose=Purpose.BROADCAST,
+        now=now,
+        person_id=person.id,
+        dedupe_key=key,
+        email=person.mail_to,
+        locale=person.locale,
+        region_id=audience.region_id,
+    )
+
+
+def targets(session: Session, scope: Scope, now: datetime) -> tuple[list[Region], list[Municipality], list[Shift]]:
+    """What a coordinator may send a message to: their whole regions, their municipalities, and
+    the published nights ahead in their part."""
+    regions = list(session.scalars(select(Region).where(Region.id.in_(scope.regions)).order_by(Region.name)))
+    municipalities = list(
+        session.scalars(
+            select(Municipality)
+            .where(scope.where(Municipality.region_id, Municipality.id), Municipality.archived.is_(False))
+            .order_by(Municipality.name)
+        )
+    )
+    return regions, municipalities, _nights_ahead(session, scope, now, now + AHEAD, published=True)
+
+
+# --- Calling off a weekend's nights. ---
+
+
+def weekends_ahead(session: Session, scope: Scope, now: datetime) -> list[date]:
+    """The Fridays of the coming weekends with nights the coordinator could call off."""
+    fridays = {_friday_of(local(night.starts_at).date()) for night in _nights_ahead(session, scope, now, now + AHEAD)}
+    return sorted(fridays)
+
+
+def weekend_nights(
+    session: Session, scope: Scope, friday: date, municipality_id: int | None, now: datetime
+) -> list[Shift]:
+    """The nights of the weekend starting `friday` (Friday to Sunday) not yet over nor called off,
+    in the coordinator's part, of one municipality if given."""
+    since = max(at_local(friday, time(0)), now)
+    nights = _nights_ahead(session, scope, since, at_local(friday + timedelta(days=3), time(0)))
+    return [night for night in nights if municipality_id is None or night.route.municipality_id == municipality_id]
+
+
+def preview_cancellation(session: Session, nights: list[Shift], reason: str, price: Decimal) -> Reach:
+    """What cancelling these nights with `reason` would send: one message per person."""
+    return reach(((notice.person, notice.body) for notice in cancellation_notices(session, nights, reason)), price)
+
+
+def reason_frame(session: Session, nights: list[Shift], locale: str) -> str:
+    """The text a cancel reason is added to, for counting as the coordinator types: the longest of
+    the messages these nights' people would get (each in their language), or in the coordinator's
+    language when nobody is on them."""
+    bodies = [notice.body for notice in cancellation_notices(session, nights, "")]
+    if not bodies and nights:
+        _ = translations(locale).gettext
+        bodies = [messages.cancelled_text(_, {**messages.night_words(nights[0]), "reason": ""})]
+    return max(bodies, key=lambda body: cost_of(body).characters, default="") + " "
+
+
+def _friday_of(day: date) -> date:
+    return day - timedelta(days=(day.weekday() - 4) % 7)
+
+
+def _nights_ahead(
+    session: Session, scope: Scope, since: datetime, until: datetime, *, published: bool = False
+) -> list[Shift]:
+    """Nights not called off that end after `since` and start before `until`, in the coordinator's part."""
+    query = (
+        select(Shift)
+        .join(Shift.term)
+        .join(Shift.route)
+        .where(
+            scope.where(Term.region_id, Route.municipality_id),
+            Shift.cancelled_at.is_(None),
+            Shift.ends_at > since,
+            Shift.starts_at < until,
+        )
+        .options(joinedload(Shift.route).joinedload(Route.municipality), joinedload(Shift.term))
+        .order_by(Shift.starts_at, Route.name)
+    )
+    if published:
+        query = query.where(Term.published_at.is_not(None))
+    return list(session.scalars(query))

@@ -1,0 +1,357 @@
+"""Reaching many people at once: a weekend's nights called off in one action with one message per
+person, and a message in the coordinator's own words to a night, a municipality or the region,
+each previewed (people, SMS, cost) before it is sent, within the coordinator's own part."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from natteravn.accounts.models import Role, RoleKind
+from natteravn.audit.models import AuditEvent
+from natteravn.roster import broadcasts
+from natteravn.roster import service as roster
+from natteravn.shifts.models import SignupRole, SignupState, Term
+from natteravn.sms.models import Channel, MessageState, Purpose, SmsMessage
+from natteravn.sms.service import enqueue
+from tests import factories
+
+FRIDAY, SATURDAY = date(2026, 11, 27), date(2026, 11, 28)
+
+
+def messages_of(db, purpose: Purpose) -> list[SmsMessage]:
+    return list(db.scalars(select(SmsMessage).where(SmsMessage.purpose == purpose).order_by(SmsMessage.id)))
+
+
+def to(db, person, purpose: Purpose) -> list[SmsMessage]:
+    return [m for m in messages_of(db, purpose) if m.person_id == person.id]
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+
+
+@pytest.fixture
+def stormy(world, db, clock):
+    """The weekend of 27 November: Kari on Friday in Flisa and Saturday in Kjellmyra, Ola on
+    Saturday in Kirkenær, Lise waiting for Friday in Flisa (full), and Kari's reminders planned."""
+    flisa = world.night_on("Flisa sentrum", FRIDAY)
+    flisa.max_walkers = 1
+    factories.signup(db, flisa, world.parent, clock())
+    factories.signup(db, world.night_on("Kjellmyra", SATURDAY), world.parent, clock())
+    factories.signup(db, world.night_on("Kirkenær", SATURDAY), world.other_parent, clock())
+    factories.signup(db, flisa, world.leader, clock(), role=SignupRole.LEADER, state=SignupState.WAITLISTED)
+    enqueue(
+        db,
+        to=world.parent.phone,
+        body="Natteravn: husk fredag.",
+        purpose=Purpose.REMINDER_DAY,
+        now=clock(),
+        due_at=flisa.starts_at,
+        person_id=world.parent.id,
+        shift_id=flisa.id,
+    )
+    db.commit()
+    return world
+
+
+# --- Calling off a weekend, through the service. ---
+
+
+def test_a_weekends_nights_are_called_off_with_one_message_per_person(stormy, db, clock):
+    world = stormy
+    nights = broadcasts.weekend_nights(db, world.coordinator.coordinator_scope, FRIDAY, None, clock())
+    assert len(nights) == 8  # four routes, Friday and Saturday
+
+    notices = roster.cancel_nights(db, nights, "  Storm   warning ", clock(), world.coordinator)
+    db.commit()
+
+    assert all(night.cancelled_at == clock() and night.cancel_reason == "Storm warning" for night in nights)
+    assert len(notices) == 3
+    (karis,) = to(db, world.parent, Purpose.SHIFT_CANCELLED)
+    assert karis.body == (
+        "Natteravn: your nights are cancelled: Flisa sentrum 27.11 22:00, Kjellmyra 28.11 22:00. Storm warning"
+    )
+    assert karis.expires_at == world.night_on("Kjellmyra", SATURDAY).ends_at
+    (olas,) = to(db, world.other_parent, Purpose.SHIFT_CANCELLED)
+    assert olas.body == "Natteravn: Kirkenær on 28.11 at 22:00 is cancelled. Storm warning"
+    assert len(to(db, world.leader, Purpose.SHIFT_CANCELLED)) == 1  # waiting for Friday: told too
+    (reminder,) = to(db, world.parent, Purpose.REMINDER_DAY)
+    assert reminder.state == MessageState.CANCELLED
+    cancelled = db.scalars(select(AuditEvent).where(AuditEvent.action == "shift.cancelled")).all()
+    assert sorted(event.object_id for event in cancelled) == sorted(night.id for night in nights)
+
+
+def test_one_municipalitys_nights_that_weekend(stormy, db, clock):
+    world = stormy
+    nights = broadcasts.weekend_nights(db, world.coordinator.coordinator_scope, FRIDAY, world.grue.id, clock())
+    assert {night.route.name for night in nights} == {"Kirkenær"} and len(nights) == 2
+    roster.cancel_nights(db, nights, "", clock(), world.coordinator)
+    assert len(messages_of(db, Purpose.SHIFT_CANCELLED)) == 1  # Ola only
+    assert world.night_on("Flisa sentrum", FRIDAY).cancelled_at is None
+
+
+def test_the_people_of_a_draft_are_not_told(world, db, clock):
+    draft = Term(region=world.region, name="Utkast", starts_on=FRIDAY, ends_on=SATURDAY, signup_opens_at=clock())
+    db.add(draft)
+    night = factories.night(db, draft, world.routes["Kjellmyra"], FRIDAY)
+    factories.signup(db, night, world.parent, clock())
+    roster.cancel_nights(db, [night], "Storm", clock(), world.coordinator)
+    assert night.cancelled_at is not None
+    assert messages_of(db, Purpose.SHIFT_CANCELLED) == []
+
+
+def test_a_night_already_called_off_is_left_as_it_was(stormy, db, clock):
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    roster.cancel_nights(db, [night], "Snø", clock(), world.coordinator)
+    roster.cancel_nights(db, [night], "Storm", clock(), world.coordinator)
+    assert night.cancel_reason == "Snø"
+    assert len(messages_of(db, Purpose.SHIFT_CANCELLED)) == 1
+
+
+# --- Calling off a weekend, through the page. ---
+
+
+def test_the_weekend_is_previewed_then_cancelled(stormy, db, clock, login, client):
+    world = stormy
+    login(world.coordinator)
+    page = client.get("/coordinator/nights/cancel")
+    assert page.status_code == 200
+    assert '<option selected value="2026-11-20">Weekend of 20.11.2026</option>' in page.text
+    form = {"weekend": "2026-11-27", "municipality": "0", "reason": "Storm", "preview": "Preview"}
+    preview = client.post("/coordinator/nights/cancel", data=form)
+    assert preview.status_code == 200
+    assert "8 nights are called off:" in preview.text
+    assert "3 people: 3 by SMS, 0 by e-mail." in preview.text
+    assert "In all 3 SMS, about 1.35 kr." in preview.text
+    assert world.night_on("Kirkenær", SATURDAY).cancelled_at is None  # nothing yet
+
+    done = client.post(
+        "/coordinator/nights/cancel",
+        data={**form, "preview": "", "submit": "Cancel these nights", "previewed": hidden(preview.text, "previewed")},
+    )
+    assert done.status_code == 302
+    db.expire_all()
+    assert world.night_on("Kirkenær", SATURDAY).cancelled_at is not None
+    assert "8 nights are cancelled. 3 people get a message." in client.get(done.headers["Location"]).text
+
+
+def test_cancelling_without_the_preview_shows_the_preview_first(stormy, db, login, client):
+    world = stormy
+    login(world.coordinator)
+    form = {"weekend": "2026-11-27", "municipality": "0", "reason": "Storm", "submit": "Cancel these nights"}
+    response = client.post("/coordinator/nights/cancel", data=form)
+    assert response.status_code == 200 and "Before you cancel" in response.text
+    stale = client.post(
+        "/coordinator/nights/cancel",
+        data={**form, "reason": "Another reason", "previewed": hidden(response.text, "previewed")},
+    )
+    assert "Before you cancel" in stale.text  # a changed form is previewed again
+    db.expire_all()
+    assert stormy.night_on("Kirkenær", SATURDAY).cancelled_at is None
+    done = client.post("/coordinator/nights/cancel", data={**form, "previewed": hidden(response.text, "previewed")})
+    assert done.status_code == 302
+
+
+def test_a_municipalitys_coordinator_calls_off_only_their_nights(stormy, db, clock, login, client):
+    world = stormy
+    gunn = factories.person(db, world.grue, "Gunn Grue", clock())
+    gunn.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    db.commit()
+    login(gunn)
+    page = client.get("/coordinator/nights/cancel").text
+    assert f'value="{world.asnes.id}"' not in page
+    refused = client.post(
+        "/coordinator/nights/cancel", data={"weekend": "2026-11-27", "municipality": str(world.asnes.id)}
+    )
+    assert refused.status_code == 422
+    form = {"weekend": "2026-11-27", "municipality": "0", "reason": "", "preview": "Preview"}
+    preview = client.post("/coordinator/nights/cancel", data=form).text
+    assert "2 nights are called off:" in preview and "Kjellmyra" not in preview
+    client.post(
+        "/coordinator/nights/cancel",
+        data={**form, "preview": "", "submit": "x", "previewed": hidden(preview, "previewed")},
+    )
+    db.expire_all()
+    assert world.night_on("Kirkenær", FRIDAY).cancelled_at is not None
+    assert world.night_on("Flisa sentrum", FRIDAY).cancelled_at is None
+
+
+# --- The cancel reason on a night's page: counted, and a costly one shown first. ---
+
+
+def test_the_night_page_counts_the_cancel_message(stormy, login, client):
+    world = stormy
+    login(world.coordinator)
+    page = client.get(f"/coordinator/nights/{world.night_on('Kirkenær', SATURDAY).id}").text
+    assert "The SMS: 51 characters, 1 SMS per person." in page  # "Natteravn: Kirkenær on 28.11 at 22:00 is cancelled."
+    assert 'data-sms-counter="reason"' in page and "sms-counter.js" in page
+    assert 'aria-describedby="reason-count"' in page
+
+
+def test_a_dash_that_doubles_every_message_is_shown_before_the_night_is_cancelled(stormy, db, login, client):
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    login(world.coordinator)
+    reason = "Avlyst på grunn av storm – vi tar det igjen"
+    first = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": reason, "submit": "Cancel the night"})
+    assert first.status_code == 200
+    assert "“–” (U+2013) is not in the SMS alphabet" in first.text
+    assert "Each message is longer than one SMS." in first.text
+    assert "In all 2 SMS, about 0.90 kr." in first.text
+    db.expire_all()
+    assert night.cancelled_at is None
+
+    again = client.post(
+        f"/coordinator/nights/{night.id}/cancel", data={"reason": reason, "previewed": reason, "submit": "x"}
+    )
+    assert again.status_code == 302
+    db.expire_all()
+    assert night.cancelled_at is not None
+
+
+def test_a_reason_that_fits_one_sms_cancels_at_once(stormy, db, login, client):
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    login(world.coordinator)
+    response = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": "Storm", "submit": "x"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert night.cancelled_at is not None
+
+
+def test_the_cancel_message_can_be_previewed_on_the_night_page(stormy, login, client):
+    world = stormy
+    login(world.coordinator)
+    night = world.night_on("Kirkenær", SATURDAY)
+    page = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": "Storm 🌧", "preview": "x"}).text
+    assert "What the people on the night get" in page
+    assert "“🌧” (U+1F327) is not in the SMS alphabet" in page
+    assert "1 person: 1 by SMS, 0 by e-mail." in page
+
+
+# --- A message in the coordinator's own words. ---
+
+
+@pytest.fixture
+def mari(world, db, clock):
+    person = factories.person(db, world.asnes, "Mari Epost", clock(), email="mari@example.no")
+    db.commit()
+    return person
+
+
+def test_a_message_to_a_municipality_is_previewed_then_sent_to_each_by_their_channel(
+    world, mari, db, clock, login, client
+):
+    world.leader.sms_opted_out_at = clock()
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/messages").text
+    assert f'value="municipality:{world.asnes.id}">Everyone in Åsnes' in page
+    assert f'value="region:{world.region.id}">Everyone in Solør' in page
+    form = {"to": f"municipality:{world.asnes.id}", "text": "Årsmøte i kveld kl. 19 på Flisa skole.", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    # Kari, Lise (opted out), Siri and Mari live in Åsnes.
+    assert "4 people: 2 by SMS, 1 by e-mail." in preview
+    assert "1 has answered STOP to SMS and gets nothing." in preview
+    assert "In all 2 SMS, about 0.90 kr." in preview
+    assert "Natteravn: Årsmøte i kveld kl. 19 på Flisa skole." in preview
+    assert messages_of(db, Purpose.BROADCAST) == []
+
+    send = {**form, "preview": "", "send": "Send"}
+    send |= {"previewed": hidden(preview, "previewed"), "token": hidden(preview, "token")}
+    sent = client.post("/coordinator/messages", data=send)
+    assert sent.status_code == 302
+    assert "The message is on its way to 4 people." in client.get(sent.headers["Location"]).text
+    planned = {m.person_id: m for m in messages_of(db, Purpose.BROADCAST)}
+    assert set(planned) == {world.parent.id, world.leader.id, world.coordinator.id, mari.id}
+    assert planned[mari.id].channel == Channel.EMAIL and planned[mari.id].email == "mari@example.no"
+    assert planned[world.parent.id].channel == Channel.SMS
+    assert planned[world.parent.id].body == "Natteravn: Årsmøte i kveld kl. 19 på Flisa skole."
+    assert {m.region_id for m in planned.values()} == {world.region.id}
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "broadcast.sent"))
+    assert (event.object_type, event.object_id, event.details["people"]) == ("municipality", world.asnes.id, 4)
+
+    again = client.post("/coordinator/messages", data=send)
+    assert again.status_code == 422 and "This message has been sent already." in again.text
+    assert len(messages_of(db, Purpose.BROADCAST)) == 4
+
+
+def test_sending_without_a_preview_previews_first(world, db, login, client):
+    login(world.coordinator)
+    form = {"to": f"region:{world.region.id}", "text": "Hei alle!", "send": "Send"}
+    response = client.post("/coordinator/messages", data=form)
+    assert response.status_code == 200 and "Before you send" in response.text
+    assert messages_of(db, Purpose.BROADCAST) == []
+    edited = {**form, "text": "Hei alle sammen!", "previewed": hidden(response.text, "previewed")}
+    edited["token"] = hidden(response.text, "token")
+    assert "Before you send" in client.post("/coordinator/messages", data=edited).text
+    assert messages_of(db, Purpose.BROADCAST) == []
+
+
+def test_a_message_to_tonights_night_is_news_about_tonight(stormy, db, clock, login, client):
+    """It may go out in quiet hours and when the budget is spent, and is void once the night is over."""
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    clock.set(night.starts_at.replace(hour=12))
+    login(world.coordinator)
+    page = client.get(f"/coordinator/nights/{night.id}").text
+    assert f"/coordinator/messages?to=night:{night.id}" in page
+    form = {"to": f"night:{night.id}", "text": "Vi møtes ved kirken i stedet.", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    assert "1 person: 1 by SMS, 0 by e-mail." in preview
+    send = {**form, "preview": "", "send": "x", "previewed": hidden(preview, "previewed")}
+    client.post("/coordinator/messages", data={**send, "token": hidden(preview, "token")})
+    (message,) = messages_of(db, Purpose.BROADCAST)
+    assert message.person_id == world.other_parent.id and message.shift_id == night.id
+    assert message.urgent and message.expires_at == night.ends_at
+
+
+def test_the_preview_names_the_character_that_doubles_the_cost(world, login, client):
+    login(world.coordinator)
+    text = "Husk refleksvest – det er mørkt. " * 3
+    preview = client.post(
+        "/coordinator/messages", data={"to": f"municipality:{world.grue.id}", "text": text, "preview": "x"}
+    ).text
+    assert "“–” (U+2013) is not in the SMS alphabet" in preview
+    assert "SMS per person (UCS-2)" in preview
+
+
+def test_an_empty_or_overlong_message_is_refused(world, login, client):
+    login(world.coordinator)
+    empty = client.post("/coordinator/messages", data={"to": f"region:{world.region.id}", "text": " ", "preview": "x"})
+    assert empty.status_code == 422 and "Write the message." in empty.text
+    long = client.post(
+        "/coordinator/messages", data={"to": f"region:{world.region.id}", "text": "a" * 441, "preview": "x"}
+    )
+    assert long.status_code == 422 and "Shorten this to 440 characters." in long.text
+
+
+def test_a_municipalitys_coordinator_reaches_only_their_people(world, db, clock, login, client):
+    gunn = factories.person(db, world.grue, "Gunn Grue", clock())
+    gunn.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    db.commit()
+    scope = gunn.coordinator_scope
+    target = broadcasts.Target(broadcasts.Kind.MUNICIPALITY, world.asnes.id)
+    assert broadcasts.audience(db, scope, target, clock()) is None
+    region = broadcasts.Target(broadcasts.Kind.REGION, world.region.id)
+    assert broadcasts.audience(db, scope, region, clock()) is None
+    kjellmyra = broadcasts.Target(broadcasts.Kind.NIGHT, world.night_on("Kjellmyra", FRIDAY).id)
+    assert broadcasts.audience(db, scope, kjellmyra, clock()) is None
+    own = broadcasts.audience(db, scope, broadcasts.Target(broadcasts.Kind.MUNICIPALITY, world.grue.id), clock())
+    assert {person.name for person in own.people} == {"Ola Hansen", "Gunn Grue"}
+
+    login(gunn)
+    page = client.get("/coordinator/messages").text
+    assert "Everyone in Grue" in page and "Everyone in Åsnes" not in page and "Everyone in Solør" not in page
+    refused = client.post("/coordinator/messages", data={"to": str(target), "text": "Hei", "preview": "x"})
+    assert refused.status_code == 422
+
+
+@pytest.mark.parametrize("value", ["", "night", "night:x", "planet:1", "region:-1"])
+def test_a_target_that_is_not_one_is_not_read(value):
+    assert broadcasts.Target.parse(value) is None

@@ -1,0 +1,225 @@
+"""What SMS cost: the outbox's segments and estimated cost per municipality and month, and a region's
+monthly budget, with a warning at 80 % and, once it is spent, only login codes and news about
+tonight sent while everything else waits for next month or a higher budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from natteravn.audit.models import AuditEvent
+from natteravn.places.service import RegionSettings
+from natteravn.sms.models import BUDGET_HELD, MessageState, Purpose, SmsMessage
+from natteravn.sms.service import dispatch_due, enqueue
+from tests import factories
+
+#: 10 kr at the default 0.45 kr a segment: 22 segments.
+BUDGET = 10
+
+
+def sent(db, now, person, region, segments: int, **fields) -> SmsMessage:
+    """An SMS that went out at `now`, costing `segments`."""
+    message = planned(db, now, person, region, **fields)
+    message.state, message.sent_at, message.claimed_at, message.attempts = MessageState.SENT, now, now, 1
+    message.segments = segments
+    return message
+
+
+def planned(db, now, person, region, purpose=Purpose.REMINDER_DAY, body="Natteravn: husk lørdag.", **fields):
+    return enqueue(
+        db,
+        to=person.phone,
+        body=body,
+        purpose=purpose,
+        now=now,
+        person_id=person.id,
+        region_id=region.id,
+        email=person.mail_to,
+        **fields,
+    )
+
+
+@pytest.fixture
+def budgeted(world, db):
+    world.region.sms_budget_nok = BUDGET
+    db.commit()
+    return world.region
+
+
+@pytest.fixture
+def dispatch(app, db, gateway, mailer):
+    def run(now):
+        return dispatch_due(db, gateway, now, policy=app.extensions["natteravn.sms_policy"], mailer=mailer)
+
+    return run
+
+
+def test_the_outbox_shows_segments_and_cost_per_municipality_and_month(world, db, clock, login, client):
+    sent(db, clock(), world.parent, world.region, 1)  # Åsnes, November
+    sent(db, clock() - timedelta(days=2), world.leader, world.region, 2)  # Åsnes, November
+    sent(db, clock() - timedelta(days=30), world.other_parent, world.region, 1)  # Grue, October
+    planned(db, clock(), world.parent, world.region)  # not sent: costs nothing yet
+    by_email = factories.person(db, world.asnes, "Eli Epost", clock(), email="eli@example.no")
+    sent(db, clock(), by_email, world.region, 1)  # e-mail: free
+    db.commit()
+    login(world.coordinator)  # the login code is an SMS too, to Åsnes
+    page = client.get("/coordinator/outbox").text
+    costs = page[page.index('id="cost-title"') :]
+    assert "<td>November 2026</td><td>Åsnes</td><td>3</td><td>4</td><td>1.80</td>" in costs
+    assert "<td>October 2026</td><td>Grue</td><td>1</td><td>1</td><td>0.45</td>" in costs
+    assert costs.index("November 2026") < costs.index("October 2026")
+
+
+def test_a_municipalitys_coordinator_sees_the_cost_of_their_municipality_only(world, db, clock, login, client):
+    sent(db, clock(), world.parent, world.region, 1)
+    sent(db, clock(), world.other_parent, world.region, 4)
+    grue = factories.person(db, world.grue, "Gunn Grue", clock())
+    from natteravn.accounts.models import Role, RoleKind
+
+    grue.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    db.commit()
+    login(grue)
+    costs = client.get("/coordinator/outbox").text.split('id="cost-title"')[1]
+    assert "<td>Grue</td><td>2</td><td>5</td><td>2.25</td>" in costs  # their own login code included
+    assert "Åsnes" not in costs
+
+
+def test_the_price_per_segment_is_a_setting(app, world, db, clock, login, client):
+    app.config["SMS_PRICE_PER_SEGMENT"] = 0.5
+    sent(db, clock(), world.parent, world.region, 3)
+    db.commit()
+    login(world.coordinator)
+    assert "<td>4</td><td>2.00</td>" in client.get("/coordinator/outbox").text  # with the login code
+
+
+def test_at_80_percent_the_coordinator_is_warned_on_the_dashboard_and_the_outbox(
+    world, budgeted, db, clock, login, client
+):
+    sent(db, clock(), world.parent, world.region, 16)
+    db.commit()
+    login(world.coordinator)  # its code makes 17 segments: 7.65 of 10 kr, no warning yet
+    assert "of its SMS budget" not in client.get("/coordinator").text
+    sent(db, clock(), world.parent, world.region, 1)  # 8.10 kr: 81 %
+    db.commit()
+    for page in (client.get("/coordinator").text, client.get("/coordinator/outbox").text):
+        assert "Solør has used 81 % of its SMS budget for this month: about 8.10 of 10 kr." in page
+        assert f"/coordinator/places/regions/{world.region.id}" in page
+
+
+def test_last_months_sms_do_not_count_against_this_months_budget(world, budgeted, db, clock, login, client):
+    sent(db, clock() - timedelta(days=20), world.parent, world.region, 40)
+    db.commit()
+    login(world.coordinator)
+    assert "of its SMS budget" not in client.get("/coordinator").text
+
+
+def test_once_the_budget_is_spent_only_codes_and_tonights_news_are_sent(world, budgeted, db, clock, dispatch):
+    clock.set(datetime(2026, 11, 20, 17, 0, tzinfo=UTC))  # Friday, 18:00 in Oslo
+    sent(db, clock(), world.other_parent, world.region, 22)  # 9.90 of 10 kr: one more segment does not fit
+    tonight = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    reminder = planned(db, clock(), world.parent, world.region)
+    confirmation = planned(db, clock(), world.parent, world.region, Purpose.SIGNUP_CONFIRMATION, own_action=True)
+    code = planned(db, clock(), world.parent, world.region, Purpose.OTP, body="Your code is 123456.")
+    tonights = (tonight.starts_at, tonight.ends_at)
+    news = planned(
+        db, clock(), world.parent, world.region, Purpose.SHIFT_CANCELLED, shift_id=tonight.id, night=tonights
+    )
+    by_email = factories.person(db, world.asnes, "Eli Epost", clock(), email="eli@example.no")
+    email = planned(db, clock(), by_email, world.region)
+    db.commit()
+
+    dispatch(clock())
+
+    for message in (reminder, confirmation, code, news, email):
+        db.refresh(message)
+    assert (code.state, news.state, email.state) == (MessageState.SENT,) * 3
+    assert (reminder.state, confirmation.state) == (MessageState.PENDING,) * 2
+    assert reminder.last_error == BUDGET_HELD
+    assert reminder.held_until == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 1 December, midnight in Oslo
+
+
+def test_a_message_held_for_the_budget_says_so_in_the_outbox(world, budgeted, db, clock, dispatch, login, client):
+    sent(db, clock(), world.other_parent, world.region, 22)
+    planned(db, clock(), world.parent, world.region, body="Natteravn: husk refleksvest.")
+    db.commit()
+    dispatch(clock())
+    login(world.coordinator)
+    page = client.get("/coordinator/outbox?state=pending").text
+    assert "the region's SMS budget for this month is spent. It goes out next month" in page
+    assert "Solør has spent its SMS budget for this month" in page
+
+
+def test_a_held_message_goes_out_when_the_month_turns(world, budgeted, db, clock, dispatch, gateway):
+    sent(db, clock(), world.other_parent, world.region, 22)
+    reminder = planned(db, clock(), world.parent, world.region, expires_at=clock() + timedelta(days=30))
+    db.commit()
+    dispatch(clock())
+    assert dispatch(clock() + timedelta(days=5)).handled == 0  # still held, not looked at again
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    dispatch(clock())
+    db.refresh(reminder)
+    assert reminder.state == MessageState.SENT and reminder.last_error == ""
+    assert [body for _to, body in gateway.sent] == ["Natteravn: husk lørdag."]
+
+
+def test_a_held_message_whose_moment_passes_is_cancelled_not_sent_late(world, budgeted, db, clock, dispatch):
+    sent(db, clock(), world.other_parent, world.region, 22)
+    reminder = planned(db, clock(), world.parent, world.region, expires_at=clock() + timedelta(days=2))
+    db.commit()
+    dispatch(clock())
+    db.refresh(reminder)
+    assert reminder.held_until == clock() + timedelta(days=2)
+    dispatch(clock() + timedelta(days=2))
+    db.refresh(reminder)
+    assert reminder.state == MessageState.CANCELLED
+
+
+def test_a_message_that_would_overrun_the_budget_waits_while_a_smaller_one_fits(world, budgeted, db, clock, dispatch):
+    sent(db, clock(), world.other_parent, world.region, 20)  # 2 segments left
+    long = planned(db, clock(), world.parent, world.region, body="Natteravn: " + "lang tekst " * 20)
+    short = planned(db, clock(), world.leader, world.region, body="Natteravn: kort.")
+    db.commit()
+    assert long.segments == 2 and short.segments == 1
+    dispatch(clock())
+    db.refresh(long), db.refresh(short)
+    # The first in line took the two segments left; the second waits.
+    assert (long.state, short.state) == (MessageState.SENT, MessageState.PENDING)
+
+
+def test_raising_the_budget_on_the_region_page_lets_the_held_messages_go(
+    world, budgeted, db, clock, dispatch, login, client, gateway
+):
+    sent(db, clock(), world.other_parent, world.region, 22)
+    reminder = planned(db, clock(), world.parent, world.region)
+    db.commit()
+    dispatch(clock())
+    login(world.coordinator)
+    url = f"/coordinator/places/regions/{world.region.id}"
+    page = client.get(url).text
+    assert "Spent so far this month: about 10.35 kr, at 0.45 kr per SMS." in page  # with the login code
+    form = region_form(world.region, sms_budget_nok="-5")
+    assert client.post(url, data=form).status_code == 422
+    assert client.post(url, data={**form, "sms_budget_nok": "50"}).status_code == 302
+    dispatch(clock())
+    db.refresh(reminder)
+    assert reminder.state == MessageState.SENT
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "region.updated"))
+    assert event.details["changed"] == {"sms_budget_nok": [BUDGET, 50]}
+
+
+def test_a_region_without_a_budget_holds_nothing(world, db, clock, dispatch):
+    sent(db, clock(), world.other_parent, world.region, 5000)
+    reminder = planned(db, clock(), world.parent, world.region)
+    db.commit()
+    dispatch(clock())
+    db.refresh(reminder)
+    assert reminder.state == MessageState.SENT
+
+
+def region_form(region, **changes) -> dict:
+    """The region's settings page as it stands, with `changes` typed in."""
+    values = vars(RegionSettings.of(region)) | {"name": region.name}
+    shown = {k: v.strftime("%H:%M") if isinstance(v, time) else "" if v is None else v for k, v in values.items()}
+    return {name: str(value) for name, value in {**shown, **changes}.items()}
