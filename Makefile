@@ -8,6 +8,9 @@ LOCALES := nb nn
 # The marker functions used in the code: see natteravn/translations/README.md.
 KEYWORDS := -k _l -k N_ -k lazy_gettext
 
+# `make demo PORT=5001` serves the demo on another port.
+PORT := 5000
+
 .PHONY: demo test lint translations
 
 $(STAMP): pyproject.toml
@@ -17,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/natteravn demo
+	$(VENV)/bin/natteravn demo --port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
