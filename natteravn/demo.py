@@ -18,7 +18,7 @@ from natteravn.places.models import Municipality, Region, Route, School, SchoolC
 from natteravn.reports.models import AGE_BANDS, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster.autofill.models import Availability
-from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
+from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 
 ROUTES = {
     "Grue": [("Kirkenær sentrum", "Kirkenær stasjon"), ("Grue Finnskog", "Svullrya samfunnshus")],
@@ -77,12 +77,14 @@ def _seed(session: Session, now) -> None:
     region = Region(name="Solør", slug="solor")
     session.add(region)
     municipalities: dict[str, Municipality] = {}
+    classes: dict[str, list[SchoolClass]] = {}
     routes: list[Route] = []
     for name, its_routes in ROUTES.items():
         municipality = Municipality(region=region, name=name)
         municipalities[name] = municipality
         school = School(municipality=municipality, name=SCHOOLS[name])
-        session.add_all(SchoolClass(school=school, name=f"{grade}{letter}") for grade in (8, 9, 10) for letter in "AB")
+        classes[name] = [SchoolClass(school=school, name=f"{grade}{letter}") for grade in (8, 9, 10) for letter in "AB"]
+        session.add_all(classes[name])
         for route_name, meeting_point in its_routes:
             routes.append(Route(municipality=municipality, name=route_name, meeting_point=meeting_point))
     session.add_all(routes)
@@ -134,6 +136,18 @@ def _seed(session: Session, now) -> None:
         municipality = rng.choice(list(municipalities.values()))
         volunteers.append(_person(name, f"+474100{n:04d}", municipality, now))
     session.add_all(volunteers)
+    # Parents of the lower secondary school's pupils; many have two children there.
+    for parent in [*people[3:], *volunteers]:
+        assert parent.municipality is not None, "every demo parent lives somewhere"
+        own = classes[parent.municipality.name]
+        parent.school_classes = rng.sample(own, k=2 if rng.random() < 0.3 else 1)
+    kari = people[3]
+    kari.school_classes = [classes["Åsnes"][1], classes["Åsnes"][4]]  # 8B and 10A
+    session.add(
+        ClassWeekend(
+            term=term, school_class=classes["Åsnes"][4], weekend_on=first_friday + timedelta(weeks=2), created_at=now
+        )
+    )
     # Two experienced parents in each municipality lead groups too.
     for municipality in municipalities.values():
         for volunteer in [v for v in volunteers if v.municipality is municipality][:2]:
@@ -210,7 +224,9 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
                 session.add(shift)
                 lars_night = week == 0 and offset == 0 and route.name == "Flisa sentrum"
                 leader = lars if lars_night else next((p for p in rng.sample(leaders, len(leaders)) if free(p)), None)
-                local_people = [v for v in volunteers if v.municipality is route.municipality and free(v)]
+                local_people = [
+                    v for v in volunteers if v.municipality is route.municipality and free(v) and v is not leader
+                ]
                 walkers = rng.sample(local_people, k=min(len(local_people), rng.randint(2, 4)))
                 for person, role in [
                     *([(leader, SignupRole.LEADER)] if leader else []),

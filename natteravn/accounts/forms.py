@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from natteravn.accounts.service import PHONE_MAX_LENGTH
 from natteravn.i18n import LOCALE_NAMES, LOCALES
-from natteravn.web import Form, choices
+from natteravn.web import Form, at_most, choices
 
 
 class PhoneForm(Form):
@@ -34,13 +34,16 @@ class CodeForm(Form):
 
 
 class ProfileForm(Form):
+    """What is missing or wrong is said by `accounts.service`, for every field at once."""
+
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Write your name.")), Length(max=120)],
+        validators=[at_most(120)],
         render_kw={"autocomplete": "name"},
     )
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
-    school_class = SelectField(_l("School class (optional)"), coerce=int, default=0)
+    municipality = SelectField(_l("Municipality"), coerce=int, default=0)
+    # Ticked in groups by school (templates/accounts/_classes.html).
+    school_classes = SelectMultipleField(_l("Your children's school classes (optional)"), coerce=int, default=[])
     locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()))
     submit = SubmitField(_l("Save"))
 

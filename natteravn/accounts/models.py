@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, ColumnElement, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, false, or_
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.db import Base, UTCDateTime
@@ -47,6 +60,15 @@ class Scope:
         return or_(region_id.in_(self.regions), municipality_id.in_(self.municipalities))
 
 
+#: The school classes of a person's children: many parents have two children, in two classes.
+person_class = Table(
+    "person_class",
+    Base.metadata,
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_class_id", ForeignKey("school_class.id"), primary_key=True, index=True),
+)
+
+
 class Person(UserMixin, Base):
     __tablename__ = "person"
 
@@ -55,7 +77,6 @@ class Person(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     locale: Mapped[str] = mapped_column(String(8), default="nb")
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
-    school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
     adult_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conduct_version: Mapped[int | None] = mapped_column(Integer)
@@ -67,7 +88,7 @@ class Person(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     municipality: Mapped[Municipality | None] = relationship()
-    school_class: Mapped[SchoolClass | None] = relationship()
+    school_classes: Mapped[list[SchoolClass]] = relationship(secondary=person_class)
     roles: Mapped[list[Role]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
     def get_id(self) -> str:
@@ -77,6 +98,10 @@ class Person(UserMixin, Base):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def school_class_ids(self) -> set[int]:
+        return {c.id for c in self.school_classes}
 
     @property
     def onboarded(self) -> bool:

@@ -246,7 +246,7 @@ def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | 
         row.changed.append("name")
     if person.municipality_id != row.municipality.id:
         row.changed.append("municipality")
-    if row.school_class is not None and person.school_class_id != row.school_class.id:
+    if row.school_class is not None and row.school_class.id not in person.school_class_ids:
         row.changed.append("school_class")
     row.change = Change.UPDATED if row.changed else Change.UNCHANGED
     return None
@@ -317,8 +317,8 @@ def apply_import(session: Session, region_ids: set[int], text: str, actor: Perso
         if row.change == Change.UPDATED:
             person.name = row.name
             person.municipality_id = row.municipality.id
-            if row.school_class is not None:
-                person.school_class_id = row.school_class.id
+            if row.school_class is not None and row.school_class not in person.school_classes:
+                person.school_classes.append(row.school_class)  # a child in another class keeps theirs
         session.flush()
         touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person.id)
     for region_id, by_change in touched.items():
@@ -348,7 +348,7 @@ def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
         name=row.name,
         locale=LOCALES[0],
         municipality_id=row.municipality.id,
-        school_class_id=row.school_class.id if row.school_class else None,
+        school_classes=[row.school_class] if row.school_class else [],
         created_at=now,
         session_version=1,
         calendar_version=1,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from natteravn.db import Base
+
+
+def natural_order(name: str) -> tuple:
+    """Numbers in a name compared as numbers: class 9B before 10A."""
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name))
 
 
 class Region(Base):
@@ -91,3 +97,7 @@ class SchoolClass(Base):
     @property
     def label(self) -> str:
         return f"{self.school.name} {self.name}"
+
+    @property
+    def sort_key(self) -> tuple:
+        return natural_order(self.name)

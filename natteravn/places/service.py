@@ -9,7 +9,7 @@ from datetime import datetime, time
 from typing import cast
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
@@ -209,18 +209,35 @@ def open_municipalities(session: Session) -> list[Municipality]:
     )
 
 
-def open_classes(session: Session) -> list[SchoolClass]:
-    """Every school class a parent can say their child is in."""
-    return list(
-        session.scalars(
-            select(SchoolClass)
-            .join(SchoolClass.school)
-            .join(School.municipality)
-            .where(SchoolClass.archived.is_(False), School.archived.is_(False))
-            .options(selectinload(SchoolClass.school))
-            .order_by(Municipality.name, School.name, SchoolClass.name)
-        )
+@dataclass
+class SchoolChoice:
+    """A school's open classes, for a parent to tick their children's among."""
+
+    school: School
+    classes: list[SchoolClass]
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.school.municipality
+
+
+def open_classes(session: Session, region_id: int | None = None) -> list[SchoolChoice]:
+    """Every school class a parent can say a child of theirs is in, by municipality and school,
+    each school's classes in the order people count them (9B before 10A)."""
+    query = (
+        select(School)
+        .join(School.municipality)
+        .where(School.archived.is_(False), Municipality.archived.is_(False))
+        .options(selectinload(School.classes), joinedload(School.municipality))
+        .order_by(Municipality.name, School.name)
     )
+    if region_id is not None:
+        query = query.where(Municipality.region_id == region_id)
+    schools = [
+        SchoolChoice(school, sorted((c for c in school.classes if not c.archived), key=lambda c: c.sort_key))
+        for school in session.scalars(query).unique()
+    ]
+    return [choice for choice in schools if choice.classes]
 
 
 # --- The region's settings. ---

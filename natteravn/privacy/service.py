@@ -51,7 +51,7 @@ def export(session: Session, person: Person, now: datetime) -> dict:
             "name": person.name,
             "language": person.locale,
             "municipality": person.municipality.name if person.municipality else None,
-            "school_class": person.school_class.label if person.school_class else None,
+            "school_classes": sorted(c.label for c in person.school_classes),
             "adult_confirmed_at": _when(person.adult_confirmed_at),
             "conduct_accepted_at": _when(person.conduct_accepted_at),
             "sms_opted_out_at": _when(person.sms_opted_out_at),
@@ -173,7 +173,7 @@ def _scrub(person: Person, now: datetime) -> None:
     person.phone = f"deleted:{person.id}"
     person.name = ""
     person.municipality_id = None
-    person.school_class_id = None
+    person.school_classes.clear()
     person.adult_confirmed_at = None
     person.conduct_accepted_at = None
     person.conduct_version = None

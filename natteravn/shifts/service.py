@@ -155,12 +155,13 @@ def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[W
 
 
 def class_weekends_for(session: Session, person: Person, term_ids: list[int]) -> set[tuple[int, int]]:
-    """The weekends, as (ISO year, ISO week), given to the person's school class in these terms."""
-    if person.school_class_id is None or not term_ids:
+    """The weekends, as (ISO year, ISO week), given to any of the person's school classes in these terms."""
+    class_ids = person.school_class_ids
+    if not class_ids or not term_ids:
         return set()
     fridays = session.scalars(
         select(ClassWeekend.weekend_on).where(
-            ClassWeekend.school_class_id == person.school_class_id, ClassWeekend.term_id.in_(term_ids)
+            ClassWeekend.school_class_id.in_(class_ids), ClassWeekend.term_id.in_(term_ids)
         )
     )
     return {weekend_of(friday) for friday in fridays}

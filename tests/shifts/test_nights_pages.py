@@ -61,7 +61,7 @@ def test_the_nights_are_listed_by_weekend_with_route_place_time_places_and_leade
 
 
 def test_a_parent_sees_their_school_classs_weekend_first(world, db, client, login, clock, links):
-    world.parent.school_class_id = world.school_class.id
+    world.parent.school_classes = [world.school_class]
     terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
     db.commit()
 

@@ -41,7 +41,7 @@ def breakdown(problem: Problem, assignments: set[tuple[int, int]], leaders: set[
         volunteer, night = volunteers[volunteer_id], nights[night_id]
         if night.municipality_id != volunteer.municipality_id:
             costs["other_municipality"] += w.other_municipality
-        if volunteer.school_class_id is not None and volunteer.school_class_id not in night.class_ids:
+        if volunteer.outside_class_weekend(night):
             costs["outside_class_weekend"] += w.outside_class_weekend
     for pair in problem.past_pairs:
         a, b = sorted(pair)

@@ -230,7 +230,10 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
         select(Availability)
         .join(Availability.person)
         .where(Availability.term_id == term.id, Person.active.is_(True))
-        .options(joinedload(Availability.person).selectinload(Person.roles))
+        .options(
+            joinedload(Availability.person).selectinload(Person.roles),
+            joinedload(Availability.person).selectinload(Person.school_classes),
+        )
     ).all()
     theirs: dict[int, list[tuple[int, date]]] = defaultdict(list)
     for person_id, shift_id, starts_at in session.execute(
@@ -263,7 +266,7 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
                 partner_id=partners.get(person.id),
                 same_weekend_ok=availability.same_weekend_ok,
                 experienced=person.id in experienced,
-                school_class_id=person.school_class_id,
+                class_ids=frozenset(person.school_class_ids),
                 busy_days=frozenset(day for _, day in existing),
                 existing_nights=len(existing),
             )
