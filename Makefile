@@ -6,7 +6,7 @@ CATALOGUES := natteravn/translations
 # English is the source language; these are the translated ones.
 LOCALES := nb nn
 # The marker functions used in the code: see natteravn/translations/README.md.
-KEYWORDS := -k _l -k N_ -k lazy_gettext
+KEYWORDS := -k _l -k N_ -k lazy_gettext -k lazy_pgettext:1c,2
 
 # `make demo PORT=5001` serves the demo on another port.
 PORT := 5000

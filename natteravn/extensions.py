@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time
+from flask_babel import Babel, format_decimal, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -14,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
 from natteravn.i18n import LOCALE_NAMES, LOCALES, TRANSLATIONS_DIR, text_direction
-from natteravn.web import coordinator_scope, now
+from natteravn.web import coordinator_scope, now, written
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -31,7 +32,7 @@ COORDINATOR_NAV = (
     ("reports.index", _l("Reports")),
     ("reports.statistics", _l("Statistics")),
     ("people.index", _l("People")),
-    ("places.index", _l("Places")),
+    ("places.index", lazy_pgettext("the coordinator's page of municipalities, routes and schools", "Places")),
     ("sms.outbox", _l("SMS outbox")),
     ("audit.index", _l("Audit log")),
 )
@@ -103,10 +104,8 @@ def _template_helpers(app: Flask) -> None:
         return value.astimezone(OSLO)
 
     app.jinja_env.filters["local"] = _local
-    app.jinja_env.filters["day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEEE d. MMMM")
-    app.jinja_env.filters["short_day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEE d.M.")
-    app.jinja_env.filters["clock"] = lambda v: format_time(_local(v), "HH:mm")
-    app.jinja_env.filters["when"] = lambda v: format_datetime(_local(v), "EEE d. MMM HH:mm")
+    for kind in ("day", "short_day", "when", "date", "clock"):
+        app.jinja_env.filters[kind] = partial(lambda value, kind: written(value, kind), kind=kind)
     # Two significant digits: a gap of 0.0011 % must not read as 0.0 %.
     app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")
 

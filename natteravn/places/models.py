@@ -28,6 +28,9 @@ class Region(Base):
     nights_per_term_cap: Mapped[int] = mapped_column(Integer, default=2)
     cancel_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     offer_hours: Mapped[int] = mapped_column(Integer, default=12)
+    # On a night that needs a group leader and has none, the last place waits for one until this
+    # many days before the night; 0 keeps no place.
+    leader_place_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reminder_before_days: Mapped[int] = mapped_column(Integer, default=2)
     reminder_before_at: Mapped[time] = mapped_column(Time, default=time(18, 0))
     reminder_day_at: Mapped[time] = mapped_column(Time, default=time(12, 0))

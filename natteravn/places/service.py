@@ -57,6 +57,7 @@ AUDIT = audit.Vocabulary(
         "nights_per_term_cap": N_("most nights per person and term"),
         "cancel_cutoff_hours": N_("cancel cut-off (hours)"),
         "offer_hours": N_("hours to accept an offered place"),
+        "leader_place_days": N_("days the last place is kept for a group leader"),
         "reminder_before_days": N_("days before for the early reminder"),
         "reminder_before_at": N_("time of the early reminder"),
         "reminder_day_at": N_("time of the reminder on the day"),
@@ -81,6 +82,7 @@ class RegionSettings:
     nights_per_term_cap: int
     cancel_cutoff_hours: int
     offer_hours: int
+    leader_place_days: int
     reminder_before_days: int
     reminder_before_at: time
     reminder_day_at: time
@@ -100,6 +102,12 @@ SETTING_RANGES = (
     ("nights_per_term_cap", 1, 50, N_("Nights per person and term must be between %(low)d and %(high)d.")),
     ("cancel_cutoff_hours", 0, 168, N_("The cancel cut-off must be between %(low)d and %(high)d hours.")),
     ("offer_hours", 1, 72, N_("The time to accept an offered place must be between %(low)d and %(high)d hours.")),
+    (
+        "leader_place_days",
+        0,
+        60,
+        N_("The days a place is kept for a group leader must be between %(low)d and %(high)d."),
+    ),
     ("reminder_before_days", 1, 14, N_("The early reminder must be between %(low)d and %(high)d days before.")),
     ("call_weekday", 0, 6, N_("Choose a weekday for the call for walkers.")),
 )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
@@ -57,7 +58,11 @@ def _back():
 def index():
     regions = service.region_tree(db_session(), coordinated_regions())
     return render_template(
-        "places/index.html", regions=regions, weekdays=dict(WEEKDAYS), confirm=ConfirmForm(), title=_("Places")
+        "places/index.html",
+        regions=regions,
+        weekdays=dict(WEEKDAYS),
+        confirm=ConfirmForm(),
+        title=pgettext("the coordinator's page of municipalities, routes and schools", "Places"),
     )
 
 

@@ -17,14 +17,13 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
-    TimeField,
     ValidationError,
     widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from natteravn.i18n import WEEKDAYS
-from natteravn.web import Form, choices
+from natteravn.web import ClockField, Form, choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -67,8 +66,8 @@ def parse_dates(text: str) -> list[date]:
 
 class PatternForm(Form):
     weekdays = CheckboxesField(_l("Weekdays"), coerce=int, choices=choices(WEEKDAYS), default=[4, 5])
-    starts_local = TimeField(_l("Starts (local time)"), validators=[InputRequired()])
-    ends_local = TimeField(
+    starts_local = ClockField(_l("Starts (local time)"), validators=[InputRequired()])
+    ends_local = ClockField(
         _l("Ends (local time; before the start means the next morning)"), validators=[InputRequired()]
     )
     route_ids = CheckboxesField(_l("Routes"), coerce=int)
@@ -123,8 +122,8 @@ class MovePersonForm(Form):
 
 class NightForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired()])
-    starts_local = TimeField(_l("Starts"), validators=[InputRequired()])
-    ends_local = TimeField(_l("Ends"), validators=[InputRequired()])
+    starts_local = ClockField(_l("Starts"), validators=[InputRequired()])
+    ends_local = ClockField(_l("Ends"), validators=[InputRequired()])
     min_walkers = IntegerField(_l("Minimum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
     max_walkers = IntegerField(_l("Maximum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
     needs_leader = BooleanField(_l("Needs a group leader"))

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import format_datetime, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -101,7 +101,7 @@ def _cell_words() -> dict:
     """A night's state in words, translated once per page rather than once per night."""
     return {
         "states": {
-            grid.CellState.CANCELLED: _("Cancelled"),
+            grid.CellState.CANCELLED: pgettext("a night called off", "Cancelled"),
             grid.CellState.EMPTY: _("Empty"),
             grid.CellState.SHORT: _("Short"),
             grid.CellState.NO_LEADER: _("No leader"),

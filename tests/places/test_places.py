@@ -207,6 +207,7 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
         "nights_per_term_cap": "4",
         "cancel_cutoff_hours": "12",
         "offer_hours": "6",
+        "leader_place_days": "5",
         "reminder_before_days": "2",
         "reminder_before_at": "18:00",
         "reminder_day_at": "12:00",
@@ -220,6 +221,10 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
     assert client.post(url, data=data).status_code == 302
     db.expire_all()
     assert (world.region.nights_per_term_cap, world.region.quiet_from) == (4, time(21, 30))
+    assert world.region.leader_place_days == 5
+    assert client.post(url, data={**data, "leader_place_days": "61"}).status_code == 422
+    [changed] = [e for e in events(db, "region.updated") if "leader_place_days" in e.details["changed"]]
+    assert changed.details["changed"]["leader_place_days"] == [0, 5]
 
 
 def test_an_archived_class_and_municipality_leave_the_parents_choices(world, db, clock, login, client):
@@ -231,8 +236,11 @@ def test_an_archived_class_and_municipality_leave_the_parents_choices(world, db,
     client.post("/logout")
     login(world.parent)
     profile = client.get("/profile").text
-    assert "Flisa skole 9A" in profile
-    assert "Flisa skole 9B" not in profile
+    classes = profile[
+        profile.index("<legend>Flisa skole</legend>") : profile.index("</fieldset>", profile.index("Flisa skole"))
+    ]
+    assert "9A</label>" in classes
+    assert "9B</label>" not in classes
     assert "Våler" not in profile
 
 

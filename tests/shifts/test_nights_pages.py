@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -49,28 +51,56 @@ def test_the_nights_page_needs_a_login(client, world):
     assert response.status_code == 302 and "/login" in response.location
 
 
-def test_the_nights_are_listed_by_weekend_with_route_place_time_places_and_leader(world, db, client, login, clock):
+def test_the_nights_are_listed_by_weekend_and_evening_with_route_time_places_and_leader(
+    world, db, client, login, clock
+):
     night = world.night_on("Flisa sentrum", FRIDAY)
     factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
     db.commit()
     page = login(world.parent).get("/nights").text
     assert "Week 47" in page and "Week 48" in page
-    assert "Flisa sentrum" in page and "Meet at Flisa skysstasjon" in page and "Kirkenær" in page
+    assert page.index("<h3>Friday 20 November</h3>") < page.index("<h3>Saturday 21 November</h3>")
+    assert "Flisa sentrum" in page and "Kirkenær" in page
     assert "22:00–01:00" in page
     assert "5 places left" in page and "Leader on it" in page and "No leader yet" in page
+    assert "<dd>Flisa skysstasjon</dd>" in client.get(f"/nights/{night.id}").text  # the meeting point
 
 
-def test_a_parent_sees_their_school_classs_weekend_first(world, db, client, login, clock, links):
+def test_the_list_starts_with_the_next_weekends_and_steps_on_to_later_ones(world, client, login):
+    client = login(world.parent)
+    first = client.get("/nights").text
+    assert "Week 47" in first and "Week 48" in first and "Week 49" not in first
+    later = client.get("/nights?start=2").text
+    assert "Week 49" in later and "Week 50" in later and "Week 48" not in later
+    assert 'href="/nights?start=2">Later weekends, from Fri 4 Dec' in first
+    assert 'href="/nights?start=0">Earlier weekends' in later
+
+
+def test_two_taps_find_the_parents_friday_in_their_municipality(world, client, login):
+    client = login(world.parent)  # Kari lives in Åsnes
+    page = client.get("/nights").text
+    asnes = re.search(r'<a class="chip" href="([^"]+)">Åsnes</a>', page).group(1)
+    page = client.get(html.unescape(asnes)).text
+    friday = re.search(r'<a class="chip" href="([^"]+)">Friday</a>', page).group(1)
+    page = client.get(html.unescape(friday)).text
+    first = page[page.index("<h3>") :]
+    assert first.startswith("<h3>Friday 20 November</h3>")
+    assert "Saturday" not in first and "Kirkenær" not in first
+    assert {"Flisa sentrum", "Kjellmyra"} <= set(re.findall(r'<span class="route">([^<]+)</span>', first))
+
+
+def test_a_parent_sees_which_weekend_is_their_school_classs(world, db, client, login, clock, links):
     world.parent.school_classes = [world.school_class]
-    terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
+    terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 11), clock(), links, world.coordinator)
     db.commit()
 
     own = login(world.parent).get("/nights").text
-    assert own.index("Week 49") < own.index("Week 47") < own.index("Week 48")
-    assert "Your school class's weekend" in own
+    assert own.index("Week 47") < own.index("Week 48")
+    assert "Your school class's weekend: Fri 11 Dec–Sat 12 Dec" in own  # a later step, linked from the top
+    assert 'href="/nights?start=2#week-2026-50"' in own
+    assert "Your school class's weekend: your class is asked" in login(world.parent).get("/nights?start=2").text
     client.post("/logout")
     other = login(world.other_parent).get("/nights").text
-    assert other.index("Week 47") < other.index("Week 48") < other.index("Week 49")
     assert "Your school class's weekend" not in other
 
 
