@@ -14,6 +14,7 @@ from natteravn.places.models import Route
 from natteravn.roster import terms
 from natteravn.shifts import service
 from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import SmsMessage
 from tests import factories
 
 FRIDAY = date(2026, 11, 20)
@@ -368,3 +369,95 @@ def test_the_offer_page_speaks_the_language_of_the_person_it_was_sent_to(offered
     kari.person.locale = "nn"
     db.commit()
     assert '<html lang="nn"' in client.get(offer_path(links, kari), headers={"Accept-Language": "en"}).text
+
+
+# --- Cancelling, after being told what it does. ---
+
+
+def test_cancelling_first_says_what_happens_and_only_the_button_cancels(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    db.commit()
+    client = login(world.parent)
+    assert f'href="/signups/{mine.id}/cancel"' in client.get(f"/nights/{night.id}").text
+    page = client.get(f"/signups/{mine.id}/cancel").text
+    assert "Cancel your place?" in page and "What happens" in page
+    assert "Nobody is waiting for the place, so the group leader is told by SMS" in page
+    assert live(db, world.parent, night)[0].state == SignupState.SIGNED_UP  # looking changes nothing
+
+    response = client.post(f"/signups/{mine.id}/cancel", follow_redirects=True)
+    assert "You are no longer on this night." in response.text
+    assert live(db, world.parent, night) == []
+    [told] = db.scalars(select(SmsMessage).where(SmsMessage.to == world.leader.phone)).all()
+    assert "Kari cannot come" in told.body
+
+
+def test_a_place_someone_waits_for_goes_to_them_and_the_leader_is_not_troubled(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    night.max_walkers = 2
+    mine = factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    waiting = factories.signup(db, night, world.other_parent, clock(), state=SignupState.WAITLISTED)
+    db.commit()
+    client = login(world.parent)
+    page = client.get(f"/signups/{mine.id}/cancel").text
+    assert "Your place goes to the first on the waitlist" in page and "group leader is told" not in page
+    client.post(f"/signups/{mine.id}/cancel")
+    assert live(db, world.other_parent, night)[0].id == waiting.id
+    assert live(db, world.other_parent, night)[0].state == SignupState.OFFERED
+    assert db.scalars(select(SmsMessage).where(SmsMessage.to == world.leader.phone)).all() == []
+
+
+def test_my_nights_cancels_too_and_comes_back_to_my_nights(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", SATURDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    db.commit()
+    client = login(world.parent)
+    assert f'href="/signups/{mine.id}/cancel?next=/my"' in client.get("/my").text
+    page = client.get(f"/signups/{mine.id}/cancel?next=/my").text
+    assert 'action="/signups/' in page and "next=/my" in page
+    response = client.post(f"/signups/{mine.id}/cancel?next=/my")
+    assert response.headers["Location"] == "/my"
+    assert live(db, world.parent, night) == []
+
+
+def test_after_the_cut_off_the_cancel_page_says_it_is_too_late(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    db.commit()
+    clock.set(night.starts_at - timedelta(hours=2))
+    page = login(world.parent).get(f"/signups/{mine.id}/cancel").text
+    assert "It is too late to cancel online." in page and "Yes, cancel my place" not in page
+
+
+# --- One's own history. ---
+
+
+def test_my_nights_counts_the_nights_walked_this_term_and_year_with_the_routes(world, db, client, login, clock):
+    for route, day in (
+        ("Flisa sentrum", FRIDAY),
+        ("Kjellmyra", date(2026, 11, 28)),
+        ("Flisa sentrum", date(2026, 12, 4)),
+    ):
+        factories.signup(db, world.night_on(route, day), world.parent, clock(), state=SignupState.ATTENDED)
+    factories.signup(
+        db, world.night_on("Kirkenær", date(2026, 12, 5)), world.parent, clock(), state=SignupState.NO_SHOW
+    )
+    db.commit()
+    clock.set(world.night_on("Kirkenær", date(2026, 12, 5)).ends_at + timedelta(hours=1))
+    page = login(world.parent).get("/my").text
+    assert "<dt>Høst 2026</dt><dd>3 nights</dd>" in page and "<dt>2026</dt><dd>3 nights</dd>" in page
+    assert "Flisa sentrum (2), Kjellmyra (1)" in page
+    assert "Thank you" not in page  # three is no milestone
+
+
+@pytest.mark.parametrize(
+    ("walked", "thanks"), [(1, "Thank you for your first night"), (5, "5 nights walked. Thank you")]
+)
+def test_a_parent_is_thanked_at_milestones(world, db, client, login, clock, walked, thanks):
+    for night in world.nights[: walked * 4 : 4]:
+        factories.signup(db, night, world.parent, clock(), state=SignupState.ATTENDED)
+    db.commit()
+    clock.set(world.nights[walked * 4 - 4].ends_at + timedelta(hours=1))
+    assert thanks in login(world.parent).get("/my").text
