@@ -44,6 +44,7 @@ from natteravn.web import (
     links,
     now,
     region_coordinator_required,
+    written,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
@@ -231,7 +232,7 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
     form = ClassWeekendForm()
     form.school_class_id.choices = choices((c.id, c.label) for c in terms.region_classes(db_session(), term.region_id))
     form.weekend_on.choices = choices(
-        (friday.isoformat(), _("Weekend of %(date)s", date=friday.strftime("%d.%m.%Y")))
+        (friday.isoformat(), _("Weekend of %(date)s", date=written(friday, "date")))
         for friday in terms.term_weekends(term)
     )
     return form
