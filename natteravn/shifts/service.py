@@ -312,7 +312,7 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int]) ->
     return {shift_id: others.get(shift_id, []) for shift_id in mine}
 
 
-def _held(session: Session, shift: Shift) -> _Count:
+def _count(session: Session, shift: Shift) -> _Count:
     return _counts(session, [shift.id]).get(shift.id, _Count())
 
 
@@ -341,7 +341,7 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
     _check_night_open(person, shift, role, now)
     _check_free_for(session, person, shift)
     expire_offers(session, now, links, shift=shift)  # a stale offer must not keep the place from them
-    full = _free_for(role, shift, _held(session, shift), now) <= 0
+    full = _free_for(role, shift, _count(session, shift), now) <= 0
     signup = Signup(
         shift=shift,
         person=person,
@@ -397,7 +397,7 @@ def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: 
         raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=cap)
 
 
-def own_signup(session: Session, person: Person, signup_id: int) -> Signup:
+def _own_signup(session: Session, person: Person, signup_id: int) -> Signup:
     signup = session.get(Signup, signup_id)
     if signup is None or signup.person_id != person.id:
         raise SignupRefused(N_("That sign-up does not exist."))
@@ -408,7 +408,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     """Take the person off a night, its waitlist or an offered place, and offer a freed place
     onwards. A taken place can be given back until the region's cut-off; a queue or an offer
     can be left at any time."""
-    signup = own_signup(session, person, signup_id)
+    signup = _own_signup(session, person, signup_id)
     person, shift = lock_signup(session, signup)
     if signup.state not in LIVE:
         return signup
@@ -430,7 +430,7 @@ class Cancelling:
 
 
 def what_cancelling_does(session: Session, person: Person, signup_id: int, now: datetime) -> Cancelling:
-    signup = own_signup(session, person, signup_id)
+    signup = _own_signup(session, person, signup_id)
     shift = signup.shift
     taken = signup.state in TAKEN
     waiting = session.scalar(
@@ -458,12 +458,12 @@ def give_back(session: Session, signup: Signup, now: datetime, links: Links, *, 
     offered = withdraw(session, signup, now, links)
     if not taken or (offered and not late):
         return 0
-    return tell_leaders_of_dropout(session, signup, now)
+    return _tell_leaders_of_dropout(session, signup, now)
 
 
-def tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -> int:
+def _tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -> int:
     shift = dropout.shift
-    held = _held(session, shift).held
+    held = _count(session, shift).held
     leaders = _leaders_besides(session, dropout)
     for leader in leaders:
         gettext = translations(leader.person.locale).gettext
@@ -517,7 +517,7 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
     shift = lock_night(session, shift.id)  # callers without the lock (GDPR erasure) are safe too
     if shift.cancelled_at is not None or shift.starts_at <= now:
         return []
-    count = _held(session, shift)
+    count = _count(session, shift)
     free = shift.max_walkers - count.held
     if free <= 0:
         return []

@@ -74,10 +74,11 @@ def _chosen(form: NightsForm) -> service.NightsFilter:
 def _filters(form: NightsForm) -> dict:
     """What the address asks for, as it goes in the list's links. A value that is no number counts
     as nothing chosen, and one that matches no night finds none: no error either way."""
-    numbers = {name: form[name].data for name in ("municipality", "route", "day")}
-    return {name: value if isinstance(value, int) else NOT_CHOSEN[name] for name, value in numbers.items()} | {
-        "without_leader": bool(form.without_leader.data)
-    }
+    chosen: dict = {"without_leader": bool(form.without_leader.data)}
+    for name in ("municipality", "route", "day"):
+        value = form[name].data
+        chosen[name] = value if isinstance(value, int) else NOT_CHOSEN[name]
+    return chosen
 
 
 @bp.get("/nights/<int:shift_id>")
@@ -255,9 +256,7 @@ def _ics(body: bytes, filename: str) -> Response:
 @onboarded_required
 def night_ics(shift_id: int):
     found = service.night_for(db_session(), current_user, shift_id, now())
-    if found is None:
-        abort(404)
-    if found.mine is None:
+    if found is None or found.mine is None:  # only one's own nights go in one's calendar
         abort(404)
     body = calendar_for([entry_for(found.mine)], current_user.id, links(), now(), "Natteravn", _)
     return _ics(body, f"natteravn-{shift_id}.ics")
