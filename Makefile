@@ -6,7 +6,10 @@ CATALOGUES := natteravn/translations
 # English is the source language; these are the translated ones.
 LOCALES := nb nn
 # The marker functions used in the code: see natteravn/translations/README.md.
-KEYWORDS := -k _l -k N_ -k lazy_gettext
+KEYWORDS := -k _l -k N_ -k lazy_gettext -k lazy_pgettext:1c,2
+
+# `make demo PORT=5001` serves the demo on another port.
+PORT := 5000
 
 .PHONY: demo test lint translations
 
@@ -17,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/natteravn demo
+	$(VENV)/bin/natteravn demo --port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -76,7 +76,7 @@ def generate(size: str, seed: int = 2026) -> Problem:
                 max_new_nights=rng.choice([1, 2, 2, 2, 3]),
                 can_lead=rng.random() < 0.18,
                 experienced=rng.random() < 0.4,
-                school_class_id=rng.randrange(30) if rng.random() < 0.5 else None,
+                class_ids=frozenset({rng.randrange(30)}) if rng.random() < 0.5 else frozenset(),
                 same_weekend_ok=rng.random() < 0.1,
             )
         )

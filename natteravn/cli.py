@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -77,6 +78,8 @@ def demo(port: int, no_serve: bool) -> None:
     from natteravn.demo import seed
     from natteravn.sms.gateway import ConsoleGateway
 
+    if not no_serve:
+        _check_port_free(port)  # before the login table, which would scroll the refusal out of sight
     _write_demo_config(Path(os.environ.get("NATTERAVN_INSTANCE_PATH") or ROOT / "instance"))
     # The codes are shown in the console on purpose: that is how people log in to the demo.
     app = create_app({"BASE_URL": f"http://127.0.0.1:{port}", "GATEWAY": ConsoleGateway(reveal=True)})
@@ -96,6 +99,17 @@ def demo(port: int, no_serve: bool) -> None:
     start_in_process(app)
     # Not app.run: under the `natteravn`/`flask` command line Flask ignores it.
     run_simple("127.0.0.1", port, app, use_reloader=False, threaded=True)
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise click.ClickException(
+                f"Port {port} is in use ({error.strerror}). Stop what runs there, or pick another port: "
+                f"make demo PORT={port + 1}"
+            ) from error
 
 
 def _write_demo_config(instance: Path) -> None:

@@ -18,7 +18,7 @@ from natteravn.places.models import Municipality, Region, Registration, Route, S
 from natteravn.reports.models import AGE_BANDS, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster.autofill.models import Availability
-from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
+from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 
 ROUTES = {
     "Grue": [("Kirkenær sentrum", "Kirkenær stasjon"), ("Grue Finnskog", "Svullrya samfunnshus")],
@@ -83,12 +83,14 @@ def _seed(session: Session, now) -> None:
     region = Region(name="Solør", slug="solor", registration=Registration.APPROVAL, sms_budget_nok=500)
     session.add(region)
     municipalities: dict[str, Municipality] = {}
+    classes: dict[str, list[SchoolClass]] = {}
     routes: list[Route] = []
     for name, its_routes in ROUTES.items():
         municipality = Municipality(region=region, name=name)
         municipalities[name] = municipality
         school = School(municipality=municipality, name=SCHOOLS[name])
-        session.add_all(SchoolClass(school=school, name=f"{grade}{letter}") for grade in (8, 9, 10) for letter in "AB")
+        classes[name] = [SchoolClass(school=school, name=f"{grade}{letter}") for grade in (8, 9, 10) for letter in "AB"]
+        session.add_all(classes[name])
         for route_name, meeting_point in its_routes:
             routes.append(Route(municipality=municipality, name=route_name, meeting_point=meeting_point))
     session.add_all(routes)
@@ -144,6 +146,18 @@ def _seed(session: Session, now) -> None:
         municipality = rng.choice(list(municipalities.values()))
         volunteers.append(_person(name, f"+474100{n:04d}", municipality, now))
     session.add_all(volunteers)
+    # Parents of the lower secondary school's pupils; many have two children there.
+    for parent in [*people[3:], *volunteers]:
+        assert parent.municipality is not None, "every demo parent lives somewhere"
+        own = classes[parent.municipality.name]
+        parent.school_classes = rng.sample(own, k=2 if rng.random() < 0.3 else 1)
+    kari = people[3]
+    kari.school_classes = [classes["Åsnes"][1], classes["Åsnes"][4]]  # 8B and 10A
+    session.add(
+        ClassWeekend(
+            term=term, school_class=classes["Åsnes"][4], weekend_on=first_friday + timedelta(weeks=2), created_at=now
+        )
+    )
     # Two experienced parents in each municipality lead groups too.
     for municipality in municipalities.values():
         for volunteer in [v for v in volunteers if v.municipality is municipality][:2]:
@@ -160,7 +174,7 @@ def _seed(session: Session, now) -> None:
         for walker in rng.sample(local_people, k=min(len(local_people), rng.randint(0, 6))):
             _signup(session, shift, walker, SignupRole.WALKER, now, nights_of)
 
-    _seed_walked_weekends(session, region, routes, leaders, volunteers, first_friday, now, rng)
+    _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng)
 
     # Most have said when they can walk, so auto-fill has something to work with; one pair walks together.
     first, second = next(
@@ -178,16 +192,17 @@ MOODS = ["Rolig kveld", "Mye folk ved kiosken, god stemning", "Noe uro etter fot
 PLACES = ["Sentrum, skolen og stasjonen", "Kiosken, parken, idrettsplassen", "Butikken og busstoppet"]
 
 
-def _seed_walked_weekends(session, region, routes, leaders, volunteers, first_friday, now, rng) -> None:
+def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng) -> None:
     """An autumn term already walked, with logbooks and reports, so that the reports, statistics
     and people pages have something to show. The last weekend's reports are not written yet: the
     group leaders can try writing one (Lars Leder led the last Friday in Flisa)."""
     weeks = 4
+    last_friday = last_walked_friday(local(now).date())
     autumn = Term(
         region=region,
         name="Høst 2026",
-        starts_on=first_friday - timedelta(weeks=weeks),
-        ends_on=first_friday - timedelta(days=1),
+        starts_on=last_friday - timedelta(weeks=weeks - 1),
+        ends_on=last_friday + timedelta(days=1),
         signup_opens_at=now - timedelta(weeks=10),
         published_at=now - timedelta(weeks=10),
         nights_cap=4,
@@ -200,9 +215,9 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, first_fr
         kept = 1 if person is lars else 0  # for his Friday in the last weekend
         return nights_of.get(person.id, 0) < autumn.cap - kept
 
-    for week in range(weeks, 0, -1):
+    for week in range(weeks - 1, -1, -1):
         for offset in (0, 1):
-            day = first_friday - timedelta(weeks=week) + timedelta(days=offset)
+            day = last_friday - timedelta(weeks=week) + timedelta(days=offset)
             starts_at, ends_at = night_span(day, time(22, 0), time(1, 0))
             for route in routes:
                 shift = Shift(
@@ -217,9 +232,11 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, first_fr
                     cancel_reason="",
                 )
                 session.add(shift)
-                lars_night = week == 1 and offset == 0 and route.name == "Flisa sentrum"
+                lars_night = week == 0 and offset == 0 and route.name == "Flisa sentrum"
                 leader = lars if lars_night else next((p for p in rng.sample(leaders, len(leaders)) if free(p)), None)
-                local_people = [v for v in volunteers if v.municipality is route.municipality and free(v)]
+                local_people = [
+                    v for v in volunteers if v.municipality is route.municipality and free(v) and v is not leader
+                ]
                 walkers = rng.sample(local_people, k=min(len(local_people), rng.randint(2, 4)))
                 for person, role in [
                     *([(leader, SignupRole.LEADER)] if leader else []),
@@ -228,8 +245,15 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, first_fr
                     came = role == SignupRole.LEADER or rng.random() > 0.1
                     _walked(session, shift, person, role, SignupState.ATTENDED if came else SignupState.NO_SHOW, now)
                     nights_of[person.id] = nights_of.get(person.id, 0) + 1
-                if leader is not None and week > 1:
+                if leader is not None and week > 0:
                     _report(session, shift, leader, rng)
+
+
+def last_walked_friday(today: date) -> date:
+    """The Friday of the latest weekend whose Saturday is over before today: seeded on a Saturday
+    night, tonight is not among the nights already walked."""
+    days_since_saturday = (today.weekday() - 5) % 7 or 7
+    return today - timedelta(days=days_since_saturday + 1)
 
 
 def _walked(session, shift, person, role, state, now) -> None:

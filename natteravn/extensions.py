@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time
+from flask_babel import Babel, format_date, format_decimal, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -15,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
 from natteravn.i18n import LOCALE_NAMES, LOCALES, N_, TRANSLATIONS_DIR, text_direction
-from natteravn.web import abandon_changes, coordinator_scope, now
+from natteravn.web import abandon_changes, coordinator_scope, now, written
 
 log = logging.getLogger("natteravn")
 babel = Babel()
@@ -33,7 +34,7 @@ COORDINATOR_NAV = (
     ("reports.index", _l("Reports")),
     ("reports.statistics", _l("Statistics")),
     ("people.index", _l("People")),
-    ("places.index", _l("Places")),
+    ("places.index", lazy_pgettext("the coordinator's page of municipalities, routes and schools", "Places")),
     ("roster.message_people", _l("Message people")),
     ("sms.outbox", _l("SMS outbox")),
     ("audit.index", _l("Audit log")),
@@ -106,10 +107,8 @@ def _template_helpers(app: Flask) -> None:
         return value.astimezone(OSLO)
 
     app.jinja_env.filters["local"] = _local
-    app.jinja_env.filters["day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEEE d. MMMM")
-    app.jinja_env.filters["short_day"] = lambda v: format_date(_local(v) if isinstance(v, datetime) else v, "EEE d.M.")
-    app.jinja_env.filters["clock"] = lambda v: format_time(_local(v), "HH:mm")
-    app.jinja_env.filters["when"] = lambda v: format_datetime(_local(v), "EEE d. MMM HH:mm")
+    for kind in ("day", "short_day", "when", "date", "clock"):
+        app.jinja_env.filters[kind] = partial(lambda value, kind: written(value, kind), kind=kind)
     # Two significant digits: a gap of 0.0011 % must not read as 0.0 %.
     app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")
     # Kroner and øre, as a price is written: 1 234,50 in Norwegian.

@@ -25,6 +25,17 @@ WEEKDAYS = (
 )
 
 
+#: How each language writes dates and times (Babel patterns). Norwegian puts a full stop after the
+#: day of the month ("lørdag 12. desember"), English does not ("Saturday 12 December"); clocks run
+#: 24 hours in all three.
+DATE_PATTERNS = {
+    "nb": {"day": "EEEE d. MMMM", "short_day": "EEE d.M.", "when": "EEE d. MMM HH:mm", "date": "d.M.y"},
+    "nn": {"day": "EEEE d. MMMM", "short_day": "EEE d.M.", "when": "EEE d. MMM HH:mm", "date": "d.M.y"},
+    "en": {"day": "EEEE d MMMM", "short_day": "EEE d MMM", "when": "EEE d MMM HH:mm", "date": "d MMM y"},
+}
+CLOCK_PATTERN = "HH:mm"
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
     if locale not in LOCALES:

@@ -64,10 +64,13 @@ def context_from(app: Flask) -> JobContext:
 
 
 def expire_offers(context: JobContext) -> None:
+    """Offers nobody took in time go onwards, and so do places no longer kept for a group leader."""
     from natteravn.shifts.service import expire_offers as expire
+    from natteravn.shifts.service import offer_released_places
 
     with transaction(context.sessions) as session:
         expire(session, context.clock(), context.links)
+        offer_released_places(session, context.clock(), context.links)
 
 
 def call_for_walkers(context: JobContext) -> None:

@@ -3,25 +3,29 @@ who may open a page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
-from wtforms import TextAreaField
+from wtforms import TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
+from wtforms.widgets import TextInput
 
+from natteravn.clock import OSLO
 from natteravn.config import price_per_segment
 from natteravn.db import CONTROL_CHARACTERS, LARGEST_INTEGER
+from natteravn.i18n import CLOCK_PATTERN, DATE_PATTERNS, LOCALES
 from natteravn.links import Links
 
 if TYPE_CHECKING:
@@ -74,6 +78,23 @@ def page_number() -> int:
 
 def now() -> datetime:
     return current_app.config["CLOCK"]()
+
+
+def written(value: date | datetime, kind: str) -> str:
+    """A date, or a moment in Oslo time, as the page's language writes it (`DATE_PATTERNS`'s kinds,
+    or "clock" for the time of day)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(OSLO)
+        if kind == "clock":
+            return format_time(value, CLOCK_PATTERN)
+        if kind == "when":
+            return format_datetime(value, _pattern(kind))
+    return format_date(value, _pattern(kind))
+
+
+def _pattern(kind: str) -> str:
+    locale = str(get_locale() or LOCALES[0])
+    return DATE_PATTERNS.get(locale, DATE_PATTERNS[LOCALES[0]])[kind]
 
 
 def gateway() -> Gateway:
@@ -190,6 +211,42 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 def at_most(limit: int) -> Length:
     """A length limit that says so in the reader's language."""
     return Length(max=limit, message=lazy_gettext("Shorten this to %(max)d characters."))
+
+
+class ClockField(TimeField):
+    """A time of day on the 24-hour clock, typed as Norwegians write it ("22:00", "22.00" or "2200").
+    A text box rather than the browser's time picker, which shows 12-hour times in some languages."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        shown = {
+            "inputmode": "numeric",
+            "pattern": r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]",
+            "placeholder": "22:00",
+            "autocomplete": "off",
+            "class": "clock",
+            **kwargs.pop("render_kw", {}),
+        }
+        super().__init__(label, validators, format="%H:%M", render_kw=shown, **kwargs)
+
+    def process_formdata(self, valuelist):
+        written = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not written:
+            return
+        match = _CLOCK.fullmatch(written)
+        if match is None:
+            raise ValueError(gettext("Write the time on the 24-hour clock, like 22:00."))
+        self.data = time(int(match["hours"]), int(match["minutes"]))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+
+_CLOCK = re.compile(r"(?P<hours>[01]?[0-9]|2[0-3])[:.]?(?P<minutes>[0-5][0-9])")
 
 
 class Form(FlaskForm):

@@ -193,9 +193,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @contextmanager
-def chromium(**screen):
-    """A fresh Chromium profile reading English. Without Chromium the test is skipped, except under
-    CI, where that is a failure (.ci/run installs it)."""
+def chromium(locale: str = "en-GB", **screen):
+    """A fresh Chromium profile, reading English unless told. Without Chromium the test is skipped,
+    except under CI, where that is a failure (.ci/run installs it)."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must have Chromium at {CHROMIUM}", pytrace=False)
@@ -204,7 +204,7 @@ def chromium(**screen):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB", **screen)
+        context = browser.new_context(locale=locale, **screen)
         context.set_default_timeout(10_000)
         yield context.new_page()
         context.close()
@@ -214,8 +214,28 @@ def chromium(**screen):
 @pytest.fixture
 def phone():
     """Chromium as a 360 px wide touch phone."""
-    with chromium(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True) as page:
+    with chromium(**PHONE) as page:
         yield page
+
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
+def norwegian_phone(request):
+    """Chromium as a 360 px wide touch phone set to Norwegian Bokmål, with JavaScript on and then off:
+    every page must work without it."""
+    with chromium(locale="nb-NO", java_script_enabled=request.param, **PHONE) as page:
+        yield page
+
+
+def log_in_on(page, live_server: str, gateway: ConsoleGateway, phone: str) -> None:
+    """Log in through the pages in a browser, in whatever language they are in."""
+    page.goto(live_server + "/login")
+    page.locator("#phone").fill(phone)
+    page.locator("main form [type=submit]").click()
+    page.locator("#code").fill(code_from(gateway, phone))
+    page.locator("main form [type=submit]").click()
 
 
 @pytest.fixture

@@ -1,16 +1,20 @@
 """A parent's night on a phone, in a real browser: log in with the code from the SMS, sign up,
-and find the night under My nights; a first-time visitor's welcome; and visible keyboard focus."""
+and find the night under My nights; a first-time visitor's welcome; visible keyboard focus; and every
+page checked by axe-core, with every link and control on a phone's pages big enough for a thumb."""
 
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 import pytest
 from sqlalchemy import select
 
 from natteravn.accounts.models import Person
 from natteravn.shifts.models import HOLDING, Signup
-from tests.conftest import code_from
+from tests import pages
+from tests.accessibility import serious_findings, small_targets
+from tests.conftest import PHONE, chromium, code_from, log_in_on
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +57,7 @@ def test_a_parent_logs_in_signs_up_and_finds_the_night_under_my_nights(db, world
     assert phone.get_by_role("heading", level=1).inner_text() == "Nights"
     assert fits_the_screen(phone)
 
-    phone.get_by_role("button", name=re.compile(r"^Sign up for Flisa sentrum")).first.click()
+    phone.get_by_role("button", name=re.compile(r"^Sign up: Flisa sentrum")).first.click()
     assert "You are signed up" in phone.locator(".flashes").inner_text()
     assert phone.get_by_role("heading", level=1).inner_text().startswith("Flisa sentrum")
     assert fits_the_screen(phone)
@@ -93,3 +97,33 @@ def test_a_first_time_visitor_is_welcomed_and_then_sees_the_nights(db, world, ga
     db.commit()
     assert newcomer.name == "Nora Nyhus" and newcomer.municipality_id == world.asnes.id
     assert newcomer.conduct_accepted_at == clock() and newcomer.adult_confirmed_at == clock()
+
+
+def test_every_page_has_no_serious_accessibility_finding_and_a_phones_targets_are_big_enough(
+    db, world, clock, links, gateway, live_server
+):
+    for person in (world.parent, world.other_parent, world.leader, world.coordinator):
+        person.locale = "nb"
+    every = pages.every_page(db, world, clock, links)
+    problems = []
+    with chromium(locale="nb-NO", **PHONE) as phone:
+        for who, group in groupby(every, key=lambda page: page.who):
+            phone.context.clear_cookies()
+            _arrive_as(phone, who, world, live_server, gateway)
+            for page in group:
+                phone.goto(live_server + page.path)
+                found = serious_findings(phone) + (small_targets(phone) if page.on_a_phone else [])
+                problems.extend(f"{who} {page.path}: {finding}" for finding in found)
+    assert not problems, "\n".join(problems)
+
+
+def _arrive_as(phone, who: str, world, live_server: str, gateway) -> None:
+    if who == pages.VISITOR:
+        return
+    if who == pages.ASKED_FOR_CODE:
+        phone.goto(live_server + "/login")
+        phone.locator("#phone").fill(pages.NEWCOMER_PHONE)
+        phone.locator("main form [type=submit]").click()
+        return
+    number = pages.NEWCOMER_PHONE if who == pages.NEWCOMER else pages.person_for(world, who).phone
+    log_in_on(phone, live_server, gateway, number)

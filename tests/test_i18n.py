@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import ast
 import io
+import re
+from html.parser import HTMLParser
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -14,25 +17,29 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from natteravn.i18n import text_direction
+from tests import pages
+from tests.conftest import log_in
+from tests.pages import every_page
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "natteravn" / "translations"
 TRANSLATED = ("nb", "nn")
-# The same keywords as `make translations`: Babel's defaults (_, gettext, ngettext, N_ …) and Flask-Babel's lazy ones.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The same keywords as `make translations`: Babel's defaults (_, gettext, ngettext, pgettext, N_ …) and
+# Flask-Babel's lazy ones.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 
 
 @pytest.fixture(scope="module")
-def marked_strings() -> dict[str, tuple[str, int]]:
-    """Each msgid marked in the code and templates, with where it was first seen."""
+def marked_strings() -> dict[tuple[str, str | None], tuple[str, int]]:
+    """Each (msgid, context) marked in the code and templates, with where it was first seen."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, tuple[str, int]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[tuple[str, str | None], tuple[str, int]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message if isinstance(message, str) else message[0]  # plurals are keyed by the singular
-        found.setdefault(msgid, (filename, lineno))
+        found.setdefault((msgid, context), (filename, lineno))
     return found
 
 
@@ -42,9 +49,11 @@ def catalogue(locale: str):
 
 
 def test_the_extraction_finds_strings_from_every_kind_of_source(marked_strings):
-    assert "Mobile number" in marked_strings  # a form label, lazy_gettext as _l
-    assert "Log in" in marked_strings  # a template, _()
-    assert "%(num)d place left" in marked_strings  # a template, ngettext
+    assert ("Mobile number", None) in marked_strings  # a form label, lazy_gettext as _l
+    assert ("Log in", None) in marked_strings  # a template, _()
+    assert ("%(num)d place left", None) in marked_strings  # a template, ngettext
+    assert ("Places", "a night's places for walkers") in marked_strings  # a template, pgettext
+    assert ("To", "the last day of a period") in marked_strings  # a form label, lazy_pgettext
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
@@ -52,8 +61,8 @@ def test_every_marked_string_is_translated(locale, marked_strings):
     translations = catalogue(locale)
     assert not translations.fuzzy, f"the {locale} catalogue's header is marked fuzzy"
     missing = []
-    for msgid, (filename, lineno) in sorted(marked_strings.items(), key=lambda item: item[1]):
-        message = translations.get(msgid)
+    for (msgid, context), (filename, lineno) in sorted(marked_strings.items(), key=lambda item: item[1]):
+        message = translations.get(msgid, context=context)
         if message is None:
             missing.append(f"{filename}:{lineno}: {msgid!r} is not in the catalogue")
         elif message.fuzzy:
@@ -139,3 +148,199 @@ def _called_name(call: ast.Call) -> str | None:
     if isinstance(call.func, ast.Name):
         return call.func.id
     return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+# --- Every page, in every language. ---
+
+#: English words that are no Norwegian word: one in a Norwegian page was left untranslated, or is a date
+#: or time written the English way. ("on." is Wednesday in Nynorsk, so "on" is not among them, and April
+#: and August are Norwegian months too.)
+ENGLISH_WORDS = frozenset(
+    (
+        "the",
+        "and",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "are",
+        "of",
+        "not",
+        "in",
+        "or",
+        "yes",
+        "no",
+        "night",
+        "nights",
+        "walker",
+        "walkers",
+        "leader",
+        "leaders",
+        "sign",
+        "signed",
+        "waitlist",
+        "place",
+        "places",
+        "week",
+        "save",
+        "cancel",
+        "cancelled",
+        "choose",
+        "show",
+        "page",
+        "report",
+        "term",
+        "terms",
+        "route",
+        "routes",
+        "municipality",
+        "school",
+        "class",
+        "people",
+        "name",
+        "phone",
+        "date",
+        "day",
+        "days",
+        "back",
+        "next",
+        "previous",
+        "edit",
+        "remove",
+        "change",
+        "add",
+        "new",
+        "all",
+        "none",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "january",
+        "february",
+        "march",
+        "june",
+        "july",
+        "october",
+        "december",
+        "oct",
+        "dec",
+        "may",
+        "am",
+        "pm",
+    )
+)
+WORD = re.compile(r"[^\W\d_]+")
+URL = re.compile(r"https?://\S+")
+
+
+class _ShownText(HTMLParser):
+    """The text a reader meets on a page, written in the page's language: what is shown, and what a
+    screen reader reads from attributes. Parts marked as another language (the language buttons)
+    and the page's scripts are left out."""
+
+    READ_ALOUD = ("aria-label", "title", "placeholder", "alt")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skipping: list[str] = []
+        self._page_lang = ""
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "html":
+            self._page_lang = attributes.get("lang", "")
+        if tag in ("script", "style") or attributes.get("lang", self._page_lang) != self._page_lang:
+            self._skipping.append(tag)
+        if self._skipping:
+            return
+        self.parts.extend(attributes[name] or "" for name in self.READ_ALOUD if name in attributes)
+        if tag == "input" and attributes.get("type") == "submit":
+            self.parts.append(attributes.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if self._skipping and self._skipping[-1] == tag:
+            self._skipping.pop()
+
+    def handle_data(self, data):
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def shown_text(page: str) -> str:
+    parser = _ShownText()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def untranslated(text: str, locale: str) -> list[str]:
+    """Source texts of the catalogue that appear as they are in the page, though they are translated
+    differently: each is compared by its longest stretch without a placeholder."""
+    found = []
+    for message in catalogue(locale):
+        source = message.id[0] if isinstance(message.id, tuple) else message.id
+        translated = message.string[0] if isinstance(message.string, tuple) else message.string
+        if not source or source == translated:
+            continue
+        stretch = max(re.split(r"%\(\w+\)[sd]", source), key=len).strip()
+        if len(stretch) >= 12 and stretch not in translated and stretch in text:
+            found.append(source)
+    return found
+
+
+def _open_as(app, gateway, db, world, who: str, locale: str):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = locale
+    if who in (pages.VISITOR,):
+        return client
+    if who == pages.ASKED_FOR_CODE:
+        client.post("/login", data={"phone": pages.NEWCOMER_PHONE})
+        return client
+    if who == pages.NEWCOMER:
+        log_in(client, gateway, pages.NEWCOMER_PHONE)
+        return client
+    log_in(client, gateway, pages.person_for(world, who).phone)
+    return client
+
+
+def test_every_page_of_the_app_is_among_the_pages_looked_at(app, db, world, clock, links):
+    listed = {
+        app.url_map.bind("natteravn.test").match(p.path.split("?")[0])[0] for p in every_page(db, world, clock, links)
+    }
+    served = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert served - pages.NOT_PAGES - listed == set()
+
+
+@pytest.mark.parametrize("locale", ["nb", "nn", "en"])
+def test_every_page_speaks_the_readers_language(app, db, world, clock, links, gateway, locale):
+    for person in (world.parent, world.other_parent, world.leader, world.coordinator):
+        person.locale = locale
+    db.commit()
+    problems = []
+    for who, group in groupby(every_page(db, world, clock, links), key=lambda page: page.who):
+        client = _open_as(app, gateway, db, world, who, locale)
+        for page in group:
+            response = client.get(page.path)
+            if response.status_code != 200 or f'<html lang="{locale}"' not in response.text:
+                problems.append(f"{who} {page.path}: {response.status_code}, not a page in {locale}")
+                continue
+            if locale == "en":
+                continue
+            text = URL.sub(" ", shown_text(response.text))
+            english = sorted({w for w in WORD.findall(text) if w.casefold() in ENGLISH_WORDS})
+            left = untranslated(text, locale)
+            if english or left:
+                problems.append(f"{who} {page.path}: English words {english}, untranslated {left}")
+    assert not problems, "\n".join(problems)

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from natteravn.accounts.service import EMAIL_MAX_LENGTH, PHONE_MAX_LENGTH
 from natteravn.i18n import LOCALE_NAMES, LOCALES
 from natteravn.sms.models import Channel
-from natteravn.web import Form, choices
+from natteravn.web import Form, at_most, choices
 
 CHANNEL_NAMES = {Channel.SMS: _l("By SMS"), Channel.EMAIL: _l("By e-mail")}
 
@@ -37,14 +46,16 @@ class CodeForm(Form):
 
 
 class ProfileForm(Form):
+    """What is missing or wrong is said by `accounts.service`, for every field at once."""
+
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Write your name.")), Length(max=120)],
+        validators=[at_most(120)],
         render_kw={"autocomplete": "name"},
     )
-    # The service checks the choice, and says why another region's municipality cannot be chosen.
-    municipality = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()], validate_choice=False)
-    school_class = SelectField(_l("School class (optional)"), coerce=int, default=0)
+    municipality = SelectField(_l("Municipality"), coerce=int, default=0)
+    # Ticked in groups by school (templates/accounts/_classes.html).
+    school_classes = SelectMultipleField(_l("Your children's school classes (optional)"), coerce=int, default=[])
     locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()))
     submit = SubmitField(_l("Save"))
 

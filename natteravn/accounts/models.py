@@ -11,12 +11,14 @@ from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     ColumnElement,
     Enum,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     UniqueConstraint,
     and_,
     exists,
@@ -87,6 +89,15 @@ def _folded_name(context) -> str:
     return folded(context.get_current_parameters().get("name") or "")
 
 
+#: The school classes of a person's children: many parents have two children, in two classes.
+person_class = Table(
+    "person_class",
+    Base.metadata,
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_class_id", ForeignKey("school_class.id"), primary_key=True, index=True),
+)
+
+
 class Person(UserMixin, Base):
     __tablename__ = "person"
 
@@ -97,7 +108,6 @@ class Person(UserMixin, Base):
     name_key: Mapped[str] = mapped_column(String(120), default=_folded_name)
     locale: Mapped[str] = mapped_column(String(8), default="nb")
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
-    school_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
     adult_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conduct_version: Mapped[int | None] = mapped_column(Integer)
@@ -118,7 +128,7 @@ class Person(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     municipality: Mapped[Municipality | None] = relationship()
-    school_class: Mapped[SchoolClass | None] = relationship()
+    school_classes: Mapped[list[SchoolClass]] = relationship(secondary=person_class)
     roles: Mapped[list[Role]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
     @validates("name")
@@ -138,6 +148,10 @@ class Person(UserMixin, Base):
     def mail_to(self) -> str | None:
         """The address their messages go to when they chose e-mail; None: they go by SMS."""
         return (self.email or None) if self.channel == Channel.EMAIL else None
+
+    @property
+    def school_class_ids(self) -> set[int]:
+        return {c.id for c in self.school_classes}
 
     @property
     def onboarded(self) -> bool:

@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -332,6 +333,15 @@ def log_out_everywhere(person: Person) -> None:
 # --- The profile. ---
 
 
+class ProfileRefused(Refusal):
+    """Every answer that needs changing, by field, so that one submit shows them all."""
+
+    def __init__(self, problems: dict[str, Refusal]):
+        first = next(iter(problems.values()))
+        super().__init__(first.msgid, **first.params)
+        self.problems = problems
+
+
 def complete_profile(
     session: Session,
     person: Person,
@@ -339,25 +349,22 @@ def complete_profile(
     name: str,
     adult: bool,
     accepts_conduct: bool,
-    municipality_id: int,
+    municipality_id: int | None,
     locale: str,
-    school_class_id: int | None,
+    school_class_ids: list[int],
     now: datetime,
 ) -> None:
     """The first-time questions; the answers to the two promises are kept with their time."""
+    problems: dict[str, Refusal] = {}
+    answers = _check_profile(session, problems, name, municipality_id, locale, school_class_ids)
     if not adult:
-        raise Refusal(N_("Night walkers must be 18 or older."))
+        problems["adult"] = Refusal(N_("Tick the box if you are 18 or older: night walkers are adults."))
     if not accepts_conduct:
-        raise Refusal(N_("You must accept the walkers' code of conduct to walk."))
-    update_profile(
-        session,
-        person,
-        name=name,
-        municipality_id=municipality_id,
-        locale=locale,
-        school_class_id=school_class_id,
-        now=now,
-    )
+        problems["conduct"] = Refusal(N_("Tick the box to accept the code of conduct: every walker keeps it."))
+    if problems:
+        raise ProfileRefused(problems)
+    _apply(person, answers, now)
+    session.flush()
     person.adult_confirmed_at = person.adult_confirmed_at or now
     person.conduct_accepted_at = now
     person.conduct_version = CONDUCT_VERSION
@@ -379,34 +386,67 @@ def update_profile(
     person: Person,
     *,
     name: str,
-    municipality_id: int,
+    municipality_id: int | None,
     locale: str,
-    school_class_id: int | None,
+    school_class_ids: list[int],
     now: datetime,
 ) -> None:
+    problems: dict[str, Refusal] = {}
+    answers = _check_profile(session, problems, name, municipality_id, locale, school_class_ids)
+    if problems:
+        raise ProfileRefused(problems)
+    _apply(person, answers, now)
+    session.flush()
+
+
+@dataclass
+class _Answers:
+    name: str
+    municipality: Municipality | None
+    locale: str
+    school_classes: list[SchoolClass]
+
+
+def _check_profile(
+    session: Session,
+    problems: dict[str, Refusal],
+    name: str,
+    municipality_id: int | None,
+    locale: str,
+    school_class_ids: list[int],
+) -> _Answers:
+    """The answers as they will be kept; what is wrong with them goes into `problems`, by field."""
     name = " ".join((name or "").split())
     if not name:
-        raise Refusal(N_("Write your name."))
-    municipality = session.get(Municipality, municipality_id)
+        problems["name"] = Refusal(N_("Write your name."))
+    municipality = session.get(Municipality, municipality_id) if municipality_id else None
     if municipality is None or municipality.archived:
-        raise Refusal(N_("Choose a municipality from the list."))
-    if school_class_id is not None:
-        school_class = session.get(SchoolClass, school_class_id)
-        if (
-            school_class is None
-            or school_class.archived
-            or school_class.school.archived
-            or school_class.school.municipality.region_id != municipality.region_id
-        ):
-            raise Refusal(N_("Choose a school class from the list."))
+        problems["municipality"] = Refusal(N_("Choose the municipality you live in."))
+    classes = [session.get(SchoolClass, class_id) for class_id in dict.fromkeys(school_class_ids)]
+    if not all(c is not None and _open_class(c, municipality) for c in classes):
+        problems["school_classes"] = Refusal(N_("Choose school classes from the list."))
     if locale not in LOCALES:
-        raise Refusal(N_("Choose a language from the list."))
-    _join_region(person, municipality, now)
-    person.name = name
-    person.municipality = municipality
-    person.locale = locale
-    person.school_class_id = school_class_id
-    session.flush()
+        problems["locale"] = Refusal(N_("Choose a language from the list."))
+    return _Answers(name, municipality, locale, [c for c in classes if c is not None])
+
+
+def _open_class(school_class: SchoolClass, municipality: Municipality | None) -> bool:
+    """A class still in use, of a school in the region the person lives in."""
+    school = school_class.school
+    return (
+        not school_class.archived
+        and not school.archived
+        and (municipality is None or school.municipality.region_id == municipality.region_id)
+    )
+
+
+def _apply(person: Person, answers: _Answers, now: datetime) -> None:
+    assert answers.municipality is not None, "checked: a profile has a municipality"
+    _join_region(person, answers.municipality, now)
+    person.name = answers.name
+    person.municipality = answers.municipality
+    person.locale = answers.locale
+    person.school_classes = answers.school_classes
 
 
 def _join_region(person: Person, municipality: Municipality, now: datetime) -> None:

@@ -36,6 +36,12 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
+def webcal(feed: str) -> str:
+    """The feed's address as a subscription link: a phone opens it in its calendar app, which then
+    keeps the nights up to date."""
+    return "webcal://" + feed.split("://", 1)[1]
+
+
 def _page_locale() -> str:
     return str(get_locale())
 
@@ -176,13 +182,15 @@ def logout_everywhere():
     return redirect(url_for("accounts.login"))
 
 
-def _fill_choices(form: ProfileForm) -> None:
+def _fill_choices(form: ProfileForm) -> list[places.SchoolChoice]:
+    """The form's choices; returns the schools with their classes, for the class check boxes."""
     db = db_session()
     form.municipality.choices = choices(
         ((m.id, m.name) for m in places.open_municipalities(db)), first=(0, _("Choose…"))
     )
-    classes = places.open_classes(db)
-    form.school_class.choices = choices(((c.id, f"{c.school.name} {c.name}") for c in classes), first=(0, _("None")))
+    schools = places.open_classes(db)
+    form.school_classes.choices = choices((c.id, c.label) for s in schools for c in s.classes)
+    return schools
 
 
 def _profile_fields(form: ProfileForm) -> dict:
@@ -190,7 +198,7 @@ def _profile_fields(form: ProfileForm) -> dict:
         name=form.name.data,
         municipality_id=form.municipality.data,
         locale=form.locale.data,
-        school_class_id=form.school_class.data or None,
+        school_class_ids=form.school_classes.data or [],
     )
 
 
@@ -200,6 +208,11 @@ def _saved(form: ProfileForm, save: Callable[[], None]) -> bool:
     db = db_session()
     try:
         save()
+    except service.ProfileRefused as refused:
+        db.rollback()
+        for name, refusal in refused.problems.items():
+            form[name].errors.append(refusal.translated(_))
+        return False
     except Refusal as refusal:
         db.rollback()
         errors = form.email.errors if isinstance(refusal, service.EmailRefused) else form.form_errors
@@ -220,7 +233,7 @@ def welcome():
     if current_user.onboarded:
         return redirect(safe_next(url_for("shifts.nights")))
     form = WelcomeForm()
-    _fill_choices(form)
+    schools = _fill_choices(form)
     if request.method == "GET":
         form.locale.data = current_user.locale
         form.name.data = current_user.name
@@ -238,7 +251,7 @@ def welcome():
     ):
         session.pop(CHOSEN_MUNICIPALITY, None)
         return redirect(safe_next(url_for("shifts.nights")))
-    return render_template("accounts/welcome.html", form=form), _status(form)
+    return render_template("accounts/welcome.html", form=form, schools=schools), _status(form)
 
 
 @bp.get("/sign-up/<int:municipality_id>")
@@ -271,11 +284,11 @@ def invitation(token: str):
 @onboarded_required
 def profile():
     form = ContactForm()
-    _fill_choices(form)
+    schools = _fill_choices(form)
     if request.method == "GET":
         form.name.data = current_user.name
         form.municipality.data = current_user.municipality_id
-        form.school_class.data = current_user.school_class_id or 0
+        form.school_classes.data = sorted(current_user.school_class_ids)
         form.locale.data = current_user.locale
         form.channel.data = current_user.channel.value
         form.email.data = current_user.email
@@ -283,7 +296,15 @@ def profile():
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.profile"))
     feed = links().calendar(service.calendar_token(current_user, links()))
-    return render_template("accounts/profile.html", form=form, feed=feed, confirm=ConfirmForm()), _status(form)
+    page = render_template(
+        "accounts/profile.html",
+        form=form,
+        schools=schools,
+        feed=feed,
+        subscribe=webcal(feed),
+        confirm=ConfirmForm(),
+    )
+    return page, _status(form)
 
 
 @bp.post("/profile/calendar/new")

@@ -375,7 +375,7 @@ def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | 
         row.changed.append("name")
     if person.municipality_id != row.municipality.id:
         row.changed.append("municipality")
-    if row.school_class is not None and person.school_class_id != row.school_class.id:
+    if row.school_class is not None and row.school_class.id not in person.school_class_ids:
         row.changed.append("school_class")
     row.change = Change.UPDATED if row.changed else Change.UNCHANGED
     return None
@@ -464,8 +464,8 @@ def apply_import(
         if row.change == Change.UPDATED:
             person.name = row.name
             person.municipality = row.municipality
-            if row.school_class is not None:
-                person.school_class_id = row.school_class.id
+            if row.school_class is not None and row.school_class not in person.school_classes:
+                person.school_classes.append(row.school_class)  # a child in another class keeps theirs
         if approve(person, now):
             approved.setdefault(row.municipality.region_id, []).append(person.id)
         session.flush()
@@ -500,7 +500,7 @@ def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
         name=row.name,
         locale=LOCALES[0],
         municipality=row.municipality,
-        school_class_id=row.school_class.id if row.school_class else None,
+        school_classes=[row.school_class] if row.school_class else [],
         created_at=now,
         session_version=1,
         calendar_version=1,

@@ -203,7 +203,7 @@ def _waiting(scope: Scope):
 def waiting_for_approval(session: Session, scope: Scope) -> list[Person]:
     """The coordinator's people who joined by themselves where a coordinator approves each new
     person, and wait for that: those who have waited longest first."""
-    query = _waiting(scope).options(joinedload(Person.municipality), joinedload(Person.school_class))
+    query = _waiting(scope).options(joinedload(Person.municipality), selectinload(Person.school_classes))
     return list(session.scalars(query.order_by(Person.created_at, Person.id)))
 
 

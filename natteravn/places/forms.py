@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from natteravn.i18n import WEEKDAYS
 from natteravn.places.models import Registration
 from natteravn.places.service import LARGEST_BUDGET
-from natteravn.web import Form, choices
+from natteravn.web import ClockField, Form, choices
 
 REGISTRATION_NAMES = {
     Registration.APPROVAL: _l("A coordinator approves each new person before they can sign up"),
@@ -27,7 +27,7 @@ def _number(label, low: int, high: int, message):
 
 
 def _clock(label):
-    return TimeField(label, format="%H:%M", validators=[InputRequired(message=_l("Write a time like 18:00."))])
+    return ClockField(label, validators=[InputRequired(message=_l("Write a time like 18:00."))])
 
 
 class RegionForm(Form):
@@ -51,6 +51,12 @@ class RegionForm(Form):
         _l("Days before the night that its walkers see each other's phone numbers"),
         1,
         14,
+        _l("Write a number from %(min)s to %(max)s."),
+    )
+    leader_place_days = _number(
+        _l("Keep the last place for a group leader until this many days before the night (0: keep none)"),
+        0,
+        60,
         _l("Write a number from %(min)s to %(max)s."),
     )
     reminder_before_days = _number(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, time
 
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, Time, UniqueConstraint
@@ -16,6 +17,11 @@ class Registration(enum.StrEnum):
 
     OPEN = "open"  # answering the first-time questions is enough
     APPROVAL = "approval"  # a coordinator approves each new person before they walk
+
+
+def natural_order(name: str) -> tuple:
+    """Numbers in a name compared as numbers: class 9B before 10A."""
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name))
 
 
 class Region(Base):
@@ -33,6 +39,9 @@ class Region(Base):
     # Walkers see each other's phone numbers from this many days before their night, not earlier:
     # a place taken weeks ahead must not hand out numbers to someone who cancels the next minute.
     phones_visible_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # On a night that needs a group leader and has none, the last place waits for one until this
+    # many days before the night; 0 keeps no place.
+    leader_place_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reminder_before_days: Mapped[int] = mapped_column(Integer, default=2)
     reminder_before_at: Mapped[time] = mapped_column(Time, default=time(18, 0))
     reminder_day_at: Mapped[time] = mapped_column(Time, default=time(12, 0))
@@ -112,6 +121,10 @@ class SchoolClass(Base):
     @property
     def label(self) -> str:
         return f"{self.school.name} {self.name}"
+
+    @property
+    def sort_key(self) -> tuple:
+        return natural_order(self.name)
 
 
 class SchoolBreak(Base):

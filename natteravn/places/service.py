@@ -12,7 +12,7 @@ from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
@@ -64,6 +64,7 @@ AUDIT = audit.Vocabulary(
         "cancel_cutoff_hours": N_("cancel cut-off (hours)"),
         "offer_hours": N_("hours to accept an offered place"),
         "phones_visible_days": N_("days before a night that its walkers see each other's numbers"),
+        "leader_place_days": N_("days the last place is kept for a group leader"),
         "reminder_before_days": N_("days before for the early reminder"),
         "reminder_before_at": N_("time of the early reminder"),
         "reminder_day_at": N_("time of the reminder on the day"),
@@ -101,6 +102,7 @@ class RegionSettings:
     cancel_cutoff_hours: int
     offer_hours: int
     phones_visible_days: int
+    leader_place_days: int
     reminder_before_days: int
     reminder_before_at: time
     reminder_day_at: time
@@ -127,6 +129,12 @@ SETTING_RANGES = (
         1,
         14,
         N_("Phone numbers must be shown between %(low)d and %(high)d days before the night."),
+    ),
+    (
+        "leader_place_days",
+        0,
+        60,
+        N_("The days a place is kept for a group leader must be between %(low)d and %(high)d."),
     ),
     ("reminder_before_days", 1, 14, N_("The early reminder must be between %(low)d and %(high)d days before.")),
     ("call_weekday", 0, 6, N_("Choose a weekday for the call for walkers.")),
@@ -263,18 +271,33 @@ def public_municipality(session: Session, region_slug: str, municipality_id: int
     )
 
 
-def open_classes(session: Session) -> list[SchoolClass]:
-    """Every school class a parent can say their child is in."""
-    return list(
-        session.scalars(
-            select(SchoolClass)
-            .join(SchoolClass.school)
-            .join(School.municipality)
-            .where(SchoolClass.archived.is_(False), School.archived.is_(False))
-            .options(selectinload(SchoolClass.school))
-            .order_by(Municipality.name, School.name, SchoolClass.name)
-        )
+@dataclass
+class SchoolChoice:
+    """A school's open classes, for a parent to tick their children's among."""
+
+    school: School
+    classes: list[SchoolClass]
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.school.municipality
+
+
+def open_classes(session: Session) -> list[SchoolChoice]:
+    """Every school class a parent can say a child of theirs is in, by municipality and school,
+    each school's classes in the order people count them (9B before 10A)."""
+    query = (
+        select(School)
+        .join(School.municipality)
+        .where(School.archived.is_(False), Municipality.archived.is_(False))
+        .options(selectinload(School.classes), joinedload(School.municipality))
+        .order_by(Municipality.name, School.name)
     )
+    schools = [
+        SchoolChoice(school, sorted((c for c in school.classes if not c.archived), key=lambda c: c.sort_key))
+        for school in session.scalars(query).unique()
+    ]
+    return [choice for choice in schools if choice.classes]
 
 
 # --- The region's settings. ---

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
@@ -62,7 +63,7 @@ def index():
         weekdays=dict(WEEKDAYS),
         registrations=REGISTRATION_NAMES,
         confirm=ConfirmForm(),
-        title=_("Places"),
+        title=pgettext("the coordinator's page of municipalities, routes and schools", "Places"),
     )
 
 

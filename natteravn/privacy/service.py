@@ -54,7 +54,7 @@ def export(session: Session, person: Person, now: datetime) -> dict:
             "name": person.name,
             "language": person.locale,
             "municipality": person.municipality.name if person.municipality else None,
-            "school_class": person.school_class.label if person.school_class else None,
+            "school_classes": sorted(c.label for c in person.school_classes),
             "adult_confirmed_at": _when(person.adult_confirmed_at),
             "conduct_accepted_at": _when(person.conduct_accepted_at),
             "approved_at": _when(person.approved_at),
@@ -181,7 +181,7 @@ def _scrub(person: Person, now: datetime) -> None:
     person.email = ""
     person.name = ""
     person.municipality_id = None
-    person.school_class_id = None
+    person.school_classes.clear()
     person.adult_confirmed_at = None
     person.conduct_accepted_at = None
     person.conduct_version = None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -10,13 +11,12 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from natteravn.reports.models import IncidentCategory
-from natteravn.web import Form, at_most, choices
+from natteravn.web import ClockField, Form, at_most, choices
 
 CATEGORY_LABELS = {
     IncidentCategory.INTOXICATION: _l("Intoxication"),
@@ -61,7 +61,7 @@ class IncidentFields(ReportPageForm):
         _l("Category"),
         choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("Choose…"))),
     )
-    around = TimeField(_l("About what time"), validators=[Optional()])
+    around = ClockField(_l("About what time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
     police_contacted = BooleanField(_l("Police contacted"))
     health_contacted = BooleanField(_l("Health services contacted"))
@@ -76,8 +76,8 @@ class IncidentForm(IncidentFields):
 class ReportForm(IncidentFields):
     """The whole report and one new incident: every button saves everything typed."""
 
-    started = TimeField(_l("Walk started"), validators=[Optional()])
-    ended = TimeField(_l("Walk ended"), validators=[Optional()])
+    started = ClockField(_l("Walk started"), validators=[Optional()])
+    ended = ClockField(_l("Walk ended"), validators=[Optional()])
     places_visited = TextAreaField(_l("Route and places visited"))
     weather = StringField(_l("Weather"), validators=[at_most(200)])
     youths_under_13 = _count(AGE_BAND_LABELS["youths_under_13"])
@@ -112,8 +112,8 @@ class FilterForm(Form):
 
     municipality = SelectField(_l("Municipality"), coerce=int, default=0)
     route = SelectField(_l("Route"), coerce=int, default=0)
-    first_day = DateField(_l("From"), validators=[Optional()])
-    last_day = DateField(_l("To"), validators=[Optional()])
+    first_day = DateField(lazy_pgettext("the first day of a period", "From"), validators=[Optional()])
+    last_day = DateField(lazy_pgettext("the last day of a period", "To"), validators=[Optional()])
     category = SelectField(
         _l("Category"),
         choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("All"))),
@@ -133,8 +133,13 @@ class StatisticsForm(Form):
         csrf = False
 
     region = SelectField(_l("Region"), coerce=int)
-    first_day = DateField(_l("From"), validators=[DataRequired(message=_l("Choose the first day."))])
-    last_day = DateField(_l("To"), validators=[DataRequired(message=_l("Choose the last day."))])
+    first_day = DateField(
+        lazy_pgettext("the first day of a period", "From"),
+        validators=[DataRequired(message=_l("Choose the first day."))],
+    )
+    last_day = DateField(
+        lazy_pgettext("the last day of a period", "To"), validators=[DataRequired(message=_l("Choose the last day."))]
+    )
     municipalities = SelectMultipleField(
         _l("Municipalities"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
     )

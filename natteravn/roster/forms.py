@@ -17,7 +17,6 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
-    TimeField,
     ValidationError,
     widgets,
 )
@@ -25,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from natteravn.i18n import WEEKDAYS
 from natteravn.roster.broadcasts import TEXT_LIMIT
-from natteravn.web import Form, at_most, choices
+from natteravn.web import ClockField, Form, at_most, choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -68,8 +67,8 @@ def parse_dates(text: str) -> list[date]:
 
 class PatternForm(Form):
     weekdays = CheckboxesField(_l("Weekdays"), coerce=int, choices=choices(WEEKDAYS), default=[4, 5])
-    starts_local = TimeField(_l("Starts (local time)"), validators=[InputRequired()])
-    ends_local = TimeField(
+    starts_local = ClockField(_l("Starts (local time)"), validators=[InputRequired()])
+    ends_local = ClockField(
         _l("Ends (local time; before the start means the next morning)"), validators=[InputRequired()]
     )
     route_ids = CheckboxesField(_l("Routes"), coerce=int)
@@ -142,8 +141,8 @@ class MovePersonForm(Form):
 
 class NightForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired()])
-    starts_local = TimeField(_l("Starts"), validators=[InputRequired()])
-    ends_local = TimeField(_l("Ends"), validators=[InputRequired()])
+    starts_local = ClockField(_l("Starts"), validators=[InputRequired()])
+    ends_local = ClockField(_l("Ends"), validators=[InputRequired()])
     min_walkers = IntegerField(_l("Minimum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
     max_walkers = IntegerField(_l("Maximum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
     needs_leader = BooleanField(_l("Needs a group leader"))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, person_class
 from natteravn.audit import service as audit
 from natteravn.clock import local, night_span
 from natteravn.db import locks_rows
@@ -370,16 +370,15 @@ def term_weekends(term: Term) -> list[date]:
 
 
 def region_classes(session: Session, region_id: int) -> list[SchoolClass]:
-    return list(
-        session.scalars(
-            select(SchoolClass)
-            .join(SchoolClass.school)
-            .join(School.municipality)
-            .where(Municipality.region_id == region_id, SchoolClass.archived.is_(False), School.archived.is_(False))
-            .options(joinedload(SchoolClass.school))
-            .order_by(School.name, SchoolClass.name)
-        )
+    """The region's open classes by school, in the order a person counts them (9B before 10A)."""
+    found = session.scalars(
+        select(SchoolClass)
+        .join(SchoolClass.school)
+        .join(School.municipality)
+        .where(Municipality.region_id == region_id, SchoolClass.archived.is_(False), School.archived.is_(False))
+        .options(joinedload(SchoolClass.school))
     )
+    return sorted(found, key=lambda c: (c.school.name, c.sort_key))
 
 
 def class_weekends_of(session: Session, term: Term) -> list[ClassWeekend]:
@@ -477,7 +476,9 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
     if term.signup_closes_at is not None and term.signup_closes_at <= now:
         return 0
     parents = session.scalars(
-        select(Person).where(Person.school_class_id == given.school_class_id, Person.active.is_(True))
+        select(Person)
+        .join(person_class, person_class.c.person_id == Person.id)
+        .where(person_class.c.school_class_id == given.school_class_id, Person.active.is_(True))
     ).all()
     due_at = max(now, term.signup_opens_at)
     tz = ZoneInfo(term.region.timezone)

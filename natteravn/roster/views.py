@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import format_datetime, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -55,6 +55,7 @@ from natteravn.web import (
     region_coordinator_required,
     safe_next,
     sms_price,
+    written,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator")
@@ -113,7 +114,7 @@ def _cell_words() -> dict:
     """A night's state in words, translated once per page rather than once per night."""
     return {
         "states": {
-            grid.CellState.CANCELLED: _("Cancelled"),
+            grid.CellState.CANCELLED: pgettext("a night called off", "Cancelled"),
             grid.CellState.EMPTY: _("Empty"),
             grid.CellState.SHORT: _("Short"),
             grid.CellState.NO_LEADER: _("No leader"),
@@ -255,7 +256,7 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
     form = ClassWeekendForm()
     form.school_class_id.choices = choices((c.id, c.label) for c in terms.region_classes(db_session(), term.region_id))
     form.weekend_on.choices = choices(
-        (friday.isoformat(), _("Weekend of %(date)s", date=friday.strftime("%d.%m.%Y")))
+        (friday.isoformat(), _("Weekend of %(date)s", date=written(friday, "date")))
         for friday in terms.term_weekends(term)
     )
     return form

@@ -14,7 +14,8 @@ asking about their nights goes out.
 
 NEI works up to the night's start, also after the cut-off for cancelling on the web: someone
 who will not come is better off the list than a no-show, and their place can still go to the
-waitlist. After the cut-off the night's group leader is told at once by SMS.
+waitlist. After the cut-off, or when nobody waits for the place, the night's group leader is told at
+once by SMS (`service.give_back`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from natteravn.shifts.models import (
     NightChoice,
     Shift,
     Signup,
-    SignupRole,
     SignupState,
 )
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
@@ -310,7 +310,7 @@ def _cancel(session: Session, signup: Signup, now: datetime, links: Links, _) ->
     if signup.state not in HOLDING:
         return _("You are no longer on %(route)s on %(date)s.") % words
     late = now >= service.cancel_cutoff(shift)
-    service.withdraw(session, signup, now, links)
+    told = service.give_back(session, signup, now, links, late=late)
     audit.record(
         session,
         actor_id=person.id,
@@ -321,34 +321,6 @@ def _cancel(session: Session, signup: Signup, now: datetime, links: Links, _) ->
         region_id=shift.term.region_id,
         late=late,
     )
-    if not (late and _warn_leaders(session, signup, now)):
+    if not told:
         return _("You are no longer on %(route)s on %(date)s. Thank you for telling us.") % words
     return _("You are no longer on %(route)s on %(date)s. Thank you for telling us; the group leader is told.") % words
-
-
-def _warn_leaders(session: Session, dropout: Signup, now: datetime) -> int:
-    """A late dropout leaves the group short without warning: its leader hears of it at once."""
-    shift = dropout.shift
-    taken, _leaders = calls.places(session, shift)
-    leaders = session.scalars(
-        select(Signup).where(
-            Signup.shift_id == shift.id,
-            Signup.role == SignupRole.LEADER,
-            Signup.state.in_(HOLDING),
-            Signup.id != dropout.id,
-        )
-    ).all()
-    for leader in leaders:
-        gettext = translations(leader.person.locale).gettext
-        words = {**_words(shift), "name": dropout.person.first_name, "count": taken}
-        messages.plan_news(
-            session,
-            None,  # news about the night, not a question about the leader's own place
-            person=leader.person,
-            shift=shift,
-            key=f"dropout:{dropout.id}:{leader.id}",
-            body=messages.dropout_text(gettext, words),
-            purpose=Purpose.SHIFT_CHANGED,
-            now=now,
-        )
-    return len(leaders)

@@ -29,7 +29,7 @@ from natteravn.accounts.service import TooManyRequests, enforce_limits
 from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
 from natteravn.db import locks_rows
-from natteravn.i18n import N_, Refusal
+from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
 from natteravn.shifts import messages
@@ -80,10 +80,13 @@ class Night:
     taken: int
     leaders: int
     mine: Signup | None = None
+    #: Its last place waits for a group leader (`keeps_leader_place`).
+    kept_for_leader: bool = False
 
     @property
     def places_left(self) -> int:
-        return max(self.shift.max_walkers - self.taken, 0)
+        """Places a walker can take."""
+        return max(self.shift.max_walkers - self.taken - self.kept_for_leader, 0)
 
     @property
     def has_leader(self) -> bool:
@@ -91,7 +94,31 @@ class Night:
 
     @property
     def full(self) -> bool:
+        """Full for a walker: a group leader may still have the kept place."""
         return self.places_left == 0
+
+    @property
+    def full_for_leader(self) -> bool:
+        return self.taken >= self.shift.max_walkers
+
+
+def keeps_leader_place(shift: Shift, leaders_holding: int, now: datetime) -> bool:
+    """A night that needs a group leader and has none keeps its last place for one until the
+    region's number of days before the night (none at 0): a night of walkers alone cannot go out."""
+    days = shift.term.region.leader_place_days
+    return bool(days and shift.needs_leader and not leaders_holding and now < leader_place_until(shift))
+
+
+def leader_place_until(shift: Shift) -> datetime:
+    return shift.starts_at - timedelta(days=shift.term.region.leader_place_days)
+
+
+@dataclass
+class Evening:
+    """The nights of one day, the person's own municipality first."""
+
+    day: date
+    nights: list[Night] = field(default_factory=list)
 
 
 @dataclass
@@ -100,24 +127,76 @@ class Weekend:
     week: int
     first_day: date
     last_day: date
-    nights: list[Night] = field(default_factory=list)
-    #: Given to the person's school class (klassevakt): the weekend their class is asked to fill.
+    evenings: list[Evening] = field(default_factory=list)
+    #: Given to one of the person's school classes (klassevakt): the weekend their class is asked to fill.
     for_your_class: bool = False
 
+    @property
+    def nights(self) -> list[Night]:
+        return [night for evening in self.evenings for night in evening.nights]
 
-def _counts(session: Session, shift_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """(places held, group leaders who took a place) for each night, in one query. An offered
-    place is held (nobody else can take it) but its leader is not on the night until they say yes."""
+
+@dataclass(frozen=True)
+class NightsFilter:
+    """What a parent narrowed the list to; None is any."""
+
+    municipality_id: int | None = None
+    route_id: int | None = None
+    weekday: int | None = None  # Python's numbering: Friday is 4
+    without_leader: bool = False
+
+    def keeps(self, night: Night) -> bool:
+        route = night.shift.route
+        return (
+            (self.municipality_id is None or route.municipality_id == self.municipality_id)
+            and (self.route_id is None or route.id == self.route_id)
+            and not (self.without_leader and night.has_leader)
+        )
+
+
+@dataclass
+class Nights:
+    weekends: list[Weekend]
+    #: The weekdays nights fall on, whichever day was chosen: the days a parent can pick.
+    weekdays: list[int]
+    #: Every route with nights coming, whatever was chosen, the person's own municipality first.
+    routes: list[Route]
+
+    @property
+    def municipalities(self) -> list[Municipality]:
+        return list({route.municipality_id: route.municipality for route in self.routes}.values())
+
+
+@dataclass(frozen=True)
+class _Count:
+    held: int = 0  # places held
+    leaders: int = 0  # group leaders who took a place
+    leaders_holding: int = 0  # group leaders holding a place, an offered one included
+
+
+def _counts(session: Session, shift_ids: Iterable[int]) -> dict[int, _Count]:
+    """What each night's places hold, in one query. An offered place is held (nobody else can take
+    it) but its leader is not on the night until they say yes."""
     ids = list(shift_ids)
     if not ids:
         return {}
-    leader_on_it = and_(Signup.role == SignupRole.LEADER, Signup.state.in_(TAKEN))
+    leader = Signup.role == SignupRole.LEADER
+    leader_on_it = and_(leader, Signup.state.in_(TAKEN))
     rows = session.execute(
-        select(Signup.shift_id, func.count(), func.sum(case((leader_on_it, 1), else_=0)))
+        select(
+            Signup.shift_id,
+            func.count(),
+            func.sum(case((leader_on_it, 1), else_=0)),
+            func.sum(case((leader, 1), else_=0)),
+        )
         .where(Signup.shift_id.in_(ids), Signup.state.in_(HOLDING))
         .group_by(Signup.shift_id)
     )
-    return {shift_id: (taken, leaders or 0) for shift_id, taken, leaders in rows}
+    return {shift_id: _Count(held, leaders or 0, holding or 0) for shift_id, held, leaders, holding in rows}
+
+
+def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime) -> Night:
+    return Night(shift, count.held, count.leaders, mine, keeps_leader_place(shift, count.leaders_holding, now))
 
 
 def _own_signups(session: Session, person: Person, shift_ids: list[int]) -> dict[int, Signup]:
@@ -131,13 +210,12 @@ def _own_signups(session: Session, person: Person, shift_ids: list[int]) -> dict
     }
 
 
-def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[Weekend]:
-    """Published, not cancelled nights of the person's region that have not begun, grouped by
-    weekend: the weekends given to the person's school class first, then the rest in order, and
-    the person's own municipality first within each weekend. Four queries however many nights
-    there are."""
+def upcoming_nights(session: Session, person: Person, now: datetime, chosen: NightsFilter = NightsFilter()) -> Nights:
+    """Published, not cancelled nights of the person's region that have not begun, as `chosen`
+    narrows them, grouped by weekend and day in date order, the person's own municipality first
+    each evening. Four queries however many nights there are."""
     if person.municipality is None:
-        return []
+        return Nights([], [], [])
     shifts = session.scalars(
         select(Shift)
         .join(Shift.term)
@@ -155,34 +233,51 @@ def upcoming_weekends(session: Session, person: Person, now: datetime) -> list[W
     ids = [s.id for s in shifts]
     counts = _counts(session, ids)
     mine = _own_signups(session, person, ids)
-    weekends: dict[tuple[int, int], Weekend] = {}
-    for shift in shifts:
-        day = local(shift.starts_at).date()
-        key = weekend_of(day)
-        weekend = weekends.setdefault(key, Weekend(*key, day, day))
-        weekend.last_day = max(weekend.last_day, day)
-        taken, leaders = counts.get(shift.id, (0, 0))
-        weekend.nights.append(Night(shift, taken, leaders, mine.get(shift.id)))
+    nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now) for s in shifts]
+    own = person.municipality_id
+    routes = sorted({s.route for s in shifts}, key=lambda r: (r.municipality_id != own, r.municipality.name, r.name))
+    nights = [n for n in nights if chosen.keeps(n)]
+    weekdays = sorted({local(n.shift.starts_at).weekday() for n in nights})
+    if chosen.weekday is not None:
+        nights = [n for n in nights if local(n.shift.starts_at).weekday() == chosen.weekday]
     ours = class_weekends_for(session, person, list({s.term_id for s in shifts}))
-    for key, weekend in weekends.items():
-        weekend.for_your_class = key in ours
-        weekend.nights.sort(key=lambda n: (n.shift.route.municipality_id != person.municipality_id, n.shift.starts_at))
-    return sorted(weekends.values(), key=lambda w: not w.for_your_class)
+    return Nights(_by_weekend(nights, person, ours), weekdays, routes)
+
+
+def _by_weekend(nights: list[Night], person: Person, ours: set[tuple[int, int]]) -> list[Weekend]:
+    weekends: dict[tuple[int, int], Weekend] = {}
+    for night in nights:
+        day = local(night.shift.starts_at).date()
+        key = weekend_of(day)
+        weekend = weekends.setdefault(key, Weekend(*key, day, day, for_your_class=key in ours))
+        weekend.last_day = day
+        if not weekend.evenings or weekend.evenings[-1].day != day:
+            weekend.evenings.append(Evening(day))
+        weekend.evenings[-1].nights.append(night)
+
+    def own_first(night: Night) -> tuple[bool, datetime]:
+        return night.shift.route.municipality_id != person.municipality_id, night.shift.starts_at
+
+    for weekend in weekends.values():
+        for evening in weekend.evenings:
+            evening.nights.sort(key=own_first)
+    return list(weekends.values())
 
 
 def class_weekends_for(session: Session, person: Person, term_ids: list[int]) -> set[tuple[int, int]]:
-    """The weekends, as (ISO year, ISO week), given to the person's school class in these terms."""
-    if person.school_class_id is None or not term_ids:
+    """The weekends, as (ISO year, ISO week), given to any of the person's school classes in these terms."""
+    class_ids = person.school_class_ids
+    if not class_ids or not term_ids:
         return set()
     fridays = session.scalars(
         select(ClassWeekend.weekend_on).where(
-            ClassWeekend.school_class_id == person.school_class_id, ClassWeekend.term_id.in_(term_ids)
+            ClassWeekend.school_class_id.in_(class_ids), ClassWeekend.term_id.in_(term_ids)
         )
     )
     return {weekend_of(friday) for friday in fridays}
 
 
-def night_for(session: Session, person: Person, shift_id: int) -> Night | None:
+def night_for(session: Session, person: Person, shift_id: int, now: datetime) -> Night | None:
     """A published night of the person's region, or None: other regions' nights and drafts do
     not exist for them. A cancelled night is shown, so those who were on it can see why."""
     if person.municipality is None:
@@ -194,8 +289,8 @@ def night_for(session: Session, person: Person, shift_id: int) -> Night | None:
     )
     if shift is None:
         return None
-    taken, leaders = _counts(session, [shift.id]).get(shift.id, (0, 0))
-    return Night(shift, taken, leaders, _own_signups(session, person, [shift.id]).get(shift.id))
+    count = _counts(session, [shift.id]).get(shift.id, _Count())
+    return _night(shift, count, _own_signups(session, person, [shift.id]).get(shift.id), now)
 
 
 @dataclass(frozen=True)
@@ -262,8 +357,14 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int], no
     }
 
 
-def _held(session: Session, shift: Shift) -> int:
-    return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))) or 0
+def _count(session: Session, shift: Shift) -> _Count:
+    return _counts(session, [shift.id]).get(shift.id, _Count())
+
+
+def _free_for(role: SignupRole, shift: Shift, count: _Count, now: datetime) -> int:
+    """Places the role can take: a walker leaves the place kept for a group leader."""
+    kept = role == SignupRole.WALKER and keeps_leader_place(shift, count.leaders_holding, now)
+    return shift.max_walkers - count.held - kept
 
 
 def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links) -> Signup:
@@ -286,7 +387,7 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
     _check_free_for(session, person, shift)
     _count_churn(session, person, now)
     expire_offers(session, now, links, shift=shift)  # a stale offer must not keep the place from them
-    full = _held(session, shift) >= shift.max_walkers
+    full = _free_for(role, shift, _count(session, shift), now) <= 0
     signup = Signup(
         shift=shift,
         person=person,
@@ -346,20 +447,25 @@ def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: 
         raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=cap)
 
 
+def _own_signup(session: Session, person: Person, signup_id: int) -> Signup:
+    signup = session.get(Signup, signup_id)
+    if signup is None or signup.person_id != person.id:
+        raise SignupRefused(N_("That sign-up does not exist."))
+    return signup
+
+
 def cancel_signup(session: Session, person: Person, signup_id: int, now: datetime, links: Links) -> Signup:
     """Take the person off a night, its waitlist or an offered place, and offer a freed place
     onwards. A taken place can be given back until the region's cut-off; a queue or an offer
     can be left at any time."""
-    signup = session.get(Signup, signup_id)
-    if signup is None or signup.person_id != person.id:
-        raise SignupRefused(N_("That sign-up does not exist."))
+    signup = _own_signup(session, person, signup_id)
     person, shift = lock_signup(session, signup)
     if signup.state not in LIVE:
         return signup
     if signup.state in TAKEN and now >= cancel_cutoff(shift):
         raise SignupRefused(N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader."))
     _count_churn(session, person, now)
-    withdraw(session, signup, now, links)
+    give_back(session, signup, now, links)
     return signup
 
 
@@ -372,20 +478,93 @@ def _count_churn(session: Session, person: Person, now: datetime) -> None:
         raise SignupRefused(refusal.msgid) from refusal
 
 
+@dataclass(frozen=True)
+class Cancelling:
+    """What giving back a place does, said before it is done."""
+
+    signup: Signup
+    too_late: bool
+    waitlist: bool  # someone waits for the place and is offered it
+    leader_told: bool  # no one waits: the night's group leader hears of it
+    leaves_without_leader: bool  # the person is the night's only group leader
+
+
+def what_cancelling_does(session: Session, person: Person, signup_id: int, now: datetime) -> Cancelling:
+    signup = _own_signup(session, person, signup_id)
+    shift = signup.shift
+    taken = signup.state in TAKEN
+    waiting = session.scalar(
+        select(func.count()).where(Signup.shift_id == shift.id, Signup.state == SignupState.WAITLISTED)
+    )
+    others_leading = _leaders_besides(session, signup)
+    return Cancelling(
+        signup=signup,
+        too_late=taken and now >= cancel_cutoff(shift),
+        waitlist=taken and bool(waiting),
+        leader_told=taken and not waiting and bool(others_leading),
+        leaves_without_leader=taken and signup.role == SignupRole.LEADER and not others_leading,
+    )
+
+
 def cancel_cutoff(shift: Shift) -> datetime:
     return shift.starts_at - timedelta(hours=shift.term.region.cancel_cutoff_hours)
 
 
-def withdraw(session: Session, signup: Signup, now: datetime, links: Links) -> None:
+def give_back(session: Session, signup: Signup, now: datetime, links: Links, *, late: bool = False) -> int:
+    """A person gives back their place (the caller holds the locks and checked the cut-off): it is
+    offered to the waitlist. A place nobody waits for, or one given back after the cut-off, leaves
+    the group short: the night's (other) group leaders are told by SMS. Returns how many were told."""
+    taken = signup.state in TAKEN
+    offered = withdraw(session, signup, now, links)
+    if not taken or (offered and not late):
+        return 0
+    return _tell_leaders_of_dropout(session, signup, now)
+
+
+def _tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -> int:
+    shift = dropout.shift
+    held = _count(session, shift).held
+    leaders = _leaders_besides(session, dropout)
+    for leader in leaders:
+        gettext = translations(leader.person.locale).gettext
+        words = {**messages.night_words(shift), "name": dropout.person.first_name, "count": held}
+        messages.plan_news(
+            session,
+            None,  # news about the night, not a question about the leader's own place
+            person=leader.person,
+            shift=shift,
+            key=f"dropout:{dropout.id}:{leader.id}",
+            body=messages.dropout_text(gettext, words),
+            purpose=Purpose.SHIFT_CHANGED,
+            now=now,
+        )
+    return len(leaders)
+
+
+def _leaders_besides(session: Session, signup: Signup) -> list[Signup]:
+    return list(
+        session.scalars(
+            select(Signup).where(
+                Signup.shift_id == signup.shift_id,
+                Signup.role == SignupRole.LEADER,
+                Signup.state.in_(HOLDING),
+                Signup.id != signup.id,
+            )
+        )
+    )
+
+
+def withdraw(session: Session, signup: Signup, now: datetime, links: Links) -> list[Signup]:
     """Cancel a sign-up without the parent's cut-off (the caller has checked what applies) and
-    offer the place it held to the waitlist."""
+    offer the place it held to the waitlist; returns those offered it."""
     held = signup.state in HOLDING
     signup.state = SignupState.CANCELLED
     signup.cancelled_at = now
     signup.offer_expires_at = None
     messages.withdrawn(session, signup, now)
     if held:
-        promote_waitlist(session, signup.shift, now, links)
+        return promote_waitlist(session, signup.shift, now, links)
+    return []
 
 
 def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links) -> list[Signup]:
@@ -396,11 +575,14 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
 
     Someone who has since taken a night at the same time, or reached the cap, is passed over
     (and stays on the list, in case that changes); `confirm_offer` checks again under their lock.
+    So is a walker while the last place is kept for a group leader: a leader further down the
+    list gets it.
     """
     shift = lock_night(session, shift.id)  # callers without the lock (GDPR erasure) are safe too
     if shift.cancelled_at is not None or shift.starts_at <= now:
         return []
-    free = shift.max_walkers - _held(session, shift)
+    count = _count(session, shift)
+    free = shift.max_walkers - count.held
     if free <= 0:
         return []
     waiting = session.scalars(
@@ -412,18 +594,36 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
     goes_out = messages.goes_out_at(shift, Purpose.WAITLIST_PROMOTED, now)
     deadline = min(goes_out + timedelta(hours=shift.term.region.offer_hours), shift.starts_at)
     offered: list[Signup] = []
+    leaders_holding = count.leaders_holding
     for signup in waiting:
         if len(offered) == free:
             break
+        kept = signup.role == SignupRole.WALKER and keeps_leader_place(shift, leaders_holding, now)
+        if kept and free - len(offered) <= 1:
+            continue
         try:
             _check_free_for(session, signup.person, shift)
         except SignupRefused:
             continue
+        leaders_holding += signup.role == SignupRole.LEADER
         signup.state = SignupState.OFFERED
         signup.offer_expires_at = deadline
         messages.offered(session, signup, now, links, goes_out=goes_out)
         offered.append(signup)
     return offered
+
+
+def offer_released_places(session: Session, now: datetime, links: Links) -> int:
+    """When the days a place was kept for a group leader are over, the place is the waitlist's:
+    offer what is free on nights people wait for (the scheduler runs this with the expiry of offers)."""
+    waited_for = session.scalars(
+        select(Shift.id)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(Signup.state == SignupState.WAITLISTED, Shift.starts_at > now, Shift.cancelled_at.is_(None))
+        .distinct()
+        .order_by(Shift.id)
+    ).all()
+    return sum(len(promote_waitlist(session, session.get_one(Shift, shift_id), now, links)) for shift_id in waited_for)
 
 
 def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links) -> Signup:
@@ -517,14 +717,71 @@ def my_nights(session: Session, person: Person, now: datetime) -> tuple[list[Sig
     return upcoming, past
 
 
+#: Nights walked in all at which a parent is thanked on My nights.
+MILESTONES = (1, 5, 10, 25, 50, 100, 200)
+
+
+@dataclass
+class History:
+    """A parent's own nights walked: this term, this year, where, and in all."""
+
+    term: Term | None
+    this_term: int
+    this_year: int
+    routes: list[tuple[Route, int]]  # walked this year, the most walked first
+    total: int
+
+    @property
+    def milestone(self) -> int | None:
+        return self.total if self.total in MILESTONES else None
+
+
+def walked(signup: Signup, now: datetime) -> bool:
+    """Came, by the logbook; or held a place on a night that is over and kept no logbook."""
+    if signup.state == SignupState.ATTENDED:
+        return True
+    over = signup.shift.ends_at <= now and signup.shift.cancelled_at is None
+    return over and signup.state in (SignupState.SIGNED_UP, SignupState.CONFIRMED)
+
+
+def my_history(session: Session, person: Person, past: list[Signup], now: datetime) -> History:
+    """From My nights' past sign-ups (`my_nights`), and the region's term under way (or the last one)."""
+    nights = [s for s in past if walked(s, now)]
+    term = None
+    if person.municipality is not None:
+        term = session.scalar(
+            select(Term)
+            .where(
+                Term.region_id == person.municipality.region_id,
+                Term.published_at.is_not(None),
+                Term.starts_on <= local(now).date(),
+            )
+            .order_by(Term.starts_on.desc())
+            .limit(1)
+        )
+    year = [s for s in nights if local(s.shift.starts_at).year == local(now).year]
+    routes: dict[int, tuple[Route, int]] = {}
+    for signup in year:
+        route = signup.shift.route
+        routes[route.id] = (route, routes.get(route.id, (route, 0))[1] + 1)
+    return History(
+        term=term,
+        this_term=sum(1 for s in nights if term is not None and s.shift.term_id == term.id),
+        this_year=len(year),
+        routes=sorted(routes.values(), key=lambda pair: (-pair[1], pair[0].name)),
+        total=len(nights),
+    )
+
+
 def calendar_nights(session: Session, person: Person) -> list[Signup]:
-    """What belongs in the person's calendar: nights they took a place on (a cancelled night
-    stays, marked cancelled, so the phone's calendar shows it is off)."""
+    """What belongs in the person's calendar: nights they took a place on, and those they wait for
+    (shown as tentative). A cancelled night stays, marked cancelled, so the phone's calendar shows
+    it is off."""
     return list(
         session.scalars(
             select(Signup)
             .join(Signup.shift)
-            .where(Signup.person_id == person.id, Signup.state.in_(TAKEN))
+            .where(Signup.person_id == person.id, Signup.state.in_(LIVE))
             .options(joinedload(Signup.shift).joinedload(Shift.route).joinedload(Route.municipality))
             .order_by(Shift.starts_at)
         )

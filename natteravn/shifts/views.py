@@ -3,7 +3,7 @@ nights, offers, calendars."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,32 +11,84 @@ from flask_login import current_user
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import RoleKind
 from natteravn.accounts.service import person_for_calendar
-from natteravn.i18n import Refusal, translations
+from natteravn.i18n import WEEKDAYS, Refusal, translations
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Registration
 from natteravn.shifts import joining, service, standin
-from natteravn.shifts.calendar import calendar_for
-from natteravn.shifts.forms import OfferForm, SignupForm
-from natteravn.shifts.models import Signup, SignupRole, SignupState
-from natteravn.web import db_session, links, now, onboarded_required
+from natteravn.shifts.calendar import calendar_for, entry_for
+from natteravn.shifts.forms import ANY_DAY, CancelForm, NightsForm, OfferForm, SignupForm
+from natteravn.shifts.models import LIVE, Signup, SignupRole, SignupState
+from natteravn.web import choices, db_session, links, now, onboarded_required, safe_next, written
 
 bp = Blueprint("shifts", __name__)
+
+
+#: Weekends on one screenful of the list; "Later weekends" shows the next ones.
+WEEKENDS_AT_ONCE = 2
+#: Each filter's value when nothing is chosen.
+NOT_CHOSEN = {"municipality": 0, "route": 0, "day": ANY_DAY, "without_leader": False}
 
 
 @bp.get("/nights")
 @onboarded_required
 def nights():
-    weekends = service.upcoming_weekends(db_session(), current_user, now())
+    db = db_session()
+    form = NightsForm(request.args)
+    found = service.upcoming_nights(db, current_user, now(), _chosen(form))
+    _fill_night_choices(form, found)
+    start = max(request.args.get("start", 0, type=int), 0)
+    shown = found.weekends[start : start + WEEKENDS_AT_ONCE]
+    filters = {name: value for name, value in _filters(form).items() if value != NOT_CHOSEN[name]}
     return render_template(
-        "shifts/nights.html", weekends=weekends, form=SignupForm(), awaiting=current_user.awaiting_approval
+        "shifts/nights.html",
+        found=found,
+        shown=shown,
+        start=start,
+        step=WEEKENDS_AT_ONCE,
+        filters=filters,
+        weekdays=dict(WEEKDAYS),
+        can_lead=current_user.holds(RoleKind.LEADER, current_user.municipality.region_id),
+        filter_form=form,
+        form=SignupForm(),
+        awaiting=current_user.awaiting_approval,
     )
+
+
+def _fill_night_choices(form: NightsForm, found: service.Nights) -> None:
+    form.municipality.choices = choices(
+        ((m.id, m.name) for m in found.municipalities), first=(0, _("All municipalities"))
+    )
+    form.route.choices = choices(
+        ((r.id, f"{r.name} ({r.municipality.name})") for r in found.routes), first=(0, _("All routes"))
+    )
+    form.day.choices = choices(WEEKDAYS, first=(ANY_DAY, _("Any day")))
+
+
+def _chosen(form: NightsForm) -> service.NightsFilter:
+    values = _filters(form)
+    return service.NightsFilter(
+        municipality_id=values["municipality"] or None,
+        route_id=values["route"] or None,
+        weekday=values["day"] if values["day"] != ANY_DAY else None,
+        without_leader=values["without_leader"],
+    )
+
+
+def _filters(form: NightsForm) -> dict:
+    """What the address asks for, as it goes in the list's links. A value that is no number counts
+    as nothing chosen, and one that matches no night finds none: no error either way."""
+    chosen: dict = {"without_leader": bool(form.without_leader.data)}
+    for name in ("municipality", "route", "day"):
+        value = form[name].data
+        chosen[name] = value if isinstance(value, int) else NOT_CHOSEN[name]
+    return chosen
 
 
 @bp.get("/nights/<int:shift_id>")
 @onboarded_required
 def night(shift_id: int):
     db = db_session()
-    found = service.night_for(db, current_user, shift_id)
+    found = service.night_for(db, current_user, shift_id, now())
     if found is None:
         abort(404)
     return render_template(
@@ -45,6 +97,7 @@ def night(shift_id: int):
         company=service.co_walkers(db, current_user, found.shift, now()),
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
+        leader_place_until=service.leader_place_until(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
         awaiting=current_user.awaiting_approval,
         form=SignupForm(),
@@ -67,7 +120,18 @@ def signup(shift_id: int):
         flash(refusal.translated(_), "error")
         return redirect(url_for("shifts.night", shift_id=shift_id))
     db.commit()
-    if made.state == SignupState.WAITLISTED:
+    kept = service.night_for(db, current_user, shift_id, now())
+    if made.state == SignupState.WAITLISTED and kept is not None and kept.kept_for_leader:
+        until = written(service.leader_place_until(made.shift), "when")
+        flash(
+            _(
+                "The last place is kept for a group leader until %(when)s. You are on the waitlist and get an SMS "
+                "if the place is yours.",
+                when=until,
+            ),
+            "info",
+        )
+    elif made.state == SignupState.WAITLISTED:
         flash(_("The night is full. You are on the waitlist and get an SMS if a place frees up."), "info")
     elif made.state == SignupState.OFFERED:
         flash(_("A place is offered to you. Answer the SMS link to take it."), "info")
@@ -76,11 +140,23 @@ def signup(shift_id: int):
     return redirect(url_for("shifts.night", shift_id=shift_id))
 
 
-@bp.post("/signups/<int:signup_id>/cancel")
+@bp.route("/signups/<int:signup_id>/cancel", methods=["GET", "POST"])
 @onboarded_required
 def cancel(signup_id: int):
-    existing = _own_signup(signup_id)
+    """First a page that says what cancelling does; its button cancels."""
     db = db_session()
+    try:
+        cancelling = service.what_cancelling_does(db, current_user, signup_id, now())
+    except Refusal:
+        abort(404)
+    back = safe_next(url_for("shifts.night", shift_id=cancelling.signup.shift_id))
+    form = CancelForm()
+    if request.method == "GET":
+        if cancelling.signup.state not in LIVE:
+            return redirect(back)
+        return render_template("shifts/cancel.html", cancelling=cancelling, form=form, back=back)
+    if not form.validate_on_submit():
+        abort(400)
     try:
         service.cancel_signup(db, current_user, signup_id, now(), links())
     except Refusal as refusal:
@@ -89,7 +165,7 @@ def cancel(signup_id: int):
     else:
         db.commit()
         flash(_("You are no longer on this night."), "success")
-    return redirect(url_for("shifts.night", shift_id=existing.shift_id))
+    return redirect(back)
 
 
 def _own_signup(signup_id: int) -> Signup:
@@ -139,8 +215,16 @@ def my_nights():
     db = db_session()
     upcoming, past = service.my_nights(db, current_user, now())
     walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming), now())
+    history = service.my_history(db, current_user, past, now())
+    cutoffs = {s.id: service.cancel_cutoff(s.shift) for s in upcoming}
     return render_template(
-        "shifts/my.html", upcoming=upcoming, past=past, walkers=walkers, awaiting=current_user.awaiting_approval
+        "shifts/my.html",
+        upcoming=upcoming,
+        past=past,
+        walkers=walkers,
+        history=history,
+        cutoffs=cutoffs,
+        awaiting=current_user.awaiting_approval,
     )
 
 
@@ -181,11 +265,10 @@ def _ics(body: bytes, filename: str) -> Response:
 @bp.get("/nights/<int:shift_id>.ics")
 @onboarded_required
 def night_ics(shift_id: int):
-    found = service.night_for(db_session(), current_user, shift_id)
-    if found is None:
+    found = service.night_for(db_session(), current_user, shift_id, now())
+    if found is None or found.mine is None:  # only one's own nights go in one's calendar
         abort(404)
-    role = found.mine.role if found.mine else SignupRole.WALKER
-    body = calendar_for([(found.shift, role)], current_user.id, links(), now(), "Natteravn", _)
+    body = calendar_for([entry_for(found.mine)], current_user.id, links(), now(), "Natteravn", _)
     return _ics(body, f"natteravn-{shift_id}.ics")
 
 
@@ -196,7 +279,7 @@ def feed(token: str):
     if person is None:
         abort(404)
     gettext = translations(person.locale).gettext
-    nights = [(s.shift, s.role) for s in service.calendar_nights(db, person)]
+    nights = [entry_for(s) for s in service.calendar_nights(db, person)]
     body = calendar_for(nights, person.id, links(), now(), gettext("Natteravn: my nights"), gettext)
     return _ics(body, "natteravn.ics")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import SelectField
 
 from natteravn.sms.models import MessageState, Purpose
@@ -13,7 +14,7 @@ STATE_NAMES = {
     MessageState.DELIVERED: _l("Delivered"),
     MessageState.FAILED: _l("Failed"),
     MessageState.UNDELIVERED: _l("Not delivered"),
-    MessageState.CANCELLED: _l("Cancelled"),
+    MessageState.CANCELLED: lazy_pgettext("an SMS withdrawn before it was sent", "Cancelled"),
 }
 PURPOSE_NAMES = {
     Purpose.OTP: _l("Login code"),

@@ -32,14 +32,14 @@ def answer(db, clock, someone: Person, municipality: Municipality) -> None:
         accepts_conduct=True,
         municipality_id=municipality.id,
         locale="en",
-        school_class_id=None,
+        school_class_ids=[],
         now=clock(),
     )
 
 
 def move(db, clock, someone: Person, municipality: Municipality) -> None:
     service.update_profile(
-        db, someone, name=someone.name, municipality_id=municipality.id, locale="en", school_class_id=None, now=clock()
+        db, someone, name=someone.name, municipality_id=municipality.id, locale="en", school_class_ids=[], now=clock()
     )
 
 

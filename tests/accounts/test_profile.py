@@ -36,7 +36,7 @@ def answers(world, **changes) -> dict:
     filled = {
         "name": "Nora Ny",
         "municipality": world.asnes.id,
-        "school_class": world.school_class.id,
+        "school_classes": world.school_class.id,
         "locale": "nn",
         "adult": "y",
         "conduct": "y",
@@ -64,7 +64,7 @@ def test_the_first_answers_are_saved_with_the_time_of_consent(world, db, clock):
         accepts_conduct=True,
         municipality_id=world.asnes.id,
         locale="en",
-        school_class_id=world.school_class.id,
+        school_class_ids=[world.school_class.id],
         now=clock(),
     )
     assert someone.name == "Nora Ny"
@@ -90,7 +90,7 @@ def test_without_both_promises_nothing_is_saved(world, db, clock, adult, accepts
             accepts_conduct=accepts,
             municipality_id=world.asnes.id,
             locale="nb",
-            school_class_id=None,
+            school_class_ids=[],
             now=clock(),
         )
     assert not someone.name
@@ -104,14 +104,14 @@ def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
     newcomer = Person(phone=NEWCOMER, created_at=clock())
     db.add_all([region, hamar, newcomer])
     db.flush()
-    with pytest.raises(Refusal, match="school class"):
+    with pytest.raises(Refusal, match="school classes"):
         service.update_profile(
             db,
             newcomer,
             name="Kari",
             municipality_id=hamar.id,
             locale="nb",
-            school_class_id=world.school_class.id,
+            school_class_ids=[world.school_class.id],
             now=clock(),
         )
 
@@ -120,14 +120,14 @@ def test_an_archived_school_class_cannot_be_chosen(world, db, clock):
     archived = SchoolClass(school=world.school_class.school, name="10B", archived=True)
     db.add(archived)
     db.flush()
-    with pytest.raises(Refusal, match="school class"):
+    with pytest.raises(Refusal, match="school classes"):
         service.update_profile(
             db,
             world.parent,
             name="Kari",
             municipality_id=world.asnes.id,
             locale="nb",
-            school_class_id=archived.id,
+            school_class_ids=[archived.id],
             now=clock(),
         )
 
@@ -137,7 +137,7 @@ def test_an_archived_school_class_cannot_be_chosen(world, db, clock):
     [({"name": "   "}, "Write your name"), ({"municipality_id": 0}, "municipality"), ({"locale": "sv"}, "language")],
 )
 def test_a_profile_needs_a_name_a_municipality_and_a_language_we_speak(world, db, clock, change, says):
-    fields = {"name": "Kari", "municipality_id": world.asnes.id, "locale": "nb", "school_class_id": None} | change
+    fields = {"name": "Kari", "municipality_id": world.asnes.id, "locale": "nb", "school_class_ids": []} | change
     with pytest.raises(Refusal, match=says):
         service.update_profile(db, world.parent, now=clock(), **fields)
 
@@ -154,8 +154,9 @@ def test_a_newcomer_is_sent_to_the_welcome_page_from_the_nights(newcomer):
 def test_the_welcome_page_asks_everything_with_labels(newcomer):
     page = newcomer.get("/welcome")
     assert page.status_code == 200
-    for field in ("name", "municipality", "school_class", "locale", "adult", "conduct"):
+    for field in ("name", "municipality", "locale", "adult", "conduct"):
         assert f'for="{field}"' in page.text
+    assert '<fieldset class="classes field" id="school_classes"' in page.text and "Flisa skole" in page.text
     assert "112" in page.text and "02800" in page.text  # the code of conduct is on the page
     assert "Åsnes" in page.text
 
@@ -165,10 +166,10 @@ def test_a_newcomer_fills_in_the_welcome_page_and_sees_the_nights(world, newcome
     assert response.status_code == 302
     assert response.headers["Location"] == "/nights"
     saved = person(db)
-    assert (saved.name, saved.municipality_id, saved.school_class_id, saved.locale) == (
+    assert (saved.name, saved.municipality_id, saved.school_class_ids, saved.locale) == (
         "Nora Ny",
         world.asnes.id,
-        world.school_class.id,
+        {world.school_class.id},
         "nn",
     )
     assert saved.adult_confirmed_at == clock() and saved.conduct_accepted_at == clock()
@@ -176,8 +177,8 @@ def test_a_newcomer_fills_in_the_welcome_page_and_sees_the_nights(world, newcome
 
 
 def test_the_school_class_may_be_left_out(world, newcomer, db):
-    assert newcomer.post("/welcome", data=answers(world, school_class=0)).status_code == 302
-    assert person(db).school_class_id is None
+    assert newcomer.post("/welcome", data=answers(world, school_classes=None)).status_code == 302
+    assert person(db).school_classes == []
 
 
 @pytest.mark.parametrize(("missing", "says"), [("adult", "18 or older"), ("conduct", "code of conduct")])
@@ -191,10 +192,54 @@ def test_refusing_a_promise_is_explained_and_saves_nothing(world, newcomer, db, 
     assert newcomer.get("/nights").status_code == 302
 
 
+def test_a_blank_welcome_form_says_everything_to_answer_at_once_each_by_its_field(world, newcomer, db):
+    response = newcomer.post("/welcome", data={"name": "", "municipality": 0, "locale": "nb"})
+    assert response.status_code == 422
+    page = response.text
+    expected = {
+        "name": "Write your name.",
+        "municipality": "Choose the municipality you live in.",
+        "adult": "Tick the box if you are 18 or older",
+        "conduct": "Tick the box to accept the code of conduct",
+    }
+    for field, says in expected.items():
+        error = page.index(f'<p class="error" id="{field}-error">')
+        assert page[error : error + 200].split(">", 1)[1].startswith(says)
+        assert f'aria-describedby="{field}-error"' in page
+        assert f'<li><a href="#{field}">{says}' in page  # the summary on top leads to the field
+    assert "Check these 4 answers" in page
+    assert not person(db).onboarded
+
+
+def test_a_parent_ticks_a_class_for_each_of_their_two_children(world, newcomer, db):
+    ninth_b = SchoolClass(school=world.school_class.school, name="9B")
+    db.add(ninth_b)
+    db.commit()
+    response = newcomer.post("/welcome", data=answers(world, school_classes=[world.school_class.id, ninth_b.id]))
+    assert response.status_code == 302
+    assert person(db).school_class_ids == {world.school_class.id, ninth_b.id}
+
+
+def test_the_classes_are_grouped_by_municipality_and_school_in_counting_order(world, db, login, client):
+    school = world.school_class.school
+    other = School(municipality=world.grue, name="Grue skole")
+    db.add_all([SchoolClass(school=school, name=name) for name in ("10A", "8B", "9B")])
+    db.add_all([other, SchoolClass(school=other, name="8A")])
+    world.parent.school_classes = [world.school_class]
+    db.commit()
+    page = login(world.parent).get("/profile").text
+    classes = page[page.index('id="school_classes"') :]
+    assert classes.index("<summary>Grue") < classes.index("Grue skole") < classes.index("<summary>Åsnes")
+    flisa = classes[classes.index("Flisa skole</legend>") :]
+    order = [flisa.index(f"</span> {name}</label>") for name in ("8B", "9A", "9B", "10A")]
+    assert order == sorted(order)
+    assert f'value="{world.school_class.id}" checked' in page
+
+
 def test_a_municipality_must_be_chosen(world, newcomer, db):
     response = newcomer.post("/welcome", data=answers(world, municipality=0))
     assert response.status_code == 422
-    assert "Choose a municipality" in response.text
+    assert "Choose the municipality you live in." in response.text
     assert not person(db).onboarded
 
 
@@ -239,7 +284,7 @@ def test_a_parent_sees_their_profile_filled_in(world, login, client):
 
 def test_a_parent_edits_their_profile(world, login, client, db):
     login(world.parent)
-    data = {"name": "Kari N. Nordmann", "municipality": world.grue.id, "school_class": 0, "locale": "en"}
+    data = {"name": "Kari N. Nordmann", "municipality": world.grue.id, "locale": "en"}
     response = client.post("/profile", data=data)
     assert response.status_code == 302
     saved = person(db, world.parent.phone)
@@ -265,7 +310,7 @@ def test_someone_a_coordinator_placed_who_chooses_another_region_waits_for_it_to
     db.commit()
     client.post("/login", data={"phone": NEWCOMER})
     client.post("/login/code", data={"code": code_from(gateway, NEWCOMER)})
-    assert client.post("/welcome", data=answers(world, municipality=hamar.id, school_class=0)).status_code == 302
+    assert client.post("/welcome", data=answers(world, municipality=hamar.id, school_classes=None)).status_code == 302
     assert person(db).municipality_id == hamar.id and person(db).awaiting_approval
 
 
@@ -273,13 +318,13 @@ def test_a_newcomer_chooses_among_every_region(world, newcomer, db, clock):
     _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
     db.commit()
     assert "Hamar" in newcomer.get("/welcome").text
-    assert newcomer.post("/welcome", data=answers(world, municipality=hamar.id, school_class=0)).status_code == 302
+    assert newcomer.post("/welcome", data=answers(world, municipality=hamar.id, school_classes=None)).status_code == 302
     assert person(db).municipality_id == hamar.id
 
 
 def test_an_empty_name_is_refused_on_the_profile(world, login, client, db):
     login(world.parent)
-    data = {"name": "  ", "municipality": world.asnes.id, "school_class": 0, "locale": "nb"}
+    data = {"name": "  ", "municipality": world.asnes.id, "locale": "nb"}
     response = client.post("/profile", data=data)
     assert response.status_code == 422
     assert "Write your name." in response.text
@@ -287,7 +332,7 @@ def test_an_empty_name_is_refused_on_the_profile(world, login, client, db):
 
 
 def test_a_newcomer_cannot_skip_the_welcome_through_the_profile(world, newcomer, db):
-    data = {"name": "Nora", "municipality": world.asnes.id, "school_class": 0, "locale": "nb"}
+    data = {"name": "Nora", "municipality": world.asnes.id, "locale": "nb"}
     response = newcomer.post("/profile", data=data)
     assert urlsplit(response.headers["Location"]).path == "/welcome"
     assert not person(db).onboarded

@@ -63,10 +63,10 @@ def test_a_school_list_without_municipality_imports_into_the_chosen_municipality
     result = importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links, mapping)
     assert result.created == 2
     kari = db.scalar(select(Person).where(Person.phone == "+4792222222"))
-    assert (kari.name, kari.municipality_id, kari.school_class_id) == (
+    assert (kari.name, kari.municipality_id, kari.school_class_ids) == (
         "Kari Foresatt",
         world.asnes.id,
-        world.school_class.id,
+        {world.school_class.id},
     )
     assert db.scalar(select(Person).where(Person.name.like("%Elev%"))) is None
 

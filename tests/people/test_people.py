@@ -215,7 +215,7 @@ def test_importing_creates_and_updates_and_never_duplicates(world, db, clock, li
     result = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock(), links)
     assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
     assert db.scalars(select(Person).where(Person.phone == "+4791234567")).all() == [world.parent]
-    assert world.parent.name == "Nordmann, Kari" and world.parent.school_class_id == world.school_class.id
+    assert world.parent.name == "Nordmann, Kari" and world.parent.school_classes == [world.school_class]
     per = db.scalar(select(Person).where(Person.phone == "+4792222222"))
     assert (per.name, per.municipality_id, per.active) == ("Per Persen", world.asnes.id, True)
     assert not per.onboarded  # they accept the code of conduct themselves on first login

@@ -208,6 +208,7 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
         "cancel_cutoff_hours": "12",
         "offer_hours": "6",
         "phones_visible_days": "5",
+        "leader_place_days": "5",
         "reminder_before_days": "2",
         "reminder_before_at": "18:00",
         "reminder_day_at": "12:00",
@@ -223,6 +224,10 @@ def test_the_region_settings_form_saves_and_refuses_nonsense(world, db, login, c
     assert (world.region.nights_per_term_cap, world.region.quiet_from) == (4, time(21, 30))
     assert world.region.phones_visible_days == 5
     assert client.post(url, data={**data, "phones_visible_days": "0"}).status_code == 422
+    assert world.region.leader_place_days == 5
+    assert client.post(url, data={**data, "leader_place_days": "61"}).status_code == 422
+    [changed] = [e for e in events(db, "region.updated") if "leader_place_days" in e.details["changed"]]
+    assert changed.details["changed"]["leader_place_days"] == [0, 5]
 
 
 def test_a_region_chooses_who_may_join_and_the_audit_log_says_so_in_words(world, db, login, client):
@@ -245,6 +250,21 @@ def test_a_region_chooses_who_may_join_and_the_audit_log_says_so_in_words(world,
     )
 
 
+def test_times_are_typed_on_the_24_hour_clock_the_norwegian_way_too(world, db, login, client):
+    login(world.coordinator)
+    url = f"/coordinator/places/regions/{world.region.id}"
+    form = client.get(url).text
+    assert 'id="quiet_from" inputmode="numeric"' in form and 'type="text"' in form and 'value="21:00"' in form
+    assert 'type="time"' not in form  # the browser's picker shows 12-hour times in some languages
+    data = dict(vars(service.RegionSettings.of(world.region)))
+    data = {k: v.strftime("%H:%M") if hasattr(v, "strftime") else v for k, v in data.items()}
+    assert client.post(url, data={**data, "quiet_from": "21.30", "call_at": "1715"}).status_code == 302
+    db.expire_all()
+    assert (world.region.quiet_from, world.region.call_at) == (time(21, 30), time(17, 15))
+    refused = client.post(url, data={**data, "quiet_from": "9:30 PM"})
+    assert refused.status_code == 422 and "Write the time on the 24-hour clock, like 22:00." in refused.text
+
+
 def test_an_archived_class_and_municipality_leave_the_parents_choices(world, db, clock, login, client):
     other_class = service.add_class(db, world.school_class.school, "9B", world.coordinator, clock())
     db.commit()
@@ -254,8 +274,11 @@ def test_an_archived_class_and_municipality_leave_the_parents_choices(world, db,
     client.post("/logout")
     login(world.parent)
     profile = client.get("/profile").text
-    assert "Flisa skole 9A" in profile
-    assert "Flisa skole 9B" not in profile
+    classes = profile[
+        profile.index("<legend>Flisa skole</legend>") : profile.index("</fieldset>", profile.index("Flisa skole"))
+    ]
+    assert "9A</label>" in classes
+    assert "9B</label>" not in classes
     assert "Våler" not in profile
 
 

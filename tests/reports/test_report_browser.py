@@ -1,4 +1,4 @@
-"""A group leader files the night's report from the SMS link on a phone, in a real browser."""
+"""A group leader keeps the logbook and files the night's report from the SMS link on a phone, in a real browser."""
 
 from __future__ import annotations
 
@@ -8,49 +8,74 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from natteravn.i18n import translations
 from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport
-from natteravn.shifts.models import SignupRole
+from natteravn.shifts.models import Signup, SignupRole, SignupState
 from tests import factories
+from tests.accessibility import fits_the_screen
 
 ENDS = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.browser
 
+_ = translations("nb").gettext
 
-def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock, links, live_server, phone):
+
+def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock, links, live_server, norwegian_phone):
+    """In Bokmål, with JavaScript on and off: the logbook's rows are ticked with a tap, and the report's
+    sections fold open one by one; times are typed on the 24-hour clock."""
+    phone = norwegian_phone
     night = world.night_on("Flisa sentrum", date(2026, 11, 20))
     factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
-    world.leader.locale = "en"  # the steps below read the source texts
+    walker = factories.signup(db, night, world.parent, clock())
+    world.leader.locale = "nb"
     db.commit()
     clock.set(ENDS + timedelta(hours=1))
     link = links.report(night.id, world.leader.id).removeprefix(links.base_url)
 
     phone.goto(live_server + link)
-    assert phone.get_by_role("heading", level=1).inner_text().startswith("Report: Flisa sentrum")
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    assert phone.get_by_role("heading", level=1).inner_text().startswith("Rapport: Flisa sentrum")
+    assert fits_the_screen(phone)
 
-    phone.get_by_label("Walk started").fill("22:05")
-    phone.get_by_label("Walk ended").fill("01:10")
-    phone.get_by_label("Route and places visited").fill("Skysstasjonen, skolen")
-    phone.get_by_label("Weather").fill("Regn")
-    for band, count in {"Under 13": "0", "13–15": "12", "16–17": "0", "18 and over": "0"}.items():
-        phone.get_by_label(band).fill(count)
-    phone.get_by_label("General atmosphere").fill("Rolig")
-    phone.get_by_label("Category").select_option("helped")
-    phone.get_by_label("Police contacted").check()
-    phone.get_by_label("What happened").fill("Fulgte en til bussen.")
-    phone.get_by_role("button", name="Save and add this incident").click()
-    assert "The incident is added" in phone.locator(".flashes").inner_text()
-    assert phone.get_by_label("Weather").input_value() == "Regn"  # the draft came back from the server
+    phone.get_by_role("link", name=_("Logbook: who walked tonight")).click()
+    row = phone.locator("label.tick", has_text="Kari Nordmann")
+    assert row.bounding_box()["height"] >= 44 and row.bounding_box()["width"] >= 300
+    row.click()  # anywhere on the row
+    phone.get_by_role("button", name=_("Save the logbook")).click()
+    assert _("The logbook is saved.") in phone.locator(".flashes").inner_text()
 
-    phone.get_by_role("button", name="Submit the report").click()
-    assert "The report is submitted" in phone.locator(".flashes").inner_text()
+    started = phone.get_by_label(_("Walk started"))
+    assert started.get_attribute("type") == "text" and started.input_value() == "22:00"  # 24-hour, never 10:00 PM
+    started.fill("22.05")  # the Norwegian way is understood
+    phone.get_by_label(_("Walk ended")).fill("01:10")
+    phone.get_by_label(_("Route and places visited")).fill("Skysstasjonen, skolen")
+    phone.get_by_label(_("Weather")).fill("Regn")
+    youths = phone.locator("details#youths")
+    assert not youths.get_by_label("13–15").is_visible()  # folded until opened
+    youths.locator("summary").click()
+    for band, count in {_("Under 13"): "0", "13–15": "12", "16–17": "0", _("18 and over"): "0"}.items():
+        youths.get_by_label(band).fill(count)  # every age band is answered, 0 included
+    youths.get_by_label(_("General atmosphere")).fill("Rolig")
+    incidents = phone.locator("details#incidents")
+    incidents.locator("summary").click()
+    incidents.get_by_label(_("Category")).select_option("helped")
+    incidents.get_by_label(_("Police contacted")).check()
+    incidents.get_by_label(_("What happened (no names, no descriptions of persons)")).fill("Fulgte en til bussen.")
+    phone.get_by_role("button", name=_("Save and add this incident")).click()
+    assert _("The incident is added and the report saved.") in phone.locator(".flashes").inner_text()
+    assert phone.get_by_label(_("Weather")).input_value() == "Regn"  # the draft came back from the server
+    assert phone.get_by_label(_("Walk started")).input_value() == "22:05"
+
+    phone.get_by_role("button", name=_("Submit the report")).click()
+    assert _("The report is submitted. Thank you for walking tonight!") in phone.locator(".flashes").inner_text()
 
     db.expire_all()
     report = db.scalar(
         select(ShiftReport).where(ShiftReport.shift_id == night.id).options(selectinload(ShiftReport.incidents))
     )
+    came = db.get(Signup, walker.id)
     db.commit()
     assert report.state == ReportState.SUBMITTED
     assert (report.youths_13_15, report.duration_minutes) == (12, 185)
     assert [(i.category, i.police_contacted) for i in report.incidents] == [(IncidentCategory.HELPED, True)]
+    assert came.state == SignupState.ATTENDED

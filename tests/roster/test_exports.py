@@ -96,6 +96,18 @@ def test_the_dashboard_counts_the_coming_weekends_nights_by_what_they_need(db, w
     assert "No leader" in page
 
 
+def test_the_dashboards_counts_agree_with_their_number_in_norwegian(db, world, clock, login):
+    for route in ("Flisa sentrum", "Kirkenær"):
+        night = world.night_on(route, datetime(2026, 11, 20).date())
+        night.min_walkers = night.max_walkers = 1
+        factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    world.coordinator.locale = "nb"
+    db.commit()
+    page = login(world.coordinator).get("/coordinator").text
+    assert "<strong>2</strong> fulle" in page and "<strong>8</strong> vakter" in page
+    assert "Steder" in page  # the coordinator's Places page is "Steder", a night's places are "plasser"
+
+
 def test_the_dashboard_shows_only_the_coordinators_regions(db, world, clock, login):
     _, _, hamar_coordinator, _ = factories.other_region(db, clock())
     hamar_coordinator.locale = "en"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
-from natteravn.places.models import Municipality, Region, Route
+from natteravn.places.models import Municipality, Region, Route, SchoolClass
 from natteravn.roster import service as roster
 from natteravn.roster import terms
 from natteravn.shifts import service
@@ -217,7 +217,7 @@ def test_creating_a_term_and_generating_nights_is_in_the_audit_log(db, region, c
 
 def test_a_class_given_a_weekend_sees_it_as_its_own(db, world, clock, links):
     term = world.term
-    world.parent.school_class_id = world.school_class.id
+    world.parent.school_classes = [world.school_class]
 
     given = terms.give_weekend(
         db, term, world.school_class.id, date(2026, 11, 28), clock(), links, world.coordinator
@@ -241,7 +241,7 @@ def test_parents_of_the_class_are_invited_when_the_weekend_opens_for_sign_up(db,
     draft = factories.solor(db, clock(), published=False)
     draft.term.signup_opens_at = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # tomorrow, 18:00 in Oslo
     parent, other = draft.parent, draft.other_parent
-    parent.school_class_id = draft.school_class.id
+    parent.school_classes = [draft.school_class]
     terms.give_weekend(db, draft.term, draft.school_class.id, date(2026, 11, 27), clock(), links, draft.coordinator)
     assert db.scalar(select(func.count()).select_from(SmsMessage)) == 0  # nothing while the term is a draft
 
@@ -256,8 +256,22 @@ def test_parents_of_the_class_are_invited_when_the_weekend_opens_for_sign_up(db,
     assert db.scalar(select(func.count()).where(SmsMessage.to == other.phone)) == 0
 
 
+def test_a_parent_with_children_in_two_classes_is_invited_for_each_classs_weekend(db, world, clock, links):
+    tenth = SchoolClass(school=world.school_class.school, name="10B")
+    db.add(tenth)
+    world.parent.school_classes = [world.school_class, tenth]
+    world.other_parent.school_classes = [tenth]
+    terms.give_weekend(db, world.term, world.school_class.id, date(2026, 11, 27), clock(), links, world.coordinator)
+    terms.give_weekend(db, world.term, tenth.id, date(2026, 12, 4), clock(), links, world.coordinator)
+
+    assert service.class_weekends_for(db, world.parent, [world.term.id]) == {(2026, 48), (2026, 49)}
+    assert service.class_weekends_for(db, world.other_parent, [world.term.id]) == {(2026, 49)}
+    invited = db.scalars(select(SmsMessage.body).where(SmsMessage.to == world.parent.phone)).all()
+    assert sorted("9A" in body for body in invited) == [False, True] and any("10B" in body for body in invited)
+
+
 def test_a_weekend_given_after_publishing_invites_the_class_at_once_and_only_once(db, world, clock, links):
-    world.parent.school_class_id = world.school_class.id
+    world.parent.school_classes = [world.school_class]
     given = terms.give_weekend(
         db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator
     )

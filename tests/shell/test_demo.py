@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time as time_module
 import urllib.request
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from natteravn.reports.access import report_of
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.roster.autofill.models import Availability
 from natteravn.roster.autofill.service import accept_draft, run_autofill
-from natteravn.shifts.models import HOLDING, Shift, Signup, Term
+from natteravn.shifts.models import HOLDING, Shift, Signup, SignupState, Term
 
 FRIDAY, SATURDAY = 4, 5
 
@@ -146,9 +146,7 @@ def test_a_walked_term_has_reports_and_one_for_the_leader_to_write(app, db, demo
 
 def test_the_demo_command_seeds_and_serves_the_login_page(tmp_path):
     """What `make demo` runs, as a person would: the numbers are printed and the site answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     command = [str(Path(sys.executable).parent / "natteravn"), "demo", "--port", str(port)]
     environment = {**os.environ, "NATTERAVN_INSTANCE_PATH": str(tmp_path)}
     environment.pop("NATTERAVN_DATABASE_URL", None)
@@ -161,6 +159,59 @@ def test_the_demo_command_seeds_and_serves_the_login_page(tmp_path):
         printed = server.communicate(timeout=30)[0]
     assert "+4740000010" in printed
     assert (tmp_path / "natteravn.sqlite").exists() and "SECRET_KEY" in (tmp_path / "config.py").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_busy_port_is_said_before_anything_else(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        environment = {**os.environ, "NATTERAVN_INSTANCE_PATH": str(tmp_path)}
+        environment.pop("NATTERAVN_DATABASE_URL", None)
+        command = [str(Path(sys.executable).parent / "natteravn"), "demo", "--port", str(port)]
+        ran = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+    assert ran.returncode != 0
+    said = (ran.stdout + ran.stderr).strip().splitlines()
+    assert f"Port {port} is in use" in said[0] and "make demo PORT=" in said[0]
+    assert "+4740000010" not in ran.stdout and not (tmp_path / "natteravn.sqlite").exists()
+
+
+def test_make_demo_takes_the_port():
+    root = Path(__file__).resolve().parents[2]
+    planned = subprocess.run(["make", "-n", "demo", "PORT=5001"], cwd=root, capture_output=True, text=True, check=True)
+    assert "natteravn demo --port 5001" in planned.stdout
+
+
+@pytest.mark.parametrize(
+    "seeded_at",
+    [
+        datetime(2026, 11, 20, 22, 30, tzinfo=UTC),  # Friday night, during the walk
+        datetime(2026, 11, 21, 22, 30, tzinfo=UTC),  # Saturday night
+        datetime(2026, 11, 22, 10, 0, tzinfo=UTC),  # Sunday morning
+        datetime(2026, 11, 18, 9, 0, tzinfo=UTC),  # Wednesday
+    ],
+)
+def test_the_nights_already_walked_are_all_before_the_day_of_seeding(app, db, clock, seeded_at):
+    clock.set(seeded_at)
+    seed(app)
+    db.expire_all()
+    today = local(seeded_at).date()
+    walked = db.scalars(
+        select(Shift).join(Signup).where(Signup.state.in_((SignupState.ATTENDED, SignupState.NO_SHOW)))
+    ).all()
+    assert walked and all(local(night.starts_at).date() < today for night in walked)
+    open_nights = db.scalars(select(Shift).where(Shift.starts_at > seeded_at)).all()
+    assert open_nights
+    already_walked = set(walked)
+    assert not any(night in already_walked for night in open_nights)
+    tonight = [n for n in db.scalars(select(Shift)) if local(n.starts_at).date() == today]
+    assert not any(night in already_walked for night in tonight)
 
 
 def _first_answer(url: str, seconds: float):

@@ -81,3 +81,43 @@ def test_regions_and_people_from_before_approval_keep_working_as_they_did(empty_
             assert str(connection.scalar(text("SELECT approved_at FROM person"))).startswith("2026-01-05 10:00:00")
     finally:
         engine.dispose()
+
+
+BEFORE_PERSON_CLASSES = "5f1db416204b"
+A_REGION = """INSERT INTO region (id, name, slug, timezone, nights_per_term_cap, cancel_cutoff_hours, offer_hours,
+    reminder_before_days, reminder_before_at, reminder_day_at, report_request_at, quiet_from, quiet_until,
+    call_weekday, call_at)
+    VALUES (1, 'Solør', 'solor', 'Europe/Oslo', 2, 24, 12, 2, '18:00:00', '12:00:00', '10:00:00', '21:00:00',
+    '08:00:00', 1, '17:00:00')"""
+
+
+def test_each_persons_school_class_becomes_one_of_their_classes(empty_database):
+    upgrade_to_head(empty_database, BEFORE_PERSON_CLASSES)
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(A_REGION))
+            connection.execute(
+                text("INSERT INTO municipality (id, region_id, name, archived) VALUES (1, 1, 'Åsnes', false)")
+            )
+            connection.execute(
+                text("INSERT INTO school (id, municipality_id, name, archived) VALUES (1, 1, 'Flisa', false)")
+            )
+            connection.execute(
+                text("INSERT INTO school_class (id, school_id, name, archived) VALUES (7, 1, '9A', false)")
+            )
+            for person_id, class_id in ((1, 7), (2, None)):
+                connection.execute(
+                    text(
+                        "INSERT INTO person (id, phone, name, locale, municipality_id, school_class_id, "
+                        "session_version, calendar_version, active, created_at) "
+                        "VALUES (:id, :phone, 'Kari', 'nb', 1, :class_id, 1, 1, true, '2026-11-18 09:00:00')"
+                    ),
+                    {"id": person_id, "phone": f"+479123456{person_id}", "class_id": class_id},
+                )
+        upgrade_to_head(empty_database)
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT person_id, school_class_id FROM person_class")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in kept] == [(1, 7)]

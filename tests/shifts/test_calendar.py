@@ -83,7 +83,9 @@ def test_a_single_night_downloads_as_one_event_at_the_meeting_point(world, db, c
     assert str(event["status"]) == "CONFIRMED"
 
 
-def test_the_feed_holds_the_nights_the_person_took_and_nothing_else(world, db, client, clock, links):
+def test_the_feed_holds_the_nights_the_person_took_and_those_they_wait_for_as_tentative(
+    world, db, client, clock, links
+):
     walking = world.night_on("Flisa sentrum", FRIDAY)
     leading = world.night_on("Kirkenær", date(2026, 11, 21))
     waiting = world.night_on("Våler sentrum", date(2026, 11, 27))
@@ -97,11 +99,31 @@ def test_the_feed_holds_the_nights_the_person_took_and_nothing_else(world, db, c
     db.commit()
     calendar = parsed(client.get(feed_path(links, world.leader)))  # no login: the token is the key
     found = events(calendar)
-    assert [str(e["location"]).split(",")[0] for e in found] == ["Flisa skysstasjon", "Kirkenær stasjon"]
+    places = ["Flisa skysstasjon", "Kirkenær stasjon", "Våler kulturhus"]
+    assert [str(e["location"]).split(",")[0] for e in found] == places
     assert "group leader" in str(found[1]["summary"])
-    assert len({str(e["uid"]) for e in found}) == 2
+    assert [str(e["status"]) for e in found] == ["CONFIRMED", "CONFIRMED", "TENTATIVE"]
+    assert str(found[2]["summary"]) == "Night walk: Våler sentrum (waitlist)"
+    assert len({str(e["uid"]) for e in found}) == 3
     for event in found:
         assert_in_oslo_time(calendar, event)
+
+
+def test_a_night_waited_for_downloads_as_tentative_with_the_waitlist_in_its_title(world, db, login, clock):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    factories.signup(db, night, world.parent, clock(), state=SignupState.WAITLISTED)
+    world.parent.locale = "nb"
+    db.commit()
+    client = login(world.parent)
+    [event] = events(parsed(client.get(f"/nights/{night.id}.ics")))
+    assert str(event["status"]) == "TENTATIVE"
+    assert str(event["summary"]).endswith("Flisa sentrum (venteliste)")
+    assert f"/nights/{night.id}.ics" not in client.get(f"/nights/{night.id}").text  # no calendar link offered
+
+
+def test_a_night_the_parent_is_not_on_has_no_calendar_file(world, login):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    assert login(world.parent).get(f"/nights/{night.id}.ics").status_code == 404
 
 
 def test_a_cancelled_night_stays_in_the_feed_marked_cancelled(world, db, client, clock, links):

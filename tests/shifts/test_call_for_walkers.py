@@ -120,7 +120,7 @@ def test_a_night_short_only_of_a_leader_asks_only_leaders(world, db, clock, link
     assert "needs a group leader" in text.body
 
     reply_yes(db, world.leader.phone, clock(), links)
-    mine = service.night_for(db, world.leader, friday.id).mine
+    mine = service.night_for(db, world.leader, friday.id, clock()).mine
     assert mine.role == SignupRole.LEADER and mine.state == SignupState.CONFIRMED
 
 
@@ -148,7 +148,7 @@ def test_the_first_replies_take_the_places_and_later_ones_hear_it_is_full(world,
 
     assert ["is yours" in a for a in answers] == [True, True, False, False]
     assert "already taken" in answers[2]
-    night = service.night_for(db, volunteers[0], friday.id)
+    night = service.night_for(db, volunteers[0], friday.id, clock())
     assert night.taken == 4 == friday.max_walkers
     outcomes = [db.scalar(select(Invitation.outcome).where(Invitation.person_id == v.id)) for v in volunteers]
     assert outcomes == [InvitationOutcome.TAKEN] * 2 + [InvitationOutcome.FULL] * 2
@@ -229,4 +229,4 @@ def test_simultaneous_replies_for_the_last_place_never_overfill_the_night(app, w
     assert sum("is yours" in a for a in answers) == 1
     assert sum("already taken" in a for a in answers) == 5
     db.expire_all()
-    assert service.night_for(db, volunteers[0], friday.id).taken == 3
+    assert service.night_for(db, volunteers[0], friday.id, clock()).taken == 3

@@ -19,7 +19,7 @@ def sign_up_and_cancel(client, night) -> str:
     """One sign-up and one cancellation; the page after them."""
     client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
     page = client.get(f"/nights/{night.id}").text
-    mine = re.search(r'action="/signups/(\d+)/cancel"', page)
+    mine = re.search(r'"/signups/(\d+)/cancel', page)  # the link to the page that cancels
     if mine:
         page = client.post(f"/signups/{mine.group(1)}/cancel", follow_redirects=True).text
     return page

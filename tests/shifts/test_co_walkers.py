@@ -87,7 +87,7 @@ def test_those_on_a_night_see_first_names_until_a_few_days_before_and_then_numbe
     login(world.parent)
     early = client.get(f"/nights/{night.id}").text
     assert "Lise (group leader)" in early and numbers_on(early) == set()
-    assert "Their phone numbers are shown here from Tue 24. Nov 22:00" in early
+    assert "Their phone numbers are shown here from Tue 24 Nov 22:00" in early
     clock.set(night.starts_at - timedelta(days=3))
     near = client.get(f"/nights/{night.id}").text
     assert numbers_on(near) == {world.leader.phone}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -12,6 +14,7 @@ from natteravn.places.models import Route
 from natteravn.roster import terms
 from natteravn.shifts import service
 from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
+from natteravn.sms.models import SmsMessage
 from tests import factories
 
 FRIDAY = date(2026, 11, 20)
@@ -49,28 +52,56 @@ def test_the_nights_page_needs_a_login(client, world):
     assert response.status_code == 302 and "/login" in response.location
 
 
-def test_the_nights_are_listed_by_weekend_with_route_place_time_places_and_leader(world, db, client, login, clock):
+def test_the_nights_are_listed_by_weekend_and_evening_with_route_time_places_and_leader(
+    world, db, client, login, clock
+):
     night = world.night_on("Flisa sentrum", FRIDAY)
     factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
     db.commit()
     page = login(world.parent).get("/nights").text
     assert "Week 47" in page and "Week 48" in page
-    assert "Flisa sentrum" in page and "Meet at Flisa skysstasjon" in page and "Kirkenær" in page
+    assert page.index("<h3>Friday 20 November</h3>") < page.index("<h3>Saturday 21 November</h3>")
+    assert "Flisa sentrum" in page and "Kirkenær" in page
     assert "22:00–01:00" in page
     assert "5 places left" in page and "Leader on it" in page and "No leader yet" in page
+    assert "<dd>Flisa skysstasjon</dd>" in client.get(f"/nights/{night.id}").text  # the meeting point
 
 
-def test_a_parent_sees_their_school_classs_weekend_first(world, db, client, login, clock, links):
-    world.parent.school_class_id = world.school_class.id
-    terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
+def test_the_list_starts_with_the_next_weekends_and_steps_on_to_later_ones(world, client, login):
+    client = login(world.parent)
+    first = client.get("/nights").text
+    assert "Week 47" in first and "Week 48" in first and "Week 49" not in first
+    later = client.get("/nights?start=2").text
+    assert "Week 49" in later and "Week 50" in later and "Week 48" not in later
+    assert 'href="/nights?start=2">Later weekends, from Fri 4 Dec' in first
+    assert 'href="/nights?start=0">Earlier weekends' in later
+
+
+def test_two_taps_find_the_parents_friday_in_their_municipality(world, client, login):
+    client = login(world.parent)  # Kari lives in Åsnes
+    page = client.get("/nights").text
+    asnes = re.search(r'<a class="chip" href="([^"]+)">Åsnes</a>', page).group(1)
+    page = client.get(html.unescape(asnes)).text
+    friday = re.search(r'<a class="chip" href="([^"]+)">Friday</a>', page).group(1)
+    page = client.get(html.unescape(friday)).text
+    first = page[page.index("<h3>") :]
+    assert first.startswith("<h3>Friday 20 November</h3>")
+    assert "Saturday" not in first and "Kirkenær" not in first
+    assert {"Flisa sentrum", "Kjellmyra"} <= set(re.findall(r'<span class="route">([^<]+)</span>', first))
+
+
+def test_a_parent_sees_which_weekend_is_their_school_classs(world, db, client, login, clock, links):
+    world.parent.school_classes = [world.school_class]
+    terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 11), clock(), links, world.coordinator)
     db.commit()
 
     own = login(world.parent).get("/nights").text
-    assert own.index("Week 49") < own.index("Week 47") < own.index("Week 48")
-    assert "Your school class's weekend" in own
+    assert own.index("Week 47") < own.index("Week 48")
+    assert "Your school class's weekend: Fri 11 Dec–Sat 12 Dec" in own  # a later step, linked from the top
+    assert 'href="/nights?start=2#week-2026-50"' in own
+    assert "Your school class's weekend: your class is asked" in login(world.parent).get("/nights?start=2").text
     client.post("/logout")
     other = login(world.other_parent).get("/nights").text
-    assert other.index("Week 47") < other.index("Week 48") < other.index("Week 49")
     assert "Your school class's weekend" not in other
 
 
@@ -339,3 +370,95 @@ def test_the_offer_page_speaks_the_language_of_the_person_it_was_sent_to(offered
     kari.person.locale = "nn"
     db.commit()
     assert '<html lang="nn"' in client.get(offer_path(links, kari), headers={"Accept-Language": "en"}).text
+
+
+# --- Cancelling, after being told what it does. ---
+
+
+def test_cancelling_first_says_what_happens_and_only_the_button_cancels(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    db.commit()
+    client = login(world.parent)
+    assert f'href="/signups/{mine.id}/cancel"' in client.get(f"/nights/{night.id}").text
+    page = client.get(f"/signups/{mine.id}/cancel").text
+    assert "Cancel your place?" in page and "What happens" in page
+    assert "Nobody is waiting for the place, so the group leader is told by SMS" in page
+    assert live(db, world.parent, night)[0].state == SignupState.SIGNED_UP  # looking changes nothing
+
+    response = client.post(f"/signups/{mine.id}/cancel", follow_redirects=True)
+    assert "You are no longer on this night." in response.text
+    assert live(db, world.parent, night) == []
+    [told] = db.scalars(select(SmsMessage).where(SmsMessage.to == world.leader.phone)).all()
+    assert "Kari cannot come" in told.body
+
+
+def test_a_place_someone_waits_for_goes_to_them_and_the_leader_is_not_troubled(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    night.max_walkers = 2
+    mine = factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    waiting = factories.signup(db, night, world.other_parent, clock(), state=SignupState.WAITLISTED)
+    db.commit()
+    client = login(world.parent)
+    page = client.get(f"/signups/{mine.id}/cancel").text
+    assert "Your place goes to the first on the waitlist" in page and "group leader is told" not in page
+    client.post(f"/signups/{mine.id}/cancel")
+    assert live(db, world.other_parent, night)[0].id == waiting.id
+    assert live(db, world.other_parent, night)[0].state == SignupState.OFFERED
+    assert db.scalars(select(SmsMessage).where(SmsMessage.to == world.leader.phone)).all() == []
+
+
+def test_my_nights_cancels_too_and_comes_back_to_my_nights(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", SATURDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    db.commit()
+    client = login(world.parent)
+    assert f'href="/signups/{mine.id}/cancel?next=/my"' in client.get("/my").text
+    page = client.get(f"/signups/{mine.id}/cancel?next=/my").text
+    assert 'action="/signups/' in page and "next=/my" in page
+    response = client.post(f"/signups/{mine.id}/cancel?next=/my")
+    assert response.headers["Location"] == "/my"
+    assert live(db, world.parent, night) == []
+
+
+def test_after_the_cut_off_the_cancel_page_says_it_is_too_late(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    db.commit()
+    clock.set(night.starts_at - timedelta(hours=2))
+    page = login(world.parent).get(f"/signups/{mine.id}/cancel").text
+    assert "It is too late to cancel online." in page and "Yes, cancel my place" not in page
+
+
+# --- One's own history. ---
+
+
+def test_my_nights_counts_the_nights_walked_this_term_and_year_with_the_routes(world, db, client, login, clock):
+    for route, day in (
+        ("Flisa sentrum", FRIDAY),
+        ("Kjellmyra", date(2026, 11, 28)),
+        ("Flisa sentrum", date(2026, 12, 4)),
+    ):
+        factories.signup(db, world.night_on(route, day), world.parent, clock(), state=SignupState.ATTENDED)
+    factories.signup(
+        db, world.night_on("Kirkenær", date(2026, 12, 5)), world.parent, clock(), state=SignupState.NO_SHOW
+    )
+    db.commit()
+    clock.set(world.night_on("Kirkenær", date(2026, 12, 5)).ends_at + timedelta(hours=1))
+    page = login(world.parent).get("/my").text
+    assert "<dt>Høst 2026</dt><dd>3 nights</dd>" in page and "<dt>2026</dt><dd>3 nights</dd>" in page
+    assert "Flisa sentrum (2), Kjellmyra (1)" in page
+    assert "Thank you" not in page  # three is no milestone
+
+
+@pytest.mark.parametrize(
+    ("walked", "thanks"), [(1, "Thank you for your first night"), (5, "5 nights walked. Thank you")]
+)
+def test_a_parent_is_thanked_at_milestones(world, db, client, login, clock, walked, thanks):
+    for night in world.nights[: walked * 4 : 4]:
+        factories.signup(db, night, world.parent, clock(), state=SignupState.ATTENDED)
+    db.commit()
+    clock.set(world.nights[walked * 4 - 4].ends_at + timedelta(hours=1))
+    assert thanks in login(world.parent).get("/my").text

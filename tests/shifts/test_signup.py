@@ -45,11 +45,11 @@ def parents(db, world, clock, count: int) -> list:
 # --- Signing up ---
 
 
-def test_a_parent_takes_a_place_and_gets_a_confirmation_sms(world, db, sign):
+def test_a_parent_takes_a_place_and_gets_a_confirmation_sms(world, db, clock, sign):
     night = world.night_on("Flisa sentrum", FRIDAY)
     mine = sign(world.parent, night)
     assert mine.state == SignupState.SIGNED_UP and mine.role == SignupRole.WALKER
-    assert service.night_for(db, world.parent, night.id).places_left == night.max_walkers - 1
+    assert service.night_for(db, world.parent, night.id, clock()).places_left == night.max_walkers - 1
     texts = db.scalars(select(SmsMessage).where(SmsMessage.signup_id == mine.id)).all()
     assert Purpose.SIGNUP_CONFIRMATION in {t.purpose for t in texts}
     assert all(t.to == world.parent.phone for t in texts)
@@ -72,7 +72,7 @@ def test_only_a_group_leader_of_the_region_signs_up_as_leader(world, db, clock, 
     db.flush()
     assert refused(sign, leader_elsewhere, night, SignupRole.LEADER) == "Only group leaders can sign up as leader."
     assert sign(world.leader, night, SignupRole.LEADER).role == SignupRole.LEADER
-    assert service.night_for(db, world.parent, night.id).has_leader
+    assert service.night_for(db, world.parent, night.id, clock()).has_leader
 
 
 def test_a_leader_may_walk_as_an_ordinary_walker(world, sign):
@@ -130,8 +130,8 @@ def test_drafts_and_other_regions_nights_do_not_exist_for_a_parent(world, db, cl
     hamar_night = factories.night(db, hamar_term, route, FRIDAY)
     for night in (draft_night, hamar_night):
         assert refused(sign, world.parent, night) == "That night does not exist."
-        assert service.night_for(db, world.parent, night.id) is None
-    assert service.night_for(db, hamar_leader, hamar_night.id) is not None
+        assert service.night_for(db, world.parent, night.id, clock()) is None
+    assert service.night_for(db, hamar_leader, hamar_night.id, clock()) is not None
 
 
 def test_a_full_night_puts_the_parent_on_the_waitlist(world, db, clock, sign):
@@ -141,7 +141,7 @@ def test_a_full_night_puts_the_parent_on_the_waitlist(world, db, clock, sign):
         sign(parent, night)
     waiting = sign(world.parent, night)
     assert waiting.state == SignupState.WAITLISTED and waiting.queued_at == clock()
-    assert service.night_for(db, world.parent, night.id).full
+    assert service.night_for(db, world.parent, night.id, clock()).full
 
 
 # --- Overlap and the term's cap ---
@@ -270,20 +270,38 @@ def test_cancelling_twice_is_harmless(world, db, clock, links, sign):
 # --- What a parent sees ---
 
 
-def test_upcoming_nights_are_grouped_by_weekend_with_the_parents_municipality_first(world, db, clock, sign):
-    weekends = service.upcoming_weekends(db, world.other_parent, clock())  # Ola lives in Grue
+def test_upcoming_nights_are_grouped_by_weekend_and_evening_with_the_parents_municipality_first(world, db, clock):
+    weekends = service.upcoming_nights(db, world.other_parent, clock()).weekends  # Ola lives in Grue
     assert [(w.first_day, w.last_day) for w in weekends][:2] == [(FRIDAY, SATURDAY), (NEXT_FRIDAY, date(2026, 11, 28))]
-    first = weekends[0].nights
-    assert len(first) == 8
-    assert [n.shift.route.name for n in first[:2]] == ["Kirkenær", "Kirkenær"]
-    assert {n.shift.route.municipality.name for n in first[2:]} == {"Åsnes", "Våler"}
+    first = weekends[0]
+    assert [evening.day for evening in first.evenings] == [FRIDAY, SATURDAY]
+    assert len(first.nights) == 8
+    for evening in first.evenings:
+        assert evening.nights[0].shift.route.name == "Kirkenær"
+        assert {n.shift.route.municipality.name for n in evening.nights[1:]} == {"Åsnes", "Våler"}
+
+
+def test_the_nights_can_be_narrowed_to_a_municipality_a_route_a_day_and_those_without_a_leader(world, db, clock, sign):
+    asnes_fridays = service.NightsFilter(municipality_id=world.asnes.id, weekday=4)
+    found = service.upcoming_nights(db, world.parent, clock(), asnes_fridays)
+    assert found.weekdays == [4, 5]  # the days left to choose among
+    nights = [n for w in found.weekends for n in w.nights]
+    assert {n.shift.route.name for n in nights} == {"Flisa sentrum", "Kjellmyra"}
+    assert {n.shift.starts_at.date().weekday() for n in nights} == {4}
+    assert [w.first_day for w in found.weekends] == sorted(w.first_day for w in found.weekends)
+
+    sign(world.leader, world.night_on("Kirkenær", FRIDAY), SignupRole.LEADER)
+    kirkenaer = service.NightsFilter(route_id=world.routes["Kirkenær"].id, without_leader=True)
+    nights = [n for w in service.upcoming_nights(db, world.parent, clock(), kirkenaer).weekends for n in w.nights]
+    assert nights and all(n.shift.route.name == "Kirkenær" and not n.has_leader for n in nights)
+    assert world.night_on("Kirkenær", FRIDAY).id not in {n.shift.id for n in nights}
 
 
 def test_the_list_shows_places_left_and_whether_a_leader_is_on(world, db, clock, sign):
     night = world.night_on("Flisa sentrum", FRIDAY)
     sign(world.leader, night, SignupRole.LEADER)
     sign(world.parent, night)
-    listed = {n.shift.id: n for w in service.upcoming_weekends(db, world.parent, clock()) for n in w.nights}
+    listed = {n.shift.id: n for w in service.upcoming_nights(db, world.parent, clock()).weekends for n in w.nights}
     assert listed[night.id].places_left == night.max_walkers - 2
     assert listed[night.id].has_leader and listed[night.id].mine.person_id == world.parent.id
     other = listed[world.night_on("Kirkenær", FRIDAY).id]
@@ -294,11 +312,11 @@ def test_cancelled_started_and_draft_nights_are_not_listed(world, db, clock):
     cancelled = world.night_on("Kirkenær", SATURDAY)
     cancelled.cancelled_at = clock()
     clock.set(world.night_on("Flisa sentrum", FRIDAY).starts_at)
-    listed = {n.shift.id for w in service.upcoming_weekends(db, world.parent, clock()) for n in w.nights}
+    listed = {n.shift.id for w in service.upcoming_nights(db, world.parent, clock()).weekends for n in w.nights}
     assert cancelled.id not in listed
     assert not any(n.id in listed for n in world.nights if n.starts_at.date() == FRIDAY)
     world.term.published_at = None
-    assert service.upcoming_weekends(db, world.parent, clock()) == []
+    assert service.upcoming_nights(db, world.parent, clock()).weekends == []
 
 
 def test_co_walkers_are_shown_only_to_those_who_took_a_place_on_the_night(world, db, clock, sign):

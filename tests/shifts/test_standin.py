@@ -86,10 +86,10 @@ def test_the_first_ja_takes_the_place_and_both_are_told(world, db, clock, links,
     # The place went to the one who answered, not to the waitlist.
     assert in_line.state == SignupState.WAITLISTED
     assert texts(db, Purpose.WAITLIST_PROMOTED) == []
-    assert service.night_for(db, taker, night.id).taken == 3
+    assert service.night_for(db, taker, night.id, clock()).taken == 3
 
     assert "already taken" in reply_yes(db, late.phone, clock(), links)
-    assert service.night_for(db, taker, night.id).taken == 3
+    assert service.night_for(db, taker, night.id, clock()).taken == 3
 
 
 def test_someone_on_the_waitlist_may_take_the_place(world, db, clock, links, full_night):
@@ -102,7 +102,7 @@ def test_someone_on_the_waitlist_may_take_the_place(world, db, clock, links, ful
     reply_yes(db, waiting.phone, clock(), links)
     assert in_line.state == SignupState.CONFIRMED
     assert mine.state == SignupState.CANCELLED
-    assert service.night_for(db, waiting, night.id).taken == 3
+    assert service.night_for(db, waiting, night.id, clock()).taken == 3
 
 
 def test_a_taker_who_breaks_a_rule_leaves_the_parent_on_the_night(world, db, clock, links, full_night):
@@ -129,7 +129,7 @@ def test_a_group_leaders_place_is_offered_to_group_leaders(world, db, clock, lin
 
     reply_yes(db, other_leader.phone, clock(), links)
     assert mine.state == SignupState.CANCELLED
-    assert service.night_for(db, other_leader, night.id).mine.role == SignupRole.LEADER
+    assert service.night_for(db, other_leader, night.id, clock()).mine.role == SignupRole.LEADER
 
 
 def test_keeping_the_place_after_all_stops_the_swap(world, db, clock, links, full_night):

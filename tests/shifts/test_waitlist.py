@@ -179,7 +179,7 @@ def test_an_offered_leader_is_not_yet_the_nights_leader_but_holds_the_place(worl
     night, (ola, _), kari, pers = queue
     kari.role = SignupRole.LEADER  # she queued to lead
     service.cancel_signup(db, world.other_parent, ola.id, clock(), links)
-    seen = service.night_for(db, world.other_parent, night.id)
+    seen = service.night_for(db, world.other_parent, night.id, clock())
     assert seen.full and not seen.has_leader
     service.confirm_offer(db, kari.id, clock(), links)
-    assert service.night_for(db, world.other_parent, night.id).has_leader
+    assert service.night_for(db, world.other_parent, night.id, clock()).has_leader

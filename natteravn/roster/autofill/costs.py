@@ -42,7 +42,7 @@ def breakdown(problem: Problem, assignments: set[tuple[int, int]], leaders: set[
         volunteer, night = volunteers[volunteer_id], nights[night_id]
         if night.municipality_id != volunteer.municipality_id:
             costs["other_municipality"] += w.other_municipality
-        if volunteer.school_class_id is not None and volunteer.school_class_id not in night.class_ids:
+        if volunteer.outside_class_weekend(night):
             costs["outside_class_weekend"] += w.outside_class_weekend
     for pair in problem.past_pairs:
         a, b = sorted(pair)
@@ -81,10 +81,7 @@ def tally(problem: Problem, assignments: set[tuple[int, int]], leaders: set[tupl
         weekends.update(weekend_of(day) for day in volunteer.busy_days)
         counts["same_weekend"] += any(weekends[nights[n].weekend] > 1 for n in its_nights)
         counts["other_municipality"] += sum(nights[n].municipality_id != volunteer.municipality_id for n in its_nights)
-        if volunteer.school_class_id is not None:
-            counts["outside_class_weekend"] += sum(
-                volunteer.school_class_id not in nights[n].class_ids for n in its_nights
-            )
+        counts["outside_class_weekend"] += sum(volunteer.outside_class_weekend(nights[n]) for n in its_nights)
     for pair in problem.past_pairs:
         a, b = sorted(pair)
         counts["repeat_pair"] += len(set(nights_of[a]) & set(nights_of[b]))

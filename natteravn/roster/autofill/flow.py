@@ -109,7 +109,7 @@ def relax(problem: Problem, nights: list[Night], volunteers: list[Volunteer], pa
         cost = 0
         if night.municipality_id != volunteer.municipality_id:
             cost += w.other_municipality
-        if volunteer.school_class_id is not None and volunteer.school_class_id not in night.class_ids:
+        if volunteer.outside_class_weekend(night):
             cost += w.outside_class_weekend
         if night.has_waitlist:
             cost += w.waitlist_slack

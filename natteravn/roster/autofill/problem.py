@@ -53,9 +53,13 @@ class Volunteer:
     partner_id: int | None = None
     same_weekend_ok: bool = False
     experienced: bool = False
-    school_class_id: int | None = None
+    class_ids: frozenset[int] = frozenset()  # their children's school classes
     busy_days: frozenset[date] = frozenset()  # evenings they already walk
     existing_nights: int = 0  # nights already held this term (for fairness)
+
+    def outside_class_weekend(self, night: Night) -> bool:
+        """A parent with school classes asked to walk a weekend given to none of them."""
+        return bool(self.class_ids) and not self.class_ids & night.class_ids
 
     @property
     def busy_weekends(self) -> frozenset[tuple[int, int]]:

@@ -253,7 +253,7 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
                 partner_id=partners.get(person.id),
                 same_weekend_ok=availability.same_weekend_ok,
                 experienced=person.id in experienced,
-                school_class_id=person.school_class_id,
+                class_ids=frozenset(person.school_class_ids),
                 busy_days=frozenset(day for _, day in existing),
                 existing_nights=len(existing),
             )
@@ -272,6 +272,7 @@ def _term_availabilities(session: Session, term: Term) -> list[Availability]:
             .options(
                 joinedload(Availability.person).joinedload(Person.municipality),
                 joinedload(Availability.person).selectinload(Person.roles),
+                joinedload(Availability.person).selectinload(Person.school_classes),
             )
         ).unique()
     )

@@ -230,7 +230,7 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
             night = nights_by_id[key[1]]
             if night.municipality_id != volunteer.municipality_id:
                 terms["other_municipality"].append(w.other_municipality * x[key])
-            if volunteer.school_class_id is not None and volunteer.school_class_id not in night.class_ids:
+            if volunteer.outside_class_weekend(night):
                 terms["outside_class_weekend"].append(w.outside_class_weekend * x[key])
             if problem.locks.get(key) is True:
                 model.add(x[key] == 1)
