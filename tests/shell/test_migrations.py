@@ -115,9 +115,13 @@ def test_each_persons_school_class_becomes_one_of_their_classes(empty_database):
                     ),
                     {"id": person_id, "phone": f"+479123456{person_id}", "class_id": class_id},
                 )
+            connection.execute(text("INSERT INTO role (id, person_id, kind, region_id) VALUES (1, 1, 'LEADER', 1)"))
         upgrade_to_head(empty_database)
         with engine.connect() as connection:
             kept = connection.execute(text("SELECT person_id, school_class_id FROM person_class")).all()
+            roles = connection.execute(text("SELECT person_id, kind FROM role")).all()
     finally:
         engine.dispose()
     assert [tuple(row) for row in kept] == [(1, 7)]
+    # Rebuilding the person table (SQLite) must not take with it the rows that point at it.
+    assert [tuple(row) for row in roles] == [(1, "LEADER")]
