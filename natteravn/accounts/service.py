@@ -528,9 +528,43 @@ def plan_invitation(session: Session, person: Person, links: Links, now: datetim
         now=now,
         due_at=after_quiet_hours(now, region.quiet_from, region.quiet_until),
         person_id=person.id,
+        region_id=region.id,
         # Sent late it would leave too little of the link's life to use it.
         expires_at=now + INVITATION_VALID / 2,
         dedupe_key=key,
+        email=person.mail_to,
+        locale=person.locale,
+    )
+
+
+def plan_move_invitation(
+    session: Session, person: Person, municipality: Municipality, links: Links, now: datetime
+) -> SmsMessage | None:
+    """A coordinator imported someone who lives in another region: they stay where they are and
+    hear of the invitation, and move on their profile if they wish (where the new region approves
+    each new person, it approves them first). Once per person and region."""
+    region = municipality.region
+    key = f"invitation:{person.id}:{region.id}"
+    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
+        return None
+    _ = translations(person.locale).gettext
+    body = _(
+        "Natteravn %(municipality)s: you are invited to walk with us. To move here, choose %(municipality)s"
+        " on your profile: %(link)s"
+    ) % {"municipality": municipality.name, "link": links.url("/profile")}
+    return sms.enqueue(
+        session,
+        to=person.phone,
+        body=body,
+        purpose=Purpose.INVITATION,
+        now=now,
+        due_at=after_quiet_hours(now, region.quiet_from, region.quiet_until),
+        person_id=person.id,
+        region_id=region.id,
+        expires_at=now + INVITATION_VALID / 2,
+        dedupe_key=key,
+        email=person.mail_to,
+        locale=person.locale,
     )
 
 

@@ -9,6 +9,7 @@ import enum
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person
-from natteravn.accounts.service import InvalidPhone, approve, display_phone, normalise_phone, plan_invitation
+from natteravn.accounts.service import (
+    InvalidPhone,
+    approve,
+    display_phone,
+    normalise_phone,
+    plan_invitation,
+    plan_move_invitation,
+)
 from natteravn.audit import service as audit
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
@@ -113,6 +121,9 @@ class ImportRow:
     person: Person | None = None
     change: Change = Change.NEW
     changed: list[str] = field(default_factory=list)  # which of name, municipality, school_class
+    # Someone who lives in another region: shown as new, so that an import cannot tell whether a
+    # number is registered elsewhere; invited to move rather than taken from that region.
+    elsewhere: Person | None = None
 
     @property
     def shown_phone(self) -> str:
@@ -362,14 +373,11 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
     return ImportRow(row=row, name=name, phone=phone, municipality=municipality, school_class=school_class)
 
 
-def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | None:
+def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> None:
     """Fill in what importing the row would change for someone already registered."""
     if person.municipality is not None and person.municipality.region_id not in region_ids:
-        return _problem(
-            N_("Row %(row)d: the phone number %(phone)s belongs to someone in another region."),
-            row.row,
-            phone=row.shown_phone,
-        )
+        row.elsewhere = person
+        return
     row.person = person
     if person.name != row.name:
         row.changed.append("name")
@@ -422,9 +430,7 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
     }
     for row in rows:
         if row.phone in existing:
-            problem = _compare(row, existing[row.phone], region_ids)
-            if problem is not None:
-                errors.append(problem)
+            _compare(row, existing[row.phone], region_ids)
     errors.sort(key=lambda e: e.params["row"])
     return ImportPreview(rows=rows, errors=errors)
 
@@ -448,7 +454,8 @@ def apply_import(
     """Import every row or none: with any error nothing is written. People already registered
     (by phone) are updated, never duplicated. Everyone in the file is approved: the coordinator
     chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
-    or older and accept the code of conduct themselves."""
+    or older and accept the code of conduct themselves. Someone registered in another region stays
+    there, and an SMS invites them to move: the import says of them what it says of a new number."""
     preview = preview_import(session, region_ids, text, mapping)
     if preview.errors:
         raise ImportRefused(
@@ -459,7 +466,13 @@ def apply_import(
         raise ImportRefused(N_("The file has no people in it."))
     touched: dict[int, dict[str, list[int]]] = {}
     approved: dict[int, list[int]] = {}
+    invited_elsewhere: Counter[int] = Counter()
     for row in preview.rows:
+        if row.elsewhere is not None:
+            plan_move_invitation(session, row.elsewhere, row.municipality, links, now)
+            invited_elsewhere[row.municipality.region_id] += 1
+            touched.setdefault(row.municipality.region_id, {c: [] for c in Change})
+            continue
         person = row.person or _new_person(session, row, now)
         if row.change == Change.UPDATED:
             person.name = row.name
@@ -481,7 +494,8 @@ def apply_import(
             object_id=region_id,
             now=now,
             region_id=region_id,
-            created=len(by_change[Change.NEW]),
+            # As the coordinator was told: those invited from other regions count as new.
+            created=len(by_change[Change.NEW]) + invited_elsewhere[region_id],
             updated=len(by_change[Change.UPDATED]),
             unchanged=len(by_change[Change.UNCHANGED]),
             person_ids=by_change[Change.NEW] + by_change[Change.UPDATED],

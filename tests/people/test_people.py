@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import event, select
 
 from natteravn.accounts.models import Person, Role, RoleKind
-from natteravn.accounts.service import display_phone, load_session_person
+from natteravn.accounts.service import load_session_person
 from natteravn.audit.models import AuditEvent
 from natteravn.db import Page
 from natteravn.people import importing
 from natteravn.people import service as people
 from natteravn.shifts.models import Signup, SignupRole, SignupState
-from natteravn.sms.models import MessageState, Purpose
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.service import enqueue
 from tests import factories
 from tests.conftest import code_from
@@ -266,12 +266,19 @@ def test_nothing_is_imported_when_one_row_is_wrong(world, db, clock, links):
     assert db.get(Person, world.parent.id).name == "Kari Nordmann"
 
 
-def test_a_number_registered_in_another_region_is_not_taken_over(world, db, clock):
-    _region, _hamar, _coordinator, hans = factories.other_region(db, clock())
-    seen = preview(db, world, f"name;phone;municipality\nHans;{hans.phone};Grue\n")
-    assert [e.translated(lambda s: s) for e in seen.errors] == [
-        f"Row 2: the phone number {display_phone(hans.phone)} belongs to someone in another region."
-    ]
+def test_a_number_registered_in_another_region_reads_as_new_and_is_invited_to_move(world, db, clock, links):
+    _region, hamar, _coordinator, hans = factories.other_region(db, clock())
+    text = f"name;phone;municipality\nHans;{hans.phone};Grue\nNy Person;922 22 222;Grue\n"
+    seen = preview(db, world, text)
+    assert seen.errors == [] and [row.change for row in seen.rows] == [importing.Change.NEW] * 2
+    result = importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
+    assert result.created == 2  # the same answer as for a number nobody has
+    db.expire_all()
+    assert db.get(Person, hans.id).municipality_id == hamar.id  # not taken from their region
+    (invitation,) = db.scalars(select(SmsMessage).where(SmsMessage.person_id == hans.id)).all()
+    assert "choose Grue on your profile" in invitation.body and invitation.region_id == world.region.id
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "people.imported")).all()
+    assert event.details["created"] == 2 and hans.id not in event.details["person_ids"]
 
 
 def test_a_file_without_the_needed_columns_asks_which_column_holds_what(world, db):
