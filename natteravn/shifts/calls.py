@@ -279,7 +279,7 @@ def _take(
     standin = open_standin(session, shift, role)
     if standin is not None:
         _release(session, standin, now)
-    elif places(session, shift)[0] >= shift.max_walkers:
+    elif service.free_places(session, shift, role, now) <= 0:
         return None
     signup = _sign_up_confirmed(session, person, shift, role, now, links)
     if standin is not None:

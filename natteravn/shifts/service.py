@@ -367,6 +367,11 @@ def _free_for(role: SignupRole, shift: Shift, count: _Count, now: datetime) -> i
     return shift.max_walkers - count.held - kept
 
 
+def free_places(session: Session, shift: Shift, role: SignupRole, now: datetime) -> int:
+    """What someone in `role` can take on the night now, by any way in (a tap, a JA to a call)."""
+    return _free_for(role, shift, _count(session, shift), now)
+
+
 def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links) -> Signup:
     """Put the person on the night, or on its waitlist when it is full.
 

@@ -230,3 +230,23 @@ def test_simultaneous_replies_for_the_last_place_never_overfill_the_night(app, w
     assert sum("already taken" in a for a in answers) == 5
     db.expire_all()
     assert service.night_for(db, volunteers[0], friday.id, clock()).taken == 3
+
+
+def test_a_walkers_ja_leaves_the_place_kept_for_a_leader_and_a_leaders_ja_takes_it(world, db, clock, links):
+    world.region.leader_place_days = 3
+    friday = world.night_on("Våler sentrum", FRIDAY)
+    friday.max_walkers = 4
+    fill(db, friday, 2, clock(), links, with_leader=False)
+    walkers = [factories.person(db, world.valer, f"Frivillig {n}", clock()) for n in range(2)]
+    leader = factories.person(db, world.valer, "Leder Lise", clock(), leader=True)
+    db.commit()
+    clock.set(TUESDAY_CALL)  # three days and five hours before the night: the last place is kept
+    calls.call_for_walkers(db, clock(), links)
+    db.commit()
+
+    answers = [reply_yes(db, person.phone, clock(), links) for person in (*walkers, leader)]
+    db.commit()
+
+    assert ["is yours" in a for a in answers] == [True, False, True]
+    night = service.night_for(db, leader, friday.id, clock())
+    assert (night.taken, night.leaders) == (4, 1)
