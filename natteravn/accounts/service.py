@@ -24,7 +24,7 @@ from natteravn.accounts.models import LoginCode, Person, RateEvent
 from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
-from natteravn.places.models import Municipality, Registration, SchoolClass
+from natteravn.places.models import Municipality, Region, Registration, SchoolClass
 from natteravn.sms import notes
 from natteravn.sms import service as sms
 from natteravn.sms.models import ASKED_FOR, Channel, MessageState, Purpose, SmsMessage
@@ -510,16 +510,33 @@ def choose_language(person: Person, locale: str) -> None:
 def plan_invitation(session: Session, person: Person, links: Links, now: datetime) -> SmsMessage | None:
     """An SMS with a link that logs the person in to answer the first-time questions, sent once
     per person (a second import plans none) and not in the region's quiet hours."""
-    key = f"invitation:{person.id}"
-    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
-        return None
     assert person.municipality is not None, "an invited person has a municipality"
-    region = person.municipality.region
     _ = translations(person.locale).gettext
     body = _("Natteravn %(municipality)s: you are invited to walk with us. Get started here: %(link)s") % {
         "municipality": person.municipality.name,
         "link": links.invitation(invitation_token(person, links, now)),
     }
+    return _invite(session, person, person.municipality.region, f"invitation:{person.id}", body, now)
+
+
+def plan_move_invitation(
+    session: Session, person: Person, municipality: Municipality, links: Links, now: datetime
+) -> SmsMessage | None:
+    """A coordinator imported someone who lives in another region: they stay where they are and
+    hear of the invitation, and move on their profile if they wish (where the new region approves
+    each new person, it approves them first). Once per person and region."""
+    _ = translations(person.locale).gettext
+    body = _(
+        "Natteravn %(municipality)s: you are invited to walk with us. To move here, choose %(municipality)s"
+        " on your profile: %(link)s"
+    ) % {"municipality": municipality.name, "link": links.url("/profile")}
+    key = f"invitation:{person.id}:{municipality.region_id}"
+    return _invite(session, person, municipality.region, key, body, now)
+
+
+def _invite(session: Session, person: Person, region: Region, key: str, body: str, now: datetime) -> SmsMessage | None:
+    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
+        return None
     return sms.enqueue(
         session,
         to=person.phone,
@@ -530,37 +547,6 @@ def plan_invitation(session: Session, person: Person, links: Links, now: datetim
         person_id=person.id,
         region_id=region.id,
         # Sent late it would leave too little of the link's life to use it.
-        expires_at=now + INVITATION_VALID / 2,
-        dedupe_key=key,
-        email=person.mail_to,
-        locale=person.locale,
-    )
-
-
-def plan_move_invitation(
-    session: Session, person: Person, municipality: Municipality, links: Links, now: datetime
-) -> SmsMessage | None:
-    """A coordinator imported someone who lives in another region: they stay where they are and
-    hear of the invitation, and move on their profile if they wish (where the new region approves
-    each new person, it approves them first). Once per person and region."""
-    region = municipality.region
-    key = f"invitation:{person.id}:{region.id}"
-    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
-        return None
-    _ = translations(person.locale).gettext
-    body = _(
-        "Natteravn %(municipality)s: you are invited to walk with us. To move here, choose %(municipality)s"
-        " on your profile: %(link)s"
-    ) % {"municipality": municipality.name, "link": links.url("/profile")}
-    return sms.enqueue(
-        session,
-        to=person.phone,
-        body=body,
-        purpose=Purpose.INVITATION,
-        now=now,
-        due_at=after_quiet_hours(now, region.quiet_from, region.quiet_until),
-        person_id=person.id,
-        region_id=region.id,
         expires_at=now + INVITATION_VALID / 2,
         dedupe_key=key,
         email=person.mail_to,
