@@ -25,7 +25,6 @@ from natteravn.roster.autofill.models import (
     RosterLock,
 )
 from natteravn.roster.autofill.problem import Night, Problem, Volunteer, Weights
-from natteravn.roster.autofill.solver import solve
 from natteravn.roster.grid import standing_nights
 from natteravn.roster.service import assign
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
@@ -301,6 +300,10 @@ def run_autofill(session: Session, term: Term, actor: Person, now: datetime, tim
     """Solve and keep the result as the term's draft; earlier drafts are set aside."""
     if term.published_at is None and not term.shifts:
         raise AutofillRefused(N_("The term has no nights yet."))
+    # The solver brings OR-Tools (and with it pandas and numpy: 70 MB) into the process: only the
+    # worker that runs auto-fill pays for it, not every worker serving parents.
+    from natteravn.roster.autofill.solver import solve
+
     problem = build_problem(session, term, now)
     solution = solve(problem, time_limit_s=time_limit_s)
     session.execute(
