@@ -14,8 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, union, update
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person, Role, RoleKind, Scope, folded
@@ -106,10 +106,18 @@ class PersonRow:
 
 def _in_scope(scope: Scope):
     """People who live in the coordinator's regions or municipalities, or hold a role in a region
-    the coordinator runs whole."""
-    return or_(
-        Person.municipality_id.in_(select(Municipality.id).where(scope.where(Municipality.region_id, Municipality.id))),
-        Person.id.in_(select(Role.person_id).where(Role.region_id.in_(scope.regions))),
+    the coordinator runs whole. One list of ids rather than two tests joined by OR: the database can
+    then look each person up by id instead of reading everybody in the country."""
+    resident = aliased(Person)
+    return Person.id.in_(
+        union(
+            select(resident.id).where(
+                resident.municipality_id.in_(
+                    select(Municipality.id).where(scope.where(Municipality.region_id, Municipality.id))
+                )
+            ),
+            select(Role.person_id).where(Role.region_id.in_(scope.regions)),
+        )
     )
 
 

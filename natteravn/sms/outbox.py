@@ -6,12 +6,13 @@ their regions' budgets."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from natteravn.accounts.models import Person, Scope
 from natteravn.clock import at_local, local, month_span
@@ -63,16 +64,30 @@ def _to_their_people(query, scope: Scope):
     region leaves what was sent before with the region that sent it. A municipality's coordinator
     sees what their region sent to the municipality's people. A message sent for no region (the
     answer to someone's SMS) goes with the person's home."""
-    sent_for = func.coalesce(SmsMessage.region_id, Municipality.region_id)
+    # Said on the message's own columns, each way with an indexed one, so that the database reads
+    # one region's messages rather than every message in the country.
     theirs = or_(
-        sent_for.in_(scope.regions),
-        and_(Municipality.id.in_(scope.municipalities), sent_for == Municipality.region_id),
+        SmsMessage.region_id.in_(scope.regions),
+        and_(
+            SmsMessage.region_id.is_(None),
+            _lives_in(lambda home: or_(home.region_id.in_(scope.regions), home.id.in_(scope.municipalities))),
+        ),
+        and_(
+            SmsMessage.region_id.in_(scope.partial_regions),
+            _lives_in(lambda home: and_(home.id.in_(scope.municipalities), home.region_id == SmsMessage.region_id)),
+        ),
     )
     return (
         query.join(Person, SmsMessage.person_id == Person.id)
         .join(Municipality, Person.municipality_id == Municipality.id)
         .where(theirs if scope else false())
     )
+
+
+def _lives_in(where: Callable[[type[Municipality]], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The message went to someone whose municipality is `where`."""
+    person, home = aliased(Person), aliased(Municipality)
+    return SmsMessage.person_id.in_(select(person.id).join(home, person.municipality_id == home.id).where(where(home)))
 
 
 @dataclass(frozen=True)
