@@ -227,7 +227,7 @@ def upcoming_nights(session: Session, person: Person, now: datetime, chosen: Nig
             Shift.cancelled_at.is_(None),
             Shift.starts_at > now,
         )
-        .options(contains_eager(Shift.route).contains_eager(Route.municipality))
+        .options(contains_eager(Shift.term), contains_eager(Shift.route).contains_eager(Route.municipality))
         .order_by(Shift.starts_at, Municipality.name, Route.name)
     ).all()
     ids = [s.id for s in shifts]

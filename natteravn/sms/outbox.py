@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -38,12 +38,21 @@ def outbox_page(
     purpose: Purpose | None = None,
 ) -> Page:
     """(message, recipient) pairs, for the recipients living in the coordinator's regions or municipalities."""
-    query = _to_their_people(select(SmsMessage, Person), scope)
+    newest_first = (SmsMessage.created_at.desc(), SmsMessage.id.desc())
+    query = select(SmsMessage.id).where(_theirs(scope))
     if state:
         query = query.where(SmsMessage.state == state)
     if purpose:
         query = query.where(SmsMessage.purpose == purpose)
-    return paginate(session, query.order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()), number, PAGE_SIZE)
+    # The page's messages are chosen among the messages alone, and only those fifty get their person.
+    page = paginate(session, query.order_by(*newest_first), number, PAGE_SIZE)
+    pairs = session.execute(
+        select(SmsMessage, Person)
+        .join(Person, SmsMessage.person_id == Person.id)
+        .where(SmsMessage.id.in_(page.items))
+        .order_by(*newest_first)
+    )
+    return replace(page, items=list(pairs))
 
 
 def login_codes_per_day(session: Session, scope: Scope, now: datetime) -> list[tuple[date, int]]:
@@ -52,35 +61,36 @@ def login_codes_per_day(session: Session, scope: Scope, now: datetime) -> list[t
     means someone is asking for codes with their people's numbers."""
     first_day = local(now).date() - timedelta(days=LOGIN_CODE_DAYS - 1)
     sent = session.scalars(
-        _to_their_people(select(SmsMessage.created_at), scope).where(
-            SmsMessage.purpose == Purpose.OTP, SmsMessage.created_at >= at_local(first_day, time(0))
+        select(SmsMessage.created_at).where(
+            _theirs(scope), SmsMessage.purpose == Purpose.OTP, SmsMessage.created_at >= at_local(first_day, time(0))
         )
     )
     return sorted(Counter(local(moment).date() for moment in sent).items(), reverse=True)
 
 
-def _to_their_people(query, scope: Scope):
+def _theirs(scope: Scope) -> ColumnElement[bool]:
     """Messages a coordinator's regions sent, to whoever got them: someone who moved to another
     region leaves what was sent before with the region that sent it. A municipality's coordinator
     sees what their region sent to the municipality's people. A message sent for no region (the
-    answer to someone's SMS) goes with the person's home."""
+    answer to someone's SMS) goes with the person's home. Messages to no one known (a deleted
+    person's) are nobody's."""
+    if not scope:
+        return false()
     # Said on the message's own columns, each way with an indexed one, so that the database reads
     # one region's messages rather than every message in the country.
-    theirs = or_(
-        SmsMessage.region_id.in_(scope.regions),
-        and_(
-            SmsMessage.region_id.is_(None),
-            _lives_in(lambda home: or_(home.region_id.in_(scope.regions), home.id.in_(scope.municipalities))),
+    return and_(
+        SmsMessage.person_id.is_not(None),
+        or_(
+            SmsMessage.region_id.in_(scope.regions),
+            and_(
+                SmsMessage.region_id.is_(None),
+                _lives_in(lambda home: or_(home.region_id.in_(scope.regions), home.id.in_(scope.municipalities))),
+            ),
+            and_(
+                SmsMessage.region_id.in_(scope.partial_regions),
+                _lives_in(lambda home: and_(home.id.in_(scope.municipalities), home.region_id == SmsMessage.region_id)),
+            ),
         ),
-        and_(
-            SmsMessage.region_id.in_(scope.partial_regions),
-            _lives_in(lambda home: and_(home.id.in_(scope.municipalities), home.region_id == SmsMessage.region_id)),
-        ),
-    )
-    return (
-        query.join(Person, SmsMessage.person_id == Person.id)
-        .join(Municipality, Person.municipality_id == Municipality.id)
-        .where(theirs if scope else false())
     )
 
 
@@ -109,7 +119,12 @@ def monthly_costs(session: Session, scope: Scope, now: datetime, *, price: Decim
         Municipality.name.label("municipality"),
         SmsMessage.segments,
     ).where(billed_between(months[-1][0], months[0][1]))
-    sent = _to_their_people(billed, scope).subquery()
+    sent = (
+        billed.join(Person, SmsMessage.person_id == Person.id)
+        .join(Municipality, Person.municipality_id == Municipality.id)
+        .where(_theirs(scope))
+        .subquery()
+    )
     rows = session.execute(
         select(sent.c.month, sent.c.municipality, func.count(), func.sum(sent.c.segments))
         .group_by(sent.c.month, sent.c.municipality)
