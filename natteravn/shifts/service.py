@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -174,11 +174,10 @@ class _Count:
     leaders_holding: int = 0  # group leaders holding a place, an offered one included
 
 
-def _counts(session: Session, shift_ids: Iterable[int]) -> dict[int, _Count]:
-    """What each night's places hold, in one query. An offered place is held (nobody else can take
-    it) but its leader is not on the night until they say yes."""
-    ids = list(shift_ids)
-    if not ids:
+def _counts(session: Session, shift_ids: list[int] | Select[int]) -> dict[int, _Count]:
+    """What each night's places hold, in one query; `shift_ids` may be a query of them. An offered
+    place is held (nobody else can take it) but its leader is not on the night until they say yes."""
+    if not isinstance(shift_ids, Select) and not shift_ids:
         return {}
     leader = Signup.role == SignupRole.LEADER
     leader_on_it = and_(leader, Signup.state.in_(TAKEN))
@@ -189,7 +188,7 @@ def _counts(session: Session, shift_ids: Iterable[int]) -> dict[int, _Count]:
             func.sum(case((leader_on_it, 1), else_=0)),
             func.sum(case((leader, 1), else_=0)),
         )
-        .where(Signup.shift_id.in_(ids), Signup.state.in_(HOLDING))
+        .where(Signup.shift_id.in_(shift_ids), Signup.state.in_(HOLDING))
         .group_by(Signup.shift_id)
     )
     return {shift_id: _Count(held, leaders or 0, holding or 0) for shift_id, held, leaders, holding in rows}
@@ -199,8 +198,8 @@ def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime) -> N
     return Night(shift, count.held, count.leaders, mine, keeps_leader_place(shift, count.leaders_holding, now))
 
 
-def _own_signups(session: Session, person: Person, shift_ids: list[int]) -> dict[int, Signup]:
-    if not shift_ids:
+def _own_signups(session: Session, person: Person, shift_ids: list[int] | Select[int]) -> dict[int, Signup]:
+    if not isinstance(shift_ids, Select) and not shift_ids:
         return {}
     return {
         s.shift_id: s
@@ -216,21 +215,24 @@ def upcoming_nights(session: Session, person: Person, now: datetime, chosen: Nig
     each evening. Four queries however many nights there are."""
     if person.municipality is None:
         return Nights([], [], [])
-    shifts = session.scalars(
+    coming = (
         select(Shift)
         .join(Shift.term)
-        .join(Shift.route)
-        .join(Route.municipality)
         .where(
             Term.region_id == person.municipality.region_id,
             Term.published_at.is_not(None),
             Shift.cancelled_at.is_(None),
             Shift.starts_at > now,
         )
+    )
+    shifts = session.scalars(
+        coming.join(Shift.route)
+        .join(Route.municipality)
         .options(contains_eager(Shift.term), contains_eager(Shift.route).contains_eager(Route.municipality))
         .order_by(Shift.starts_at, Municipality.name, Route.name)
     ).all()
-    ids = [s.id for s in shifts]
+    # The nights asked for again by the query rather than by a list of a few hundred ids.
+    ids = coming.with_only_columns(Shift.id)
     counts = _counts(session, ids)
     mine = _own_signups(session, person, ids)
     nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now) for s in shifts]
