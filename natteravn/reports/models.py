@@ -91,6 +91,8 @@ class ShiftReport(Base):
 
     __table_args__ = (
         Index("ix_shift_report_region_state_night", "region_id", "state", "night_on"),
+        # The reports list's order, flagged first and newest next: a page is read off the index.
+        Index("ix_shift_report_region_flagged_night", "region_id", "flagged", "night_on", "id"),
         Index("ix_shift_report_municipality_night", "municipality_id", "night_on"),
         Index("ix_shift_report_purge", "purged_at", "night_on"),
     )

@@ -199,14 +199,15 @@ def retention(
     """The region's latest terms, newest first, each with its volunteers and how many came back
     from, or were lost since, the term before (counting nights in these municipalities only)."""
     ordered = list(session.scalars(select(Term).where(Term.region_id == region_id).order_by(Term.starts_on, Term.id)))
+    # The terms shown and the one before the first of them: years of older terms are not read.
+    ordered = ordered[-(terms + 1) :]
     rows = session.execute(
         select(Shift.term_id, Signup.person_id)
         .select_from(Signup)
         .join(Shift, Shift.id == Signup.shift_id)
-        .join(Term, Term.id == Shift.term_id)
         .join(Route, Route.id == Shift.route_id)
         .where(
-            Term.region_id == region_id,
+            Shift.term_id.in_([term.id for term in ordered]),
             Shift.cancelled_at.is_(None),
             Signup.state.in_(VOLUNTEERED),
             Route.municipality_id.in_(municipality_ids) if municipality_ids else true(),
