@@ -329,21 +329,28 @@ def queries_per_page(url: str, people: list[Visit], secret_key: str) -> dict[str
     return most
 
 
-def worker_rss_mb(port: int) -> list[float]:
-    """Resident memory of each gunicorn worker serving on `port`."""
+def workers(port: int) -> list[str]:
+    """The process ids of the gunicorn workers serving on `port`."""
     masters = [
         pid
         for pid in os.listdir("/proc")
         if pid.isdigit() and f"127.0.0.1:{port}" in _cmdline(pid) and "gunicorn" in _cmdline(pid)
     ]
-    sizes = []
-    for master in masters:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        for child in children:
-            found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{child}/status").read_text())
-            if found:
-                sizes.append(int(found.group(1)) / 1024)
-    return sizes
+    return [child for master in masters for child in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def rss_mb(pid: str) -> float:
+    found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
+def cpu_seconds(pids: list[str]) -> float:
+    """User and system time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _cmdline(pid: str) -> str:
@@ -376,8 +383,11 @@ def main() -> None:
         cookies = session_cookies(url, secret_key, [visit.person_id for visit in people])
         with gunicorn(url, secret_key, arguments.workers) as base:
             warm(base, cookies, people)
+            serving = workers(int(base.rsplit(":", 1)[1]))
+            cpu_before = cpu_seconds(serving)
             timings, failures = load(base, cookies, people, arguments.seconds, arguments.think_ms, rng)
-            rss = worker_rss_mb(int(base.rsplit(":", 1)[1]))
+            worker_cpu = cpu_seconds(serving) - cpu_before
+            rss = [rss_mb(pid) for pid in serving]
         queries = queries_per_page(url, people, secret_key)
 
     figures = {}
@@ -390,10 +400,12 @@ def main() -> None:
         )
     worst = max(figures, key=lambda name: figures[name][1])
     requests_made = sum(len(seconds) for seconds in timings.values())
+    print(f"workers' RSS: {', '.join(f'{size:.0f} MB' for size in rss)}")
     print(
         " ".join(f"{name}_p95_ms={p95:.0f}" for name, (_p50, p95) in figures.items()),
         f"worst_page={worst} worst_p95_ms={figures[worst][1]:.0f} max_queries={max(queries.values())}",
         f"rss_mb={max(rss):.0f} seed_s={seed_s:.0f} rps={requests_made / arguments.seconds:.1f}",
+        f"worker_cpu_ms_per_request={1000 * worker_cpu / requests_made:.1f}",
         f"failures={sum(failures.values())} clients={arguments.clients} workers={arguments.workers}",
         f"shifts={counts['shift']} signups={counts['signup']} reports={counts['shift_report']}",
         f"sms={counts['sms_message']}",
