@@ -35,6 +35,9 @@ DEFAULTS: dict[str, object] = {
     "SMS_QUIET_FROM": "21:00",  # Europe/Oslo; only messages about tonight go out in between
     "SMS_QUIET_UNTIL": "08:00",
     "SMS_MAX_ATTEMPTS": 5,  # tries per message on temporary provider errors, with growing pauses
+    # SMS segments sent per second by all scheduler processes together; None: what the sender is
+    # sure to manage (sms.service.rate_per_second), 0: unpaced.
+    "SMS_RATE_PER_SECOND": None,
     "SMS_PRICE_PER_SEGMENT": Decimal("0.45"),  # NOK, for the outbox's cost estimates and the regions' budgets
     "SMTP_HOST": None,  # None: e-mail goes to the log, as the console SMS gateway does
     "SMTP_PORT": 587,
@@ -67,7 +70,14 @@ DEFAULTS: dict[str, object] = {
 
 # Settings whose environment value is not a plain string, besides those whose default says so.
 _BOOLEAN = {"SCHEDULER_IN_PROCESS", "PROXY_FIX", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "DEBUG", "TESTING"}
-_INTEGER = {"SMS_MAX_ATTEMPTS", "OTP_TTL_MINUTES", "OTP_MAX_TRIES", "AUTOFILL_SECONDS", "SMTP_PORT"}
+_INTEGER = {
+    "SMS_RATE_PER_SECOND",
+    "SMS_MAX_ATTEMPTS",
+    "OTP_TTL_MINUTES",
+    "OTP_MAX_TRIES",
+    "AUTOFILL_SECONDS",
+    "SMTP_PORT",
+}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -91,6 +101,7 @@ def load(app: Flask, overrides: dict | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'natteravn.sqlite'}"
     _refuse_known_secret(app)
     _check_login_countries(app)
+    _check_rate(app)
 
 
 def _refuse_known_secret(app: Flask) -> None:
@@ -112,6 +123,15 @@ def _check_login_countries(app: Flask) -> None:
         raise ConfigError(
             f'LOGIN_COUNTRIES={countries!r} must be a list of country codes such as ["NO", "SE"] '
             '(in the environment as JSON: NATTERAVN_LOGIN_COUNTRIES=\'["NO", "SE"]\').'
+        )
+
+
+def _check_rate(app: Flask) -> None:
+    rate = app.config["SMS_RATE_PER_SECOND"]
+    if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 0):
+        raise ConfigError(
+            f"SMS_RATE_PER_SECOND={rate!r} must be a whole number of SMS per second, such as 1 for a phone "
+            "number or the rate Twilio gives a Messaging Service (0 sends unpaced)."
         )
 
 

@@ -15,4 +15,4 @@ from natteravn.roster.autofill.models import (  # noqa: F401
 )
 from natteravn.roster.models import NightPattern  # noqa: F401
 from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term  # noqa: F401
-from natteravn.sms.models import InboundSms, MessageState, Purpose, SmsMessage  # noqa: F401
+from natteravn.sms.models import InboundSms, MessageState, Purpose, SendWindow, SmsMessage  # noqa: F401

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from natteravn.db import Base, UTCDateTime
@@ -120,3 +120,14 @@ class InboundSms(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SendWindow(Base):
+    """The SMS segments handed to the provider in one second, by every dispatcher together: one
+    row, which keeps all scheduler processes within the provider's rate (`SMS_RATE_PER_SECOND`)."""
+
+    __tablename__ = "sms_send_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    second: Mapped[int] = mapped_column(BigInteger)  # Unix time, whole seconds
+    used: Mapped[int] = mapped_column(Integer)  # segments counted in that second

@@ -9,11 +9,13 @@ sent again; a mail server has no record to look up, so such an e-mail is given u
 from __future__ import annotations
 
 import threading
+import time as wall
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from natteravn.clock import month_span
@@ -21,7 +23,7 @@ from natteravn.db import locks_rows
 from natteravn.sms import notes
 from natteravn.sms.gateway import Gateway, GatewayError, OutcomeUnknown, Sent
 from natteravn.sms.mail import Mailer, subject_for
-from natteravn.sms.models import ASKED_FOR, BUDGET_HELD, Channel, MessageState, Purpose, SmsMessage
+from natteravn.sms.models import ASKED_FOR, BUDGET_HELD, Channel, MessageState, Purpose, SendWindow, SmsMessage
 from natteravn.sms.quiet import QuietHours, may_wake
 from natteravn.sms.segments import count_segments
 
@@ -65,6 +67,9 @@ class DispatchPolicy:
     # After this long without an answer from the provider, an orphaned row is given up on.
     give_up_after: timedelta = timedelta(hours=6)
     batch_size: int = 20
+    #: SMS segments handed to the provider per second, by all dispatchers together; 0: as fast as
+    #: they go, the provider queueing what exceeds the sender's rate.
+    rate_per_second: int = 0
     #: Which of these person ids have opted out (wired from accounts by the app factory).
     opted_out: Callable[[Session, Collection[int]], set[int]] | None = field(default=None, compare=False)
     #: The quiet hours of these regions, by region id (wired from places by the app factory).
@@ -105,8 +110,28 @@ class DispatchResult:
         return self.sent + self.failed + self.retrying + self.unknown + self.held + self.cancelled
 
 
-def enqueue(
-    session: Session,
+def enqueue(session: Session, **fields) -> SmsMessage:
+    """Plan a message (see `message_fields` for what it takes)."""
+    message = SmsMessage(**message_fields(**fields))
+    session.add(message)
+    session.flush()
+    return message
+
+
+def enqueue_many(session: Session, messages: list[dict]) -> int:
+    """Plan many messages in a few statements, each dict what `enqueue` takes: a term's reminders
+    for a whole region are planned at once. Returns how many."""
+    rows = [message_fields(**fields) for fields in messages]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(SmsMessage), rows[start : start + INSERT_CHUNK])
+    return len(rows)
+
+
+#: Rows per INSERT of many messages.
+INSERT_CHUNK = 1000
+
+
+def message_fields(
     *,
     to: str,
     body: str,
@@ -123,39 +148,36 @@ def enqueue(
     dedupe_key: str | None = None,
     email: str | None = None,
     locale: str = "nb",
-) -> SmsMessage:
-    """Plan a message to the number `to`, or by e-mail to `email` when given. Its e-mail subject is
-    written in `locale` either way, so the person may change channel while it waits. `region_id`:
-    the region it is sent for, whose quiet hours it keeps and whose SMS budget it spends.
-    `own_action` (it answers what the person did just now) and `night` (the start and end of the
-    night it is about) decide whether it may go out in quiet hours (`sms.quiet.may_wake`)."""
+) -> dict:
+    """The outbox row of a message to the number `to`, or by e-mail to `email` when given. Its
+    e-mail subject is written in `locale` either way, so the person may change channel while it
+    waits. `region_id`: the region it is sent for, whose quiet hours it keeps and whose SMS budget
+    it spends. `own_action` (it answers what the person did just now) and `night` (the start and
+    end of the night it is about) decide whether it may go out in quiet hours (`sms.quiet.may_wake`)."""
     encoding, segments = count_segments(body)
     due_at = due_at or now
-    message = SmsMessage(
-        to=to,
-        channel=Channel.EMAIL if email else Channel.SMS,
-        email=email,
-        subject=subject_for(purpose, locale),
-        body=body,
-        purpose=purpose,
-        person_id=person_id,
-        signup_id=signup_id,
-        shift_id=shift_id,
-        region_id=region_id,
-        due_at=due_at,
-        expires_at=expires_at,
-        urgent=may_wake(purpose, due_at, own_action=own_action, night=night),
-        state=MessageState.PENDING,
-        encoding=encoding,
-        segments=segments,
-        dedupe_key=dedupe_key,
-        created_at=now,
-        attempts=0,
-        last_error="",
-    )
-    session.add(message)
-    session.flush()
-    return message
+    return {
+        "to": to,
+        "channel": Channel.EMAIL if email else Channel.SMS,
+        "email": email,
+        "subject": subject_for(purpose, locale),
+        "body": body,
+        "purpose": purpose,
+        "person_id": person_id,
+        "signup_id": signup_id,
+        "shift_id": shift_id,
+        "region_id": region_id,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "urgent": may_wake(purpose, due_at, own_action=own_action, night=night),
+        "state": MessageState.PENDING,
+        "encoding": encoding,
+        "segments": segments,
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+        "attempts": 0,
+        "last_error": "",
+    }
 
 
 def record_reply(session: Session, *, to: str, body: str, now: datetime, person_id: int | None) -> SmsMessage:
@@ -194,7 +216,7 @@ def dispatch_due(
         if claimed is None:
             break
         for index, message in enumerate(claimed):
-            if _stopping(stop):
+            if _stopping(stop) or not wait_for_send_slot(session, message, policy, stop):
                 result.released += release_claims(session, claimed[index:])
                 break
             _send_claimed(session, gateway, mailer, message, now, policy, result)
@@ -260,8 +282,59 @@ def send_one(
         return message
     _mark_sending(message, now)
     session.commit()
+    wait_for_send_slot(session, message, policy, None)
     _send_claimed(session, gateway, mailer, message, now, policy, DispatchResult())
     return message
+
+
+# --- The provider's rate. ---
+
+#: The singleton row of `SendWindow`.
+WINDOW_ID = 1
+#: No slot is taken in the last 50 ms of a second: a request counted in one second then reaches
+#: the provider within it, not in the next second, where it would be one too many.
+SLOT_MARGIN = 0.05
+
+
+def wait_for_send_slot(
+    session: Session, message: SmsMessage, policy: DispatchPolicy, stop: threading.Event | None
+) -> bool:
+    """Wait until this SMS fits the current second's share of `policy.rate_per_second`, counted
+    in the database for every dispatcher together. False when asked to stop while waiting.
+
+    Measured by the wall clock, not the app's: it is the provider's seconds that count."""
+    if message.channel != Channel.SMS or not policy.rate_per_second:
+        return True
+    # A message longer than a second's rate goes alone into a second of its own.
+    cost = min(message.segments, policy.rate_per_second)
+    while not _stopping(stop):
+        moment = wall.time()
+        second = int(moment)
+        if moment - second < 1 - SLOT_MARGIN and _count_in_second(session, second, cost, policy.rate_per_second):
+            return True
+        wall.sleep(second + 1 - moment)
+    return False
+
+
+def _count_in_second(session: Session, second: int, cost: int, rate: int) -> bool:
+    """Count `cost` segments in `second` if they fit, committed at once so that the row is held
+    no longer than this statement. A second already past (another process's clock runs ahead)
+    counts nothing."""
+    window = SendWindow.__table__.c
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(SendWindow)
+        .values(id=WINDOW_ID, second=second, used=cost)
+        .on_conflict_do_update(
+            index_elements=[window.id],
+            set_={"second": second, "used": case((window.second == second, window.used + cost), else_=cost)},
+            where=or_(window.second < second, and_(window.second == second, window.used + cost <= rate)),
+        )
+        .returning(window.used)
+    )
+    counted = session.execute(statement).scalar_one_or_none()
+    session.commit()
+    return counted is not None
 
 
 def _claim_batch(
@@ -604,5 +677,17 @@ def policy_from_config(config, **hooks) -> DispatchPolicy:
         quiet_from=time.fromisoformat(config.get("SMS_QUIET_FROM") or "21:00"),
         quiet_until=time.fromisoformat(config.get("SMS_QUIET_UNTIL") or "08:00"),
         max_attempts=int(config.get("SMS_MAX_ATTEMPTS") or 5),
+        rate_per_second=rate_per_second(config),
         **hooks,
     )
+
+
+def rate_per_second(config) -> int:
+    """`SMS_RATE_PER_SECOND`, or what the configured sender is sure to manage: one segment a second
+    for a number (a long code), ten for a Messaging Service. The console sends to the log, unpaced."""
+    configured = config.get("SMS_RATE_PER_SECOND")
+    if configured is not None:
+        return int(configured)
+    if (config.get("SMS_GATEWAY") or "console").lower() != "twilio":
+        return 0
+    return 10 if config.get("TWILIO_MESSAGING_SERVICE_SID") else 1
