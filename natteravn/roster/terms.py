@@ -482,7 +482,7 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
     ).all()
     due_at = max(now, term.signup_opens_at)
     tz = ZoneInfo(term.region.timezone)
-    invited = 0
+    planned = []
     for parent in parents:
         _ = translations(parent.locale).gettext
         words = {
@@ -490,23 +490,22 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
             "date": local(nights[0].starts_at, tz).strftime("%d.%m"),
             "link": links.url("/nights"),
         }
-        made = messages.plan_once(
-            session,
-            None,
-            key=f"class_weekend:{given.id}:{parent.id}",
-            body=_(
-                "Natteravn: the weekend of %(date)s is the class weekend of %(class)s. Sign up for a night: %(link)s"
+        planned.append(
+            messages.Planned(
+                key=f"class_weekend:{given.id}:{parent.id}",
+                body=_(
+                    "Natteravn: the weekend of %(date)s is the class weekend of %(class)s. "
+                    "Sign up for a night: %(link)s"
+                )
+                % words,
+                purpose=Purpose.CLASS_INVITATION,
+                person=parent,
+                shift=nights[0],
+                due_at=due_at,
+                expires_at=nights[-1].starts_at,
             )
-            % words,
-            purpose=Purpose.CLASS_INVITATION,
-            now=now,
-            person=parent,
-            shift=nights[0],
-            due_at=due_at,
-            expires_at=nights[-1].starts_at,
         )
-        invited += made is not None
-    return invited
+    return messages.plan_all(session, planned, now)
 
 
 # --- Copying last term. ---
@@ -688,10 +687,10 @@ def publish(session: Session, term: Term, now: datetime, links: Links, actor: Pe
         raise TermRefused(N_("This term is already published."))
     term.published_at = now
     by_person = _coming_places(session, term, now)
-    for signups in by_person.values():
-        for signup in signups:
-            messages.plan_reminders(session, signup, now, links)
-        _send_summary(session, term, signups, now, links)
+    places = [signup for signups in by_person.values() for signup in signups]
+    planned = messages.reminders(session, places, now, links)
+    planned += [_summary(term, signups, links) for signups in by_person.values()]
+    messages.plan_all(session, planned, now)
     invited = sum(invite_class(session, given, now, links) for given in class_weekends_of(session, term))
     audit.record(
         session,
@@ -727,19 +726,19 @@ def _coming_places(session: Session, term: Term, now: datetime) -> dict[int, lis
     return by_person
 
 
-def _send_summary(session: Session, term: Term, signups: list[Signup], now: datetime, links: Links) -> None:
+def _summary(term: Term, signups: list[Signup], links: Links) -> messages.Planned:
+    """One SMS listing a person's nights of the term."""
     person = signups[0].person
     _ = translations(person.locale).gettext
     nights = ", ".join(_night_in_list(signup.shift) for signup in signups)
-    messages.plan_once(
-        session,
-        signups[0],
+    return messages.Planned(
         key=f"roster_published:{term.id}:{person.id}",
         body=_("Natteravn: the roster for %(term)s is out. Your nights: %(nights)s. See them here: %(link)s")
         % {"term": term.name, "nights": nights, "link": links.url("/my")},
         purpose=Purpose.ROSTER_PUBLISHED,
-        now=now,
         person=person,
+        shift=signups[0].shift,
+        signup=signups[0],
     )
 
 

@@ -6,6 +6,8 @@ meeting points of ordinary length: no en dash, no emoji, dates as 20.11.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -166,6 +168,42 @@ def dropout_text(_, words: dict) -> str:
 # --- Planning. ---
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A message about a night, to a person, on behalf of its region: planned unless a message
+    with the same key was planned before (a double tap, a job run twice)."""
+
+    key: str
+    body: str
+    purpose: Purpose
+    person: Person
+    shift: Shift
+    signup: Signup | None = None
+    due_at: datetime | None = None
+    own_action: bool = False
+    expires_at: datetime | None = None
+
+    def fields(self, now: datetime) -> dict:
+        """What `sms.enqueue` takes."""
+        return {
+            "to": self.person.phone,
+            "body": self.body,
+            "purpose": self.purpose,
+            "now": now,
+            "due_at": self.due_at,
+            "person_id": self.person.id,
+            "signup_id": self.signup.id if self.signup else None,
+            "shift_id": self.shift.id,
+            "region_id": self.shift.term.region_id,
+            "own_action": self.own_action,
+            "night": (self.shift.starts_at, self.shift.ends_at),
+            "expires_at": self.expires_at,
+            "dedupe_key": self.key,
+            "email": self.person.mail_to,
+            "locale": self.person.locale,
+        }
+
+
 def plan_once(
     session: Session,
     signup: Signup | None,
@@ -188,24 +226,26 @@ def plan_once(
     if signup is not None:
         person, shift = person or signup.person, shift or signup.shift
     assert person is not None and shift is not None, "a message is to a person, about a night"
-    return sms.enqueue(
-        session,
-        to=person.phone,
-        body=body,
-        purpose=purpose,
-        now=now,
-        due_at=due_at,
-        person_id=person.id,
-        signup_id=signup.id if signup else None,
-        shift_id=shift.id,
-        region_id=shift.term.region_id,
-        own_action=own_action,
-        night=(shift.starts_at, shift.ends_at),
-        expires_at=expires_at,
-        dedupe_key=key,
-        email=person.mail_to,
-        locale=person.locale,
-    )
+    planned = Planned(key, body, purpose, person, shift, signup, due_at, own_action, expires_at)
+    return sms.enqueue(session, **planned.fields(now))
+
+
+def plan_all(session: Session, planned: list[Planned], now: datetime) -> int:
+    """`plan_once` for many messages in a few statements: those whose key was planned before are
+    left out. Returns how many were planned."""
+    fresh = {message.key: message for message in planned}
+    for keys in chunks(list(fresh)):
+        for taken in session.scalars(select(SmsMessage.dedupe_key).where(SmsMessage.dedupe_key.in_(keys))):
+            fresh.pop(taken or "", None)
+    return sms.enqueue_many(session, [message.fields(now) for message in fresh.values()])
+
+
+#: Values per `IN (…)` list: SQLite takes at most 32,766 parameters in one statement.
+CHUNK = 1000
+
+
+def chunks(values: list) -> list[list]:
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
 
 
 def plan_news(
@@ -311,48 +351,65 @@ def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, 
 def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links) -> None:
     """The reminders still ahead of us; one whose moment has passed (signing up on the day) is
     left out rather than sent late."""
-    shift = signup.shift
-    _ = translations(signup.person.locale).gettext
-    words = {**night_words(shift), "link": links.night(shift.id)}
-    due = reminder_times(shift)
-    texts = {
-        Purpose.REMINDER_BEFORE: reminder_before_text(_, words),
-        Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader_first_name(session, shift, signup)),
-    }
-    if signup.role == SignupRole.LEADER:
-        texts[Purpose.REPORT_REQUEST] = report_request_text(
-            _, {**words, "link": links.report(shift.id, signup.person_id)}
+    plan_all(session, reminders(session, [signup], now, links), now)
+
+
+def reminders(session: Session, signups: list[Signup], now: datetime, links: Links) -> list[Planned]:
+    """The reminders still ahead for these sign-ups (see `plan_reminders`), with one query for the
+    group leaders of all their nights."""
+    leaders = leaders_of(session, {signup.shift_id for signup in signups})
+    planned = []
+    for signup in signups:
+        shift = signup.shift
+        _ = translations(signup.person.locale).gettext
+        words = {**night_words(shift), "link": links.night(shift.id)}
+        due = reminder_times(shift)
+        leader = next((name for signup_id, name in leaders.get(shift.id, []) if signup_id != signup.id), None)
+        texts = {
+            Purpose.REMINDER_BEFORE: reminder_before_text(_, words),
+            Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader),
+        }
+        if signup.role == SignupRole.LEADER:
+            texts[Purpose.REPORT_REQUEST] = report_request_text(
+                _, {**words, "link": links.report(shift.id, signup.person_id)}
+            )
+        for purpose, body in texts.items():
+            is_reminder = purpose != Purpose.REPORT_REQUEST
+            if due[purpose] <= now or (is_reminder and due[purpose] >= shift.starts_at):
+                continue
+            planned.append(
+                Planned(
+                    # The night's start in the key: a moved night gets its reminders again.
+                    key=f"{purpose.value}:{signup.id}:{int(shift.starts_at.timestamp())}",
+                    body=body,
+                    purpose=purpose,
+                    person=signup.person,
+                    shift=shift,
+                    signup=signup,
+                    due_at=due[purpose],
+                    expires_at=shift.starts_at if is_reminder else None,
+                )
+            )
+    return planned
+
+
+def leaders_of(session: Session, shift_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each night's group leaders, first to sign up first: (sign-up id, first name)."""
+    leaders: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for ids in chunks(sorted(shift_ids)):
+        rows = session.execute(
+            select(Signup.shift_id, Signup.id, Person)
+            .join(Signup.person)
+            .where(Signup.shift_id.in_(ids), Signup.role == SignupRole.LEADER, Signup.state.in_(HOLDING))
+            .order_by(Signup.created_at, Signup.id)
         )
-    for purpose, body in texts.items():
-        is_reminder = purpose != Purpose.REPORT_REQUEST
-        if due[purpose] <= now or (is_reminder and due[purpose] >= shift.starts_at):
-            continue
-        plan_once(
-            session,
-            signup,
-            # The night's start in the key: a moved night gets its reminders again.
-            key=f"{purpose.value}:{signup.id}:{int(shift.starts_at.timestamp())}",
-            body=body,
-            purpose=purpose,
-            now=now,
-            due_at=due[purpose],
-            expires_at=shift.starts_at if is_reminder else None,
-        )
+        for shift_id, signup_id, leader in rows:
+            leaders[shift_id].append((signup_id, leader.first_name))
+    return leaders
 
 
 def leader_first_name(session: Session, shift: Shift, reader: Signup) -> str | None:
-    leader = session.scalar(
-        select(Signup)
-        .where(
-            Signup.shift_id == shift.id,
-            Signup.role == SignupRole.LEADER,
-            Signup.state.in_(HOLDING),
-            Signup.id != reader.id,
-        )
-        .order_by(Signup.created_at, Signup.id)
-        .limit(1)
-    )
-    return leader.person.first_name if leader else None
+    return next((name for signup_id, name in leaders_of(session, {shift.id})[shift.id] if signup_id != reader.id), None)
 
 
 def refresh_day_reminders(session: Session, shift: Shift) -> None:

@@ -55,6 +55,30 @@ def test_publishing_shows_the_nights_and_sends_each_person_on_the_roster_one_sum
     assert db.scalar(select(AuditEvent.details).where(AuditEvent.action == "term.published"))["told"] == 2
 
 
+def test_publishing_plans_each_reminder_once_and_the_day_reminders_name_each_nights_leader(db, draft, clock, links):
+    first, second = draft.nights[0], draft.nights[-1]
+    for night in (first, second):
+        roster.assign(db, night, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, first, draft.other_parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, first, draft.leader, SignupRole.LEADER, clock(), links, draft.coordinator)
+
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+
+    planned = db.scalars(select(SmsMessage).where(SmsMessage.purpose != Purpose.ROSTER_PUBLISHED)).all()
+    by_night = {(m.to, m.shift_id, m.purpose): m for m in planned}
+    assert len(by_night) == len(planned)  # none twice
+    walkers = [(draft.parent, first), (draft.parent, second), (draft.other_parent, first)]
+    for person, night in walkers:
+        assert (person.phone, night.id, Purpose.REMINDER_BEFORE) in by_night
+    leader = draft.leader.name.split()[0]
+    assert f"Group leader: {leader}." in by_night[(draft.parent.phone, first.id, Purpose.REMINDER_DAY)].body
+    assert f"Group leader: {leader}." in by_night[(draft.other_parent.phone, first.id, Purpose.REMINDER_DAY)].body
+    assert "Group leader: no leader yet." in by_night[(draft.parent.phone, second.id, Purpose.REMINDER_DAY)].body
+    assert "you lead" in by_night[(draft.leader.phone, first.id, Purpose.REMINDER_DAY)].body
+    assert (draft.leader.phone, first.id, Purpose.REPORT_REQUEST) in by_night
+    assert all(m.region_id == draft.term.region_id and m.segments == 1 for m in planned)
+
+
 def test_a_summary_is_in_the_persons_language(db, draft, clock, links):
     draft.parent.locale = "en"
     roster.assign(db, draft.nights[0], draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
