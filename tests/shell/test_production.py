@@ -1,7 +1,8 @@
 """Production as the README sets it up, with real processes: `natteravn db upgrade`, gunicorn serving
 `wsgi:app` with two workers, one `natteravn scheduler`, and Twilio (the local server that speaks its
 API). A parent logs in and signs up over HTTP; the scheduler process sends the confirmation; SIGTERM
-stops it cleanly mid-send; /healthz follows the scheduler.
+stops it cleanly mid-send; two schedulers together keep to the sender's rate; /healthz follows
+the scheduler.
 
 PostgreSQL only, as in production (skipped without NATTERAVN_TEST_DATABASE_URL; CI sets it)."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -195,6 +197,31 @@ def test_sigterm_while_sending_finishes_the_message_in_flight_and_hands_back_the
     assert not [form for form in twilio.creates() if form["To"] in others]
     with Session(production.engine) as db:
         assert not db.scalars(select(SmsMessage).where(SmsMessage.state == MessageState.SENDING)).all()
+
+
+def test_two_scheduler_processes_together_send_no_faster_than_the_senders_rate(production):
+    # No SMS_RATE_PER_SECOND in the environment: a number (TWILIO_FROM) sends one SMS a second.
+    twilio = production.twilio
+    numbers = [f"+479300000{n}" for n in range(8)]
+    with production.scheduler("paced-a") as first, production.scheduler("paced-b") as second:
+        before = len(twilio.messages)
+        with Session(production.engine) as db:
+            for to in numbers:
+                enqueue(
+                    db,
+                    to=to,
+                    body="Natteravn i kveld: Flisa sentrum kl 22:00.",
+                    purpose=Purpose.REMINDER_DAY,
+                    now=system_now(),
+                )
+            db.commit()
+        wait_for(lambda: all(twilio.bodies_to(to) for to in numbers), "every message to reach Twilio", first)
+        assert first.terminate() == 0 and second.terminate() == 0
+
+    arrived = twilio.messages[before:]  # with what earlier tests left waiting: it counts too
+    assert sorted(m.to for m in arrived if m.to in numbers) == numbers  # each once
+    per_second = Counter(int(m.received.timestamp()) for m in arrived)
+    assert max(per_second.values()) == 1, per_second
 
 
 def test_healthz_shows_the_scheduler_jobs_and_fails_once_the_scheduler_is_gone(production):
