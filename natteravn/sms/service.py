@@ -209,6 +209,7 @@ def dispatch_due(
     e-mails are left to a dispatcher that has one."""
     policy = policy or DispatchPolicy()
     result = DispatchResult()
+    slots = SendSlots()
     reconcile_interrupted(session, gateway, now, policy=policy, result=result, stop=stop, mailer=mailer)
     while (limit is None or result.handled < limit) and not _stopping(stop):
         size = policy.batch_size if limit is None else min(policy.batch_size, limit - result.handled)
@@ -216,10 +217,12 @@ def dispatch_due(
         if claimed is None:
             break
         for index, message in enumerate(claimed):
-            if _stopping(stop) or not wait_for_send_slot(session, message, policy, stop):
+            if _stopping(stop) or not wait_for_send_slot(session, claimed[index:], policy, stop, slots):
                 result.released += release_claims(session, claimed[index:])
                 break
+            began = wall.monotonic()
             _send_claimed(session, gateway, mailer, message, now, policy, result)
+            slots.took(wall.monotonic() - began)
     return result
 
 
@@ -282,7 +285,7 @@ def send_one(
         return message
     _mark_sending(message, now)
     session.commit()
-    wait_for_send_slot(session, message, policy, None)
+    wait_for_send_slot(session, [message], policy, None, SendSlots())
     _send_claimed(session, gateway, mailer, message, now, policy, DispatchResult())
     return message
 
@@ -291,50 +294,88 @@ def send_one(
 
 #: The singleton row of `SendWindow`.
 WINDOW_ID = 1
-#: No slot is taken in the last 50 ms of a second: a request counted in one second then reaches
-#: the provider within it, not in the next second, where it would be one too many.
-SLOT_MARGIN = 0.05
+#: No send starts in the last 100 ms of the second it was counted in, so that it reaches the
+#: provider within that second, not in the next, where it would be one too many. (A process held
+#: up for longer between counting and sending can still be late: the margin makes it rare.)
+SLOT_MARGIN = 0.1
+
+
+@dataclass
+class SendSlots:
+    """Segments this dispatcher has counted in `second` and not yet sent. It counts several at a
+    time, as many as it can send before the second ends, rather than one statement per SMS."""
+
+    second: int = -1
+    left: int = 0
+    #: How long one send takes here, on average: what "as many as it can send" is reckoned by.
+    pace: float = 0.01
+
+    def took(self, seconds: float) -> None:
+        self.pace = 0.8 * self.pace + 0.2 * seconds
 
 
 def wait_for_send_slot(
-    session: Session, message: SmsMessage, policy: DispatchPolicy, stop: threading.Event | None
+    session: Session,
+    messages: list[SmsMessage],
+    policy: DispatchPolicy,
+    stop: threading.Event | None,
+    slots: SendSlots,
 ) -> bool:
-    """Wait until this SMS fits the current second's share of `policy.rate_per_second`, counted
-    in the database for every dispatcher together. False when asked to stop while waiting.
+    """Wait until the first of these messages, if an SMS, fits the current second's share of
+    `policy.rate_per_second`, counted in the database for every dispatcher together; the rest
+    are those to be sent after it. False when asked to stop while waiting.
 
-    Measured by the wall clock, not the app's: it is the provider's seconds that count."""
-    if message.channel != Channel.SMS or not policy.rate_per_second:
+    Measured by the wall clock, not the app's: it is the provider's seconds that count. No send
+    starts in the last `SLOT_MARGIN` of the second it was counted in; what was counted and not
+    sent by then is lost to this second, never carried into the next."""
+    rate = policy.rate_per_second
+    if messages[0].channel != Channel.SMS or not rate:
         return True
     # A message longer than a second's rate goes alone into a second of its own.
-    cost = min(message.segments, policy.rate_per_second)
+    cost = min(messages[0].segments, rate)
     while not _stopping(stop):
         moment = wall.time()
         second = int(moment)
-        if moment - second < 1 - SLOT_MARGIN and _count_in_second(session, second, cost, policy.rate_per_second):
-            return True
+        left_in_second = 1 - SLOT_MARGIN - (moment - second)
+        if left_in_second > 0:
+            if slots.second != second:
+                slots.second, slots.left = second, 0
+            if slots.left < cost:
+                coming = sum(min(m.segments, rate) for m in messages if m.channel == Channel.SMS)
+                wanted = max(cost, min(coming, rate, int(left_in_second / slots.pace)))
+                slots.left += _count_in_second(session, second, wanted, cost, rate)
+            if slots.left >= cost:
+                slots.left -= cost
+                return True
         wall.sleep(second + 1 - moment)
     return False
 
 
-def _count_in_second(session: Session, second: int, cost: int, rate: int) -> bool:
-    """Count `cost` segments in `second` if they fit, committed at once so that the row is held
-    no longer than this statement. A second already past (another process's clock runs ahead)
-    counts nothing."""
+def _count_in_second(session: Session, second: int, wanted: int, least: int, rate: int) -> int:
+    """Count up to `wanted` segments in `second`, and at least `least`, as many as fit: how many
+    were counted (0: not even `least` fit). Each try is committed at once, so that the row is
+    held no longer than its statement. A second already past (another process's clock runs
+    ahead) counts nothing."""
     window = SendWindow.__table__.c
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(SendWindow)
-        .values(id=WINDOW_ID, second=second, used=cost)
-        .on_conflict_do_update(
-            index_elements=[window.id],
-            set_={"second": second, "used": case((window.second == second, window.used + cost), else_=cost)},
-            where=or_(window.second < second, and_(window.second == second, window.used + cost <= rate)),
+    while wanted >= least:
+        statement = (
+            dialect.insert(SendWindow)
+            .values(id=WINDOW_ID, second=second, used=wanted)
+            .on_conflict_do_update(
+                index_elements=[window.id],
+                set_={"second": second, "used": case((window.second == second, window.used + wanted), else_=wanted)},
+                where=or_(window.second < second, and_(window.second == second, window.used + wanted <= rate)),
+            )
+            .returning(window.used)
         )
-        .returning(window.used)
-    )
-    counted = session.execute(statement).scalar_one_or_none()
-    session.commit()
-    return counted is not None
+        counted = session.execute(statement).scalar_one_or_none()
+        session.commit()
+        if counted is not None:
+            return wanted
+        # Near the second's end: ask for fewer.
+        wanted = max(least, wanted // 2) if wanted > least else 0
+    return 0
 
 
 def _claim_batch(
