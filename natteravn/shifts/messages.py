@@ -6,11 +6,12 @@ meeting points of ordinary length: no en dash, no emoji, dates as 20.11.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person
 from natteravn.clock import at_local, local
@@ -166,6 +167,19 @@ def dropout_text(_, words: dict) -> str:
 # --- Planning. ---
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One message about a night, to be planned once under its dedupe `key`. `own_action`: it
+    answers what the person did just now."""
+
+    key: str
+    body: str
+    purpose: Purpose
+    due_at: datetime | None = None
+    expires_at: datetime | None = None
+    own_action: bool = False
+
+
 def plan_once(
     session: Session,
     signup: Signup | None,
@@ -182,30 +196,54 @@ def plan_once(
 ) -> SmsMessage | None:
     """Enqueue a message about a night, on behalf of its region, unless one with the same key was
     planned before (a double tap, a job run twice); the unique key in the table settles races
-    between processes. `own_action`: it answers what the person did just now."""
-    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
-        return None
+    between processes."""
+    planned = Planned(key, body, purpose, due_at, expires_at, own_action)
+    made = plan_each(session, signup, [planned], now=now, person=person, shift=shift)
+    return made[0] if made else None
+
+
+def plan_each(
+    session: Session,
+    signup: Signup | None,
+    planned: list[Planned],
+    *,
+    now: datetime,
+    person: Person | None = None,
+    shift: Shift | None = None,
+) -> list[SmsMessage]:
+    """`plan_once` for several messages to one person about one night, in two statements however
+    many there are: which keys were planned before, and one insert of the rest."""
     if signup is not None:
         person, shift = person or signup.person, shift or signup.shift
     assert person is not None and shift is not None, "a message is to a person, about a night"
-    return sms.enqueue(
-        session,
-        to=person.phone,
-        body=body,
-        purpose=purpose,
-        now=now,
-        due_at=due_at,
-        person_id=person.id,
-        signup_id=signup.id if signup else None,
-        shift_id=shift.id,
-        region_id=shift.term.region_id,
-        own_action=own_action,
-        night=(shift.starts_at, shift.ends_at),
-        expires_at=expires_at,
-        dedupe_key=key,
-        email=person.mail_to,
-        locale=person.locale,
-    )
+    if not planned:
+        return []
+    keys = [p.key for p in planned]
+    planned_before = set(session.scalars(select(SmsMessage.dedupe_key).where(SmsMessage.dedupe_key.in_(keys))))
+    made = [
+        sms.new_message(
+            to=person.phone,
+            body=p.body,
+            purpose=p.purpose,
+            now=now,
+            due_at=p.due_at,
+            person_id=person.id,
+            signup_id=signup.id if signup else None,
+            shift_id=shift.id,
+            region_id=shift.term.region_id,
+            own_action=p.own_action,
+            night=(shift.starts_at, shift.ends_at),
+            expires_at=p.expires_at,
+            dedupe_key=p.key,
+            email=person.mail_to,
+            locale=person.locale,
+        )
+        for p in planned
+        if p.key not in planned_before
+    ]
+    session.add_all(made)
+    session.flush()
+    return made
 
 
 def plan_news(
@@ -247,28 +285,23 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links, *, 
     shift = signup.shift
     words = {**night_words(shift), "link": links.night(shift.id)}
     if signup.state == SignupState.WAITLISTED:
-        plan_once(
-            session,
-            signup,
-            key=f"waitlisted:{signup.id}",
-            body=waitlisted_text(_, words),
-            purpose=Purpose.WAITLISTED,
-            now=now,
-            own_action=own_action,
+        waitlisted = Planned(
+            f"waitlisted:{signup.id}",
+            waitlisted_text(_, words),
+            Purpose.WAITLISTED,
             expires_at=shift.starts_at,
+            own_action=own_action,
         )
+        plan_each(session, signup, [waitlisted], now=now)
         return
-    plan_once(
-        session,
-        signup,
-        key=f"signup_confirmation:{signup.id}",
-        body=confirmation_text(_, words, signup.role),
-        purpose=Purpose.SIGNUP_CONFIRMATION,
-        now=now,
-        own_action=own_action,
+    confirmation = Planned(
+        f"signup_confirmation:{signup.id}",
+        confirmation_text(_, words, signup.role),
+        Purpose.SIGNUP_CONFIRMATION,
         expires_at=shift.starts_at,
+        own_action=own_action,
     )
-    plan_reminders(session, signup, now, links)
+    plan_each(session, signup, [confirmation, *_reminders(session, signup, now, links)], now=now)
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, shift)
 
@@ -311,6 +344,11 @@ def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, 
 def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links) -> None:
     """The reminders still ahead of us; one whose moment has passed (signing up on the day) is
     left out rather than sent late."""
+    plan_each(session, signup, _reminders(session, signup, now, links), now=now)
+
+
+def _reminders(session: Session, signup: Signup, now: datetime, links: Links) -> list[Planned]:
+    """What `plan_reminders` plans."""
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
     words = {**night_words(shift), "link": links.night(shift.id)}
@@ -323,21 +361,22 @@ def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links
         texts[Purpose.REPORT_REQUEST] = report_request_text(
             _, {**words, "link": links.report(shift.id, signup.person_id)}
         )
+    planned = []
     for purpose, body in texts.items():
         is_reminder = purpose != Purpose.REPORT_REQUEST
         if due[purpose] <= now or (is_reminder and due[purpose] >= shift.starts_at):
             continue
-        plan_once(
-            session,
-            signup,
-            # The night's start in the key: a moved night gets its reminders again.
-            key=f"{purpose.value}:{signup.id}:{int(shift.starts_at.timestamp())}",
-            body=body,
-            purpose=purpose,
-            now=now,
-            due_at=due[purpose],
-            expires_at=shift.starts_at if is_reminder else None,
+        planned.append(
+            Planned(
+                # The night's start in the key: a moved night gets its reminders again.
+                f"{purpose.value}:{signup.id}:{int(shift.starts_at.timestamp())}",
+                body,
+                purpose,
+                due_at=due[purpose],
+                expires_at=shift.starts_at if is_reminder else None,
+            )
         )
+    return planned
 
 
 def leader_first_name(session: Session, shift: Shift, reader: Signup) -> str | None:
@@ -349,6 +388,7 @@ def leader_first_name(session: Session, shift: Shift, reader: Signup) -> str | N
             Signup.state.in_(HOLDING),
             Signup.id != reader.id,
         )
+        .options(joinedload(Signup.person))
         .order_by(Signup.created_at, Signup.id)
         .limit(1)
     )

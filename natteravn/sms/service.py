@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -105,8 +106,15 @@ class DispatchResult:
         return self.sent + self.failed + self.retrying + self.unknown + self.held + self.cancelled
 
 
-def enqueue(
-    session: Session,
+def enqueue(session: Session, **message: Any) -> SmsMessage:
+    """Plan one message (`new_message`'s arguments) into the outbox, flushed so that it has its id."""
+    planned = new_message(**message)
+    session.add(planned)
+    session.flush()
+    return planned
+
+
+def new_message(
     *,
     to: str,
     body: str,
@@ -124,14 +132,14 @@ def enqueue(
     email: str | None = None,
     locale: str = "nb",
 ) -> SmsMessage:
-    """Plan a message to the number `to`, or by e-mail to `email` when given. Its e-mail subject is
+    """A message to the number `to`, or by e-mail to `email` when given. Its e-mail subject is
     written in `locale` either way, so the person may change channel while it waits. `region_id`:
     the region it is sent for, whose quiet hours it keeps and whose SMS budget it spends.
     `own_action` (it answers what the person did just now) and `night` (the start and end of the
     night it is about) decide whether it may go out in quiet hours (`sms.quiet.may_wake`)."""
     encoding, segments = count_segments(body)
     due_at = due_at or now
-    message = SmsMessage(
+    return SmsMessage(
         to=to,
         channel=Channel.EMAIL if email else Channel.SMS,
         email=email,
@@ -153,9 +161,6 @@ def enqueue(
         attempts=0,
         last_error="",
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def record_reply(session: Session, *, to: str, body: str, now: datetime, person_id: int | None) -> SmsMessage:
