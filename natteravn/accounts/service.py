@@ -17,7 +17,7 @@ import phonenumbers
 from babel import Locale
 from babel.lists import format_list
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import CursorResult, Delete, delete, func, select, update
+from sqlalchemy import CursorResult, Delete, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import LoginCode, Person, RateEvent
@@ -104,15 +104,23 @@ def enforce_limits(
     keys: dict[str, str],
     now: datetime,
     message: str = N_("Too many attempts. Wait a while and try again."),
+    *,
+    serialised: bool = False,
 ) -> None:
-    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key."""
+    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key.
+    `serialised`: the caller already holds a lock that every action counted under these keys takes
+    (a person's row), so no lock of the keys' own is needed."""
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
-    _serialise(session, sorted(counted.values()))
-    for kind, allowed, window in limits:
-        recent = select(func.count()).where(RateEvent.key == counted[kind], RateEvent.at > now - window)
-        used = session.scalar(recent.select_from(RateEvent))
-        if used >= allowed:
-            raise TooManyRequests(message)
+    if not serialised:
+        _serialise(session, sorted(counted.values()))
+    within = [and_(RateEvent.key == counted[kind], RateEvent.at > now - window) for kind, _allowed, window in limits]
+    used = session.execute(
+        select(*(func.sum(case((recent, 1), else_=0)) for recent in within)).where(
+            RateEvent.key.in_(counted.values()), or_(*within)
+        )
+    ).one()
+    if any((n or 0) >= allowed for n, (_kind, allowed, _window) in zip(used, limits, strict=True)):
+        raise TooManyRequests(message)
     session.add_all(RateEvent(key=key, at=now) for key in counted.values())
 
 
