@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -176,28 +176,33 @@ class _Count:
 
 
 def _counts(session: Session, shift_ids: list[int] | Select[int], now: datetime) -> dict[int, _Count]:
-    """What each night's places hold, in one query; `shift_ids` may be a query of them. An offered
-    place is held (nobody else can take it) but its leader is not on the night until they say yes."""
+    """What each night's places hold, in one query; `shift_ids` may be a query of them."""
     if not isinstance(shift_ids, Select) and not shift_ids:
         return {}
-    leader = Signup.role == SignupRole.LEADER
-    leader_on_it = and_(leader, Signup.state.in_(TAKEN))
-    lapsed = and_(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= now)
     rows = session.execute(
-        select(
-            Signup.shift_id,
-            func.count(),
-            func.sum(case((leader_on_it, 1), else_=0)),
-            func.sum(case((leader, 1), else_=0)),
-            func.sum(case((lapsed, 1), else_=0)),
-        )
+        select(Signup.shift_id, *_count_columns(now))
         .where(Signup.shift_id.in_(shift_ids), Signup.state.in_(HOLDING))
         .group_by(Signup.shift_id)
     )
-    return {
-        shift_id: _Count(held, leaders or 0, holding or 0, lapsed or 0)
-        for shift_id, held, leaders, holding, lapsed in rows
-    }
+    return {shift_id: _counted(*counts) for shift_id, *counts in rows}
+
+
+def _count_columns(now: datetime) -> tuple:
+    """`_Count`'s figures over a night's held places. An offered place is held (nobody else can
+    take it) but its leader is not on the night until they say yes."""
+    leader = Signup.role == SignupRole.LEADER
+    leader_on_it = and_(leader, Signup.state.in_(TAKEN))
+    lapsed = and_(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= now)
+    return (
+        func.count(),
+        func.sum(case((leader_on_it, 1), else_=0)),
+        func.sum(case((leader, 1), else_=0)),
+        func.sum(case((lapsed, 1), else_=0)),
+    )
+
+
+def _counted(held: int, leaders: int | None, holding: int | None, lapsed: int | None) -> _Count:
+    return _Count(held, leaders or 0, holding or 0, lapsed or 0)
 
 
 def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime) -> Night:
@@ -406,14 +411,13 @@ def join(session: Session, person: Person, shift_id: int, role: SignupRole, now:
     term = shift.term
     if term.region_id != person.municipality.region_id or term.published_at is None:
         raise SignupRefused(N_("That night does not exist."))
-    standing = _standing(session, person, shift)
+    standing, count = _standing_and_count(session, person, shift, now)
     if standing.live_signup_id is not None:
         existing = session.get_one(Signup, standing.live_signup_id)
-        return Joined(existing, keeps_leader_place(shift, _count(session, shift, now).leaders_holding, now))
+        return Joined(existing, keeps_leader_place(shift, count.leaders_holding, now))
     _check_night_open(person, shift, role, now)
     _refuse_unless_free(standing, shift)
     _count_churn(session, person, now)
-    count = _count(session, shift, now)
     if count.lapsed_offers:  # a stale offer must not keep the place from them
         expire_offers(session, now, links, shift=shift)
         count = _count(session, shift, now)
@@ -472,13 +476,27 @@ class _Standing:
 def _standing(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> _Standing:
     """One query over the person's sign-ups. `besides` is the sign-up being decided, left out of
     the places taken."""
+    return _stood(*session.execute(_standing_query(person, shift, besides)).one())
+
+
+def _standing_and_count(session: Session, person: Person, shift: Shift, now: datetime) -> tuple[_Standing, _Count]:
+    """`_standing` and `_count` in one round trip: taps on a popular night queue for its lock
+    meanwhile."""
+    person_side = _standing_query(person, shift).subquery()
+    night_side = select(*_count_columns(now)).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)).subquery()
+    both = select(person_side, night_side).select_from(person_side.join(night_side, true()))  # a row each
+    live_signup_id, overlapping, this_term, *counts = session.execute(both).one()
+    return _stood(live_signup_id, overlapping, this_term), _counted(*counts)
+
+
+def _standing_query(person: Person, shift: Shift, besides: Signup | None = None) -> Select:
     taken = and_(Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None))
     if besides is not None:
         taken = and_(taken, Signup.id != besides.id)
     overlapping = and_(taken, Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)
     this_term = and_(taken, Shift.term_id == shift.term_id)
     live_here = and_(Signup.shift_id == shift.id, Signup.state.in_(LIVE))
-    row = session.execute(
+    return (
         select(
             func.max(case((live_here, Signup.id))),
             func.sum(case((overlapping, 1), else_=0)),
@@ -487,8 +505,11 @@ def _standing(session: Session, person: Person, shift: Shift, *, besides: Signup
         .select_from(Signup)
         .join(Signup.shift)
         .where(Signup.person_id == person.id, Signup.state.in_(_TAKEN_OR_LIVE))
-    ).one()
-    return _Standing(row[0], row[1] or 0, row[2] or 0)
+    )
+
+
+def _stood(live_signup_id: int | None, overlapping: int | None, this_term: int | None) -> _Standing:
+    return _Standing(live_signup_id, overlapping or 0, this_term or 0)
 
 
 def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> None:
