@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, select, true
+from sqlalchemy import Select, and_, bindparam, case, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -180,19 +180,20 @@ def _counts(session: Session, shift_ids: list[int] | Select[int], now: datetime)
     if not isinstance(shift_ids, Select) and not shift_ids:
         return {}
     rows = session.execute(
-        select(Signup.shift_id, *_count_columns(now))
+        select(Signup.shift_id, *_count_columns())
         .where(Signup.shift_id.in_(shift_ids), Signup.state.in_(HOLDING))
-        .group_by(Signup.shift_id)
+        .group_by(Signup.shift_id),
+        {"now": now},
     )
     return {shift_id: _counted(*counts) for shift_id, *counts in rows}
 
 
-def _count_columns(now: datetime) -> tuple:
-    """`_Count`'s figures over a night's held places. An offered place is held (nobody else can
-    take it) but its leader is not on the night until they say yes."""
+def _count_columns() -> tuple:
+    """`_Count`'s figures over a night's held places, as of the parameter `now`. An offered place
+    is held (nobody else can take it) but its leader is not on the night until they say yes."""
     leader = Signup.role == SignupRole.LEADER
     leader_on_it = and_(leader, Signup.state.in_(TAKEN))
-    lapsed = and_(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= now)
+    lapsed = and_(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= bindparam("now"))
     return (
         func.count(),
         func.sum(case((leader_on_it, 1), else_=0)),
@@ -476,26 +477,23 @@ class _Standing:
 def _standing(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> _Standing:
     """One query over the person's sign-ups. `besides` is the sign-up being decided, left out of
     the places taken."""
-    return _stood(*session.execute(_standing_query(person, shift, besides)).one())
+    return _stood(*session.execute(_STANDING, _standing_params(person, shift, besides)).one())
 
 
 def _standing_and_count(session: Session, person: Person, shift: Shift, now: datetime) -> tuple[_Standing, _Count]:
     """`_standing` and `_count` in one round trip: taps on a popular night queue for its lock
     meanwhile."""
-    person_side = _standing_query(person, shift).subquery()
-    night_side = select(*_count_columns(now)).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING)).subquery()
-    both = select(person_side, night_side).select_from(person_side.join(night_side, true()))  # a row each
-    live_signup_id, overlapping, this_term, *counts = session.execute(both).one()
+    params = {**_standing_params(person, shift), "now": now}
+    live_signup_id, overlapping, this_term, *counts = session.execute(_STANDING_AND_COUNT, params).one()
     return _stood(live_signup_id, overlapping, this_term), _counted(*counts)
 
 
-def _standing_query(person: Person, shift: Shift, besides: Signup | None = None) -> Select:
-    taken = and_(Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None))
-    if besides is not None:
-        taken = and_(taken, Signup.id != besides.id)
-    overlapping = and_(taken, Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)
-    this_term = and_(taken, Shift.term_id == shift.term_id)
-    live_here = and_(Signup.shift_id == shift.id, Signup.state.in_(LIVE))
+def _standing_query() -> Select:
+    """`_Standing`'s figures; its parameters are `_standing_params`."""
+    taken = and_(Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None), Signup.id != bindparam("besides_id"))
+    overlapping = and_(taken, Shift.starts_at < bindparam("ends_at"), Shift.ends_at > bindparam("starts_at"))
+    this_term = and_(taken, Shift.term_id == bindparam("term_id"))
+    live_here = and_(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(LIVE))
     return (
         select(
             func.max(case((live_here, Signup.id))),
@@ -504,12 +502,36 @@ def _standing_query(person: Person, shift: Shift, besides: Signup | None = None)
         )
         .select_from(Signup)
         .join(Signup.shift)
-        .where(Signup.person_id == person.id, Signup.state.in_(_TAKEN_OR_LIVE))
+        .where(Signup.person_id == bindparam("person_id"), Signup.state.in_(_TAKEN_OR_LIVE))
     )
+
+
+def _standing_params(person: Person, shift: Shift, besides: Signup | None = None) -> dict:
+    return {
+        "person_id": person.id,
+        "shift_id": shift.id,
+        "term_id": shift.term_id,
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+        "besides_id": besides.id if besides is not None else 0,  # ids start at 1: leaves none out
+    }
 
 
 def _stood(live_signup_id: int | None, overlapping: int | None, this_term: int | None) -> _Standing:
     return _Standing(live_signup_id, overlapping or 0, this_term or 0)
+
+
+def _standing_and_count_query() -> Select:
+    person_side = _standing_query().subquery()
+    night_side = (
+        select(*_count_columns()).where(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(HOLDING)).subquery()
+    )
+    return select(person_side, night_side).select_from(person_side.join(night_side, true()))  # a row each
+
+
+# Built once: a sign-up runs them while taps on the same night wait for its lock.
+_STANDING = _standing_query()
+_STANDING_AND_COUNT = _standing_and_count_query()
 
 
 def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> None:
