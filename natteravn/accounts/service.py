@@ -11,13 +11,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
 import phonenumbers
 from babel import Locale
 from babel.lists import format_list
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import CursorResult, Delete, and_, case, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Delete, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import LoginCode, Person, RateEvent
@@ -113,15 +114,23 @@ def enforce_limits(
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
     if not serialised:
         _serialise(session, sorted(counted.values()))
-    within = [and_(RateEvent.key == counted[kind], RateEvent.at > now - window) for kind, _allowed, window in limits]
-    used = session.execute(
-        select(*(func.sum(case((recent, 1), else_=0)) for recent in within)).where(
-            RateEvent.key.in_(counted.values()), or_(*within)
-        )
-    ).one()
+    params = {}
+    for n, (kind, _allowed, window) in enumerate(limits):
+        params[f"key_{n}"], params[f"since_{n}"] = counted[kind], now - window
+    used = session.execute(_usage_query(len(limits)), params).one()
     if any((n or 0) >= allowed for n, (_kind, allowed, _window) in zip(used, limits, strict=True)):
         raise TooManyRequests(message)
     session.add_all(RateEvent(key=key, at=now) for key in counted.values())
+
+
+@cache
+def _usage_query(limits: int) -> Select:
+    """How often each of `limits` keys was counted since its moment (parameters key_0, since_0, …),
+    in one query, built once: every sign-up runs it."""
+    within = [
+        and_(RateEvent.key == bindparam(f"key_{n}"), RateEvent.at > bindparam(f"since_{n}")) for n in range(limits)
+    ]
+    return select(*(func.sum(case((recent, 1), else_=0)) for recent in within)).where(or_(*within))
 
 
 def _serialise(session: Session, keys: list[str]) -> None:
