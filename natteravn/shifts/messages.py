@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person
@@ -219,7 +219,7 @@ def plan_each(
     if not planned:
         return []
     keys = [p.key for p in planned]
-    planned_before = set(session.scalars(select(SmsMessage.dedupe_key).where(SmsMessage.dedupe_key.in_(keys))))
+    planned_before = set(session.scalars(_PLANNED_BEFORE, {"keys": keys}))
     made = [
         sms.new_message(
             to=person.phone,
@@ -380,19 +380,24 @@ def _reminders(session: Session, signup: Signup, now: datetime, links: Links) ->
 
 
 def leader_first_name(session: Session, shift: Shift, reader: Signup) -> str | None:
-    leader = session.scalar(
-        select(Signup)
-        .where(
-            Signup.shift_id == shift.id,
-            Signup.role == SignupRole.LEADER,
-            Signup.state.in_(HOLDING),
-            Signup.id != reader.id,
-        )
-        .options(joinedload(Signup.person))
-        .order_by(Signup.created_at, Signup.id)
-        .limit(1)
-    )
+    leader = session.scalar(_FIRST_LEADER, {"shift_id": shift.id, "reader_id": reader.id})
     return leader.person.first_name if leader else None
+
+
+# Built once: signing up runs them while taps on the same night wait for its lock.
+_PLANNED_BEFORE = select(SmsMessage.dedupe_key).where(SmsMessage.dedupe_key.in_(bindparam("keys", expanding=True)))
+_FIRST_LEADER = (
+    select(Signup)
+    .where(
+        Signup.shift_id == bindparam("shift_id"),
+        Signup.role == SignupRole.LEADER,
+        Signup.state.in_(HOLDING),
+        Signup.id != bindparam("reader_id"),
+    )
+    .options(joinedload(Signup.person))
+    .order_by(Signup.created_at, Signup.id)
+    .limit(1)
+)
 
 
 def refresh_day_reminders(session: Session, shift: Shift) -> None:
