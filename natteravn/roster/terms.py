@@ -505,7 +505,7 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
             due_at=due_at,
             expires_at=nights[-1].starts_at,
         )
-        invited += made is not None
+        invited += made
     return invited
 
 

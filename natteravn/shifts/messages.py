@@ -193,13 +193,12 @@ def plan_once(
     due_at: datetime | None = None,
     own_action: bool = False,
     expires_at: datetime | None = None,
-) -> SmsMessage | None:
+) -> bool:
     """Enqueue a message about a night, on behalf of its region, unless one with the same key was
     planned before (a double tap, a job run twice); the unique key in the table settles races
-    between processes."""
+    between processes. Says whether it was planned now."""
     planned = Planned(key, body, purpose, due_at, expires_at, own_action)
-    made = plan_each(session, signup, [planned], now=now, person=person, shift=shift)
-    return made[0] if made else None
+    return plan_each(session, signup, [planned], now=now, person=person, shift=shift) == 1
 
 
 def plan_each(
@@ -210,18 +209,19 @@ def plan_each(
     now: datetime,
     person: Person | None = None,
     shift: Shift | None = None,
-) -> list[SmsMessage]:
+) -> int:
     """`plan_once` for several messages to one person about one night, in two statements however
-    many there are: which keys were planned before, and one insert of the rest."""
+    many there are: which keys were planned before, and one insert of the rest. Says how many
+    were planned now."""
     if signup is not None:
         person, shift = person or signup.person, shift or signup.shift
     assert person is not None and shift is not None, "a message is to a person, about a night"
     if not planned:
-        return []
+        return 0
     keys = [p.key for p in planned]
     planned_before = set(session.scalars(_PLANNED_BEFORE, {"keys": keys}))
     made = [
-        sms.new_message(
+        sms.message_values(
             to=person.phone,
             body=p.body,
             purpose=p.purpose,
@@ -241,9 +241,8 @@ def plan_each(
         for p in planned
         if p.key not in planned_before
     ]
-    session.add_all(made)
-    session.flush()
-    return made
+    sms.enqueue_all(session, made)
+    return len(made)
 
 
 def plan_news(
@@ -257,7 +256,7 @@ def plan_news(
     person: Person | None = None,
     shift: Shift | None = None,
     until: datetime | None = None,
-) -> SmsMessage | None:
+) -> bool:
     """News about a coming night: sent in quiet hours too when the night is tonight (see
     `sms.quiet.may_wake`), and dropped unsent once the night starts (or `until`), when it is no
     longer news."""

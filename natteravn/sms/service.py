@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.clock import month_span
@@ -107,14 +107,21 @@ class DispatchResult:
 
 
 def enqueue(session: Session, **message: Any) -> SmsMessage:
-    """Plan one message (`new_message`'s arguments) into the outbox, flushed so that it has its id."""
-    planned = new_message(**message)
+    """Plan one message (`message_values`' arguments) into the outbox, flushed so that it has its id."""
+    planned = SmsMessage(**message_values(**message))
     session.add(planned)
     session.flush()
     return planned
 
 
-def new_message(
+def enqueue_all(session: Session, messages: list[dict[str, Any]]) -> None:
+    """Plan several messages (each `message_values`) in one insert, without loading them into the
+    session: for a sign-up's confirmation and reminders, planned while the night is locked."""
+    if messages:
+        session.execute(insert(SmsMessage), messages)
+
+
+def message_values(
     *,
     to: str,
     body: str,
@@ -131,7 +138,7 @@ def new_message(
     dedupe_key: str | None = None,
     email: str | None = None,
     locale: str = "nb",
-) -> SmsMessage:
+) -> dict[str, Any]:
     """A message to the number `to`, or by e-mail to `email` when given. Its e-mail subject is
     written in `locale` either way, so the person may change channel while it waits. `region_id`:
     the region it is sent for, whose quiet hours it keeps and whose SMS budget it spends.
@@ -139,7 +146,7 @@ def new_message(
     night it is about) decide whether it may go out in quiet hours (`sms.quiet.may_wake`)."""
     encoding, segments = count_segments(body)
     due_at = due_at or now
-    return SmsMessage(
+    return dict(
         to=to,
         channel=Channel.EMAIL if email else Channel.SMS,
         email=email,
