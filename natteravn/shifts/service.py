@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, case, func, select, true
+from sqlalchemy import Select, and_, bindparam, case, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -423,17 +423,16 @@ def join(session: Session, person: Person, shift_id: int, role: SignupRole, now:
         expire_offers(session, now, links, shift=shift)
         count = _count(session, shift, now)
     full = _free_for(role, shift, count, now) <= 0
-    signup = Signup(
-        shift=shift,
-        person=person,
-        role=role,
-        state=SignupState.WAITLISTED if full else SignupState.SIGNED_UP,
-        created_at=now,
-        queued_at=now if full else None,
-    )
-    session.add(signup)
-    try:
-        session.flush()  # no savepoint: a refusal is rolled back whole by the caller
+    values = {
+        "shift_id": shift.id,
+        "person_id": person.id,
+        "role": role,
+        "state": SignupState.WAITLISTED if full else SignupState.SIGNED_UP,
+        "created_at": now,
+        "queued_at": now if full else None,
+    }
+    try:  # one insert, without a savepoint: a refusal is rolled back whole by the caller
+        signup = session.scalars(insert(Signup).returning(Signup), [values]).one()
     except IntegrityError as error:  # the unique index caught a double tap the locks did not see
         raise SignupRefused(N_("You are already on this night.")) from error
     messages.signed_up(session, signup, now, links, own_action=True)
