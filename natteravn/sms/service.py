@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.clock import month_span
@@ -118,7 +118,7 @@ def enqueue_all(session: Session, messages: list[dict[str, Any]]) -> None:
     """Plan several messages (each `message_values`) in one insert, without loading them into the
     session: for a sign-up's confirmation and reminders, planned while the night is locked."""
     if messages:
-        session.execute(insert(SmsMessage), messages)
+        session.execute(insert(cast(Table, SmsMessage.__table__)), messages)  # plain rows: no ORM bookkeeping
 
 
 def message_values(
