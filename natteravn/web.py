@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
-from functools import wraps
+from functools import cache, wraps
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from babel.support import NullTranslations, Translations
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 from wtforms import TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Length
 from wtforms.widgets import TextInput
 
@@ -254,6 +256,13 @@ class Form(FlaskForm):
     are range-checked and text is length-checked wherever the field itself sets no limit, so a
     person is told what to change instead of meeting a server error or silent truncation."""
 
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            # Flask-WTF would read WTForms' own catalogue from disk again in every request.
+            if not has_request_context():
+                return super().get_translations(form)
+            return _wtforms_translations(str(get_locale() or LOCALES[0]))
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
@@ -279,3 +288,9 @@ def _policy_problem(field) -> str | None:
     if isinstance(data, date) and not EARLIEST_YEAR <= data.year <= LATEST_YEAR:
         return gettext("Choose a date between %(first)d and %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR)
     return None
+
+
+@cache
+def _wtforms_translations(locale: str) -> NullTranslations:
+    """WTForms' messages ("Not a valid choice") in a language, read once per process."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")

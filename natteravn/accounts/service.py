@@ -11,13 +11,28 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
 import phonenumbers
 from babel import Locale
 from babel.lists import format_list
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import CursorResult, Delete, delete, func, select, update
+from sqlalchemy import (
+    CursorResult,
+    Delete,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import LoginCode, Person, RateEvent
@@ -104,16 +119,33 @@ def enforce_limits(
     keys: dict[str, str],
     now: datetime,
     message: str = N_("Too many attempts. Wait a while and try again."),
+    *,
+    serialised: bool = False,
 ) -> None:
-    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key."""
+    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key.
+    `serialised`: the caller already holds a lock that every action counted under these keys takes
+    (a person's row), so no lock of the keys' own is needed."""
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
-    _serialise(session, sorted(counted.values()))
-    for kind, allowed, window in limits:
-        recent = select(func.count()).where(RateEvent.key == counted[kind], RateEvent.at > now - window)
-        used = session.scalar(recent.select_from(RateEvent))
-        if used >= allowed:
-            raise TooManyRequests(message)
-    session.add_all(RateEvent(key=key, at=now) for key in counted.values())
+    if not serialised:
+        _serialise(session, sorted(counted.values()))
+    params = {}
+    for n, (kind, _allowed, window) in enumerate(limits):
+        params[f"key_{n}"], params[f"since_{n}"] = counted[kind], now - window
+    used = session.execute(_usage_query(len(limits)), params).one()
+    if any((n or 0) >= allowed for n, (_kind, allowed, _window) in zip(used, limits, strict=True)):
+        raise TooManyRequests(message)
+    events = [{"key": key, "at": now} for key in counted.values()]
+    session.execute(insert(cast(Table, RateEvent.__table__)), events)  # plain rows: no ORM bookkeeping
+
+
+@cache
+def _usage_query(limits: int) -> Select:
+    """How often each of `limits` keys was counted since its moment (parameters key_0, since_0, …),
+    in one query, built once: every sign-up runs it."""
+    within = [
+        and_(RateEvent.key == bindparam(f"key_{n}"), RateEvent.at > bindparam(f"since_{n}")) for n in range(limits)
+    ]
+    return select(*(func.sum(case((recent, 1), else_=0)) for recent in within)).where(or_(*within))
 
 
 def _serialise(session: Session, keys: list[str]) -> None:

@@ -216,7 +216,7 @@ def _plan(session: Session, audience: Audience, person: Person, body: str, key: 
             shift=audience.night,
             until=audience.night.ends_at,
         )
-        if planned is None:
+        if not planned:
             raise BroadcastRefused(N_("This message has been sent already."))
         return
     sms.enqueue(

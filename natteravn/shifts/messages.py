@@ -298,17 +298,19 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links, *, 
             expires_at=shift.starts_at,
         )
         return
-    plan_once(
-        session,
-        signup,
+    confirmation = Planned(
         key=f"signup_confirmation:{signup.id}",
         body=confirmation_text(_, words, signup.role),
         purpose=Purpose.SIGNUP_CONFIRMATION,
-        now=now,
+        person=signup.person,
+        shift=shift,
+        signup=signup,
         own_action=own_action,
         expires_at=shift.starts_at,
     )
-    plan_reminders(session, signup, now, links)
+    # The confirmation and the reminders in one look for messages planned before and one insert:
+    # taps on the same night wait for this while it holds the night's lock.
+    plan_all(session, [confirmation, *reminders(session, [signup], now, links)], now)
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, shift)
 

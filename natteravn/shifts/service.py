@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -172,26 +172,38 @@ class _Count:
     held: int = 0  # places held
     leaders: int = 0  # group leaders who took a place
     leaders_holding: int = 0  # group leaders holding a place, an offered one included
+    lapsed_offers: int = 0  # offers whose time to answer is over (`expire_offers` passes them on)
 
 
-def _counts(session: Session, shift_ids: list[int] | Select[int]) -> dict[int, _Count]:
-    """What each night's places hold, in one query; `shift_ids` may be a query of them. An offered
-    place is held (nobody else can take it) but its leader is not on the night until they say yes."""
+def _counts(session: Session, shift_ids: list[int] | Select[int], now: datetime) -> dict[int, _Count]:
+    """What each night's places hold, in one query; `shift_ids` may be a query of them."""
     if not isinstance(shift_ids, Select) and not shift_ids:
         return {}
+    rows = session.execute(
+        select(Signup.shift_id, *_count_columns())
+        .where(Signup.shift_id.in_(shift_ids), Signup.state.in_(HOLDING))
+        .group_by(Signup.shift_id),
+        {"now": now},
+    )
+    return {shift_id: _counted(*counts) for shift_id, *counts in rows}
+
+
+def _count_columns() -> tuple:
+    """`_Count`'s figures over a night's held places, as of the parameter `now`. An offered place
+    is held (nobody else can take it) but its leader is not on the night until they say yes."""
     leader = Signup.role == SignupRole.LEADER
     leader_on_it = and_(leader, Signup.state.in_(TAKEN))
-    rows = session.execute(
-        select(
-            Signup.shift_id,
-            func.count(),
-            func.sum(case((leader_on_it, 1), else_=0)),
-            func.sum(case((leader, 1), else_=0)),
-        )
-        .where(Signup.shift_id.in_(shift_ids), Signup.state.in_(HOLDING))
-        .group_by(Signup.shift_id)
+    lapsed = and_(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= bindparam("now"))
+    return (
+        func.count(),
+        func.sum(case((leader_on_it, 1), else_=0)),
+        func.sum(case((leader, 1), else_=0)),
+        func.sum(case((lapsed, 1), else_=0)),
     )
-    return {shift_id: _Count(held, leaders or 0, holding or 0) for shift_id, held, leaders, holding in rows}
+
+
+def _counted(held: int, leaders: int | None, holding: int | None, lapsed: int | None) -> _Count:
+    return _Count(held, leaders or 0, holding or 0, lapsed or 0)
 
 
 def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime) -> Night:
@@ -233,7 +245,7 @@ def upcoming_nights(session: Session, person: Person, now: datetime, chosen: Nig
     ).all()
     # The nights asked for again by the query rather than by a list of a few hundred ids.
     ids = coming.with_only_columns(Shift.id)
-    counts = _counts(session, ids)
+    counts = _counts(session, ids, now)
     mine = _own_signups(session, person, ids)
     nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now) for s in shifts]
     own = person.municipality_id
@@ -291,7 +303,7 @@ def night_for(session: Session, person: Person, shift_id: int, now: datetime) ->
     )
     if shift is None:
         return None
-    count = _counts(session, [shift.id]).get(shift.id, _Count())
+    count = _count(session, shift, now)
     return _night(shift, count, _own_signups(session, person, [shift.id]).get(shift.id), now)
 
 
@@ -359,8 +371,8 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int], no
     }
 
 
-def _count(session: Session, shift: Shift) -> _Count:
-    return _counts(session, [shift.id]).get(shift.id, _Count())
+def _count(session: Session, shift: Shift, now: datetime) -> _Count:
+    return _counts(session, [shift.id], now).get(shift.id, _Count())
 
 
 def _free_for(role: SignupRole, shift: Shift, count: _Count, now: datetime) -> int:
@@ -371,13 +383,28 @@ def _free_for(role: SignupRole, shift: Shift, count: _Count, now: datetime) -> i
 
 def free_places(session: Session, shift: Shift, role: SignupRole, now: datetime) -> int:
     """What someone in `role` can take on the night now, by any way in (a tap, a JA to a call)."""
-    return _free_for(role, shift, _count(session, shift), now)
+    return _free_for(role, shift, _count(session, shift, now), now)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """What a tap on a night did: the sign-up, and whether the night keeps its last place for a
+    group leader (`keeps_leader_place`), which is why a walker may be on its waitlist."""
+
+    signup: Signup
+    kept_for_leader: bool
 
 
 def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links) -> Signup:
+    """Put the person on the night, or on its waitlist when it is full (see `join`)."""
+    return join(session, person, shift_id, role, now, links).signup
+
+
+def join(session: Session, person: Person, shift_id: int, role: SignupRole, now: datetime, links: Links) -> Joined:
     """Put the person on the night, or on its waitlist when it is full.
 
-    Tapping twice gives the same sign-up back. Raises SignupRefused when a rule says no.
+    Tapping twice gives the same sign-up back. Raises SignupRefused when a rule says no. Everything
+    after the night's lock is written to be few statements: taps on a popular night queue for it.
     """
     person, (shift,) = lock_person_and_nights(session, person.id, shift_id)
     if shift is None or person.municipality is None:
@@ -385,32 +412,31 @@ def sign_up(session: Session, person: Person, shift_id: int, role: SignupRole, n
     term = shift.term
     if term.region_id != person.municipality.region_id or term.published_at is None:
         raise SignupRefused(N_("That night does not exist."))
-    existing = session.scalar(
-        select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == person.id, Signup.state.in_(LIVE))
-    )
-    if existing is not None:
-        return existing
+    standing, count = _standing_and_count(session, person, shift, now)
+    if standing.live_signup_id is not None:
+        existing = session.get_one(Signup, standing.live_signup_id)
+        return Joined(existing, keeps_leader_place(shift, count.leaders_holding, now))
     _check_night_open(person, shift, role, now)
-    _check_free_for(session, person, shift)
+    _refuse_unless_free(standing, shift)
     _count_churn(session, person, now)
-    expire_offers(session, now, links, shift=shift)  # a stale offer must not keep the place from them
-    full = _free_for(role, shift, _count(session, shift), now) <= 0
-    signup = Signup(
-        shift=shift,
-        person=person,
-        role=role,
-        state=SignupState.WAITLISTED if full else SignupState.SIGNED_UP,
-        created_at=now,
-        queued_at=now if full else None,
-    )
-    session.add(signup)
-    try:
-        with session.begin_nested():
-            session.flush()
+    if count.lapsed_offers:  # a stale offer must not keep the place from them
+        expire_offers(session, now, links, shift=shift)
+        count = _count(session, shift, now)
+    full = _free_for(role, shift, count, now) <= 0
+    values = {
+        "shift_id": shift.id,
+        "person_id": person.id,
+        "role": role,
+        "state": SignupState.WAITLISTED if full else SignupState.SIGNED_UP,
+        "created_at": now,
+        "queued_at": now if full else None,
+    }
+    try:  # one insert, without a savepoint: a refusal is rolled back whole by the caller
+        signup = session.scalars(insert(Signup).returning(Signup), [values]).one()
     except IntegrityError as error:  # the unique index caught a double tap the locks did not see
         raise SignupRefused(N_("You are already on this night.")) from error
     messages.signed_up(session, signup, now, links, own_action=True)
-    return signup
+    return Joined(signup, keeps_leader_place(shift, count.leaders_holding, now))
 
 
 def _check_night_open(person: Person, shift: Shift, role: SignupRole, now: datetime) -> None:
@@ -435,22 +461,90 @@ def _check_night_open(person: Person, shift: Shift, role: SignupRole, now: datet
         raise SignupRefused(N_("Only group leaders can sign up as leader."))
 
 
+_TAKEN_OR_LIVE = tuple(dict.fromkeys((*TAKEN, *LIVE)))
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """Where a person stands towards a night, by their sign-ups (see the module docstring)."""
+
+    live_signup_id: int | None  # their sign-up on this very night, waitlist and offers included
+    overlapping: int  # places taken on nights at the same time
+    this_term: int  # places taken in the night's term
+
+
+def _standing(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> _Standing:
+    """One query over the person's sign-ups. `besides` is the sign-up being decided, left out of
+    the places taken."""
+    return _stood(*session.execute(_STANDING, _standing_params(person, shift, besides)).one())
+
+
+def _standing_and_count(session: Session, person: Person, shift: Shift, now: datetime) -> tuple[_Standing, _Count]:
+    """`_standing` and `_count` in one round trip: taps on a popular night queue for its lock
+    meanwhile."""
+    params = {**_standing_params(person, shift), "now": now}
+    live_signup_id, overlapping, this_term, *counts = session.execute(_STANDING_AND_COUNT, params).one()
+    return _stood(live_signup_id, overlapping, this_term), _counted(*counts)
+
+
+def _standing_query() -> Select:
+    """`_Standing`'s figures; its parameters are `_standing_params`."""
+    taken = and_(Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None), Signup.id != bindparam("besides_id"))
+    overlapping = and_(taken, Shift.starts_at < bindparam("ends_at"), Shift.ends_at > bindparam("starts_at"))
+    this_term = and_(taken, Shift.term_id == bindparam("term_id"))
+    live_here = and_(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(LIVE))
+    return (
+        select(
+            func.max(case((live_here, Signup.id))),
+            func.sum(case((overlapping, 1), else_=0)),
+            func.sum(case((this_term, 1), else_=0)),
+        )
+        .select_from(Signup)
+        .join(Signup.shift)
+        .where(Signup.person_id == bindparam("person_id"), Signup.state.in_(_TAKEN_OR_LIVE))
+    )
+
+
+def _standing_params(person: Person, shift: Shift, besides: Signup | None = None) -> dict:
+    return {
+        "person_id": person.id,
+        "shift_id": shift.id,
+        "term_id": shift.term_id,
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+        "besides_id": besides.id if besides is not None else 0,  # ids start at 1: leaves none out
+    }
+
+
+def _stood(live_signup_id: int | None, overlapping: int | None, this_term: int | None) -> _Standing:
+    return _Standing(live_signup_id, overlapping or 0, this_term or 0)
+
+
+def _standing_and_count_query() -> Select:
+    person_side = _standing_query().subquery()
+    night_side = (
+        select(*_count_columns()).where(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(HOLDING)).subquery()
+    )
+    return select(person_side, night_side).select_from(person_side.join(night_side, true()))  # a row each
+
+
+# Built once: a sign-up runs them while taps on the same night wait for its lock.
+_STANDING = _standing_query()
+_STANDING_AND_COUNT = _standing_and_count_query()
+
+
 def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> None:
     """The overlap rule and the term's cap, over the places the person has taken (see the module
     docstring). Joining a waitlist is checked too: a place the person could never take is no use
     to wait for. `besides` is the sign-up being decided, left out of the count."""
-    taken = (
-        select(func.count())
-        .select_from(Signup)
-        .join(Signup.shift)
-        .where(Signup.person_id == person.id, Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None))
-    )
-    if besides is not None:
-        taken = taken.where(Signup.id != besides.id)
-    if session.scalar(taken.where(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)):
+    _refuse_unless_free(_standing(session, person, shift, besides=besides), shift)
+
+
+def _refuse_unless_free(standing: _Standing, shift: Shift) -> None:
+    if standing.overlapping:
         raise SignupRefused(N_("You are already on another night at that time."))
     cap = shift.term.cap
-    if (session.scalar(taken.where(Shift.term_id == shift.term_id)) or 0) >= cap:
+    if standing.this_term >= cap:
         raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=cap)
 
 
@@ -478,9 +572,11 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
 
 def _count_churn(session: Session, person: Person, now: datetime) -> None:
     """Count a sign-up or cancellation, or refuse it past `CHURN_LIMITS`. Only what goes through
-    counts: the caller rolls back a refusal, and the count with it."""
+    counts: the caller rolls back a refusal, and the count with it. Both callers hold the person's
+    row lock, which serialises the person's count."""
     try:
-        enforce_limits(session, CHURN_LIMITS, "churn", {"person": str(person.id)}, now, CHURN_REFUSED)
+        keys = {"person": str(person.id)}
+        enforce_limits(session, CHURN_LIMITS, "churn", keys, now, CHURN_REFUSED, serialised=True)
     except TooManyRequests as refusal:
         raise SignupRefused(refusal.msgid) from refusal
 
@@ -530,7 +626,7 @@ def give_back(session: Session, signup: Signup, now: datetime, links: Links, *, 
 
 def _tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -> int:
     shift = dropout.shift
-    held = _count(session, shift).held
+    held = _count(session, shift, now).held
     leaders = _leaders_besides(session, dropout)
     for leader in leaders:
         gettext = translations(leader.person.locale).gettext
@@ -588,7 +684,7 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
     shift = lock_night(session, shift.id)  # callers without the lock (GDPR erasure) are safe too
     if shift.cancelled_at is not None or shift.starts_at <= now:
         return []
-    count = _count(session, shift)
+    count = _count(session, shift, now)
     free = shift.max_walkers - count.held
     if free <= 0:
         return []

@@ -114,14 +114,14 @@ def signup(shift_id: int):
         return redirect(url_for("shifts.night", shift_id=shift_id))
     db = db_session()
     try:
-        made = service.sign_up(db, current_user, shift_id, SignupRole(form.role.data), now(), links())
+        joined = service.join(db, current_user, shift_id, SignupRole(form.role.data), now(), links())
     except Refusal as refusal:
         db.rollback()
         flash(refusal.translated(_), "error")
         return redirect(url_for("shifts.night", shift_id=shift_id))
     db.commit()
-    kept = service.night_for(db, current_user, shift_id, now())
-    if made.state == SignupState.WAITLISTED and kept is not None and kept.kept_for_leader:
+    made = joined.signup
+    if made.state == SignupState.WAITLISTED and joined.kept_for_leader:
         until = written(service.leader_place_until(made.shift), "when")
         flash(
             _(

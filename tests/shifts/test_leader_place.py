@@ -34,6 +34,24 @@ def test_a_walker_asking_for_the_last_place_waits_and_a_leader_gets_it(world, db
     assert leader.state == SignupState.SIGNED_UP
 
 
+def test_a_walker_is_told_the_place_is_kept_for_a_leader_at_the_tap_and_at_a_second_tap(
+    world, db, clock, links, almost_full
+):
+    first = service.join(db, world.parent, almost_full.id, SignupRole.WALKER, clock(), links)
+    again = service.join(db, world.parent, almost_full.id, SignupRole.WALKER, clock(), links)
+    assert (first.signup.state, first.kept_for_leader) == (SignupState.WAITLISTED, True)
+    assert (again.signup, again.kept_for_leader) == (first.signup, True)
+
+
+def test_a_walker_waiting_on_a_full_night_is_not_told_of_a_kept_place_once_a_leader_is_on_it(
+    world, db, clock, links, almost_full
+):
+    factories.signup(db, almost_full, world.leader, clock(), role=SignupRole.LEADER)
+    db.commit()
+    joined = service.join(db, world.parent, almost_full.id, SignupRole.WALKER, clock(), links)
+    assert (joined.signup.state, joined.kept_for_leader) == (SignupState.WAITLISTED, False)
+
+
 def test_the_place_is_free_for_walkers_from_the_regions_day(world, db, clock, links, almost_full):
     clock.set(almost_full.starts_at - timedelta(days=3))
     assert service.sign_up(db, world.parent, almost_full.id, SignupRole.WALKER, clock(), links).state == (
