@@ -17,7 +17,6 @@ Last line: key=value figures; `seconds` is the median of the runs for both toget
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,7 +28,7 @@ from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from own_database import own_database  # noqa: E402
+from own_database import own_database, require_postgresql  # noqa: E402
 
 from natteravn import create_app  # noqa: E402
 from natteravn.accounts.models import Person, Role, RoleKind  # noqa: E402
@@ -158,8 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    if not os.environ.get("NATTERAVN_BENCH_DATABASE_URL"):
-        raise SystemExit("bench/broadcast.py needs PostgreSQL: set NATTERAVN_BENCH_DATABASE_URL.")
+    require_postgresql("bench/broadcast.py")
     timings = []
     for _run in range(args.runs):
         with own_database("postgres") as url:

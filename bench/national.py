@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from sqlalchemy import event, func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from own_database import own_database  # noqa: E402
+from own_database import own_database, require_postgresql  # noqa: E402
 from signup_rush import USER_AGENT, gunicorn, percentile, session_cookies  # noqa: E402
 
 from natteravn import create_app  # noqa: E402
@@ -191,12 +192,12 @@ def seed(url: str, now: datetime) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
 class Visit:
-    """One person's pages, in the order they open them."""
+    """One person's pages, (name, path) in the order they open them."""
 
-    def __init__(self, person_id: int, pages: list[tuple[str, str]]):
-        self.person_id = person_id
-        self.pages = pages
+    person_id: int
+    pages: list[tuple[str, str]]
 
 
 def visits(url: str, now: datetime, rng: random.Random, clients: int) -> list[Visit]:
@@ -369,9 +370,7 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=1000, help="mean pause between a client's pages")
     parser.add_argument("--workers", type=int, default=4)
     arguments = parser.parse_args()
-    server = os.environ.get("NATTERAVN_BENCH_DATABASE_URL")
-    if not server or not server.startswith("postgresql"):
-        raise SystemExit("Set NATTERAVN_BENCH_DATABASE_URL to a PostgreSQL server, e.g. postgresql+psycopg://…")
+    require_postgresql("bench/national.py")
 
     rng = random.Random(2026)
     secret_key = secrets.token_urlsafe(32)

@@ -12,6 +12,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 
+def require_postgresql(script: str) -> None:
+    """Stop with a word on what to set when the bench needs PostgreSQL and is not given one."""
+    server = os.environ.get("NATTERAVN_BENCH_DATABASE_URL", "")
+    if not server.startswith("postgresql"):
+        raise SystemExit(
+            f"{script} needs PostgreSQL: set NATTERAVN_BENCH_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1/test"
+        )
+
+
 @contextmanager
 def own_database(kind: str) -> Iterator[str]:
     """The URL of a fresh database: a SQLite file for "sqlite", else a private database on the

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask import session as flask_session  # noqa: E402
 from flask_login import login_user  # noqa: E402
-from own_database import own_database  # noqa: E402
+from own_database import own_database, require_postgresql  # noqa: E402
 
 from natteravn import create_app  # noqa: E402
 from natteravn.accounts.models import Person  # noqa: E402
@@ -279,9 +279,7 @@ def main() -> None:
     parser.add_argument("--taps", type=int, default=3, help="sign-up attempts per client")
     parser.add_argument("--workers", type=int, default=4)
     arguments = parser.parse_args()
-    server = os.environ.get("NATTERAVN_BENCH_DATABASE_URL")
-    if not server or not server.startswith("postgresql"):
-        raise SystemExit("Set NATTERAVN_BENCH_DATABASE_URL to a PostgreSQL server, e.g. postgresql+psycopg://…")
+    require_postgresql("bench/signup_rush.py")
 
     rng = random.Random(2026)
     secret_key = secrets.token_urlsafe(32)
