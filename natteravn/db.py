@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -111,6 +113,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def locks_rows(session: Session) -> bool:
     """Whether `SELECT … FOR UPDATE` means anything here (SQLite serialises writers instead)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def upsert(session: Session, model: type) -> Insert:
+    """An INSERT in the session's dialect, which can say `ON CONFLICT`: what to do in the same
+    statement when a unique key is taken, instead of looking for the row first. A row racing
+    another transaction's insert of the same key waits for it, then meets the conflict."""
+    dialect = postgresql if locks_rows(session) else sqlite
+    return dialect.insert(model)
 
 
 @dataclass(frozen=True)

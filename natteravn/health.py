@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, String, Text, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from natteravn.accounts.service import login_codes_last_hour
-from natteravn.db import Base, UTCDateTime
+from natteravn.db import Base, UTCDateTime, upsert
 from natteravn.extensions import login_manager
 
 log = logging.getLogger("natteravn.health")
@@ -74,8 +73,7 @@ def job_finished(session: Session, job_id: str, started: datetime, now: datetime
 
 def _upsert(session: Session, job_id: str, **values) -> None:
     # Two scheduler processes may write a job's first heartbeat at once.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(JobHeartbeat).values(job_id=job_id, **values)
+    statement = upsert(session, JobHeartbeat).values(job_id=job_id, **values)
     session.execute(statement.on_conflict_do_update(index_elements=[JobHeartbeat.job_id], set_=values))
 
 

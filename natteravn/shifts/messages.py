@@ -217,26 +217,23 @@ def plan_once(
     due_at: datetime | None = None,
     own_action: bool = False,
     expires_at: datetime | None = None,
-) -> SmsMessage | None:
+) -> bool:
     """Enqueue a message about a night, on behalf of its region, unless one with the same key was
     planned before (a double tap, a job run twice); the unique key in the table settles races
-    between processes. `own_action`: it answers what the person did just now."""
-    if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
-        return None
+    between processes. `own_action`: it answers what the person did just now. Whether it was
+    planned."""
     if signup is not None:
         person, shift = person or signup.person, shift or signup.shift
     assert person is not None and shift is not None, "a message is to a person, about a night"
     planned = Planned(key, body, purpose, person, shift, signup, due_at, own_action, expires_at)
-    return sms.enqueue(session, **planned.fields(now))
+    return plan_all(session, [planned], now) == 1
 
 
 def plan_all(session: Session, planned: list[Planned], now: datetime) -> int:
     """`plan_once` for many messages in a few statements: those whose key was planned before are
-    left out. Returns how many were planned."""
+    left out, and so is a second message with the same key in `planned`. Returns how many were
+    planned."""
     fresh = {message.key: message for message in planned}
-    for keys in chunks(list(fresh)):
-        for taken in session.scalars(select(SmsMessage.dedupe_key).where(SmsMessage.dedupe_key.in_(keys))):
-            fresh.pop(taken or "", None)
     return sms.enqueue_many(session, [message.fields(now) for message in fresh.values()])
 
 
@@ -259,7 +256,7 @@ def plan_news(
     person: Person | None = None,
     shift: Shift | None = None,
     until: datetime | None = None,
-) -> SmsMessage | None:
+) -> bool:
     """News about a coming night: sent in quiet hours too when the night is tonight (see
     `sms.quiet.may_wake`), and dropped unsent once the night starts (or `until`), when it is no
     longer news."""
@@ -279,10 +276,13 @@ def plan_news(
     )
 
 
-def signed_up(session: Session, signup: Signup, now: datetime, links: Links, *, own_action: bool) -> None:
+def signed_up(
+    session: Session, signup: Signup, now: datetime, links: Links, *, own_action: bool, leaders: Leaders | None = None
+) -> None:
     """A person took a place (or joined the waitlist): tell them, and plan the reminders.
     `own_action`: they did it themselves just now, so the confirmation answers them even in quiet
-    hours; one a coordinator made (assigning, moving, an accepted auto-fill) waits for the morning."""
+    hours; one a coordinator made (assigning, moving, an accepted auto-fill) waits for the morning.
+    `leaders`: the night's group leaders (`leaders_of`), when the caller has read them already."""
     _ = translations(signup.person.locale).gettext
     shift = signup.shift
     words = {**night_words(shift), "link": links.night(shift.id)}
@@ -310,7 +310,7 @@ def signed_up(session: Session, signup: Signup, now: datetime, links: Links, *, 
     )
     # The confirmation and the reminders in one look for messages planned before and one insert:
     # taps on the same night wait for this while it holds the night's lock.
-    plan_all(session, [confirmation, *reminders(session, [signup], now, links)], now)
+    plan_all(session, [confirmation, *reminders(session, [signup], now, links, leaders)], now)
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, shift)
 
@@ -356,10 +356,13 @@ def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links
     plan_all(session, reminders(session, [signup], now, links), now)
 
 
-def reminders(session: Session, signups: list[Signup], now: datetime, links: Links) -> list[Planned]:
+def reminders(
+    session: Session, signups: list[Signup], now: datetime, links: Links, leaders: Leaders | None = None
+) -> list[Planned]:
     """The reminders still ahead for these sign-ups (see `plan_reminders`), with one query for the
-    group leaders of all their nights."""
-    leaders = leaders_of(session, {signup.shift_id for signup in signups})
+    group leaders of all their nights unless the caller has read them (`leaders_of`)."""
+    if leaders is None:
+        leaders = leaders_of(session, {signup.shift_id for signup in signups})
     planned = []
     for signup in signups:
         shift = signup.shift
@@ -395,9 +398,13 @@ def reminders(session: Session, signups: list[Signup], now: datetime, links: Lin
     return planned
 
 
-def leaders_of(session: Session, shift_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
-    """Each night's group leaders, first to sign up first: (sign-up id, first name)."""
-    leaders: dict[int, list[tuple[int, str]]] = defaultdict(list)
+#: Each night's group leaders, first to sign up first: (sign-up id, first name).
+Leaders = dict[int, list[tuple[int, str]]]
+
+
+def leaders_of(session: Session, shift_ids: set[int]) -> Leaders:
+    """Each night's group leaders (see `Leaders`); a night without any is left out."""
+    leaders: Leaders = defaultdict(list)
     for ids in chunks(sorted(shift_ids)):
         rows = session.execute(
             select(Signup.shift_id, Signup.id, Person)

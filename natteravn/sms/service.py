@@ -14,12 +14,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.clock import month_span
-from natteravn.db import locks_rows
+from natteravn.db import locks_rows, upsert
 from natteravn.sms import notes
 from natteravn.sms.gateway import Gateway, GatewayError, OutcomeUnknown, Sent
 from natteravn.sms.mail import Mailer, subject_for
@@ -120,11 +119,15 @@ def enqueue(session: Session, **fields) -> SmsMessage:
 
 def enqueue_many(session: Session, messages: list[dict]) -> int:
     """Plan many messages in a few statements, each dict what `enqueue` takes: a term's reminders
-    for a whole region are planned at once. Returns how many."""
+    for a whole region are planned at once. A message whose `dedupe_key` was planned before is
+    left out (a double tap, a job run twice), and so is the loser of a race for one. Returns how
+    many were planned."""
     rows = [message_fields(**fields) for fields in messages]
+    planned = 0
+    statement = upsert(session, SmsMessage).on_conflict_do_nothing().returning(SmsMessage.id)
     for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(SmsMessage), rows[start : start + INSERT_CHUNK])
-    return len(rows)
+        planned += len(session.execute(statement, rows[start : start + INSERT_CHUNK]).all())
+    return planned
 
 
 #: Rows per INSERT of many messages.
@@ -357,10 +360,9 @@ def _count_in_second(session: Session, second: int, wanted: int, least: int, rat
     held no longer than its statement. A second already past (another process's clock runs
     ahead) counts nothing."""
     window = SendWindow.__table__.c
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     while wanted >= least:
         statement = (
-            dialect.insert(SendWindow)
+            upsert(session, SendWindow)
             .values(id=WINDOW_ID, second=second, used=wanted)
             .on_conflict_do_update(
                 index_elements=[window.id],
