@@ -21,16 +21,15 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import (
     CursorResult,
     Delete,
-    Select,
+    Insert,
     Table,
     and_,
     bindparam,
-    case,
     delete,
     func,
     insert,
-    or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -128,24 +127,34 @@ def enforce_limits(
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
     if not serialised:
         _serialise(session, sorted(counted.values()))
-    params = {}
-    for n, (kind, _allowed, window) in enumerate(limits):
-        params[f"key_{n}"], params[f"since_{n}"] = counted[kind], now - window
-    used = session.execute(_usage_query(len(limits)), params).one()
-    if any((n or 0) >= allowed for n, (_kind, allowed, _window) in zip(used, limits, strict=True)):
+    params: dict = {"now": now}
+    for n, (kind, allowed, window) in enumerate(limits):
+        params[f"key_{n}"], params[f"since_{n}"], params[f"allowed_{n}"] = counted[kind], now - window, allowed
+    for n, key in enumerate(counted.values()):
+        params[f"count_{n}"] = key
+    counting = _count_unless_used_up(len(limits), len(counted))
+    if cast(CursorResult, session.execute(counting, params)).rowcount == 0:
         raise TooManyRequests(message)
-    events = [{"key": key, "at": now} for key in counted.values()]
-    session.execute(insert(cast(Table, RateEvent.__table__)), events)  # plain rows: no ORM bookkeeping
 
 
 @cache
-def _usage_query(limits: int) -> Select:
-    """How often each of `limits` keys was counted since its moment (parameters key_0, since_0, …),
-    in one query, built once: every sign-up runs it."""
-    within = [
-        and_(RateEvent.key == bindparam(f"key_{n}"), RateEvent.at > bindparam(f"since_{n}")) for n in range(limits)
+def _count_unless_used_up(limits: int, keys: int) -> Insert:
+    """One statement, built once (every sign-up runs it): count the action under each of `keys`
+    keys (parameters count_0, …, at `now`), unless one of `limits` limits is used up (key_0,
+    since_0, allowed_0, …): fewer than `allowed` counted under its key since its moment. Inserts
+    nothing when refused."""
+    used = [
+        select(func.count())
+        .where(RateEvent.key == bindparam(f"key_{n}"), RateEvent.at > bindparam(f"since_{n}"))
+        .scalar_subquery()
+        for n in range(limits)
     ]
-    return select(*(func.sum(case((recent, 1), else_=0)) for recent in within)).where(or_(*within))
+    room = and_(*(count < bindparam(f"allowed_{n}") for n, count in enumerate(used)))
+    at = bindparam("now", type_=RateEvent.at.type)
+    rows = [select(bindparam(f"count_{n}", type_=RateEvent.key.type).label("key"), at.label("at")) for n in range(keys)]
+    counted = union_all(*rows).subquery() if keys > 1 else rows[0].subquery()
+    table = cast(Table, RateEvent.__table__)  # plain rows: no ORM bookkeeping
+    return insert(table).from_select(["key", "at"], select(counted.c.key, counted.c.at).where(room))
 
 
 def _serialise(session: Session, keys: list[str]) -> None:
