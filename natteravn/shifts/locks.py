@@ -13,45 +13,50 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person
 from natteravn.db import locks_rows
-from natteravn.places.models import Municipality
 from natteravn.shifts.models import Shift, Signup, Term
 
 
 def lock_person_and_nights(session: Session, person_id: int, *shift_ids: int) -> tuple[Person, list[Shift | None]]:
     """The person and the nights, in the order asked; a night that does not exist is None. What
     every change of sign-ups reads next (the person's region, the night's term, region and route)
-    comes in the same statements, unlocked."""
-    person_query, shift_query = _person_and_nights_queries(locks_rows(session))
-    person = session.execute(person_query, {"person_id": person_id}).scalar_one()
-    shifts = {shift.id: shift for shift in session.execute(shift_query, {"shift_ids": list(shift_ids)}).scalars()}
+    comes in the same statement, unlocked. One statement locks them all: PostgreSQL locks a row's
+    tables in the order its `OF` names them, person first, and the rows come sorted by night."""
+    together, person_alone = _locking_queries(locks_rows(session))
+    rows = session.execute(together, {"person_id": person_id, "shift_ids": list(shift_ids)}).all()
+    # None of the nights exists: the person is still locked, as callers expect.
+    person = rows[0].Person if rows else session.execute(person_alone, {"person_id": person_id}).scalar_one()
+    shifts = {row.Shift.id: row.Shift for row in rows}
     return person, [shifts.get(shift_id) for shift_id in shift_ids]
 
 
 @cache
-def _person_and_nights_queries(locking: bool) -> tuple[Select, Select]:
-    """Built once per kind of database: every sign-up runs them."""
-    person_query = (
-        select(Person)
-        .where(Person.id == bindparam("person_id"))
-        .options(joinedload(Person.municipality).joinedload(Municipality.region))
-        .execution_options(populate_existing=True)
-    )
-    shift_query = (
-        select(Shift)
-        .where(Shift.id.in_(bindparam("shift_ids", expanding=True)))
-        .options(joinedload(Shift.term).joinedload(Term.region), joinedload(Shift.route))
+def _locking_queries(locking: bool) -> tuple[Select, Select]:
+    """Built once per kind of database: every sign-up runs them. The person with the nights, and
+    the person alone."""
+    person_loads = joinedload(Person.municipality)  # its region is the night's, loaded with the term
+    together = (
+        select(Person, Shift)
+        .join(Shift, true())  # one person with each night
+        .where(Person.id == bindparam("person_id"), Shift.id.in_(bindparam("shift_ids", expanding=True)))
+        .options(person_loads, joinedload(Shift.term).joinedload(Term.region), joinedload(Shift.route))
         .order_by(Shift.id)
         .execution_options(populate_existing=True)
     )
+    person_alone = (
+        select(Person)
+        .where(Person.id == bindparam("person_id"))
+        .options(person_loads)
+        .execution_options(populate_existing=True)
+    )
     if locking:
-        person_query = person_query.with_for_update(key_share=True, of=Person)
-        shift_query = shift_query.with_for_update(key_share=True, of=Shift)
-    return person_query, shift_query
+        together = together.with_for_update(key_share=True, of=[Person, Shift])
+        person_alone = person_alone.with_for_update(key_share=True, of=Person)
+    return together, person_alone
 
 
 def lock_night(session: Session, shift_id: int) -> Shift:
