@@ -98,6 +98,11 @@ person_class = Table(
 )
 
 
+def first_name(name: str) -> str:
+    """What a message calls a person: the first word of their name."""
+    return name.split()[0] if name.strip() else ""
+
+
 class Person(UserMixin, Base):
     __tablename__ = "person"
 
@@ -142,7 +147,7 @@ class Person(UserMixin, Base):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.strip() else ""
+        return first_name(self.name)
 
     @property
     def mail_to(self) -> str | None:

@@ -24,7 +24,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from natteravn.accounts.models import Person, RoleKind
+from natteravn.accounts.models import Person, RoleKind, first_name
 from natteravn.accounts.service import TooManyRequests, enforce_limits
 from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
@@ -412,7 +412,7 @@ def join(session: Session, person: Person, shift_id: int, role: SignupRole, now:
     term = shift.term
     if term.region_id != person.municipality.region_id or term.published_at is None:
         raise SignupRefused(N_("That night does not exist."))
-    standing, count = _standing_and_count(session, person, shift, now)
+    standing, count, leaders = _standing_and_count(session, person, shift, now)
     if standing.live_signup_id is not None:
         existing = session.get_one(Signup, standing.live_signup_id)
         return Joined(existing, keeps_leader_place(shift, count.leaders_holding, now))
@@ -435,7 +435,7 @@ def join(session: Session, person: Person, shift_id: int, role: SignupRole, now:
         signup = session.scalars(insert(Signup).returning(Signup), [values]).one()
     except IntegrityError as error:  # the unique index caught a double tap the locks did not see
         raise SignupRefused(N_("You are already on this night.")) from error
-    messages.signed_up(session, signup, now, links, own_action=True)
+    messages.signed_up(session, signup, now, links, own_action=True, leaders=leaders)
     return Joined(signup, keeps_leader_place(shift, count.leaders_holding, now))
 
 
@@ -479,12 +479,18 @@ def _standing(session: Session, person: Person, shift: Shift, *, besides: Signup
     return _stood(*session.execute(_STANDING, _standing_params(person, shift, besides)).one())
 
 
-def _standing_and_count(session: Session, person: Person, shift: Shift, now: datetime) -> tuple[_Standing, _Count]:
-    """`_standing` and `_count` in one round trip: taps on a popular night queue for its lock
+def _standing_and_count(
+    session: Session, person: Person, shift: Shift, now: datetime
+) -> tuple[_Standing, _Count, messages.Leaders]:
+    """`_standing`, `_count` and the night's group leaders (see `messages.leaders_of`: the first
+    one, whom the reminders name) in one round trip: taps on a popular night queue for its lock
     meanwhile."""
     params = {**_standing_params(person, shift), "now": now}
-    live_signup_id, overlapping, this_term, *counts = session.execute(_STANDING_AND_COUNT, params).one()
-    return _stood(live_signup_id, overlapping, this_term), _counted(*counts)
+    live_signup_id, overlapping, this_term, *counts, leader_id, leader_name = session.execute(
+        _STANDING_AND_COUNT, params
+    ).one()
+    leaders = {shift.id: [(leader_id, first_name(leader_name))]} if leader_id else {}
+    return _stood(live_signup_id, overlapping, this_term), _counted(*counts), leaders
 
 
 def _standing_query() -> Select:
@@ -525,7 +531,16 @@ def _standing_and_count_query() -> Select:
     night_side = (
         select(*_count_columns()).where(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(HOLDING)).subquery()
     )
-    return select(person_side, night_side).select_from(person_side.join(night_side, true()))  # a row each
+    first_leader = (
+        select(Signup.id, Person.name)
+        .join(Signup.person)
+        .where(Signup.shift_id == bindparam("shift_id"), Signup.role == SignupRole.LEADER, Signup.state.in_(HOLDING))
+        .order_by(Signup.created_at, Signup.id)
+        .limit(1)
+        .subquery()
+    )
+    both = person_side.join(night_side, true()).outerjoin(first_leader, true())  # a row each, or none
+    return select(person_side, night_side, first_leader).select_from(both)
 
 
 # Built once: a sign-up runs them while taps on the same night wait for its lock.

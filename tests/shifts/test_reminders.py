@@ -70,6 +70,15 @@ def test_a_leader_also_gets_a_report_request_the_morning_after(world, db, clock,
     assert "you lead" in planned[Purpose.REMINDER_DAY].body
 
 
+def test_the_day_reminder_of_a_walker_who_signs_up_after_the_leader_names_the_leader(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
+    walker = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    day_reminder = pending(db, signup_id=walker.id, purpose=Purpose.REMINDER_DAY)[0]
+    assert "Group leader: Lise." in day_reminder.body
+
+
 def test_the_day_reminder_names_the_leader_even_when_the_leader_signs_up_later(world, db, clock, links):
     night = world.night_on("Flisa sentrum", FRIDAY)
     walker = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
