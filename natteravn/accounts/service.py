@@ -133,7 +133,7 @@ def enforce_limits(
     for n, key in enumerate(counted.values()):
         params[f"count_{n}"] = key
     counting = _count_unless_used_up(len(limits), len(counted))
-    if cast(CursorResult, session.execute(counting, params)).rowcount == 0:
+    if not session.execute(counting, params).first():
         raise TooManyRequests(message)
 
 
@@ -141,8 +141,9 @@ def enforce_limits(
 def _count_unless_used_up(limits: int, keys: int) -> Insert:
     """One statement, built once (every sign-up runs it): count the action under each of `keys`
     keys (parameters count_0, …, at `now`), unless one of `limits` limits is used up (key_0,
-    since_0, allowed_0, …): fewer than `allowed` counted under its key since its moment. Inserts
-    nothing when refused."""
+    since_0, allowed_0, …): fewer than `allowed` counted under its key since its moment. Returns
+    a row for each key counted, and none when refused (the driver's rowcount of an INSERT …
+    SELECT is not to be relied on)."""
     used = [
         select(func.count())
         .where(RateEvent.key == bindparam(f"key_{n}"), RateEvent.at > bindparam(f"since_{n}"))
@@ -154,7 +155,8 @@ def _count_unless_used_up(limits: int, keys: int) -> Insert:
     rows = [select(bindparam(f"count_{n}", type_=RateEvent.key.type).label("key"), at.label("at")) for n in range(keys)]
     counted = union_all(*rows).subquery() if keys > 1 else rows[0].subquery()
     table = cast(Table, RateEvent.__table__)  # plain rows: no ORM bookkeeping
-    return insert(table).from_select(["key", "at"], select(counted.c.key, counted.c.at).where(room))
+    chosen = select(counted.c.key, counted.c.at).where(room)
+    return insert(table).from_select(["key", "at"], chosen).returning(table.c.id)  # a row each, or none
 
 
 def _serialise(session: Session, keys: list[str]) -> None:
