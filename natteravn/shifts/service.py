@@ -34,7 +34,17 @@ from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
-from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.shifts.models import (
+    HOLDING,
+    LIVE,
+    ClassWeekend,
+    Shift,
+    Signup,
+    SignupRole,
+    SignupState,
+    Term,
+    state_in,
+)
 from natteravn.sms.models import Purpose
 
 #: Places a person has taken, as opposed to one offered to them or waited for. Only these count
@@ -192,7 +202,7 @@ def _count_columns() -> tuple:
     """`_Count`'s figures over a night's held places, as of the parameter `now`. An offered place
     is held (nobody else can take it) but its leader is not on the night until they say yes."""
     leader = Signup.role == SignupRole.LEADER
-    leader_on_it = and_(leader, Signup.state.in_(TAKEN))
+    leader_on_it = and_(leader, state_in(TAKEN))
     lapsed = and_(Signup.state == SignupState.OFFERED, Signup.offer_expires_at <= bindparam("now"))
     return (
         func.count(),
@@ -486,19 +496,20 @@ def _standing_and_count(
     one, whom the reminders name) in one round trip: taps on a popular night queue for its lock
     meanwhile."""
     params = {**_standing_params(person, shift), "now": now}
-    live_signup_id, overlapping, this_term, *counts, leader_id, leader_name = session.execute(
-        _STANDING_AND_COUNT, params
-    ).one()
+    # Straight to the connection: the ORM's setup of a statement cost more than the statement.
+    live_signup_id, overlapping, this_term, *counts, leader_id, leader_name = (
+        session.connection().execute(_STANDING_AND_COUNT, params).one()
+    )
     leaders = {shift.id: [(leader_id, first_name(leader_name))]} if leader_id else {}
     return _stood(live_signup_id, overlapping, this_term), _counted(*counts), leaders
 
 
 def _standing_query() -> Select:
     """`_Standing`'s figures; its parameters are `_standing_params`."""
-    taken = and_(Signup.state.in_(TAKEN), Shift.cancelled_at.is_(None), Signup.id != bindparam("besides_id"))
+    taken = and_(state_in(TAKEN), Shift.cancelled_at.is_(None), Signup.id != bindparam("besides_id"))
     overlapping = and_(taken, Shift.starts_at < bindparam("ends_at"), Shift.ends_at > bindparam("starts_at"))
     this_term = and_(taken, Shift.term_id == bindparam("term_id"))
-    live_here = and_(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(LIVE))
+    live_here = and_(Signup.shift_id == bindparam("shift_id"), state_in(LIVE))
     return (
         select(
             func.max(case((live_here, Signup.id))),
@@ -507,7 +518,7 @@ def _standing_query() -> Select:
         )
         .select_from(Signup)
         .join(Signup.shift)
-        .where(Signup.person_id == bindparam("person_id"), Signup.state.in_(_TAKEN_OR_LIVE))
+        .where(Signup.person_id == bindparam("person_id"), state_in(_TAKEN_OR_LIVE))
     )
 
 
@@ -528,13 +539,11 @@ def _stood(live_signup_id: int | None, overlapping: int | None, this_term: int |
 
 def _standing_and_count_query() -> Select:
     person_side = _standing_query().subquery()
-    night_side = (
-        select(*_count_columns()).where(Signup.shift_id == bindparam("shift_id"), Signup.state.in_(HOLDING)).subquery()
-    )
+    night_side = select(*_count_columns()).where(Signup.shift_id == bindparam("shift_id"), state_in(HOLDING)).subquery()
     first_leader = (
         select(Signup.id, Person.name)
         .join(Signup.person)
-        .where(Signup.shift_id == bindparam("shift_id"), Signup.role == SignupRole.LEADER, Signup.state.in_(HOLDING))
+        .where(Signup.shift_id == bindparam("shift_id"), Signup.role == SignupRole.LEADER, state_in(HOLDING))
         .order_by(Signup.created_at, Signup.id)
         .limit(1)
         .subquery()
