@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event, func, select
+from sqlalchemy import DateTime, Engine, MetaData, Select, Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -115,7 +115,7 @@ def locks_rows(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def upsert(session: Session, model: type) -> Insert:
+def upsert(session: Session, model: type | Table) -> Insert:
     """An INSERT in the session's dialect, which can say `ON CONFLICT`: what to do in the same
     statement when a unique key is taken, instead of looking for the row first. A row racing
     another transaction's insert of the same key waits for it, then meets the conflict."""

@@ -13,8 +13,9 @@ import time as wall
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.clock import month_span
@@ -124,7 +125,8 @@ def enqueue_many(session: Session, messages: list[dict]) -> int:
     many were planned."""
     rows = [message_fields(**fields) for fields in messages]
     planned = 0
-    statement = upsert(session, SmsMessage).on_conflict_do_nothing().returning(SmsMessage.id)
+    table = cast(Table, SmsMessage.__table__)  # plain rows: no ORM bookkeeping
+    statement = upsert(session, table).on_conflict_do_nothing().returning(table.c.id)
     for start in range(0, len(rows), INSERT_CHUNK):
         planned += len(session.execute(statement, rows[start : start + INSERT_CHUNK]).all())
     return planned
