@@ -205,7 +205,9 @@ def send_message(
 def _plan(session: Session, audience: Audience, person: Person, body: str, key: str, now: datetime) -> None:
     if audience.night is not None:
         # News about a night, like any other: urgent when the night is tonight, void once it ends.
-        planned = messages.plan_news(
+        if messages.planned_before(session, [key]):
+            raise BroadcastRefused(N_("This message has been sent already."))
+        messages.plan_news(
             session,
             None,
             key=key,
@@ -216,8 +218,6 @@ def _plan(session: Session, audience: Audience, person: Person, body: str, key: 
             shift=audience.night,
             until=audience.night.ends_at,
         )
-        if not planned:
-            raise BroadcastRefused(N_("This message has been sent already."))
         return
     sms.enqueue(
         session,

@@ -505,7 +505,9 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
                 expires_at=nights[-1].starts_at,
             )
         )
-    return messages.plan_all(session, planned, now)
+    invited_before = messages.planned_before(session, [invitation.key for invitation in planned])
+    messages.plan_all(session, planned, now)
+    return len(planned) - len(invited_before)
 
 
 # --- Copying last term. ---

@@ -217,24 +217,32 @@ def plan_once(
     due_at: datetime | None = None,
     own_action: bool = False,
     expires_at: datetime | None = None,
-) -> bool:
+) -> None:
     """Enqueue a message about a night, on behalf of its region, unless one with the same key was
     planned before (a double tap, a job run twice); the unique key in the table settles races
-    between processes. `own_action`: it answers what the person did just now. Whether it was
-    planned."""
+    between processes. `own_action`: it answers what the person did just now."""
     if signup is not None:
         person, shift = person or signup.person, shift or signup.shift
     assert person is not None and shift is not None, "a message is to a person, about a night"
-    planned = Planned(key, body, purpose, person, shift, signup, due_at, own_action, expires_at)
-    return plan_all(session, [planned], now) == 1
+    plan_all(session, [Planned(key, body, purpose, person, shift, signup, due_at, own_action, expires_at)], now)
 
 
-def plan_all(session: Session, planned: list[Planned], now: datetime) -> int:
+def plan_all(session: Session, planned: list[Planned], now: datetime) -> None:
     """`plan_once` for many messages in a few statements: those whose key was planned before are
-    left out, and so is a second message with the same key in `planned`. Returns how many were
-    planned."""
+    left out, and so is a second message with the same key in `planned`."""
     fresh = {message.key: message for message in planned}
-    return sms.enqueue_many(session, [message.fields(now) for message in fresh.values()])
+    sms.enqueue_many(session, [message.fields(now) for message in fresh.values()])
+
+
+def planned_before(session: Session, keys: list[str]) -> set[str]:
+    """Which of these message keys were planned already: for a caller that tells the person so, or
+    counts what is new. (Planning leaves them out either way.)"""
+    return {
+        key
+        for part in chunks(keys)
+        for key in session.scalars(select(SmsMessage.dedupe_key).where(SmsMessage.dedupe_key.in_(part)))
+        if key
+    }
 
 
 #: Values per `IN (…)` list: SQLite takes at most 32,766 parameters in one statement.
@@ -256,14 +264,14 @@ def plan_news(
     person: Person | None = None,
     shift: Shift | None = None,
     until: datetime | None = None,
-) -> bool:
+) -> None:
     """News about a coming night: sent in quiet hours too when the night is tonight (see
     `sms.quiet.may_wake`), and dropped unsent once the night starts (or `until`), when it is no
     longer news."""
     if signup is not None:
         shift = shift or signup.shift
     assert shift is not None, "news is about a night"
-    return plan_once(
+    plan_once(
         session,
         signup,
         key=key,

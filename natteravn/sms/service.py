@@ -118,18 +118,17 @@ def enqueue(session: Session, **fields) -> SmsMessage:
     return message
 
 
-def enqueue_many(session: Session, messages: list[dict]) -> int:
+def enqueue_many(session: Session, messages: list[dict]) -> None:
     """Plan many messages in a few statements, each dict what `enqueue` takes: a term's reminders
     for a whole region are planned at once. A message whose `dedupe_key` was planned before is
-    left out (a double tap, a job run twice), and so is the loser of a race for one. Returns how
-    many were planned."""
-    rows = [message_fields(**fields) for fields in messages]
-    planned = 0
+    left out (a double tap, a job run twice), and so is the loser of a race for one. Says nothing
+    of which: returning the rows planned made a national publish half as fast again (see
+    `shifts.messages.planned_before` for asking first)."""
     table = cast(Table, SmsMessage.__table__)  # plain rows: no ORM bookkeeping
-    statement = upsert(session, table).on_conflict_do_nothing().returning(table.c.id)
+    statement = upsert(session, table).on_conflict_do_nothing()
+    rows = [message_fields(**fields) for fields in messages]
     for start in range(0, len(rows), INSERT_CHUNK):
-        planned += len(session.execute(statement, rows[start : start + INSERT_CHUNK]).all())
-    return planned
+        session.execute(statement, rows[start : start + INSERT_CHUNK])
 
 
 #: Rows per INSERT of many messages.
