@@ -71,13 +71,32 @@ def settings(url: str, twilio_config: dict) -> dict:
 
 
 def dispatcher(config: dict, start) -> None:
-    """One scheduler process: the dispatch job, run until the outbox has nothing due."""
+    """One scheduler process: the dispatch job, run until the outbox has nothing due. A `CLOCK`
+    in the config (the national run's) is started once every process is up."""
     from natteravn.scheduler import context_from, dispatch_sms
 
     app = create_app(config)
     start.wait()
+    if "CLOCK" in config:
+        config["CLOCK"].start()
     dispatch_sms(context_from(app))
     app.extensions["natteravn.engine"].dispose()
+
+
+def dispatch_together(config: dict, processes: int) -> tuple[datetime, float]:
+    """`processes` scheduler processes let loose at once: the moment they were all up (from then
+    on, waiting is dispatch's doing) and the seconds until the last one was done."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(processes + 1)
+    workers = [context.Process(target=dispatcher, args=(config, start)) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    running = datetime.now(UTC)
+    began = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return running, time.perf_counter() - began
 
 
 def plan_due(engine, count: int, due: datetime) -> None:
@@ -110,17 +129,7 @@ def run(url: str, engine, processes: int, count: int) -> dict[str, float]:
         config = settings(url, twilio.config())
         due = datetime.now(UTC)
         plan_due(engine, count, due)
-        context = multiprocessing.get_context("spawn")
-        start = context.Barrier(processes + 1)
-        workers = [context.Process(target=dispatcher, args=(config, start)) for _ in range(processes)]
-        for worker in workers:
-            worker.start()
-        start.wait()
-        running = datetime.now(UTC)  # the schedulers are up: from here on, waiting is dispatch's doing
-        began = time.perf_counter()
-        for worker in workers:
-            worker.join()
-        seconds = time.perf_counter() - began
+        running, seconds = dispatch_together(config, processes)
         received = twilio.messages
     with engine.connect() as connection:
         sent = connection.scalar(select(func.count()).where(SmsMessage.state == MessageState.SENT))
@@ -256,16 +265,6 @@ def sent_earlier_in_the_week(engine, noon: datetime) -> int:
         )
 
 
-def friday_dispatcher(config: dict, start) -> None:
-    from natteravn.scheduler import context_from, dispatch_sms
-
-    app = create_app(config)
-    start.wait()
-    config["CLOCK"].start()
-    dispatch_sms(context_from(app))
-    app.extensions["natteravn.engine"].dispose()
-
-
 def national(url: str, engine, rate: int) -> None:
     now = datetime.now(UTC)
     friday = coming_friday(local(now).date())
@@ -279,17 +278,7 @@ def national(url: str, engine, rate: int) -> None:
         config = {**settings(url, twilio.config()), "SMS_RATE_PER_SECOND": rate, "CLOCK": FridayClock(noon)}
         # Region's own quiet hours apply (21:00-08:00 by default): noon is outside them.
         del config["SMS_QUIET_FROM"], config["SMS_QUIET_UNTIL"]
-        context = multiprocessing.get_context("spawn")
-        start = context.Barrier(3)
-        workers = [context.Process(target=friday_dispatcher, args=(config, start)) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        start.wait()
-        running = datetime.now(UTC)
-        began = time.perf_counter()
-        for worker in workers:
-            worker.join()
-        seconds = time.perf_counter() - began
+        running, seconds = dispatch_together(config, 2)
         received = twilio.messages
     with engine.connect() as connection:
         sent = connection.scalar(
