@@ -316,8 +316,8 @@ def signed_up(
         own_action=own_action,
         expires_at=shift.starts_at,
     )
-    # The confirmation and the reminders in one look for messages planned before and one insert:
-    # taps on the same night wait for this while it holds the night's lock.
+    # The confirmation and the reminders in one insert: taps on the same night wait for this while
+    # it holds the night's lock.
     plan_all(session, [confirmation, *reminders(session, [signup], now, links, leaders)], now)
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, shift)

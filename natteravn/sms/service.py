@@ -122,8 +122,8 @@ def enqueue_many(session: Session, messages: list[dict]) -> None:
     """Plan many messages in a few statements, each dict what `enqueue` takes: a term's reminders
     for a whole region are planned at once. A message whose `dedupe_key` was planned before is
     left out (a double tap, a job run twice), and so is the loser of a race for one. Says nothing
-    of which: returning the rows planned made a national publish half as fast again (see
-    `shifts.messages.planned_before` for asking first)."""
+    of which were: returning the rows planned made a national term's planning take 20 s instead of
+    13. A caller that must know asks before."""
     table = cast(Table, SmsMessage.__table__)  # plain rows: no ORM bookkeeping
     statement = upsert(session, table).on_conflict_do_nothing()
     rows = [message_fields(**fields) for fields in messages]
