@@ -225,41 +225,74 @@ def reports_scan(slug: str | None) -> None:
 
 sms_cli = AppGroup("sms", help="SMS gateway checks.")
 cli.add_command(sms_cli)
+email_cli = AppGroup("email", help="Mail server checks.")
+cli.add_command(email_cli)
+
+TEST_TEXT = "Natteravn: test message. No need to answer."
+QUEUE_HELP = "Put it in the outbox for `natteravn scheduler` to send, due now."
 
 
 @sms_cli.command("test")
 @click.argument("number")
-@click.option("--text", default="Natteravn: test message. No need to answer.", show_default=True)
-@click.option("--queue", is_flag=True, help="Put it in the outbox for `natteravn scheduler` to send, due now.")
+@click.option("--text", default=TEST_TEXT, show_default=True)
+@click.option("--queue", is_flag=True, help=QUEUE_HELP)
 @with_appcontext
 def sms_test(number: str, text: str, queue: bool) -> None:
     """Send one SMS to NUMBER through the configured gateway and print the provider's answer
     (with --queue: leave the sending to the scheduler, to test the whole path)."""
     from natteravn.accounts.service import InvalidPhone, normalise_phone
-    from natteravn.sms.models import Purpose
-    from natteravn.sms.service import enqueue, send_one
 
     try:
         phone = normalise_phone(number)
     except InvalidPhone as error:
         raise click.BadParameter(str(error), param_hint="NUMBER") from error
+    _send_test(phone, None, text, queue)
+
+
+@email_cli.command("test")
+@click.argument("address")
+@click.option("--text", default=TEST_TEXT, show_default=True)
+@click.option("--queue", is_flag=True, help=QUEUE_HELP)
+@with_appcontext
+def email_test(address: str, text: str, queue: bool) -> None:
+    """Send one e-mail to ADDRESS through the configured mail server and print its answer
+    (with --queue: leave the sending to the scheduler, to test the whole path)."""
+    from natteravn.accounts.service import EmailRefused, normalise_email
+
+    try:
+        email = normalise_email(address)
+    except EmailRefused as error:
+        raise click.BadParameter(str(error), param_hint="ADDRESS") from error
+    _send_test("", email, text, queue)
+
+
+def _send_test(phone: str, email: str | None, text: str, queue: bool) -> None:
+    """A test message to `phone`, or by e-mail to `email`, through the outbox as any message goes."""
+    from natteravn.sms.models import Purpose
+    from natteravn.sms.service import enqueue, send_one
+
     factory, clock = current_app.extensions["natteravn.sessions"], current_app.config["CLOCK"]
-    gateway = current_app.extensions["natteravn.gateway"]
+    gateway, mailer = current_app.extensions["natteravn.gateway"], current_app.extensions["natteravn.mailer"]
     with factory() as session:
-        message = enqueue(session, to=phone, body=text, purpose=Purpose.TEST, now=clock())
+        message = enqueue(session, to=phone, email=email, body=text, purpose=Purpose.TEST, now=clock())
         session.commit()
         if queue:
             every = current_app.config["SCHEDULER_DISPATCH_SECONDS"]
-            click.echo(f"queued id={message.id} to={phone} state={message.state} due=now")
+            click.echo(f"queued id={message.id} to={email or phone} state={message.state} due=now")
             click.echo(
                 f"`natteravn scheduler` sends it within {every} s. Watch it with `natteravn sms status {message.id}`."
             )
             return
-        send_one(session, gateway, message.id, clock(), policy=current_app.extensions["natteravn.sms_policy"])
-        click.echo(
-            f"gateway={gateway.name} to={phone} state={message.state} provider_id={message.provider_id or '-'} "
-            f"segments={message.segments} encoding={message.encoding}"
-        )
+        policy = current_app.extensions["natteravn.sms_policy"]
+        send_one(session, gateway, message.id, clock(), policy=policy, mailer=mailer)
+        if email:
+            through, size = f"mailer={mailer.name} to={email}", ""
+        else:
+            through, size = (
+                f"gateway={gateway.name} to={phone}",
+                f" segments={message.segments} encoding={message.encoding}",
+            )
+        click.echo(f"{through} state={message.state} provider_id={message.provider_id or '-'}{size}")
         if message.last_error:
             click.echo(f"error={message.last_error}")
             raise SystemExit(1)
@@ -269,7 +302,8 @@ def sms_test(number: str, text: str, queue: bool) -> None:
 @click.argument("message_id", type=int)
 @with_appcontext
 def sms_status(message_id: int) -> None:
-    """Where the outbox message MESSAGE_ID is: state, tries, the provider's id, the last error."""
+    """Where the outbox message MESSAGE_ID (an SMS or an e-mail) is: state, tries, the provider's
+    id, the last error."""
     from natteravn.sms.models import SmsMessage
 
     with current_app.extensions["natteravn.sessions"]() as session:
@@ -278,7 +312,7 @@ def sms_status(message_id: int) -> None:
         raise click.ClickException(f"No SMS with id {message_id} in the outbox.")
     sent_at = message.sent_at.isoformat() if message.sent_at else "-"
     click.echo(
-        f"id={message.id} to={message.to} purpose={message.purpose} state={message.state} "
+        f"id={message.id} to={message.email or message.to} purpose={message.purpose} state={message.state} "
         f"attempts={message.attempts} provider_id={message.provider_id or '-'} sent_at={sent_at}"
     )
     if message.last_error:

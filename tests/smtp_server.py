@@ -69,7 +69,8 @@ class SmtpServer:
         accepted = (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
         if accepted:
             self.logins.append(auth_data.login.decode())
-        return AuthResult(success=accepted)
+        # Not `handled`: the server answers a refusal with 535 itself, as a real one does.
+        return AuthResult(success=accepted, handled=False)
 
 
 def _free_port() -> int:

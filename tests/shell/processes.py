@@ -42,8 +42,13 @@ def operator_environment(folder: Path, database_url: str, **settings: object) ->
             "PYTHONUNBUFFERED": "1",
         }
     )
-    environment.update({f"NATTERAVN_{name}": _written(value) for name, value in settings.items()})
+    environment.update(natteravn_variables(**settings))
     return environment
+
+
+def natteravn_variables(**settings: object) -> dict[str, str]:
+    """`settings` as the NATTERAVN_<NAME> variables an operator sets."""
+    return {f"NATTERAVN_{name}": _written(value) for name, value in settings.items()}
 
 
 def _written(value: object) -> str:

@@ -12,7 +12,16 @@ import requests
 
 from natteravn import ROOT
 from tests.databases import POSTGRES_URL, private_postgres
-from tests.shell.processes import BIN, PATIENCE, free_port, gunicorn, natteravn, operator_environment
+from tests.shell.processes import (
+    BIN,
+    PATIENCE,
+    free_port,
+    gunicorn,
+    natteravn,
+    natteravn_variables,
+    operator_environment,
+)
+from tests.smtp_server import SmtpServer
 
 SCHEMA_ADVICE = "run `natteravn db upgrade`"
 NUMBER = "+4792345601"
@@ -79,6 +88,74 @@ def test_a_queued_test_sms_waits_in_the_outbox_until_the_scheduler_sends_it(upgr
     assert "state=sent" in natteravn("sms", "status", message_id, environment=upgraded).stdout
 
 
+def test_a_test_email_goes_through_the_configured_mail_server_and_says_what_it_answered(upgraded):
+    with SmtpServer(login=True) as server:
+        environment = {**upgraded, **natteravn_variables(**server.config())}
+        sent = natteravn("email", "test", "Kari.Nordmann@Example.NO", environment=environment)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        [received] = server.to("Kari.Nordmann@example.no")
+    assert "mailer=smtp to=Kari.Nordmann@example.no state=sent provider_id=email-" in sent.stdout
+    assert received["Subject"] == "Natteravn: testmelding"  # the default language: Norwegian
+    assert received.get_content().strip() == "Natteravn: test message. No need to answer."
+    assert server.logins == ["natteravn"]
+
+
+def test_a_test_email_the_mail_server_refuses_says_why_and_exits_non_zero(upgraded):
+    with SmtpServer() as server:
+        server.refuse_next.append("550 5.1.1 No such mailbox here")
+        refused = natteravn(
+            "email", "test", "nobody@example.no", environment={**upgraded, **natteravn_variables(**server.config())}
+        )
+    assert refused.returncode == 1
+    assert "state=failed" in refused.stdout
+    assert "No such mailbox here" in refused.stdout
+    assert "Traceback" not in refused.stdout + refused.stderr
+
+
+def test_a_test_email_with_a_wrong_mail_password_says_the_server_refused_the_login(upgraded):
+    with SmtpServer(login=True) as server:
+        environment = {**upgraded, **natteravn_variables(**server.config(SMTP_PASSWORD="not-the-password"))}
+        refused = natteravn("email", "test", "kari@example.no", environment=environment)
+        assert server.received == []
+    assert refused.returncode == 1
+    assert "535" in refused.stdout
+    assert "Traceback" not in refused.stdout + refused.stderr
+
+
+def test_a_test_email_to_an_unreachable_mail_server_waits_in_the_outbox_and_says_so(upgraded):
+    settings = {"NATTERAVN_SMTP_HOST": "127.0.0.1", "NATTERAVN_SMTP_PORT": str(free_port())}
+    unreachable = {**upgraded, **settings, "NATTERAVN_SMTP_FROM": "natteravn@solor.example"}
+    result = natteravn("email", "test", "kari@example.no", environment=unreachable)
+    assert result.returncode == 1
+    assert "state=pending" in result.stdout
+    assert "could not be reached" in result.stdout
+
+
+def test_a_test_email_to_something_that_is_no_address_is_refused_before_anything_is_sent(upgraded):
+    result = natteravn("email", "test", "kari at example", environment=upgraded)
+    assert result.returncode == 2
+    assert "That is not an e-mail address" in result.stderr
+    assert "queued" not in result.stdout
+
+
+def test_a_queued_test_email_waits_until_the_scheduler_sends_it_through_the_mail_server(upgraded):
+    with SmtpServer() as server:
+        environment = {**upgraded, **natteravn_variables(**server.config())}
+        queued = natteravn("email", "test", "kari@example.no", "--queue", environment=environment)
+        assert queued.returncode == 0, queued.stderr
+        message_id = re.search(r"queued id=(\d+)", queued.stdout).group(1)
+        assert (
+            "to=kari@example.no purpose=test state=pending"
+            in natteravn("sms", "status", message_id, environment=environment).stdout
+        )
+        assert server.received == []
+
+        run = natteravn("scheduler", "--once", environment=environment)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert len(server.to("kari@example.no")) == 1
+    assert "state=sent" in natteravn("sms", "status", message_id, environment=environment).stdout
+
+
 def test_the_console_gateway_says_that_nothing_is_sent_and_masks_numbers_and_codes(upgraded, tmp_path):
     sent = natteravn("sms", "test", NUMBER, "--text", "Your Natteravn code is 123456.", environment=upgraded)
     assert sent.returncode == 0, sent.stderr
@@ -116,5 +193,5 @@ def _commands(*argv: str, environment: dict[str, str]) -> set[str]:
 
 def test_natteravn_and_flask_offer_the_same_commands(environment):
     own = _commands(str(BIN / "natteravn"), "--help", environment=environment)
-    assert {"db", "demo", "purge", "scheduler", "sms", "region", "coordinator", "admin"} <= own
+    assert {"db", "demo", "purge", "scheduler", "sms", "email", "region", "coordinator", "admin"} <= own
     assert _commands(str(BIN / "flask"), "--app", "wsgi", "natteravn", "--help", environment=environment) == own
