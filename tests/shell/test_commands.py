@@ -100,6 +100,30 @@ def test_a_test_email_goes_through_the_configured_mail_server_and_says_what_it_a
     assert server.logins == ["natteravn"]
 
 
+def test_a_test_email_goes_over_starttls_to_a_server_whose_certificate_the_machine_trusts(upgraded, tmp_path):
+    with SmtpServer(login=True, tls=True) as server:
+        trusted = {
+            **upgraded,
+            **natteravn_variables(**server.config()),
+            "SSL_CERT_FILE": str(server.trust_file(tmp_path)),
+        }
+        sent = natteravn("email", "test", "kari@example.no", environment=trusted)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert len(server.to("kari@example.no")) == 1
+    assert server.encrypted == [True]
+    assert server.logins == ["natteravn"]
+
+
+def test_a_test_email_to_a_server_with_an_untrusted_certificate_is_not_sent_and_says_why(upgraded):
+    with SmtpServer(login=True, tls=True) as server:
+        refused = natteravn(
+            "email", "test", "kari@example.no", environment={**upgraded, **natteravn_variables(**server.config())}
+        )
+        assert server.received == [] and server.logins == []
+    assert refused.returncode == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.stdout
+
+
 def test_a_test_email_the_mail_server_refuses_says_why_and_exits_non_zero(upgraded):
     with SmtpServer() as server:
         server.refuse_next.append("550 5.1.1 No such mailbox here")
