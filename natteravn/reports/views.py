@@ -248,7 +248,7 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
         return _report_page(reporter, shift, access.report_of(db, shift), form, status=422)
     db.commit()
     if _has_errors(form, adding):
-        flash(_("Saved as a draft. Check the fields marked below."), "error")
+        flash(_("The rest is saved; the fields marked below are not. Correct them and save again."), "error")
         return _report_page(reporter, shift, saved.report, form, status=422)
     edit = as_id(request.form.get("edit_incident"))
     if edit:
@@ -302,12 +302,15 @@ def _report_input(form: ReportForm) -> writing.ReportInput:
     def valid(field):
         return None if field.errors else field.data
 
+    def valid_text(field):
+        return None if field.errors else field.data or ""
+
     return writing.ReportInput(
         started=valid(form.started),
         ended=valid(form.ended),
-        places_visited=valid(form.places_visited) or "",
-        weather=valid(form.weather) or "",
-        atmosphere=valid(form.atmosphere) or "",
+        places_visited=valid_text(form.places_visited),
+        weather=valid_text(form.weather),
+        atmosphere=valid_text(form.atmosphere),
         youths={band: valid(getattr(form, band)) for band in AGE_BAND_LABELS},
     )
 

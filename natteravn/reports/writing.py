@@ -52,13 +52,15 @@ AUDIT = audit.Vocabulary(
 
 @dataclass
 class ReportInput:
-    """What the leader typed. None for a count or time means "not given (yet)"."""
+    """What the leader typed. None for a count or time means "not given (yet)"; None for a text,
+    that what was typed could not be taken (too long), so what is saved stays. An empty text
+    empties the field."""
 
     started: time | None = None
     ended: time | None = None
-    places_visited: str = ""
-    weather: str = ""
-    atmosphere: str = ""
+    places_visited: str | None = ""
+    weather: str | None = ""
+    atmosphere: str | None = ""
     youths: dict[str, int | None] = field(default_factory=dict)
 
 
@@ -212,12 +214,17 @@ def _apply(report: ShiftReport, shift: Shift, data: ReportInput) -> None:
         if report.started_at is not None and report.ended_at <= report.started_at:
             report.ended_at = at_local(local(report.ended_at).date() + timedelta(days=1), data.ended)
     report.duration_minutes = _minutes(report.started_at, report.ended_at)
-    for name in TEXT_FIELDS:
-        setattr(report, name, getattr(data, name).strip())
+    for name, text in _texts(data).items():
+        setattr(report, name, text)
     for band in AGE_BANDS:
         count = data.youths.get(band)
         if count is not None:
             setattr(report, band, max(0, count))
+
+
+def _texts(data: ReportInput) -> dict[str, str]:
+    """The texts to write, tidied; those that could not be taken are left out."""
+    return {name: text.strip() for name in TEXT_FIELDS if (text := getattr(data, name)) is not None}
 
 
 def _moment(shift: Shift, wall: time) -> datetime:
@@ -365,7 +372,7 @@ def _proposal(report: ShiftReport, shift: Shift, data: ReportInput, incident: In
     proposed.update(
         started_at=started.isoformat() if started else None,
         ended_at=ended.isoformat() if ended else None,
-        **{name: getattr(data, name).strip() for name in TEXT_FIELDS},
+        **_texts(data),
         **{band: data.youths[band] for band in AGE_BANDS if data.youths.get(band) is not None},
     )
     if incident is not None:

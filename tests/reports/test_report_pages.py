@@ -188,10 +188,31 @@ def test_a_bad_number_is_marked_and_the_rest_is_saved(login, client, db, world, 
     login(world.leader)
     response = _file(client, night, save="x", youths_13_15="mange")
     assert response.status_code == 422
-    assert "Saved as a draft" in response.text
+    assert "The rest is saved; the fields marked below are not" in response.text
     report = _report(db, night.id)
     # The count typed wrong is not given (yet); the rest is kept.
     assert (report.youths_13_15, report.youths_16_17, report.places_visited) == (None, 5, "Skysstasjonen og skolen")
+
+
+def test_a_text_too_long_to_take_leaves_what_the_submitted_report_says_and_comes_back_to_be_shortened(
+    login, client, db, world, night
+):
+    login(world.leader)
+    _file(client, night, submit_report="x")
+    pasted = "Rolig kveld. " * 2000  # 26,000 characters
+    response = _file(client, night, save="x", atmosphere=pasted, weather="Sludd")
+    assert response.status_code == 422
+    assert "Shorten this to 20000 characters" in response.text
+    assert pasted.strip() in response.text  # still in the box, to be shortened
+    report = _report(db, night.id)
+    assert (report.state, report.atmosphere, report.weather) == (ReportState.SUBMITTED, "Rolig", "Sludd")
+
+
+def test_an_emptied_text_is_saved_empty(login, client, db, world, night):
+    login(world.leader)
+    _file(client, night, save="x")
+    assert _file(client, night, save="x", atmosphere="").status_code == 302
+    assert _report(db, night.id).atmosphere == ""
 
 
 def test_an_incident_typed_but_not_added_is_not_lost_by_saving(login, client, db, world, night):
