@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import partial
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel, format_date, format_decimal, lazy_pgettext
+from flask_babel import Babel, format_date, format_decimal, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from natteravn.clock import OSLO
 from natteravn.i18n import LOCALE_NAMES, LOCALES, N_, TRANSLATIONS_DIR, text_direction
+from natteravn.links import personal_links_hidden
 from natteravn.web import abandon_changes, coordinator_scope, now, written
 
 log = logging.getLogger("natteravn")
@@ -114,6 +115,9 @@ def _template_helpers(app: Flask) -> None:
     # Kroner and øre, as a price is written: 1 234,50 in Norwegian.
     app.jinja_env.filters["money"] = lambda v: format_decimal(v, "#,##0.00")
     app.jinja_env.filters["month"] = lambda v: format_date(v, "LLLL yyyy")
+    app.jinja_env.filters["personal_links_hidden"] = lambda text: personal_links_hidden(
+        text, gettext("(personal link hidden)")
+    )
 
 
 def _headers(app: Flask) -> None:

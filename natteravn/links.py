@@ -4,6 +4,7 @@ Built from configuration once, handed to services, so services never touch `url_
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -51,3 +52,13 @@ class Links:
         """Logs the night's leader straight into the night's report. It is written into an SMS
         planned weeks ahead, so it lasts as long as the night allows (see reports.access)."""
         return self.url(f"/r/{self.sign('report', [shift_id, person_id])}")
+
+
+#: The links that act as their holder (log in, take an offered place, read a calendar feed).
+PERSONAL = re.compile(r"\S*/(?:i|r|offer)/[\w.-]+|\S*/calendar/[\w.-]+\.ics")
+
+
+def personal_links_hidden(text: str, shown: str) -> str:
+    """`text` with every personal link written as `shown`: whoever reads a message meant for
+    someone else (a coordinator in the outbox) must not be able to act as them."""
+    return PERSONAL.sub(shown, text)

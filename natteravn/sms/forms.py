@@ -34,6 +34,7 @@ PURPOSE_NAMES = {
     Purpose.OFFER_EXPIRED: _l("Offered place not taken in time"),
     Purpose.REPLY: _l("Answer to an SMS"),
     Purpose.TEST: _l("Test message"),
+    Purpose.BROADCAST: _l("Message from the coordinator"),
 }
 
 

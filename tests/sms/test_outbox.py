@@ -126,3 +126,30 @@ def test_the_outbox_is_paginated_newest_first(world, db, clock, login, client):
     assert "Melding nummer 09." in second and "Melding nummer 00." in second
     assert "Melding nummer 10." not in second
     assert "Page 2 of 2" in second
+
+
+def test_links_that_act_as_the_person_are_hidden_and_the_rest_of_the_text_is_shown(
+    world, db, clock, login, client, links
+):
+    personal = {
+        "invitation": links.invitation("a-token-that-logs-in"),
+        "report": links.report(1, world.leader.id),
+        "offer": links.offer(7),
+        "calendar": links.calendar("feed-token"),
+    }
+    for kind, link in personal.items():
+        message(db, clock(), world.parent, f"Natteravn {kind}: {link} (svar STOPP)", region_id=world.region.id)
+    message(db, clock(), world.parent, f"Natteravn: se {links.night(3)}", region_id=world.region.id)
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/outbox").text
+    for kind, link in personal.items():
+        assert link not in page
+        assert f"Natteravn {kind}: (personal link hidden) (svar STOPP)" in page
+    assert links.night(3) in page  # a night's page asks its reader to log in as themselves
+
+
+def test_every_kind_of_message_has_a_name_to_filter_by():
+    from natteravn.sms.forms import PURPOSE_NAMES
+
+    assert set(PURPOSE_NAMES) == set(Purpose)
