@@ -77,12 +77,19 @@ def demo(port: int, no_serve: bool) -> None:
     """Set up a demo region in instance/ (SQLite) and serve it on http://127.0.0.1:PORT."""
     from natteravn.demo import seed
     from natteravn.sms.gateway import ConsoleGateway
+    from natteravn.sms.mail import ConsoleMailer
 
     if not no_serve:
         _check_port_free(port)  # before the login table, which would scroll the refusal out of sight
     _write_demo_config(Path(os.environ.get("NATTERAVN_INSTANCE_PATH") or ROOT / "instance"))
-    # The codes are shown in the console on purpose: that is how people log in to the demo.
-    app = create_app({"BASE_URL": f"http://127.0.0.1:{port}", "GATEWAY": ConsoleGateway(reveal=True)})
+    # The codes are shown in the console on purpose, e-mailed ones too: that is how people log in to the demo.
+    app = create_app(
+        {
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "GATEWAY": ConsoleGateway(reveal=True),
+            "MAILER": ConsoleMailer(reveal=True),
+        }
+    )
     upgrade(app)
     with app.app_context():
         people = seed(app)

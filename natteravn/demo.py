@@ -219,6 +219,8 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
         for offset in (0, 1):
             day = last_friday - timedelta(weeks=week) + timedelta(days=offset)
             starts_at, ends_at = night_span(day, time(22, 0), time(1, 0))
+            # Every route walks at the same time: one route a night for each person.
+            tonight = {lars.id} if week == 0 and offset == 0 else set()
             for route in routes:
                 shift = Shift(
                     term=autumn,
@@ -233,9 +235,15 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
                 )
                 session.add(shift)
                 lars_night = week == 0 and offset == 0 and route.name == "Flisa sentrum"
-                leader = lars if lars_night else next((p for p in rng.sample(leaders, len(leaders)) if free(p)), None)
+                leader = (
+                    lars
+                    if lars_night
+                    else next((p for p in rng.sample(leaders, len(leaders)) if free(p) and p.id not in tonight), None)
+                )
                 local_people = [
-                    v for v in volunteers if v.municipality is route.municipality and free(v) and v is not leader
+                    v
+                    for v in volunteers
+                    if v.municipality is route.municipality and free(v) and v.id not in tonight and v is not leader
                 ]
                 walkers = rng.sample(local_people, k=min(len(local_people), rng.randint(2, 4)))
                 for person, role in [
@@ -245,6 +253,7 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
                     came = role == SignupRole.LEADER or rng.random() > 0.1
                     _walked(session, shift, person, role, SignupState.ATTENDED if came else SignupState.NO_SHOW, now)
                     nights_of[person.id] = nights_of.get(person.id, 0) + 1
+                    tonight.add(person.id)
                 if leader is not None and week > 0:
                     _report(session, shift, leader, rng)
 

@@ -344,3 +344,11 @@ def test_every_page_speaks_the_readers_language(app, db, world, clock, links, ga
             if english or left:
                 problems.append(f"{who} {page.path}: English words {english}, untranslated {left}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_page_writes_python_s_none_where_an_attribute_was_left_out(app, db, world, clock, links, gateway):
+    problems = []
+    for who, group in groupby(every_page(db, world, clock, links), key=lambda page: page.who):
+        client = _open_as(app, gateway, db, world, who, "nb")
+        problems += [f"{who} {page.path}" for page in group if '="None"' in client.get(page.path).text]
+    assert not problems, "\n".join(problems)

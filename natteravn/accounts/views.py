@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -293,6 +293,7 @@ def profile():
         form.channel.data = current_user.channel.value
         form.email.data = current_user.email
     if form.validate_on_submit() and _saved(form, lambda: _save_contact(form)):
+        refresh()  # "Saved" in the language just chosen
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.profile"))
     feed = links().calendar(service.calendar_token(current_user, links()))

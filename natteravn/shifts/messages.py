@@ -158,9 +158,15 @@ def cancelled_text(_, words: dict) -> str:
     return f"{text} {words['reason']}".strip()
 
 
-def dropout_text(_, words: dict) -> str:
+def dropout_text(ngettext, words: dict) -> str:
+    """Takes the recipient's ngettext: "1 walker", "2 walkers"."""
     return (
-        _("Natteravn: %(name)s cannot come to %(route)s on %(date)s at %(time)s. The night now has %(count)d walkers.")
+        ngettext(
+            "Natteravn: %(name)s cannot come to %(route)s on %(date)s at %(time)s. The night now has %(count)d walker.",
+            "Natteravn: %(name)s cannot come to %(route)s on %(date)s at %(time)s. "
+            "The night now has %(count)d walkers.",
+            words["count"],
+        )
         % words
     )
 

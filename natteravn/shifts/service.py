@@ -653,7 +653,7 @@ def _tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -
     held = _count(session, shift, now).held
     leaders = _leaders_besides(session, dropout)
     for leader in leaders:
-        gettext = translations(leader.person.locale).gettext
+        ngettext = translations(leader.person.locale).ngettext
         words = {**messages.night_words(shift), "name": dropout.person.first_name, "count": held}
         messages.plan_news(
             session,
@@ -661,7 +661,7 @@ def _tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -
             person=leader.person,
             shift=shift,
             key=f"dropout:{dropout.id}:{leader.id}",
-            body=messages.dropout_text(gettext, words),
+            body=messages.dropout_text(ngettext, words),
             purpose=Purpose.SHIFT_CHANGED,
             now=now,
         )

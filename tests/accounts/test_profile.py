@@ -460,3 +460,13 @@ def test_an_archived_school_does_not_offer_its_classes(world, db, login, client)
     db.commit()
     login(world.parent)
     assert "Gamle skole" not in client.get("/profile").text
+
+
+def test_the_profile_says_saved_in_the_language_just_chosen(world, login, client, db):
+    login(world.parent)
+    data = {"name": "Kari Nordmann", "municipality": world.asnes.id, "locale": "nb"}
+    assert client.post("/profile", data=data).status_code == 302
+    assert "Lagret." in client.get("/profile").text
+    assert client.post("/profile", data={**data, "locale": "en"}).status_code == 302
+    page = client.get("/profile").text
+    assert "Saved." in page and "Lagret." not in page

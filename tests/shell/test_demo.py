@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,7 +13,8 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+import requests
+from sqlalchemy import create_engine, func, select, update
 
 from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.clock import local
@@ -122,6 +124,14 @@ def test_the_seeded_sign_ups_keep_the_rules(db, demo):
             .limit(1)
         )
         assert most_per_person <= term.cap
+    twice_at_once = (
+        select(Signup.person_id, Shift.starts_at)
+        .join(Signup.shift)
+        .where(Signup.state.in_([*HOLDING, SignupState.NO_SHOW]))
+        .group_by(Signup.person_id, Shift.starts_at)
+        .having(func.count() > 1)
+    )
+    assert db.execute(twice_at_once).all() == []  # nobody on two routes the same night
 
 
 def test_volunteers_have_said_when_they_can_walk_so_auto_fill_has_work(db, demo):
@@ -159,6 +169,39 @@ def test_the_demo_command_seeds_and_serves_the_login_page(tmp_path):
         printed = server.communicate(timeout=30)[0]
     assert "+4740000010" in printed
     assert (tmp_path / "natteravn.sqlite").exists() and "SECRET_KEY" in (tmp_path / "config.py").read_text()
+
+
+def test_a_parent_who_chose_e_mail_finds_the_demos_login_code_in_the_console(tmp_path):
+    """E-mail goes to the console as SMS does, with the code shown: else nobody on e-mail logs in."""
+    natteravn = str(Path(sys.executable).parent / "natteravn")
+    environment = {**os.environ, "NATTERAVN_INSTANCE_PATH": str(tmp_path)}
+    environment.pop("NATTERAVN_DATABASE_URL", None)
+    subprocess.run([natteravn, "demo", "--no-serve"], env=environment, capture_output=True, check=True)
+    database = create_engine(f"sqlite:///{tmp_path / 'natteravn.sqlite'}")
+    with database.begin() as connection:
+        kari = Person.__table__
+        connection.execute(
+            update(kari).where(kari.c.phone == "+4740000010").values(channel="email", email="kari@example.no")
+        )
+    database.dispose()
+    port = _free_port()
+    printed = tmp_path / "console.txt"
+    with printed.open("w") as console:
+        server = subprocess.Popen(
+            [natteravn, "demo", "--port", str(port)], env=environment, stdout=console, stderr=subprocess.STDOUT
+        )
+        try:
+            _first_answer(f"http://127.0.0.1:{port}/login", seconds=60)
+            browser = requests.Session()
+            form = browser.get(f"http://127.0.0.1:{port}/login").text
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+            asked = browser.post(f"http://127.0.0.1:{port}/login", data={"phone": "40000010", "csrf_token": token})
+            assert asked.status_code == 200 and "/login/code" in asked.url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    [line] = [line for line in printed.read_text().splitlines() if "E-mail to kari@example.no" in line]
+    assert re.search(r"\b\d{6}\b", line)
 
 
 def _free_port() -> int:

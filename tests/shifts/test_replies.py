@@ -120,7 +120,7 @@ def test_nei_after_the_cutoff_still_frees_the_place_and_warns_the_leader(world, 
     assert mine.state == SignupState.CANCELLED
     [warning] = outbox(db, person_id=world.leader.id, purpose=Purpose.SHIFT_CHANGED)
     assert warning.to == world.leader.phone and warning.urgent  # about tonight
-    assert "Kari cannot come" in warning.body and "now has 1 walkers" in warning.body
+    assert "Kari cannot come" in warning.body and "now has 1 walker." in warning.body
     assert "group leader is told" in answer
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "signup.cancelled_by_sms"))
     assert event.details["late"] is True
