@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import approve
 from natteravn.audit import service as audit
+from natteravn.clock import at_local, local
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.shifts import messages
@@ -176,6 +177,7 @@ def move_night(
         raise RosterRefused(N_("The night must end after it starts."))
     if starts_at <= now:
         raise RosterRefused(N_("A night cannot be moved to a time that has passed."))
+    _check_new_time(session, shift, starts_at, ends_at)
     old_words = messages.night_words(shift)
     old_starts_at = shift.starts_at
     shift.starts_at, shift.ends_at = starts_at, ends_at
@@ -200,6 +202,50 @@ def move_night(
         ends_at=ends_at.isoformat(),
     )
     return shift
+
+
+def _check_new_time(session: Session, shift: Shift, starts_at: datetime, ends_at: datetime) -> None:
+    """What a night's new time must keep, as the term's pattern does for new nights: a start and an
+    end that differ, a day inside the term, one night a day on the route, and nobody on it at two
+    nights at once."""
+    term, tz = shift.term, messages.zone(shift)
+    starts, ends = local(starts_at, tz), local(ends_at, tz)
+    if starts.time() == ends.time():
+        raise RosterRefused(N_("A night must end at another time than it starts."))
+    if not term.starts_on <= starts.date() <= term.ends_on:
+        raise RosterRefused(
+            N_("A night of this term must be between %(first)s and %(last)s."),
+            first=term.starts_on.strftime("%d.%m.%Y"),
+            last=term.ends_on.strftime("%d.%m.%Y"),
+        )
+    day_starts = at_local(starts.date(), time(0), tz)
+    same_day = select(Shift.id).where(
+        Shift.route_id == shift.route_id,
+        Shift.id != shift.id,
+        Shift.cancelled_at.is_(None),
+        Shift.starts_at >= day_starts,
+        Shift.starts_at < at_local(starts.date() + timedelta(days=1), time(0), tz),
+    )
+    if session.scalar(same_day.limit(1)) is not None:
+        raise RosterRefused(N_("%(route)s already has a night that day."), route=shift.route.name)
+    on_this_night = select(Signup.person_id).where(Signup.shift_id == shift.id, Signup.state.in_(LIVE))
+    elsewhere_then = (
+        select(Person.name)
+        .join(Signup, Signup.person_id == Person.id)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id.in_(on_this_night),
+            Signup.state.in_(LIVE),
+            Shift.id != shift.id,
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at < ends_at,
+            Shift.ends_at > starts_at,
+        )
+        .distinct()
+    )
+    names = sorted(session.scalars(elsewhere_then))
+    if names:
+        raise RosterRefused(N_("This would put %(names)s on two nights at the same time."), names=", ".join(names))
 
 
 def _live_signups(session: Session, shift: Shift) -> list[Signup]:

@@ -450,6 +450,28 @@ def test_a_night_edit_with_a_minimum_over_the_maximum_is_a_message_not_an_error(
     assert "no more than the maximum" in response.text
 
 
+def test_a_night_moved_out_of_its_term_through_the_page_is_refused_and_left_as_it_was(db, world, login):
+    client = login(world.coordinator)
+    shift = world.nights[0]
+    before = (shift.starts_at, shift.ends_at, shift.max_walkers)
+    response = client.post(
+        f"/coordinator/nights/{shift.id}",
+        data={
+            "day": "2030-01-01",
+            "starts_local": "22:00",
+            "ends_local": "01:00",
+            "min_walkers": "2",
+            "max_walkers": "5",
+        },
+    )
+    assert response.status_code == 422
+    assert "A night of this term must be between 20.11.2026 and 19.12.2026." in response.text
+    db.expire_all()
+    moved = db.get(Shift, shift.id)
+    assert (moved.starts_at, moved.ends_at, moved.max_walkers) == before
+    assert Purpose.SHIFT_CHANGED not in db.scalars(select(SmsMessage.purpose)).all()
+
+
 # --- Real row locks (PostgreSQL). ---
 
 

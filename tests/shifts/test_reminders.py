@@ -17,6 +17,7 @@ from natteravn.sms.segments import count_segments
 from tests import factories
 
 FRIDAY = date(2026, 11, 27)
+SATURDAY = date(2026, 11, 28)
 
 
 def utc(*args) -> datetime:
@@ -365,6 +366,39 @@ def test_a_night_cannot_be_moved_to_nonsense(world, db, clock, links, start, end
     with pytest.raises(roster.RosterRefused) as refused:
         roster.move_night(db, night, start, end, clock(), links, world.coordinator)
     assert refused.value.msgid == message
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "says"),
+    [
+        (date(2026, 11, 26), time(22, 0), time(22, 0), "A night must end at another time than it starts."),
+        (date(2027, 1, 8), time(22, 0), time(1, 0), "A night of this term must be between 20.11.2026 and 19.12.2026."),
+        (date(2026, 11, 28), time(20, 0), time(23, 0), "Flisa sentrum already has a night that day."),
+    ],
+)
+def test_a_night_keeps_to_its_term_and_its_route_when_moved(world, db, clock, links, day, start, end, says):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    walker = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    starts_at, ends_at = night_span(day, start, end)
+    with pytest.raises(roster.RosterRefused) as refused:
+        roster.move_night(db, night, starts_at, ends_at, clock(), links, world.coordinator)
+    assert str(refused.value) == says
+    db.rollback()
+    assert (night.starts_at, walker.state) == (utc(2026, 11, 27, 21, 0), SignupState.SIGNED_UP)
+    assert pending(db, purpose=Purpose.SHIFT_CHANGED) == []
+
+
+def test_a_night_is_not_moved_onto_another_night_of_someone_on_it(world, db, clock, links):
+    friday, saturday = world.night_on("Flisa sentrum", FRIDAY), world.night_on("Flisa sentrum", SATURDAY)
+    roster.cancel_night(db, saturday, "", clock(), links, world.coordinator)  # the route is free on Saturday
+    service.sign_up(db, world.parent, friday.id, SignupRole.WALKER, clock(), links)
+    service.sign_up(db, world.parent, world.night_on("Kirkenær", SATURDAY).id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    starts_at, ends_at = night_span(date(2026, 11, 28), time(21, 0), time(0, 0))
+    with pytest.raises(roster.RosterRefused) as refused:
+        roster.move_night(db, friday, starts_at, ends_at, clock(), links, world.coordinator)
+    assert str(refused.value) == f"This would put {world.parent.name} on two nights at the same time."
 
 
 def test_cancelling_a_night_withdraws_its_messages_and_tells_everyone_once(world, db, clock, links):
