@@ -144,6 +144,8 @@ def code():
             session.pop("login_email", None)
             session.permanent = True
             login_user(person, remember=True)
+            if person.is_admin and not person.onboarded:  # sets up regions; walks in none of them
+                return redirect(safe_next(url_for("admin.index")))
             if not person.onboarded:
                 return redirect(url_for("accounts.welcome", next=request.args.get("next")))
             return redirect(safe_next(url_for("shifts.nights")))

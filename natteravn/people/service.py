@@ -357,6 +357,7 @@ def decline(
         raise PeopleRefused(N_("%(name)s is not waiting for approval."), name=person.name or person.phone)
     if person.id == actor.id:
         raise PeopleRefused(N_("You cannot deactivate yourself."))
+    _refuse_if_in_charge(person)
     cancelled = _stop(session, person, now, links)
     audit.record(
         session,
@@ -380,6 +381,7 @@ def deactivate(session: Session, person: Person, region_id: int, actor: Person, 
         raise PeopleRefused(N_("You cannot deactivate yourself."))
     if not person.active:
         return 0
+    _refuse_if_in_charge(person)
     cancelled = _stop(session, person, now, links)
     audit.record(
         session,
@@ -392,6 +394,17 @@ def deactivate(session: Session, person: Person, region_id: int, actor: Person, 
         signups_cancelled=cancelled,
     )
     return cancelled
+
+
+def _refuse_if_in_charge(person: Person) -> None:
+    """Deactivating shuts someone out of every region: a coordinator or an administrator loses
+    that role first, where roles are given (`natteravn coordinator revoke`, the administrator's
+    pages), not at one region's hands."""
+    if any(role.kind in (RoleKind.COORDINATOR, RoleKind.ADMIN) for role in person.roles):
+        raise PeopleRefused(
+            N_("%(name)s is a coordinator or an administrator. That role must be taken away first."),
+            name=person.name or person.phone,
+        )
 
 
 def _stop(session: Session, person: Person, now: datetime, links: Links) -> int:
@@ -532,6 +545,7 @@ def grant_coordinator(
             person.roles.remove(role)
         session.flush()  # the narrower roles go before the wider one arrives
     person.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=region.id, municipality=municipality))
+    accounts.approve(person, now)  # whoever gives the role vouches for them: no region's queue holds them
     session.flush()
     _record_coordinator(session, "person.coordinator_granted", person, region, municipality, actor, now)
     return RoleChange.GRANTED
@@ -576,6 +590,7 @@ def grant_admin(session: Session, person: Person, actor: Person | None, now: dat
     if not person.active:
         raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
     person.roles.append(Role(kind=RoleKind.ADMIN, region_id=None))
+    accounts.approve(person, now)
     session.flush()
     audit.record(
         session,

@@ -14,7 +14,7 @@ from natteravn.audit.models import AuditEvent
 from natteravn.people import service as people
 from natteravn.places.models import Municipality, Region
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import code_from, log_in
 
 
 def admin_rules() -> list[Rule]:
@@ -285,3 +285,15 @@ def test_every_admin_form_needs_its_csrf_token(world, admin, grue_coordinator, l
         if method == "POST" and (status := client.post(url, data={"name": "X", "slug": "x"}).status_code) != 400
     ]
     assert wrong == []
+
+
+def test_an_administrator_who_walks_nowhere_lands_on_the_regions_not_the_parents_questions(db, client, gateway, clock):
+    newcomer = Person(phone="+4791112233", created_at=clock())
+    db.add(newcomer)
+    db.flush()
+    people.grant_admin(db, newcomer, None, clock())
+    db.commit()
+    client.post("/login", data={"phone": newcomer.phone})
+    landed = client.post("/login/code", data={"code": code_from(gateway, newcomer.phone)})
+    assert landed.status_code == 302 and landed.location.endswith("/admin")
+    assert client.get("/admin").status_code == 200

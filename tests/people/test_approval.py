@@ -162,3 +162,26 @@ def test_a_coordinator_of_another_municipality_cannot_decide_on_them(world, db, 
     assert "Nora Ny" not in client.get("/coordinator/people").text
     db.expire_all()
     assert nora.active and nora.awaiting_approval
+
+
+def test_someone_given_a_coordinators_or_administrators_role_waits_in_no_queue(world, db, clock, nora):
+    _region, hamar, _stranger, _leader = factories.other_region(db, clock())  # approves each new person
+    admin = factories.person(db, hamar, "Anne Administrator", clock(), approved=False)
+    people.grant_admin(db, admin, None, clock())
+    people.grant_coordinator(db, nora, world.region, world.grue, None, clock())
+    assert not admin.awaiting_approval and not nora.awaiting_approval
+    assert people.waiting_for_approval(db, world.coordinator.coordinator_scope) == []
+
+
+def test_one_regions_coordinator_cannot_shut_out_an_administrator_or_a_coordinator(world, db, clock, links, nora):
+    other, _hamar, _stranger, _leader = factories.other_region(db, clock())
+    admin = factories.person(db, world.grue, "Anne Administrator", clock())
+    people.grant_admin(db, admin, None, clock())
+    people.grant_coordinator(db, nora, other, None, None, clock())  # Hamar's coordinator, living in Grue
+    for person in (admin, nora):
+        with pytest.raises(people.PeopleRefused, match="That role must be taken away first"):
+            people.deactivate(db, person, world.region.id, world.coordinator, clock(), links)
+        assert person.active
+    people.revoke_coordinator(db, nora, other, None, None, clock())
+    people.deactivate(db, nora, world.region.id, world.coordinator, clock(), links)
+    assert not nora.active

@@ -320,6 +320,19 @@ def test_a_coordinator_promotes_and_deactivates_from_the_persons_page(world, db,
     assert "Deactivated: cannot log in" in client.get(f"/coordinator/people/{world.parent.id}").text
 
 
+def test_a_fellow_coordinator_is_not_deactivated_from_the_persons_page_and_the_page_says_why(
+    world, db, login, client, clock
+):
+    fellow = factories.person(db, world.grue, "Gunn Grue", clock())
+    people.grant_coordinator(db, fellow, world.region, world.grue, None, clock())
+    db.commit()
+    login(world.coordinator)
+    answer = client.post(f"/coordinator/people/{fellow.id}/deactivate", follow_redirects=True)
+    assert "Gunn Grue is a coordinator or an administrator. That role must be taken away first." in answer.text
+    db.expire_all()
+    assert db.get(Person, fellow.id).active
+
+
 def test_a_deactivated_person_cannot_log_in(world, db, clock, links, gateway, client):
     people.deactivate(db, world.parent, world.region.id, world.coordinator, clock(), links)
     db.commit()
