@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -87,6 +90,8 @@ class ReportForm(IncidentFields):
     atmosphere = TextAreaField(_l("General atmosphere"))
     # The version this copy was opened at: a newer one saved by someone else is not overwritten.
     based_on = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # This form's new incident, once: sent again, it is not added again (writing.IncidentInput.entry).
+    entry = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[Optional(), at_most(40)])
     save = SubmitField(_l("Save draft"))
     add_incident = SubmitField(_l("Save and add this incident"))
     submit_report = SubmitField(_l("Submit the report"))

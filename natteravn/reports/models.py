@@ -121,8 +121,12 @@ class Incident(Base):
     health_contacted: Mapped[bool] = mapped_column(Boolean, default=False)
     child_welfare_contacted: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The form it was entered in (see writing.IncidentInput.entry); None for one entered otherwise.
+    entry: Mapped[str | None] = mapped_column(String(40))
 
     report: Mapped[ShiftReport] = relationship(back_populates="incidents")
+
+    __table_args__ = (Index("ix_incident_report_entry", "report_id", "entry", unique=True),)
 
 
 class WalkIn(Base):

@@ -272,6 +272,8 @@ def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tupl
         return _("Saved. The incident waits for its category: choose one before you submit."), "error"
     if form.submit_report.data:
         return _("The report is submitted. Thank you for walking tonight!"), "success"
+    if adding and saved.already_there:
+        return _("That incident is in the report already; it is not added twice. The report is saved."), "info"
     if form.add_incident.data:
         return _("The incident is added and the report saved."), "success"
     return _("Saved."), "success"
@@ -324,6 +326,7 @@ def _incident_input(form) -> writing.IncidentInput:
         health_contacted=form.health_contacted.data,
         child_welfare_contacted=form.child_welfare_contacted.data,
         description=form.description.data or "",
+        entry=(form.entry.data or None) if "entry" in form and not form.entry.errors else None,
     )
 
 

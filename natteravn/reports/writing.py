@@ -29,6 +29,7 @@ from natteravn.reports.models import (
     ReportVersion,
     ShiftReport,
 )
+from natteravn.shifts.locks import lock_night
 from natteravn.shifts.models import Shift
 
 #: A time written as "00:30" for a night that starts 22:00 means after midnight.
@@ -73,6 +74,9 @@ class IncidentInput:
     health_contacted: bool = False
     child_welfare_contacted: bool = False
     description: str = ""
+    # The form it was typed in, once per form shown: sent twice (a second tap, Back and the button
+    # again), it is added once. Two incidents that read the same are two when typed twice.
+    entry: str | None = None
 
 
 @dataclass
@@ -82,6 +86,8 @@ class Saved:
     not_submitted: ReportRefused | None = None
     # The correction came after the window closed: it is kept for the coordinator to accept.
     requested: bool = False
+    # The incident to add was in the report already (a second tap, or Back and the button again).
+    already_there: bool = False
 
 
 class StaleCopy(ReportRefused):
@@ -115,7 +121,9 @@ def save_report(
 
     `confirmed` are flagged passages the writer says identify nobody; `based_on` is the version
     the writer's copy was opened at: a newer one saved by someone else is never overwritten
-    (StaleCopy). A leader's correction after the window is kept as a request, not refused."""
+    (StaleCopy). A leader's correction after the window is kept as a request, not refused. An
+    incident whose form was sent before (its `entry`) is not added twice."""
+    lock_night(session, shift.id)  # one save of the night's report at a time: a double tap waits
     report = report_of(session, shift)
     if report is not None and _late(person, report, now, by_link):
         return _request_correction(session, person, shift, report, data, incident, now)
@@ -126,7 +134,8 @@ def save_report(
         _refuse_stale(report, person, based_on)
     _apply(report, shift, data)
     report.walkers = walkers_on(session, shift)
-    if incident is not None:
+    already_there = incident is not None and _entered_before(report, incident)
+    if incident is not None and not already_there:
         _add_incident(report, incident)
     if remove_incident_id is not None:
         report.incidents[:] = [i for i in report.incidents if i.id != remove_incident_id]
@@ -150,7 +159,7 @@ def save_report(
         region_id=report.region_id,
         shift_id=report.shift_id,
     )
-    return Saved(report, refused)
+    return Saved(report, refused, already_there=already_there)
 
 
 def save_incident(
@@ -163,6 +172,7 @@ def save_incident(
     *,
     by_link: bool = False,
 ) -> ShiftReport:
+    lock_night(session, shift.id)  # as save_report
     report = report_of(session, shift)
     incident = next((i for i in report.incidents if i.id == incident_id), None) if report else None
     if report is None or incident is None:
@@ -242,8 +252,12 @@ def _minutes(started: datetime | None, ended: datetime | None) -> int:
     return max(0, int((ended - started).total_seconds() // 60))
 
 
+def _entered_before(report: ShiftReport, data: IncidentInput) -> bool:
+    return data.entry is not None and any(held.entry == data.entry for held in report.incidents)
+
+
 def _add_incident(report: ShiftReport, data: IncidentInput) -> Incident:
-    incident = _filled(Incident(position=len(report.incidents) + 1), data)
+    incident = _filled(Incident(position=len(report.incidents) + 1, entry=data.entry), data)
     report.incidents.append(incident)
     return incident
 

@@ -168,6 +168,26 @@ def test_adding_an_incident_saves_the_whole_draft_too(login, client, db, world, 
     )
 
 
+def test_an_incident_sent_twice_from_one_form_is_added_once_and_typed_again_twice(login, client, db, world, night):
+    login(world.leader)
+    incident = {"add_incident": "x", "category": "intoxication", "place": "Parken"}
+    form = _entry(client, night)
+    assert _file(client, night, **incident, entry=form).status_code == 302
+    again = _file(client, night, **incident, entry=form)  # Back, and the button again; or a second tap
+    assert again.status_code == 302
+    assert "That incident is in the report already" in client.get(again.location).text
+    assert len(_report(db, night.id).incidents) == 1
+    # A second youth as drunk in the same park, typed into the next form: two incidents.
+    assert _file(client, night, **incident, entry=_entry(client, night)).status_code == 302
+    assert [i.place for i in _report(db, night.id).incidents] == ["Parken", "Parken"]
+
+
+def _entry(client, night) -> str:
+    """The new incident's form as the page shows it."""
+    page = client.get(f"/nights/{night.id}/report").text
+    return re.search(r'name="entry" type="hidden" value="([^"]+)"', page).group(1)
+
+
 def test_an_incident_without_a_category_is_kept_and_waits_for_one(login, client, db, world, night):
     login(world.leader)
     response = client.post(

@@ -3,6 +3,7 @@ submission and the correction window, versions, incidents, reminders and redacti
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -10,15 +11,17 @@ from sqlalchemy import func, select
 
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
+from natteravn.db import make_engine, make_session_factory
 from natteravn.i18n import Refusal
 from natteravn.people import service as people
 from natteravn.reports import access, logbook, redaction, reminders, writing
 from natteravn.reports.models import IncidentCategory, ReportState, ReportVersion
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.scheduler import context_from, remind_missing_reports
-from natteravn.shifts.models import Signup, SignupRole, SignupState
+from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState
 from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
+from tests.databases import POSTGRES_URL
 
 FRIDAY = date(2026, 11, 20)
 # 22:00–01:00 in Oslo is 21:00–00:00 UTC in November.
@@ -289,3 +292,39 @@ def test_walked_time_counts_the_extra_hour_when_the_clocks_go_back(db, world, cl
     report = writing.save_report(db, world.leader, shift, walk(started=time(22, 0), ended=time(4, 0)), clock()).report
     assert report.duration_minutes == 7 * 60
     assert report.night_on == date(2026, 10, 24)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="real row locks need PostgreSQL")
+def test_two_taps_at_once_on_add_incident_leave_one_incident_and_one_version_each(
+    db, world, night, clock, database_url
+):
+    clock.set(ENDS)
+    fight = IncidentInput(
+        IncidentCategory.VIOLENCE, time(23, 30), "Skysstasjonen", police_contacted=True, entry="form-1"
+    )
+    engine = make_engine(database_url, pool_size=4, max_overflow=0)
+    sessions = make_session_factory(engine)
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def tap() -> None:
+        with sessions() as session:
+            leader, shift = session.get(Person, world.leader.id), session.get(Shift, night.id)
+            barrier.wait()
+            try:
+                writing.save_report(session, leader, shift, walk(), clock(), incident=fight)
+                session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+    taps = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(timeout=60)
+    engine.dispose()
+    assert failures == []
+    db.expire_all()
+    report = access.report_of(db, night)
+    assert [i.category for i in report.incidents] == [IncidentCategory.VIOLENCE]
+    assert [v.number for v in report.versions] == [1, 2]
