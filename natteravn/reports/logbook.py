@@ -21,6 +21,7 @@ AUDIT = audit.Vocabulary(
     actions={
         "logbook.saved": N_("Kept the logbook of night %(object_id)s: %(attended)s came, %(no_show)s did not"),
         "logbook.walk_in": N_("Added a walk-in to the logbook of night %(object_id)s"),
+        "logbook.walk_in_removed": N_("Took a walk-in out of the logbook of night %(object_id)s"),
     }
 )
 
@@ -101,6 +102,31 @@ def add_walk_in(
         now=now,
         region_id=shift.term.region_id,
     )
+
+
+def remove_walk_in(
+    session: Session, person: Person, shift: Shift, walk_in_id: int, now: datetime, *, by_link: bool = False
+) -> WalkIn:
+    """Take out a walk-in kept by first name: entered twice, or by mistake."""
+    check_may_change(person, report_of(session, shift), now, by_link=by_link)
+    walk_in = session.scalar(select(WalkIn).where(WalkIn.id == walk_in_id, WalkIn.shift_id == shift.id))
+    if walk_in is None:
+        raise ReportRefused(N_("That walker is not in this night's logbook."))
+    session.delete(walk_in)
+    session.flush()
+    report = report_of(session, shift)
+    if report is not None:
+        report.walkers = walkers_on(session, shift)
+    audit.record(
+        session,
+        actor_id=person.id,
+        action="logbook.walk_in_removed",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+    )
+    return walk_in
 
 
 def _volunteer_of_region(session: Session, phone: str, region_id: int) -> Person | None:

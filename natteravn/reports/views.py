@@ -192,6 +192,27 @@ def walk_in(reporter: Reporter, shift_id: int):
     return _logbook_page(reporter, shift, LogbookForm(formdata=None), form, status=422)
 
 
+@bp.post("/nights/<int:shift_id>/logbook/walk-ins/<int:walk_in_id>/remove")
+@csrf.exempt  # checked by the form, as above
+@reporter_required
+def remove_walk_in(reporter: Reporter, shift_id: int, walk_in_id: int):
+    shift, refused = _night_or_refuse(reporter, shift_id)
+    if refused:
+        return refused
+    if not LogbookForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    try:
+        removed = logbook.remove_walk_in(db, reporter.person, shift, walk_in_id, now(), by_link=reporter.by_link)
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("%(name)s is taken out of the logbook.", name=removed.first_name), "success")
+    return redirect(url_for("reports.logbook", shift_id=shift.id))
+
+
 @bp.route("/nights/<int:shift_id>/report", methods=["GET", "POST"])
 @csrf.exempt  # checked by the form, as above
 @reporter_required

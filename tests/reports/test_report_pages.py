@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
-from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport
+from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport, WalkIn
 from natteravn.shifts.models import Signup, SignupRole, SignupState
 from tests import factories
 from tests.conftest import log_in
@@ -312,6 +312,22 @@ def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, 
     assert refused.status_code == 422 and "Only adults" in refused.text
 
 
+def test_a_walk_in_entered_twice_is_taken_out_again(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    nina = {"walkin-phone": "922 33 444", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x"}
+    for _tap in range(2):
+        assert client.post(f"/nights/{night.id}/logbook/walk-in", data=nina).status_code == 302
+    assert "Also walked: Nina, Nina" in client.get(f"/nights/{night.id}/logbook").text
+    [first, _second] = db.scalars(select(WalkIn.id).where(WalkIn.shift_id == night.id).order_by(WalkIn.id)).all()
+    taken = client.post(f"/nights/{night.id}/logbook/walk-ins/{first}/remove", follow_redirects=True)
+    assert "Nina is taken out of the logbook." in taken.text and "Also walked: Nina</p>" in taken.text
+    db.expire_all()
+    assert len(db.scalars(select(WalkIn).where(WalkIn.shift_id == night.id)).all()) == 1
+    assert client.post(f"/nights/{night.id}/logbook/walk-ins/{first}/remove").status_code == 302  # gone: said so
+    assert "That walker is not in this night" in client.get(f"/nights/{night.id}/logbook").text
+
+
 @pytest.mark.parametrize("who", ["parent", "other leader", "other region's coordinator"])
 def test_nobody_else_opens_the_nights_report_or_logbook(login, client, db, world, night, strangers, who):
     login(world.leader)
@@ -329,6 +345,7 @@ def test_nobody_else_opens_the_nights_report_or_logbook(login, client, db, world
     assert client.post(f"/nights/{night.id}/logbook", data={"save": "x"}).status_code == 404
     walk_in = {"walkin-phone": "922 33 444", "walkin-name": "Inntrenger", "walkin-adult": "y", "walkin-add": "x"}
     assert client.post(f"/nights/{night.id}/logbook/walk-in", data=walk_in).status_code == 404
+    assert client.post(f"/nights/{night.id}/logbook/walk-ins/1/remove").status_code == 404
     report = _report(db, night.id)
     assert (report.weather, len(report.incidents), report.walkers) == ("Regn", 1, 0)
 
