@@ -44,9 +44,11 @@ from natteravn.sms import service as sms
 from natteravn.sms.models import ASKED_FOR, Channel, MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
 
-#: (what is counted, how many, per how long)
-SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 20, timedelta(hours=1)))
-TRY_LIMITS = (("phone", 10, timedelta(hours=1)), ("client", 30, timedelta(hours=1)))
+#: (what is counted, how many, per how long). A client is an address on the internet, which a whole
+#: parents' meeting on the school's wifi shares, and so do many phones on one mobile network: its
+#: limits leave room for them. The hourly budget of login SMS (LOGIN_SMS_PER_HOUR) caps the cost.
+SEND_LIMITS = (("phone", 3, timedelta(minutes=15)), ("phone", 8, timedelta(days=1)), ("client", 60, timedelta(hours=1)))
+TRY_LIMITS = (("phone", 10, timedelta(hours=1)), ("client", 120, timedelta(hours=1)))
 HOUR = timedelta(hours=1)
 #: What counts login codes against the hourly budget (LOGIN_SMS_PER_HOUR), and the alert that it is used up.
 LOGIN_BUDGET = "login-codes:everyone"
@@ -117,13 +119,14 @@ def enforce_limits(
     action: str,
     keys: dict[str, str],
     now: datetime,
-    message: str = N_("Too many attempts. Wait a while and try again."),
+    message: str = N_("Too many attempts. Try again in %(minutes)d min."),
     *,
     serialised: bool = False,
 ) -> None:
-    """Refuse (with `message`) once any limit is used up; otherwise count this action once under each key.
-    `serialised`: the caller already holds a lock that every action counted under these keys takes
-    (a person's row), so no lock of the keys' own is needed."""
+    """Refuse (with `message`, which may say in how many `minutes` there is room again) once any
+    limit is used up; otherwise count this action once under each key. `serialised`: the caller
+    already holds a lock that every action counted under these keys takes (a person's row), so no
+    lock of the keys' own is needed."""
     counted = {kind: f"{action}:{kind}:{keys[kind]}" for kind, _allowed, _window in limits}
     if not serialised:
         _serialise(session, sorted(counted.values()))
@@ -134,7 +137,22 @@ def enforce_limits(
         params[f"count_{n}"] = key
     counting = _count_unless_used_up(len(limits), len(counted))
     if not session.execute(counting, params).first():
-        raise TooManyRequests(message)
+        raise TooManyRequests(message, minutes=_minutes_until_room(session, limits, counted, now))
+
+
+def _minutes_until_room(session: Session, limits, counted: dict[str, str], now: datetime) -> int:
+    """When every used-up limit has room again: a refusal is not counted, so a used-up limit holds
+    exactly as many as it allows, and the oldest of them leaving its window makes room."""
+    waits = [timedelta(0)]
+    for kind, allowed, window in limits:
+        held, oldest = session.execute(
+            select(func.count(), func.min(RateEvent.at)).where(
+                RateEvent.key == counted[kind], RateEvent.at > now - window
+            )
+        ).one()
+        if held >= allowed and oldest is not None:
+            waits.append(oldest + window - now)
+    return max(1, -(-int(max(waits).total_seconds()) // 60))  # whole minutes, rounded up
 
 
 @cache
