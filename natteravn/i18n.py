@@ -43,6 +43,16 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale])
 
 
+#: Æ, Ø and Å after Z, in that order, as a Norwegian reader looks for them: "{", "|" and "}" are the
+#: characters after "z".
+_NORWEGIAN_LAST = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
+
+
+def alphabetical(text: str) -> str:
+    """A sort key for Norwegian alphabetical order, the same whatever the database's collation."""
+    return text.casefold().translate(_NORWEGIAN_LAST)
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_")[0] in RIGHT_TO_LEFT else "ltr"
 

@@ -352,3 +352,15 @@ def test_no_page_writes_python_s_none_where_an_attribute_was_left_out(app, db, w
         client = _open_as(app, gateway, db, world, who, "nb")
         problems += [f"{who} {page.path}" for page in group if '="None"' in client.get(page.path).text]
     assert not problems, "\n".join(problems)
+
+
+def test_alphabetical_order_puts_ae_oe_and_aa_last_as_norwegian_does():
+    from natteravn.i18n import alphabetical
+
+    assert sorted(["Åsnes", "Ørland", "Grue", "Ærø", "våler"], key=alphabetical) == [
+        "Grue",
+        "våler",
+        "Ærø",
+        "Ørland",
+        "Åsnes",
+    ]

@@ -187,9 +187,7 @@ def logout_everywhere():
 def _fill_choices(form: ProfileForm) -> list[places.SchoolChoice]:
     """The form's choices; returns the schools with their classes, for the class check boxes."""
     db = db_session()
-    form.municipality.choices = choices(
-        ((m.id, m.name) for m in places.open_municipalities(db)), first=(0, _("Choose…"))
-    )
+    form.municipality.choices = choices(places.open_municipalities(db), first=(0, _("Choose…")))
     schools = places.open_classes(db)
     form.school_classes.choices = choices((c.id, c.label) for s in schools for c in s.classes)
     return schools

@@ -5,6 +5,7 @@ of new nights, while old nights keep their route and people keep their class."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
-from natteravn.i18n import N_, Refusal
+from natteravn.i18n import N_, Refusal, alphabetical
 from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
 from natteravn.sms import service as sms
 from natteravn.sms.quiet import QuietHours
@@ -250,16 +251,17 @@ def routes_in_scope(session: Session, scope: Scope) -> list[Route]:
     return list(session.scalars(select(Route).join(Route.municipality).where(where).order_by(Route.name)))
 
 
-def open_municipalities(session: Session) -> list[Municipality]:
-    """Every municipality a volunteer can say they live in, by region."""
-    return list(
-        session.scalars(
-            select(Municipality)
-            .join(Municipality.region)
-            .where(Municipality.archived.is_(False))
-            .order_by(Region.name, Municipality.name)
-        )
-    )
+def open_municipalities(session: Session) -> list[tuple[int, str]]:
+    """Every municipality a volunteer can say they live in, by name, as (id, name). A name two
+    regions share (Norway has two Vålers, two Herøys) says its region too: "Våler (Solør)"."""
+    rows = session.execute(
+        select(Municipality.id, Municipality.name, Region.name)
+        .join(Municipality.region)
+        .where(Municipality.archived.is_(False))
+    ).all()
+    shared = {name for name, count in Counter(name for _id, name, _region in rows).items() if count > 1}
+    labelled = [(id_, f"{name} ({region})" if name in shared else name) for id_, name, region in rows]
+    return sorted(labelled, key=lambda choice: alphabetical(choice[1]))
 
 
 def public_municipality(session: Session, region_slug: str, municipality_id: int) -> Municipality | None:

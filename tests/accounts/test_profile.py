@@ -470,3 +470,14 @@ def test_the_profile_says_saved_in_the_language_just_chosen(world, login, client
     assert client.post("/profile", data={**data, "locale": "en"}).status_code == 302
     page = client.get("/profile").text
     assert "Saved." in page and "Lagret." not in page
+
+
+def test_a_municipality_name_two_regions_share_says_its_region_in_the_list(world, login, client, db, clock):
+    other = Region(name="Mosseregionen", slug="moss")
+    db.add_all([other, Municipality(region=other, name="Våler")])
+    db.commit()
+    login(world.parent)
+    page = client.get("/profile").text
+    assert ">Våler (Mosseregionen)</option>" in page and ">Våler (Solør)</option>" in page
+    assert ">Grue</option>" in page  # a name only one region has says no more
+    assert page.index(">Grue</option>") < page.index(">Våler (Mosseregionen)</option>") < page.index(">Åsnes</option>")
