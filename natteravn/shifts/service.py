@@ -92,6 +92,8 @@ class Night:
     mine: Signup | None = None
     #: Its last place waits for a group leader (`keeps_leader_place`).
     kept_for_leader: bool = False
+    #: The person holds as many nights of its term as the term allows: a sign-up would be refused.
+    term_full: bool = False
 
     @property
     def places_left(self) -> int:
@@ -216,8 +218,30 @@ def _counted(held: int, leaders: int | None, holding: int | None, lapsed: int | 
     return _Count(held, leaders or 0, holding or 0, lapsed or 0)
 
 
-def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime) -> Night:
-    return Night(shift, count.held, count.leaders, mine, keeps_leader_place(shift, count.leaders_holding, now))
+def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime, term_full: bool = False) -> Night:
+    kept = keeps_leader_place(shift, count.leaders_holding, now)
+    return Night(shift, count.held, count.leaders, mine, kept, term_full)
+
+
+def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> set[int]:
+    """The terms of which the person holds as many places as the term allows (its `cap`), counted
+    as a sign-up counts them (`_refuse_unless_free`)."""
+    by_id = {term.id: term for term in terms}
+    if not by_id:
+        return set()
+    held = session.execute(
+        select(Shift.term_id, func.count())
+        .select_from(Signup)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id == person.id,
+            state_in(TAKEN),
+            Shift.cancelled_at.is_(None),
+            Shift.term_id.in_(by_id),
+        )
+        .group_by(Shift.term_id)
+    )
+    return {term_id for term_id, places in held if places >= by_id[term_id].cap}
 
 
 def _own_signups(session: Session, person: Person, shift_ids: list[int] | Select[int]) -> dict[int, Signup]:
@@ -257,7 +281,8 @@ def upcoming_nights(session: Session, person: Person, now: datetime, chosen: Nig
     ids = coming.with_only_columns(Shift.id)
     counts = _counts(session, ids, now)
     mine = _own_signups(session, person, ids)
-    nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now) for s in shifts]
+    full = _terms_at_cap(session, person, {s.term for s in shifts})
+    nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now, s.term_id in full) for s in shifts]
     own = person.municipality_id
     routes = sorted({s.route for s in shifts}, key=lambda r: (r.municipality_id != own, r.municipality.name, r.name))
     nights = [n for n in nights if chosen.keeps(n)]
@@ -310,11 +335,13 @@ def night_for(session: Session, person: Person, shift_id: int, now: datetime) ->
         select(Shift)
         .join(Shift.term)
         .where(Shift.id == shift_id, Term.region_id == person.municipality.region_id, Term.published_at.is_not(None))
+        .options(contains_eager(Shift.term).joinedload(Term.region), joinedload(Shift.route))
     )
     if shift is None:
         return None
     count = _count(session, shift, now)
-    return _night(shift, count, _own_signups(session, person, [shift.id]).get(shift.id), now)
+    mine = _own_signups(session, person, [shift.id]).get(shift.id)
+    return _night(shift, count, mine, now, shift.term_id in _terms_at_cap(session, person, [shift.term]))
 
 
 @dataclass(frozen=True)

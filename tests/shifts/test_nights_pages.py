@@ -462,3 +462,25 @@ def test_a_parent_is_thanked_at_milestones(world, db, client, login, clock, walk
     db.commit()
     clock.set(world.nights[walked * 4 - 4].ends_at + timedelta(hours=1))
     assert thanks in login(world.parent).get("/my").text
+
+
+def test_at_the_terms_cap_the_nights_say_so_instead_of_offering_a_sign_up_that_would_be_refused(
+    world, db, client, login, clock, links
+):
+    first = service.sign_up(
+        db, world.parent, world.night_on("Flisa sentrum", FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    service.sign_up(db, world.parent, world.night_on("Kirkenær", SATURDAY).id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    client = login(world.parent)
+    other = world.night_on("Våler sentrum", FRIDAY + timedelta(weeks=1))
+    listed = client.get("/nights").text
+    assert "You have the most nights this term allows" in listed
+    assert f'action="/nights/{other.id}/signup"' not in listed
+    page = client.get(f"/nights/{other.id}").text
+    assert "You have 2 nights this term, the most allowed. Cancel one of them to take this one." in page
+    assert f'action="/nights/{other.id}/signup"' not in page
+
+    service.cancel_signup(db, world.parent, first.id, clock(), links)
+    db.commit()
+    assert f'action="/nights/{other.id}/signup"' in client.get(f"/nights/{other.id}").text
