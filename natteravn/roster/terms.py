@@ -403,6 +403,10 @@ def give_weekend(
     weekend_on = friday_of(weekend_on)
     if weekend_on not in term_weekends(term):
         raise TermRefused(N_("That weekend is not in the term."))
+    has_nights = session.scalar(select(Shift.id).where(Shift.term_id == term.id).limit(1)) is not None
+    if has_nights and not _nights_of_weekend(session, term, weekend_on):
+        # A school break, or nights called off: the class would be asked to fill nothing.
+        raise TermRefused(N_("The term has no nights that weekend."))
     existing = session.scalar(
         select(ClassWeekend).where(
             ClassWeekend.term_id == term.id,
@@ -449,14 +453,18 @@ def take_weekend(session: Session, given: ClassWeekend, now: datetime, actor: Pe
 
 
 def _weekend_nights(session: Session, given: ClassWeekend) -> list[Shift]:
-    tz = ZoneInfo(given.term.region.timezone)
-    since = datetime.combine(given.weekend_on, time(0), tz)
-    until = datetime.combine(given.weekend_on + timedelta(days=3), time(0), tz)
+    return _nights_of_weekend(session, given.term, given.weekend_on)
+
+
+def _nights_of_weekend(session: Session, term: Term, friday: date) -> list[Shift]:
+    tz = ZoneInfo(term.region.timezone)
+    since = datetime.combine(friday, time(0), tz)
+    until = datetime.combine(friday + timedelta(days=3), time(0), tz)
     return list(
         session.scalars(
             select(Shift)
             .where(
-                Shift.term_id == given.term_id,
+                Shift.term_id == term.id,
                 Shift.cancelled_at.is_(None),
                 Shift.starts_at >= since,
                 Shift.starts_at < until,

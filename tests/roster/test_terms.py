@@ -237,6 +237,22 @@ def test_a_weekend_outside_the_term_or_another_regions_class_is_refused(db, worl
         terms.give_weekend(db, world.term, 999_999, date(2026, 11, 27), clock(), links, world.coordinator)
 
 
+def test_a_weekend_whose_nights_are_all_off_is_not_given_to_a_class(db, world, clock, links):
+    for night in world.nights:
+        if night.starts_at.date() in (date(2026, 12, 4), date(2026, 12, 5)):
+            night.cancelled_at = clock()  # a school break, say
+    with pytest.raises(terms.TermRefused) as refused:
+        terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
+    assert str(refused.value) == "The term has no nights that weekend."
+    empty = Term(
+        region=world.region, name="Tom", starts_on=date(2027, 1, 8), ends_on=date(2027, 3, 26), signup_opens_at=clock()
+    )
+    db.add(empty)
+    db.flush()
+    # A term without nights yet: classes may be given weekends before the nights are made.
+    assert terms.give_weekend(db, empty, world.school_class.id, date(2027, 1, 8), clock(), links, world.coordinator)
+
+
 def test_parents_of_the_class_are_invited_when_the_weekend_opens_for_sign_up(db, clock, links):
     draft = factories.solor(db, clock(), published=False)
     draft.term.signup_opens_at = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # tomorrow, 18:00 in Oslo
