@@ -423,15 +423,21 @@ class Dashboard:
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
-    """The coming weekend's nights in the coordinator's regions or municipalities, at a glance."""
+    """The coming weekend's nights in the coordinator's regions or municipalities, at a glance; once
+    this weekend has none left (on a Sunday, say), the next weekend that has nights."""
     since, until = coming_weekend(now)
     since = max(since, now - timedelta(hours=12))  # tonight's night still shows after it has begun
-    in_weekend = (
-        select(Shift.id)
-        .join(Shift.term)
-        .join(Shift.route)
-        .where(scope.where(Term.region_id, Route.municipality_id), Shift.starts_at >= since, Shift.starts_at < until)
+    in_scope = (
+        select(Shift.id).join(Shift.term).join(Shift.route).where(scope.where(Term.region_id, Route.municipality_id))
     )
+    first = session.scalar(
+        select(func.min(Shift.starts_at)).where(
+            Shift.id.in_(in_scope), Shift.cancelled_at.is_(None), Shift.starts_at >= since
+        )
+    )
+    if first is not None and first >= until:
+        since, until = coming_weekend(first)
+    in_weekend = in_scope.where(Shift.starts_at >= since, Shift.starts_at < until)
     shifts = session.scalars(
         select(Shift)
         .where(Shift.id.in_(in_weekend))

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
+from natteravn.clock import local
 from natteravn.roster import grid
 from natteravn.shifts.models import SignupRole
 from tests import factories
@@ -138,3 +139,12 @@ def test_the_roster_csv_names_each_weekends_class_by_school_and_class(db, world,
     assert "Class weekend: Flisa skole 9A" in grid_page
     printed = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
     assert "Class weekend: Flisa skole 9A" in printed
+
+
+def test_once_this_weekends_nights_are_over_the_dashboard_shows_the_next_weekend_with_nights(db, world, clock, login):
+    clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # Sunday: Friday's and Saturday's nights are walked
+    board = grid.dashboard(db, world.coordinator.coordinator_scope, clock())
+    assert {local(cell.shift.starts_at).date().isoformat() for cell in board.cells} == {"2026-11-27", "2026-11-28"}
+    assert len(board.cells) == 8
+    page = login(world.coordinator).get("/coordinator").text
+    assert "The coming weekend, Fri 27 Nov to Sun 29 Nov" in page
