@@ -266,6 +266,11 @@ class Form(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
+            own = [error for error in field.errors if error not in field.process_errors]
+            if field.process_errors and own:
+                # What could not be read ("1e9" for a count) in the field's own words, said once,
+                # rather than WTForms' "Not a valid integer value" beside them.
+                field.errors = own
             problem = _policy_problem(field)
             if problem:
                 field.errors = [*field.errors, problem]

@@ -235,6 +235,14 @@ def test_an_emptied_text_is_saved_empty(login, client, db, world, night):
     assert _report(db, night.id).atmosphere == ""
 
 
+def test_a_count_that_is_no_number_gets_one_message_in_the_forms_own_words(login, client, db, world, night):
+    login(world.leader)
+    response = _file(client, night, save="x", youths_16_17="1e9")
+    assert response.status_code == 422
+    assert response.text.count("Write a number, 0 or more.") == 1
+    assert "Not a valid integer value" not in response.text
+
+
 def test_an_incident_typed_but_not_added_is_not_lost_by_saving(login, client, db, world, night):
     login(world.leader)
     assert _file(client, night, save="x", category="drugs", description="Fant sprøyter").status_code == 302
