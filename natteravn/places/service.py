@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +20,7 @@ from natteravn.audit import service as audit
 from natteravn.i18n import N_, Refusal, alphabetical
 from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
 from natteravn.sms import service as sms
-from natteravn.sms.quiet import QuietHours
+from natteravn.sms.quiet import QuietHours, quiet_at, quiet_length
 
 Place = Municipality | Route | School | SchoolClass
 
@@ -142,6 +142,8 @@ SETTING_RANGES = (
 )
 #: A monthly SMS budget above this is a typo.
 LARGEST_BUDGET = 10_000_000
+#: Quiet hours longer than this would hold the day's messages too long to reach anyone in time.
+LONGEST_QUIET = timedelta(hours=16)
 
 
 def region_tree(session: Session, region_ids: set[int]) -> list[Region]:
@@ -332,6 +334,14 @@ def update_region(
             raise PlaceRefused(message, low=low, high=high)
     if settings.quiet_from == settings.quiet_until:
         raise PlaceRefused(N_("Quiet hours must start and end at different times."))
+    if quiet_length(settings.quiet_from, settings.quiet_until) > LONGEST_QUIET:
+        raise PlaceRefused(
+            N_("Quiet hours may last at most %(hours)d hours: SMS need the rest of the day."),
+            hours=LONGEST_QUIET // timedelta(hours=1),
+        )
+    if quiet_at(settings.reminder_day_at, settings.quiet_from, settings.quiet_until):
+        # Held to the end of the quiet hours, the reminder would come after its night: it is never sent.
+        raise PlaceRefused(N_("The reminder on the day falls in the quiet hours. Choose a time outside them."))
     if settings.sms_budget_nok is not None and not 0 <= settings.sms_budget_nok <= LARGEST_BUDGET:
         raise PlaceRefused(N_("The SMS budget must be between 0 and %(high)d kroner."), high=LARGEST_BUDGET)
     try:

@@ -32,10 +32,20 @@ def may_wake(
 
 
 def in_quiet_hours(moment: datetime, quiet_from: time, quiet_until: time, tz: ZoneInfo = OSLO) -> bool:
-    wall = moment.astimezone(tz).time()
+    return quiet_at(moment.astimezone(tz).time(), quiet_from, quiet_until)
+
+
+def quiet_at(wall: time, quiet_from: time, quiet_until: time) -> bool:
+    """Whether a time of day falls in the quiet hours."""
     if quiet_from <= quiet_until:  # a window inside one day, e.g. 01:00–06:00
         return quiet_from <= wall < quiet_until
     return wall >= quiet_from or wall < quiet_until
+
+
+def quiet_length(quiet_from: time, quiet_until: time) -> timedelta:
+    """How long the quiet hours last, across midnight or not."""
+    minutes = (quiet_until.hour * 60 + quiet_until.minute) - (quiet_from.hour * 60 + quiet_from.minute)
+    return timedelta(minutes=minutes % (24 * 60))
 
 
 def after_quiet_hours(moment: datetime, quiet_from: time, quiet_until: time, tz: ZoneInfo = OSLO) -> datetime:

@@ -51,6 +51,18 @@ def test_a_coordinator_changes_the_regions_settings_and_the_change_is_logged(wor
         ({"nights_per_term_cap": 0}, "Nights per person and term must be between 1 and 50."),
         ({"cancel_cutoff_hours": 500}, "The cancel cut-off must be between 0 and 168 hours."),
         ({"quiet_from": time(8, 0), "quiet_until": time(8, 0)}, "Quiet hours must start and end at different times."),
+        (
+            {"quiet_from": time(0, 0), "quiet_until": time(23, 59)},
+            "Quiet hours may last at most 16 hours: SMS need the rest of the day.",
+        ),
+        (
+            {"quiet_from": time(17, 0), "quiet_until": time(10, 0)},  # 17 hours, across midnight
+            "Quiet hours may last at most 16 hours: SMS need the rest of the day.",
+        ),
+        (
+            {"reminder_day_at": time(23, 30)},  # the quiet hours are 21:00–08:00
+            "The reminder on the day falls in the quiet hours. Choose a time outside them.",
+        ),
     ],
 )
 def test_region_settings_that_make_no_sense_are_refused(world, db, clock, changes, message):
