@@ -396,6 +396,12 @@ def move_person(
     return moved
 
 
+def left_without_leader(session: Session, shift: Shift) -> bool:
+    """The night needs a group leader and has none holding a place: what a coordinator who moved or
+    took off its leader should hear at once."""
+    return shift.needs_leader and shift.cancelled_at is None and not messages.leaders_of(session, {shift.id})
+
+
 def set_capacity(
     session: Session,
     shift: Shift,

@@ -106,6 +106,14 @@ def _done(refusal: Refusal | None, success: str) -> None:
         flash(refusal.translated(_), "error")
 
 
+def _warn_if_leaderless(gone: Signup, refusal: Refusal | None) -> None:
+    """Said when the group leader just taken off a night leaves it without one."""
+    shift = gone.shift
+    if refusal is None and gone.role == SignupRole.LEADER and roster.left_without_leader(db_session(), shift):
+        day = written(shift.starts_at, "day")
+        flash(_("%(route)s, %(day)s, now has no group leader.", route=shift.route.name, day=day), "error")
+
+
 def _zone(term: Term) -> ZoneInfo:
     return ZoneInfo(term.region.timezone)
 
@@ -603,6 +611,7 @@ def remove(shift_id: int):
     except Refusal as error:
         refusal = error
     _done(refusal, _("%(name)s is off the night.", name=signup.person.name))
+    _warn_if_leaderless(signup, refusal)
     return redirect(url_for("roster.night", shift_id=shift.id))
 
 
@@ -624,6 +633,7 @@ def move_person(shift_id: int):
     except Refusal as error:
         refusal = error
     _done(refusal, _("%(name)s is moved.", name=signup.person.name))
+    _warn_if_leaderless(signup, refusal)
     target = moved.shift_id if refusal is None else shift.id
     return redirect(url_for("roster.night", shift_id=target))
 

@@ -381,6 +381,25 @@ def test_a_coordinator_removes_and_moves_people_through_the_page(db, world, logi
     assert client.post(f"/coordinator/nights/{target.id}/remove", data={"signup_id": first.id}).status_code == 404
 
 
+def test_moving_a_nights_only_leader_away_says_the_night_now_has_none(db, world, login, clock):
+    shift, target = world.nights[0], world.nights[-1]
+    leading = factories.signup(db, shift, world.leader, clock(), role=SignupRole.LEADER)
+    walking = factories.signup(db, shift, world.parent, clock())
+    db.commit()
+    client = login(world.coordinator)
+    moved = client.post(
+        f"/coordinator/nights/{shift.id}/move-person",
+        data={"signup_id": leading.id, "to_shift_id": target.id},
+        follow_redirects=True,
+    ).text
+    assert "Lise Leder is moved." in moved
+    assert f"{shift.route.name}, Friday 20 November, now has no group leader." in moved
+    taken_off = client.post(
+        f"/coordinator/nights/{shift.id}/remove", data={"signup_id": walking.id}, follow_redirects=True
+    ).text
+    assert "now has no group leader" not in taken_off  # a walker leaves no night without its leader
+
+
 def test_cancelling_a_night_tells_everyone_on_it(db, world, login, clock):
     shift = world.nights[0]
     factories.signup(db, shift, world.parent, clock())
