@@ -194,11 +194,18 @@ class TermRetention:
 
 
 def retention(
-    session: Session, region_id: int, municipality_ids: list[int] | None = None, terms: int = 4
+    session: Session, region_id: int, today: date, municipality_ids: list[int] | None = None, terms: int = 4
 ) -> list[TermRetention]:
     """The region's latest terms, newest first, each with its volunteers and how many came back
-    from, or were lost since, the term before (counting nights in these municipalities only)."""
-    ordered = list(session.scalars(select(Term).where(Term.region_id == region_id).order_by(Term.starts_on, Term.id)))
+    from, or were lost since, the term before (counting nights in these municipalities only). A
+    term not begun yet, or a draft, is left out: nobody is lost to nights that have not come."""
+    ordered = list(
+        session.scalars(
+            select(Term)
+            .where(Term.region_id == region_id, Term.published_at.is_not(None), Term.starts_on <= today)
+            .order_by(Term.starts_on, Term.id)
+        )
+    )
     # The terms shown and the one before the first of them: years of older terms are not read.
     ordered = ordered[-(terms + 1) :]
     rows = session.execute(

@@ -634,7 +634,7 @@ def statistics_page():
     if chosen is not None:
         db, period, ids = db_session(), chosen.period, list(chosen.municipality_ids) or None
         stats = statistics(db, chosen.region_id, period.first_day, period.last_day, ids)
-        kept = retention(db, chosen.region_id, ids)
+        kept = retention(db, chosen.region_id, local(now()).date(), ids)
     return render_template("reports/statistics.html", form=form, retention=kept, **_figures_context(stats))
 
 

@@ -12,6 +12,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 
 from natteravn.audit.models import AuditEvent
+from natteravn.clock import local
 from natteravn.demo import seed
 from natteravn.reports import council, logbook, writing
 from natteravn.reports.models import IncidentCategory
@@ -115,11 +116,28 @@ def test_counts_of_one_and_two_are_shown_as_less_than_three():
 
 
 def test_retention_counts_who_came_back_and_who_was_lost(db, world, walked, clock):
-    rows = retention(db, world.region.id)
+    rows = retention(db, world.region.id, local(clock()).date())
     assert [r.term.name for r in rows] == ["Høst 2026", "Høst 2026 del 1"]
     autumn, october = rows
     assert (october.volunteers, october.returning, october.lost) == (1, None, None)
     assert (autumn.volunteers, autumn.returning, autumn.lost) == (6, 1, 0)
+
+
+def test_a_term_not_begun_loses_nobody_and_is_not_counted(db, world, walked, clock):
+    spring = Term(
+        region=world.region,
+        name="Vår 2027",
+        starts_on=date(2027, 3, 5),
+        ends_on=date(2027, 6, 12),
+        signup_opens_at=clock(),
+        published_at=clock(),
+    )
+    db.add(spring)
+    db.flush()
+    assert [r.term.name for r in retention(db, world.region.id, local(clock()).date())] == [
+        "Høst 2026",
+        "Høst 2026 del 1",
+    ]
 
 
 # --- The pages. ---
