@@ -161,6 +161,15 @@ def test_the_welcome_page_asks_everything_with_labels(newcomer):
     assert "Åsnes" in page.text
 
 
+def test_the_welcome_page_offers_the_languages_before_its_first_question(newcomer):
+    page = newcomer.get("/welcome").text
+    first_language, first_question = page.index('name="lang" value="en"'), page.index('for="name"')
+    assert first_language < first_question  # chosen before typing, nothing typed is lost to it
+    assert page.count('name="lang" value="en"') == 2  # and in the footer, as on every page
+    chosen = newcomer.post("/language?next=/welcome", data={"lang": "nn"}, follow_redirects=True)
+    assert '<html lang="nn"' in chosen.text
+
+
 def test_a_newcomer_fills_in_the_welcome_page_and_sees_the_nights(world, newcomer, db, clock):
     response = newcomer.post("/welcome?next=/nights", data=answers(world))
     assert response.status_code == 302
