@@ -37,7 +37,7 @@ def test_a_new_parent_finds_their_friday_signs_up_cancels_and_subscribes(
     log_in_on(phone, live_server, gateway, NEWCOMER)
     assert heading(phone) == _("Welcome to Natteravn")
 
-    phone.locator("main form [type=submit]").click()  # everything left blank: one submit says it all
+    phone.get_by_role("button", name=_("Start walking")).click()  # everything left blank: one submit says it all
     summary = phone.locator(".error-summary")
     assert summary.get_by_role("link").count() == 4
     for field in ("name", "municipality", "adult", "conduct"):
@@ -49,7 +49,7 @@ def test_a_new_parent_finds_their_friday_signs_up_cancels_and_subscribes(
     phone.get_by_label(_("Municipality")).select_option(label="Åsnes")
     phone.get_by_label(_("I am 18 years or older")).check()
     phone.get_by_label(_("I have read and accept the walkers' code of conduct")).check()
-    phone.locator("main form [type=submit]").click()
+    phone.get_by_role("button", name=_("Start walking")).click()
     assert heading(phone) == _("Nights")
 
     phone.get_by_role("link", name="Åsnes", exact=True).click()  # tap one
