@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
-from wtforms import TextAreaField, TimeField
+from wtforms import SubmitField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import Length
@@ -262,6 +262,15 @@ class Form(FlaskForm):
             if not has_request_context():
                 return super().get_translations(form)
             return _wtforms_translations(str(get_locale() or LOCALES[0]))
+
+        def bind_field(self, form, unbound_field, options):
+            # Several forms on a page each have a "submit" button: ids must stay unique on the page.
+            if issubclass(unbound_field.field_class, SubmitField) and "id" not in unbound_field.kwargs:
+                options = {
+                    **options,
+                    "id": f"{options.get('prefix', '')}{type(form).__name__.lower()}-{options['name']}",
+                }
+            return super().bind_field(form, unbound_field, options)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from itertools import groupby
 from pathlib import Path
@@ -364,3 +365,16 @@ def test_alphabetical_order_puts_ae_oe_and_aa_last_as_norwegian_does():
         "Ørland",
         "Åsnes",
     ]
+
+
+def test_no_page_gives_two_elements_the_same_id(app, db, world, clock, links, gateway):
+    """A label, an error or an aria reference finds its element by id: a second one is lost to it."""
+    problems = []
+    for who, group in groupby(every_page(db, world, clock, links), key=lambda page: page.who):
+        client = _open_as(app, gateway, db, world, who, "en")
+        for page in group:
+            ids = Counter(re.findall(r'\sid="([^"]+)"', client.get(page.path).text))
+            twice = sorted(name for name, count in ids.items() if count > 1)
+            if twice:
+                problems.append(f"{who} {page.path}: {twice}")
+    assert not problems, "\n".join(problems)

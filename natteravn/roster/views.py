@@ -271,7 +271,7 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
 
 
 def _break_form(term: Term) -> BreakForm:
-    form = BreakForm()
+    form = BreakForm(prefix="break")  # beside a term's own form, whose fields have the same names
     form.municipality_ids.choices = choices((m.id, m.name) for m in term.region.municipalities if not m.archived)
     if request.method == "GET":
         form.municipality_ids.data = [choice.value for choice in form.municipality_ids.choices]

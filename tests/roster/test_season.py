@@ -132,10 +132,10 @@ def test_the_term_page_shows_holidays_and_adds_and_removes_a_break_for_several_m
     added = client.post(
         f"/coordinator/terms/{world.term.id}/breaks",
         data={
-            "name": "Juleferie",
-            "first_day": "2026-12-19",
-            "last_day": "2027-01-03",
-            "municipality_ids": [world.grue.id, world.valer.id],
+            "break-name": "Juleferie",
+            "break-first_day": "2026-12-19",
+            "break-last_day": "2027-01-03",
+            "break-municipality_ids": [world.grue.id, world.valer.id],
         },
         follow_redirects=True,
     )
@@ -150,7 +150,12 @@ def test_the_term_page_shows_holidays_and_adds_and_removes_a_break_for_several_m
 
     refused = client.post(
         f"/coordinator/terms/{world.term.id}/breaks",
-        data={"name": "Feil", "first_day": "2027-01-03", "last_day": "2026-12-19", "municipality_ids": [world.grue.id]},
+        data={
+            "break-name": "Feil",
+            "break-first_day": "2027-01-03",
+            "break-last_day": "2026-12-19",
+            "break-municipality_ids": [world.grue.id],
+        },
     )
     assert refused.status_code == 422
     assert "The break must end on or after the day it starts." in refused.text
