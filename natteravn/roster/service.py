@@ -21,7 +21,7 @@ from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
-from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState
+from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.shifts.service import promote_waitlist, withdraw
 from natteravn.sms import notes
 from natteravn.sms.models import Purpose
@@ -36,8 +36,22 @@ AUDIT = audit.Vocabulary(
         "shift.cancelled": N_("Cancelled night %(object_id)s: %(reason)s"),
         "shift.capacity_changed": N_("Changed how many walk night %(object_id)s"),
         "shift.note_changed": N_("Changed the note on night %(object_id)s"),
+        "term.roster_downloaded": N_("Downloaded the roster of term %(object_id)s, with phone numbers"),
     }
 )
+
+
+def roster_downloaded(session: Session, term: Term, actor: Person, now: datetime) -> None:
+    """The roster file holds everyone's phone number: who took it, and when, is kept."""
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.roster_downloaded",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+    )
 
 
 class RosterRefused(Refusal):

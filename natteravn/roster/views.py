@@ -862,7 +862,10 @@ def export_csv(term_id: int):
         _("Class weekend"),
     ]
     roles = {SignupRole.LEADER: _("Group leader"), SignupRole.WALKER: _("Walker")}
-    body = grid.roster_csv(db_session(), term, coordinator_scope(), header, roles, str(get_locale()))
+    db = db_session()
+    body = grid.roster_csv(db, term, coordinator_scope(), header, roles, str(get_locale()))
+    roster.roster_downloaded(db, term, current_user, now())
+    db.commit()
     filename = f"roster-{term.id}-{term.starts_on.isoformat()}.csv"
     return Response(
         body.encode("utf-8"),

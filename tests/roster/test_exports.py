@@ -7,6 +7,9 @@ import csv
 import io
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
+from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
 from natteravn.roster import grid
 from natteravn.shifts.models import SignupRole
@@ -38,6 +41,8 @@ def test_the_roster_csv_opens_in_excel_with_norwegian_letters(db, world, login, 
     empty = [r for r in rows[1:] if r[5] == "Kirkenær" and r[0] == "2026-11-20"]
     assert empty == [["2026-11-20", "Fri", "22:00", "01:00", "Grue", "Kirkenær", "Kirkenær stasjon", "", "", "", ""]]
     assert b"\r\n" in raw
+    downloaded = db.scalar(select(AuditEvent).where(AuditEvent.action == "term.roster_downloaded"))
+    assert (downloaded.actor_id, downloaded.object_id) == (world.coordinator.id, world.term.id)
     assert on_flisa[1][9] == "912 34 567"  # as Norwegians write it, and text to Excel rather than a number
 
 
