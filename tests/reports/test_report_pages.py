@@ -413,6 +413,14 @@ def test_a_bad_filter_is_a_message_not_an_error(login, client, world, filed):
     assert 'aria-describedby="first_day-error" aria-invalid="true"' in response.text
 
 
+def test_a_period_that_ends_before_it_starts_says_so_instead_of_finding_nothing(login, client, world, filed):
+    login(world.coordinator)
+    response = client.get("/coordinator/reports?first_day=2026-12-01&last_day=2026-11-01")
+    assert response.status_code == 200
+    assert "The last day must be after the first." in response.text
+    assert "No reports match" not in response.text
+
+
 def test_the_coordinator_marks_a_report_followed_up_and_redacts_it(login, client, db, world, filed):
     login(world.coordinator)
     response = client.post(f"/coordinator/reports/{filed.id}/follow-up", data={"note": "Meldt til barnevernet"})
