@@ -89,19 +89,7 @@ def add_walk_in(
         session.add(WalkIn(shift_id=shift.id, first_name=first_name, added_by_id=person.id, created_at=now))
     else:
         _mark_walked(session, shift, walker, now)
-    session.flush()
-    report = report_of(session, shift)
-    if report is not None:
-        report.walkers = walkers_on(session, shift)
-    audit.record(
-        session,
-        actor_id=person.id,
-        action="logbook.walk_in",
-        object_type="shift",
-        object_id=shift.id,
-        now=now,
-        region_id=shift.term.region_id,
-    )
+    _walkers_changed(session, person, shift, "logbook.walk_in", now)
 
 
 def remove_walk_in(
@@ -113,6 +101,12 @@ def remove_walk_in(
     if walk_in is None:
         raise ReportRefused(N_("That walker is not in this night's logbook."))
     session.delete(walk_in)
+    _walkers_changed(session, person, shift, "logbook.walk_in_removed", now)
+    return walk_in
+
+
+def _walkers_changed(session: Session, person: Person, shift: Shift, action: str, now: datetime) -> None:
+    """The report counts the night's walkers again, and the audit log keeps who changed them."""
     session.flush()
     report = report_of(session, shift)
     if report is not None:
@@ -120,13 +114,12 @@ def remove_walk_in(
     audit.record(
         session,
         actor_id=person.id,
-        action="logbook.walk_in_removed",
+        action=action,
         object_type="shift",
         object_id=shift.id,
         now=now,
         region_id=shift.term.region_id,
     )
-    return walk_in
 
 
 def _volunteer_of_region(session: Session, phone: str, region_id: int) -> Person | None:
