@@ -292,24 +292,29 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
     )
 
 
-def other_nights(session: Session, shift: Shift, scope: Scope, now: datetime) -> list[Shift]:
-    """Nights of the same term, still ahead and in the coordinator's part, that a person could be moved to."""
-    return list(
-        session.scalars(
-            select(Shift)
-            .join(Shift.route)
-            .join(Route.municipality)
-            .where(
-                Shift.term_id == shift.term_id,
-                scope.where(Municipality.region_id, Municipality.id),
-                Shift.id != shift.id,
-                Shift.cancelled_at.is_(None),
-                Shift.starts_at > now,
-            )
-            .options(joinedload(Shift.route))
-            .order_by(Shift.starts_at, Shift.route_id)
+def other_nights(session: Session, shift: Shift, scope: Scope, now: datetime) -> list[Cell]:
+    """Nights of the same term, still ahead and in the coordinator's part, that a person could be
+    moved to, each with how full it is and whether it has a leader."""
+    others = (
+        select(Shift.id)
+        .join(Shift.route)
+        .join(Route.municipality)
+        .where(
+            Shift.term_id == shift.term_id,
+            scope.where(Municipality.region_id, Municipality.id),
+            Shift.id != shift.id,
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > now,
         )
     )
+    shifts = session.scalars(
+        select(Shift)
+        .where(Shift.id.in_(others))
+        .options(joinedload(Shift.route))
+        .order_by(Shift.starts_at, Shift.route_id)
+    ).all()
+    counts = _counts(session, others)
+    return [Cell(s, *counts.get(s.id, (0, 0))) for s in shifts]
 
 
 # --- Exports and the dashboard. ---

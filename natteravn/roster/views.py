@@ -557,9 +557,13 @@ def _render_night(
             }
         )
     move_form = MovePersonForm()
+    states = _cell_words()["states"]
     move_form.to_shift_id.choices = choices(
-        (s.id, f"{local(s.starts_at, tz).strftime('%d.%m %H:%M')} {s.route.name}")
-        for s in grid.other_nights(db, shift, coordinator_scope(), now())
+        (
+            (c.shift.id, f"{written(c.shift.starts_at, 'when')} {c.shift.route.name}: {states[c.state]}")
+            for c in grid.other_nights(db, shift, coordinator_scope(), now())
+        ),
+        first=("", _("Choose a night…")),
     )
     return render_template(
         "roster/night.html",
@@ -621,7 +625,7 @@ def move_person(shift_id: int):
     shift = _night(shift_id)
     form = MovePersonForm()
     form.to_shift_id.choices = choices(
-        (s.id, "") for s in grid.other_nights(db_session(), shift, coordinator_scope(), now())
+        (c.shift.id, "") for c in grid.other_nights(db_session(), shift, coordinator_scope(), now())
     )
     if not form.validate_on_submit():
         flash(_("Choose another night of the term."), "error")

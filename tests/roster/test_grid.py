@@ -381,6 +381,17 @@ def test_a_coordinator_removes_and_moves_people_through_the_page(db, world, logi
     assert client.post(f"/coordinator/nights/{target.id}/remove", data={"signup_id": first.id}).status_code == 404
 
 
+def test_the_move_list_names_each_nights_day_and_state_and_chooses_none_by_itself(db, world, login, clock):
+    shift = world.nights[0]
+    factories.signup(db, shift, world.parent, clock())
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/nights/{shift.id}").text
+    moves = page[page.index('name="to_shift_id"') :]
+    moves = moves[: moves.index("</select>")]
+    assert moves.index("Choose a night…") < moves.index('<option value="' + str(world.nights[1].id))
+    assert ">Sat 21 Nov 22:00 Flisa sentrum: Empty</option>" in moves
+
+
 def test_moving_a_nights_only_leader_away_says_the_night_now_has_none(db, world, login, clock):
     shift, target = world.nights[0], world.nights[-1]
     leading = factories.signup(db, shift, world.leader, clock(), role=SignupRole.LEADER)
