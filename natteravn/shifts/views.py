@@ -61,7 +61,10 @@ def _fill_night_choices(form: NightsForm, found: service.Nights) -> None:
     form.route.choices = choices(
         ((r.id, f"{r.name} ({r.municipality.name})") for r in found.routes), first=(0, _("All routes"))
     )
-    form.day.choices = choices(WEEKDAYS, first=(ANY_DAY, _("Any day")))
+    # The days nights fall on, as the quick links offer them: not seven days for two.
+    form.day.choices = choices(
+        ((d, name) for d, name in WEEKDAYS if d in found.weekdays), first=(ANY_DAY, _("Any day"))
+    )
 
 
 def _chosen(form: NightsForm) -> service.NightsFilter:

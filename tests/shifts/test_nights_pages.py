@@ -484,3 +484,11 @@ def test_at_the_terms_cap_the_nights_say_so_instead_of_offering_a_sign_up_that_w
     service.cancel_signup(db, world.parent, first.id, clock(), links)
     db.commit()
     assert f'action="/nights/{other.id}/signup"' in client.get(f"/nights/{other.id}").text
+
+
+def test_more_choices_offers_only_the_days_nights_fall_on(world, client, login):
+    page = login(world.parent).get("/nights").text
+    days = page[page.index('name="day"') :]
+    days = days[: days.index("</select>")]
+    assert "Friday" in days and "Saturday" in days
+    assert "Monday" not in days and "Sunday" not in days
