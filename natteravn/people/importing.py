@@ -348,7 +348,9 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
             row,
             municipality=municipality.name,
         )
-    school_class = fixed_class if fixed_class and fixed_class.school.municipality_id == municipality.id else None
+    # The class chosen for the whole file (a school's list) holds for a parent living in the next
+    # municipality too, as a parent may tick any class of the region on their profile.
+    school_class = fixed_class
     if written_class:
         matches = places.school_classes(municipality, written_class)
         if not matches:

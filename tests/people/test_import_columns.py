@@ -71,6 +71,16 @@ def test_a_school_list_without_municipality_imports_into_the_chosen_municipality
     assert db.scalar(select(Person).where(Person.name.like("%Elev%"))) is None
 
 
+def test_a_class_chosen_for_everyone_holds_for_a_parent_in_the_next_municipality_too(world, db, clock, links):
+    text = "Foresatt;Tlf;Kommune\nKari Foresatt;922 22 222;Grue\n"  # the class's school is in Åsnes
+    mapping = importing.Mapping(
+        columns={"name": 0, "phone": 1, "municipality": 2}, school_class_id=world.school_class.id
+    )
+    importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links, mapping)
+    kari = db.scalar(select(Person).where(Person.phone == "+4792222222"))
+    assert (kari.municipality_id, kari.school_class_ids) == (world.grue.id, {world.school_class.id})
+
+
 def test_a_mapping_survives_the_confirmation_form_and_nonsense_is_refused():
     mapping = importing.Mapping({"name": 1, "phone": 2}, 5, None)
     assert importing.Mapping.decoded(mapping.encoded()) == mapping
