@@ -295,6 +295,7 @@ def _render_term(
         button=ConfirmForm(),
         municipalities=grid.term_municipalities(db, term, coordinator_scope()),
         nights=len(term.shifts),
+        before_reminder=terms.before_day_reminder(term),
     ), status
 
 

@@ -461,3 +461,15 @@ def test_a_coordinator_takes_a_weekend_back_from_a_class_through_the_term_page(d
     assert response.status_code == 302
     assert db.scalar(select(func.count()).select_from(ClassWeekend)) == 0
     assert client.post(f"/coordinator/terms/{world.term.id}/class-weekends/{given.id}/delete").status_code == 404
+
+
+def test_the_term_page_warns_of_nights_that_start_before_the_reminder_on_the_day(db, world, login):
+    client = login(world.coordinator)
+    assert "before the reminder on the day" not in client.get(f"/coordinator/terms/{world.term.id}").text
+    world.region.reminder_day_at = time(22, 30)  # the nights start at 22:00
+    db.commit()
+    page = client.get(f"/coordinator/terms/{world.term.id}").text
+    assert (
+        "Some nights start at 22:00, before the reminder on the day at 22:30: they get no reminder on the day." in page
+    )
+    assert f"/coordinator/places/regions/{world.region.id}" in page
