@@ -410,10 +410,16 @@ def move_person(
     return moved
 
 
-def left_without_leader(session: Session, shift: Shift) -> bool:
-    """The night needs a group leader and has none holding a place: what a coordinator who moved or
-    took off its leader should hear at once."""
-    return shift.needs_leader and shift.cancelled_at is None and not messages.leaders_of(session, {shift.id})
+def left_without_leader(session: Session, gone: Signup) -> bool:
+    """The group leader just taken off (moved or removed) left a night that needs one without any
+    holding a place: what the coordinator should hear at once."""
+    shift = gone.shift
+    return (
+        gone.role == SignupRole.LEADER
+        and shift.needs_leader
+        and shift.cancelled_at is None
+        and not messages.leaders_of(session, {shift.id})
+    )
 
 
 def set_capacity(

@@ -260,12 +260,16 @@ def left_out(pattern: NightPattern, days_off: DaysOff, route: Route, day: date) 
 
 
 def before_day_reminder(term: Term) -> time | None:
-    """The earliest start, on the region's clock, of the term's nights that start before the
-    region's reminder on the day is due: those get no reminder on the day, which is never sent once
-    its night has begun. None when every night starts after it."""
+    """The earliest start, on the region's clock, of the term's nights that start before their
+    reminder on the day is due (`messages.reminder_times`): those get none, as a reminder is never
+    planned for after its night has begun. None when every night starts after it."""
     tz = ZoneInfo(term.region.timezone)
-    starts = (local(shift.starts_at, tz).time() for shift in term.shifts if shift.cancelled_at is None)
-    return min((start for start in starts if start <= term.region.reminder_day_at), default=None)
+    early = [
+        local(shift.starts_at, tz).time()
+        for shift in term.shifts
+        if shift.cancelled_at is None and messages.reminder_times(shift)[Purpose.REMINDER_DAY] >= shift.starts_at
+    ]
+    return min(early, default=None)
 
 
 def term_days_off(session: Session, term: Term, locale: str = "nb") -> DaysOff:

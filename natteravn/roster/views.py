@@ -107,9 +107,8 @@ def _done(refusal: Refusal | None, success: str) -> None:
 
 
 def _warn_if_leaderless(gone: Signup, refusal: Refusal | None) -> None:
-    """Said when the group leader just taken off a night leaves it without one."""
-    shift = gone.shift
-    if refusal is None and gone.role == SignupRole.LEADER and roster.left_without_leader(db_session(), shift):
+    if refusal is None and roster.left_without_leader(db_session(), gone):
+        shift = gone.shift
         day = written(shift.starts_at, "day")
         flash(_("%(route)s, %(day)s, now has no group leader.", route=shift.route.name, day=day), "error")
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, case, func, insert, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -223,6 +223,12 @@ def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime, term
     return Night(shift, count.held, count.leaders, mine, kept, term_full)
 
 
+def _place_taken() -> ColumnElement[bool]:
+    """A place the person has taken on a night that is on: what the overlap rule and the term's
+    cap count (`_standing`), and what says a term is full for them (`_terms_at_cap`)."""
+    return and_(state_in(TAKEN), Shift.cancelled_at.is_(None))
+
+
 def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> set[int]:
     """The terms of which the person holds as many places as the term allows (its `cap`), counted
     as a sign-up counts them (`_refuse_unless_free`)."""
@@ -233,12 +239,7 @@ def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> se
         select(Shift.term_id, func.count())
         .select_from(Signup)
         .join(Signup.shift)
-        .where(
-            Signup.person_id == person.id,
-            state_in(TAKEN),
-            Shift.cancelled_at.is_(None),
-            Shift.term_id.in_(by_id),
-        )
+        .where(Signup.person_id == person.id, _place_taken(), Shift.term_id.in_(by_id))
         .group_by(Shift.term_id)
     )
     return {term_id for term_id, places in held if places >= by_id[term_id].cap}
@@ -533,7 +534,7 @@ def _standing_and_count(
 
 def _standing_query() -> Select:
     """`_Standing`'s figures; its parameters are `_standing_params`."""
-    taken = and_(state_in(TAKEN), Shift.cancelled_at.is_(None), Signup.id != bindparam("besides_id"))
+    taken = and_(_place_taken(), Signup.id != bindparam("besides_id"))
     overlapping = and_(taken, Shift.starts_at < bindparam("ends_at"), Shift.ends_at > bindparam("starts_at"))
     this_term = and_(taken, Shift.term_id == bindparam("term_id"))
     live_here = and_(Signup.shift_id == bindparam("shift_id"), state_in(LIVE))
