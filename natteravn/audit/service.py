@@ -7,8 +7,8 @@ for translation. The audit log reads only that, so `audit` needs to know no feat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,13 @@ from natteravn.audit.models import AuditEvent
 
 #: Details that hold the id of a person, shown by name.
 PERSON_DETAILS = ("walker_id", "taker_id", "person_id")
+
+#: Writes a moment in the reader's language: (moment, kind), as `web.written` does.
+Written = Callable[[datetime, str], str]
+
+#: Names things of one kind by id, in the reader's language: (session, ids, written) → {id: name}.
+#: Ids that name nothing (a thing since deleted) are left out.
+Namer = Callable[[Session, set[int], Written], dict[int, str]]
 
 
 def record(
@@ -47,23 +54,46 @@ def record(
 class Vocabulary:
     """What a feature's audit entries mean. Labels are untranslated msgids; an action's label may
     use its details as placeholders (`%(name)s`), and `%(person)s` names the person an entry
-    concerns (its object, or its `person_id`), `%(walker)s` the one in its `walker_id`."""
+    concerns (its object, or its `person_id`), `%(walker)s` the one in its `walker_id`.
+
+    Other things are named by the feature that knows them: `namers` name things of a kind
+    (`"shift"`) by id. `%(object)s` names the entry's object, and a detail `refers` to a kind
+    (`"to_shift_id": "shift"`) gives its name as the placeholder without `_id` (`%(to_shift)s`).
+    Things are named as they are now (a night by its present time, as the roster shows it); a
+    thing no namer knows, since deleted, shows its id. Details in `moments` hold a moment, written in the
+    reader's language."""
 
     actions: dict[str, str] = field(default_factory=dict)
     objects: dict[str, str] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
+    namers: dict[str, Namer] = field(default_factory=dict)
+    refers: dict[str, str] = field(default_factory=dict)
+    moments: frozenset[str] = frozenset()
 
     @classmethod
     def merged(cls, *parts: Vocabulary) -> Vocabulary:
         whole = cls()
         for part in parts:
             for mine, theirs in ((whole.actions, part.actions), (whole.objects, part.objects)):
-                clash = mine.keys() & theirs.keys()
-                if clash:
-                    raise ValueError(f"named twice in the audit vocabulary: {sorted(clash)}")
-                mine.update(theirs)
+                _add_once(mine, theirs)
+            _add_once(whole.namers, part.namers)
             whole.fields.update(part.fields)
-        return whole
+            whole.refers.update(part.refers)
+        return replace(whole, moments=frozenset().union(*(part.moments for part in parts)))
+
+    def thing_names(
+        self, session: Session, events: Iterable[AuditEvent], written: Written
+    ) -> dict[str, dict[int, str]]:
+        """The names of the things the events refer to, by kind: one query per kind."""
+        wanted: dict[str, set[int]] = {}
+        for event in events:
+            if event.object_id is not None:
+                wanted.setdefault(event.object_type, set()).add(event.object_id)
+            for key, kind in self.refers.items():
+                value = (event.details or {}).get(key)
+                if isinstance(value, int):
+                    wanted.setdefault(kind, set()).add(value)
+        return {kind: self.namers[kind](session, ids, written) for kind, ids in wanted.items() if kind in self.namers}
 
     def action_label(self, action: str, gettext: Callable[[str], str]) -> str:
         """The action's sentence without its details: "Archived the route …"."""
@@ -77,13 +107,28 @@ class Vocabulary:
         label = self.objects.get(object_type)
         return gettext(label) if label else object_type
 
-    def describe(self, event: AuditEvent, names: dict[int, str], gettext: Callable[[str], str]) -> str:
-        """The event in a sentence; an action without words of its own shows its details as they are."""
+    def describe(
+        self,
+        event: AuditEvent,
+        names: dict[int, str],
+        gettext: Callable[[str], str],
+        things: dict[str, dict[int, str]],
+        written: Written,
+    ) -> str:
+        """The event in a sentence; an action without words of its own shows its details as they are.
+        `names` are people's, `things` the rest (see `thing_names`)."""
         details = dict(event.details or {})
         unknown = gettext("a deleted person")
+
+        def named(kind: str, thing_id) -> str:
+            return things.get(kind, {}).get(thing_id) or str(thing_id)
+
         values = {
             **{k: v for k, v in details.items() if k != "changed"},
+            **{k: written(datetime.fromisoformat(v), "when") for k, v in details.items() if _moment(k, v, self)},
+            **{k.removesuffix("_id"): named(kind, details[k]) for k, kind in self.refers.items() if k in details},
             "object_id": event.object_id,
+            "object": named(event.object_type, event.object_id),
             "person": names.get(_person_of(event) or 0, unknown),
             "walker": names.get(details.get("walker_id") or 0, unknown),
         }
@@ -103,6 +148,23 @@ class Vocabulary:
             ]
             sentence += ". " + "; ".join(parts)
         return sentence
+
+
+def _add_once(mine: dict, theirs: dict) -> None:
+    clash = mine.keys() & theirs.keys()
+    if clash:
+        raise ValueError(f"named twice in the audit vocabulary: {sorted(clash)}")
+    mine.update(theirs)
+
+
+def _moment(key: str, value, words: Vocabulary) -> bool:
+    if key not in words.moments or not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _person_of(event: AuditEvent) -> int | None:

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from natteravn.audit import log
 from natteravn.audit.forms import AuditFilter
 from natteravn.audit.service import Vocabulary
-from natteravn.web import choices, coordinated_regions, db_session, page_number, region_coordinator_required
+from natteravn.web import choices, coordinated_regions, db_session, page_number, region_coordinator_required, written
 
 bp = Blueprint("audit", __name__, url_prefix="/coordinator/audit")
 
@@ -37,11 +37,14 @@ def index():
     )
     page = log.log_page(db, regions, wanted, page_number())
     names = log.person_names(db, page.items)
+    things = words.thing_names(db, page.items, written)
     return render_template(
         "audit/index.html",
         title=_("Audit log"),
         form=form,
-        events=[(event, names.get(event.actor_id), words.describe(event, names, _)) for event in page.items],
+        events=[
+            (event, names.get(event.actor_id), words.describe(event, names, _, things, written)) for event in page.items
+        ],
         object_label=lambda object_type: words.object_label(object_type, _),
         page=page,
         filters={"action": wanted.action, "object_type": wanted.object_type, "object_id": wanted.object_id or ""},

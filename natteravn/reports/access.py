@@ -23,7 +23,7 @@ CORRECTION_WINDOW = timedelta(hours=48)
 
 #: What the audit log says about reading reports.
 AUDIT = audit.Vocabulary(
-    actions={"report.read": N_("Read the report of night %(shift_id)s")},
+    actions={"report.read": N_("Read the report of night %(shift)s")},
     objects={"shift_report": N_("Report")},
 )
 

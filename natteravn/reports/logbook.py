@@ -19,9 +19,9 @@ from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, Si
 #: What the audit log says about logbooks.
 AUDIT = audit.Vocabulary(
     actions={
-        "logbook.saved": N_("Kept the logbook of night %(object_id)s: %(attended)s came, %(no_show)s did not"),
-        "logbook.walk_in": N_("Added a walk-in to the logbook of night %(object_id)s"),
-        "logbook.walk_in_removed": N_("Took a walk-in out of the logbook of night %(object_id)s"),
+        "logbook.saved": N_("Kept the logbook of night %(object)s: %(attended)s came, %(no_show)s did not"),
+        "logbook.walk_in": N_("Added a walk-in to the logbook of night %(object)s"),
+        "logbook.walk_in_removed": N_("Took a walk-in out of the logbook of night %(object)s"),
     }
 )
 

@@ -39,14 +39,14 @@ _EARLIEST_BEFORE_START = timedelta(hours=6)
 #: What the audit log says about writing reports.
 AUDIT = audit.Vocabulary(
     actions={
-        "report.draft": N_("Saved a draft of the report of night %(shift_id)s"),
-        "report.submit": N_("Sent the report of night %(shift_id)s"),
-        "report.correction": N_("Corrected the report of night %(shift_id)s"),
-        "report.redacted": N_("Removed text from the report of night %(shift_id)s"),
-        "report.followed_up": N_("Marked the report of night %(shift_id)s as followed up"),
-        "report.request": N_("Asked for a late correction of the report of night %(shift_id)s"),
-        "report.request_accepted": N_("Accepted the late correction of the report of night %(shift_id)s"),
-        "report.request_dismissed": N_("Did not take the late correction of the report of night %(shift_id)s"),
+        "report.draft": N_("Saved a draft of the report of night %(shift)s"),
+        "report.submit": N_("Sent the report of night %(shift)s"),
+        "report.correction": N_("Corrected the report of night %(shift)s"),
+        "report.redacted": N_("Removed text from the report of night %(shift)s"),
+        "report.followed_up": N_("Marked the report of night %(shift)s as followed up"),
+        "report.request": N_("Asked for a late correction of the report of night %(shift)s"),
+        "report.request_accepted": N_("Accepted the late correction of the report of night %(shift)s"),
+        "report.request_dismissed": N_("Did not take the late correction of the report of night %(shift)s"),
     }
 )
 

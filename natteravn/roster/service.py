@@ -29,15 +29,16 @@ from natteravn.sms.models import Purpose
 #: What the audit log says about the coordinator's changes to nights and who walks them.
 AUDIT = audit.Vocabulary(
     actions={
-        "signup.assigned": N_("Put %(person)s on night %(object_id)s"),
-        "signup.removed": N_("Took %(person)s off night %(object_id)s"),
-        "signup.moved": N_("Moved %(person)s from night %(object_id)s to night %(to_shift_id)s"),
-        "shift.moved": N_("Moved night %(object_id)s"),
-        "shift.cancelled": N_("Cancelled night %(object_id)s: %(reason)s"),
-        "shift.capacity_changed": N_("Changed how many walk night %(object_id)s"),
-        "shift.note_changed": N_("Changed the note on night %(object_id)s"),
-        "term.roster_downloaded": N_("Downloaded the roster of term %(object_id)s, with phone numbers"),
-    }
+        "signup.assigned": N_("Put %(person)s on night %(object)s"),
+        "signup.removed": N_("Took %(person)s off night %(object)s"),
+        "signup.moved": N_("Moved %(person)s from night %(object)s to night %(to_shift)s"),
+        "shift.moved": N_("Moved night %(object)s: from %(old_starts_at)s to %(starts_at)s"),
+        "shift.cancelled": N_("Cancelled night %(object)s: %(reason)s"),
+        "shift.capacity_changed": N_("Changed how many walk night %(object)s"),
+        "shift.note_changed": N_("Changed the note on night %(object)s"),
+        "term.roster_downloaded": N_("Downloaded the roster of term %(object)s, with phone numbers"),
+    },
+    moments=frozenset({"old_starts_at", "starts_at"}),
 )
 
 

@@ -25,21 +25,28 @@ from natteravn.shifts import messages
 from natteravn.shifts.models import HOLDING, ClassWeekend, Shift, Signup, SignupState, Term
 from natteravn.sms.models import Purpose
 
+
+def term_names(session: Session, ids: set[int], _written: audit.Written) -> dict[int, str]:
+    """Terms as the audit log names them: by their names."""
+    return {term_id: name for term_id, name in session.execute(select(Term.id, Term.name).where(Term.id.in_(ids)))}
+
+
 #: What the audit log says about terms.
 AUDIT = audit.Vocabulary(
     actions={
         "term.created": N_("Created the term %(name)s"),
         "term.updated": N_("Changed the term %(name)s"),
-        "term.pattern_saved": N_("Saved a pattern of nights for term %(object_id)s"),
+        "term.pattern_saved": N_("Saved a pattern of nights for term %(object)s"),
         "term.nights_generated": N_(
-            "Made %(made)s nights for term %(object_id)s (%(holidays)s left out for holidays and school breaks)"
+            "Made %(made)s nights for term %(object)s (%(holidays)s left out for holidays and school breaks)"
         ),
         "term.class_weekend_given": N_("Gave the weekend of %(weekend_on)s to %(school_class)s"),
         "term.class_weekend_taken": N_("Took the weekend of %(weekend_on)s from %(school_class)s"),
-        "term.published": N_("Published term %(object_id)s (%(told)s people told)"),
-        "term.copied": N_("Made the term %(object_id)s as a copy of %(source)s"),
+        "term.published": N_("Published term %(object)s (%(told)s people told)"),
+        "term.copied": N_("Made the term %(object)s as a copy of %(source)s"),
     },
     objects={"term": N_("Term")},
+    namers={"term": term_names},
 )
 
 

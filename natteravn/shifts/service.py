@@ -66,15 +66,34 @@ CHURN_REFUSED = N_(
 )
 
 
-#: What the audit log says about what volunteers do with their own nights.
+def night_names(session: Session, ids: set[int], written: audit.Written) -> dict[int, str]:
+    """Nights as the audit log names them: "Flisa sentrum, fre. 11. des. 22:00"."""
+    rows = session.execute(select(Shift.id, Route.name, Shift.starts_at).join(Shift.route).where(Shift.id.in_(ids)))
+    return {night_id: f"{route}, {written(starts_at, 'when')}" for night_id, route, starts_at in rows}
+
+
+def signup_night_names(session: Session, ids: set[int], written: audit.Written) -> dict[int, str]:
+    """Sign-ups by the night they are for, as `night_names` names it."""
+    nights = {
+        signup_id: night_id
+        for signup_id, night_id in session.execute(select(Signup.id, Signup.shift_id).where(Signup.id.in_(ids)))
+    }
+    named = night_names(session, set(nights.values()), written)
+    return {signup_id: named[night_id] for signup_id, night_id in nights.items() if night_id in named}
+
+
+#: What the audit log says about what volunteers do with their own nights; other features' entries
+#: name nights by these namers too.
 AUDIT = audit.Vocabulary(
     actions={
-        "signup.cancelled_by_sms": N_("Cancelled their place by SMS (sign-up %(object_id)s)"),
-        "signup.standin_requested": N_("Asked for a stand-in (%(asked)s people asked)"),
-        "signup.standin_withdrawn": N_("Took back the request for a stand-in"),
-        "signup.standin_taken": N_("Took a place as stand-in (sign-up %(object_id)s)"),
+        "signup.cancelled_by_sms": N_("Cancelled their place on night %(object)s by SMS"),
+        "signup.standin_requested": N_("Asked for a stand-in for night %(object)s (%(asked)s people asked)"),
+        "signup.standin_withdrawn": N_("Took back the request for a stand-in for night %(object)s"),
+        "signup.standin_taken": N_("Took a place on night %(object)s as stand-in"),
     },
     objects={"shift": N_("Night"), "signup": N_("Sign-up")},
+    namers={"shift": night_names, "signup": signup_night_names},
+    refers={"shift_id": "shift", "to_shift_id": "shift"},
 )
 
 

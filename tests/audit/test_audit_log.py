@@ -55,7 +55,7 @@ def test_the_log_is_filtered_by_action_and_by_object(world, db, clock, login, cl
     db.commit()
     login(world.coordinator)
     cancelled = client.get("/coordinator/audit?action=shift.cancelled").text
-    assert f"<td>Cancelled night {world.nights[0].id}: Storm</td>" in cancelled
+    assert "<td>Cancelled night Flisa sentrum, Fri 20 Nov 22:00: Storm</td>" in cancelled
     assert "<td>Archived the route" not in cancelled
     assert '<option value="route.archived">Archived the route …</option>' in cancelled
     one_route = client.get(f"/coordinator/audit?object_type=route&object_id={world.routes['Kirkenær'].id}").text
@@ -81,6 +81,49 @@ def test_the_log_is_paginated(world, db, clock, login, client):
     assert "Kommune 54" in first and "Kommune 04" not in first and "Page 1 of 2" in first
     second = client.get("/coordinator/audit?page=2").text
     assert "Kommune 04" in second and "Kommune 54" not in second
+
+
+def test_the_log_names_nights_by_route_and_time_and_terms_by_name(world, db, clock, login, client):
+    shift, target = world.nights[0], world.nights[-1]
+    walking = factories.signup(db, shift, world.parent, clock())
+    db.commit()
+    login(world.coordinator)
+    client.post(f"/coordinator/nights/{shift.id}/move-person", data={"signup_id": walking.id, "to_shift_id": target.id})
+    client.post(
+        f"/coordinator/nights/{shift.id}",
+        data={
+            "day": "2026-11-26",
+            "starts_local": "21:00",
+            "ends_local": "01:00",
+            "min_walkers": "2",
+            "max_walkers": "5",
+        },
+    )
+    client.get(f"/coordinator/terms/{world.term.id}/roster.csv")
+    text = client.get("/coordinator/audit").text
+    # Nights are named as they are now, as the coordinator finds them on the roster.
+    assert "Moved Kari Nordmann from night Flisa sentrum, Thu 26 Nov 21:00 to night Kjellmyra, Sat 19 Dec 22:00" in text
+    assert "Moved night Flisa sentrum, Thu 26 Nov 21:00: from Fri 20 Nov 22:00 to Thu 26 Nov 21:00" in text
+    assert f"Downloaded the roster of term {world.term.name}, with phone numbers" in text
+    world.coordinator.locale = "nn"
+    db.commit()
+    nynorsk = client.get("/coordinator/audit").text
+    assert "Flytta vakt Flisa sentrum, to. 26. nov. 21:00: frå fr. 20. nov. 22:00 til to. 26. nov. 21:00" in nynorsk
+
+
+def test_a_night_since_deleted_is_named_by_its_number(world, db, clock, login, client):
+    record(
+        db,
+        actor_id=world.coordinator.id,
+        action="shift.note_changed",
+        object_type="shift",
+        object_id=9999,
+        now=clock(),
+        region_id=world.region.id,
+    )
+    db.commit()
+    login(world.coordinator)
+    assert "<td>Changed the note on night 9999</td>" in client.get("/coordinator/audit").text
 
 
 def test_another_regions_events_are_not_shown(world, db, clock, login, client):
