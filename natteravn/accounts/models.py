@@ -73,10 +73,12 @@ _NORWEGIAN_SPELLING = str.maketrans({"ö": "ø", "ä": "æ"})
 
 def folded(text: str) -> str:
     """Text as name search compares it: case folded and accents dropped (André is andre), while
-    æ, ø and å stay letters of their own. Done here rather than in SQL so every database agrees:
-    SQLite's lower() changes only A to Z, so "ødegård" would never find "Ødegård" there."""
+    æ, ø and å stay letters of their own. Aa is å, as in the old spelling many names keep (Aasen
+    is found by "ås", Håland by "haaland"). Done here rather than in SQL so every database agrees:
+    SQLite's lower() changes only A to Z, so "ødegård" would never find "Ødegård" there. Stored
+    keys follow this rule: changing it needs a migration that folds every name again."""
     kept = []
-    for char in " ".join(text.split()).casefold().translate(_NORWEGIAN_SPELLING):
+    for char in " ".join(text.split()).casefold().replace("aa", "å").translate(_NORWEGIAN_SPELLING):
         if char in "æøå":
             kept.append(char)
         else:

@@ -303,6 +303,21 @@ def test_accents_are_folded_but_norwegian_letters_are_letters_of_their_own(db, w
     assert found("aero") == ["Aase Aero"]
 
 
+def test_aa_finds_and_is_found_by_the_letter_aa_stands_for(db, world, clock):
+    factories.person(db, world.asnes, "Trond Aasen", clock())
+    factories.person(db, world.asnes, "Erling Håland", clock())
+    db.flush()
+
+    def found(typed):
+        return sorted(
+            p.name for p in grid.search_people(db, world.region.id, world.coordinator.coordinator_scope, typed)
+        )
+
+    assert found("åsen") == ["Trond Aasen"]
+    assert found("AAS") == ["Trond Aasen"]
+    assert found("haaland") == ["Erling Håland"]
+
+
 def test_a_renamed_person_is_found_by_the_new_name(db, world, clock):
     world.parent.name = "Kari Øvrebø"
     db.flush()

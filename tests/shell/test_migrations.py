@@ -3,6 +3,8 @@ empty database leaves nothing for Alembic's autogenerate to add, drop or change.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -11,8 +13,10 @@ from sqlalchemy import text
 
 from natteravn import create_app
 from natteravn.cli import alembic_config
-from natteravn.db import make_engine
+from natteravn.db import make_engine, make_session_factory
 from natteravn.models import Base
+from natteravn.places.models import Municipality, Region
+from tests import factories
 from tests.databases import POSTGRES_URL, private_postgres
 
 
@@ -29,10 +33,18 @@ def empty_database(request, tmp_path):
 
 def upgrade_to_head(url: str, revision: str = "head") -> None:
     """What `natteravn db upgrade` does, without letting Alembic's logging setup replace the test run's."""
+    _migrate(url, command.upgrade, revision)
+
+
+def downgrade_to(url: str, revision: str) -> None:
+    _migrate(url, command.downgrade, revision)
+
+
+def _migrate(url: str, step, revision: str) -> None:
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     config = alembic_config(app)
     config.attributes["configure_logging"] = False
-    command.upgrade(config, revision)
+    step(config, revision)
     app.extensions["natteravn.engine"].dispose()
 
 
@@ -125,3 +137,30 @@ def test_each_persons_school_class_becomes_one_of_their_classes(empty_database):
     assert [tuple(row) for row in kept] == [(1, 7)]
     # Rebuilding the person table (SQLite) must not take with it the rows that point at it.
     assert [tuple(row) for row in roles] == [(1, "LEADER")]
+
+
+BEFORE_AA_FOLDING = "d55ec75ad04e"
+
+
+def test_names_spelt_with_aa_are_folded_again_so_that_ås_finds_aasen(empty_database):
+    upgrade_to_head(empty_database, BEFORE_AA_FOLDING)
+    engine = make_engine(empty_database)
+    try:
+        with make_session_factory(engine)() as session:
+            municipality = Municipality(region=Region(name="Solør", slug="solor"), name="Åsnes")
+            for name in ("Trond Aasen", "Kari Nordmann"):
+                factories.person(session, municipality, name, datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+            session.commit()
+        with engine.begin() as connection:  # the keys as the rule before this revision wrote them
+            connection.execute(text("UPDATE person SET name_key = lower(name)"))
+
+        def keys() -> list[str]:
+            with engine.connect() as connection:
+                return list(connection.scalars(text("SELECT name_key FROM person ORDER BY id")))
+
+        upgrade_to_head(empty_database)
+        assert keys() == ["trond åsen", "kari nordmann"]
+        downgrade_to(empty_database, BEFORE_AA_FOLDING)
+        assert keys() == ["trond aasen", "kari nordmann"]
+    finally:
+        engine.dispose()
