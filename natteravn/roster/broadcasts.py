@@ -1,8 +1,8 @@
-"""The coordinator reaching many people at once: their own words to the people of one night, of a
-municipality or of the whole region, and the nights of a weekend (or of one municipality that
-weekend) called off together. Nothing goes before a preview has said how many people it reaches,
-by SMS and by e-mail, and what the SMS cost. A coordinator of some municipalities reaches only the
-people and nights of those."""
+"""The coordinator reaching many people at once: their own words to the people of one night, the
+parents of a school class, everyone in a municipality or in the whole region; and the nights of a
+weekend (or of one municipality that weekend) called off together. Nothing goes before a preview
+has said how many people it reaches, by SMS and by e-mail, and what the SMS cost. A coordinator of
+some municipalities reaches only the people, classes and nights of those."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person, Scope
+from natteravn.accounts.models import Person, Scope, person_class
 from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
 from natteravn.i18n import N_, Refusal, translations
-from natteravn.places.models import Municipality, Region, Route
+from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.roster.service import cancellation_notices
 from natteravn.shifts import messages
 from natteravn.shifts.models import LIVE, Shift, Signup, Term
@@ -46,13 +46,14 @@ class BroadcastRefused(Refusal):
 
 class Kind(enum.StrEnum):
     NIGHT = "night"
+    SCHOOL_CLASS = "class"
     MUNICIPALITY = "municipality"
     REGION = "region"
 
 
 @dataclass(frozen=True)
 class Target:
-    """Who a message is for, as a form carries it: "night:12", "municipality:3", "region:1"."""
+    """Who a message is for, as a form carries it: "night:12", "class:4", "municipality:3", "region:1"."""
 
     kind: Kind
     id: int
@@ -124,10 +125,13 @@ def message_text(text: str) -> str:
 
 def audience(session: Session, scope: Scope, target: Target, now: datetime) -> Audience | None:
     """The people a message to `target` reaches, or None when it is not the coordinator's to reach
-    (or does not exist). A night's people are those on it or waiting for it; a municipality's and a
-    region's, the active volunteers living there."""
+    (or does not exist). A night's people are those on it or waiting for it; a class's, the active
+    volunteers with a child in it, wherever they live; a municipality's and a region's, the active
+    volunteers living there."""
     if target.kind == Kind.NIGHT:
         return _night_audience(session, scope, target, now)
+    if target.kind == Kind.SCHOOL_CLASS:
+        return _class_audience(session, scope, target)
     if target.kind == Kind.MUNICIPALITY:
         municipality = session.get(Municipality, target.id)
         if municipality is None or not scope.covers(municipality.region_id, municipality.id):
@@ -153,6 +157,17 @@ def _night_audience(session: Session, scope: Scope, target: Target, now: datetim
         .order_by(Person.name, Person.id)
     )
     return Audience(target, night.term.region_id, list(people), night)
+
+
+def _class_audience(session: Session, scope: Scope, target: Target) -> Audience | None:
+    school_class = session.get(SchoolClass, target.id)
+    if school_class is None:
+        return None
+    municipality = school_class.school.municipality
+    if not scope.covers(municipality.region_id, municipality.id):
+        return None
+    parents = Person.id.in_(select(person_class.c.person_id).where(person_class.c.school_class_id == school_class.id))
+    return Audience(target, municipality.region_id, _volunteers(session, parents))
 
 
 def _volunteers(session: Session, where) -> list[Person]:
@@ -189,7 +204,7 @@ def send_message(
         session,
         actor_id=actor.id,
         action="broadcast.sent",
-        object_type="shift" if audience.target.kind == Kind.NIGHT else audience.target.kind.value,
+        object_type=_AUDITED_AS.get(audience.target.kind, audience.target.kind.value),
         object_id=audience.target.id,
         now=now,
         region_id=audience.region_id,
@@ -200,6 +215,10 @@ def send_message(
         segments=sent.segments,
     )
     return sent
+
+
+#: The kinds of thing the audit log knows, for targets not named so.
+_AUDITED_AS = {Kind.NIGHT: "shift", Kind.SCHOOL_CLASS: "school_class"}
 
 
 def _plan(session: Session, audience: Audience, person: Person, body: str, key: str, now: datetime) -> None:
@@ -233,18 +252,38 @@ def _plan(session: Session, audience: Audience, person: Person, body: str, key: 
     )
 
 
-def targets(session: Session, scope: Scope, now: datetime) -> tuple[list[Region], list[Municipality], list[Shift]]:
-    """What a coordinator may send a message to: their whole regions, their municipalities, and
-    the published nights ahead in their part."""
+@dataclass(frozen=True)
+class Targets:
+    """What a coordinator may send a message to: their whole regions, their municipalities, the
+    classes of their schools and the published nights ahead in their part."""
+
+    regions: list[Region]
+    municipalities: list[Municipality]
+    classes: list[SchoolClass]
+    nights: list[Shift]
+
+
+def targets(session: Session, scope: Scope, now: datetime) -> Targets:
+    in_scope = scope.where(Municipality.region_id, Municipality.id)
     regions = list(session.scalars(select(Region).where(Region.id.in_(scope.regions)).order_by(Region.name)))
     municipalities = list(
         session.scalars(
-            select(Municipality)
-            .where(scope.where(Municipality.region_id, Municipality.id), Municipality.archived.is_(False))
-            .order_by(Municipality.name)
+            select(Municipality).where(in_scope, Municipality.archived.is_(False)).order_by(Municipality.name)
         )
     )
-    return regions, municipalities, _nights_ahead(session, scope, now, now + AHEAD, published=True)
+    classes = session.scalars(
+        select(SchoolClass)
+        .join(SchoolClass.school)
+        .join(School.municipality)
+        .where(in_scope, SchoolClass.archived.is_(False), School.archived.is_(False), Municipality.archived.is_(False))
+        .options(joinedload(SchoolClass.school))
+    )
+    return Targets(
+        regions,
+        municipalities,
+        sorted(classes, key=lambda c: (c.school.name, c.sort_key)),
+        _nights_ahead(session, scope, now, now + AHEAD, published=True),
+    )
 
 
 # --- Calling off a weekend's nights. ---

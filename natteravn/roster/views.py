@@ -713,15 +713,19 @@ def _fingerprint(*parts: object) -> str:
 
 
 def _message_targets(form: MessageForm) -> None:
-    regions, municipalities, nights = broadcasts.targets(db_session(), coordinator_scope(), now())
+    found = broadcasts.targets(db_session(), coordinator_scope(), now())
     kinds = broadcasts.Kind
     groups = {
         _("Region"): choices(
-            (str(broadcasts.Target(kinds.REGION, r.id)), _("Everyone in %(name)s", name=r.name)) for r in regions
+            (str(broadcasts.Target(kinds.REGION, r.id)), _("Everyone in %(name)s", name=r.name)) for r in found.regions
         ),
         _("Municipality"): choices(
             (str(broadcasts.Target(kinds.MUNICIPALITY, m.id)), _("Everyone in %(name)s", name=m.name))
-            for m in municipalities
+            for m in found.municipalities
+        ),
+        _("School class"): choices(
+            (str(broadcasts.Target(kinds.SCHOOL_CLASS, c.id)), _("Parents in %(school_class)s", school_class=c.label))
+            for c in found.classes
         ),
         _("Night"): choices(
             (
@@ -732,17 +736,17 @@ def _message_targets(form: MessageForm) -> None:
                     when=format_datetime(local(n.starts_at), "EEE d.M. HH:mm"),
                 ),
             )
-            for n in nights
+            for n in found.nights
         ),
     }
-    form.to.choices = {group: found for group, found in groups.items() if found}
+    form.to.choices = {group: offered for group, offered in groups.items() if offered}
 
 
 @bp.route("/messages", methods=["GET", "POST"])
 @coordinator_required
 def message_people():
-    """A message in the coordinator's own words to one night, a municipality or the region:
-    previewed (people, SMS, cost), then sent."""
+    """A message in the coordinator's own words to one night, a school class's parents, a
+    municipality or the region: previewed (people, SMS, cost), then sent."""
     db, scope = db_session(), coordinator_scope()
     form = MessageForm()
     _message_targets(form)

@@ -352,6 +352,42 @@ def test_a_municipalitys_coordinator_reaches_only_their_people(world, db, clock,
     assert refused.status_code == 422
 
 
+def test_a_message_to_a_class_reaches_its_parents_wherever_they_live(world, db, clock, login, client):
+    ninth = world.school_class
+    world.parent.school_classes.append(ninth)
+    world.other_parent.school_classes.append(ninth)  # lives in Grue, child at school in Åsnes
+    gone = factories.person(db, world.asnes, "Per Passiv", clock())
+    gone.school_classes.append(ninth)
+    gone.active = False
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/messages").text
+    assert f'value="class:{ninth.id}">Parents in Flisa skole 9A</option>' in page
+    form = {"to": f"class:{ninth.id}", "text": "Foreldremøte for 9A tirsdag.", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    assert "2 people: 2 by SMS, 0 by e-mail." in preview
+    send = {**form, "preview": "", "send": "Send", "previewed": hidden(preview, "previewed")}
+    client.post("/coordinator/messages", data={**send, "token": hidden(preview, "token")})
+    assert {m.person_id for m in messages_of(db, Purpose.BROADCAST)} == {world.parent.id, world.other_parent.id}
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "broadcast.sent"))
+    assert (event.object_type, event.object_id) == ("school_class", ninth.id)
+
+
+def test_a_municipalitys_coordinator_cannot_write_to_another_municipalitys_class(world, db, clock, login, client):
+    gunn = factories.person(db, world.grue, "Gunn Grue", clock())
+    gunn.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    db.commit()
+    flisa_9a = broadcasts.Target(broadcasts.Kind.SCHOOL_CLASS, world.school_class.id)
+    assert broadcasts.audience(db, gunn.coordinator_scope, flisa_9a, clock()) is None
+    login(gunn)
+    assert "Flisa skole 9A" not in client.get("/coordinator/messages").text
+    refused = client.post("/coordinator/messages", data={"to": str(flisa_9a), "text": "Hei", "preview": "x"})
+    assert refused.status_code == 422
+    missing = client.post("/coordinator/messages", data={"to": "class:9999", "text": "Hei", "preview": "x"})
+    assert missing.status_code == 422
+    assert messages_of(db, Purpose.BROADCAST) == []
+
+
 @pytest.mark.parametrize("value", ["", "night", "night:x", "planet:1", "region:-1"])
 def test_a_target_that_is_not_one_is_not_read(value):
     assert broadcasts.Target.parse(value) is None
