@@ -45,3 +45,5 @@ translations: $(STAMP)
 		fi; \
 	done
 	$(VENV)/bin/pybabel compile --statistics -d $(CATALOGUES)
+	# WTForms' own messages in the languages WTForms has no catalogue for (nynorsk).
+	$(VENV)/bin/pybabel compile --statistics -d $(CATALOGUES) -D wtforms

@@ -27,7 +27,7 @@ from wtforms.widgets import TextInput
 from natteravn.clock import OSLO
 from natteravn.config import price_per_segment
 from natteravn.db import CONTROL_CHARACTERS, LARGEST_INTEGER
-from natteravn.i18n import CLOCK_PATTERN, DATE_PATTERNS, LOCALES
+from natteravn.i18n import CLOCK_PATTERN, DATE_PATTERNS, LOCALES, TRANSLATIONS_DIR
 from natteravn.links import Links
 
 if TYPE_CHECKING:
@@ -306,5 +306,11 @@ def _policy_problem(field) -> str | None:
 
 @cache
 def _wtforms_translations(locale: str) -> NullTranslations:
-    """WTForms' messages ("Not a valid choice") in a language, read once per process."""
-    return Translations.load(messages_path(), [locale], domain="wtforms")
+    """WTForms' messages ("Not a valid choice") in a language, read once per process: WTForms' own
+    catalogue, and ours where WTForms has none (nynorsk: natteravn/translations/nn/LC_MESSAGES/wtforms.po)."""
+    theirs = Translations.load(messages_path(), [locale], domain="wtforms")
+    ours = Translations.load(str(TRANSLATIONS_DIR), [locale], domain="wtforms")
+    if not isinstance(ours, Translations):  # no catalogue of ours for this language
+        return theirs
+    ours.add_fallback(theirs)
+    return ours

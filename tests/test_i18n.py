@@ -92,6 +92,36 @@ def test_the_compiled_catalogue_is_what_its_source_compiles_to(locale):
     assert on_disk == compiled.getvalue(), f"{locale}: messages.mo is out of date; run `make translations`"
 
 
+def test_the_form_messages_catalogue_for_nynorsk_is_complete_and_compiled():
+    with (CATALOGUES / "nn" / "LC_MESSAGES" / "wtforms.po").open("rb") as source:
+        forms = read_po(source, locale="nn")
+    untranslated = [m.id for m in forms if m.id and not _complete(m.string, 2 if m.pluralizable else 1)]
+    assert untranslated == []
+    compiled = io.BytesIO()
+    write_mo(compiled, forms, use_fuzzy=False)
+    on_disk = (CATALOGUES / "nn" / "LC_MESSAGES" / "wtforms.mo").read_bytes()
+    assert on_disk == compiled.getvalue(), "wtforms.mo is out of date; run `make translations`"
+
+
+@pytest.mark.parametrize(
+    ("locale", "required", "too_many"),
+    [
+        ("nn", "Dette feltet må fyllast ut.", "Talet må vere mellom 1 og 50."),
+        ("nb", "Dette feltet er påkrevd.", "Tall må være mellom 1 og 50."),
+        ("en", "This field is required.", "Number must be between 1 and 50."),
+    ],
+)
+def test_form_errors_of_the_form_library_speak_the_readers_language(world, db, login, locale, required, too_many):
+    world.coordinator.locale = locale
+    db.commit()
+    client = login(world.coordinator)
+    page = client.post("/coordinator/terms/new", data={"name": ""}).text
+    assert required in page
+    night = world.nights[0]
+    capacity = {"day": "2026-11-20", "starts_local": "22:00", "ends_local": "01:00", "min_walkers": "2"}
+    assert too_many in client.post(f"/coordinator/nights/{night.id}", data={**capacity, "max_walkers": "99"}).text
+
+
 @pytest.mark.parametrize(
     ("accept", "lang", "greeting"),
     [
