@@ -28,8 +28,12 @@ AUDIT = audit.Vocabulary(
 
 #: The `holidays` package's languages for Norway, by the app's.
 HOLIDAY_LANGUAGES = {"nb": "no", "nn": "no", "en": "en_US"}
-#: A break is a few days or weeks; a longer one is a typing mistake (summer is not a term).
-LONGEST_BREAK_DAYS = 31
+#: The summer holiday, about eight weeks, is the longest break (for a group that walks all year);
+#: a longer one is a typing mistake.
+LONGEST_BREAK_DAYS = 62
+#: The `holidays` package names Norway's holidays in bokmål only; these two are written otherwise
+#: in nynorsk (the rest are the same words in both).
+NYNORSK_HOLIDAYS = {"Arbeidernes dag": "Arbeidarane sin dag", "Kristi himmelfartsdag": "Kristi himmelferdsdag"}
 
 
 class BreakRefused(Refusal):
@@ -42,7 +46,10 @@ def public_holidays(first: date, last: date, locale: str = "nb") -> dict[date, s
     found = holidays.country_holidays(
         "NO", years=range(first.year, last.year + 1), language=HOLIDAY_LANGUAGES.get(locale, "no")
     )
-    return {day: name for day, name in sorted(found.items()) if first <= day <= last}
+    named = {day: name for day, name in sorted(found.items()) if first <= day <= last}
+    if locale == "nn":  # two holidays on one day come as "Andre pinsedag; Grunnlovsdag"
+        return {day: "; ".join(NYNORSK_HOLIDAYS.get(n, n) for n in name.split("; ")) for day, name in named.items()}
+    return named
 
 
 @dataclass

@@ -31,6 +31,10 @@ def test_norways_public_holidays_come_named_in_the_readers_language():
     assert "Grunnlovsdag" in found[date(2027, 5, 17)]
     assert date(2027, 3, 28) in found  # Easter Sunday
     assert breaks.public_holidays(date(2026, 12, 24), date(2026, 12, 26), "en")[date(2026, 12, 25)] == "Christmas Day"
+    nynorsk = breaks.public_holidays(date(2027, 5, 1), date(2027, 5, 31), "nn")
+    assert nynorsk[date(2027, 5, 1)] == "Arbeidarane sin dag"
+    assert nynorsk[date(2027, 5, 6)] == "Kristi himmelferdsdag"
+    assert nynorsk[date(2027, 5, 17)] == "Andre pinsedag; Grunnlovsdag"
 
 
 def _spring(db, world, clock) -> Term:
@@ -99,12 +103,19 @@ def test_a_pattern_can_keep_the_holidays_and_breaks_and_the_grid_marks_them(db, 
     assert off.label(world.asnes.id, date(2027, 3, 26)) == "Langfredag"
 
 
+def test_the_summer_holiday_is_a_break(db, world, clock):
+    summer = breaks.BreakInput("Sommerferie", date(2027, 6, 19), date(2027, 8, 15), [world.grue.id])
+    added = breaks.add_break(db, world.region.id, summer, clock(), world.coordinator)
+    assert [(b.first_day, b.last_day) for b in added] == [(date(2027, 6, 19), date(2027, 8, 15))]
+
+
 @pytest.mark.parametrize(
     ("name", "first", "last", "message"),
     [
         ("", date(2027, 2, 22), date(2027, 2, 28), "Give the break a name, such as “Vinterferie”."),
         ("Vinterferie", date(2027, 2, 28), date(2027, 2, 22), "The break must end on or after the day it starts."),
         ("Vinterferie", date(2027, 1, 1), date(2027, 6, 1), "A break can be at most %(days)d days long."),
+        ("Sommerferie", date(2027, 6, 1), date(2027, 8, 2), "A break can be at most %(days)d days long."),
     ],
 )
 def test_a_break_that_makes_no_sense_is_refused(db, world, clock, name, first, last, message):
