@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -196,21 +196,35 @@ def term_municipalities(session: Session, term: Term, scope: Scope) -> list[Muni
     )
 
 
-def class_weekend_labels(session: Session, term: Term, scope: Scope) -> dict[tuple[int, int], list[str]]:
+@dataclass(frozen=True)
+class ClassWeekends:
     """The school classes given each weekend of the term, named by school and class ("Flisa skole
-    9A": two schools may each have a 9A), those of the coordinator's municipalities only."""
+    9A": two schools may each have a 9A), by the municipality of their school: a class walks its
+    own municipality's nights that weekend."""
+
+    labels: dict[tuple[tuple[int, int], int], list[str]]  # (weekend, municipality id) → labels
+
+    def of_night(self, weekend: tuple[int, int], municipality_id: int) -> list[str]:
+        return self.labels.get((weekend, municipality_id), [])
+
+    def of_weekend(self, weekend: tuple[int, int], municipality_ids: Iterable[int]) -> list[str]:
+        return [label for m in sorted(set(municipality_ids)) for label in self.of_night(weekend, m)]
+
+
+def class_weekends(session: Session, term: Term, scope: Scope) -> ClassWeekends:
+    """The term's class weekends in the coordinator's municipalities."""
     mine = true() if term.region_id in scope.regions else School.municipality_id.in_(scope.municipalities)
     given = session.execute(
-        select(ClassWeekend.weekend_on, School.name, SchoolClass.name)
+        select(ClassWeekend.weekend_on, School.municipality_id, School.name, SchoolClass.name)
         .join(ClassWeekend.school_class)
         .join(SchoolClass.school)
         .where(ClassWeekend.term_id == term.id, mine)
         .order_by(ClassWeekend.weekend_on, School.name, SchoolClass.name)
     )
-    labels: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for weekend_on, school, name in given:
-        labels[weekend_of(weekend_on)].append(f"{school} {name}")
-    return dict(labels)
+    labels: dict[tuple[tuple[int, int], int], list[str]] = defaultdict(list)
+    for weekend_on, municipality_id, school, name in given:
+        labels[(weekend_of(weekend_on), municipality_id)].append(f"{school} {name}")
+    return ClassWeekends(dict(labels))
 
 
 # --- One night. ---
@@ -341,7 +355,7 @@ def roster_csv(
     tz = ZoneInfo(term.region.timezone)
     shifts = [s for s in standing_nights(session, term) if scope.covers(term.region_id, s.route.municipality_id)]
     people = _people_by_night(session, term)
-    classes = class_weekend_labels(session, term, scope)
+    classes = class_weekends(session, term, scope)
     rows: list[list[str]] = [header]
     for shift in sorted(shifts, key=lambda s: (s.starts_at, s.route.municipality.name, s.route.name)):
         start, end = local(shift.starts_at, tz), local(shift.ends_at, tz)
@@ -354,7 +368,7 @@ def roster_csv(
             shift.route.name,
             shift.route.meeting_point,
         ]
-        class_weekend = ", ".join(classes.get(weekend_of(start.date()), []))
+        class_weekend = ", ".join(classes.of_night(weekend_of(start.date()), shift.route.municipality_id))
         on_it = people.get(shift.id, [])
         for signup in on_it:
             person = signup.person

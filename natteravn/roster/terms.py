@@ -424,9 +424,12 @@ def give_weekend(
     if weekend_on not in term_weekends(term):
         raise TermRefused(N_("That weekend is not in the term."))
     has_nights = session.scalar(select(Shift.id).where(Shift.term_id == term.id).limit(1)) is not None
-    if has_nights and not _nights_of_weekend(session, term, weekend_on):
+    municipality = school_class.school.municipality
+    if has_nights and not _nights_of_weekend(session, term, weekend_on, municipality.id):
         # A school break, or nights called off: the class would be asked to fill nothing.
-        raise TermRefused(N_("The term has no nights that weekend."))
+        raise TermRefused(
+            N_("The term has no nights in %(municipality)s that weekend."), municipality=municipality.name
+        )
     existing = session.scalar(
         select(ClassWeekend).where(
             ClassWeekend.term_id == term.id,
@@ -473,18 +476,21 @@ def take_weekend(session: Session, given: ClassWeekend, now: datetime, actor: Pe
 
 
 def _weekend_nights(session: Session, given: ClassWeekend) -> list[Shift]:
-    return _nights_of_weekend(session, given.term, given.weekend_on)
+    return _nights_of_weekend(session, given.term, given.weekend_on, given.school_class.school.municipality_id)
 
 
-def _nights_of_weekend(session: Session, term: Term, friday: date) -> list[Shift]:
+def _nights_of_weekend(session: Session, term: Term, friday: date, municipality_id: int) -> list[Shift]:
+    """The weekend's nights in a municipality: those a class of its schools walks."""
     tz = ZoneInfo(term.region.timezone)
     since = datetime.combine(friday, time(0), tz)
     until = datetime.combine(friday + timedelta(days=3), time(0), tz)
     return list(
         session.scalars(
             select(Shift)
+            .join(Shift.route)
             .where(
                 Shift.term_id == term.id,
+                Route.municipality_id == municipality_id,
                 Shift.cancelled_at.is_(None),
                 Shift.starts_at >= since,
                 Shift.starts_at < until,

@@ -508,7 +508,7 @@ def grid_page(term_id: int):
         term=term,
         grid=found,
         marks=_days_off_marks(term, shifts),
-        classes=grid.class_weekend_labels(db, term, coordinator_scope()),
+        classes=grid.class_weekends(db, term, coordinator_scope()),
         region_wide=whole,
         municipalities=municipalities,
         chosen=chosen,
@@ -895,12 +895,15 @@ def print_roster(term_id: int, municipality_id: int):
     if not coordinator_scope().covers(term.region_id, municipality.id):
         abort(404)
     nights = grid.printable(db_session(), term, municipality.id)
-    classes = grid.class_weekend_labels(db_session(), term, coordinator_scope())
+    classes = grid.class_weekends(db_session(), term, coordinator_scope())
     tz = _zone(term)
     return render_template(
         "roster/print.html",
         term=term,
         municipality=municipality,
         nights=nights,
-        classes={n.shift.id: classes.get(weekend_of(local(n.shift.starts_at, tz).date()), []) for n in nights},
+        classes={
+            n.shift.id: classes.of_night(weekend_of(local(n.shift.starts_at, tz).date()), municipality.id)
+            for n in nights
+        },
     )

@@ -123,7 +123,9 @@ def test_the_dashboard_shows_only_the_coordinators_regions(db, world, clock, log
     assert "Høst 2026" not in page
 
 
-def test_the_roster_csv_names_each_weekends_class_by_school_and_class(db, world, login, clock):
+def test_the_roster_csv_names_each_weekends_class_by_school_and_class_on_its_own_municipalitys_nights(
+    db, world, login, clock
+):
     from natteravn.shifts.models import ClassWeekend
 
     db.add(
@@ -138,12 +140,19 @@ def test_the_roster_csv_names_each_weekends_class_by_school_and_class(db, world,
     raw = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/roster.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
     assert rows[0][10] == "Class weekend"
-    assert {r[10] for r in rows[1:] if r[0] in ("2026-11-27", "2026-11-28")} == {"Flisa skole 9A"}
+    that_weekend = [r for r in rows[1:] if r[0] in ("2026-11-27", "2026-11-28")]
+    # Flisa skole is in Åsnes: its class walks Åsnes's nights, not Grue's or Våler's.
+    assert {r[10] for r in that_weekend if r[4] == "Åsnes"} == {"Flisa skole 9A"}
+    assert {r[10] for r in that_weekend if r[4] != "Åsnes"} == {""}
     assert {r[10] for r in rows[1:] if r[0] == "2026-11-20"} == {""}
-    grid_page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/grid").text
-    assert "Class weekend: Flisa skole 9A" in grid_page
-    printed = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
-    assert "Class weekend: Flisa skole 9A" in printed
+    client = login(world.coordinator)
+    assert "Class weekend: Flisa skole 9A" in client.get(f"/coordinator/terms/{world.term.id}/grid").text
+    grue_only = client.get(f"/coordinator/terms/{world.term.id}/grid?municipality={world.grue.id}").text
+    assert "Class weekend" not in grue_only
+    assert (
+        "Class weekend: Flisa skole 9A" in client.get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
+    )
+    assert "Class weekend" not in client.get(f"/coordinator/terms/{world.term.id}/print/{world.grue.id}").text
 
 
 def test_once_this_weekends_nights_are_over_the_dashboard_shows_the_next_weekend_with_nights(db, world, clock, login):

@@ -243,7 +243,7 @@ def test_a_weekend_whose_nights_are_all_off_is_not_given_to_a_class(db, world, c
             night.cancelled_at = clock()  # a school break, say
     with pytest.raises(terms.TermRefused) as refused:
         terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
-    assert str(refused.value) == "The term has no nights that weekend."
+    assert str(refused.value) == "The term has no nights in Åsnes that weekend."
     empty = Term(
         region=world.region, name="Tom", starts_on=date(2027, 1, 8), ends_on=date(2027, 3, 26), signup_opens_at=clock()
     )
@@ -251,6 +251,15 @@ def test_a_weekend_whose_nights_are_all_off_is_not_given_to_a_class(db, world, c
     db.flush()
     # A term without nights yet: classes may be given weekends before the nights are made.
     assert terms.give_weekend(db, empty, world.school_class.id, date(2027, 1, 8), clock(), links, world.coordinator)
+
+
+def test_a_class_is_given_a_weekend_by_its_own_municipalitys_nights(db, world, clock, links):
+    for night in world.nights:  # Åsnes has a break that weekend; Grue and Våler walk
+        if night.route.municipality == world.asnes and night.starts_at.date() in (date(2026, 12, 4), date(2026, 12, 5)):
+            night.cancelled_at = clock()
+    with pytest.raises(terms.TermRefused) as refused:
+        terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
+    assert refused.value.translated(lambda msgid: msgid) == "The term has no nights in Åsnes that weekend."
 
 
 def test_parents_of_the_class_are_invited_when_the_weekend_opens_for_sign_up(db, clock, links):

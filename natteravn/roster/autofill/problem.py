@@ -40,7 +40,7 @@ class Night:
     needs_leader: bool  # needs one and has none yet
     has_waitlist: bool = False
     has_experienced: bool = False  # someone experienced is already on it
-    class_ids: frozenset[int] = frozenset()  # school classes whose weekend this is
+    class_ids: frozenset[int] = frozenset()  # school classes whose weekend this is, in this municipality
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from natteravn.accounts.service import InvalidPhone, normalise_phone
 from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
 from natteravn.i18n import N_, Refusal
-from natteravn.places.models import Municipality, Route
+from natteravn.places.models import Municipality, Route, School, SchoolClass
 from natteravn.roster.autofill import costs
 from natteravn.roster.autofill.models import (
     Availability,
@@ -150,7 +150,7 @@ def build_problem(session: Session, term: Term, now: datetime) -> Problem:
                 needs_leader=shift.needs_leader and not any(role == SignupRole.LEADER for _, role in people),
                 has_waitlist=shift.id in waiting,
                 has_experienced=any(person_id in experienced_ids for person_id, _ in people),
-                class_ids=frozenset(class_weekends.get(weekend, ())),
+                class_ids=frozenset(class_weekends.get((weekend, shift.route.municipality_id), ())),
             )
         )
     return Problem(
@@ -191,11 +191,18 @@ def _experienced(session: Session, region_id: int, now: datetime) -> set[int]:
     return set(session.scalars(walked))
 
 
-def _class_weekends(session: Session, term: Term) -> dict[tuple[int, int], set[int]]:
-    """School classes by the weekend given to them (klassevakt)."""
-    found: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for row in session.scalars(select(ClassWeekend).where(ClassWeekend.term_id == term.id)):
-        found[row.weekend_key].add(row.school_class_id)
+def _class_weekends(session: Session, term: Term) -> dict[tuple[tuple[int, int], int], set[int]]:
+    """School classes by the weekend given to them (klassevakt) and the municipality of their
+    school, whose nights they walk that weekend."""
+    found: dict[tuple[tuple[int, int], int], set[int]] = defaultdict(set)
+    given = session.execute(
+        select(ClassWeekend.weekend_on, ClassWeekend.school_class_id, School.municipality_id)
+        .join(ClassWeekend.school_class)
+        .join(SchoolClass.school)
+        .where(ClassWeekend.term_id == term.id)
+    )
+    for weekend_on, class_id, municipality_id in given:
+        found[(weekend_of(weekend_on), municipality_id)].add(class_id)
     return found
 
 
