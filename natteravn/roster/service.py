@@ -201,7 +201,7 @@ def move_night(
             session, shift_id=shift.id, purposes=messages.PLANNED, reason=notes.NIGHT_MOVED.text(), release_keys=True
         )
         for signup in _live_signups(session, shift):
-            if signup.state in (SignupState.SIGNED_UP, SignupState.CONFIRMED):
+            if signup.state in _GOING:
                 messages.plan_reminders(session, signup, now, links)
             _tell_moved(session, signup, old_words["date"], now, links)
     audit.record(
@@ -263,6 +263,11 @@ def _check_new_time(session: Session, shift: Shift, starts_at: datetime, ends_at
         raise RosterRefused(N_("This would put %(names)s on two nights at the same time."), names=", ".join(names))
 
 
+#: Those going on a night: reminded of it, and able to answer NEI to it. Others on it wait for a
+#: place or have one offered.
+_GOING = (SignupState.SIGNED_UP, SignupState.CONFIRMED)
+
+
 def _live_signups(session: Session, shift: Shift) -> list[Signup]:
     return list(
         session.scalars(select(Signup).where(Signup.shift_id == shift.id, Signup.state.in_(LIVE)).order_by(Signup.id))
@@ -277,7 +282,7 @@ def _tell_moved(session: Session, signup: Signup, old_date: str, now: datetime, 
         session,
         signup,
         key=f"shift_changed:{signup.id}:{int(shift.starts_at.timestamp())}",
-        body=messages.moved_text(_, words),
+        body=(messages.moved_text if signup.state in _GOING else messages.moved_waiting_text)(_, words),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
     )

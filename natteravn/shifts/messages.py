@@ -143,6 +143,14 @@ def moved_text(_, words: dict) -> str:
     )
 
 
+def moved_waiting_text(_, words: dict) -> str:
+    """For someone waiting for a place: there is no place of theirs to say NEI to."""
+    return (
+        _("Natteravn: %(route)s on %(old)s, which you are waiting for, is moved to %(date)s at %(time)s-%(end)s.")
+        % words
+    )
+
+
 def person_moved_text(_, words: dict) -> str:
     return (
         _(

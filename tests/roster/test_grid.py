@@ -430,8 +430,8 @@ def test_cancelling_a_night_tells_everyone_on_it(db, world, login, clock):
 
 def test_moving_a_night_and_lowering_its_maximum_through_the_page(db, world, login, clock):
     shift = world.nights[0]
-    for i, person in enumerate(_volunteers(db, world, 4, clock())):
-        factories.signup(db, shift, person, clock() + timedelta(minutes=i))
+    people = _volunteers(db, world, 4, clock())
+    _fill(db, shift, people, clock())
     db.commit()
     client = login(world.coordinator)
 
@@ -461,6 +461,14 @@ def test_moving_a_night_and_lowering_its_maximum_through_the_page(db, world, log
     assert {Purpose.SHIFT_CHANGED} <= purposes
     actions = set(db.scalars(select(AuditEvent.action)))
     assert {"shift.moved", "shift.capacity_changed", "shift.note_changed"} <= actions
+    bumped = db.scalars(select(SmsMessage.body).where(SmsMessage.person_id == people[-1].id)).all()
+    # The one who no longer fits waits for a place: nothing tells them to answer NEI.
+    assert len(bumped) == 2 and not any("NEI" in body for body in bumped)
+    assert any("now takes fewer walkers. You are first on the waitlist" in body for body in bumped)
+    assert any("which you are waiting for, is moved to 20.11 at 21:00-00:30" in body for body in bumped)
+    told = select(SmsMessage.body).where(SmsMessage.person_id == people[0].id)
+    (going,) = db.scalars(told.where(SmsMessage.purpose == Purpose.SHIFT_CHANGED)).all()
+    assert "Reply NEI if you cannot come then." in going
 
 
 def test_a_night_edit_with_a_minimum_over_the_maximum_is_a_message_not_an_error(db, world, login):
