@@ -19,6 +19,7 @@ from babel import Locale
 from babel.lists import format_list
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
     Delete,
     Insert,
@@ -26,15 +27,17 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    false,
     func,
     insert,
+    or_,
     select,
     union_all,
     update,
 )
 from sqlalchemy.orm import Session
 
-from natteravn.accounts.models import LoginCode, Person, RateEvent
+from natteravn.accounts.models import LoginCode, Person, RateEvent, folded
 from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
@@ -98,6 +101,17 @@ def normalise_phone(raw: str) -> str:
     if phonenumbers.number_type(number) not in SMS_CAPABLE:
         raise InvalidPhone(N_("That number cannot receive SMS. Use a mobile number."), field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def found_by(text: str) -> ColumnElement[bool]:
+    """People a search finds: every word typed is in the name, in any order and whatever its case
+    or accents (see `folded`: "nordmann kari" finds Kari Nordmann); or, given three digits or more,
+    the phone number holds them, spaces and a leading 00 ignored ("0047 412 34 567")."""
+    words = [Person.name_key.contains(word, autoescape=True) for word in folded(text).split()]
+    digits = "".join(c for c in text if c.isdigit()).removeprefix("00")
+    if len(digits) < 3:
+        return and_(*words) if words else false()
+    return or_(and_(*words), Person.phone.contains(digits, autoescape=True))
 
 
 def display_phone(e164: str) -> str:

@@ -14,12 +14,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, union, update
+from sqlalchemy import and_, case, delete, exists, func, select, union, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from natteravn.accounts import service as accounts
-from natteravn.accounts.models import Person, Role, RoleKind, Scope, folded
-from natteravn.accounts.service import normalise_phone
+from natteravn.accounts.models import Person, Role, RoleKind, Scope
+from natteravn.accounts.service import found_by, normalise_phone
 from natteravn.audit import service as audit
 from natteravn.db import Page, paginate
 from natteravn.i18n import LOCALES, N_, Refusal
@@ -145,16 +145,6 @@ def _night_counts(region_ids: Collection[int], now: datetime):
     )
 
 
-def _search(text: str):
-    """Name contains the words, whatever their case or accents (see `folded`); or the phone number
-    contains the digits typed (spaces ignored)."""
-    digits = "".join(c for c in text if c.isdigit())
-    conditions: list[ColumnElement[bool]] = [Person.name_key.contains(folded(text), autoescape=True)]
-    if len(digits) >= 3:
-        conditions.append(Person.phone.contains(digits))
-    return or_(*conditions)
-
-
 def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetime) -> Page:
     """One page of the regions' people (`PersonRow`s) with their nights walked and no-shows, in
     three queries whatever the page size: a count, the page with its figures, and the page's roles."""
@@ -164,7 +154,7 @@ def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetim
     no_shows = func.coalesce(counts.c.no_shows, 0)
     conditions = [_in_scope(scope)]
     if query.text.strip():
-        conditions.append(_search(query.text))
+        conditions.append(found_by(query.text))
     if query.municipality_id:
         conditions.append(Person.municipality_id == query.municipality_id)
     if query.role == RoleFilter.LEADER:

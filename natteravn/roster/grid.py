@@ -11,11 +11,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import Select, and_, case, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person, Scope, folded
-from natteravn.accounts.service import display_phone
+from natteravn.accounts.models import Person, Scope
+from natteravn.accounts.service import display_phone, found_by
 from natteravn.clock import OSLO, local, weekend_of
 from natteravn.places.models import Municipality, Route, School, SchoolClass
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
@@ -282,13 +282,8 @@ def night_roster(session: Session, shift: Shift) -> NightRoster:
 
 def search_people(session: Session, region_id: int, scope: Scope, query: str, limit: int = 20) -> list[Person]:
     """Active volunteers of the region, in the coordinator's part of it, whose name or phone number matches."""
-    words = query.strip()
-    if not words:
+    if not query.strip():
         return []
-    digits = "".join(ch for ch in words if ch.isdigit())
-    matches = [Person.name_key.contains(folded(words), autoescape=True)]
-    if len(digits) >= 3:
-        matches.append(Person.phone.contains(digits, autoescape=True))
     return list(
         session.scalars(
             select(Person)
@@ -297,7 +292,7 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
                 Municipality.region_id == region_id,
                 scope.where(Municipality.region_id, Municipality.id),
                 Person.active.is_(True),
-                or_(*matches),
+                found_by(query),
             )
             .options(joinedload(Person.municipality), joinedload(Person.roles))
             .order_by(Person.name, Person.id)

@@ -47,6 +47,19 @@ def test_search_by_name_or_by_the_digits_of_a_phone_number(world, db, clock):
     assert names(find(db, world, clock, text="Kari%")) == []  # a % is a character, not a wildcard
 
 
+def test_a_search_finds_the_words_of_a_name_in_any_order_and_a_number_written_from_abroad(world, db, clock):
+    assert names(find(db, world, clock, text="Nordmann Kari")) == ["Kari Nordmann"]
+    assert names(find(db, world, clock, text="kari  nord")) == ["Kari Nordmann"]
+    assert names(find(db, world, clock, text="Kari Hansen")) == []  # every word must be in the name
+    assert names(find(db, world, clock, text="0047 912 34 567")) == ["Kari Nordmann"]
+
+
+def test_the_people_page_finds_a_name_typed_surname_first(world, login, client):
+    login(world.coordinator)
+    page = client.get("/coordinator/people?q=Nordmann+Kari").text
+    assert "Kari Nordmann" in page and "Ola Hansen" not in page
+
+
 def test_filter_by_municipality_role_and_activity(world, db, clock):
     world.other_parent.active = False
     db.flush()
