@@ -221,10 +221,12 @@ class ClockField(TimeField):
 
     widget = TextInput()
 
-    def __init__(self, label=None, validators=None, **kwargs):
+    def __init__(self, label=None, validators=None, *, ending: bool = False, **kwargs):
+        # An end may be written 24:00, as Norwegians write the walk 20–24: midnight.
+        self.ending = ending
         shown = {
             "inputmode": "numeric",
-            "pattern": r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]",
+            "pattern": r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]" + (r"|24[:.]?00" if ending else ""),
             "placeholder": "22:00",
             "autocomplete": "off",
             "class": "clock",
@@ -236,6 +238,9 @@ class ClockField(TimeField):
         written = valuelist[0].strip() if valuelist else ""
         self.data = None
         if not written:
+            return
+        if self.ending and _MIDNIGHT.fullmatch(written):
+            self.data = time(0, 0)
             return
         match = _CLOCK.fullmatch(written)
         if match is None:
@@ -249,6 +254,7 @@ class ClockField(TimeField):
 
 
 _CLOCK = re.compile(r"(?P<hours>[01]?[0-9]|2[0-3])[:.]?(?P<minutes>[0-5][0-9])")
+_MIDNIGHT = re.compile(r"24[:.]?00")
 
 
 class Form(FlaskForm):

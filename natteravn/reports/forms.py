@@ -80,7 +80,7 @@ class ReportForm(IncidentFields):
     """The whole report and one new incident: every button saves everything typed."""
 
     started = ClockField(_l("Walk started"), validators=[Optional()])
-    ended = ClockField(_l("Walk ended"), validators=[Optional()])
+    ended = ClockField(_l("Walk ended"), validators=[Optional()], ending=True)
     places_visited = TextAreaField(_l("Route and places visited"))
     weather = StringField(_l("Weather"), validators=[at_most(200)])
     youths_under_13 = _count(AGE_BAND_LABELS["youths_under_13"])

@@ -69,7 +69,7 @@ class PatternForm(Form):
     weekdays = CheckboxesField(_l("Weekdays"), coerce=int, choices=choices(WEEKDAYS), default=[4, 5])
     starts_local = ClockField(_l("Starts (local time)"), validators=[InputRequired()])
     ends_local = ClockField(
-        _l("Ends (local time; before the start means the next morning)"), validators=[InputRequired()]
+        _l("Ends (local time; before the start means the next morning)"), validators=[InputRequired()], ending=True
     )
     route_ids = CheckboxesField(_l("Routes"), coerce=int)
     min_walkers = IntegerField(_l("Minimum walkers"), default=3, validators=[InputRequired(), NumberRange(1, 50)])
@@ -142,7 +142,7 @@ class MovePersonForm(Form):
 class NightForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired()])
     starts_local = ClockField(_l("Starts"), validators=[InputRequired()])
-    ends_local = ClockField(_l("Ends"), validators=[InputRequired()])
+    ends_local = ClockField(_l("Ends"), validators=[InputRequired()], ending=True)
     min_walkers = IntegerField(_l("Minimum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
     max_walkers = IntegerField(_l("Maximum walkers"), validators=[InputRequired(), NumberRange(1, 50)])
     needs_leader = BooleanField(_l("Needs a group leader"))

@@ -471,6 +471,20 @@ def test_moving_a_night_and_lowering_its_maximum_through_the_page(db, world, log
     assert "Reply NEI if you cannot come then." in going
 
 
+@pytest.mark.parametrize("written", ["24:00", "2400", "24.00"])
+def test_a_night_may_end_at_24_as_norwegians_write_midnight(db, world, login, written):
+    client = login(world.coordinator)
+    shift = world.nights[0]
+    edit = {"day": "2026-11-20", "starts_local": "20:00", "min_walkers": "2", "max_walkers": "5"}
+    assert client.post(f"/coordinator/nights/{shift.id}", data={**edit, "ends_local": written}).status_code == 302
+    db.expire_all()
+    assert db.get(Shift, shift.id).ends_at == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 24:00 in Oslo
+    starting = client.post(
+        f"/coordinator/nights/{shift.id}", data={**edit, "starts_local": "24:00", "ends_local": "02:00"}
+    )
+    assert starting.status_code == 422 and "Write the time on the 24-hour clock, like 22:00." in starting.text
+
+
 def test_a_night_edit_with_a_minimum_over_the_maximum_is_a_message_not_an_error(db, world, login):
     client = login(world.coordinator)
     shift = world.nights[0]
