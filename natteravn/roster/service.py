@@ -386,6 +386,8 @@ def move_person(
     session.refresh(signup)
     if source is None or target is None or target.term_id != source.term_id:
         raise RosterRefused(N_("That night does not exist."))
+    if signup.state not in LIVE:  # moved or taken off a moment ago: a second click, or Back
+        raise RosterRefused(N_("%(name)s is no longer on this night."), name=person.name)
     if signup.state not in HOLDING or source.starts_at <= now:
         raise RosterRefused(N_("Only someone on a night that has not begun can be moved."))
     on_target = session.scalar(

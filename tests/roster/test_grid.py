@@ -371,6 +371,12 @@ def test_a_coordinator_removes_and_moves_people_through_the_page(db, world, logi
         f"/coordinator/nights/{shift.id}/move-person", data={"signup_id": second.id, "to_shift_id": target.id}
     )
     assert response.location.endswith(f"/coordinator/nights/{target.id}")
+    twice = client.post(
+        f"/coordinator/nights/{shift.id}/move-person",
+        data={"signup_id": second.id, "to_shift_id": target.id},
+        follow_redirects=True,
+    )
+    assert "Ola Hansen is no longer on this night." in twice.text
 
     db.expire_all()
     assert db.get(Signup, first.id).state == SignupState.CANCELLED

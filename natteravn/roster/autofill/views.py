@@ -260,8 +260,9 @@ def accept(term_id: int):
         abort(400)
     db = db_session()
     draft = service.latest_draft(db, term)
-    if draft is None:
-        abort(404)
+    if draft is None:  # accepted a moment ago: a second click, or Back and the button again
+        flash(_("This draft has already been used."), "info")
+        return redirect(url_for("autofill.page", term_id=term.id))
     result = service.accept_draft(db, draft, current_user, now(), links())
     db.commit()
     flash(_("%(made)d people signed up.", made=result.made), "success")

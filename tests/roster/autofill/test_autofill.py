@@ -229,6 +229,9 @@ def test_the_coordinator_reviews_and_accepts_through_the_pages(world, db, login,
     assert "walkers missing, no group leader: nobody who can lead is free that night" in " ".join(page.text.split())
     assert client.post(f"/coordinator/terms/{world.term.id}/autofill/accept").status_code == 302
     assert db.scalar(select(func.count()).select_from(Signup)) == 3
+    again = client.post(f"/coordinator/terms/{world.term.id}/autofill/accept", follow_redirects=True)
+    assert again.status_code == 200 and "This draft has already been used." in again.text
+    assert db.scalar(select(func.count()).select_from(Signup)) == 3
 
 
 def test_a_draft_not_proven_best_says_how_far_from_the_best_it_may_be(world, db, login, client, clock):
