@@ -472,17 +472,32 @@ def publish(term_id: int):
     except Refusal as refusal:
         _done(refusal, "")
     else:
-        _done(
-            None,
-            _("Published. Parents can see the nights now.")
-            + " "
-            + ngettext(
-                "%(num)d person on the roster gets an SMS with their nights.",
-                "%(num)d people on the roster get an SMS with their nights.",
-                published.told,
-            ),
-        )
+        _done(None, " ".join([_("Published. Parents can see the nights now."), *_published_words(term, published)]))
     return redirect(url_for("roster.term", term_id=term.id))
+
+
+def _published_words(term: Term, published: terms.Published) -> list[str]:
+    told = ngettext(
+        "%(num)d person on the roster gets an SMS with their nights.",
+        "%(num)d people on the roster get an SMS with their nights.",
+        published.told,
+    )
+    if not published.invited:
+        return [told]
+    if term.signup_opens_at > now():
+        invited = ngettext(
+            "%(num)d parent is invited to their class's weekend when sign-up opens, %(when)s.",
+            "%(num)d parents are invited to their classes' weekends when sign-up opens, %(when)s.",
+            published.invited,
+            when=written(term.signup_opens_at, "when"),
+        )
+    else:
+        invited = ngettext(
+            "%(num)d parent is invited to their class's weekend now.",
+            "%(num)d parents are invited to their classes' weekends now.",
+            published.invited,
+        )
+    return [told, invited]
 
 
 # --- The grid and one night. ---

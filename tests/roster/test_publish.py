@@ -3,6 +3,9 @@ parents and sends everyone already on the roster one SMS listing their nights.""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from html import unescape
+
 import pytest
 from sqlalchemy import func, select
 
@@ -105,7 +108,8 @@ def test_a_coordinator_publishes_through_the_term_page_and_parents_then_see_the_
     assert "Draft: parents cannot see these nights yet" in page
     response = client.post(f"/coordinator/terms/{draft.term.id}/publish")
     assert response.status_code == 302
-    assert "1 person on the roster gets an SMS" in client.get(response.location).text
+    told = client.get(response.location).text
+    assert "1 person on the roster gets an SMS" in told and "class weekend" not in told
     again = client.post(f"/coordinator/terms/{draft.term.id}/publish")
     assert "already published" in client.get(again.location).text
     assert len(_summaries(db)) == 1
@@ -114,3 +118,15 @@ def test_a_coordinator_publishes_through_the_term_page_and_parents_then_see_the_
     assert "Flisa sentrum" in login(draft.other_parent).get("/nights").text
     db.expire_all()
     assert db.get(Term, draft.term.id).published_at is not None
+
+
+def test_publishing_says_how_many_parents_are_invited_to_their_class_weekends_and_when(db, draft, login, clock, links):
+    draft.term.signup_opens_at = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # tomorrow, 18:00 in Oslo
+    draft.parent.school_classes = [draft.school_class]
+    draft.other_parent.school_classes = [draft.school_class]
+    terms.give_weekend(db, draft.term, draft.school_class.id, date(2026, 11, 27), clock(), links, draft.coordinator)
+    db.commit()
+    client = login(draft.coordinator)
+    response = client.post(f"/coordinator/terms/{draft.term.id}/publish")
+    text = " ".join(unescape(client.get(response.location).text).split())
+    assert "2 parents are invited to their classes' weekends when sign-up opens, Thu 19 Nov 18:00." in text
