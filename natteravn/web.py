@@ -194,6 +194,12 @@ def safe_next(default: str) -> str:
     return target if not (parts.scheme or parts.netloc) else default
 
 
+def chosen_id(value: object) -> int | None:
+    """A select field's coerce for ids under a "Choose…" option of value "": nothing chosen is None,
+    for the field's InputRequired to say so."""
+    return None if value in ("", None) else int(value)  # type: ignore[call-overload]
+
+
 def choices(pairs: Iterable[tuple[object, str]], *, first: tuple[object, str] | None = None) -> list[SelectChoice]:
     """A select field's options from (value, label) pairs, with `first` ("All", "Choose…") on top."""
     return [SelectChoice(value, label) for value, label in ([first] if first else []) + list(pairs)]

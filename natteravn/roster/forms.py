@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from natteravn.i18n import WEEKDAYS
 from natteravn.roster.broadcasts import TEXT_LIMIT
-from natteravn.web import ClockField, Form, at_most, choices
+from natteravn.web import ClockField, Form, at_most, choices, chosen_id
 
 
 class CheckboxesField(SelectMultipleField):
@@ -137,6 +137,20 @@ class SignupForm(Form):
 class MovePersonForm(Form):
     signup_id = HiddenField(validators=[InputRequired()])
     to_shift_id = SelectField(_l("Move to night"), coerce=int)
+
+
+class AddNightForm(Form):
+    """One night beside the patterns, such as a peak night."""
+
+    route_id = SelectField(_l("Route"), coerce=chosen_id, validators=[DataRequired(_l("Choose a route."))])
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    starts_local = ClockField(_l("Starts"), validators=[InputRequired()])
+    ends_local = ClockField(_l("Ends"), validators=[InputRequired()], ending=True)
+    min_walkers = IntegerField(_l("Minimum walkers"), default=3, validators=[InputRequired(), NumberRange(1, 50)])
+    max_walkers = IntegerField(_l("Maximum walkers"), default=6, validators=[InputRequired(), NumberRange(1, 50)])
+    needs_leader = BooleanField(_l("Needs a group leader"), default=True)
+    note = TextAreaField(_l("Note for the walkers"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Add the night"))
 
 
 class NightForm(Form):

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import approve
 from natteravn.audit import service as audit
-from natteravn.clock import at_local, local
+from natteravn.clock import at_local, local, night_span
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
+from natteravn.places.models import Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
@@ -32,6 +34,7 @@ AUDIT = audit.Vocabulary(
         "signup.assigned": N_("Put %(person)s on night %(object)s"),
         "signup.removed": N_("Took %(person)s off night %(object)s"),
         "signup.moved": N_("Moved %(person)s from night %(object)s to night %(to_shift)s"),
+        "shift.added": N_("Added night %(object)s for %(min_walkers)s–%(max_walkers)s walkers"),
         "shift.moved": N_("Moved night %(object)s: from %(old_starts_at)s to %(starts_at)s"),
         "shift.cancelled": N_("Cancelled night %(object)s: %(reason)s"),
         "shift.capacity_changed": N_("Changed how many walk night %(object)s"),
@@ -219,30 +222,64 @@ def move_night(
     return shift
 
 
-def _check_new_time(session: Session, shift: Shift, starts_at: datetime, ends_at: datetime) -> None:
-    """What a night's new time must keep, as the term's pattern does for new nights: a start and an
-    end that differ, a day inside the term, one night a day on the route, and nobody on it at two
-    nights at once."""
-    term, tz = shift.term, messages.zone(shift)
-    starts, ends = local(starts_at, tz), local(ends_at, tz)
-    if starts.time() == ends.time():
-        raise RosterRefused(N_("A night must end at another time than it starts."))
-    if not term.starts_on <= starts.date() <= term.ends_on:
-        raise RosterRefused(
-            N_("A night of this term must be between %(first)s and %(last)s."),
-            first=term.starts_on.strftime("%d.%m.%Y"),
-            last=term.ends_on.strftime("%d.%m.%Y"),
-        )
-    day_starts = at_local(starts.date(), time(0), tz)
-    same_day = select(Shift.id).where(
-        Shift.route_id == shift.route_id,
-        Shift.id != shift.id,
-        Shift.cancelled_at.is_(None),
-        Shift.starts_at >= day_starts,
-        Shift.starts_at < at_local(starts.date() + timedelta(days=1), time(0), tz),
+@dataclass(frozen=True)
+class NewNight:
+    """One night beside the term's patterns: a peak night such as the eve of 17 May, or a night
+    on a day no pattern covers."""
+
+    route_id: int
+    day: date
+    starts_local: time
+    ends_local: time
+    min_walkers: int
+    max_walkers: int
+    needs_leader: bool = True
+    note: str = ""
+
+
+def add_night(session: Session, term: Term, new: NewNight, now: datetime, actor: Person) -> Shift:
+    """Add one night to the term, kept by the rules every night keeps. On a published term parents
+    see it at once; nobody is on it yet, so nobody is told."""
+    route = session.get(Route, new.route_id)
+    if route is None or route.municipality.region_id != term.region_id or route.archived:
+        raise RosterRefused(N_("That route is not in this region."))
+    if not 1 <= new.min_walkers <= new.max_walkers:
+        raise RosterRefused(N_("The minimum must be at least 1 and no more than the maximum."))
+    starts_at, ends_at = night_span(new.day, new.starts_local, new.ends_local, ZoneInfo(term.region.timezone))
+    if starts_at <= now:
+        raise RosterRefused(N_("A night cannot be added at a time that has passed."))
+    _check_night_time(session, term, route, starts_at, ends_at)
+    night = Shift(
+        term=term,
+        route=route,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        min_walkers=new.min_walkers,
+        max_walkers=new.max_walkers,
+        needs_leader=new.needs_leader,
+        note=new.note.strip(),
+        cancel_reason="",
     )
-    if session.scalar(same_day.limit(1)) is not None:
-        raise RosterRefused(N_("%(route)s already has a night that day."), route=shift.route.name)
+    session.add(night)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="shift.added",
+        object_type="shift",
+        object_id=night.id,
+        now=now,
+        region_id=term.region_id,
+        min_walkers=new.min_walkers,
+        max_walkers=new.max_walkers,
+    )
+    return night
+
+
+def _check_new_time(session: Session, shift: Shift, starts_at: datetime, ends_at: datetime) -> None:
+    """What a night's new time must keep, as a new night's does (`_check_night_time`), and nobody
+    on it at two nights at once."""
+    _check_night_time(session, shift.term, shift.route, starts_at, ends_at, besides=shift.id)
     on_this_night = select(Signup.person_id).where(Signup.shift_id == shift.id, Signup.state.in_(LIVE))
     elsewhere_then = (
         select(Person.name)
@@ -261,6 +298,32 @@ def _check_new_time(session: Session, shift: Shift, starts_at: datetime, ends_at
     names = sorted(session.scalars(elsewhere_then))
     if names:
         raise RosterRefused(N_("This would put %(names)s on two nights at the same time."), names=", ".join(names))
+
+
+def _check_night_time(
+    session: Session, term: Term, route: Route, starts_at: datetime, ends_at: datetime, *, besides: int | None = None
+) -> None:
+    """What every night of a term keeps, as its pattern does: a start and an end that differ, a day
+    inside the term, and one night a day on the route (`besides` the night being moved)."""
+    tz = ZoneInfo(term.region.timezone)
+    starts, ends = local(starts_at, tz), local(ends_at, tz)
+    if starts.time() == ends.time():
+        raise RosterRefused(N_("A night must end at another time than it starts."))
+    if not term.starts_on <= starts.date() <= term.ends_on:
+        raise RosterRefused(
+            N_("A night of this term must be between %(first)s and %(last)s."),
+            first=term.starts_on.strftime("%d.%m.%Y"),
+            last=term.ends_on.strftime("%d.%m.%Y"),
+        )
+    same_day = select(Shift.id).where(
+        Shift.route_id == route.id,
+        Shift.id != besides if besides is not None else true(),
+        Shift.cancelled_at.is_(None),
+        Shift.starts_at >= at_local(starts.date(), time(0), tz),
+        Shift.starts_at < at_local(starts.date() + timedelta(days=1), time(0), tz),
+    )
+    if session.scalar(same_day.limit(1)) is not None:
+        raise RosterRefused(N_("%(route)s already has a night that day."), route=route.name)
 
 
 #: Those going on a night: reminded of it, and able to answer NEI to it. Others on it wait for a

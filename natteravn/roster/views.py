@@ -26,6 +26,7 @@ from natteravn.places.models import Municipality, Region, SchoolBreak
 from natteravn.roster import broadcasts, grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.forms import (
+    AddNightForm,
     AssignForm,
     BreakForm,
     CancelNightForm,
@@ -278,7 +279,11 @@ def _break_form(term: Term) -> BreakForm:
 
 
 def _render_term(
-    term: Term, new_pattern: PatternForm | None = None, break_form: BreakForm | None = None, status: int = 200
+    term: Term,
+    new_pattern: PatternForm | None = None,
+    break_form: BreakForm | None = None,
+    night_form: AddNightForm | None = None,
+    status: int = 200,
 ):
     db = db_session()
     patterns = [(p, _pattern_form(term, p)) for p in terms.patterns_of(db, term)]
@@ -287,6 +292,7 @@ def _render_term(
         term=term,
         patterns=patterns,
         new_pattern=new_pattern or _pattern_form(term),
+        night_form=night_form or _add_night_form(term),
         days_off=terms.term_days_off(db, term, str(get_locale())),
         break_form=break_form or _break_form(term),
         class_weekends=terms.class_weekends_of(db, term),
@@ -359,6 +365,45 @@ def edit_pattern(term_id: int, pattern_id: int):
     if pattern is None or pattern.term_id != term.id:
         abort(404)
     return _save_and_generate(term, _pattern_form(term, pattern), pattern)
+
+
+def _add_night_form(term: Term) -> AddNightForm:
+    form = AddNightForm(prefix="night")
+    form.route_id.choices = choices(
+        ((r.id, f"{r.municipality.name}: {r.name}") for r in terms.region_routes(db_session(), term.region_id)),
+        first=("", _("Choose a route…")),
+    )
+    return form
+
+
+@bp.post("/terms/<int:term_id>/nights")
+@region_coordinator_required
+def add_night(term_id: int):
+    """One night beside the patterns: a peak night, or a day no pattern covers."""
+    term = _term(term_id)
+    form = _add_night_form(term)
+    if not form.validate_on_submit():
+        return _render_term(term, night_form=form, status=422)
+    new = roster.NewNight(
+        route_id=form.route_id.data,
+        day=form.day.data,
+        starts_local=form.starts_local.data,
+        ends_local=form.ends_local.data,
+        min_walkers=form.min_walkers.data,
+        max_walkers=form.max_walkers.data,
+        needs_leader=form.needs_leader.data,
+        note=form.note.data or "",
+    )
+    db = db_session()
+    try:
+        night = roster.add_night(db, term, new, now(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        form.form_errors.append(refusal.translated(_))
+        return _render_term(term, night_form=form, status=422)
+    db.commit()
+    flash(_("The night is added."), "success")
+    return redirect(url_for("roster.night", shift_id=night.id))
 
 
 @bp.post("/terms/<int:term_id>/breaks")
