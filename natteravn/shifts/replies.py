@@ -47,6 +47,9 @@ from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
 #: Sign-ups a JA or NEI can be about.
 ANSWERABLE = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.OFFERED, SignupState.WAITLISTED)
+#: Places we ask about (reminders, offers): a bare JA or NEI is about the nearest of these. A night
+#: only waited for is asked about nothing, so it is what a reply is about only when there is no other.
+ASKED_ABOUT = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.OFFERED)
 #: Messages about a sign-up that a person may be answering.
 ASKING = (*messages.PLANNED, Purpose.WAITLIST_PROMOTED, Purpose.SHIFT_CHANGED)
 #: Messages that ask JA or NEI about one of the person's nights: a NEI after one answers it.
@@ -129,7 +132,9 @@ def _words(shift: Shift) -> dict[str, str]:
     return messages.night_words(shift)
 
 
-def _coming(session: Session, person: Person, now: datetime, limit: int) -> list[Signup]:
+def _coming(
+    session: Session, person: Person, now: datetime, limit: int, states: tuple[SignupState, ...] = ANSWERABLE
+) -> list[Signup]:
     """The person's nights still ahead that a JA or NEI can be about, the nearest first."""
     return list(
         session.scalars(
@@ -137,7 +142,7 @@ def _coming(session: Session, person: Person, now: datetime, limit: int) -> list
             .join(Signup.shift)
             .where(
                 Signup.person_id == person.id,
-                Signup.state.in_(ANSWERABLE),
+                Signup.state.in_(states),
                 Shift.cancelled_at.is_(None),
                 Shift.starts_at > now,
             )
@@ -148,7 +153,8 @@ def _coming(session: Session, person: Person, now: datetime, limit: int) -> list
 
 
 def _question(session: Session, person: Person, now: datetime) -> Invitation | Signup | None:
-    signup = next(iter(_coming(session, person, now, 1)), None)
+    nearest = _coming(session, person, now, 1, ASKED_ABOUT) or _coming(session, person, now, 1)
+    signup = next(iter(nearest), None)
     invitation = calls.open_invitation(session, person, now)
     if invitation is None or signup is None:
         return invitation or signup

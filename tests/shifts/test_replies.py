@@ -69,6 +69,19 @@ def test_ja_on_the_waitlist_says_so_and_changes_nothing(world, db, clock, links)
     assert "waitlist" in answer
 
 
+def test_ja_confirms_the_night_held_not_a_sooner_one_only_waited_for(world, db, clock, links):
+    full = world.night_on("Flisa sentrum", FRIDAY)
+    full.max_walkers = 1
+    service.sign_up(db, world.leader, full.id, SignupRole.WALKER, clock(), links)
+    waiting = service.sign_up(db, world.parent, full.id, SignupRole.WALKER, clock(), links)
+    held = service.sign_up(
+        db, world.parent, world.night_on("Kjellmyra", NEXT_FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    answer = reply_yes(db, world.parent.phone, clock(), links)
+    assert held.state == SignupState.CONFIRMED and waiting.state == SignupState.WAITLISTED
+    assert "confirmed for Kjellmyra on 04.12" in answer
+
+
 def test_ja_takes_an_offered_place(world, db, clock, links):
     night = world.night_on("Flisa sentrum", FRIDAY)
     night.max_walkers = 1
