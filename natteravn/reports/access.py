@@ -14,6 +14,7 @@ from natteravn.clock import local
 from natteravn.i18n import N_, Refusal
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole
+from natteravn.shifts.service import logbook_opens_at
 
 #: How long after the night its report link still logs the leader in.
 REPORT_LINK_VALID_AFTER = timedelta(days=7)
@@ -52,8 +53,8 @@ def leads(session: Session, person_id: int, shift_id: int) -> bool:
 
 def night_for(session: Session, person: Person, shift_id: int, now: datetime, *, by_link: bool = False) -> Shift | None:
     """The night whose logbook and report the person may open, or None when they may not see it
-    at all: its leaders and the region's coordinators, from the start of the night (before that
-    this refuses, saying when). Someone let in `by_link` (a report SMS) comes as the night's
+    at all: its leaders and the region's coordinators, from just before the night (before that
+    this refuses, saying when: `logbook_opens_at`). Someone let in `by_link` (a report SMS) comes as the night's
     leader only: a forwarded SMS must not carry a coordinator's powers."""
     shift = session.get(Shift, shift_id)
     if shift is None or shift.cancelled_at is not None or not person.active:
@@ -61,10 +62,11 @@ def night_for(session: Session, person: Person, shift_id: int, now: datetime, *,
     coordinator = coordinates(person, shift.term.region_id) and not by_link
     if not (coordinator or leads(session, person.id, shift.id)):
         return None
-    if now < shift.starts_at:
+    opens = logbook_opens_at(shift)
+    if now < opens:
         raise ReportRefused(
-            N_("The logbook and report open when the night starts, %(when)s."),
-            when=local(shift.starts_at).strftime("%d.%m %H:%M"),
+            N_("The logbook and report open half an hour before the night starts, %(when)s."),
+            when=local(opens).strftime("%d.%m %H:%M"),
         )
     return shift
 

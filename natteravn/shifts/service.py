@@ -55,6 +55,15 @@ TAKEN = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED, Sig
 WALKING = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED)
 
 
+#: A night's logbook (and report) opens this long before the night starts: walkers are entered
+#: before they leave the meeting point, and they gather there a little before the hour.
+LOGBOOK_OPENS_BEFORE = timedelta(minutes=30)
+
+
+def logbook_opens_at(shift: Shift) -> datetime:
+    return shift.starts_at - LOGBOOK_OPENS_BEFORE
+
+
 #: Sign-ups and cancellations a person makes on the web, counted together: (what is counted, how
 #: many, per how long). A parent takes a night or two a term (the region's cap), may join a waitlist
 #: or two and change their mind once; even a keen volunteer filling a generous cap in one sitting

@@ -100,6 +100,7 @@ def night(shift_id: int):
         company=service.co_walkers(db, current_user, found.shift, now()),
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
+        logbook_opens=service.logbook_opens_at(found.shift),
         leader_place_until=service.leader_place_until(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
         awaiting=current_user.awaiting_approval,
@@ -227,6 +228,7 @@ def my_nights():
         walkers=walkers,
         history=history,
         cutoffs=cutoffs,
+        logbook_opens={s.id: service.logbook_opens_at(s.shift) for s in upcoming},
         awaiting=current_user.awaiting_approval,
     )
 

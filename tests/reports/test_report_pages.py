@@ -288,12 +288,22 @@ def test_after_48_hours_a_correction_is_kept_for_the_coordinator_to_take_in(logi
     assert "A late correction waits for you" not in client.get(f"/coordinator/reports/{report_id}").text
 
 
-def test_the_logbook_is_closed_before_the_night_starts(login, client, world, night, clock):
-    clock.set(STARTS - timedelta(minutes=30))
+def test_the_logbook_is_closed_until_half_an_hour_before_the_night(login, client, world, night, clock):
+    clock.set(STARTS - timedelta(minutes=45))
     login(world.leader)
     response = client.get(f"/nights/{night.id}/logbook")
     assert response.status_code == 403
-    assert "open when the night starts" in response.text
+    assert "open half an hour before the night starts" in response.text
+    assert "They open" in client.get(f"/nights/{night.id}").text
+
+
+def test_the_leader_finds_the_logbook_on_the_nights_page_as_the_walkers_gather(login, client, world, night, clock):
+    clock.set(STARTS - timedelta(minutes=10))
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}").text
+    assert f'href="/nights/{night.id}/logbook"' in page
+    assert "tell your group leader" not in page  # the leader is the group leader
+    assert client.get(f"/nights/{night.id}/logbook").status_code == 200
 
 
 def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, night, clock):

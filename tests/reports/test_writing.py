@@ -53,11 +53,11 @@ def walk(**changes) -> ReportInput:
     return ReportInput(**values)
 
 
-def test_the_logbook_opens_when_the_night_starts_not_before(db, world, night, clock):
-    clock.set(STARTS - timedelta(minutes=1))
-    with pytest.raises(Refusal, match="open when the night starts"):
+def test_the_logbook_opens_half_an_hour_before_the_night_as_walkers_gather_not_sooner(db, world, night, clock):
+    clock.set(STARTS - timedelta(minutes=31))
+    with pytest.raises(Refusal, match="open half an hour before the night starts"):
         access.night_for(db, world.leader, night.id, clock())
-    clock.set(STARTS)
+    clock.set(STARTS - timedelta(minutes=30))
     assert access.night_for(db, world.leader, night.id, clock()) == night
 
 

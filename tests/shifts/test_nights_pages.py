@@ -492,3 +492,20 @@ def test_more_choices_offers_only_the_days_nights_fall_on(world, client, login):
     days = days[: days.index("</select>")]
     assert "Friday" in days and "Saturday" in days
     assert "Monday" not in days and "Sunday" not in days
+
+
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        (SignupState.ATTENDED, "You walked this night as walker. Thank you!"),
+        (SignupState.NO_SHOW, "The logbook says you did not come."),
+    ],
+)
+def test_after_the_night_its_page_says_what_the_logbook_says(world, db, client, login, clock, state, said):
+    night = world.nights[0]
+    factories.signup(db, night, world.parent, clock(), state=state)
+    db.commit()
+    clock.set(night.ends_at + timedelta(hours=2))
+    page = login(world.parent).get(f"/nights/{night.id}").text
+    assert said in page
+    assert "You are signed up" not in page and "too late to cancel" not in page
