@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -81,15 +81,43 @@ def add_walk_in(
     check_may_change(person, report_of(session, shift), now, by_link=by_link)
     if not adult:
         raise ReportRefused(N_("Only adults (18 or older) can walk. Confirm that the walker is an adult."))
-    first_name = " ".join((name or "").split()[:1])
+    first_name = _kept_name(name)
     if not first_name:
         raise ReportRefused(N_("Write the walker's first name."))
     walker = _volunteer_of_region(session, normalise_phone(phone), shift.term.region_id)
     if walker is None:
+        _refuse_if_just_added(session, shift, first_name, now)
         session.add(WalkIn(shift_id=shift.id, first_name=first_name, added_by_id=person.id, created_at=now))
     else:
         _mark_walked(session, shift, walker, now)
     _walkers_changed(session, person, shift, "logbook.walk_in", now)
+
+
+def _kept_name(name: str) -> str:
+    """The first name, and the initial that follows it when one does ("Bjørn H."): two walkers of
+    one first name are told apart so, and nothing more of a name is kept."""
+    words = (name or "").split()
+    initial = words[1] if len(words) > 1 and len(words[1].rstrip(".")) == 1 else ""
+    return " ".join([*words[:1], *([initial.rstrip(".") + "."] if initial else [])])
+
+
+#: A walk-in of the same first name added this recently is the same tap sent twice (a double tap,
+#: or Back and the button again): walk-ins are kept by first name only, so nothing else tells.
+SAME_TAP = timedelta(minutes=2)
+
+
+def _refuse_if_just_added(session: Session, shift: Shift, first_name: str, now: datetime) -> None:
+    just_added = select(WalkIn.id).where(
+        WalkIn.shift_id == shift.id, WalkIn.first_name == first_name, WalkIn.created_at > now - SAME_TAP
+    )
+    if session.scalar(just_added.limit(1)) is not None:
+        raise ReportRefused(
+            N_(
+                "%(name)s was added a moment ago. If this is someone else with the same name, add them "
+                "with the first letter of their surname, such as %(name)s H."
+            ),
+            name=first_name,
+        )
 
 
 def remove_walk_in(

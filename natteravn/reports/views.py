@@ -54,6 +54,8 @@ PAGE_SIZE = 50
 REPORT_PASS = "report_pass"
 #: What a leader typed into the report after their session had ended: picked up after logging in.
 KEPT = "kept_report_input"
+#: The logbook's ticks not yet saved, as [night id, sign-up ids], kept across a walk-in added or taken out.
+TICKED = "logbook_ticks"
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def keep_logbook(reporter: Reporter, shift_id: int):
     db = db_session()
     form, walk_in = LogbookForm(), WalkInForm(prefix="walkin")
     if form.save.data and form.validate_on_submit():
-        present = {signup_id for v in request.form.getlist("present") if (signup_id := as_id(v))}
+        present = _ticked()
         try:
             logbook.record_attendance(db, reporter.person, shift, present, now(), by_link=reporter.by_link)
         except Refusal as refusal:
@@ -143,10 +145,23 @@ def keep_logbook(reporter: Reporter, shift_id: int):
             db.commit()
             flash(_("The logbook is saved."), "success")
             return redirect(url_for("reports.night_report", shift_id=shift.id))
-    return _logbook_page(reporter, shift, form, walk_in)
+    kept = session.pop(TICKED, None)
+    ticked = set(kept[1]) if isinstance(kept, list) and len(kept) == 2 and kept[0] == shift.id else None
+    return _logbook_page(reporter, shift, form, walk_in, ticked=ticked)
 
 
-def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200):
+def _ticked() -> set[int]:
+    """The sign-ups ticked as here in the logbook form sent."""
+    return {signup_id for v in request.form.getlist("present") if (signup_id := as_id(v))}
+
+
+def _keep_ticks(shift_id: int) -> None:
+    """A button of the logbook form other than Save (a walk-in in or out) keeps the ticks not yet
+    saved for the page it leads back to."""
+    session[TICKED] = [shift_id, sorted(_ticked())]
+
+
+def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200, ticked: set[int] | None = None):
     db = db_session()
     report = access.report_of(db, shift)
     return render_template(
@@ -158,6 +173,7 @@ def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200):
         form=form,
         walk_in=walk_in,
         editable=access.may_change(reporter.person, report, now(), by_link=reporter.by_link),
+        ticked=ticked,
     ), status
 
 
@@ -188,8 +204,9 @@ def walk_in(reporter: Reporter, shift_id: int):
         else:
             db.commit()
             flash(_("The walker is in the logbook."), "success")
+            _keep_ticks(shift.id)
             return redirect(url_for("reports.logbook", shift_id=shift.id))
-    return _logbook_page(reporter, shift, LogbookForm(formdata=None), form, status=422)
+    return _logbook_page(reporter, shift, LogbookForm(formdata=None), form, status=422, ticked=_ticked())
 
 
 @bp.post("/nights/<int:shift_id>/logbook/walk-ins/<int:walk_in_id>/remove")
@@ -210,6 +227,7 @@ def remove_walk_in(reporter: Reporter, shift_id: int, walk_in_id: int):
     else:
         db.commit()
         flash(_("%(name)s is taken out of the logbook.", name=removed.first_name), "success")
+    _keep_ticks(shift.id)
     return redirect(url_for("reports.logbook", shift_id=shift.id))
 
 

@@ -330,12 +330,32 @@ def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, 
     assert refused.status_code == 422 and "Only adults" in refused.text
 
 
+def test_ticks_not_yet_saved_stay_ticked_when_the_leader_adds_a_walk_in(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    kari = next(s for s in night.signups if s.person_id == world.parent.id).id
+    lise = next(s for s in night.signups if s.person_id == world.leader.id).id
+    nina = {"walkin-phone": "922 33 444", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x"}
+    added = client.post(f"/nights/{night.id}/logbook/walk-in", data={**nina, "present": [str(kari)]})
+    page = client.get(added.location).text
+    assert f'value="{kari}" id="present-{kari}"\n        checked' in page
+    assert f'value="{lise}" id="present-{lise}"\n        >' in page  # the leader took their own tick off
+    refused = client.post(
+        f"/nights/{night.id}/logbook/walk-in", data={**nina, "walkin-adult": "", "present": [str(kari)]}
+    )
+    assert refused.status_code == 422 and f'id="present-{kari}"\n        checked' in refused.text
+    assert client.get(f"/nights/{night.id}/logbook").text.count("checked") == 1  # back to what is saved: the leader
+
+
 def test_a_walk_in_entered_twice_is_taken_out_again(login, client, db, world, night, clock):
     clock.set(STARTS)
     login(world.leader)
     nina = {"walkin-phone": "922 33 444", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x"}
-    for _tap in range(2):
-        assert client.post(f"/nights/{night.id}/logbook/walk-in", data=nina).status_code == 302
+    assert client.post(f"/nights/{night.id}/logbook/walk-in", data=nina).status_code == 302
+    double_tap = client.post(f"/nights/{night.id}/logbook/walk-in", data=nina)
+    assert double_tap.status_code == 422 and "Nina was added a moment ago." in double_tap.text
+    clock.advance(minutes=5)  # a second Nina, entered by mistake without her initial
+    assert client.post(f"/nights/{night.id}/logbook/walk-in", data=nina).status_code == 302
     assert "Also walked: Nina, Nina" in client.get(f"/nights/{night.id}/logbook").text
     [first, _second] = db.scalars(select(WalkIn.id).where(WalkIn.shift_id == night.id).order_by(WalkIn.id)).all()
     taken = client.post(f"/nights/{night.id}/logbook/walk-ins/{first}/remove", follow_redirects=True)

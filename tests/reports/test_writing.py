@@ -99,6 +99,18 @@ def test_a_walk_in_of_the_region_is_found_by_number_and_anyone_else_kept_by_firs
     assert logbook.walkers_on(db, night) == 3
 
 
+def test_a_walk_in_sent_twice_is_kept_once_and_a_namesake_is_told_apart_by_an_initial(db, world, night, clock):
+    clock.set(STARTS + timedelta(minutes=5))
+    logbook.add_walk_in(db, world.leader, night, "0047 412 34 569", "Bjørn", True, clock())
+    with pytest.raises(Refusal, match="Bjørn was added a moment ago"):
+        logbook.add_walk_in(db, world.leader, night, "0047 412 34 569", "Bjørn", True, clock())
+    logbook.add_walk_in(db, world.leader, night, "412 34 570", "Bjørn H. Hansen", True, clock())
+    assert [w.first_name for w in logbook.walk_ins(db, night)] == ["Bjørn", "Bjørn H."]
+    clock.advance(minutes=10)  # later in the night: another Bjørn turns up
+    logbook.add_walk_in(db, world.leader, night, "412 34 571", "Bjørn", True, clock())
+    assert logbook.walkers_on(db, night) == 3
+
+
 def test_a_walk_in_must_be_an_adult_and_needs_a_first_name(db, world, night, clock):
     clock.set(STARTS + timedelta(minutes=5))
     with pytest.raises(Refusal, match="Only adults"):
