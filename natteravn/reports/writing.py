@@ -453,8 +453,12 @@ def _record(session: Session, person: Person, report: ShiftReport, action: str, 
 
 
 def keep_version(session: Session, person: Person | None, report: ShiftReport, reason: str, now: datetime) -> None:
+    """Keep the report as it is now. Earlier versions keep nothing that may identify someone: a
+    name the leader typed and then rewrote must not stay readable in the history. Only the newest
+    version holds what the report itself still says, until it is rewritten or ticked as harmless."""
     report.updated_at = now
     report.flagged = bool(redaction.flags_in(session, report))
+    _scrub_history(session, report)
     number = report.versions[-1].number + 1 if report.versions else 1
     report.versions.append(
         ReportVersion(
@@ -466,6 +470,14 @@ def keep_version(session: Session, person: Person | None, report: ShiftReport, r
         )
     )
     session.flush()
+
+
+def _scrub_history(session: Session, report: ShiftReport) -> None:
+    allowed = redaction.allowed_words(session, report.region_id)
+    for version in report.versions:
+        scrubbed = redaction.redacted_snapshot(version.snapshot, allowed)
+        if scrubbed != version.snapshot:
+            version.snapshot = scrubbed
 
 
 def snapshot(report: ShiftReport) -> dict:

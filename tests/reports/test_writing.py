@@ -229,6 +229,20 @@ def test_text_that_may_identify_someone_is_flagged_and_can_be_redacted_everywher
     assert report.versions[-1].reason == "redaction"
 
 
+def test_a_name_the_leader_rewrites_stays_in_no_earlier_version(db, world, night, clock):
+    clock.set(ENDS)
+    worry = IncidentInput(IncidentCategory.WORRY_NEGLECT, description="Ola Hansen (15) virket redd. Mora: 412 34 567")
+    report = writing.save_report(db, world.leader, night, walk(), clock(), incident=worry).report
+    named = report.incidents[0]
+    rewritten = IncidentInput(IncidentCategory.WORRY_NEGLECT, description="En gutt virket redd.")
+    writing.save_report(db, world.leader, night, walk(), clock(), incident=rewritten, remove_incident_id=named.id)
+    db.commit()
+    assert not report.flagged
+    history = " ".join(str(version.snapshot) for version in report.versions)
+    assert "Ola Hansen" not in history and "412 34 567" not in history
+    assert "En gutt virket redd." in history  # the rest of what was said is kept
+
+
 def test_the_regions_own_place_names_are_not_flagged(db, world, night, clock):
     clock.set(ENDS)
     report = writing.save_report(
