@@ -380,12 +380,28 @@ def _fill_report_form(form: ReportForm, shift, report) -> None:
     form.based_on.data = report.versions[-1].number if report.versions else None
 
 
+def _passage_places(db, report, form) -> dict[str, tuple[str, str]]:
+    """Each flagged passage's place on the page, as (words, anchor): "incident 2", or a field's label."""
+    numbers = {f"incident:{incident.id}": n for n, incident in enumerate(report.incidents, start=1)}
+    places = {}
+    for passage, where in writing.passage_places(db, report).items():
+        if where in numbers:
+            places[passage] = (_("incident %(num)d", num=numbers[where]), where.replace(":", "-"))
+        else:
+            places[passage] = (
+                str(form[where].label.text) if where in form else where,
+                form[where].id if where in form else "",
+            )
+    return places
+
+
 def _report_page(reporter: Reporter, shift, report, form, status: int = 200, theirs=None):
     """The report's page. Past the correction window the form stays open to the leader: what they
     send then is kept as a request for the coordinator."""
     db = db_session()
     may = access.may_change(reporter.person, report, now(), by_link=reporter.by_link)
     late = report is not None and report.state == ReportState.SUBMITTED and report.purged_at is None and not may
+    places = _passage_places(db, report, form) if report else {}
     return render_template(
         "reports/report.html",
         shift=shift,
@@ -395,6 +411,8 @@ def _report_page(reporter: Reporter, shift, report, form, status: int = 200, the
         late=late,
         deadline=access.correction_deadline(report) if report else None,
         passages=writing.flagged_passages(db, report) if report else [],
+        passage_places=places,
+        flagged_in_incidents=any(anchor.startswith("incident-") for _place, anchor in places.values()),
         confirmed=set(report.confirmed_flags or []) if report else set(),
         theirs=theirs,
         age_bands=AGE_BAND_LABELS,

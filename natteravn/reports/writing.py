@@ -295,6 +295,16 @@ def flagged_passages(session: Session, report: ShiftReport) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def passage_places(session: Session, report: ShiftReport) -> dict[str, str]:
+    """Where each flagged passage stands, first place only: a field's name, or "incident:<id>"."""
+    places: dict[str, str] = {}
+    for text in redaction.flags_in(session, report):
+        where = text.where.rsplit(":", 1)[0] if text.where.startswith("incident:") else text.where
+        for flag in text.flags:
+            places.setdefault(flag.text, where)
+    return places
+
+
 def _note_confirmations(session: Session, report: ShiftReport, confirmed: Collection[str]) -> set[str]:
     """Remember the flagged passages the writer confirmed (a passage rewritten needs no confirming,
     and one that reappears changed needs it again); the ones still unconfirmed."""

@@ -394,6 +394,24 @@ def test_anonymous_visitors_are_sent_to_log_in(client, night):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_flagged_name_says_where_it_stands_and_opens_that_incident(login, client, db, world, night):
+    login(world.leader)
+    _file(
+        client,
+        night,
+        atmosphere="Rolig. Emma satt alene ved kiosken.",
+        add_incident="x",
+        category="intoxication",
+        description="Snakket med Mona, jente på 14.",
+    )
+    page = client.get(f"/nights/{night.id}/report").text
+    incident = _report(db, night.id).incidents[0]
+    assert f'<a class="hint" href="#incident-{incident.id}">It stands in incident 1.</a>' in page
+    assert '<a class="hint" href="#atmosphere">It stands in General atmosphere.</a>' in page
+    assert '<details class="section" id="incidents" open>' in page
+    assert 'Remove<span class="visually-hidden"> incident 1</span>' in page
+
+
 # The coordinator ------------------------------------------------------------------------------
 
 
