@@ -59,17 +59,23 @@ class ReportPageForm(Form):
         csrf_time_limit = None
 
 
+#: An incident's fields are not filled again by the browser on Back: what it would restore was
+#: already added, and the add button under it would add the incident a second time.
+_NOT_RESTORED = {"autocomplete": "off"}
+
+
 class IncidentFields(ReportPageForm):
     category = SelectField(
         _l("Category"),
         choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("Choose…"))),
+        render_kw=_NOT_RESTORED,
     )
-    around = ClockField(_l("About what time"), validators=[Optional()])
-    place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
-    police_contacted = BooleanField(_l("Police contacted"))
-    health_contacted = BooleanField(_l("Health services contacted"))
-    child_welfare_contacted = BooleanField(_l("Child welfare services contacted"))
-    description = TextAreaField(_l("What happened (no names, no descriptions of persons)"))
+    around = ClockField(_l("About what time"), validators=[Optional()], render_kw=_NOT_RESTORED)
+    place = StringField(_l("Place"), validators=[Optional(), at_most(200)], render_kw=_NOT_RESTORED)
+    police_contacted = BooleanField(_l("Police contacted"), render_kw=_NOT_RESTORED)
+    health_contacted = BooleanField(_l("Health services contacted"), render_kw=_NOT_RESTORED)
+    child_welfare_contacted = BooleanField(_l("Child welfare services contacted"), render_kw=_NOT_RESTORED)
+    description = TextAreaField(_l("What happened (no names, no descriptions of persons)"), render_kw=_NOT_RESTORED)
 
 
 class IncidentForm(IncidentFields):

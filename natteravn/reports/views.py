@@ -259,8 +259,9 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
         flash(_("The page had been open a long time. Everything you typed is still here: save again."), "error")
         return _report_page(reporter, shift, access.report_of(db, shift), form, status=422)
     # An incident typed but not added is added by any button, so no button loses it; one without a
-    # category is kept too, and waits for its category before the report can be submitted.
-    adding = bool(form.add_incident.data) or _incident_typed(form)
+    # category is kept too, and waits for its category before the report can be submitted. The add
+    # button under empty fields adds nothing.
+    adding = _incident_typed(form)
     try:
         saved = writing.save_report(
             db,
@@ -311,6 +312,8 @@ def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tupl
         return _("Saved. The incident waits for its category: choose one before you submit."), "error"
     if form.submit_report.data:
         return _("The report is submitted. Thank you for walking tonight!"), "success"
+    if form.add_incident.data and not adding:
+        return _("No incident was typed, so none is added. The report is saved."), "info"
     if adding and saved.already_there:
         return _("That incident is in the report already; it is not added twice. The report is saved."), "info"
     if form.add_incident.data:

@@ -79,3 +79,33 @@ def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock
     assert (report.youths_13_15, report.duration_minutes) == (12, 185)
     assert [(i.category, i.police_contacted) for i in report.incidents] == [(IncidentCategory.HELPED, True)]
     assert came.state == SignupState.ATTENDED
+
+
+def test_back_and_the_add_button_again_do_not_add_the_incident_twice(
+    db, world, clock, links, live_server, norwegian_phone
+):
+    """The browser would fill the new-incident box again from its history; it is left empty."""
+    phone = norwegian_phone
+    night = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    world.leader.locale = "nb"
+    db.commit()
+    clock.set(ENDS + timedelta(hours=1))
+    phone.goto(live_server + links.report(night.id, world.leader.id).removeprefix(links.base_url))
+    incidents = phone.locator("details#incidents")
+    incidents.locator("summary").click()
+    incidents.get_by_label(_("Category")).select_option("intoxication")
+    incidents.get_by_label(_("What happened (no names, no descriptions of persons)")).fill("To beruste ved kiosken.")
+    phone.get_by_role("button", name=_("Save and add this incident")).click()
+    assert _("The incident is added and the report saved.") in phone.locator(".flashes").inner_text()
+
+    phone.go_back()
+    phone.locator("details#incidents summary").click()
+    phone.get_by_role("button", name=_("Save and add this incident")).click()
+
+    db.expire_all()
+    report = db.scalar(
+        select(ShiftReport).where(ShiftReport.shift_id == night.id).options(selectinload(ShiftReport.incidents))
+    )
+    db.commit()
+    assert [i.description for i in report.incidents] == ["To beruste ved kiosken."]

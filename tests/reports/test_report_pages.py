@@ -394,6 +394,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client, night):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_add_button_under_empty_incident_fields_adds_no_incident(login, client, db, world, night):
+    login(world.leader)
+    added = _file(client, night, add_incident="x", category="", description="  ")
+    assert "No incident was typed, so none is added. The report is saved." in client.get(added.location).text
+    assert _report(db, night.id).incidents == []
+
+
 def test_a_flagged_name_says_where_it_stands_and_opens_that_incident(login, client, db, world, night):
     login(world.leader)
     _file(
