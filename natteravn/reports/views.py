@@ -4,6 +4,7 @@ statistics, CSV export and printable summary for the police council."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import wraps
@@ -20,7 +21,7 @@ from natteravn.accounts.models import Person
 from natteravn.clock import local
 from natteravn.db import as_id
 from natteravn.extensions import csrf
-from natteravn.i18n import Refusal
+from natteravn.i18n import N_, Refusal
 from natteravn.places import service as places
 from natteravn.reports import access, council, logbook, redaction, reminders, search, svg, writing
 from natteravn.reports.forms import (
@@ -532,6 +533,13 @@ def redact(report_id: int):
 
 # Statistics ---------------------------------------------------------------------------------
 
+#: Where the figures come from, said with them on every page and file that shows them.
+SOURCES = N_(
+    "Nights walked, walker-hours and walkers are counted from the nights' logbooks, every night walked. "
+    "Young people met, incidents and police contact are counted from the group leaders' reports, for the "
+    "nights whose report has come."
+)
+
 
 def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
     """The region, period and municipalities asked for, within what the coordinator coordinates.
@@ -572,13 +580,25 @@ def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
         return form, None
     period = chosen.period
     found = statistics(
-        db_session(), chosen.region_id, period.first_day, period.last_day, list(chosen.municipality_ids) or None
+        db_session(), chosen.region_id, period.first_day, period.last_day, now(), list(chosen.municipality_ids) or None
     )
     return form, found
 
 
 def _number(value: float) -> str:
     return format_decimal(round(value, 1))
+
+
+def _unreported(nights: int, shown: Callable[[int], str] = str) -> str:
+    """How many nights walked have no report yet, the count as `shown` prints it: a count shown as
+    "<3" reads as a plural."""
+    num = nights if shown(nights) == str(nights) else council.SMALLEST_SHOWN
+    return ngettext(
+        "%(count)s night walked has no report yet: its incidents are not counted.",
+        "%(count)s nights walked have no report yet: their incidents are not counted.",
+        num,
+        count=shown(nights),
+    )
 
 
 def _share(value: float | None) -> str:
@@ -623,6 +643,8 @@ def _figures_context(stats: Statistics | None) -> dict:
         "age_bands": AGE_BAND_LABELS,
         "number": _number,
         "share": _share,
+        "unreported": _unreported,
+        "sources": _(SOURCES),
     }
 
 
@@ -633,7 +655,7 @@ def statistics_page():
     stats, kept = None, []
     if chosen is not None:
         db, period, ids = db_session(), chosen.period, list(chosen.municipality_ids) or None
-        stats = statistics(db, chosen.region_id, period.first_day, period.last_day, ids)
+        stats = statistics(db, chosen.region_id, period.first_day, period.last_day, now(), ids)
         kept = retention(db, chosen.region_id, local(now()).date(), ids)
     return render_template("reports/statistics.html", form=form, retention=kept, **_figures_context(stats))
 
@@ -704,6 +726,8 @@ def _council_page(report: council.CouncilReport, *, shared: bool, link: str | No
         n=council.shown,
         number=_number,
         assessment_form=AssessmentForm(text=report.assessment.text if report.assessment else ""),
+        unreported=lambda nights: _unreported(nights, council.shown),
+        sources=_(SOURCES),
         link_form=_link_form(),
         query=request.query_string.decode(),
     )
@@ -789,10 +813,14 @@ def summary_csv():
 def _council_rows(report: council.CouncilReport) -> list[list]:
     """The report as rows for a spreadsheet, with the same "<3" as the page."""
     n, periods = council.shown, report.periods
+    unreported = report.chosen.figures.unreported
     rows: list[list] = [
         [_("Counts of 1 or 2 are shown as <3. Totals are exact.")],
+        [_(SOURCES)],
+        *([[_unreported(unreported, n)]] if unreported else []),
         ["", *(_period_words(p.period) for p in periods)],
         [_("Nights walked"), *(n(p.figures.nights) for p in periods)],
+        [_("Nights walked without a report yet"), *(n(p.figures.unreported) for p in periods)],
         [_("Walker-hours"), *(_number(p.effort.walker_hours) for p in periods)],
         [_("People who walked"), *(n(p.effort.people) for p in periods)],
         [_("Of them new"), *(n(p.effort.new_people) for p in periods)],
@@ -840,6 +868,7 @@ def statistics_csv():
 def _csv_headings() -> list[str]:
     return [
         _("Nights walked"),
+        _("Nights walked without a report yet"),
         _("Walker-hours"),
         *(_("Young people %(band)s", band=label) for label in AGE_BAND_LABELS.values()),
         _("Young people in all"),
@@ -853,6 +882,7 @@ def _csv_headings() -> list[str]:
 def _csv_values(figures: Figures) -> list:
     return [
         figures.nights,
+        figures.unreported,
         _number(figures.walker_hours),
         *(figures.youths.get(band, 0) for band in AGE_BAND_LABELS),
         figures.youths_total,

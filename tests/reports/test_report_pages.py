@@ -482,7 +482,7 @@ def test_the_statistics_download_as_csv_for_spreadsheets(login, client, world, f
     body = response.data.decode("utf-8")
     assert body.startswith("\ufeff")
     lines = body.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("Municipality;Nights walked;Walker-hours;")
+    assert lines[0].startswith("Municipality;Nights walked;Nights walked without a report yet;Walker-hours;")
     asnes = next(line.split(";") for line in lines if line.startswith("Åsnes;"))
     assert asnes[1] == "1"
     assert "2026-11;1" in lines
