@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from natteravn.accounts.models import Person
 from natteravn.audit import service as audit
 from natteravn.clock import at_local
-from natteravn.i18n import N_
+from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
 from natteravn.reports import stats
@@ -50,6 +50,13 @@ NIGHT_HOURS = (18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5)
 #: How long a link to the report may work, in days.
 LINK_DAYS = (7, 14, 30, 90)
 LINK_PURPOSE = "council-report"
+#: The longest period figures are counted for: ten years (and a leap day or two) is more than any
+#: council compares, and each report reads the period before it and a year earlier too.
+LONGEST_PERIOD = timedelta(days=366 * 10)
+
+
+class CouncilRefused(Refusal):
+    pass
 
 
 def shown(count: int) -> str:
@@ -61,6 +68,15 @@ def shown(count: int) -> str:
 class Period:
     first_day: date
     last_day: date
+
+    @classmethod
+    def checked(cls, first_day: date, last_day: date) -> Period:
+        """The period from `first_day` to `last_day`, both included, if figures can be counted for it."""
+        if last_day < first_day:
+            raise CouncilRefused(N_("The last day must be after the first."), field="last_day")
+        if last_day - first_day > LONGEST_PERIOD:
+            raise CouncilRefused(N_("Choose a period of ten years or less."), field="last_day")
+        return cls(first_day, last_day)
 
     @property
     def days(self) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -556,33 +556,45 @@ def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
         abort(404)
     mine = [m for m in region.municipalities if scope.covers(region.id, m.id)]
     form.municipalities.choices = choices((m.id, m.name) for m in mine)
-    today = local(now()).date()
-    form.first_day.data = form.first_day.data or date(today.year, 1, 1)
-    form.last_day.data = form.last_day.data or today
-    form.validate()
-    if form.first_day.data > form.last_day.data:
-        form.last_day.errors = [*form.last_day.errors, _("The last day must be after the first.")]
-        return form, None
-    if form.last_day.data - form.first_day.data > timedelta(days=366 * 10):
-        form.last_day.errors = [*form.last_day.errors, _("Choose a period of ten years or less.")]
+    period = _period(form)
+    if period is None:
         return form, None
     offered = [m.id for m in mine]
     chosen = [m for m in (form.municipalities.data or []) if m in offered]
     if not chosen and region.id not in scope.regions:
         chosen = offered  # a municipality's coordinator sees their own figures, never the region's
-    period = council.Period(form.first_day.data, form.last_day.data)
     return form, council.Selection(region.id, period, tuple(sorted(chosen)))
 
 
-def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
-    form, chosen = _chosen()
-    if chosen is None:
-        return form, None
-    period = chosen.period
-    found = statistics(
-        db_session(), chosen.region_id, period.first_day, period.last_day, now(), list(chosen.municipality_ids) or None
-    )
-    return form, found
+def _period(form: StatisticsForm) -> council.Period | None:
+    """The period the form asks for, from the start of this year to today when it asks for none;
+    None, with the reason beside its field, when a day cannot be read or the period cannot be counted."""
+    today = local(now()).date()
+    if "first_day" not in request.args:
+        form.first_day.data = date(today.year, 1, 1)
+    if "last_day" not in request.args:
+        form.last_day.data = today
+    form.validate()
+    if form.first_day.errors or form.last_day.errors:
+        return None
+    try:
+        return council.Period.checked(form.first_day.data, form.last_day.data)
+    except Refusal as refusal:
+        problem = getattr(form, refusal.field or "last_day")
+        problem.errors = [*problem.errors, refusal.translated(_)]
+        return None
+
+
+def _period_refused(form: StatisticsForm, title: str, endpoint: str):
+    """The period form again, its errors beside the days, to send to `endpoint` once corrected."""
+    return render_template(
+        "reports/statistics.html", form=form, title=title, action=url_for(endpoint), **_figures_context(None)
+    ), 422
+
+
+def _statistics_of(chosen: council.Selection) -> Statistics:
+    period, ids = chosen.period, list(chosen.municipality_ids) or None
+    return statistics(db_session(), chosen.region_id, period.first_day, period.last_day, now(), ids)
 
 
 def _number(value: float) -> str:
@@ -652,22 +664,23 @@ def _figures_context(stats: Statistics | None) -> dict:
 @coordinator_required
 def statistics_page():
     form, chosen = _chosen()
-    stats, kept = None, []
-    if chosen is not None:
-        db, period, ids = db_session(), chosen.period, list(chosen.municipality_ids) or None
-        stats = statistics(db, chosen.region_id, period.first_day, period.last_day, now(), ids)
-        kept = retention(db, chosen.region_id, local(now()).date(), ids)
-    return render_template("reports/statistics.html", form=form, retention=kept, **_figures_context(stats))
+    if chosen is None:
+        return _period_refused(form, _("Statistics"), "reports.statistics")
+    kept = retention(db_session(), chosen.region_id, local(now()).date(), list(chosen.municipality_ids) or None)
+    return render_template(
+        "reports/statistics.html", form=form, retention=kept, **_figures_context(_statistics_of(chosen))
+    )
 
 
 # The police-council report ---------------------------------------------------------------
 
 
-def _council_selection() -> council.Selection:
-    _form, chosen = _chosen()
+def _council_selection():
+    """The report asked for, or the page that says why its period cannot be counted."""
+    form, chosen = _chosen()
     if chosen is None:
-        abort(400)
-    return chosen
+        return None, _period_refused(form, _("Report to the police council"), "reports.summary")
+    return chosen, None
 
 
 def _period_words(period: council.Period) -> str:
@@ -742,14 +755,18 @@ def _link_form() -> CouncilLinkForm:
 @bp.get("/coordinator/reports/summary")
 @coordinator_required
 def summary():
-    report = council.council_report(db_session(), _council_selection(), now())
-    return _council_page(report, shared=False)
+    selection, refused = _council_selection()
+    if refused:
+        return refused
+    return _council_page(council.council_report(db_session(), selection, now()), shared=False)
 
 
 @bp.post("/coordinator/reports/summary/assessment")
 @coordinator_required
 def save_assessment():
-    selection = _council_selection()
+    selection, refused = _council_selection()
+    if refused:
+        return refused
     form = AssessmentForm()
     if not form.validate_on_submit():
         abort(400)
@@ -762,7 +779,9 @@ def save_assessment():
 @bp.post("/coordinator/reports/summary/link")
 @coordinator_required
 def make_council_link():
-    selection = _council_selection()
+    selection, refused = _council_selection()
+    if refused:
+        return refused
     form = _link_form()
     if not form.validate_on_submit():
         abort(400)
@@ -800,7 +819,10 @@ def council_by_link(token: str):
 @bp.get("/coordinator/reports/summary.csv")
 @coordinator_required
 def summary_csv():
-    report = council.council_report(db_session(), _council_selection(), now())
+    selection, refused = _council_selection()
+    if refused:
+        return refused
+    report = council.council_report(db_session(), selection, now())
     period = report.selection.period
     filename = f"natteravn-politirad-{period.first_day}-{period.last_day}.csv"
     return Response(
@@ -850,9 +872,10 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
 @bp.get("/coordinator/reports/statistics.csv")
 @coordinator_required
 def statistics_csv():
-    form, stats = _statistics_request()
-    if stats is None:
-        abort(400)
+    form, chosen = _chosen()
+    if chosen is None:
+        return _period_refused(form, _("Statistics"), "reports.statistics")
+    stats = _statistics_of(chosen)
     rows: list[list] = [[_("Municipality"), *_csv_headings()]]
     rows += [[m.name, *_csv_values(stats.by_municipality[m.id])] for m in stats.municipalities]
     rows += [[_("Total"), *_csv_values(stats.total)], [], [_("Month"), _("Incidents")]]

@@ -16,7 +16,7 @@ from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
 from natteravn.demo import seed
 from natteravn.reports import council, logbook, writing
-from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport
+from natteravn.reports.models import Assessment, IncidentCategory, ReportState, ShiftReport
 from natteravn.reports.stats import retention
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
@@ -125,6 +125,24 @@ def test_a_night_walked_without_a_report_counts_in_nights_hours_and_people_not_i
     assert (valer.nights, valer.unreported, valer.youths_total, valer.incidents_total) == (1, 1, 0, 0)
     assert chosen.by_route[world.routes["Våler sentrum"].id] == {"nights": 1}
     assert (chosen.figures.incidents_total, chosen.figures.youths_total) == (6, 15)
+
+
+def test_a_period_must_end_after_it_starts_and_last_ten_years_at_most():
+    with pytest.raises(council.CouncilRefused) as backwards:
+        council.Period.checked(date(2026, 11, 30), date(2026, 11, 1))
+    assert (backwards.value.field, backwards.value.msgid) == ("last_day", "The last day must be after the first.")
+    with pytest.raises(council.CouncilRefused) as too_long:
+        council.Period.checked(date(2010, 1, 1), date(2026, 11, 30))
+    assert too_long.value.msgid == "Choose a period of ten years or less."
+    assert council.Period.checked(date(2026, 11, 1), date(2026, 11, 1)).days == 1
+    assert council.Period.checked(date(2016, 11, 1), date(2026, 11, 1)).first_day == date(2016, 11, 1)
+
+
+def test_a_municipalitys_report_counts_only_that_municipality(db, world, walked, clock):
+    report = council.council_report(db, _selection(world, NOVEMBER, world.grue), clock())
+    assert [m.name for m in report.municipalities] == ["Grue"]
+    assert report.chosen.figures.nights == 1 and report.chosen.figures.incidents_total == 0
+    assert [r.name for r in report.routes] == ["Kirkenær"]
 
 
 def test_counts_of_one_and_two_are_shown_as_less_than_three():
@@ -316,3 +334,34 @@ def test_the_demos_autumn_term_counts_every_night_walked_and_says_which_have_no_
     assert chosen.figures.unreported == len(attendances) - len(reports) > 0
     assert chosen.effort.walker_hours == 3 * sum(attendances.values())  # every night 22–01
     assert chosen.effort.people == len({person_id for _, person_id in came})
+
+
+@pytest.mark.parametrize("path", ["summary", "summary.csv"])
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ("first_day=2026-11-30&last_day=2026-11-01", "The last day must be after the first."),
+        ("first_day=2010-01-01&last_day=2026-11-30", "Choose a period of ten years or less."),
+        ("first_day=0001-01-01&last_day=2026-11-30", "Choose a date between 2000 and 2100."),
+    ],
+)
+def test_a_period_that_cannot_be_counted_is_explained_with_the_form_to_correct_it(
+    db, world, login, client, path, days, message
+):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/{path}?{days}")
+    assert page.status_code == 422 and page.mimetype == "text/html"
+    assert message in page.text and 'aria-invalid="true"' in page.text
+    assert "<h1>Report to the police council</h1>" in page.text
+    assert 'action="/coordinator/reports/summary"' in page.text and 'name="last_day"' in page.text
+
+
+def test_an_assessment_or_link_asked_for_a_period_that_cannot_be_counted_saves_nothing(db, world, login, client):
+    login(world.coordinator)
+    backwards = "first_day=2026-11-30&last_day=2026-11-01"
+    for path, data in (("assessment", {"text": "Rolig."}), ("link", {"days": "7"})):
+        page = client.post(f"/coordinator/reports/summary/{path}?{backwards}", data=data)
+        assert page.status_code == 422 and "The last day must be after the first." in page.text
+    db.rollback()
+    assert db.scalar(select(Assessment)) is None
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action.like("council_report.%"))) is None
