@@ -53,6 +53,8 @@ LINK_PURPOSE = "council-report"
 #: The longest period figures are counted for: ten years (and a leap day or two) is more than any
 #: council compares, and each report reads the period before it and a year earlier too.
 LONGEST_PERIOD = timedelta(days=366 * 10)
+#: The assessment's length: it shares the report's first printed page with the key figures.
+ASSESSMENT_LIMIT = 4000
 
 
 class CouncilRefused(Refusal):
@@ -301,13 +303,18 @@ def assessment_for(session: Session, selection: Selection) -> Assessment | None:
 
 
 def save_assessment(session: Session, selection: Selection, text: str, now: datetime, actor: Person) -> Assessment:
+    """Keeps the coordinator's words with the report, paragraphs apart by a blank line. Too long a
+    text is refused and the assessment saved before stays as it was."""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > ASSESSMENT_LIMIT:
+        raise CouncilRefused(N_("Shorten this to %(max)d characters."), field="text", max=ASSESSMENT_LIMIT)
     written = assessment_for(session, selection) or Assessment(
         region_id=selection.region_id,
         first_day=selection.period.first_day,
         last_day=selection.period.last_day,
         municipalities=selection.key,
     )
-    written.text = text.strip()
+    written.text = text
     written.updated_at, written.updated_by_id = now, actor.id
     session.add(written)
     session.flush()

@@ -724,7 +724,17 @@ def _hour_words(hour: int | None) -> str:
     return f"{hour:02d}–{(hour + 1) % 24:02d}"
 
 
-def _council_page(report: council.CouncilReport, *, shared: bool, link: str | None = None, expires_on=None):
+def _council_page(
+    report: council.CouncilReport,
+    *,
+    shared: bool,
+    link: str | None = None,
+    expires_on=None,
+    assessment_form: AssessmentForm | None = None,
+):
+    """The report's page; `assessment_form` brings back what was typed when it could not be saved."""
+    if assessment_form is None:
+        assessment_form = AssessmentForm(text=report.assessment.text if report.assessment else "")
     return render_template(
         "reports/summary.html",
         report=report,
@@ -738,7 +748,7 @@ def _council_page(report: council.CouncilReport, *, shared: bool, link: str | No
         categories=CATEGORY_LABELS,
         n=council.shown,
         number=_number,
-        assessment_form=AssessmentForm(text=report.assessment.text if report.assessment else ""),
+        assessment_form=assessment_form,
         unreported=lambda nights: _unreported(nights, council.shown),
         sources=_(SOURCES),
         link_form=_link_form(),
@@ -767,13 +777,23 @@ def save_assessment():
     selection, refused = _council_selection()
     if refused:
         return refused
-    form = AssessmentForm()
-    if not form.validate_on_submit():
-        abort(400)
-    council.save_assessment(db_session(), selection, form.text.data or "", now(), current_user)
-    db_session().commit()
-    flash(_("Your assessment is saved with the report."), "success")
-    return redirect(url_for("reports.summary") + "?" + request.query_string.decode())
+    db, form = db_session(), AssessmentForm()
+    if form.validate_on_submit():
+        try:
+            council.save_assessment(db, selection, form.text.data or "", now(), current_user)
+        except Refusal as refusal:
+            db.rollback()
+            form.text.errors = [*form.text.errors, refusal.translated(_)]
+        else:
+            db.commit()
+            flash(_("Your assessment is saved with the report."), "success")
+            return redirect(url_for("reports.summary") + "?" + request.query_string.decode())
+    if "csrf_token" in form.errors:  # said once, above the form, not as an answer to correct
+        form.csrf_token.errors = []
+        flash(_("The page had been open a long time. Everything you typed is still here: save again."), "error")
+    # The saved assessment stays as it was, shown above the box that keeps what was typed.
+    report = council.council_report(db, selection, now())
+    return _council_page(report, shared=False, assessment_form=form), 422
 
 
 @bp.post("/coordinator/reports/summary/link")

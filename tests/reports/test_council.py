@@ -138,6 +138,24 @@ def test_a_period_must_end_after_it_starts_and_last_ten_years_at_most():
     assert council.Period.checked(date(2016, 11, 1), date(2026, 11, 1)).first_day == date(2016, 11, 1)
 
 
+def test_an_assessment_too_long_is_refused_and_the_one_saved_stays(db, world, clock):
+    selection = _selection(world)
+    council.save_assessment(db, selection, "Roligere enn i fjor.", clock(), world.coordinator)
+    with pytest.raises(council.CouncilRefused) as refused:
+        council.save_assessment(db, selection, "x" * 4001, clock(), world.coordinator)
+    assert (refused.value.field, refused.value.params) == ("text", {"max": 4000})
+    assert council.assessment_for(db, selection).text == "Roligere enn i fjor."
+    # Spaces and line breaks around the text are not kept, so they do not count.
+    assert council.save_assessment(db, selection, f"  {'x' * 4000}\n", clock(), world.coordinator).text == "x" * 4000
+
+
+def test_an_assessment_keeps_its_paragraphs_and_counts_a_line_break_as_one_character(db, world, clock):
+    paragraph = "y" * 998
+    sent = "\r\n\r\n".join([paragraph] * 4)  # as a browser sends it: 4,004 characters as written
+    saved = council.save_assessment(db, _selection(world), sent, clock(), world.coordinator)
+    assert saved.text.split("\n\n") == [paragraph] * 4 and len(saved.text) == 3998
+
+
 def test_a_municipalitys_report_counts_only_that_municipality(db, world, walked, clock):
     report = council.council_report(db, _selection(world, NOVEMBER, world.grue), clock())
     assert [m.name for m in report.municipalities] == ["Grue"]
@@ -334,6 +352,34 @@ def test_the_demos_autumn_term_counts_every_night_walked_and_says_which_have_no_
     assert chosen.figures.unreported == len(attendances) - len(reports) > 0
     assert chosen.effort.walker_hours == 3 * sum(attendances.values())  # every night 22–01
     assert chosen.effort.people == len({person_id for _, person_id in came})
+
+
+def test_an_assessment_too_long_is_refused_beside_the_box_that_keeps_it(db, world, walked, login, client):
+    login(world.coordinator)
+    client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": "Roligere enn i fjor."})
+    typed = "Mer uro ved stasjonen etter midnatt. " * 120  # 4,440 characters
+
+    page = client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": typed})
+
+    assert page.status_code == 422
+    assert "Check this answer" in page.text
+    box = page.text.split("<textarea")[1].split("</textarea>")[0]
+    assert 'aria-invalid="true"' in box and typed.strip() in box
+    assert "Shorten this to 4000 characters." in page.text.split("</textarea>")[1]
+    assert "<p>Roligere enn i fjor.</p>" in page.text  # what was saved stays, and shows
+    db.rollback()
+    assert db.scalar(select(Assessment.text)) == "Roligere enn i fjor."
+
+
+def test_an_assessment_of_the_longest_length_with_paragraphs_from_a_browser_is_saved(db, world, walked, login, client):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}")
+    assert "maxlength" not in page.text.split("<textarea")[1].split(">")[0]  # a paste is never cut short
+    paragraphs = ["Roligere enn i fjor." * 40, "Mer uro ved stasjonen." * 40, "x" * 2316]
+    sent = "\r\n\r\n".join(paragraphs)  # 4,000 characters as the browser counts them, 4,004 sent
+    saved = client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": sent}, follow_redirects=True)
+    assert "Your assessment is saved" in saved.text
+    assert f"<p>{paragraphs[1]}</p>" in saved.text
 
 
 @pytest.mark.parametrize("path", ["summary", "summary.csv"])
