@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, Table, create_engine, event, func, select
+from sqlalchemy import DateTime, Engine, Integer, MetaData, Select, Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
@@ -52,6 +54,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class minutes_between(FunctionElement[int]):  # lower case, as SQL functions are (func.count, func.sum)
+    """Whole minutes from one UTC datetime column to another, computed by the database, so sums of
+    durations stay SQL aggregates. Each backend subtracts datetimes its own way."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "minutes_between"
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_between_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) / 60 AS INTEGER)"
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_between_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(ROUND((julianday({end}) - julianday({start})) * 1440) AS INTEGER)"
 
 
 #: Control characters other than line breaks and tabs: nothing a person types needs them, and a NUL

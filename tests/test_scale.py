@@ -193,15 +193,58 @@ def test_every_query_of_the_pages_can_be_answered_from_an_index(app, client, gat
         connection.execute(text("SET enable_seqscan = off"))
         for name, seen in statements_per_page(app, client, gateway, world, admin).items():
             for statement, parameters in seen:
-                if not statement.lstrip().upper().startswith("SELECT"):
-                    continue
-                cursor = connection.connection.driver_connection.cursor()
-                cursor.execute("EXPLAIN " + statement, parameters)
-                plan = "\n".join(row[0] for row in cursor.fetchall())
-                read_whole = [table for table in GROWING if f"Seq Scan on {table} " in plan]
+                read_whole = tables_read_whole(connection, statement, parameters)
                 if read_whole:
                     whole_reads.setdefault(name, []).append((read_whole, " ".join(statement.split())[:300]))
     assert not whole_reads, whole_reads
+
+
+def tables_read_whole(connection, statement: str, parameters) -> list[str]:
+    """The growing tables a SELECT's plan reads whole, on a connection with sequential scans priced out."""
+    if not statement.lstrip().upper().startswith("SELECT"):
+        return []
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute("EXPLAIN " + statement, parameters)
+    plan = "\n".join(row[0] for row in cursor.fetchall())
+    return [table for table in GROWING if f"Seq Scan on {table} " in plan]
+
+
+def test_the_police_council_report_runs_as_many_queries_for_the_country_as_for_one_small_region(
+    app, client, gateway, db, world, clock
+):
+    """Three periods side by side, each from a few grouped queries over the logbooks and the reports:
+    more than a page opened every day, and as many for the whole country as for one region."""
+    from tests.conftest import log_in
+
+    engine = app.extensions["natteravn.engine"]
+    summary = "/coordinator/reports/summary?first_day=2026-11-01&last_day=2026-12-31"
+
+    def statements() -> list[tuple[str, object]]:
+        assert client.get(summary).status_code == 200  # warms what every later visit shares
+        with Statements(engine) as seen:
+            assert client.get(summary).status_code == 200
+        return seen.seen
+
+    add_history(db, world, clock(), people=2, nights=world.nights[-2:])
+    db.commit()
+    log_in(client, gateway, world.coordinator.phone)
+    small = statements()
+    add_history(db, world, clock(), people=20, nights=world.nights[:-2])
+    add_regions(db, clock(), 5)
+    db.commit()
+    large = statements()
+
+    assert len(large) == len(small)
+    if POSTGRES_URL:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.execute(text("SET enable_seqscan = off"))
+            whole_reads = [
+                (read_whole, " ".join(statement.split())[:300])
+                for statement, parameters in large
+                if (read_whole := tables_read_whole(connection, statement, parameters))
+            ]
+        assert not whole_reads, whole_reads
 
 
 def test_a_web_worker_loads_the_auto_fill_solver_only_when_auto_fill_runs(tmp_path):

@@ -15,18 +15,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, distinct, extract, func, or_, select, true
+from sqlalchemy import extract, func, select, true
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person
 from natteravn.audit import service as audit
 from natteravn.clock import at_local
-from natteravn.i18n import N_
+from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
-from natteravn.reports.models import AGE_BANDS, Assessment, Incident, ReportState, ShiftReport
-from natteravn.reports.stats import Figures
-from natteravn.shifts.models import Shift, Signup, SignupState, Term
+from natteravn.reports import stats
+from natteravn.reports.models import Assessment, Incident, ShiftReport
+from natteravn.reports.stats import Figures, walked_signup
+from natteravn.shifts.models import Shift, Signup, Term
 
 #: What the audit log says about the council report.
 AUDIT = audit.Vocabulary(
@@ -49,6 +50,15 @@ NIGHT_HOURS = (18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5)
 #: How long a link to the report may work, in days.
 LINK_DAYS = (7, 14, 30, 90)
 LINK_PURPOSE = "council-report"
+#: The longest period figures are counted for: ten years (and a leap day or two) is more than any
+#: council compares, and each report reads the period before it and a year earlier too.
+LONGEST_PERIOD = timedelta(days=366 * 10)
+#: The assessment's length: it shares the report's first printed page with the key figures.
+ASSESSMENT_LIMIT = 4000
+
+
+class CouncilRefused(Refusal):
+    pass
 
 
 def shown(count: int) -> str:
@@ -60,6 +70,15 @@ def shown(count: int) -> str:
 class Period:
     first_day: date
     last_day: date
+
+    @classmethod
+    def checked(cls, first_day: date, last_day: date) -> Period:
+        """The period from `first_day` to `last_day`, both included, if figures can be counted for it."""
+        if last_day < first_day:
+            raise CouncilRefused(N_("The last day must be after the first."), field="last_day")
+        if last_day - first_day > LONGEST_PERIOD:
+            raise CouncilRefused(N_("Choose a period of ten years or less."), field="last_day")
+        return cls(first_day, last_day)
 
     @property
     def days(self) -> int:
@@ -104,7 +123,7 @@ class Selection:
 
 @dataclass
 class Effort:
-    nights: int = 0  # nights walked: submitted reports
+    nights: int = 0  # nights walked, by the logbooks
     walker_minutes: int = 0
     people: int = 0  # different people who walked
     new_people: int = 0  # of them, walking for the first time in the region
@@ -161,7 +180,7 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
     by_name = {m.id: m.name for m in municipalities}
     routes.sort(key=lambda r: (by_name[r.municipality_id], r.name))
     periods = [selection.period, selection.period.before(), selection.period.a_year_earlier()]
-    figures = [_period_figures(session, region.id, chosen, period) for period in periods]
+    figures = [_period_figures(session, region.id, chosen, period, now) for period in periods]
     walks = _walks(session, region.id, chosen, periods, now)
     for found in figures:
         _effort(found, walks)
@@ -177,46 +196,30 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
     )
 
 
-def _period_figures(session: Session, region_id: int, municipality_ids: list[int], period: Period) -> PeriodFigures:
-    """The period's figures in a few grouped queries: each by municipality and route at once, the
-    totals added up here (the report shows no months or attendance, so it asks for none)."""
+def _period_figures(
+    session: Session, region_id: int, municipality_ids: list[int], period: Period, now: datetime
+) -> PeriodFigures:
+    """The period's figures in a few grouped queries: what was walked from the logbooks, what was
+    met from the reports, each by municipality and route at once, the totals added up here (the
+    report shows no months, so it asks for none)."""
     by_municipality = {m: Figures() for m in municipality_ids}
     found = PeriodFigures(period, Figures(), by_municipality)
-    reports = (
-        ShiftReport.region_id == region_id,
-        ShiftReport.state == ReportState.SUBMITTED,
-        ShiftReport.night_on.between(period.first_day, period.last_day),
-        ShiftReport.municipality_id.in_(municipality_ids),
-    )
-    _nights(session, reports, found)
+    walked = stats.walking(session, region_id, municipality_ids, period.first_day, period.last_day, now)
+    for (municipality_id, route_id), figures in walked.items():
+        by_municipality[municipality_id].add(figures)
+        found.by_route.setdefault(route_id, Counter())["nights"] += figures.nights
+    reports = stats.submitted_reports(region_id, municipality_ids, period.first_day, period.last_day)
+    for municipality_id, youths in stats.youths_met(session, reports).items():
+        by_municipality[municipality_id].youths.update(youths)
+    for municipality_id, nights in stats.police_nights(session, reports).items():
+        by_municipality[municipality_id].police_nights = nights
     _incidents(session, reports, found)
-    _police(session, reports, found)
     for figures in by_municipality.values():
         found.figures.add(figures)
     return found
 
 
-def _nights(session: Session, reports, found: PeriodFigures) -> None:
-    rows = session.execute(
-        select(
-            ShiftReport.municipality_id,
-            ShiftReport.route_id,
-            func.count(),
-            func.coalesce(func.sum(ShiftReport.walkers * ShiftReport.duration_minutes), 0),
-            *(func.coalesce(func.sum(getattr(ShiftReport, band)), 0) for band in AGE_BANDS),
-        )
-        .where(*reports)
-        .group_by(ShiftReport.municipality_id, ShiftReport.route_id)
-    )
-    for municipality_id, route_id, nights, minutes, *youths in rows:
-        figures = found.by_municipality[municipality_id]
-        figures.nights += nights
-        figures.walker_minutes += int(minutes)
-        figures.youths.update(dict(zip(AGE_BANDS, (int(y) for y in youths), strict=True)))
-        found.by_route.setdefault(route_id, Counter())["nights"] += nights
-
-
-def _incidents(session: Session, reports, found: PeriodFigures) -> None:
+def _incidents(session: Session, reports: tuple, found: PeriodFigures) -> None:
     hour = extract("hour", Incident.around)
     rows = session.execute(
         select(ShiftReport.municipality_id, ShiftReport.route_id, Incident.category, hour, func.count())
@@ -228,30 +231,6 @@ def _incidents(session: Session, reports, found: PeriodFigures) -> None:
         found.by_municipality[municipality_id].incidents[category] += count
         found.by_route.setdefault(route_id, Counter())["incidents"] += count
         found.by_hour[int(at) if at is not None and int(at) in NIGHT_HOURS else None] += count
-
-
-def _police(session: Session, reports, found: PeriodFigures) -> None:
-    rows = session.execute(
-        select(ShiftReport.municipality_id, func.count(distinct(ShiftReport.id)))
-        .join(Incident, Incident.report_id == ShiftReport.id)
-        .where(*reports, Incident.police_contacted.is_(True))
-        .group_by(ShiftReport.municipality_id)
-    )
-    for municipality_id, nights in rows:
-        found.by_municipality[municipality_id].police_nights = nights
-
-
-def _walked(region_id: int, now: datetime):
-    """Sign-ups that count as a night walked (as on the people page): marked attended, or still
-    signed up on a night that is over and was not cancelled (its logbook was never kept)."""
-    return and_(
-        Term.region_id == region_id,
-        Shift.cancelled_at.is_(None),
-        or_(
-            Signup.state == SignupState.ATTENDED,
-            and_(Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)), Shift.ends_at <= now),
-        ),
-    )
 
 
 @dataclass
@@ -274,7 +253,8 @@ def _walks(
         .join(Term, Term.id == Shift.term_id)
         .join(Route, Route.id == Shift.route_id)
         .where(
-            _walked(region_id, now),
+            Term.region_id == region_id,
+            walked_signup(now),
             Route.municipality_id.in_(municipality_ids),
             Shift.starts_at >= since,
             Shift.starts_at < until,
@@ -284,15 +264,15 @@ def _walks(
         select(Signup.person_id, func.min(Shift.starts_at))
         .join(Shift, Shift.id == Signup.shift_id)
         .join(Term, Term.id == Shift.term_id)
-        .where(_walked(region_id, now))
+        .where(Term.region_id == region_id, walked_signup(now))
         .group_by(Signup.person_id)
     )
     return _Walks([(m, p, at) for m, p, at in nights], {person: at for person, at in first})
 
 
 def _effort(found: PeriodFigures, walks: _Walks) -> None:
-    """Nights and hours from the reports; people from the logbooks: who walked in the period, and
-    which of them walked for the first time in the region then."""
+    """Nights, hours and people, all from the logbooks: who walked in the period, and which of them
+    walked for the first time in the region then."""
     for municipality_id, figures in found.by_municipality.items():
         found.effort_by_municipality[municipality_id] = Effort(figures.nights, figures.walker_minutes)
     found.effort = Effort(found.figures.nights, found.figures.walker_minutes)
@@ -323,13 +303,18 @@ def assessment_for(session: Session, selection: Selection) -> Assessment | None:
 
 
 def save_assessment(session: Session, selection: Selection, text: str, now: datetime, actor: Person) -> Assessment:
+    """Keeps the coordinator's words with the report, paragraphs apart by a blank line. Too long a
+    text is refused and the assessment saved before stays as it was."""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > ASSESSMENT_LIMIT:
+        raise CouncilRefused(N_("Shorten this to %(max)d characters."), field="text", max=ASSESSMENT_LIMIT)
     written = assessment_for(session, selection) or Assessment(
         region_id=selection.region_id,
         first_day=selection.period.first_day,
         last_day=selection.period.last_day,
         municipalities=selection.key,
     )
-    written.text = text.strip()
+    written.text = text
     written.updated_at, written.updated_by_id = now, actor.id
     session.add(written)
     session.flush()

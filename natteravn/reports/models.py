@@ -41,9 +41,10 @@ class IncidentCategory(enum.StrEnum):
 
 
 class ShiftReport(Base):
-    """One report per night. Region, municipality, route, the night's local date, the number of
-    walkers and the walked minutes are copied in when saved so statistics are plain aggregates
-    over this table and its incidents."""
+    """One report per night. Region, municipality, route, the night's local date and the walked
+    minutes are copied in when saved, so the statistics of what was met are plain aggregates over
+    this table and its incidents (what was walked is counted from the logbooks). `walkers` is the
+    logbook's count when the report was last saved, shown with it."""
 
     __tablename__ = "shift_report"
 

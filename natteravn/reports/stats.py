@@ -1,35 +1,50 @@
-"""Figures for a period and a choice of municipalities, from SQL aggregates over submitted
-reports, their incidents and the nights' logbooks. Only counts leave this module."""
+"""Figures for a period and a choice of municipalities, from SQL aggregates over the nights'
+logbooks, the submitted reports and their incidents. Only counts leave this module.
+
+Two sources, each for what only it knows. The logbooks say what was walked: every night walked, its
+walkers, their hours and who did not come, whether or not the night's report has come. The reports
+say what was met: young people, incidents, the police called. So a night walked without a report
+yet counts in the first and not in the second, and the figures say how many such nights there are
+(`unreported`) instead of leaving them out of everything."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import distinct, extract, func, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from natteravn.clock import at_local
+from natteravn.db import minutes_between
 from natteravn.places.models import Municipality, Route
-from natteravn.reports.models import AGE_BANDS, Incident, ReportState, ShiftReport
+from natteravn.reports.models import AGE_BANDS, Incident, ReportState, ShiftReport, WalkIn
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 
 
 @dataclass
 class Figures:
-    nights: int = 0
-    walker_minutes: int = 0
+    # From the logbooks, every night walked.
+    nights: int = 0  # nights walked: someone walked by the logbook, or the report has come
+    walker_minutes: int = 0  # each walker (walk-ins kept by first name too) times the night's length
+    attended: int = 0  # sign-ups the logbook marked as come
+    no_shows: int = 0  # sign-ups the logbook marked as not come
+    # From the submitted reports.
+    reported: int = 0  # nights walked whose report has come
     youths: Counter = field(default_factory=Counter)  # by age band
     incidents: Counter = field(default_factory=Counter)  # by category
     by_month: Counter = field(default_factory=Counter)  # by (year, month)
     police_nights: int = 0
-    attended: int = 0
-    no_shows: int = 0
 
     @property
     def walker_hours(self) -> float:
         return self.walker_minutes / 60
+
+    @property
+    def unreported(self) -> int:
+        """Nights walked whose report has not come: what was met on them is not counted."""
+        return self.nights - self.reported
 
     @property
     def youths_total(self) -> int:
@@ -41,8 +56,9 @@ class Figures:
 
     @property
     def police_share(self) -> float | None:
-        """Share of nights walked on which the police were contacted."""
-        return self.police_nights / self.nights if self.nights else None
+        """Share of the nights reported on which the police were contacted: a night without a
+        report cannot say whether they were."""
+        return self.police_nights / self.reported if self.reported else None
 
     @property
     def no_show_rate(self) -> float | None:
@@ -53,12 +69,13 @@ class Figures:
     def add(self, other: Figures) -> None:
         self.nights += other.nights
         self.walker_minutes += other.walker_minutes
+        self.attended += other.attended
+        self.no_shows += other.no_shows
+        self.reported += other.reported
         self.youths.update(other.youths)
         self.incidents.update(other.incidents)
         self.by_month.update(other.by_month)
         self.police_nights += other.police_nights
-        self.attended += other.attended
-        self.no_shows += other.no_shows
 
 
 @dataclass
@@ -81,7 +98,12 @@ class Statistics:
 
 
 def statistics(
-    session: Session, region_id: int, first_day: date, last_day: date, municipality_ids: list[int] | None = None
+    session: Session,
+    region_id: int,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    municipality_ids: list[int] | None = None,
 ) -> Statistics:
     municipalities = list(
         session.scalars(
@@ -93,40 +115,147 @@ def statistics(
     )
     chosen = [m.id for m in municipalities]
     figures = {m.id: Figures() for m in municipalities}
-    reports = (
-        ShiftReport.region_id == region_id,
-        ShiftReport.state == ReportState.SUBMITTED,
-        ShiftReport.night_on.between(first_day, last_day),
-        ShiftReport.municipality_id.in_(chosen),
-    )
-    _nights(session, reports, figures)
+    for (municipality_id, _route_id), walked in walking(session, region_id, chosen, first_day, last_day, now).items():
+        figures[municipality_id].add(walked)
+    reports = submitted_reports(region_id, chosen, first_day, last_day)
+    for municipality_id, youths in youths_met(session, reports).items():
+        figures[municipality_id].youths.update(youths)
+    for municipality_id, nights in police_nights(session, reports).items():
+        figures[municipality_id].police_nights = nights
     _incidents(session, reports, figures)
-    _police(session, reports, figures)
-    _logbooks(session, region_id, chosen, first_day, last_day, figures)
     total = Figures()
     for one in figures.values():
         total.add(one)
     return Statistics(first_day, last_day, municipalities, figures, total)
 
 
-def _nights(session: Session, reports, figures: dict[int, Figures]) -> None:
+# --- What the logbooks say. ---
+
+
+def walked_signup(now: datetime) -> ColumnElement[bool]:
+    """A sign-up that counts as a night walked, as on the people page and My nights: marked as come
+    in the logbook, or still holding its place on a night that is over and kept no logbook (its
+    leader never ticked anyone). Never on a night called off. For a statement that joins Shift."""
+    return and_(
+        Shift.cancelled_at.is_(None),
+        or_(
+            Signup.state == SignupState.ATTENDED,
+            and_(Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)), Shift.ends_at <= now),
+        ),
+    )
+
+
+def _nights_in(region_id: int, municipality_ids: list[int], first_day: date, last_day: date) -> tuple:
+    """The nights that started on the period's local days on these municipalities' routes, not called off."""
+    return (
+        Term.region_id == region_id,
+        Route.municipality_id.in_(municipality_ids),
+        Shift.cancelled_at.is_(None),
+        Shift.starts_at >= at_local(first_day, time(0)),
+        Shift.starts_at < at_local(last_day + timedelta(days=1), time(0)),
+    )
+
+
+def walking(
+    session: Session, region_id: int, municipality_ids: list[int], first_day: date, last_day: date, now: datetime
+) -> dict[tuple[int, int], Figures]:
+    """The logbooks' figures by (municipality, route), in one statement: nights walked,
+    walker-minutes, who came and who did not, and how many of the nights walked have a report.
+
+    A walker's minutes are the night's length: as its submitted report gives it, or else as planned.
+    A night with a submitted report counts as walked even if its logbook shows nobody."""
+    nights = _nights_in(region_id, municipality_ids, first_day, last_day)
+    signed = (
+        select(
+            Signup.shift_id,
+            func.sum(case((walked_signup(now), 1), else_=0)).label("walkers"),
+            func.sum(case((Signup.state == SignupState.ATTENDED, 1), else_=0)).label("attended"),
+            func.sum(case((Signup.state == SignupState.NO_SHOW, 1), else_=0)).label("no_shows"),
+        )
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Term, Term.id == Shift.term_id)
+        .join(Route, Route.id == Shift.route_id)
+        .where(*nights)
+        .group_by(Signup.shift_id)
+        .subquery()
+    )
+    guests = (
+        select(WalkIn.shift_id, func.count().label("walkers"))
+        .join(Shift, Shift.id == WalkIn.shift_id)
+        .join(Term, Term.id == Shift.term_id)
+        .join(Route, Route.id == Shift.route_id)
+        .where(*nights)
+        .group_by(WalkIn.shift_id)
+        .subquery()
+    )
+    walkers = func.coalesce(signed.c.walkers, 0) + func.coalesce(guests.c.walkers, 0)
+    reported = ShiftReport.id.is_not(None)
+    length = case(
+        (ShiftReport.duration_minutes > 0, ShiftReport.duration_minutes),
+        else_=minutes_between(Shift.starts_at, Shift.ends_at),
+    )
+    rows = session.execute(
+        select(
+            Route.municipality_id,
+            Shift.route_id,
+            func.sum(case((or_(walkers > 0, reported), 1), else_=0)),
+            func.sum(walkers * length),
+            func.sum(func.coalesce(signed.c.attended, 0)),
+            func.sum(func.coalesce(signed.c.no_shows, 0)),
+            func.count(ShiftReport.id),
+        )
+        .select_from(Shift)
+        .join(Term, Term.id == Shift.term_id)
+        .join(Route, Route.id == Shift.route_id)
+        .outerjoin(signed, signed.c.shift_id == Shift.id)
+        .outerjoin(guests, guests.c.shift_id == Shift.id)
+        .outerjoin(ShiftReport, and_(ShiftReport.shift_id == Shift.id, ShiftReport.state == ReportState.SUBMITTED))
+        .where(*nights)
+        .group_by(Route.municipality_id, Shift.route_id)
+    )
+    return {
+        (municipality_id, route_id): Figures(
+            nights=int(walked),
+            walker_minutes=int(minutes),
+            attended=int(attended),
+            no_shows=int(no_shows),
+            reported=int(reported_nights),
+        )
+        for municipality_id, route_id, walked, minutes, attended, no_shows, reported_nights in rows
+    }
+
+
+# --- What the reports say. ---
+
+
+def submitted_reports(region_id: int, municipality_ids: list[int], first_day: date, last_day: date) -> tuple:
+    """The submitted reports of the nights of the period (the night's local date, copied into the
+    report) on these municipalities' routes."""
+    return (
+        ShiftReport.region_id == region_id,
+        ShiftReport.state == ReportState.SUBMITTED,
+        ShiftReport.night_on.between(first_day, last_day),
+        ShiftReport.municipality_id.in_(municipality_ids),
+    )
+
+
+def youths_met(session: Session, reports: tuple) -> dict[int, Counter]:
+    """Per municipality, the young people the reports met, by age band."""
     rows = session.execute(
         select(
             ShiftReport.municipality_id,
-            func.count(),
-            func.coalesce(func.sum(ShiftReport.walkers * ShiftReport.duration_minutes), 0),
             *(func.coalesce(func.sum(getattr(ShiftReport, band)), 0) for band in AGE_BANDS),
         )
         .where(*reports)
         .group_by(ShiftReport.municipality_id)
     )
-    for municipality_id, nights, minutes, *youths in rows:
-        one = figures[municipality_id]
-        one.nights, one.walker_minutes = nights, int(minutes)
-        one.youths.update(dict(zip(AGE_BANDS, (int(y) for y in youths), strict=True)))
+    return {
+        municipality_id: Counter(dict(zip(AGE_BANDS, (int(y) for y in youths), strict=True)))
+        for municipality_id, *youths in rows
+    }
 
 
-def _incidents(session: Session, reports, figures: dict[int, Figures]) -> None:
+def _incidents(session: Session, reports: tuple, figures: dict[int, Figures]) -> None:
     year = extract("year", ShiftReport.night_on)
     month = extract("month", ShiftReport.night_on)
     rows = session.execute(
@@ -141,41 +270,15 @@ def _incidents(session: Session, reports, figures: dict[int, Figures]) -> None:
         one.by_month[(int(in_year), int(in_month))] += count
 
 
-def _police(session: Session, reports, figures: dict[int, Figures]) -> None:
+def police_nights(session: Session, reports: tuple) -> dict[int, int]:
+    """Per municipality, the reported nights on which the police were contacted."""
     rows = session.execute(
         select(ShiftReport.municipality_id, func.count(distinct(ShiftReport.id)))
         .join(Incident, Incident.report_id == ShiftReport.id)
         .where(*reports, Incident.police_contacted.is_(True))
         .group_by(ShiftReport.municipality_id)
     )
-    for municipality_id, nights in rows:
-        figures[municipality_id].police_nights = nights
-
-
-def _logbooks(
-    session: Session, region_id: int, chosen: list[int], first_day: date, last_day: date, figures: dict[int, Figures]
-) -> None:
-    """Attendance from the logbooks of nights that started in the period (local days)."""
-    rows = session.execute(
-        select(Route.municipality_id, Signup.state, func.count())
-        .select_from(Signup)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Term, Term.id == Shift.term_id)
-        .join(Route, Route.id == Shift.route_id)
-        .where(
-            Term.region_id == region_id,
-            Route.municipality_id.in_(chosen),
-            Shift.starts_at >= at_local(first_day, time(0)),
-            Shift.starts_at < at_local(last_day + timedelta(days=1), time(0)),
-            Signup.state.in_((SignupState.ATTENDED, SignupState.NO_SHOW)),
-        )
-        .group_by(Route.municipality_id, Signup.state)
-    )
-    for municipality_id, state, count in rows:
-        if SignupState(state) == SignupState.ATTENDED:
-            figures[municipality_id].attended = count
-        else:
-            figures[municipality_id].no_shows = count
+    return {municipality_id: nights for municipality_id, nights in rows}
 
 
 # --- Who comes back. ---

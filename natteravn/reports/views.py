@@ -4,8 +4,9 @@ statistics, CSV export and printable summary for the police council."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -20,7 +21,7 @@ from natteravn.accounts.models import Person
 from natteravn.clock import local
 from natteravn.db import as_id
 from natteravn.extensions import csrf
-from natteravn.i18n import Refusal
+from natteravn.i18n import N_, Refusal
 from natteravn.places import service as places
 from natteravn.reports import access, council, logbook, redaction, reminders, search, svg, writing
 from natteravn.reports.forms import (
@@ -571,6 +572,13 @@ def redact(report_id: int):
 
 # Statistics ---------------------------------------------------------------------------------
 
+#: Where the figures come from, said with them on every page and file that shows them.
+SOURCES = N_(
+    "Nights walked, walker-hours and walkers are counted from the nights' logbooks, every night walked. "
+    "Young people met, incidents and police contact are counted from the group leaders' reports, for the "
+    "nights whose report has come."
+)
+
 
 def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
     """The region, period and municipalities asked for, within what the coordinator coordinates.
@@ -587,37 +595,61 @@ def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
         abort(404)
     mine = [m for m in region.municipalities if scope.covers(region.id, m.id)]
     form.municipalities.choices = choices((m.id, m.name) for m in mine)
-    today = local(now()).date()
-    form.first_day.data = form.first_day.data or date(today.year, 1, 1)
-    form.last_day.data = form.last_day.data or today
-    form.validate()
-    if form.first_day.data > form.last_day.data:
-        form.last_day.errors = [*form.last_day.errors, _("The last day must be after the first.")]
-        return form, None
-    if form.last_day.data - form.first_day.data > timedelta(days=366 * 10):
-        form.last_day.errors = [*form.last_day.errors, _("Choose a period of ten years or less.")]
+    period = _period(form)
+    if period is None:
         return form, None
     offered = [m.id for m in mine]
     chosen = [m for m in (form.municipalities.data or []) if m in offered]
     if not chosen and region.id not in scope.regions:
         chosen = offered  # a municipality's coordinator sees their own figures, never the region's
-    period = council.Period(form.first_day.data, form.last_day.data)
     return form, council.Selection(region.id, period, tuple(sorted(chosen)))
 
 
-def _statistics_request() -> tuple[StatisticsForm, Statistics | None]:
-    form, chosen = _chosen()
-    if chosen is None:
-        return form, None
-    period = chosen.period
-    found = statistics(
-        db_session(), chosen.region_id, period.first_day, period.last_day, list(chosen.municipality_ids) or None
-    )
-    return form, found
+def _period(form: StatisticsForm) -> council.Period | None:
+    """The period the form asks for, from the start of this year to today when it asks for none;
+    None, with the reason beside its field, when a day cannot be read or the period cannot be counted."""
+    today = local(now()).date()
+    if "first_day" not in request.args:
+        form.first_day.data = date(today.year, 1, 1)
+    if "last_day" not in request.args:
+        form.last_day.data = today
+    form.validate()
+    if form.first_day.errors or form.last_day.errors:
+        return None
+    try:
+        return council.Period.checked(form.first_day.data, form.last_day.data)
+    except Refusal as refusal:
+        problem = getattr(form, refusal.field or "last_day")
+        problem.errors = [*problem.errors, refusal.translated(_)]
+        return None
+
+
+def _period_refused(form: StatisticsForm, title: str, endpoint: str):
+    """The period form again, its errors beside the days, to send to `endpoint` once corrected."""
+    return render_template(
+        "reports/statistics.html", form=form, title=title, action=url_for(endpoint), **_figures_context(None)
+    ), 422
+
+
+def _statistics_of(chosen: council.Selection) -> Statistics:
+    period, ids = chosen.period, list(chosen.municipality_ids) or None
+    return statistics(db_session(), chosen.region_id, period.first_day, period.last_day, now(), ids)
 
 
 def _number(value: float) -> str:
     return format_decimal(round(value, 1))
+
+
+def _unreported(nights: int, shown: Callable[[int], str] = str) -> str:
+    """How many nights walked have no report yet, the count as `shown` prints it: a count shown as
+    "<3" reads as a plural."""
+    num = nights if shown(nights) == str(nights) else council.SMALLEST_SHOWN
+    return ngettext(
+        "%(count)s night walked has no report yet: its incidents are not counted.",
+        "%(count)s nights walked have no report yet: their incidents are not counted.",
+        num,
+        count=shown(nights),
+    )
 
 
 def _share(value: float | None) -> str:
@@ -662,6 +694,8 @@ def _figures_context(stats: Statistics | None) -> dict:
         "age_bands": AGE_BAND_LABELS,
         "number": _number,
         "share": _share,
+        "unreported": _unreported,
+        "sources": _(SOURCES),
     }
 
 
@@ -669,22 +703,23 @@ def _figures_context(stats: Statistics | None) -> dict:
 @coordinator_required
 def statistics_page():
     form, chosen = _chosen()
-    stats, kept = None, []
-    if chosen is not None:
-        db, period, ids = db_session(), chosen.period, list(chosen.municipality_ids) or None
-        stats = statistics(db, chosen.region_id, period.first_day, period.last_day, ids)
-        kept = retention(db, chosen.region_id, local(now()).date(), ids)
-    return render_template("reports/statistics.html", form=form, retention=kept, **_figures_context(stats))
+    if chosen is None:
+        return _period_refused(form, _("Statistics"), "reports.statistics")
+    kept = retention(db_session(), chosen.region_id, local(now()).date(), list(chosen.municipality_ids) or None)
+    return render_template(
+        "reports/statistics.html", form=form, retention=kept, **_figures_context(_statistics_of(chosen))
+    )
 
 
 # The police-council report ---------------------------------------------------------------
 
 
-def _council_selection() -> council.Selection:
-    _form, chosen = _chosen()
+def _council_selection():
+    """The report asked for, or the page that says why its period cannot be counted."""
+    form, chosen = _chosen()
     if chosen is None:
-        abort(400)
-    return chosen
+        return None, _period_refused(form, _("Report to the police council"), "reports.summary")
+    return chosen, None
 
 
 def _period_words(period: council.Period) -> str:
@@ -728,7 +763,17 @@ def _hour_words(hour: int | None) -> str:
     return f"{hour:02d}–{(hour + 1) % 24:02d}"
 
 
-def _council_page(report: council.CouncilReport, *, shared: bool, link: str | None = None, expires_on=None):
+def _council_page(
+    report: council.CouncilReport,
+    *,
+    shared: bool,
+    link: str | None = None,
+    expires_on=None,
+    assessment_form: AssessmentForm | None = None,
+):
+    """The report's page; `assessment_form` brings back what was typed when it could not be saved."""
+    if assessment_form is None:
+        assessment_form = AssessmentForm(text=report.assessment.text if report.assessment else "")
     return render_template(
         "reports/summary.html",
         report=report,
@@ -742,7 +787,9 @@ def _council_page(report: council.CouncilReport, *, shared: bool, link: str | No
         categories=CATEGORY_LABELS,
         n=council.shown,
         number=_number,
-        assessment_form=AssessmentForm(text=report.assessment.text if report.assessment else ""),
+        assessment_form=assessment_form,
+        unreported=lambda nights: _unreported(nights, council.shown),
+        sources=_(SOURCES),
         link_form=_link_form(),
         query=request.query_string.decode(),
     )
@@ -757,27 +804,43 @@ def _link_form() -> CouncilLinkForm:
 @bp.get("/coordinator/reports/summary")
 @coordinator_required
 def summary():
-    report = council.council_report(db_session(), _council_selection(), now())
-    return _council_page(report, shared=False)
+    selection, refused = _council_selection()
+    if refused:
+        return refused
+    return _council_page(council.council_report(db_session(), selection, now()), shared=False)
 
 
 @bp.post("/coordinator/reports/summary/assessment")
 @coordinator_required
 def save_assessment():
-    selection = _council_selection()
-    form = AssessmentForm()
-    if not form.validate_on_submit():
-        abort(400)
-    council.save_assessment(db_session(), selection, form.text.data or "", now(), current_user)
-    db_session().commit()
-    flash(_("Your assessment is saved with the report."), "success")
-    return redirect(url_for("reports.summary") + "?" + request.query_string.decode())
+    selection, refused = _council_selection()
+    if refused:
+        return refused
+    db, form = db_session(), AssessmentForm()
+    if form.validate_on_submit():
+        try:
+            council.save_assessment(db, selection, form.text.data or "", now(), current_user)
+        except Refusal as refusal:
+            db.rollback()
+            form.text.errors = [*form.text.errors, refusal.translated(_)]
+        else:
+            db.commit()
+            flash(_("Your assessment is saved with the report."), "success")
+            return redirect(url_for("reports.summary") + "?" + request.query_string.decode())
+    if "csrf_token" in form.errors:  # said once, above the form, not as an answer to correct
+        form.csrf_token.errors = []
+        flash(_("The page had been open a long time. Everything you typed is still here: save again."), "error")
+    # The saved assessment stays as it was, shown above the box that keeps what was typed.
+    report = council.council_report(db, selection, now())
+    return _council_page(report, shared=False, assessment_form=form), 422
 
 
 @bp.post("/coordinator/reports/summary/link")
 @coordinator_required
 def make_council_link():
-    selection = _council_selection()
+    selection, refused = _council_selection()
+    if refused:
+        return refused
     form = _link_form()
     if not form.validate_on_submit():
         abort(400)
@@ -815,7 +878,10 @@ def council_by_link(token: str):
 @bp.get("/coordinator/reports/summary.csv")
 @coordinator_required
 def summary_csv():
-    report = council.council_report(db_session(), _council_selection(), now())
+    selection, refused = _council_selection()
+    if refused:
+        return refused
+    report = council.council_report(db_session(), selection, now())
     period = report.selection.period
     filename = f"natteravn-politirad-{period.first_day}-{period.last_day}.csv"
     return Response(
@@ -828,10 +894,14 @@ def summary_csv():
 def _council_rows(report: council.CouncilReport) -> list[list]:
     """The report as rows for a spreadsheet, with the same "<3" as the page."""
     n, periods = council.shown, report.periods
+    unreported = report.chosen.figures.unreported
     rows: list[list] = [
         [_("Counts of 1 or 2 are shown as <3. Totals are exact.")],
+        [_(SOURCES)],
+        *([[_unreported(unreported, n)]] if unreported else []),
         ["", *(_period_words(p.period) for p in periods)],
         [_("Nights walked"), *(n(p.figures.nights) for p in periods)],
+        [_("Nights walked without a report yet"), *(n(p.figures.unreported) for p in periods)],
         [_("Walker-hours"), *(_number(p.effort.walker_hours) for p in periods)],
         [_("People who walked"), *(n(p.effort.people) for p in periods)],
         [_("Of them new"), *(n(p.effort.new_people) for p in periods)],
@@ -861,9 +931,10 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
 @bp.get("/coordinator/reports/statistics.csv")
 @coordinator_required
 def statistics_csv():
-    form, stats = _statistics_request()
-    if stats is None:
-        abort(400)
+    form, chosen = _chosen()
+    if chosen is None:
+        return _period_refused(form, _("Statistics"), "reports.statistics")
+    stats = _statistics_of(chosen)
     rows: list[list] = [[_("Municipality"), *_csv_headings()]]
     rows += [[m.name, *_csv_values(stats.by_municipality[m.id])] for m in stats.municipalities]
     rows += [[_("Total"), *_csv_values(stats.total)], [], [_("Month"), _("Incidents")]]
@@ -879,6 +950,7 @@ def statistics_csv():
 def _csv_headings() -> list[str]:
     return [
         _("Nights walked"),
+        _("Nights walked without a report yet"),
         _("Walker-hours"),
         *(_("Young people %(band)s", band=label) for label in AGE_BAND_LABELS.values()),
         _("Young people in all"),
@@ -892,6 +964,7 @@ def _csv_headings() -> list[str]:
 def _csv_values(figures: Figures) -> list:
     return [
         figures.nights,
+        figures.unreported,
         _number(figures.walker_hours),
         *(figures.youths.get(band, 0) for band in AGE_BAND_LABELS),
         figures.youths_total,

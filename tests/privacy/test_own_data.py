@@ -48,7 +48,7 @@ def test_the_download_holds_the_profile_nights_and_reports_written(db, world, cl
 
 def test_deleting_scrubs_the_person_and_keeps_the_counts(db, world, clock, links):
     walked, coming = _history(db, world, clock)
-    before = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total
+    before = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock()).total
     person_id, phone = world.leader.id, world.leader.phone
     privacy.delete_person(db, world.leader, clock(), links)
     db.commit()
@@ -57,7 +57,7 @@ def test_deleting_scrubs_the_person_and_keeps_the_counts(db, world, clock, links
     assert person.phone != phone and not person.onboarded
     states = dict(db.execute(select(Signup.shift_id, Signup.state).where(Signup.person_id == person_id)).all())
     assert states == {walked.id: SignupState.ATTENDED, coming.id: SignupState.CANCELLED}
-    assert statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total == before
+    assert statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock()).total == before
     assert db.scalar(select(func.count()).where(SmsMessage.to == phone)) == 0
 
 

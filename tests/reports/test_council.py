@@ -5,6 +5,7 @@ layout, and a link for the council's members that shows only this report and exp
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -15,10 +16,10 @@ from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
 from natteravn.demo import seed
 from natteravn.reports import council, logbook, writing
-from natteravn.reports.models import IncidentCategory
+from natteravn.reports.models import Assessment, IncidentCategory, ReportState, ShiftReport
 from natteravn.reports.stats import retention
 from natteravn.reports.writing import IncidentInput, ReportInput
-from natteravn.shifts.models import Shift, SignupState, Term
+from natteravn.shifts.models import Shift, Signup, SignupState, Term
 from tests import factories
 
 NOVEMBER = council.Period(date(2026, 11, 1), date(2026, 11, 30))
@@ -89,7 +90,9 @@ def test_the_report_compares_the_period_with_the_one_before_per_municipality_and
     assert report.chosen.by_municipality[world.grue.id].incidents_total == 0
     assert report.chosen.by_route[world.routes["Flisa sentrum"].id] == {"nights": 1, "incidents": 6}
     assert report.chosen.by_hour == {23: 1, 0: 5}
-    assert report.previous.figures.nights == 0 and report.last_year.figures.nights == 0
+    # Vera's October night has no report: walked all the same, and said to be unreported.
+    assert (report.previous.figures.nights, report.previous.figures.unreported) == (1, 1)
+    assert report.last_year.figures.nights == 0
     assert [m.name for m in report.municipalities] == ["Grue", "Våler", "Åsnes"]
 
 
@@ -101,7 +104,56 @@ def test_volunteer_effort_counts_nights_hours_people_and_newcomers(db, world, wa
     assert (effort.people, effort.new_people) == (2 + 1 + 3, 2 + 3)  # Vera walked in October already
     asnes = report.chosen.effort_by_municipality[world.asnes.id]
     assert (asnes.people, asnes.new_people) == (3, 2)
-    assert report.previous.effort.people == 1  # Vera, in October
+    previous = report.previous.effort
+    assert (previous.nights, previous.walker_hours, previous.people) == (1, 3, 1)  # Vera, in October
+
+
+def test_a_night_walked_without_a_report_counts_in_nights_hours_and_people_not_in_what_was_met(
+    db, world, walked, clock
+):
+    shift = world.night_on("Våler sentrum", date(2026, 11, 28))
+    people = [factories.person(db, world.valer, f"Walker Våler {i}", clock()) for i in range(4)]
+    lines = [factories.signup(db, shift, p, clock()) for p in people]
+    logbook.record_attendance(db, world.coordinator, shift, {s.id for s in lines}, clock())
+    db.commit()
+
+    chosen = council.council_report(db, _selection(world), clock()).chosen
+    assert (chosen.figures.nights, chosen.figures.reported, chosen.figures.unreported) == (4, 3, 1)
+    assert chosen.effort.walker_hours == pytest.approx((2 + 3 + 3 + 4) * 3)
+    assert chosen.effort.people == 2 + 1 + 3 + 4
+    valer = chosen.by_municipality[world.valer.id]
+    assert (valer.nights, valer.unreported, valer.youths_total, valer.incidents_total) == (1, 1, 0, 0)
+    assert chosen.by_route[world.routes["Våler sentrum"].id] == {"nights": 1}
+    assert (chosen.figures.incidents_total, chosen.figures.youths_total) == (6, 15)
+
+
+def test_a_period_must_end_after_it_starts_and_last_ten_years_at_most():
+    with pytest.raises(council.CouncilRefused) as backwards:
+        council.Period.checked(date(2026, 11, 30), date(2026, 11, 1))
+    assert (backwards.value.field, backwards.value.msgid) == ("last_day", "The last day must be after the first.")
+    with pytest.raises(council.CouncilRefused) as too_long:
+        council.Period.checked(date(2010, 1, 1), date(2026, 11, 30))
+    assert too_long.value.msgid == "Choose a period of ten years or less."
+    assert council.Period.checked(date(2026, 11, 1), date(2026, 11, 1)).days == 1
+    assert council.Period.checked(date(2016, 11, 1), date(2026, 11, 1)).first_day == date(2016, 11, 1)
+
+
+def test_an_assessment_too_long_is_refused_and_the_one_saved_stays(db, world, clock):
+    selection = _selection(world)
+    council.save_assessment(db, selection, "Roligere enn i fjor.", clock(), world.coordinator)
+    with pytest.raises(council.CouncilRefused) as refused:
+        council.save_assessment(db, selection, "x" * 4001, clock(), world.coordinator)
+    assert (refused.value.field, refused.value.params) == ("text", {"max": 4000})
+    assert council.assessment_for(db, selection).text == "Roligere enn i fjor."
+    # Spaces and line breaks around the text are not kept, so they do not count.
+    assert council.save_assessment(db, selection, f"  {'x' * 4000}\n", clock(), world.coordinator).text == "x" * 4000
+
+
+def test_an_assessment_keeps_its_paragraphs_and_counts_a_line_break_as_one_character(db, world, clock):
+    paragraph = "y" * 998
+    sent = "\r\n\r\n".join([paragraph] * 4)  # as a browser sends it: 4,004 characters as written
+    saved = council.save_assessment(db, _selection(world), sent, clock(), world.coordinator)
+    assert saved.text.split("\n\n") == [paragraph] * 4 and len(saved.text) == 3998
 
 
 def test_a_municipalitys_report_counts_only_that_municipality(db, world, walked, clock):
@@ -174,6 +226,28 @@ def test_the_csv_shows_the_same_suppressed_counts(db, world, walked, login, clie
     assert "Incidents;6;0;0" in lines
     assert "Nights with police contact;<3;0;0" in lines
     assert "Kjellmyra;<3;0;0" in lines
+    assert "Nights walked;3;<3;0" in lines
+    assert "Nights walked without a report yet;0;<3;0" in lines  # Vera's October night
+    assert "Walker-hours;24;3;0" in lines
+
+
+def test_the_report_says_how_many_nights_walked_have_no_report_yet(db, world, walked, login, client, clock):
+    for route, day in (("Våler sentrum", date(2026, 11, 28)), ("Kirkenær", date(2026, 11, 28))):
+        shift = world.night_on(route, day)
+        walker = factories.person(db, shift.route.municipality, f"Walker {route}", clock())
+        factories.signup(db, shift, walker, clock(), state=SignupState.ATTENDED)
+    db.commit()
+    login(world.coordinator)
+    text = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    assert "logbooks, every night walked" in text
+    # Two nights, shown as the report shows every count of 1 or 2.
+    assert "&lt;3 nights walked have no report yet: their incidents are not counted." in text
+    assert '<th scope="row">Nights walked</th><td>5</td><td>&lt;3</td><td>0</td>' in text
+    unreported = text.split("Nights walked without a report yet</th>")[1].split("</tr>")[0]
+    assert unreported == "<td>&lt;3</td><td>&lt;3</td><td>0</td>"
+    lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
+    assert "<3 nights walked have no report yet: their incidents are not counted." in lines[:4]
+    assert "Nights walked without a report yet;<3;<3;0" in lines
 
 
 def test_the_coordinators_assessment_is_kept_with_the_report_and_printed(db, world, walked, login, client):
@@ -257,3 +331,83 @@ def test_the_report_renders_for_the_demos_walked_autumn_term_beside_the_period_b
     assert reported > 0 and report.previous.figures.nights == 0  # the term before the demo's first
     first_row = page.text.split("<tbody>")[1].split("</tr>")[0]
     assert first_row.endswith(f"<td>{reported}</td><td>0</td><td>0</td>")
+
+
+def test_the_demos_autumn_term_counts_every_night_walked_and_says_which_have_no_report(app, db, clock):
+    """As a coordinator found it: the last weekend walked, its reports not written yet."""
+    seed(app)
+    autumn = db.scalar(select(Term).where(Term.name == "Høst 2026"))
+    came = db.execute(
+        select(Signup.shift_id, Signup.person_id)
+        .join(Shift)
+        .where(Shift.term_id == autumn.id, Signup.state == SignupState.ATTENDED)
+    ).all()
+    attendances = Counter(shift_id for shift_id, _ in came)
+    reports = db.scalars(select(ShiftReport).where(ShiftReport.state == ReportState.SUBMITTED)).all()
+    assert reports and all(r.shift_id in attendances for r in reports)
+
+    period = council.Period(autumn.starts_on, autumn.ends_on)
+    chosen = council.council_report(db, council.Selection(autumn.region_id, period), clock()).chosen
+    assert chosen.figures.nights == len(attendances)
+    assert chosen.figures.unreported == len(attendances) - len(reports) > 0
+    assert chosen.effort.walker_hours == 3 * sum(attendances.values())  # every night 22–01
+    assert chosen.effort.people == len({person_id for _, person_id in came})
+
+
+def test_an_assessment_too_long_is_refused_beside_the_box_that_keeps_it(db, world, walked, login, client):
+    login(world.coordinator)
+    client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": "Roligere enn i fjor."})
+    typed = "Mer uro ved stasjonen etter midnatt. " * 120  # 4,440 characters
+
+    page = client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": typed})
+
+    assert page.status_code == 422
+    assert "Check this answer" in page.text
+    box = page.text.split("<textarea")[1].split("</textarea>")[0]
+    assert 'aria-invalid="true"' in box and typed.strip() in box
+    assert "Shorten this to 4000 characters." in page.text.split("</textarea>")[1]
+    assert "<p>Roligere enn i fjor.</p>" in page.text  # what was saved stays, and shows
+    db.rollback()
+    assert db.scalar(select(Assessment.text)) == "Roligere enn i fjor."
+
+
+def test_an_assessment_of_the_longest_length_with_paragraphs_from_a_browser_is_saved(db, world, walked, login, client):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}")
+    assert "maxlength" not in page.text.split("<textarea")[1].split(">")[0]  # a paste is never cut short
+    paragraphs = ["Roligere enn i fjor." * 40, "Mer uro ved stasjonen." * 40, "x" * 2316]
+    sent = "\r\n\r\n".join(paragraphs)  # 4,000 characters as the browser counts them, 4,004 sent
+    saved = client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": sent}, follow_redirects=True)
+    assert "Your assessment is saved" in saved.text
+    assert f"<p>{paragraphs[1]}</p>" in saved.text
+
+
+@pytest.mark.parametrize("path", ["summary", "summary.csv"])
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ("first_day=2026-11-30&last_day=2026-11-01", "The last day must be after the first."),
+        ("first_day=2010-01-01&last_day=2026-11-30", "Choose a period of ten years or less."),
+        ("first_day=0001-01-01&last_day=2026-11-30", "Choose a date between 2000 and 2100."),
+    ],
+)
+def test_a_period_that_cannot_be_counted_is_explained_with_the_form_to_correct_it(
+    db, world, login, client, path, days, message
+):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/{path}?{days}")
+    assert page.status_code == 422 and page.mimetype == "text/html"
+    assert message in page.text and 'aria-invalid="true"' in page.text
+    assert "<h1>Report to the police council</h1>" in page.text
+    assert 'action="/coordinator/reports/summary"' in page.text and 'name="last_day"' in page.text
+
+
+def test_an_assessment_or_link_asked_for_a_period_that_cannot_be_counted_saves_nothing(db, world, login, client):
+    login(world.coordinator)
+    backwards = "first_day=2026-11-30&last_day=2026-11-01"
+    for path, data in (("assessment", {"text": "Rolig."}), ("link", {"days": "7"})):
+        page = client.post(f"/coordinator/reports/summary/{path}?{backwards}", data=data)
+        assert page.status_code == 422 and "The last day must be after the first." in page.text
+    db.rollback()
+    assert db.scalar(select(Assessment)) is None
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action.like("council_report.%"))) is None

@@ -526,8 +526,18 @@ def test_the_statistics_page_draws_charts_with_text_alternatives_and_tables(logi
 def test_a_period_that_ends_before_it_starts_is_refused_politely(login, client, world):
     login(world.coordinator)
     page = client.get("/coordinator/reports/statistics?first_day=2026-12-01&last_day=2026-11-01")
-    assert page.status_code == 200 and "The last day must be after the first." in page.text
-    assert client.get("/coordinator/reports/statistics.csv?first_day=2026-12-01&last_day=2026-11-01").status_code == 400
+    assert page.status_code == 422 and "The last day must be after the first." in page.text
+    download = client.get("/coordinator/reports/statistics.csv?first_day=2026-12-01&last_day=2026-11-01")
+    assert download.status_code == 422 and download.mimetype == "text/html"
+    assert "The last day must be after the first." in download.text
+    assert 'action="/coordinator/reports/statistics"' in download.text  # corrected, it shows the figures
+
+
+def test_a_day_left_empty_is_asked_for_rather_than_guessed(login, client, world):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/statistics?first_day=&last_day=2026-11-30")
+    assert page.status_code == 422 and "Choose the first day." in page.text
+    assert "Key figures" not in page.text
 
 
 def test_the_statistics_download_as_csv_for_spreadsheets(login, client, world, filed):
@@ -537,7 +547,7 @@ def test_the_statistics_download_as_csv_for_spreadsheets(login, client, world, f
     body = response.data.decode("utf-8")
     assert body.startswith("\ufeff")
     lines = body.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("Municipality;Nights walked;Walker-hours;")
+    assert lines[0].startswith("Municipality;Nights walked;Nights walked without a report yet;Walker-hours;")
     asnes = next(line.split(";") for line in lines if line.startswith("Åsnes;"))
     assert asnes[1] == "1"
     assert "2026-11;1" in lines

@@ -86,12 +86,14 @@ def nights(db, world, clock):
     )
 
 
-def test_the_figures_for_the_whole_region(db, world, nights):
-    stats = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31))
+def test_the_figures_for_the_whole_region(db, world, nights, clock):
+    stats = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock())
     total = stats.total
-    assert total.nights == 3
-    assert total.walker_minutes == 2 * 180 + 1 * 120 + 0 * 60
-    assert total.walker_hours == 8
+    # Våler's night was walked by its logbook (3 came); its report is a draft, so not come yet.
+    assert (total.nights, total.reported, total.unreported) == (4, 3, 1)
+    # Walkers by the logbooks times the reports' times, and Våler's planned 22–01.
+    assert total.walker_minutes == 2 * 180 + 1 * 120 + 0 * 60 + 3 * 180
+    assert total.walker_hours == 17
     assert dict(total.youths) == _youths(1, 7, 5, 2)
     assert total.youths_total == 15
     assert dict(total.incidents) == {
@@ -103,19 +105,18 @@ def test_the_figures_for_the_whole_region(db, world, nights):
     assert dict(total.by_month) == {NOVEMBER: 4}
     assert stats.months == [NOVEMBER, DECEMBER]
     assert total.police_nights == 2
-    assert total.police_share == pytest.approx(2 / 3)
-    # Våler's logbook (3 came) counts for attendance although its report is a draft.
+    assert total.police_share == pytest.approx(2 / 3)  # of the nights reported
     assert (total.attended, total.no_shows) == (6, 1)
     assert total.no_show_rate == pytest.approx(1 / 7)
 
 
-def test_the_figures_by_municipality_and_period(db, world, nights):
-    stats = statistics(db, world.region.id, date(2026, 11, 21), date(2026, 11, 30))
+def test_the_figures_by_municipality_and_period(db, world, nights, clock):
+    stats = statistics(db, world.region.id, date(2026, 11, 21), date(2026, 11, 30), clock())
     asnes = stats.by_municipality[world.asnes.id]
     grue = stats.by_municipality[world.grue.id]
     assert (asnes.nights, asnes.walker_minutes, asnes.incidents_total, asnes.police_nights) == (1, 0, 1, 1)
     assert (grue.nights, grue.walker_minutes, grue.no_show_rate) == (1, 120, 0)
-    only_grue = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), [world.grue.id])
+    only_grue = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock(), [world.grue.id])
     assert [m.name for m in only_grue.municipalities] == ["Grue"]
     assert only_grue.total.nights == 1
 
@@ -123,18 +124,79 @@ def test_the_figures_by_municipality_and_period(db, world, nights):
 def test_another_regions_municipalities_are_not_counted(db, world, nights, clock):
     _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
     db.commit()
-    stats = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), [hamar.id])
+    stats = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock(), [hamar.id])
     assert stats.municipalities == []
     assert stats.total.nights == 0
 
 
-def test_an_empty_period_has_no_shares_rather_than_a_division_by_zero(db, world, nights):
-    total = statistics(db, world.region.id, date(2025, 1, 1), date(2025, 12, 31)).total
+def test_an_empty_period_has_no_shares_rather_than_a_division_by_zero(db, world, nights, clock):
+    total = statistics(db, world.region.id, date(2025, 1, 1), date(2025, 12, 31), clock()).total
     assert (total.nights, total.police_share, total.no_show_rate) == (0, None, None)
 
 
+# --- What was walked comes from the logbooks, reported or not. ---
+
+
+def test_a_night_walked_without_a_report_counts_as_walked_and_as_not_reported(db, world, clock):
+    clock.set(datetime(2026, 12, 20, 12, 0, tzinfo=UTC))
+    shift = world.night_on("Kirkenær", date(2026, 11, 20))
+    lines = [
+        factories.signup(db, shift, factories.person(db, world.grue, f"G {i}", clock()), clock()) for i in range(4)
+    ]
+    logbook.record_attendance(db, world.coordinator, shift, {s.id for s in lines[:3]}, clock())
+    db.commit()
+
+    total = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 11, 30), clock()).total
+    assert (total.nights, total.reported, total.unreported) == (1, 0, 1)
+    assert total.walker_minutes == 3 * 180  # no report gives other times: the planned 22–01
+    assert (total.attended, total.no_shows) == (3, 1)
+    assert (total.youths_total, total.incidents_total, total.police_share) == (0, 0, None)
+
+
+def test_walk_ins_and_a_logbook_never_kept_count_as_walked_but_not_a_night_called_off_or_to_come(db, world, clock):
+    clock.set(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))  # Friday's nights are over, Saturday's to come
+    friday, saturday = date(2026, 11, 20), date(2026, 11, 21)
+
+    def signed_up(route, day, count):
+        shift = world.night_on(route, day)
+        municipality = shift.route.municipality
+        return shift, [
+            factories.signup(db, shift, factories.person(db, municipality, f"{route} {i}", clock()), clock())
+            for i in range(count)
+        ]
+
+    signed_up("Kirkenær", friday, 2)  # its leader never kept the logbook: those on it walked
+    with_guest, _ = signed_up("Flisa sentrum", friday, 0)
+    logbook.add_walk_in(db, world.coordinator, with_guest, "+4790000999", "Per", True, clock())
+    nobody_came, _ = signed_up("Våler sentrum", friday, 1)
+    logbook.record_attendance(db, world.coordinator, nobody_came, set(), clock())
+    called_off, _ = signed_up("Kjellmyra", friday, 3)
+    called_off.cancelled_at = clock()
+    signed_up("Kirkenær", saturday, 3)
+    db.commit()
+
+    total = statistics(db, world.region.id, friday, saturday, clock()).total
+    assert total.nights == 2
+    assert total.walker_minutes == (2 + 1) * 180
+    assert (total.attended, total.no_shows) == (0, 1)
+    assert total.unreported == 2
+
+
+def test_the_statistics_page_and_its_csv_say_how_many_nights_walked_have_no_report(login, client, world, nights):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/statistics?first_day=2026-11-01&last_day=2026-12-31")
+    assert page.status_code == 200
+    assert "1 night walked has no report yet: its incidents are not counted." in page.text
+    assert "logbooks, every night walked" in page.text
+    assert '<th scope="row">Nights walked</th><td>4</td>' in page.text
+    assert "2 (66.7 % of the nights reported)" in page.text
+    lines = client.get("/coordinator/reports/statistics.csv?first_day=2026-11-01&last_day=2026-12-31").text.splitlines()
+    assert lines[0].split(";")[1:3] == ["Nights walked", "Nights walked without a report yet"]
+    assert next(line for line in lines if line.startswith("Total;")).split(";")[1:4] == ["4", "1", "17"]
+
+
 def test_retention_erases_free_text_keeps_counts_and_runs_once(db, world, nights, clock):
-    before = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total
+    before = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock()).total
     clock.set(datetime(2027, 11, 25, 3, 0, tzinfo=UTC))  # 12 months after 25 November 2026
     assert purge_expired(db, clock()) == 2
     db.commit()
@@ -147,7 +209,7 @@ def test_retention_erases_free_text_keeps_counts_and_runs_once(db, world, nights
     assert all(i["description"] == "" for v in flisa.versions for i in v.snapshot["incidents"])
     assert flisa.purged_at == clock()
     assert reports[world.routes["Kjellmyra"].id].places_visited == "Butikken"
-    after = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31)).total
+    after = statistics(db, world.region.id, date(2026, 11, 1), date(2026, 12, 31), clock()).total
     assert after == before
     assert purge_expired(db, clock()) == 0
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "reports.purged")).all()
