@@ -282,7 +282,14 @@ class Form(FlaskForm):
                     **options,
                     "id": f"{options.get('prefix', '')}{type(form).__name__.lower()}-{options['name']}",
                 }
+            if issubclass(unbound_field.field_class, TextAreaField):
+                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), _line_breaks_as_typed]}
             return super().bind_field(form, unbound_field, options)
+
+        def render_field(self, field, render_kw):
+            # No maxlength: a browser cuts a longer pasted text without a word. The length is
+            # checked on the server instead, which says so and keeps the text to shorten.
+            return super().render_field(field, {"maxlength": False, **render_kw})
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -297,6 +304,12 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, problem]
                 valid = False
         return valid
+
+
+def _line_breaks_as_typed(text: str | None) -> str | None:
+    """A browser sends each line break as two characters (CR LF) and counts it as one: kept as one,
+    a text is as long as its writer sees it, and one at the limit with paragraphs is not refused."""
+    return text.replace("\r\n", "\n") if text else text
 
 
 def _policy_problem(field) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from natteravn.people import importing
 from natteravn.places.models import SchoolClass
+from natteravn.shifts.models import Shift
 from natteravn.sms.models import InboundSms
 from tests.databases import POSTGRES_URL
 
@@ -65,6 +66,19 @@ def test_a_class_name_too_long_is_refused_not_cut(world, login, db):
     assert page.status_code == 422
     assert "Shorten this to 40 characters." in page.text
     assert db.scalar(select(SchoolClass).where(SchoolClass.name.startswith("9AAAA"))) is None
+
+
+def test_a_note_at_its_limit_with_line_breaks_is_kept_as_typed_and_no_box_cuts_a_paste(world, login, db):
+    client = login(world.coordinator)
+    night = world.nights[0]
+    lines = "\r\n".join(["Ta med refleksvest og lommelykt."] * 15)  # 500 as the browser counts: breaks as one
+    assert len(lines.replace("\r\n", "\n")) == 494 and len(lines) > 500
+    edit = {"day": "2026-11-20", "starts_local": "22:00", "ends_local": "01:00", "min_walkers": "2", "max_walkers": "5"}
+    assert client.post(f"/coordinator/nights/{night.id}", data={**edit, "note": lines}).status_code == 302
+    db.expire_all()
+    assert db.get(Shift, night.id).note == lines.replace("\r\n", "\n")
+    page = client.get(f"/coordinator/nights/{night.id}").text
+    assert "maxlength" not in page
 
 
 def test_an_excel_unicode_text_file_imports(world, db):

@@ -161,20 +161,10 @@ class StatisticsForm(Form):
     )
 
 
-def _line_breaks_as_typed(text: str | None) -> str | None:
-    """A browser sends each line break as two characters (CR LF) and counts it as one: counted as
-    the writer sees it, a text of the longest length with paragraphs is not refused."""
-    return text.replace("\r\n", "\n") if text else text
-
-
 class AssessmentForm(Form):
     text = TextAreaField(
         _l("Your assessment of the period"),
         validators=[at_most(ASSESSMENT_LIMIT)],
-        filters=[_line_breaks_as_typed],
-        # No maxlength: a browser would cut a longer text pasted in without a word. The page says
-        # how long it may be instead, and keeps the text to shorten.
-        render_kw={"maxlength": False},
         description=_l("Printed with the report. Write about places and trends, never about a young person."),
     )
     submit = SubmitField(_l("Save the assessment"))
