@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person
 from natteravn.audit import service as audit
+from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal
 from natteravn.places.models import Municipality, SchoolBreak
 
@@ -113,19 +114,43 @@ def add_break(session: Session, region_id: int, data: BreakInput, now: datetime,
         raise BreakRefused(N_("The break must end on or after the day it starts."))
     if (data.last_day - data.first_day).days >= LONGEST_BREAK_DAYS:
         raise BreakRefused(N_("A break can be at most %(days)d days long."), days=LONGEST_BREAK_DAYS)
-    municipalities = session.scalars(
-        select(Municipality).where(Municipality.id.in_(data.municipality_ids), Municipality.region_id == region_id)
-    ).all()
+    chosen = select(Municipality).where(Municipality.id.in_(data.municipality_ids), Municipality.region_id == region_id)
+    # The same form sent twice at once: the second waits, then finds the first's breaks.
+    municipalities = session.scalars(chosen.with_for_update() if locks_rows(session) else chosen).all()
     if not municipalities or len(municipalities) != len(set(data.municipality_ids)):
         raise BreakRefused(N_("Choose the municipalities the break is in."))
+    having = _having_break(session, [m.id for m in municipalities], data.first_day, data.last_day)
+    if len(having) == len(municipalities):
+        raise BreakRefused(
+            N_("The break from %(first)s to %(last)s is already there for %(places)s."),
+            places=", ".join(sorted(m.name for m in municipalities)),
+            first=data.first_day.strftime("%d.%m.%Y"),
+            last=data.last_day.strftime("%d.%m.%Y"),
+        )
     made = [
-        SchoolBreak(municipality=m, name=name, first_day=data.first_day, last_day=data.last_day) for m in municipalities
+        SchoolBreak(municipality=m, name=name, first_day=data.first_day, last_day=data.last_day)
+        for m in municipalities
+        if m.id not in having
     ]
     session.add_all(made)
     session.flush()
     for school_break in made:
         _record(session, "school_break.added", school_break, now, actor)
     return made
+
+
+def _having_break(session: Session, municipality_ids: list[int], first: date, last: date) -> set[int]:
+    """Those of the municipalities that already have a break on exactly these days, whatever its name:
+    a form sent twice, or a break added again, is not added twice."""
+    return set(
+        session.scalars(
+            select(SchoolBreak.municipality_id).where(
+                SchoolBreak.municipality_id.in_(municipality_ids),
+                SchoolBreak.first_day == first,
+                SchoolBreak.last_day == last,
+            )
+        )
+    )
 
 
 def remove_break(session: Session, school_break: SchoolBreak, now: datetime, actor: Person) -> None:

@@ -4,7 +4,7 @@ classes given weekends (klassevakt), and publishing the roster."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -83,27 +83,78 @@ class Generated:
     made: list[Shift]
     already_there: int  # route and date had a night: left as it was
     skipped: int  # nights left out: a public holiday, the municipality's school break, or a date typed in
+    # Of those already there, how many belong to another term (by its name): overlapping terms.
+    in_other_terms: dict[str, int] = field(default_factory=dict)
 
 
 # --- Terms. ---
 
 
+def _twelve_months_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
 def _check_term(data: TermInput) -> None:
     if not data.name.strip():
-        raise TermRefused(N_("Give the term a name."))
+        raise TermRefused(N_("Give the term a name."), field="name")
     if data.ends_on < data.starts_on:
         raise TermRefused(N_("The term must end on or after the day it starts."))
+    if data.ends_on >= _twelve_months_after(data.starts_on):
+        # A school term is about half a year: a longer one is a year typed wrong, and makes thousands of nights.
+        raise TermRefused(
+            N_("A term is at most 12 months long, and %(first)s to %(last)s is longer. Check the years."),
+            field="ends_on",
+            first=data.starts_on.strftime("%d.%m.%Y"),
+            last=data.ends_on.strftime("%d.%m.%Y"),
+        )
     if data.signup_closes_at is not None and data.signup_closes_at <= data.signup_opens_at:
         raise TermRefused(N_("Sign-up must close after it opens."))
     if data.nights_cap is not None and data.nights_cap < 1:
         raise TermRefused(N_("The most nights per person must be at least 1."))
 
 
+def _tidy(name: str) -> str:
+    return " ".join(name.split())
+
+
+def _check_name_free(session: Session, region_id: int, name: str, keep: Term | None = None) -> None:
+    """One term of a name in a region: a form sent twice (a double click, Back and send again) would
+    otherwise make the term twice."""
+    others = select(Term.name).where(Term.region_id == region_id)
+    if keep is not None:
+        others = others.where(Term.id != keep.id)
+    # Compared in Python: SQLite's lower() leaves Æ, Ø and Å alone.
+    if any(_tidy(other).casefold() == _tidy(name).casefold() for other in session.scalars(others)):
+        raise TermRefused(N_("The region already has a term called %(name)s."), field="name", name=_tidy(name))
+
+
+def _lock_region(session: Session, region_id: int) -> None:
+    """Two forms sent at once wait for each other, so the second sees the first's term."""
+    if locks_rows(session):
+        session.execute(select(Region.id).where(Region.id == region_id).with_for_update())
+
+
+def overlapping_terms(
+    session: Session, region_id: int, first: date, last: date, keep: Term | None = None
+) -> list[Term]:
+    """The region's other terms with a day in common with `first` to `last`. A route has one night a
+    day, so nights one of them already has on a day are not made again in the other."""
+    found = select(Term).where(Term.region_id == region_id, Term.starts_on <= last, Term.ends_on >= first)
+    if keep is not None:
+        found = found.where(Term.id != keep.id)
+    return list(session.scalars(found.order_by(Term.starts_on, Term.id)))
+
+
 def create_term(session: Session, region: Region, data: TermInput, now: datetime, actor: Person) -> Term:
     _check_term(data)
+    _lock_region(session, region.id)
+    _check_name_free(session, region.id, data.name)
     term = Term(
         region=region,
-        name=data.name.strip(),
+        name=_tidy(data.name),
         starts_on=data.starts_on,
         ends_on=data.ends_on,
         signup_opens_at=data.signup_opens_at,
@@ -128,7 +179,9 @@ def create_term(session: Session, region: Region, data: TermInput, now: datetime
 def update_term(session: Session, term: Term, data: TermInput, now: datetime, actor: Person) -> Term:
     """Change a term's dates, window or cap. Nights already made stay; dates only bound new ones."""
     _check_term(data)
-    term.name = data.name.strip()
+    _lock_region(session, term.region_id)
+    _check_name_free(session, term.region_id, data.name, keep=term)
+    term.name = _tidy(data.name)
     term.starts_on, term.ends_on = data.starts_on, data.ends_on
     term.signup_opens_at, term.signup_closes_at = data.signup_opens_at, data.signup_closes_at
     term.nights_cap = data.nights_cap
@@ -291,17 +344,19 @@ def _lock_term(session: Session, term: Term) -> None:
         session.execute(select(Term.id).where(Term.id == term.id).with_for_update())
 
 
-def _nights_by_route_and_day(session: Session, route_ids: list[int], first: date, last: date, tz: ZoneInfo):
-    """Which (route, local date) already have a night, in any term, cancelled ones included:
-    a night the coordinator called off is not brought back by generating again."""
+def _nights_by_route_and_day(
+    session: Session, route_ids: list[int], first: date, last: date, tz: ZoneInfo
+) -> dict[tuple[int, date], int]:
+    """Which (route, local date) already have a night, in any term, cancelled ones included (a
+    night the coordinator called off is not brought back by generating again), and whose term it is."""
     since = datetime.combine(first - timedelta(days=1), time(0), tz)
     until = datetime.combine(last + timedelta(days=2), time(0), tz)
     rows = session.execute(
-        select(Shift.route_id, Shift.starts_at).where(
+        select(Shift.route_id, Shift.starts_at, Shift.term_id).where(
             Shift.route_id.in_(route_ids), Shift.starts_at >= since, Shift.starts_at < until
         )
     )
-    return {(route_id, local(starts_at, tz).date()) for route_id, starts_at in rows}
+    return {(route_id, local(starts_at, tz).date()): term_id for route_id, starts_at, term_id in rows}
 
 
 @dataclass
@@ -309,6 +364,7 @@ class Planned:
     nights: list[tuple[Route, date]]  # to make
     already_there: int
     skipped: int
+    in_other_terms: Counter[int] = field(default_factory=Counter)  # of those already there, by their term's id
 
 
 def planned_nights(session: Session, term: Term, pattern: NightPattern) -> Planned:
@@ -325,6 +381,8 @@ def planned_nights(session: Session, term: Term, pattern: NightPattern) -> Plann
                 planned.skipped += 1
             elif (route.id, day) in existing:
                 planned.already_there += 1
+                if existing[(route.id, day)] != term.id:
+                    planned.in_other_terms[existing[(route.id, day)]] += 1
             else:
                 planned.nights.append((route, day))
     return planned
@@ -369,7 +427,9 @@ def generate_nights(session: Session, term: Term, pattern: NightPattern, now: da
         already_there=already_there,
         holidays=skipped,
     )
-    return Generated(made, already_there, skipped)
+    others = session.execute(select(Term.id, Term.name).where(Term.id.in_(planned.in_other_terms)))
+    in_other_terms = {name: planned.in_other_terms[term_id] for term_id, name in others}
+    return Generated(made, already_there, skipped, in_other_terms)
 
 
 # --- Class weekends (klassevakt). ---
@@ -626,6 +686,7 @@ def plan_copy(session: Session, source: Term, data: TermInput, locale: str = "nb
     its school classes' weekends moved to the same ISO weeks, and its cap. Auto-fill's weights are
     the region's and stay as they are. Nothing is stored."""
     _check_term(data)
+    _check_name_free(session, source.region_id, data.name)
     term = Term(
         region=source.region,
         region_id=source.region_id,

@@ -96,6 +96,13 @@ def _signup_on(shift: Shift, signup_id: str | None) -> Signup:
     return signup
 
 
+def _refused(form, refusal: Refusal) -> None:
+    """Roll back and show why beside the field it concerns, or above the form."""
+    db_session().rollback()
+    errors = form[refusal.field].errors if refusal.field and refusal.field in form else form.form_errors
+    errors.append(refusal.translated(_))
+
+
 def _done(refusal: Refusal | None, success: str) -> None:
     """Commit and say so, or roll back and say why not."""
     db = db_session()
@@ -192,6 +199,19 @@ def _term_form(term: Term | None = None) -> TermForm:
     return form
 
 
+def _overlaps(term: Term) -> list[Term]:
+    return terms.overlapping_terms(db_session(), term.region_id, term.starts_on, term.ends_on, keep=term)
+
+
+def _warn_of_overlaps(term: Term) -> None:
+    for other in _overlaps(term):
+        first, last = written(other.starts_on, "date"), written(other.ends_on, "date")
+        flash(
+            _("The dates overlap the term %(term)s (%(first)s–%(last)s).", term=other.name, first=first, last=last),
+            "error",
+        )
+
+
 def _term_input(form: TermForm, tz: ZoneInfo) -> terms.TermInput:
     closes = form.signup_closes_at.data
     return terms.TermInput(
@@ -214,11 +234,11 @@ def new_term():
         try:
             term = terms.create_term(db, region, _term_input(form, ZoneInfo(region.timezone)), now(), current_user)
         except Refusal as refusal:
-            db.rollback()
-            form.form_errors.append(refusal.translated(_))
+            _refused(form, refusal)
         else:
             db.commit()
             flash(_("Term created. Now add its nights."), "success")
+            _warn_of_overlaps(term)
             return redirect(url_for("roster.term", term_id=term.id))
     return render_template("roster/term_form.html", form=form, term=None), 422 if form.errors else 200
 
@@ -233,11 +253,11 @@ def edit_term(term_id: int):
         try:
             terms.update_term(db, term, _term_input(form, _zone(term)), now(), current_user)
         except Refusal as refusal:
-            db.rollback()
-            form.form_errors.append(refusal.translated(_))
+            _refused(form, refusal)
         else:
             db.commit()
             flash(_("Saved."), "success")
+            _warn_of_overlaps(term)
             return redirect(url_for("roster.term", term_id=term.id))
     return render_template("roster/term_form.html", form=form, term=term), 422 if form.errors else 200
 
@@ -301,6 +321,7 @@ def _render_term(
         municipalities=grid.term_municipalities(db, term, coordinator_scope()),
         nights=len(term.shifts),
         before_reminder=terms.before_day_reminder(term),
+        overlapping=_overlaps(term),
     ), status
 
 
@@ -347,6 +368,16 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
         ),
         "success",
     )
+    for other, there in made.in_other_terms.items():
+        flash(
+            ngettext(
+                "%(num)d of the nights there already belongs to the term %(term)s, not to this one.",
+                "%(num)d of the nights there already belong to the term %(term)s, not to this one.",
+                there,
+                term=other,
+            ),
+            "error",
+        )
     return redirect(url_for("roster.term", term_id=term.id))
 
 
@@ -469,8 +500,7 @@ def copy_term(term_id: int):
                 return redirect(url_for("roster.term", term_id=term.id))
             plan = terms.plan_copy(db, source, _term_input(form, tz), str(get_locale()))
         except Refusal as refusal:
-            db.rollback()
-            form.form_errors.append(refusal.translated(_))
+            _refused(form, refusal)
     page = render_template("roster/copy.html", source=source, form=form, plan=plan, break_form=_break_form(source))
     return page, 422 if form.errors or form.form_errors else 200
 

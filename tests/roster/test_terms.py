@@ -34,9 +34,9 @@ def region(db, clock):
     return {"region": region, "asnes": asnes, "routes": [flisa, kjellmyra], "coordinator": coordinator}
 
 
-def _term(db, region, now, starts_on, ends_on, **kwargs) -> Term:
+def _term(db, region, now, starts_on, ends_on, name="Høst 2026", **kwargs) -> Term:
     data = terms.TermInput(
-        name="Høst 2026",
+        name=name,
         starts_on=starts_on,
         ends_on=ends_on,
         signup_opens_at=kwargs.pop("opens", now),
@@ -74,7 +74,7 @@ def test_a_term_without_its_own_cap_uses_the_regions(db, region, clock):
     term = _term(db, region, clock(), date(2027, 1, 8), date(2027, 6, 19))
     assert term.cap == region["region"].nights_per_term_cap
 
-    capped = _term(db, region, clock(), date(2027, 1, 8), date(2027, 6, 19), nights_cap=4)
+    capped = _term(db, region, clock(), date(2027, 1, 8), date(2027, 6, 19), name="Vår 2027", nights_cap=4)
     assert capped.cap == 4
 
 
