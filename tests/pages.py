@@ -81,6 +81,25 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         signup_opens_at=now + timedelta(days=30),
     )
     db.add(draft)
+    db.flush()
+    pattern = terms.save_pattern(
+        db,
+        draft,
+        terms.PatternInput([4, 5], time(22, 0), time(1, 0), [world.routes["Flisa sentrum"].id]),
+        now,
+        world.coordinator,
+    )
+    # A second published term: the parent chooses which one to say when they can walk.
+    db.add(
+        Term(
+            region=world.region,
+            name="Vinter 2027",
+            starts_on=date(2027, 1, 8),
+            ends_on=date(2027, 2, 27),
+            signup_opens_at=now,
+            published_at=now,
+        )
+    )
     db.add(SchoolClass(school=School(municipality=world.grue, name="Grue skole"), name="10A"))
     world.coordinator.roles.append(Role(kind=RoleKind.ADMIN))  # the administrator's pages too
     db.commit()
@@ -114,6 +133,8 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, "/coordinator/terms/new"),
         Page(COORDINATOR, f"/coordinator/terms/{term}"),
         Page(COORDINATOR, f"/coordinator/terms/{draft.id}"),
+        Page(COORDINATOR, f"/coordinator/terms/{draft.id}/delete"),
+        Page(COORDINATOR, f"/coordinator/terms/{draft.id}/patterns/{pattern.id}/delete"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/edit"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/copy"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/grid"),

@@ -32,6 +32,8 @@ REGION_WIDE = {
     "roster.term",
     "roster.add_pattern",
     "roster.edit_pattern",
+    "roster.delete_pattern",
+    "roster.delete_term",
     "roster.give_weekend",
     "roster.take_weekend",
     "roster.publish",

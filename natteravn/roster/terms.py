@@ -9,17 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person, person_class
 from natteravn.audit import service as audit
-from natteravn.clock import local, night_span
+from natteravn.clock import at_local, local, night_span
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.breaks import DaysOff, days_off
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.roster import removal
+from natteravn.roster.autofill.models import Availability, RosterDraft
 from natteravn.roster.models import NightPattern
 from natteravn.shifts import messages
 from natteravn.shifts.models import HOLDING, ClassWeekend, Shift, Signup, SignupState, Term
@@ -36,7 +38,15 @@ AUDIT = audit.Vocabulary(
     actions={
         "term.created": N_("Created the term %(name)s"),
         "term.updated": N_("Changed the term %(name)s"),
+        "term.nights_removed": N_(
+            "Took %(removed)s nights that nobody was on off term %(object)s: they were outside its new dates"
+        ),
+        "term.deleted": N_("Deleted the draft term %(name)s and its %(nights)s nights"),
         "term.pattern_saved": N_("Saved a pattern of nights for term %(object)s"),
+        "term.pattern_deleted": N_(
+            "Deleted a pattern of nights from term %(object)s: %(removed)s of its nights went, "
+            "%(kept)s with people on them stay"
+        ),
         "term.nights_generated": N_(
             "Made %(made)s nights for term %(object)s (%(holidays)s left out for holidays and school breaks)"
         ),
@@ -85,6 +95,10 @@ class Generated:
     skipped: int  # nights left out: a public holiday, the municipality's school break, or a date typed in
     # Of those already there, how many belong to another term (by its name): overlapping terms.
     in_other_terms: dict[str, int] = field(default_factory=dict)
+
+
+#: A term's nights named in a refusal; more are counted, not listed.
+NIGHTS_NAMED = 10
 
 
 # --- Terms. ---
@@ -176,11 +190,17 @@ def create_term(session: Session, region: Region, data: TermInput, now: datetime
     return term
 
 
-def update_term(session: Session, term: Term, data: TermInput, now: datetime, actor: Person) -> Term:
-    """Change a term's dates, window or cap. Nights already made stay; dates only bound new ones."""
+def update_term(session: Session, term: Term, data: TermInput, now: datetime, actor: Person) -> int:
+    """Change a term's name, dates, window or cap. The term's nights that the new dates leave out
+    go with the change when nobody is on them; if anyone is on one of them, or it was walked,
+    nothing changes and the refusal names those nights. Returns how many nights went."""
     _check_term(data)
     _lock_region(session, term.region_id)
     _check_name_free(session, term.region_id, data.name, keep=term)
+    _lock_term(session, term)
+    outside = _nights_outside(term, data.starts_on, data.ends_on)
+    removal.lock(session, outside)
+    _refuse_if_people_on(session, term, outside.where(removal.has_people()))
     term.name = _tidy(data.name)
     term.starts_on, term.ends_on = data.starts_on, data.ends_on
     term.signup_opens_at, term.signup_closes_at = data.signup_opens_at, data.signup_closes_at
@@ -200,7 +220,116 @@ def update_term(session: Session, term: Term, data: TermInput, now: datetime, ac
         signup_closes_at=term.signup_closes_at.isoformat() if term.signup_closes_at else None,
         nights_cap=term.nights_cap,
     )
-    return term
+    removed = removal.remove(session, outside)
+    if removed:
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="term.nights_removed",
+            object_type="term",
+            object_id=term.id,
+            now=now,
+            region_id=term.region_id,
+            removed=removed,
+        )
+    return removed
+
+
+def _nights_outside(term: Term, first: date, last: date) -> Select:
+    """The term's nights whose evening (local date of the start) is not from `first` to `last`."""
+    tz = ZoneInfo(term.region.timezone)
+    since, until = at_local(first, time(0), tz), at_local(last + timedelta(days=1), time(0), tz)
+    return select(Shift).where(Shift.term_id == term.id, or_(Shift.starts_at < since, Shift.starts_at >= until))
+
+
+def _refuse_if_people_on(session: Session, term: Term, nights: Select) -> None:
+    found = removal.named(session, nights, ZoneInfo(term.region.timezone))
+    if not found:
+        return
+    listed = ", ".join(f"{route} {day.strftime('%d.%m.%Y')}" for route, day in found[:NIGHTS_NAMED])
+    if len(found) > NIGHTS_NAMED:
+        raise TermRefused(
+            N_(
+                "These nights are outside the new dates but have people on them or have been walked: "
+                "%(nights)s and %(more)d more. Nothing is changed: keep dates that include them, or take "
+                "the people off them first."
+            ),
+            nights=listed,
+            more=len(found) - NIGHTS_NAMED,
+        )
+    raise TermRefused(
+        N_(
+            "These nights are outside the new dates but have people on them or have been walked: %(nights)s. "
+            "Nothing is changed: keep dates that include them, or take the people off them first."
+        ),
+        nights=listed,
+    )
+
+
+@dataclass
+class TermDeletion:
+    """What deleting a draft term takes with it."""
+
+    nights: int
+    patterns: int
+    class_weekends: int
+    places: int  # people the coordinator put on its nights: as it is a draft, none of them was told
+    availabilities: int  # volunteers' answers to when they can walk it
+
+
+def term_deletion(session: Session, term: Term) -> TermDeletion:
+    """What deleting the term would take, or why it cannot be deleted: a published term's nights have
+    been seen by parents (cancelling them tells those on them), and walked nights are a record."""
+    if term.published_at is not None:
+        raise TermRefused(
+            N_(
+                "A published term cannot be deleted: parents have seen its nights and may be on them. "
+                "Cancel the nights it should not have instead; those on them are told."
+            )
+        )
+    nights = select(Shift.id).where(Shift.term_id == term.id)
+    if removal.count(session, nights.where(removal.walked())):
+        raise TermRefused(N_("Some of this term's nights have been walked, and their record stays."))
+
+    def counted(model, *where) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return TermDeletion(
+        nights=removal.count(session, nights),
+        patterns=counted(NightPattern, NightPattern.term_id == term.id),
+        class_weekends=counted(ClassWeekend, ClassWeekend.term_id == term.id),
+        places=counted(Signup, Signup.shift_id.in_(nights.scalar_subquery()), Signup.state.in_(HOLDING)),
+        availabilities=counted(Availability, Availability.term_id == term.id),
+    )
+
+
+def delete_term(session: Session, term: Term, now: datetime, actor: Person) -> TermDeletion:
+    """Delete a draft term with its nights, patterns, class weekends, auto-fill drafts and the
+    availability given for it. Nobody is told: nobody has heard of a draft's nights."""
+    _lock_term(session, term)
+    session.refresh(term)
+    removal.lock(session, select(Shift).where(Shift.term_id == term.id))
+    gone = term_deletion(session, term)
+    term_id, name, region_id = term.id, term.name, term.region_id
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.deleted",
+        object_type="term",
+        object_id=term_id,
+        now=now,
+        region_id=region_id,
+        name=name,
+        starts_on=term.starts_on.isoformat(),
+        ends_on=term.ends_on.isoformat(),
+        **vars(gone),
+    )
+    removal.remove(session, select(Shift).where(Shift.term_id == term_id))
+    for model in (ClassWeekend, NightPattern, Availability, RosterDraft):
+        session.execute(delete(model).where(model.term_id == term_id).execution_options(synchronize_session=False))
+    session.execute(delete(Term).where(Term.id == term_id).execution_options(synchronize_session=False))
+    session.expire_all()
+    return gone
 
 
 def terms_of(session: Session, region_ids: set[int]) -> list[Term]:
@@ -293,6 +422,56 @@ def save_pattern(
         skip_breaks=pattern.skip_breaks,
     )
     return pattern
+
+
+@dataclass
+class PatternDeletion:
+    removed: int  # the pattern's nights that nobody was on: they go with it
+    kept: int  # its nights with people on them, or walked: they stay in the term
+
+
+def pattern_deletion(session: Session, pattern: NightPattern) -> PatternDeletion:
+    """What deleting the pattern would do to the nights it made."""
+    made = select(Shift.id).where(Shift.pattern_id == pattern.id)
+    return PatternDeletion(
+        removed=removal.count(session, made.where(~removal.has_people())),
+        kept=removal.count(session, made.where(removal.has_people())),
+    )
+
+
+def delete_pattern(session: Session, pattern: NightPattern, now: datetime, actor: Person) -> PatternDeletion:
+    """Delete a pattern and the nights it made that nobody is on; nights with people stay in the term.
+    Nights made before patterns were noted on them are not the pattern's, and stay too."""
+    term = pattern.term
+    _lock_term(session, term)
+    removal.lock(session, select(Shift).where(Shift.pattern_id == pattern.id))
+    found = pattern_deletion(session, pattern)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="term.pattern_deleted",
+        object_type="term",
+        object_id=term.id,
+        now=now,
+        region_id=term.region_id,
+        pattern_id=pattern.id,
+        weekdays=pattern.weekdays,
+        starts=pattern.starts_local.strftime("%H:%M"),
+        route_ids=pattern.route_ids,
+        removed=found.removed,
+        kept=found.kept,
+    )
+    pattern_id = pattern.id
+    removal.remove(session, select(Shift).where(Shift.pattern_id == pattern_id, ~removal.has_people()))
+    session.execute(
+        update(Shift)
+        .where(Shift.pattern_id == pattern_id)
+        .values(pattern_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(NightPattern).where(NightPattern.id == pattern_id))
+    session.expire_all()
+    return found
 
 
 def patterns_of(session: Session, term: Term) -> list[NightPattern]:
@@ -403,6 +582,7 @@ def generate_nights(session: Session, term: Term, pattern: NightPattern, now: da
             Shift(
                 term=term,
                 route=route,
+                pattern_id=pattern.id,
                 starts_at=starts_at,
                 ends_at=ends_at,
                 min_walkers=pattern.min_walkers,

@@ -251,12 +251,19 @@ def edit_term(term_id: int):
     if form.validate_on_submit():
         db = db_session()
         try:
-            terms.update_term(db, term, _term_input(form, _zone(term)), now(), current_user)
+            removed = terms.update_term(db, term, _term_input(form, _zone(term)), now(), current_user)
         except Refusal as refusal:
             _refused(form, refusal)
         else:
             db.commit()
-            flash(_("Saved."), "success")
+            saved = _("Saved.")
+            if removed:
+                saved += " " + ngettext(
+                    "%(num)d night outside the new dates, with nobody on it, is taken off the term.",
+                    "%(num)d nights outside the new dates, with nobody on them, are taken off the term.",
+                    removed,
+                )
+            flash(saved, "success")
             _warn_of_overlaps(term)
             return redirect(url_for("roster.term", term_id=term.id))
     return render_template("roster/term_form.html", form=form, term=term), 422 if form.errors else 200
@@ -388,13 +395,18 @@ def add_pattern(term_id: int):
     return _save_and_generate(term, _pattern_form(term), None)
 
 
+def _pattern(term: Term, pattern_id: int) -> NightPattern:
+    pattern = db_session().get(NightPattern, pattern_id)
+    if pattern is None or pattern.term_id != term.id:
+        abort(404)
+    return pattern
+
+
 @bp.post("/terms/<int:term_id>/patterns/<int:pattern_id>")
 @region_coordinator_required
 def edit_pattern(term_id: int, pattern_id: int):
     term = _term(term_id)
-    pattern = db_session().get(NightPattern, pattern_id)
-    if pattern is None or pattern.term_id != term.id:
-        abort(404)
+    pattern = _pattern(term, pattern_id)
     return _save_and_generate(term, _pattern_form(term, pattern), pattern)
 
 
@@ -435,6 +447,67 @@ def add_night(term_id: int):
     db.commit()
     flash(_("The night is added."), "success")
     return redirect(url_for("roster.night", shift_id=night.id))
+
+
+@bp.route("/terms/<int:term_id>/patterns/<int:pattern_id>/delete", methods=["GET", "POST"])
+@region_coordinator_required
+def delete_pattern(term_id: int, pattern_id: int):
+    """A page that says what deleting the pattern takes, then deletes it."""
+    term = _term(term_id)
+    pattern = _pattern(term, pattern_id)
+    form = ConfirmForm()
+    if request.method == "GET":
+        found = terms.pattern_deletion(db_session(), pattern)
+        return render_template("roster/delete_pattern.html", term=term, pattern=pattern, found=found, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    gone = terms.delete_pattern(db_session(), pattern, now(), current_user)
+    done = _("The pattern is deleted.")
+    if gone.removed:
+        done += " " + ngettext(
+            "The %(num)d night it made that nobody was on is gone too.",
+            "The %(num)d nights it made that nobody was on are gone too.",
+            gone.removed,
+        )
+    if gone.kept:
+        done += " " + ngettext(
+            "%(num)d night it made has people on it and stays in the term.",
+            "%(num)d nights it made have people on them and stay in the term.",
+            gone.kept,
+        )
+    _done(None, done)
+    return redirect(url_for("roster.term", term_id=term.id))
+
+
+@bp.route("/terms/<int:term_id>/delete", methods=["GET", "POST"])
+@region_coordinator_required
+def delete_term(term_id: int):
+    """A page that says what deleting a draft term takes, then deletes it; a published term is refused."""
+    term = _term(term_id)
+    form = ConfirmForm()
+    db, name = db_session(), term.name
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    try:
+        if request.method == "GET":
+            found = terms.term_deletion(db, term)
+        else:
+            found = terms.delete_term(db, term, now(), current_user)
+    except Refusal as refusal:
+        _done(refusal, "")
+        return redirect(url_for("roster.term", term_id=term_id))
+    if request.method == "GET":
+        return render_template("roster/delete_term.html", term=term, found=found, form=form)
+    _done(
+        None,
+        ngettext(
+            "%(name)s is deleted, with its %(num)d night.",
+            "%(name)s is deleted, with its %(num)d nights.",
+            found.nights,
+            name=name,
+        ),
+    )
+    return redirect(url_for("roster.terms"))
 
 
 @bp.post("/terms/<int:term_id>/breaks")

@@ -67,6 +67,9 @@ class Shift(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The term's pattern that made the night (roster's night_pattern), so that deleting the pattern
+    # takes its nights along; None for a night made before this was kept, or whose pattern is gone.
+    pattern_id: Mapped[int | None] = mapped_column(ForeignKey("night_pattern.id", ondelete="SET NULL"), index=True)
 
     term: Mapped[Term] = relationship(back_populates="shifts")
     route: Mapped[Route] = relationship()

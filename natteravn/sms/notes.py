@@ -31,6 +31,7 @@ class Note:
 SIGNUP_CANCELLED = Note("sign-up cancelled", N_("Not sent: the sign-up was cancelled."))
 NIGHT_MOVED = Note("night moved", N_("Not sent: the night was moved (new messages were planned)."))
 NIGHT_CANCELLED = Note("night cancelled", N_("Not sent: the night was cancelled."))
+NIGHT_REMOVED = Note("night removed", N_("Not sent: the night was taken off the roster."))
 PERSON_DELETED = Note("person deleted", N_("Not sent: the person deleted their account."))
 OPTED_OUT = Note("the recipient has opted out of SMS", N_("Not sent: the person has said no to SMS."))
 DEACTIVATED = Note("the recipient was deactivated", N_("Not sent: the person was deactivated."))
@@ -70,6 +71,7 @@ NOTES = (
     SIGNUP_CANCELLED,
     NIGHT_MOVED,
     NIGHT_CANCELLED,
+    NIGHT_REMOVED,
     PERSON_DELETED,
     OPTED_OUT,
     DEACTIVATED,
