@@ -22,7 +22,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pattern_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_shift_pattern_id"), ["pattern_id"], unique=False)
         batch_op.create_foreign_key(
-            batch_op.f("fk_shift_pattern_id_night_pattern"), "night_pattern", ["pattern_id"], ["id"], ondelete="SET NULL"
+            batch_op.f("fk_shift_pattern_id_night_pattern"),
+            "night_pattern",
+            ["pattern_id"],
+            ["id"],
+            ondelete="SET NULL",
         )
 
 
