@@ -58,9 +58,26 @@ class ImportForm(Form):
     submit = SubmitField(_l("Check the file"))
 
 
-class ConfirmImportForm(Form):
-    # The checked file travels back with the confirmation and is checked again before anything is stored.
-    text = HiddenField(validators=[DataRequired()])
+class ImportStepForm(Form):
+    """A step that carries the checked file on: choosing its columns, confirming the import. Its
+    CSRF token is tied to the session and does not expire by itself, as a long list may take a
+    while to read through; the form checks it, not the app before the view, so that a refused step
+    can say why on the import page."""
+
+    class Meta:
+        csrf_time_limit = None
+
+    # As long as any file the upload accepts: the app's limit for a typed text would cut a
+    # school's list off after a dozen rows.
+    text = HiddenField(
+        validators=[
+            DataRequired(message=_l("The file did not come back with the form. Choose it again.")),
+            Length(max=importing.MAX_RETURNED_TEXT, message=_l(importing.TOO_LARGE)),
+        ]
+    )
+
+
+class ConfirmImportForm(ImportStepForm):
     mapping = HiddenField()
     submit = SubmitField(_l("Import these people"))
 
@@ -85,10 +102,9 @@ COLUMN_LABELS = {
 NO_COLUMN = -1
 
 
-class ColumnsForm(Form):
-    """Which column of the file holds what; the file travels along, as with the confirmation."""
+class ColumnsForm(ImportStepForm):
+    """Which column of the file holds what."""
 
-    text = HiddenField(validators=[DataRequired()])
     municipality_id = SelectField(_l("Everyone in the file lives in"), coerce=int, default=0)
     school_class_id = SelectField(_l("Everyone's child is in"), coerce=int, default=0)
     submit = SubmitField(_l("Use these columns"))

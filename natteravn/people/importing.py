@@ -30,8 +30,13 @@ from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, School, SchoolClass
 
-# The checked file travels back in the confirmation form, and Flask refuses form fields over 500 kB.
-MAX_IMPORT_BYTES = 400_000
+#: A school's or a municipality's whole list of parents, with room for the wide exports of school
+#: administration systems (a pupil's name, class, address and e-mail beside each parent's).
+MAX_IMPORT_BYTES = 1_000_000
+#: The file's text as a browser sends it back with the next step: never more characters than the
+#: file had bytes, but each line break may come back as two (CR LF).
+MAX_RETURNED_TEXT = 2 * MAX_IMPORT_BYTES
+TOO_LARGE = N_("The file is larger than 1 MB. Split it into smaller files.")
 MAX_IMPORT_ROWS = 5000
 NAME_LIMIT = 120  # as a person's name is stored
 #: What the columns of a file may be called, as school lists and Excel sheets in Norway call them
@@ -143,7 +148,7 @@ def read_upload(data: bytes) -> str:
     """The file's text: UTF-8 with or without Excel's byte-order mark, or the Windows encoding
     Excel uses for plain "CSV" on a Norwegian PC."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportRefused(N_("The file is larger than 400 kB. Split it into smaller files."))
+        raise ImportRefused(TOO_LARGE)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
         try:
             return data.decode("utf-16")
@@ -235,6 +240,8 @@ def guess_columns(text: str) -> Guess:
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:
     """The non-empty rows, each with its row number as a spreadsheet shows it."""
+    if len(text) > MAX_RETURNED_TEXT:  # sent back larger than any upload could be
+        raise ImportRefused(TOO_LARGE)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_separator(text))
     try:
         rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]

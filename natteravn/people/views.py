@@ -10,6 +10,7 @@ from flask_login import current_user
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import display_phone
+from natteravn.extensions import csrf
 from natteravn.i18n import Refusal
 from natteravn.people import importing
 from natteravn.people import service as people
@@ -22,6 +23,7 @@ from natteravn.people.forms import (
     ConfirmImportForm,
     DeclineForm,
     ImportForm,
+    ImportStepForm,
     PeopleFilter,
 )
 from natteravn.places import service as places
@@ -290,32 +292,52 @@ def import_people():
     return _preview_page(form, text)
 
 
+def _start_again(message: str):
+    """The upload form with why the file must be chosen again; nothing was stored."""
+    form = ImportForm(formdata=None)
+    form.form_errors.append(message)
+    return _preview_page(form, None)
+
+
+def _refused_step(form: ImportStepForm):
+    """A step with the checked file that cannot go on: the file is lost (or too large), or the page
+    is out of date (its token no longer matches the session, a municipality was archived since).
+    A page out of date never shows a preview to confirm: that would let another site put a list of
+    its own before the coordinator, one press away from importing it."""
+    if form.text.errors:
+        return _start_again(form.text.errors[0])
+    return _start_again(_("The page had expired, and nothing was imported. Choose the file again."))
+
+
 @bp.post("/import/columns")
+@csrf.exempt  # the form checks its own token (see forms.ImportStepForm)
 @region_coordinator_required
 def import_columns():
     """The coordinator's answer to which column holds what."""
-    text = request.form.get("text", "")
+    form = ColumnsForm()
+    if not form.text.validate(form):
+        return _refused_step(form)
     try:
-        guess = importing.guess_columns(text)
-    except Refusal:
-        return redirect(url_for("people.import_people"))
-    form = _with_column_choices(ColumnsForm(), guess.headers)
-    if not form.validate_on_submit():
-        abort(400)
+        guess = importing.guess_columns(form.text.data)
+    except Refusal as refusal:
+        return _start_again(refusal.translated(_))
+    if not _with_column_choices(form, guess.headers).validate_on_submit():
+        return _refused_step(form)
     mapping = importing.Mapping(
         columns={n: form[f"column_{n}"].data for n in COLUMN_LABELS if form[f"column_{n}"].data != NO_COLUMN},
         municipality_id=form.municipality_id.data or None,
         school_class_id=form.school_class_id.data or None,
     )
-    return _preview_page(ImportForm(formdata=None), text, mapping)
+    return _preview_page(ImportForm(formdata=None), form.text.data, mapping)
 
 
 @bp.post("/import/confirm")
+@csrf.exempt  # the form checks its own token (see forms.ImportStepForm)
 @region_coordinator_required
 def import_confirm():
     confirm = ConfirmImportForm()
     if not confirm.validate_on_submit():
-        return redirect(url_for("people.import_people"))
+        return _refused_step(confirm)
     db = db_session()
     mapping = importing.Mapping.decoded(confirm.mapping.data) if confirm.mapping.data else None
     try:

@@ -401,7 +401,7 @@ def test_an_imported_parent_accepts_the_code_of_conduct_on_first_login(world, db
 
 
 def test_a_file_too_large_to_check_is_refused(world, db):
-    with pytest.raises(importing.ImportRefused, match="larger than 400 kB"):
+    with pytest.raises(importing.ImportRefused, match="larger than 1 MB"):
         importing.read_upload(b"x" * (importing.MAX_IMPORT_BYTES + 1))
 
 
