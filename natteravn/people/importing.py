@@ -26,6 +26,7 @@ from natteravn.accounts.service import (
     plan_move_invitation,
 )
 from natteravn.audit import service as audit
+from natteravn.db import CONTROL_CHARACTERS
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, School, SchoolClass
@@ -144,23 +145,58 @@ class ImportPreview:
         return sum(1 for row in self.rows if row.change == change)
 
 
+NOT_TEXT = N_("The file could not be read as text. Save it from Excel as “CSV UTF-8”.")
+EXCEL_FILE = N_(
+    "This is an Excel file, not a CSV file. In Excel, choose File → Save as → “CSV UTF-8 (Comma delimited)”, "
+    "then choose the saved file here."
+)
+NOT_CSV = N_(
+    "This is not a CSV file. Save the list from Excel or another spreadsheet as “CSV UTF-8”, "
+    "then choose the saved file here."
+)
+#: How Excel's own workbooks begin: as a zip archive since Excel 2007 (.xlsx), as an OLE2 compound
+#: file before (.xls). Word's documents begin alike, so the workbook's own parts are looked for too.
+ZIP, OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def read_upload(data: bytes) -> str:
-    """The file's text: UTF-8 with or without Excel's byte-order mark, or the Windows encoding
-    Excel uses for plain "CSV" on a Norwegian PC."""
+    """The file's text: UTF-8 with or without Excel's byte-order mark, Excel's "Unicode text", or
+    the Windows encoding Excel uses for plain "CSV" on a Norwegian PC. A workbook, or any other file
+    that is not text, is refused with how to save it as CSV: read as text, it would offer its
+    binary insides as column names."""
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportRefused(TOO_LARGE)
+    text = _decoded(data)
+    if text.lstrip().startswith("<"):  # a web page or an XML sheet, often named .xls by the system that made it
+        raise ImportRefused(NOT_CSV)
+    # Invisible characters some exports leave (an old end-of-file mark, a form feed) mean nothing
+    # in a name or a number, and the form that carries the file on to the import would refuse them.
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+def _decoded(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise ImportRefused(N_("The file could not be read as text. Save it from Excel as “CSV UTF-8”.")) from error
+            raise ImportRefused(NOT_TEXT) from error
+    if _is_workbook(data):
+        raise ImportRefused(EXCEL_FILE)
+    if b"\x00" in data or data.startswith(b"%PDF"):  # a document, a picture, an archive
+        raise ImportRefused(NOT_CSV)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as error:
-            raise ImportRefused(N_("The file could not be read as text. Save it from Excel as “CSV UTF-8”.")) from error
+            raise ImportRefused(NOT_TEXT) from error
+
+
+def _is_workbook(data: bytes) -> bool:
+    return (data.startswith(ZIP) and b"xl/" in data) or (
+        data.startswith(OLE2) and "Workbook".encode("utf-16-le") in data
+    )
 
 
 def _separator(text: str) -> str:

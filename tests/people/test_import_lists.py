@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -124,3 +125,68 @@ def test_with_tokens_on_the_whole_import_works_and_a_stale_page_says_so(app, wor
 
     assert client.post(CONFIRM, data=confirmation).status_code == 302
     assert imported(db) == 30
+
+
+# --- A file that is not CSV. ---
+
+
+def excel_workbook() -> bytes:
+    """What Excel saves as .xlsx: a zip archive of XML parts."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as workbook:
+        workbook.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        workbook.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+        workbook.writestr("xl/worksheets/sheet1.xml", "<worksheet><c><v>Fornavn</v></c></worksheet>")
+    return archive.getvalue()
+
+
+def old_excel_workbook() -> bytes:
+    """What Excel 97–2003 saves as .xls: an OLE2 compound file with a stream called Workbook."""
+    return importing.OLE2 + bytes(504) + "Workbook".encode("utf-16-le") + bytes(100)
+
+
+@pytest.mark.parametrize("workbook", [excel_workbook, old_excel_workbook])
+def test_an_excel_workbook_is_refused_with_how_to_save_it_as_csv(workbook):
+    with pytest.raises(importing.ImportRefused) as refused:
+        importing.read_upload(workbook())
+    assert refused.value.msgid == importing.EXCEL_FILE
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",  # a PDF
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",  # a picture
+        b"PK\x03\x04\x14\x00\x00\x00word/document.xml",  # a Word document
+        b"<html><table><tr><td>Fornavn</td></tr></table></html>",  # a web page named .xls
+    ],
+)
+def test_any_other_file_that_is_not_csv_is_refused(data):
+    with pytest.raises(importing.ImportRefused) as refused:
+        importing.read_upload(data)
+    assert refused.value.msgid == importing.NOT_CSV
+
+
+def test_invisible_control_characters_some_exports_leave_are_dropped(world, db):
+    text = importing.read_upload(b"navn;telefon;kommune\nPer\x0c Persen;922 22 222;Grue\n\x1a")
+    seen = importing.preview_import(db, {world.region.id}, text)
+    assert seen.errors == [] and [row.name for row in seen.rows] == ["Per Persen"]
+
+
+def test_the_import_page_says_an_excel_file_must_be_saved_as_csv(world, login, client):
+    login(world.coordinator)
+    data = {"file": (io.BytesIO(excel_workbook()), "foreldre.xlsx")}
+    page = client.post(IMPORT, data=data, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "This is an Excel file, not a CSV file." in page.text
+    assert "“CSV UTF-8 (Comma delimited)”" in page.text
+    assert "Which column holds what" not in page.text and "Content_Types" not in page.text
+
+
+def test_a_file_with_control_characters_goes_through_to_the_import(world, db, login, client):
+    login(world.coordinator)
+    text = school_list(3).replace("Nils1", "Nils\x0b1") + "\x1a"
+    preview = upload(client, text)
+    assert preview.status_code == 200
+    client.post(CONFIRM, data=form_fields(preview.text, CONFIRM))
+    assert imported(db) == 3
