@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, folded
 from natteravn.accounts.service import (
     InvalidPhone,
     approve,
@@ -318,7 +318,8 @@ def _name(cells: list[str], positions: dict[str, int]) -> str:
 
 @dataclass
 class _Places:
-    """The regions' municipalities and classes by name, loaded once for the whole file."""
+    """The regions' municipalities and classes by name, loaded once for the whole file. Names in the
+    file match as name search matches them (see `folded`): "Vaaler" and "VÅLER" are Våler."""
 
     municipalities: dict[str, list[Municipality]]
     by_id: dict[int, Municipality]
@@ -332,8 +333,12 @@ class _Places:
         ).all()
         by_name: dict[str, list[Municipality]] = {}
         for municipality in found:
-            by_name.setdefault(municipality.name.casefold(), []).append(municipality)
+            by_name.setdefault(folded(municipality.name), []).append(municipality)
         return cls(by_name, {m.id: m for m in found})
+
+    def municipalities_called(self, written: str) -> list[Municipality]:
+        """The municipalities a name in the file may mean, those still in use first."""
+        return sorted(self.municipalities.get(folded(written), []), key=lambda m: m.archived)
 
     def school_class(self, class_id: int | None) -> SchoolClass | None:
         return next(
@@ -343,10 +348,10 @@ class _Places:
 
     def school_classes(self, municipality: Municipality, written: str) -> list[SchoolClass]:
         """Classes matching "Flisa skole 9A", or just "9A" when the municipality has one such class."""
-        wanted = written.casefold()
+        wanted = folded(written)
         usable = [c for s in municipality.schools if not s.archived for c in s.classes if not c.archived]
-        by_label = [c for c in usable if f"{c.school.name} {c.name}".casefold() == wanted]
-        return by_label or [c for c in usable if c.name.casefold() == wanted]
+        by_label = [c for c in usable if folded(f"{c.school.name} {c.name}") == wanted]
+        return by_label or [c for c in usable if folded(c.name) == wanted]
 
 
 def _problem(msgid: str, row: int, **params) -> Refusal:
@@ -357,10 +362,6 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
     positions = mapping.columns
     name = _name(cells, positions)
     raw_phone = _cell(cells, positions, "phone")
-    fixed = places.by_id.get(mapping.municipality_id) if mapping.municipality_id else None
-    written_municipality = (
-        fixed.name if fixed and "municipality" not in positions else _cell(cells, positions, "municipality")
-    )
     written_class = _cell(cells, positions, "school_class")
     fixed_class = places.school_class(mapping.school_class_id) if "school_class" not in positions else None
     if not name:
@@ -375,22 +376,9 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
         return _problem(
             N_("Row %(row)d: the phone number %(phone)s is not a valid mobile number."), row, phone=raw_phone
         )
-    if not written_municipality:
-        return _problem(N_("Row %(row)d: the municipality is missing."), row)
-    candidates = places.municipalities.get(written_municipality.casefold(), [])
-    if not candidates:
-        return _problem(
-            N_("Row %(row)d: there is no municipality called %(municipality)s in your region."),
-            row,
-            municipality=written_municipality,
-        )
-    municipality = candidates[0]
-    if municipality.archived:
-        return _problem(
-            N_("Row %(row)d: %(municipality)s is archived. Restore it under Places, or use another municipality."),
-            row,
-            municipality=municipality.name,
-        )
+    municipality = _municipality(row, cells, mapping, places)
+    if isinstance(municipality, Refusal):
+        return municipality
     # The class chosen for the whole file (a school's list) holds for a parent living in the next
     # municipality too, as a parent may tick any class of the region on their profile.
     school_class = fixed_class
@@ -416,6 +404,42 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
             )
         school_class = matches[0]
     return ImportRow(row=row, name=name, phone=phone, municipality=municipality, school_class=school_class)
+
+
+def _municipality(row: int, cells: list[str], mapping: Mapping, places: _Places) -> Municipality | Refusal:
+    """Where the row's parent lives: the municipality chosen for everyone when the file has no
+    such column, else the one its name in the file means."""
+    if "municipality" not in mapping.columns and mapping.municipality_id is not None:
+        municipality = places.by_id[mapping.municipality_id]  # never looked up by name: it may be shared
+    else:
+        written = _cell(cells, mapping.columns, "municipality")
+        if not written:
+            return _problem(N_("Row %(row)d: the municipality is missing."), row)
+        candidates = places.municipalities_called(written)
+        if not candidates:
+            return _problem(
+                N_("Row %(row)d: there is no municipality called %(municipality)s in your region."),
+                row,
+                municipality=written,
+            )
+        if len([m for m in candidates if not m.archived]) > 1:  # two regions' Våler, or "Vaaler" beside "Våler"
+            return _problem(
+                N_(
+                    "Row %(row)d: more than one municipality in your regions is called %(municipality)s. "
+                    "Split the file by municipality and, under “Which column holds what”, choose the one "
+                    "everyone in it lives in."
+                ),
+                row,
+                municipality=written,
+            )
+        municipality = candidates[0]
+    if municipality.archived:
+        return _problem(
+            N_("Row %(row)d: %(municipality)s is archived. Restore it under Places, or use another municipality."),
+            row,
+            municipality=municipality.name,
+        )
+    return municipality
 
 
 def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> None:

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from natteravn.accounts.models import Person
 from natteravn.people import importing
+from natteravn.places.models import Municipality
+from tests import factories
 
 IMPORT, COLUMNS, CONFIRM = (
     "/coordinator/people/import",
@@ -190,3 +192,58 @@ def test_a_file_with_control_characters_goes_through_to_the_import(world, db, lo
     assert preview.status_code == 200
     client.post(CONFIRM, data=form_fields(preview.text, CONFIRM))
     assert imported(db) == 3
+
+
+# --- Municipalities as people write them. ---
+
+
+def municipalities_read(db, region_ids: set[int], *written: str) -> list:
+    text = "Navn;Mobil;Kommune\n" + "".join(f"Forelder {n};459{n:05d};{name}\n" for n, name in enumerate(written))
+    seen = importing.preview_import(db, region_ids, text)
+    assert seen.errors == []
+    return [row.municipality for row in seen.rows]
+
+
+def test_a_municipality_is_found_however_its_name_is_spelled(world, db):
+    unjarga = Municipality(region=world.region, name="Unjárga")
+    db.add(unjarga)
+    db.flush()
+    found = municipalities_read(db, {world.region.id}, "Vaaler", "VAALER", "våler", "Aasnes", "ÅSNES", "Unjarga")
+    assert found == [world.valer] * 3 + [world.asnes] * 2 + [unjarga]
+
+
+def test_a_school_class_is_found_however_its_school_is_spelled(world, db):
+    text = "Navn;Mobil;Kommune;Klasse\nKari;922 22 222;Aasnes;FLISA SKOLE 9a\n"
+    (row,) = importing.preview_import(db, {world.region.id}, text).rows
+    assert row.school_class == world.school_class
+
+
+def test_a_name_two_municipalities_share_is_not_guessed(world, db, clock):
+    other, *_ = factories.other_region(db, clock())
+    db.add(Municipality(region=other, name="Våler"))  # Våler in Østfold beside Våler in Innlandet
+    db.flush()
+    seen = importing.preview_import(db, {world.region.id, other.id}, "Navn;Mobil;Kommune\nKari;922 22 222;Vaaler\n")
+    assert seen.rows == []
+    assert [error.translated(lambda s: s) for error in seen.errors] == [
+        "Row 2: more than one municipality in your regions is called Vaaler. Split the file by municipality "
+        "and, under “Which column holds what”, choose the one everyone in it lives in."
+    ]
+    # The municipality chosen for everyone is the one meant, whatever its name.
+    mapping = importing.Mapping(columns={"name": 0, "phone": 1}, municipality_id=world.valer.id)
+    text = "Navn;Mobil\nKari;922 22 222\n"
+    assert [r.municipality for r in importing.preview_import(db, {world.region.id, other.id}, text, mapping).rows] == [
+        world.valer
+    ]
+
+
+def test_an_archived_municipality_does_not_hide_the_one_in_use(world, db):
+    db.add(Municipality(region=world.region, name="Vaaler", archived=True))  # the old spelling, put away
+    db.flush()
+    assert municipalities_read(db, {world.region.id}, "Våler", "Vaaler") == [world.valer] * 2
+
+
+def test_the_preview_shows_the_old_spelling_as_the_municipality_it_means(world, login, client):
+    login(world.coordinator)
+    page = upload(client, "Fornavn;Etternavn;Mobil;Kommune\nNils;Nyland;459 00 000;Vaaler\n")
+    assert page.status_code == 200
+    assert "1 new person" in page.text and "<td>Våler</td>" in page.text
