@@ -22,7 +22,7 @@ from natteravn.accounts.service import (
     approve,
     display_phone,
     normalise_phone,
-    plan_invitation,
+    plan_invitations,
     plan_move_invitation,
 )
 from natteravn.audit import service as audit
@@ -494,7 +494,9 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
     existing = {
         p.phone: p
         for p in session.scalars(
-            select(Person).where(Person.phone.in_([r.phone for r in rows])).options(joinedload(Person.municipality))
+            select(Person)
+            .where(Person.phone.in_([r.phone for r in rows]))
+            .options(joinedload(Person.municipality), selectinload(Person.school_classes))
         )
     }
     for row in rows:
@@ -533,8 +535,8 @@ def apply_import(
         )
     if not preview.rows:
         raise ImportRefused(N_("The file has no people in it."))
-    touched: dict[int, dict[str, list[int]]] = {}
-    approved: dict[int, list[int]] = {}
+    touched: dict[int, dict[str, list[Person]]] = {}
+    approved: dict[int, list[Person]] = {}
     invited_elsewhere: Counter[int] = Counter()
     for row in preview.rows:
         if row.elsewhere is not None:
@@ -549,12 +551,13 @@ def apply_import(
             if row.school_class is not None and row.school_class not in person.school_classes:
                 person.school_classes.append(row.school_class)  # a child in another class keeps theirs
         if approve(person, now):
-            approved.setdefault(row.municipality.region_id, []).append(person.id)
-        session.flush()
-        if row.change == Change.NEW:
-            plan_invitation(session, person, links, now)
-        touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person.id)
+            approved.setdefault(row.municipality.region_id, []).append(person)
+        touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person)
+    # Everyone new at once, in a few statements rather than a few for each of thousands of rows:
+    # their invitations and the audit log need their ids.
+    session.flush()
     for region_id, by_change in touched.items():
+        plan_invitations(session, by_change[Change.NEW], links, now)
         audit.record(
             session,
             actor_id=actor.id,
@@ -567,8 +570,8 @@ def apply_import(
             created=len(by_change[Change.NEW]) + invited_elsewhere[region_id],
             updated=len(by_change[Change.UPDATED]),
             unchanged=len(by_change[Change.UNCHANGED]),
-            person_ids=by_change[Change.NEW] + by_change[Change.UPDATED],
-            approved_ids=approved.get(region_id, []),
+            person_ids=[p.id for p in by_change[Change.NEW] + by_change[Change.UPDATED]],
+            approved_ids=[p.id for p in approved.get(region_id, [])],
         )
     return ImportResult(
         created=preview.count(Change.NEW),
