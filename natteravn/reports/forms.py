@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from natteravn.reports.council import ASSESSMENT_LIMIT
 from natteravn.reports.models import IncidentCategory
+from natteravn.reports.writing import LONGEST_WALK, walk_length
 from natteravn.web import ClockField, Form, at_most, choices
 
 CATEGORY_LABELS = {
@@ -88,6 +89,15 @@ class ReportForm(IncidentFields):
 
     started = ClockField(_l("Walk started"), validators=[Optional()])
     ended = ClockField(_l("Walk ended"), validators=[Optional()], ending=True)
+
+    def validate_ended(self, field) -> None:
+        if self.started.data is None or field.data is None:
+            return
+        length = walk_length(self.started.data, field.data)
+        if length > LONGEST_WALK:
+            hours = round(length.total_seconds() / 3600)
+            raise ValidationError(gettext("The walk would last %(hours)d hours. Check the times.", hours=hours))
+
     places_visited = TextAreaField(_l("Route and places visited"))
     weather = StringField(_l("Weather"), validators=[at_most(200)])
     youths_under_13 = _count(AGE_BAND_LABELS["youths_under_13"])

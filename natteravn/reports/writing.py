@@ -246,6 +246,17 @@ def _moment(shift: Shift, wall: time) -> datetime:
     return moment
 
 
+#: No walk lasts longer: a longer one is an end typed before its start by mistake ("21:00" to
+#: "20:00" is 23 hours), which would swell the walker-hours the police council is given.
+LONGEST_WALK = timedelta(hours=12)
+
+
+def walk_length(started: time, ended: time) -> timedelta:
+    """From a start to an end on the clock; an end before the start is the next morning."""
+    minutes = (ended.hour * 60 + ended.minute - started.hour * 60 - started.minute) % (24 * 60)
+    return timedelta(minutes=minutes)
+
+
 def _minutes(started: datetime | None, ended: datetime | None) -> int:
     if started is None or ended is None:
         return 0

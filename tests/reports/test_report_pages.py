@@ -394,6 +394,18 @@ def test_anonymous_visitors_are_sent_to_log_in(client, night):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_an_end_typed_before_the_start_is_questioned_and_the_rest_is_saved(login, client, db, world, night):
+    login(world.leader)
+    page = _file(client, night, started="21:00", ended="20:00", weather="Sludd")
+    assert page.status_code == 422
+    assert "The walk would last 23 hours. Check the times." in page.text
+    report = _report(db, night.id)
+    assert report.weather == "Sludd" and report.duration_minutes < 12 * 60
+    assert _file(client, night, started="20:00", ended="24:00").status_code == 302
+    db.expire_all()
+    assert _report(db, night.id).duration_minutes == 4 * 60
+
+
 def test_the_add_button_under_empty_incident_fields_adds_no_incident(login, client, db, world, night):
     login(world.leader)
     added = _file(client, night, add_incident="x", category="", description="  ")
