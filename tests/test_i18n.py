@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 from natteravn.i18n import text_direction
 from tests import pages
-from tests.conftest import log_in
+from tests.conftest import code_from, last_sms_to, log_in
 from tests.pages import every_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,6 +153,29 @@ def test_the_profiles_language_beats_the_browsers(world, db, login, client):
     login(world.parent)
     page = client.get("/nights", headers={"Accept-Language": "nn"})
     assert '<html lang="en" dir="ltr">' in page.text
+
+
+def test_a_language_picked_before_logging_in_is_the_code_sms_and_the_profiles(world, db, client, gateway):
+    assert world.parent.locale == "en"  # the test people read English; this parent reads nynorsk
+    world.parent.locale = "nb"
+    db.commit()
+    client.post("/language", data={"lang": "nn"})
+    client.post("/login", data={"phone": world.parent.phone})
+    assert last_sms_to(gateway, world.parent.phone).startswith("Koden din til Natteravn er")
+    assert client.post("/login/code", data={"code": code_from(gateway, world.parent.phone)}).status_code == 302
+    db.expire_all()
+    assert db.get(type(world.parent), world.parent.id).locale == "nn"
+    assert '<html lang="nn" dir="ltr">' in client.get("/nights").text
+
+
+def test_a_language_left_behind_by_someone_who_logged_out_is_not_the_next_persons_choice(world, db, client, login):
+    world.parent.locale, world.other_parent.locale = "nn", "nb"
+    db.commit()
+    login(world.parent)
+    client.post("/logout")  # the page stays nynorsk for whoever picks up the phone
+    login(world.other_parent)
+    db.expire_all()
+    assert db.get(type(world.other_parent), world.other_parent.id).locale == "nb"
 
 
 def test_right_to_left_languages_would_be_marked_as_such():

@@ -257,12 +257,14 @@ def request_code(
     secret: str,
     ttl_minutes: int = 10,
     locale: str = "nb",
+    picked: bool = False,
     countries: Sequence[str] = ("NO",),
     budget: int = 200,
 ) -> SmsMessage:
     """Plan a message with a fresh six-digit code, by SMS or by e-mail as the number's person
     chose; earlier codes for the number stop working. Returns the planned message, for the caller
-    to commit and send at once.
+    to commit and send at once. It is in the person's language, or the page's (`locale`) for
+    someone new or who `picked` that language on the page.
 
     Only numbers of `countries` get a code, and only `budget` codes go out an hour, to everyone
     together. The countries are one list for the service, not a region's: nobody's region is known
@@ -281,7 +283,9 @@ def request_code(
         attempts=0,
     )
     session.add(login)
-    _ = translations(person.locale if person else locale).gettext
+    # The person's own language, unless they picked one on the page just now.
+    language = person.locale if person and not picked else locale
+    _ = translations(language).gettext
     return sms.enqueue(
         session,
         to=phone,
@@ -292,7 +296,7 @@ def request_code(
         person_id=person.id if person else None,
         expires_at=login.expires_at,
         email=person.mail_to if person else None,
-        locale=person.locale if person else locale,
+        locale=language,
         region_id=person.municipality.region_id if person and person.municipality else None,
     )
 

@@ -42,6 +42,11 @@ def webcal(feed: str) -> str:
     return "webcal://" + feed.split("://", 1)[1]
 
 
+#: Set when a visitor picks a language before logging in: the profile takes it at login. A
+#: language left in the session by someone who logged out on the same phone is not a choice.
+PICKED_LANGUAGE = "language_picked"
+
+
 def _page_locale() -> str:
     return str(get_locale())
 
@@ -93,6 +98,7 @@ def _send_code(phone: str) -> str | None:
             secret=current_app.config["SECRET_KEY"],
             ttl_minutes=current_app.config["OTP_TTL_MINUTES"],
             locale=_page_locale(),
+            picked=bool(session.get(PICKED_LANGUAGE)),
             countries=current_app.config["LOGIN_COUNTRIES"],
             budget=current_app.config["LOGIN_SMS_PER_HOUR"],
         )
@@ -144,6 +150,9 @@ def code():
             session.pop("login_email", None)
             session.permanent = True
             login_user(person, remember=True)
+            if session.pop(PICKED_LANGUAGE, False) and session.get("lang") != person.locale:
+                service.choose_language(person, session["lang"])  # picked on the login page: their choice
+                db.commit()
             if person.is_admin and not person.onboarded:  # sets up regions; walks in none of them
                 return redirect(safe_next(url_for("admin.index")))
             if not person.onboarded:
@@ -323,6 +332,7 @@ def language():
     form = LanguageForm()
     if form.validate_on_submit():
         session["lang"] = form.lang.data
+        session[PICKED_LANGUAGE] = not current_user.is_authenticated
         if current_user.is_authenticated:
             service.choose_language(current_user, form.lang.data)
             db_session().commit()

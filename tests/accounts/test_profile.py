@@ -382,13 +382,18 @@ def test_a_language_we_do_not_have_is_ignored(client):
     assert '<html lang="nb"' in client.get("/login", headers={"Accept-Language": "nb"}).text
 
 
-def test_the_profiles_language_beats_the_page_and_the_browser(world, client, login, db):
+def test_the_profiles_language_beats_the_browser_and_a_language_picked_before_login_becomes_it(
+    world, client, login, db
+):
     world.parent.locale = "en"
     db.commit()
-    client.post("/language", data={"lang": "nn"})
     login(world.parent)
-    page = client.get("/profile", headers={"Accept-Language": "nb"})
-    assert '<html lang="en" dir="ltr">' in page.text
+    assert '<html lang="en" dir="ltr">' in client.get("/profile", headers={"Accept-Language": "nb"}).text
+    client.post("/logout")
+    client.post("/language", data={"lang": "nn"})  # on the login page, on another day
+    login(world.parent)
+    assert '<html lang="nn" dir="ltr">' in client.get("/profile", headers={"Accept-Language": "nb"}).text
+    assert person(db, world.parent.phone).locale == "nn"
 
 
 def test_picking_a_language_when_logged_in_changes_the_profile(world, client, login, db):
