@@ -12,6 +12,7 @@ from natteravn.accounts import service
 from natteravn.accounts.models import Person
 from natteravn.i18n import Refusal
 from natteravn.places.models import Municipality, Region, School, SchoolClass
+from natteravn.sms.models import Channel
 from tests import factories
 from tests.conftest import code_from, last_sms_to
 
@@ -495,3 +496,15 @@ def test_a_municipality_name_two_regions_share_says_its_region_in_the_list(world
     assert ">Våler (Mosseregionen)</option>" in page and ">Våler (Solør)</option>" in page
     assert ">Grue</option>" in page  # a name only one region has says no more
     assert page.index(">Grue</option>") < page.index(">Våler (Mosseregionen)</option>") < page.index(">Åsnes</option>")
+
+
+def test_someone_who_answered_stop_is_told_on_their_profile_and_their_nights(world, client, login, db, clock):
+    login(world.parent)
+    assert "You answered STOP" not in client.get("/profile").text
+    world.parent.sms_opted_out_at = clock()
+    db.commit()
+    for page in ("/profile", "/my"):
+        assert "You answered STOP, so we send you no SMS" in client.get(page).text
+    world.parent.channel, world.parent.email = Channel.EMAIL, "kari@example.no"
+    db.commit()
+    assert "You answered STOP" not in client.get("/my").text  # e-mail reaches them
