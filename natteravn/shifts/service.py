@@ -31,6 +31,7 @@ from natteravn.clock import local, weekend_of
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
+from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
@@ -775,7 +776,8 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
         .order_by(Signup.queued_at, Signup.id)
     ).all()
     goes_out = messages.goes_out_at(shift, Purpose.WAITLIST_PROMOTED, now)
-    deadline = min(goes_out + timedelta(hours=shift.term.region.offer_hours), shift.starts_at)
+    awake = places.quiet_hours(shift.term.region).awake_after(goes_out, timedelta(hours=shift.term.region.offer_hours))
+    deadline = min(awake, shift.starts_at)
     offered: list[Signup] = []
     leaders_holding = count.leaders_holding
     for signup in waiting:

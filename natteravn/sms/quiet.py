@@ -72,3 +72,14 @@ class QuietHours:
 
     def end_after(self, moment: datetime) -> datetime:
         return after_quiet_hours(moment, self.quiet_from, self.quiet_until, self.tz)
+
+    def awake_after(self, start: datetime, awake: timedelta) -> datetime:
+        """A deadline `awake` after `start` that does not run out while people sleep: the part of
+        it in the quiet hours it would end in is given back after them (12 hours from 12:44 is
+        00:44; with quiet hours 21–08, 3 h 44 min after 08:00)."""
+        deadline = start + awake
+        if not self.cover(deadline):
+            return deadline
+        end = self.end_after(deadline)
+        asleep = deadline - max(start, end - quiet_length(self.quiet_from, self.quiet_until))
+        return end + asleep if asleep > timedelta(0) else deadline  # ending as they begin takes no sleep

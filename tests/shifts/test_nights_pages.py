@@ -321,7 +321,7 @@ def test_declining_by_link_passes_the_place_on(offered, db, client, links):
 
 def test_an_expired_offer_link_says_so(offered, db, client, links, clock, world):
     night, kari, per = offered
-    clock.advance(hours=world.region.offer_hours)
+    clock.set(kari.offer_expires_at)
     assert "This offer expired at" in client.get(offer_path(links, kari)).text
     response = client.post(offer_path(links, kari), data={"accept": "1"}, follow_redirects=True)
     assert "The offer has expired and the place went to the next on the list." in response.text

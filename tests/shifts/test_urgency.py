@@ -141,7 +141,8 @@ def test_an_offer_waits_for_the_end_of_the_regions_own_quiet_hours(world, db, cl
     night, ola, kari = full_night_with_a_queue(world, db, clock, links, SATURDAY)
     service.cancel_signup(db, world.other_parent, ola.id, utc(2026, 11, 21, 1, 30), links)
     assert offer_sms(db, kari).due_at == utc(2026, 11, 21, 8, 30)
-    assert kari.offer_expires_at == utc(2026, 11, 21, 20, 30)
+    # 12 hours from 09:30 is 21:30, after the quiet hours begin: the half hour asleep comes after 09:30.
+    assert kari.offer_expires_at == utc(2026, 11, 22, 9, 0)
 
 
 def test_a_place_on_tonights_night_is_offered_at_once_until_the_night_starts(app, world, db, clock, links, gateway):
@@ -159,15 +160,15 @@ def test_an_offer_nobody_answers_goes_on_and_the_person_is_told(app, world, db, 
     pers = service.sign_up(db, per, night.id, SignupRole.WALKER, clock(), links)
     service.cancel_signup(db, world.other_parent, ola.id, clock(), links)
     deadline = kari.offer_expires_at
+    # Twelve hours from 10:00 is 22:00, when Kari may sleep: the hour after 21:00 comes after 08:00.
+    assert deadline == utc(2026, 11, 19, 8, 0)
     dispatch(app, db, gateway, clock())
 
     assert service.expire_offers(db, deadline, links) == 1
     assert kari.state == SignupState.CANCELLED and pers.state == SignupState.OFFERED
-    dispatch(app, db, gateway, deadline)  # 22:00: news about a night next week waits for the morning
-    assert "Tap to take it" in last_sms_to(gateway, world.parent.phone)
-    dispatch(app, db, gateway, utc(2026, 11, 19, 7, 0))
+    dispatch(app, db, gateway, deadline)
     told = last_sms_to(gateway, world.parent.phone)
-    assert "the place on Flisa sentrum on 28.11 was held for you until 22:00" in told
+    assert "the place on Flisa sentrum on 28.11 was held for you until 09:00" in told
     assert "you are off the waitlist" in told
     told_again = db.scalars(
         select(SmsMessage).where(SmsMessage.person_id == world.parent.id, SmsMessage.purpose == Purpose.OFFER_EXPIRED)

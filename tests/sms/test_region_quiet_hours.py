@@ -3,12 +3,15 @@ a message sent for no region (a login code, a test) keeps the global setting."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
 
 from natteravn.places import service as places
 from natteravn.shifts import service
 from natteravn.shifts.models import SignupRole
 from natteravn.sms.models import MessageState, Purpose
+from natteravn.sms.quiet import QuietHours
 from natteravn.sms.service import dispatch_due, enqueue
 
 FRIDAY = date(2026, 11, 27)
@@ -89,3 +92,16 @@ def test_a_message_for_no_region_keeps_the_global_quiet_hours(app, world, db, ga
     db.refresh(message), db.refresh(code)
     assert message.state == MessageState.PENDING and message.held_until == utc(2026, 11, 19, 7, 0)
     assert code.state == MessageState.SENT  # a login code goes out whatever the hour
+
+
+@pytest.mark.parametrize(
+    ("start", "awake", "deadline"),
+    [
+        (datetime(2026, 11, 18, 8, 0, tzinfo=UTC), 12, datetime(2026, 11, 18, 20, 0, tzinfo=UTC)),  # 09–21 Oslo
+        (datetime(2026, 11, 18, 11, 44, tzinfo=UTC), 12, datetime(2026, 11, 19, 10, 44, tzinfo=UTC)),  # 00:44 → 11:44
+        (datetime(2026, 11, 18, 22, 0, tzinfo=UTC), 2, datetime(2026, 11, 19, 9, 0, tzinfo=UTC)),  # all asleep
+    ],
+)
+def test_a_deadline_does_not_run_out_while_people_sleep(start, awake, deadline):
+    quiet = QuietHours(time(21, 0), time(8, 0))
+    assert quiet.awake_after(start, timedelta(hours=awake)) == deadline
