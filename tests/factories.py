@@ -164,7 +164,8 @@ def signup(
     state: SignupState = SignupState.SIGNED_UP,
 ) -> Signup:
     """A place on a night, put there directly (no rules, no SMS)."""
-    made = Signup(shift=shift, person=someone, role=role, state=state, created_at=now)
+    queued_at = now if state == SignupState.WAITLISTED else None  # in the queue from then, as a sign-up would be
+    made = Signup(shift=shift, person=someone, role=role, state=state, created_at=now, queued_at=queued_at)
     db.add(made)
     db.flush()
     return made

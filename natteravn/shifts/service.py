@@ -356,6 +356,16 @@ def class_weekends_for(session: Session, person: Person, term_ids: list[int]) ->
     return {weekend_of(friday) for friday in fridays}
 
 
+def waitlist_place(session: Session, signup: Signup) -> int:
+    """Where a waiting sign-up stands in its night's queue: 1 is next for a freed place."""
+    ahead = select(func.count()).where(
+        Signup.shift_id == signup.shift_id,
+        Signup.state == SignupState.WAITLISTED,
+        (Signup.queued_at < signup.queued_at) | ((Signup.queued_at == signup.queued_at) & (Signup.id < signup.id)),
+    )
+    return (session.scalar(ahead) or 0) + 1
+
+
 def night_for(session: Session, person: Person, shift_id: int, now: datetime) -> Night | None:
     """A published night of the person's region, or None: other regions' nights and drafts do
     not exist for them. A cancelled night is shown, so those who were on it can see why."""

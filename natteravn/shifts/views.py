@@ -103,6 +103,9 @@ def night(shift_id: int):
         logbook_opens=service.logbook_opens_at(found.shift),
         leader_place_until=service.leader_place_until(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
+        queue_place=service.waitlist_place(db, found.mine)
+        if found.mine and found.mine.state == SignupState.WAITLISTED
+        else None,
         awaiting=current_user.awaiting_approval,
         form=SignupForm(),
         confirm=ConfirmForm(),

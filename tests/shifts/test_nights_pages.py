@@ -169,6 +169,17 @@ def test_a_full_night_puts_the_parent_on_the_waitlist(world, db, client, login, 
     assert live(db, world.parent, night)[0].state == SignupState.WAITLISTED
 
 
+def test_someone_waiting_sees_their_place_in_the_queue(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    night.max_walkers = 1
+    factories.signup(db, night, world.coordinator, clock())
+    factories.signup(db, night, world.other_parent, clock(), state=SignupState.WAITLISTED)
+    db.commit()
+    client = login(world.parent)
+    client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
+    assert "You are number 2 on the waitlist." in client.get(f"/nights/{night.id}").text
+
+
 def test_only_leaders_get_the_leader_button_and_a_forged_leader_tap_is_refused(world, db, client, login):
     night = world.night_on("Kirkenær", FRIDAY)
     client = login(world.parent)
