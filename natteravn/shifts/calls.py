@@ -325,6 +325,7 @@ def _sign_up_confirmed(
         existing.confirmed_at = now
         existing.queued_at = None
         messages.signed_up(session, existing, now, links, own_action=True)
+        messages.confirmed(session, existing, by_reply=True)
         return existing
     if existing is not None:
         raise service.SignupRefused(N_("You are already on this night."))
@@ -333,6 +334,7 @@ def _sign_up_confirmed(
         raise service.SignupRefused(N_("The night is full."))
     signup.state = SignupState.CONFIRMED  # they said JA just now
     signup.confirmed_at = now
+    messages.confirmed(session, signup, by_reply=True)
     return signup
 
 

@@ -78,7 +78,13 @@ def waitlisted_text(_, words: dict) -> str:
     )
 
 
-def reminder_before_text(_, words: dict) -> str:
+def reminder_before_text(_, words: dict, confirmed: bool = False) -> str:
+    """Asks for a JA only of someone who has not given one yet."""
+    if confirmed:
+        return (
+            _("Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. Reply NEI if you cannot come.")
+            % words
+        )
     return (
         _(
             "Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. "
@@ -393,7 +399,7 @@ def reminders(
         due = reminder_times(shift)
         leader = next((name for signup_id, name in leaders.get(shift.id, []) if signup_id != signup.id), None)
         texts = {
-            Purpose.REMINDER_BEFORE: reminder_before_text(_, words),
+            Purpose.REMINDER_BEFORE: reminder_before_text(_, words, signup.state == SignupState.CONFIRMED),
             Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader),
         }
         if signup.role == SignupRole.LEADER:
@@ -465,6 +471,27 @@ def refresh_day_reminders(session: Session, shift: Shift) -> None:
             .where(SmsMessage.id == message_id, SmsMessage.state == MessageState.PENDING)
             .values(body=body, encoding=encoding, segments=segments)
             .execution_options(synchronize_session=False)
+        )
+
+
+def confirmed(session: Session, signup: Signup, *, by_reply: bool = False) -> None:
+    """The person said JA to their place: the reminder planned for it asks no more for one. Said by
+    SMS (`by_reply`), the answer to their SMS told them the place is theirs; the confirmation
+    planned when they took it is not sent as well."""
+    _ = translations(signup.person.locale).gettext
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.signup_id == signup.id,
+            SmsMessage.purpose == Purpose.REMINDER_BEFORE,
+            SmsMessage.state == MessageState.PENDING,
+        )
+        .values(body=reminder_before_text(_, night_words(signup.shift), confirmed=True))
+        .execution_options(synchronize_session=False)
+    )
+    if by_reply:
+        cancel_pending(
+            session, signup_id=signup.id, purposes=(Purpose.SIGNUP_CONFIRMATION,), reason=notes.ANSWERED.text()
         )
 
 

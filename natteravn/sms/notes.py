@@ -31,6 +31,7 @@ class Note:
 SIGNUP_CANCELLED = Note("sign-up cancelled", N_("Not sent: the sign-up was cancelled."))
 NIGHT_MOVED = Note("night moved", N_("Not sent: the night was moved (new messages were planned)."))
 NIGHT_CANCELLED = Note("night cancelled", N_("Not sent: the night was cancelled."))
+ANSWERED = Note("told in the answer to their SMS", N_("Not sent: the answer to their SMS said it already."))
 NIGHT_REMOVED = Note("night removed", N_("Not sent: the night was taken off the roster."))
 PERSON_DELETED = Note("person deleted", N_("Not sent: the person deleted their account."))
 OPTED_OUT = Note("the recipient has opted out of SMS", N_("Not sent: the person has said no to SMS."))

@@ -14,7 +14,7 @@ from natteravn.scheduler import add_jobs, context_from
 from natteravn.shifts import calls, service
 from natteravn.shifts.models import Invitation, InvitationOutcome, SignupRole, SignupState
 from natteravn.shifts.replies import reply_no, reply_yes
-from natteravn.sms.models import Purpose, SmsMessage
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests import factories
 from tests.databases import POSTGRES_URL
 
@@ -152,10 +152,18 @@ def test_the_first_replies_take_the_places_and_later_ones_hear_it_is_full(world,
     assert night.taken == 4 == friday.max_walkers
     outcomes = [db.scalar(select(Invitation.outcome).where(Invitation.person_id == v.id)) for v in volunteers]
     assert outcomes == [InvitationOutcome.TAKEN] * 2 + [InvitationOutcome.FULL] * 2
-    # The takers get the ordinary confirmation and reminders.
+    # The takers get their reminders; the answer to their JA was their confirmation, and the
+    # reminder does not ask them to confirm again.
     taker = night.shift.signups[-1]
-    purposes = {m.purpose for m in db.scalars(select(SmsMessage).where(SmsMessage.signup_id == taker.id))}
-    assert {Purpose.SIGNUP_CONFIRMATION, Purpose.REMINDER_DAY} <= purposes
+    planned = {
+        m.purpose: m
+        for m in db.scalars(
+            select(SmsMessage).where(SmsMessage.signup_id == taker.id, SmsMessage.state == MessageState.PENDING)
+        )
+    }
+    assert Purpose.SIGNUP_CONFIRMATION not in planned and Purpose.REMINDER_DAY in planned
+    assert "Reply NEI if you cannot come." in planned[Purpose.REMINDER_BEFORE].body
+    assert "JA" not in planned[Purpose.REMINDER_BEFORE].body
 
 
 def test_a_ja_that_breaks_a_sign_up_rule_is_refused_with_the_reason(world, db, clock, links):

@@ -54,6 +54,18 @@ def test_ja_confirms_the_senders_next_night(world, db, clock, links):
     assert reply_yes(db, world.parent.phone, clock(), links) == answer  # a second JA changes nothing
 
 
+def test_after_ja_the_reminder_asks_for_no_second_ja(world, db, clock, links):
+    signup = service.sign_up(
+        db, world.parent, world.night_on("Kjellmyra", NEXT_FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    (reminder,) = outbox(db, signup_id=signup.id, purpose=Purpose.REMINDER_BEFORE)
+    assert "Reply JA to confirm" in reminder.body
+    reply_yes(db, world.parent.phone, clock(), links)
+    db.commit()
+    db.refresh(reminder)
+    assert "JA" not in reminder.body and "Reply NEI if you cannot come." in reminder.body
+
+
 def test_ja_without_nights_points_to_the_nights(world, db, clock, links):
     answer = reply_yes(db, world.parent.phone, clock(), links)
     assert "no nights" in answer and links.url("/nights") in answer
