@@ -425,6 +425,30 @@ def save_pattern(
 
 
 @dataclass
+class Refitted:
+    changed: int  # the pattern's nights ahead that nobody is on: they take its new times and numbers
+    kept: int  # its nights ahead with people on them: they keep theirs, to be changed one by one
+
+
+def refit_nights(session: Session, pattern: NightPattern, now: datetime) -> Refitted:
+    """After a pattern is changed, the nights it made that are still ahead and that nobody is on take
+    its new times, numbers and need of a leader: nobody has been told of them. Nights with people on
+    them keep theirs; changing one is a change for those people, made night by night and told."""
+    tz = ZoneInfo(pattern.term.region.timezone)
+    ahead = select(Shift).where(Shift.pattern_id == pattern.id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
+    removal.lock(session, ahead)
+    changed = 0
+    for night in session.scalars(ahead.where(~removal.has_people())):
+        starts_at, ends_at = night_span(local(night.starts_at, tz).date(), pattern.starts_local, pattern.ends_local, tz)
+        new = (starts_at, ends_at, pattern.min_walkers, pattern.max_walkers, pattern.needs_leader)
+        if new != (night.starts_at, night.ends_at, night.min_walkers, night.max_walkers, night.needs_leader):
+            night.starts_at, night.ends_at, night.min_walkers, night.max_walkers, night.needs_leader = new
+            changed += 1
+    kept = removal.count(session, ahead.where(removal.has_people()))
+    return Refitted(changed, kept)
+
+
+@dataclass
 class PatternDeletion:
     removed: int  # the pattern's nights that nobody was on: they go with it
     kept: int  # its nights with people on them, or walked: they stay in the term

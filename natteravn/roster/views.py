@@ -359,6 +359,7 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
     db = db_session()
     try:
         saved = terms.save_pattern(db, term, _pattern_input(form), now(), current_user, pattern)
+        refitted = terms.refit_nights(db, saved, now()) if pattern is not None else None
         made = terms.generate_nights(db, term, saved, now(), current_user)
     except Refusal as refusal:
         db.rollback()
@@ -375,6 +376,24 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
         ),
         "success",
     )
+    if refitted and refitted.changed:
+        flash(
+            ngettext(
+                "%(num)d night nobody is on has the pattern's new times and numbers.",
+                "%(num)d nights nobody is on have the pattern's new times and numbers.",
+                refitted.changed,
+            ),
+            "success",
+        )
+    if refitted and refitted.kept:
+        flash(
+            ngettext(
+                "%(num)d night with people on it keeps its times: change it on its own page, and they are told.",
+                "%(num)d nights with people on them keep their times: change each on its own page, and they are told.",
+                refitted.kept,
+            ),
+            "info",
+        )
     for other, there in made.in_other_terms.items():
         flash(
             ngettext(
