@@ -165,53 +165,44 @@ def walking(
     A walker's minutes are the night's length: as its submitted report gives it, or else as planned.
     A night with a submitted report counts as walked even if its logbook shows nobody."""
     nights = _nights_in(region_id, municipality_ids, first_day, last_day)
-    signed = (
-        select(
-            Signup.shift_id,
-            func.sum(case((walked_signup(now), 1), else_=0)).label("walkers"),
-            func.sum(case((Signup.state == SignupState.ATTENDED, 1), else_=0)).label("attended"),
-            func.sum(case((Signup.state == SignupState.NO_SHOW, 1), else_=0)).label("no_shows"),
-        )
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Term, Term.id == Shift.term_id)
-        .join(Route, Route.id == Shift.route_id)
-        .where(*nights)
-        .group_by(Signup.shift_id)
-        .subquery()
-    )
-    guests = (
-        select(WalkIn.shift_id, func.count().label("walkers"))
-        .join(Shift, Shift.id == WalkIn.shift_id)
-        .join(Term, Term.id == Shift.term_id)
-        .join(Route, Route.id == Shift.route_id)
-        .where(*nights)
-        .group_by(WalkIn.shift_id)
-        .subquery()
-    )
-    walkers = func.coalesce(signed.c.walkers, 0) + func.coalesce(guests.c.walkers, 0)
-    reported = ShiftReport.id.is_not(None)
+
+    def per_night(*where: ColumnElement[bool]):
+        # Counted night by night through the index on the night's sign-ups: a grouped subquery
+        # joined to the nights lets the planner rescan it for every night.
+        return select(func.count()).where(Signup.shift_id == Shift.id, *where).scalar_subquery()
+
+    guests = select(func.count()).where(WalkIn.shift_id == Shift.id).scalar_subquery()
     length = case(
         (ShiftReport.duration_minutes > 0, ShiftReport.duration_minutes),
         else_=minutes_between(Shift.starts_at, Shift.ends_at),
     )
-    rows = session.execute(
+    night = (
         select(
             Route.municipality_id,
             Shift.route_id,
-            func.sum(case((or_(walkers > 0, reported), 1), else_=0)),
-            func.sum(walkers * length),
-            func.sum(func.coalesce(signed.c.attended, 0)),
-            func.sum(func.coalesce(signed.c.no_shows, 0)),
-            func.count(ShiftReport.id),
+            (per_night(walked_signup(now)) + guests).label("walkers"),
+            per_night(Signup.state == SignupState.ATTENDED).label("attended"),
+            per_night(Signup.state == SignupState.NO_SHOW).label("no_shows"),
+            ShiftReport.id.is_not(None).label("reported"),
+            length.label("length"),
         )
         .select_from(Shift)
         .join(Term, Term.id == Shift.term_id)
         .join(Route, Route.id == Shift.route_id)
-        .outerjoin(signed, signed.c.shift_id == Shift.id)
-        .outerjoin(guests, guests.c.shift_id == Shift.id)
         .outerjoin(ShiftReport, and_(ShiftReport.shift_id == Shift.id, ShiftReport.state == ReportState.SUBMITTED))
         .where(*nights)
-        .group_by(Route.municipality_id, Shift.route_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            night.c.municipality_id,
+            night.c.route_id,
+            func.sum(case((or_(night.c.walkers > 0, night.c.reported), 1), else_=0)),
+            func.sum(night.c.walkers * night.c.length),
+            func.sum(night.c.attended),
+            func.sum(night.c.no_shows),
+            func.sum(case((night.c.reported, 1), else_=0)),
+        ).group_by(night.c.municipality_id, night.c.route_id)
     )
     return {
         (municipality_id, route_id): Figures(
