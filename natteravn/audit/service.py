@@ -125,7 +125,7 @@ class Vocabulary:
 
         values = {
             **{k: v for k, v in details.items() if k != "changed"},
-            **{k: written(datetime.fromisoformat(v), "when") for k, v in details.items() if _moment(k, v, self)},
+            **_moments(details, self.moments, written),
             **{k.removesuffix("_id"): named(kind, details[k]) for k, kind in self.refers.items() if k in details},
             "object_id": event.object_id,
             "object": named(event.object_type, event.object_id),
@@ -157,14 +157,15 @@ def _add_once(mine: dict, theirs: dict) -> None:
     mine.update(theirs)
 
 
-def _moment(key: str, value, words: Vocabulary) -> bool:
-    if key not in words.moments or not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+def _moments(details: dict, keys: frozenset[str], written: Written) -> dict[str, str]:
+    """The details that hold a moment, written in the reader's language; one unreadable is left as it is."""
+    found = {}
+    for key in keys & details.keys():
+        try:
+            found[key] = written(datetime.fromisoformat(details[key]), "when")
+        except (TypeError, ValueError):
+            continue
+    return found
 
 
 def _person_of(event: AuditEvent) -> int | None:

@@ -385,7 +385,8 @@ def _fill_report_form(form: ReportForm, shift, report) -> None:
 
 
 def _passage_places(db, report, form) -> dict[str, tuple[str, str]]:
-    """Each flagged passage's place on the page, as (words, anchor): "incident 2", or a field's label."""
+    """Each flagged passage, in order, with its place on the page as (words, anchor): "incident 2",
+    or a field's label."""
     numbers = {f"incident:{incident.id}": n for n, incident in enumerate(report.incidents, start=1)}
     places = {}
     for passage, where in writing.passage_places(db, report).items():
@@ -414,7 +415,7 @@ def _report_page(reporter: Reporter, shift, report, form, status: int = 200, the
         editable=may or late,
         late=late,
         deadline=access.correction_deadline(report) if report else None,
-        passages=writing.flagged_passages(db, report) if report else [],
+        passages=list(places),
         passage_places=places,
         flagged_in_incidents=any(anchor.startswith("incident-") for _place, anchor in places.values()),
         confirmed=set(report.confirmed_flags or []) if report else set(),

@@ -302,12 +302,12 @@ def _incomplete(report: ShiftReport, unconfirmed: set[str]) -> ReportRefused | N
 
 def flagged_passages(session: Session, report: ShiftReport) -> list[str]:
     """Each passage of the report that may identify someone, once, in the order they appear."""
-    found = (flag.text for text in redaction.flags_in(session, report) for flag in text.flags)
-    return list(dict.fromkeys(found))
+    return list(passage_places(session, report))
 
 
 def passage_places(session: Session, report: ShiftReport) -> dict[str, str]:
-    """Where each flagged passage stands, first place only: a field's name, or "incident:<id>"."""
+    """Each flagged passage, once, in the order they appear, with where it first stands: a field's
+    name, or "incident:<id>"."""
     places: dict[str, str] = {}
     for text in redaction.flags_in(session, report):
         where = text.where.rsplit(":", 1)[0] if text.where.startswith("incident:") else text.where

@@ -62,6 +62,16 @@ class RosterRefused(Refusal):
     pass
 
 
+#: Those going on a night: reminded of it, and able to answer NEI to it. Others on it wait for a
+#: place or have one offered.
+_GOING = (SignupState.SIGNED_UP, SignupState.CONFIRMED)
+
+
+def _check_walkers(min_walkers: int, max_walkers: int) -> None:
+    if not 1 <= min_walkers <= max_walkers:
+        raise RosterRefused(N_("The minimum must be at least 1 and no more than the maximum."))
+
+
 def _taken(session: Session, shift: Shift) -> int:
     return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))) or 0
 
@@ -243,8 +253,7 @@ def add_night(session: Session, term: Term, new: NewNight, now: datetime, actor:
     route = session.get(Route, new.route_id)
     if route is None or route.municipality.region_id != term.region_id or route.archived:
         raise RosterRefused(N_("That route is not in this region."))
-    if not 1 <= new.min_walkers <= new.max_walkers:
-        raise RosterRefused(N_("The minimum must be at least 1 and no more than the maximum."))
+    _check_walkers(new.min_walkers, new.max_walkers)
     starts_at, ends_at = night_span(new.day, new.starts_local, new.ends_local, ZoneInfo(term.region.timezone))
     if starts_at <= now:
         raise RosterRefused(N_("A night cannot be added at a time that has passed."))
@@ -324,11 +333,6 @@ def _check_night_time(
     )
     if session.scalar(same_day.limit(1)) is not None:
         raise RosterRefused(N_("%(route)s already has a night that day."), route=route.name)
-
-
-#: Those going on a night: reminded of it, and able to answer NEI to it. Others on it wait for a
-#: place or have one offered.
-_GOING = (SignupState.SIGNED_UP, SignupState.CONFIRMED)
 
 
 def _live_signups(session: Session, shift: Shift) -> list[Signup]:
@@ -506,8 +510,7 @@ def set_capacity(
     """Change how many may walk a night. Lowering the maximum below those on it keeps the earliest
     sign-ups; the rest go to the top of the waitlist, in their order, and are told. Raising it
     offers the new places to the waitlist. Returns who was moved to the waitlist."""
-    if not 1 <= min_walkers <= max_walkers:
-        raise RosterRefused(N_("The minimum must be at least 1 and no more than the maximum."))
+    _check_walkers(min_walkers, max_walkers)
     lock_night(session, shift.id)
     if shift.cancelled_at is not None:
         raise RosterRefused(N_("This night is cancelled."))
