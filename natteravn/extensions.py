@@ -7,10 +7,12 @@ from datetime import datetime
 from functools import partial
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel, format_date, format_decimal, gettext, lazy_pgettext
+from flask_babel import Babel, format_date, format_decimal, get_translations, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -75,11 +77,31 @@ def init_app(app: Flask) -> None:
         locale_selector=pick_locale,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    _page_catalogue(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     _template_helpers(app)
     _headers(app)
     _errors(app)
+
+
+def _page_catalogue(app: Flask) -> None:
+    """Templates translate with the catalogue their page was rendered with (`_catalogue`, set by
+    `_globals` below), looked up once a page. Flask-Babel looks it up for every string, through the
+    request's globals three times over; on the region list's few hundred strings that came to half
+    the page's time. A template rendered without the page's variables, such as a macro imported
+    without context, asks Flask-Babel as before."""
+
+    def catalogue(context: Context):
+        return context.get("_catalogue") or get_translations()
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by Jinja's i18n extension
+        gettext=pass_context(lambda context, text: catalogue(context).ugettext(text)),
+        ngettext=pass_context(lambda context, one, many, n: catalogue(context).ungettext(one, many, n)),
+        pgettext=pass_context(lambda context, where, text: catalogue(context).upgettext(where, text)),
+        npgettext=pass_context(lambda context, where, one, many, n: catalogue(context).unpgettext(where, one, many, n)),
+        newstyle=True,
+    )
 
 
 def _template_helpers(app: Flask) -> None:
@@ -89,6 +111,7 @@ def _template_helpers(app: Flask) -> None:
 
         locale = str(get_locale() or LOCALES[0])
         return {
+            "_catalogue": get_translations(),
             "coordinator_nav": _coordinator_nav(app),
             "locale": locale,
             "text_dir": text_direction(locale),
