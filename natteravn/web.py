@@ -11,9 +11,10 @@ from functools import cache, wraps
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from babel import Locale, dates
 from babel.support import NullTranslations, Translations
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale, gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,19 +85,21 @@ def now() -> datetime:
 
 def written(value: date | datetime, kind: str) -> str:
     """A date, or a moment in Oslo time, as the page's language writes it (`DATE_PATTERNS`'s kinds,
-    or "clock" for the time of day)."""
+    or "clock" for the time of day). Babel's own functions, given the page's language once: lists
+    write hundreds of these, and Flask-Babel's wrappers look up the language and time zone anew for
+    each."""
+    locale = get_locale() or Locale.parse(LOCALES[0])
     if isinstance(value, datetime):
         value = value.astimezone(OSLO)
         if kind == "clock":
-            return format_time(value, CLOCK_PATTERN)
+            return dates.format_time(value, CLOCK_PATTERN, locale=locale)
         if kind == "when":
-            return format_datetime(value, _pattern(kind))
-    return format_date(value, _pattern(kind))
+            return dates.format_datetime(value, _pattern(locale, kind), locale=locale)
+    return dates.format_date(value, _pattern(locale, kind), locale=locale)
 
 
-def _pattern(kind: str) -> str:
-    locale = str(get_locale() or LOCALES[0])
-    return DATE_PATTERNS.get(locale, DATE_PATTERNS[LOCALES[0]])[kind]
+def _pattern(locale: Locale, kind: str) -> str:
+    return DATE_PATTERNS.get(str(locale), DATE_PATTERNS[LOCALES[0]])[kind]
 
 
 def gateway() -> Gateway:
