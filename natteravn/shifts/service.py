@@ -186,22 +186,56 @@ class NightsFilter:
     weekday: int | None = None  # Python's numbering: Friday is 4
     without_leader: bool = False
 
-    def keeps(self, night: Night) -> bool:
-        route = night.shift.route
+    def keeps(self, night: _Outline) -> bool:
         return (
-            (self.municipality_id is None or route.municipality_id == self.municipality_id)
-            and (self.route_id is None or route.id == self.route_id)
-            and not (self.without_leader and night.has_leader)
+            (self.municipality_id is None or night.municipality_id == self.municipality_id)
+            and (self.route_id is None or night.route_id == self.route_id)
+            and not (self.without_leader and night.leaders)
         )
+
+
+@dataclass(frozen=True)
+class _Outline:
+    """Where and when a coming night is, and whether a group leader is on it: enough to filter the
+    list and find its weekends without loading every night of the term."""
+
+    id: int
+    starts_at: datetime
+    term_id: int
+    route_id: int
+    municipality_id: int
+    leaders: int
+
+    @property
+    def weekend(self) -> tuple[int, int]:
+        return weekend_of(local(self.starts_at).date())
+
+
+@dataclass(frozen=True)
+class WeekendPlace:
+    """A weekend of the list not asked for: the number of weekends before it, and its days."""
+
+    skip: int
+    year: int
+    week: int
+    first_day: date
+    last_day: date
 
 
 @dataclass
 class Nights:
+    #: The weekends asked for, in date order.
     weekends: list[Weekend]
     #: The weekdays nights fall on, whichever day was chosen: the days a parent can pick.
     weekdays: list[int]
     #: Every route with nights coming, whatever was chosen, the person's own municipality first.
     routes: list[Route]
+    #: How many weekends there are in all.
+    count: int = 0
+    #: The first day of the weekend after those asked for, when there is one.
+    later: date | None = None
+    #: The person's school class's weekends among the others.
+    class_weekends_elsewhere: list[WeekendPlace] = field(default_factory=list)
 
     @property
     def municipalities(self) -> list[Municipality]:
@@ -285,14 +319,24 @@ def _own_signups(session: Session, person: Person, shift_ids: list[int] | Select
     }
 
 
-def upcoming_nights(session: Session, person: Person, now: datetime, chosen: NightsFilter = NightsFilter()) -> Nights:
+def upcoming_nights(
+    session: Session,
+    person: Person,
+    now: datetime,
+    chosen: NightsFilter = NightsFilter(),
+    *,
+    skip: int = 0,
+    weekends: int | None = None,
+) -> Nights:
     """Published, not cancelled nights of the person's region that have not begun, as `chosen`
     narrows them, grouped by weekend and day in date order, the person's own municipality first
-    each evening. Four queries however many nights there are."""
+    each evening: `weekends` of the weekends after the first `skip` (all when None). A region's
+    term has hundreds of nights and a page shows two weekends of them, so only those are loaded
+    whole. Seven queries however many nights there are."""
     if person.municipality is None:
         return Nights([], [], [])
     coming = (
-        select(Shift)
+        select(Shift.id)
         .join(Shift.term)
         .where(
             Term.region_id == person.municipality.region_id,
@@ -301,26 +345,65 @@ def upcoming_nights(session: Session, person: Person, now: datetime, chosen: Nig
             Shift.starts_at > now,
         )
     )
+    counts = _counts(session, coming, now)
+    outline = [
+        _Outline(shift_id, starts_at, term_id, route_id, municipality_id, counts.get(shift_id, _Count()).leaders)
+        for shift_id, starts_at, term_id, route_id, municipality_id in session.execute(
+            coming.add_columns(Shift.starts_at, Shift.term_id, Shift.route_id, Route.municipality_id)
+            .join(Shift.route)
+            .order_by(Shift.starts_at)
+        )
+    ]
+    routes = _routes_first_own(session, person, {night.route_id for night in outline})
+    kept = [night for night in outline if chosen.keeps(night)]
+    weekdays = sorted({local(night.starts_at).weekday() for night in kept})
+    if chosen.weekday is not None:
+        kept = [night for night in kept if local(night.starts_at).weekday() == chosen.weekday]
+    by_weekend: dict[tuple[int, int], list[_Outline]] = defaultdict(list)
+    for night in kept:
+        by_weekend[night.weekend].append(night)
+    in_order = list(by_weekend)
+    last = len(in_order) if weekends is None else skip + weekends
+    shown = set(in_order[skip:last])
+    ours = class_weekends_for(session, person, list({night.term_id for night in outline}))
+
+    def place(index: int) -> WeekendPlace:
+        days = [local(night.starts_at).date() for night in by_weekend[in_order[index]]]
+        return WeekendPlace(index, *in_order[index], days[0], days[-1])
+
+    found = Nights(
+        [],
+        weekdays,
+        routes,
+        count=len(in_order),
+        later=place(last).first_day if last < len(in_order) else None,
+        class_weekends_elsewhere=[place(i) for i, key in enumerate(in_order) if key in ours and key not in shown],
+    )
+    shown_ids = [night.id for night in kept if night.weekend in shown]
+    if not shown_ids:
+        return found
     shifts = session.scalars(
-        coming.join(Shift.route)
+        select(Shift)
+        .join(Shift.term)
+        .join(Shift.route)
         .join(Route.municipality)
+        .where(Shift.id.in_(shown_ids))
         .options(contains_eager(Shift.term), contains_eager(Shift.route).contains_eager(Route.municipality))
         .order_by(Shift.starts_at, Municipality.name, Route.name)
     ).all()
-    # The nights asked for again by the query rather than by a list of a few hundred ids.
-    ids = coming.with_only_columns(Shift.id)
-    counts = _counts(session, ids, now)
-    mine = _own_signups(session, person, ids)
+    mine = _own_signups(session, person, shown_ids)
     full = _terms_at_cap(session, person, {s.term for s in shifts})
     nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now, s.term_id in full) for s in shifts]
+    found.weekends = _by_weekend(nights, person, ours)
+    return found
+
+
+def _routes_first_own(session: Session, person: Person, route_ids: set[int]) -> list[Route]:
+    if not route_ids:
+        return []
+    routes = session.scalars(select(Route).where(Route.id.in_(route_ids)).options(joinedload(Route.municipality)))
     own = person.municipality_id
-    routes = sorted({s.route for s in shifts}, key=lambda r: (r.municipality_id != own, r.municipality.name, r.name))
-    nights = [n for n in nights if chosen.keeps(n)]
-    weekdays = sorted({local(n.shift.starts_at).weekday() for n in nights})
-    if chosen.weekday is not None:
-        nights = [n for n in nights if local(n.shift.starts_at).weekday() == chosen.weekday]
-    ours = class_weekends_for(session, person, list({s.term_id for s in shifts}))
-    return Nights(_by_weekend(nights, person, ours), weekdays, routes)
+    return sorted(routes, key=lambda r: (r.municipality_id != own, r.municipality.name, r.name))
 
 
 def _by_weekend(nights: list[Night], person: Person, ours: set[tuple[int, int]]) -> list[Weekend]:

@@ -18,7 +18,7 @@ from natteravn.shifts import joining, service, standin
 from natteravn.shifts.calendar import calendar_for, entry_for
 from natteravn.shifts.forms import ANY_DAY, CancelForm, NightsForm, OfferForm, SignupForm
 from natteravn.shifts.models import LIVE, Signup, SignupRole, SignupState
-from natteravn.web import choices, db_session, links, now, onboarded_required, safe_next, written
+from natteravn.web import LARGEST_NUMBER, choices, db_session, links, now, onboarded_required, safe_next, written
 
 bp = Blueprint("shifts", __name__)
 
@@ -34,15 +34,13 @@ NOT_CHOSEN = {"municipality": 0, "route": 0, "day": ANY_DAY, "without_leader": F
 def nights():
     db = db_session()
     form = NightsForm(request.args)
-    found = service.upcoming_nights(db, current_user, now(), _chosen(form))
+    start = min(max(request.args.get("start", 0, type=int), 0), LARGEST_NUMBER)
+    found = service.upcoming_nights(db, current_user, now(), _chosen(form), skip=start, weekends=WEEKENDS_AT_ONCE)
     _fill_night_choices(form, found)
-    start = max(request.args.get("start", 0, type=int), 0)
-    shown = found.weekends[start : start + WEEKENDS_AT_ONCE]
     filters = {name: value for name, value in _filters(form).items() if value != NOT_CHOSEN[name]}
     return render_template(
         "shifts/nights.html",
         found=found,
-        shown=shown,
         start=start,
         step=WEEKENDS_AT_ONCE,
         filters=filters,

@@ -281,6 +281,17 @@ def test_upcoming_nights_are_grouped_by_weekend_and_evening_with_the_parents_mun
         assert {n.shift.route.municipality.name for n in evening.nights[1:]} == {"Åsnes", "Våler"}
 
 
+def test_a_step_of_the_list_holds_the_weekends_asked_for_and_says_when_the_next_begins(world, db, clock):
+    every = service.upcoming_nights(db, world.parent, clock()).weekends
+    step = service.upcoming_nights(db, world.parent, clock(), skip=1, weekends=1)
+    assert [w.first_day for w in step.weekends] == [every[1].first_day]
+    assert [n.shift.id for n in step.weekends[0].nights] == [n.shift.id for n in every[1].nights]
+    assert step.count == len(every) and step.later == every[2].first_day
+    assert step.routes and step.weekdays == [4, 5]  # the filters still offer every route and day
+    last = service.upcoming_nights(db, world.parent, clock(), skip=len(every) - 1, weekends=2)
+    assert last.later is None and len(last.weekends) == 1
+
+
 def test_the_nights_can_be_narrowed_to_a_municipality_a_route_a_day_and_those_without_a_leader(world, db, clock, sign):
     asnes_fridays = service.NightsFilter(municipality_id=world.asnes.id, weekday=4)
     found = service.upcoming_nights(db, world.parent, clock(), asnes_fridays)
