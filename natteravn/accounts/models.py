@@ -69,21 +69,29 @@ class Scope:
 
 #: Swedish and German letters written the Norwegian way, as a Norwegian keyboard types them.
 _NORWEGIAN_SPELLING = str.maketrans({"ö": "ø", "ä": "æ"})
+#: Ø and å as the old spelling and a keyboard without them write them: Loekken, Haaland.
+_SPELT_OUT = {"aa": "å", "oe": "ø"}
 
 
 def folded(text: str) -> str:
-    """Text as name search compares it: case folded and accents dropped (André is andre), while
-    æ, ø and å stay letters of their own. Aa is å, as in the old spelling many names keep (Aasen
-    is found by "ås", Håland by "haaland"). Done here rather than in SQL so every database agrees:
+    """Text as name search compares it: case folded and accents dropped (André is andre). Ø and å
+    stay letters of their own, and so do their spellings without them: aa is å and oe is ø, as in
+    the old spelling many names keep (Aasen is found by "ås", Håland by "haaland", Løkken by
+    "loekken"). Æ is written ae, as a keyboard without it writes it ("kjaer" finds Kjær); ae is not
+    read as æ the way aa is read as å, since search also lets an e stand for æ (see `found_by`) and
+    "mika" would then no longer find Mikael. Done here rather than in SQL so every database agrees:
     SQLite's lower() changes only A to Z, so "ødegård" would never find "Ødegård" there. Stored
     keys follow this rule: changing it needs a migration that folds every name again."""
     kept = []
-    for char in " ".join(text.split()).casefold().replace("aa", "å").translate(_NORWEGIAN_SPELLING):
+    for char in " ".join(text.split()).casefold().translate(_NORWEGIAN_SPELLING):
         if char in "æøå":
             kept.append(char)
         else:
             kept.extend(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
-    return "".join(kept)
+    key = "".join(kept)
+    for spelling, letter in _SPELT_OUT.items():
+        key = key.replace(spelling, letter)
+    return key.replace("æ", "ae")
 
 
 def _folded_name(context) -> str:

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import func, select
 
+from natteravn.accounts.models import Person
+from natteravn.accounts.service import found_by
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
 from natteravn.people import service as people
@@ -304,14 +306,59 @@ def _found(db, world, typed: str) -> list[str]:
     return sorted(p.name for p in grid.search_people(db, world.region.id, world.coordinator.coordinator_scope, typed))
 
 
-def test_accents_are_folded_but_norwegian_letters_are_letters_of_their_own(db, world, clock):
+def _found_by(db, typed: str) -> list[str]:
+    """Whom the search condition itself finds, by name."""
+    return sorted(db.scalars(select(Person.name).where(found_by(typed))))
+
+
+def test_accents_are_folded(db, world, clock):
     factories.person(db, world.asnes, "André Ærø", clock())
-    factories.person(db, world.asnes, "Aase Aero", clock())
     db.flush()
 
     assert _found(db, world, "andre") == ["André Ærø"]
-    assert _found(db, world, "ærø") == ["André Ærø"]
-    assert _found(db, world, "aero") == ["Aase Aero"]
+    assert _found(db, world, "ANDRÉ ÆRØ") == ["André Ærø"]
+
+
+NAMES_WITH_NORWEGIAN_LETTERS = ["Åse Ødegård", "Mona Løkken", "Kari Kjær", "Siri Sæther", "Nils Sæbø", "Mikael Moen"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("oedegaard", "Åse Ødegård"),
+        ("loekken", "Mona Løkken"),
+        ("kjaer", "Kari Kjær"),
+        ("saether", "Siri Sæther"),
+        ("saeboe", "Nils Sæbø"),
+    ],
+)
+def test_a_name_is_found_as_a_keyboard_without_norwegian_letters_types_it(db, world, clock, typed, name):
+    for someone in NAMES_WITH_NORWEGIAN_LETTERS:
+        factories.person(db, world.asnes, someone, clock())
+    db.flush()
+
+    assert _found_by(db, typed) == [name]
+    assert _found(db, world, typed) == [name]
+
+
+def test_a_name_spelt_without_norwegian_letters_is_found_by_them(db, world, clock):
+    factories.person(db, world.asnes, "Trond Oedegaard", clock())
+    factories.person(db, world.asnes, "Lars Kjaer", clock())
+    db.flush()
+
+    assert _found_by(db, "ødegård") == ["Trond Oedegaard"]
+    assert _found_by(db, "kjær") == ["Lars Kjaer"]
+
+
+def test_the_letters_spelt_out_find_no_more_than_they_mean(db, world, clock):
+    for someone in ("Mikael Moen", "Mona Simonsen", "Kjersti Lie", "Kari Kjær"):
+        factories.person(db, world.asnes, someone, clock())
+    db.flush()
+
+    assert _found_by(db, "moen") == ["Mikael Moen"]
+    assert _found_by(db, "kjaer") == ["Kari Kjær"]
+    assert _found_by(db, "mika") == ["Mikael Moen"]  # the start of a name with ae in it
+    assert _found_by(db, "mikael") == ["Mikael Moen"]
 
 
 def test_aa_finds_and_is_found_by_the_letter_aa_stands_for(db, world, clock):

@@ -9,9 +9,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from natteravn import create_app
+from natteravn.accounts.models import Person
+from natteravn.accounts.service import found_by
 from natteravn.cli import alembic_config
 from natteravn.db import make_engine, make_session_factory
 from natteravn.models import Base
@@ -162,5 +164,42 @@ def test_names_spelt_with_aa_are_folded_again_so_that_ås_finds_aasen(empty_data
         assert keys() == ["trond åsen", "kari nordmann"]
         downgrade_to(empty_database, BEFORE_AA_FOLDING)
         assert keys() == ["trond aasen", "kari nordmann"]
+    finally:
+        engine.dispose()
+
+
+BEFORE_SPELLINGS_WITHOUT_LETTERS = "c4f2a7d91e36"
+
+
+def test_names_are_folded_again_so_that_they_are_found_typed_without_norwegian_letters(empty_database):
+    upgrade_to_head(empty_database, BEFORE_SPELLINGS_WITHOUT_LETTERS)
+    engine = make_engine(empty_database)
+    try:
+        with make_session_factory(engine)() as session:
+            municipality = Municipality(region=Region(name="Solør", slug="solor"), name="Åsnes")
+            for name in ("Åse Ødegård", "Kari Kjær", "Mona Loekken", "Erling Haaland"):
+                factories.person(session, municipality, name, datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+            session.commit()
+        before = ["åse ødegård", "kari kjær", "mona loekken", "erling håland"]
+        with engine.begin() as connection:  # the keys as the rule before this revision wrote them
+            for person_id, key in enumerate(before, start=1):
+                set_key = text("UPDATE person SET name_key = :key WHERE id = :id")
+                connection.execute(set_key, {"key": key, "id": person_id})
+
+        def keys() -> list[str]:
+            with engine.connect() as connection:
+                return list(connection.scalars(text("SELECT name_key FROM person ORDER BY id")))
+
+        def found(typed: str) -> list[str]:
+            with make_session_factory(engine)() as session:
+                return list(session.scalars(select(Person.name).where(found_by(typed)).order_by(Person.id)))
+
+        assert found("kjaer") == found("løkken") == []
+        upgrade_to_head(empty_database)
+        assert keys() == ["åse ødegård", "kari kjaer", "mona løkken", "erling håland"]
+        assert found("kjaer") == ["Kari Kjær"]
+        assert found("løkken") == ["Mona Loekken"]
+        downgrade_to(empty_database, BEFORE_SPELLINGS_WITHOUT_LETTERS)
+        assert keys() == before
     finally:
         engine.dispose()
