@@ -105,13 +105,30 @@ def normalise_phone(raw: str) -> str:
 
 def found_by(text: str) -> ColumnElement[bool]:
     """People a search finds: every word typed is in the name, in any order and whatever its case
-    or accents (see `folded`: "nordmann kari" finds Kari Nordmann); or, given three digits or more,
-    the phone number holds them, spaces and a leading 00 ignored ("0047 412 34 567")."""
-    words = [Person.name_key.contains(word, autoescape=True) for word in folded(text).split()]
+    or accents (see `folded`: "nordmann kari" finds Kari Nordmann), and whether or not it was typed
+    with Norwegian letters (see `_in_name`: "odegard" finds Ødegård); or, given three digits or
+    more, the phone number holds them, spaces and a leading 00 ignored ("0047 412 34 567")."""
+    words = [_in_name(word) for word in folded(text).split()]
     digits = "".join(c for c in text if c.isdigit()).removeprefix("00")
     if len(digits) < 3:
         return and_(*words) if words else false()
     return or_(and_(*words), Person.phone.contains(digits, autoescape=True))
+
+
+def _in_name(word: str) -> ColumnElement[bool]:
+    """A folded word in the name. A letter the word has means that letter (or its spelling without
+    it): "ås" finds Åse and Aasen but not Thomas. A letter it lacks may have been typed without it,
+    as a keyboard without Norwegian letters does: ø as o ("lokken" finds Løkken), å as a
+    ("odegard" finds Ødegård), æ as e ("sether" finds Sæther). That reading is left to the query, so
+    the stored key keeps the letters and "moen" still finds Moen without finding Simonsen."""
+    name: ColumnElement[str] = Person.name_key.expression
+    for letter, typed_without in (("ø", "o"), ("å", "a")):
+        if letter not in word:
+            name = func.replace(name, letter, typed_without)
+    found = name.contains(word, autoescape=True)
+    if "e" in word and "ae" not in word:
+        found = or_(found, func.replace(name, "ae", "e").contains(word, autoescape=True))
+    return found
 
 
 def display_phone(e164: str) -> str:
