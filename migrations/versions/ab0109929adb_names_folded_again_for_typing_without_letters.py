@@ -3,7 +3,7 @@ Kjær by "kjaer")
 
 Revision ID: ab0109929adb
 Revises: c4f2a7d91e36
-Create Date: 2026-12-07 10:00:00.000000
+Create Date: 2026-12-05 15:00:00.000000
 """
 
 import unicodedata
