@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person, folded
@@ -26,7 +27,7 @@ from natteravn.accounts.service import (
     plan_move_invitation,
 )
 from natteravn.audit import service as audit
-from natteravn.db import CONTROL_CHARACTERS
+from natteravn.db import CONTROL_CHARACTERS, locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, School, SchoolClass
@@ -511,6 +512,13 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    #: Nobody was added, changed, approved or invited: the list had been imported before, by the
+    #: first click of a double click say, and nothing was written.
+    already_imported: bool = False
+
+    @property
+    def people(self) -> int:
+        return self.created + self.updated + self.unchanged
 
 
 def apply_import(
@@ -527,6 +535,7 @@ def apply_import(
     chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
     or older and accept the code of conduct themselves. Someone registered in another region stays
     there, and an SMS invites them to move: the import says of them what it says of a new number."""
+    _one_import_at_a_time(session, region_ids)
     preview = preview_import(session, region_ids, text, mapping)
     if preview.errors:
         raise ImportRefused(
@@ -538,24 +547,44 @@ def apply_import(
     touched: dict[int, dict[str, list[Person]]] = {}
     approved: dict[int, list[Person]] = {}
     invited_elsewhere: Counter[int] = Counter()
-    for row in preview.rows:
-        if row.elsewhere is not None:
-            plan_move_invitation(session, row.elsewhere, row.municipality, links, now)
-            invited_elsewhere[row.municipality.region_id] += 1
-            touched.setdefault(row.municipality.region_id, {c: [] for c in Change})
-            continue
-        person = row.person or _new_person(session, row, now)
-        if row.change == Change.UPDATED:
-            person.name = row.name
-            person.municipality = row.municipality
-            if row.school_class is not None and row.school_class not in person.school_classes:
-                person.school_classes.append(row.school_class)  # a child in another class keeps theirs
-        if approve(person, now):
-            approved.setdefault(row.municipality.region_id, []).append(person)
-        touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person)
-    # Everyone new at once, in a few statements rather than a few for each of thousands of rows:
-    # their invitations and the audit log need their ids.
-    session.flush()
+    moves_planned = 0
+    try:
+        with session.begin_nested():
+            for row in preview.rows:
+                if row.elsewhere is not None:
+                    if plan_move_invitation(session, row.elsewhere, row.municipality, links, now) is not None:
+                        moves_planned += 1
+                    invited_elsewhere[row.municipality.region_id] += 1
+                    touched.setdefault(row.municipality.region_id, {c: [] for c in Change})
+                    continue
+                person = row.person or _new_person(session, row, now)
+                if row.change == Change.UPDATED:
+                    person.name = row.name
+                    person.municipality = row.municipality
+                    if row.school_class is not None and row.school_class not in person.school_classes:
+                        person.school_classes.append(row.school_class)  # a child in another class keeps theirs
+                if approve(person, now):
+                    approved.setdefault(row.municipality.region_id, []).append(person)
+                touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person)
+            # Everyone new at once, in a few statements rather than a few for each of thousands of
+            # rows: their invitations and the audit log need their ids.
+            session.flush()
+    except IntegrityError as error:  # a number in the list logged in for the first time a moment ago
+        raise ImportRefused(
+            N_(
+                "Someone in the list registered at the same moment, so nothing was imported. "
+                "Check the list below and import it again."
+            )
+        ) from error
+    result = ImportResult(
+        created=preview.count(Change.NEW),
+        updated=preview.count(Change.UPDATED),
+        unchanged=preview.count(Change.UNCHANGED),
+    )
+    added_or_changed = any(by_change[Change.NEW] or by_change[Change.UPDATED] for by_change in touched.values())
+    if not (added_or_changed or approved or moves_planned):
+        result.already_imported = True
+        return result
     for region_id, by_change in touched.items():
         plan_invitations(session, by_change[Change.NEW], links, now)
         audit.record(
@@ -573,11 +602,17 @@ def apply_import(
             person_ids=[p.id for p in by_change[Change.NEW] + by_change[Change.UPDATED]],
             approved_ids=[p.id for p in approved.get(region_id, [])],
         )
-    return ImportResult(
-        created=preview.count(Change.NEW),
-        updated=preview.count(Change.UPDATED),
-        unchanged=preview.count(Change.UNCHANGED),
-    )
+    return result
+
+
+def _one_import_at_a_time(session: Session, region_ids: set[int]) -> None:
+    """A second import into the same regions (the second click of a double click) waits until the
+    first is done, then finds the people it added registered, rather than adding them again and
+    failing on their numbers. Locks taken in one order, so that two imports cannot wait for each
+    other. SQLite needs nothing: every write transaction holds the one lock."""
+    if locks_rows(session):
+        for region_id in sorted(region_ids):
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"people.import:{region_id}"))))
 
 
 def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:

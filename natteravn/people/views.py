@@ -350,6 +350,18 @@ def import_confirm():
         form.form_errors.append(refusal.translated(_))
         return _preview_page(form, confirm.text.data, mapping)
     db.commit()
+    if result.already_imported:  # the second click of a double click, say: the first did the work
+        flash(
+            ngettext(
+                "This list has already been imported: its %(num)d person is registered, "
+                "and nothing in the list has changed.",
+                "This list has already been imported: its %(num)d people are registered, "
+                "and nothing in the list has changed.",
+                result.people,
+            ),
+            "info",
+        )
+        return redirect(url_for("people.index"))
     flash(
         _(
             "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged. "
