@@ -95,6 +95,11 @@ COLUMN_LABELS = {
     "first_name": _l("First name"),
     "last_name": _l("Last name"),
     "phone": _l("Mobile number"),
+    # A school's list with two parents a row.
+    "name_2": _l("Second parent's name"),
+    "first_name_2": _l("Second parent's first name"),
+    "last_name_2": _l("Second parent's last name"),
+    "phone_2": _l("Second parent's mobile number"),
     "municipality": _l("Municipality"),
     "school_class": _l("School class"),
 }

@@ -42,9 +42,13 @@ TOO_LARGE = N_("The file is larger than 1 MB. Split it into smaller files.")
 MAX_IMPORT_ROWS = 5000
 NAME_LIMIT = 120  # as a person's name is stored
 #: What the columns of a file may be called, as school lists and Excel sheets in Norway call them
-#: (headers are compared in lower case, with punctuation and a trailing number such as "Foresatt 1"
-#: left out). The pupil's own name ("Elev") is never read: the service keeps no child's name.
-FIELDS = ("name", "first_name", "last_name", "phone", "municipality", "school_class")
+#: (headers are compared in lower case, with punctuation and a number such as "Foresatt 1" left
+#: out). The pupil's own name ("Elev") is never read: the service keeps no child's name.
+PARENT_FIELDS = ("name", "first_name", "last_name", "phone")
+#: School systems (Visma, Vigilo) export two parents a row: "Foresatt 1 navn; Foresatt 1 mobil;
+#: Foresatt 2 navn; Foresatt 2 mobil". The second parent's columns are the first's with "_2".
+SECOND_PARENT = {column: f"{column}_2" for column in PARENT_FIELDS}
+FIELDS = (*PARENT_FIELDS, "municipality", "school_class", *SECOND_PARENT.values())
 SYNONYMS = {
     "name": (
         "name",
@@ -102,6 +106,8 @@ SYNONYMS = {
     "school_class": ("school class", "class", "klasse", "skoleklasse", "klasse trinn", "gruppe"),
 }
 COLUMNS = {synonym: column for column, synonyms in SYNONYMS.items() for synonym in synonyms}
+#: Words that say a column is about the parent: "Foresatt 2 telefon" is the second parent's phone.
+PARENT_WORDS = {"foresatt", "foresattes", "føresett", "føresette", "forelder", "parent", "guardian", "kontaktperson"}
 
 
 class ImportRefused(Refusal):
@@ -206,8 +212,18 @@ def _separator(text: str) -> str:
 
 
 def _column(name: str) -> str | None:
-    words = re.sub(r"[\s_\-./:()]+", " ", name.casefold()).strip()
-    return COLUMNS.get(re.sub(r"\s*\d+$", "", words))
+    spaced = re.sub(r"[\s_\-./:()]+", " ", name.casefold())
+    words = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", spaced).split()  # "Foresatt1" too
+    plain = " ".join(word for word in words if not word.isdigit())
+    column = COLUMNS.get(plain) or _parents_column(plain)
+    return SECOND_PARENT[column] if column in SECOND_PARENT and "2" in words else column
+
+
+def _parents_column(plain: str) -> str | None:
+    """A parent's name or phone by a header that says whose ("Foresatt telefon", "Parent name")."""
+    rest = " ".join(word for word in plain.split() if word not in PARENT_WORDS)
+    column = COLUMNS.get(rest) if rest != plain else None
+    return column if column in PARENT_FIELDS else None
 
 
 @dataclass
@@ -222,13 +238,30 @@ class Mapping:
     def missing(self) -> list[str]:
         """What is still needed, as messages to the coordinator."""
         needed = []
-        if "name" not in self.columns and not {"first_name", "last_name"} <= self.columns.keys():
+        first, second = self.parents()[0], self.second_parent()
+        if not _has_name(first):
             needed.append(N_("Choose the column with the name, or the two with first and last name."))
-        if "phone" not in self.columns:
+        if "phone" not in first:
             needed.append(N_("Choose the column with the mobile number."))
+        if second and not _has_name(second):
+            needed.append(
+                N_("Choose the column with the second parent's name, or the two with their first and last name.")
+            )
+        if second and "phone" not in second:
+            needed.append(N_("Choose the column with the second parent's mobile number."))
         if "municipality" not in self.columns and self.municipality_id is None:
             needed.append(N_("Choose the column with the municipality, or the municipality everyone lives in."))
         return needed
+
+    def parents(self) -> list[dict[str, int]]:
+        """Where each parent on a row is (by the first parent's names for the columns): one, or
+        two when the file has a second parent's columns."""
+        first = {column: self.columns[column] for column in PARENT_FIELDS if column in self.columns}
+        second = self.second_parent()
+        return [first, second] if second else [first]
+
+    def second_parent(self) -> dict[str, int]:
+        return {column: self.columns[theirs] for column, theirs in SECOND_PARENT.items() if theirs in self.columns}
 
     def encoded(self) -> str:
         return json.dumps(
@@ -270,7 +303,7 @@ def guess_columns(text: str) -> Guess:
             doubled = True  # "Mobil" and "Telefon": the coordinator says which
             continue
         mapping.columns[column] = index
-    if "name" in mapping.columns and {"first_name", "last_name"} & mapping.columns.keys():
+    if any("name" in parent and {"first_name", "last_name"} & parent.keys() for parent in mapping.parents()):
         doubled = True
     return Guess(headers, mapping, sure=not doubled and not mapping.missing())
 
@@ -317,6 +350,10 @@ def _name(cells: list[str], positions: dict[str, int]) -> str:
     return whole or " ".join(part for part in parts if part)
 
 
+def _has_name(parent: dict[str, int]) -> bool:
+    return "name" in parent or {"first_name", "last_name"} <= parent.keys()
+
+
 @dataclass
 class _Places:
     """The regions' municipalities and classes by name, loaded once for the whole file. Names in the
@@ -359,24 +396,14 @@ def _problem(msgid: str, row: int, **params) -> Refusal:
     return Refusal(msgid, row=row, **params)
 
 
-def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> ImportRow | Refusal:
+def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> list[ImportRow] | Refusal:
+    """The row's parent, or both its parents, each with the row's municipality and class."""
     positions = mapping.columns
-    name = _name(cells, positions)
-    raw_phone = _cell(cells, positions, "phone")
     written_class = _cell(cells, positions, "school_class")
     fixed_class = places.school_class(mapping.school_class_id) if "school_class" not in positions else None
-    if not name:
-        return _problem(N_("Row %(row)d: the name is missing."), row)
-    if len(name) > NAME_LIMIT:
-        return _problem(N_("Row %(row)d: the name is longer than %(max)d characters."), row, max=NAME_LIMIT)
-    if not raw_phone:
-        return _problem(N_("Row %(row)d: the phone number is missing."), row)
-    try:
-        phone = normalise_phone(raw_phone)
-    except InvalidPhone:
-        return _problem(
-            N_("Row %(row)d: the phone number %(phone)s is not a valid mobile number."), row, phone=raw_phone
-        )
+    parents = _read_parents(row, cells, mapping)
+    if isinstance(parents, Refusal):
+        return parents
     municipality = _municipality(row, cells, mapping, places)
     if isinstance(municipality, Refusal):
         return municipality
@@ -404,7 +431,55 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
                 example=f"{matches[0].school.name} {matches[0].name}",
             )
         school_class = matches[0]
-    return ImportRow(row=row, name=name, phone=phone, municipality=municipality, school_class=school_class)
+    return [
+        ImportRow(row=row, name=name, phone=phone, municipality=municipality, school_class=school_class)
+        for name, phone in parents
+    ]
+
+
+def _read_parents(row: int, cells: list[str], mapping: Mapping) -> list[tuple[str, str]] | Refusal:
+    """Each parent on the row as (name, phone). A parent's columns left empty are nobody: many a
+    child on a school's list has one parent in it, not two."""
+    parents = list(enumerate(mapping.parents()))
+    written = [(n, p) for n, p in parents if _name(cells, p) or _cell(cells, p, "phone")]
+    read = []
+    for number, positions in written or parents[:1]:
+        parent = _read_parent(row, cells, positions, second=number == 1)
+        if isinstance(parent, Refusal):
+            return parent
+        read.append(parent)
+    if len(read) == 2 and read[0][1] == read[1][1]:
+        return _problem(
+            N_("Row %(row)d: both parents have the phone number %(phone)s."), row, phone=display_phone(read[0][1])
+        )
+    return read
+
+
+def _read_parent(row: int, cells: list[str], positions: dict[str, int], second: bool) -> tuple[str, str] | Refusal:
+    name = _name(cells, positions)
+    raw_phone = _cell(cells, positions, "phone")
+    if not name:
+        return _problem(
+            N_("Row %(row)d: the second parent's name is missing.")
+            if second
+            else N_("Row %(row)d: the name is missing."),
+            row,
+        )
+    if len(name) > NAME_LIMIT:
+        return _problem(N_("Row %(row)d: the name is longer than %(max)d characters."), row, max=NAME_LIMIT)
+    if not raw_phone:
+        return _problem(
+            N_("Row %(row)d: the second parent's phone number is missing.")
+            if second
+            else N_("Row %(row)d: the phone number is missing."),
+            row,
+        )
+    try:
+        return name, normalise_phone(raw_phone)
+    except InvalidPhone:
+        return _problem(
+            N_("Row %(row)d: the phone number %(phone)s is not a valid mobile number."), row, phone=raw_phone
+        )
 
 
 def _municipality(row: int, cells: list[str], mapping: Mapping, places: _Places) -> Municipality | Refusal:
@@ -480,18 +555,19 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
         if isinstance(read, Refusal):
             errors.append(read)
             continue
-        if read.phone in first_row_of:
-            errors.append(
-                _problem(
-                    N_("Row %(row)d: the phone number %(phone)s is also on row %(first)d."),
-                    row_number,
-                    phone=read.shown_phone,
-                    first=first_row_of[read.phone],
+        for parent in read:
+            if parent.phone in first_row_of:
+                errors.append(
+                    _problem(
+                        N_("Row %(row)d: the phone number %(phone)s is also on row %(first)d."),
+                        row_number,
+                        phone=parent.shown_phone,
+                        first=first_row_of[parent.phone],
+                    )
                 )
-            )
-            continue
-        first_row_of[read.phone] = row_number
-        rows.append(read)
+                continue
+            first_row_of[parent.phone] = row_number
+            rows.append(parent)
     existing = {
         p.phone: p
         for p in session.scalars(

@@ -146,3 +146,144 @@ def test_a_mapping_that_still_lacks_the_phone_says_so_in_words(world, login, cli
     )
     assert page.status_code == 422
     assert "Choose the column with the mobile number." in page.text
+
+
+# --- Two parents a row, as school systems export them. ---
+
+TWO_PARENTS = (
+    "Elev;Klasse;Foresatt 1 navn;Foresatt 1 telefon;Foresatt 2 navn;Foresatt 2 telefon;Kommune\n"
+    "Ola Elev;9A;Kari Nordmann;922 22 222;Per Nordmann;933 33 333;Åsnes\n"
+    "Nora Elev;9A;Anne Grue;944 44 444;;;Åsnes\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "columns"),
+    [
+        (
+            "Foresatt 1 navn;Foresatt 1 telefon;Foresatt 2 navn;Foresatt 2 telefon;Kommune",
+            {"name": 0, "phone": 1, "name_2": 2, "phone_2": 3, "municipality": 4},
+        ),
+        (
+            "Elev;Foresatt 1;Mobil foresatt 1;Foresatt 2;Mobil foresatt 2;Kommune",
+            {"name": 1, "phone": 2, "name_2": 3, "phone_2": 4, "municipality": 5},
+        ),
+        (
+            "Foresatt1 fornavn;Foresatt1 etternavn;Foresatt1 mobil;Foresatt2 fornavn;Foresatt2 etternavn;"
+            "Foresatt2 mobil;Bostedskommune",
+            {
+                "first_name": 0,
+                "last_name": 1,
+                "phone": 2,
+                "first_name_2": 3,
+                "last_name_2": 4,
+                "phone_2": 5,
+                "municipality": 6,
+            },
+        ),
+        (
+            "Føresett 1 namn;Føresett 1 mobil;Føresett 2 namn;Føresett 2 mobil;Kommune",
+            {"name": 0, "phone": 1, "name_2": 2, "phone_2": 3, "municipality": 4},
+        ),
+        (
+            "Pupil;Parent 1 name;Parent 1 phone;Parent 2 name;Parent 2 phone;Municipality",
+            {"name": 1, "phone": 2, "name_2": 3, "phone_2": 4, "municipality": 5},
+        ),
+        (
+            "Guardian 1;Guardian 1 mobile;Guardian 2;Guardian 2 mobile;Municipality",
+            {"name": 0, "phone": 1, "name_2": 2, "phone_2": 3, "municipality": 4},
+        ),
+        # A parent's e-mail and address are not read.
+        (
+            "Foresatt 1 navn;Foresatt 1 e-post;Foresatt 1 adresse;Foresatt 1 mobil;Kommune",
+            {"name": 0, "phone": 3, "municipality": 4},
+        ),
+    ],
+)
+def test_the_headers_of_lists_with_two_parents_a_row_are_understood(header, columns):
+    found = guess(header + "\n")
+    assert found.mapping.columns == columns
+    assert found.sure
+
+
+def test_half_a_second_parent_makes_the_guess_unsure():
+    # "Telefon 2" may be the same parent's other number: the coordinator says.
+    found = guess("Navn;Mobil;Telefon 2;Kommune\n")
+    assert not found.sure
+    assert found.mapping.missing() == [
+        "Choose the column with the second parent's name, or the two with their first and last name."
+    ]
+
+
+def test_a_row_with_two_parents_gives_both_and_a_row_with_one_gives_one(world, db, clock, links):
+    seen = importing.preview_import(db, {world.region.id}, TWO_PARENTS)
+    assert seen.errors == []
+    assert [(r.row, r.name, r.shown_phone, r.school_class) for r in seen.rows] == [
+        (2, "Kari Nordmann", "922 22 222", world.school_class),
+        (2, "Per Nordmann", "933 33 333", world.school_class),
+        (3, "Anne Grue", "944 44 444", world.school_class),
+    ]
+    result = importing.apply_import(db, {world.region.id}, TWO_PARENTS, world.coordinator, clock(), links)
+    assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
+    per = db.scalar(select(Person).where(Person.phone == "+4793333333"))
+    assert (per.name, per.municipality_id, per.school_class_ids) == (
+        "Per Nordmann",
+        world.asnes.id,
+        {world.school_class.id},
+    )
+
+
+def test_a_second_parent_with_only_a_name_or_the_first_parents_number_is_an_error(world, db):
+    text = (
+        "Foresatt 1 navn;Foresatt 1 mobil;Foresatt 2 navn;Foresatt 2 mobil;Kommune\n"
+        "Kari Nordmann;922 22 222;Per Nordmann;;Åsnes\n"
+        "Anne Grue;944 44 444;Arne Grue;944 44 444;Grue\n"
+        "Siri Våler;955 55 555;;966 66 666;Våler\n"
+        ";;Berit Bare;977 77 777;Våler\n"
+    )
+    seen = importing.preview_import(db, {world.region.id}, text)
+    assert [e.translated(lambda s: s) for e in seen.errors] == [
+        "Row 2: the second parent's phone number is missing.",
+        "Row 3: both parents have the phone number 944 44 444.",
+        "Row 4: the second parent's name is missing.",
+    ]
+    assert [(r.row, r.name) for r in seen.rows] == [(5, "Berit Bare")]  # the second parent alone is someone
+
+
+def test_the_pages_import_both_parents_of_a_school_list(world, db, login, client):
+    login(world.coordinator)
+    preview = _upload(client, TWO_PARENTS)
+    assert preview.status_code == 200
+    assert "3 new people" in preview.text
+    assert all(f"<td>{name}</td>" in preview.text for name in ("Kari Nordmann", "Per Nordmann", "Anne Grue"))
+    mapping = preview.text.split('name="mapping" type="hidden" value="')[1].split('"')[0]
+    done = client.post(
+        "/coordinator/people/import/confirm",
+        data={"text": TWO_PARENTS, "mapping": mapping.replace("&#34;", '"')},
+        follow_redirects=True,
+    )
+    assert "Imported: 3 new, 0 updated, 0 unchanged." in done.text
+    both = db.scalars(select(Person).where(Person.phone.in_(["+4792222222", "+4793333333"]))).all()
+    assert sorted((p.name, p.school_class_ids == {world.school_class.id}) for p in both) == [
+        ("Kari Nordmann", True),
+        ("Per Nordmann", True),
+    ]
+
+
+def test_the_coordinator_chooses_the_second_parents_columns(world, db, login, client):
+    login(world.coordinator)
+    text = "Elev;Mor;Mors tlf;Far;Fars tlf\nOla Elev;Kari Nordmann;922 22 222;Per Nordmann;933 33 333\n"
+    asked = _upload(client, text)
+    assert "Second parent's name" in asked.text and "Second parent's mobile number" in asked.text
+    chosen = {
+        "text": text,
+        "column_name": "1",
+        "column_phone": "2",
+        "column_name_2": "3",
+        "column_phone_2": "4",
+        "municipality_id": str(world.grue.id),
+        "school_class_id": str(world.school_class.id),
+    }
+    preview = client.post("/coordinator/people/import/columns", data=chosen)
+    assert preview.status_code == 200 and "2 new people" in preview.text
+    assert "<td>Kari Nordmann</td>" in preview.text and "<td>Per Nordmann</td>" in preview.text
