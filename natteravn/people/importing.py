@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -27,10 +27,10 @@ from natteravn.accounts.service import (
     plan_move_invitation,
 )
 from natteravn.audit import service as audit
-from natteravn.db import CONTROL_CHARACTERS, locks_rows
+from natteravn.db import CONTROL_CHARACTERS
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
-from natteravn.places.models import Municipality, School, SchoolClass
+from natteravn.places.models import Municipality, Region, School, SchoolClass
 
 #: A school's or a municipality's whole list of parents, with room for the wide exports of school
 #: administration systems (a pupil's name, class, address and e-mail beside each parent's).
@@ -685,10 +685,10 @@ def _one_import_at_a_time(session: Session, region_ids: set[int]) -> None:
     """A second import into the same regions (the second click of a double click) waits until the
     first is done, then finds the people it added registered, rather than adding them again and
     failing on their numbers. Locks taken in one order, so that two imports cannot wait for each
-    other. SQLite needs nothing: every write transaction holds the one lock."""
-    if locks_rows(session):
-        for region_id in sorted(region_ids):
-            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"people.import:{region_id}"))))
+    other. (SQLite has no row locks, and needs none: every write transaction holds the one lock.)
+    FOR NO KEY UPDATE, as the sign-ups' locks: a new row that merely refers to a region is not held up."""
+    regions = select(Region.id).where(Region.id.in_(region_ids)).order_by(Region.id)
+    session.execute(regions.with_for_update(key_share=True)).all()
 
 
 def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
