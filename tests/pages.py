@@ -128,6 +128,7 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(LEADER, f"/nights/{walked.id}/logbook"),
         Page(LEADER, f"/nights/{walked.id}/report"),
         Page(LEADER, f"/nights/{walked.id}/report/incidents/{report.incidents[0].id}"),
+        Page(LEADER, f"/nights/{walked.id}/report/incidents/{report.incidents[0].id}/remove"),
         Page(COORDINATOR, "/coordinator"),
         Page(COORDINATOR, "/coordinator/terms"),
         Page(COORDINATOR, "/coordinator/terms/new"),

@@ -114,6 +114,12 @@ class ReportForm(IncidentFields):
     submit_report = SubmitField(_l("Submit the report"))
 
 
+class RemoveIncidentForm(ReportPageForm):
+    """The question before an incident is taken out of the report."""
+
+    remove = SubmitField(_l("Yes, remove it"))
+
+
 class WalkInForm(ReportPageForm):
     phone = StringField(
         _l("Mobile number"),

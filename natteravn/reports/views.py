@@ -33,6 +33,7 @@ from natteravn.reports.forms import (
     FollowUpForm,
     IncidentForm,
     LogbookForm,
+    RemoveIncidentForm,
     ReportForm,
     StatisticsForm,
     WalkInForm,
@@ -272,7 +273,6 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
             now(),
             submit=bool(form.submit_report.data),
             incident=_incident_input(form) if adding and not _incident_errors(form) else None,
-            remove_incident_id=as_id(request.form.get("remove_incident")),
             confirmed=request.form.getlist("confirm"),
             based_on=form.based_on.data,
             by_link=reporter.by_link,
@@ -291,11 +291,26 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
     if _has_errors(form, adding):
         flash(_("The rest is saved; the fields marked below are not. Correct them and save again."), "error")
         return _report_page(reporter, shift, saved.report, form, status=422)
-    edit = as_id(request.form.get("edit_incident"))
-    if edit:
-        return redirect(url_for("reports.edit_incident", shift_id=shift.id, incident_id=edit))
+    incident_page = _incident_step(shift, saved)
+    if incident_page:
+        return redirect(incident_page)
     flash(*_saved_message(form, saved, adding))
     return redirect(url_for("reports.night_report", shift_id=shift.id))
+
+
+def _incident_step(shift, saved: writing.Saved) -> str | None:
+    """Where an incident's Change or Remove button leads once the whole page is saved: its form, or
+    the question whether to remove it. Nowhere when what was sent is kept as a late correction,
+    which no incident page can change."""
+    if saved.requested:
+        return None
+    edit = as_id(request.form.get("edit_incident"))
+    if edit:
+        return url_for("reports.edit_incident", shift_id=shift.id, incident_id=edit)
+    remove = as_id(request.form.get("remove_incident"))
+    if remove:
+        return url_for("reports.remove_incident", shift_id=shift.id, incident_id=remove)
+    return None
 
 
 def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tuple[str, str]:
@@ -456,6 +471,58 @@ def edit_incident(reporter: Reporter, shift_id: int, incident_id: int):
             flash(_("The incident is saved."), "success")
         return redirect(url_for("reports.night_report", shift_id=shift.id))
     return render_template("reports/incident.html", shift=shift, form=form, incident=incident)
+
+
+@bp.route("/nights/<int:shift_id>/report/incidents/<int:incident_id>/remove", methods=["GET", "POST"])
+@csrf.exempt  # checked by the form, as above
+@reporter_required
+def remove_incident(reporter: Reporter, shift_id: int, incident_id: int):
+    """First a page that shows the incident and asks; its button takes it out of the report. A
+    mis-tap on Remove loses nothing: the report was saved on the way here, and Keep leads back."""
+    shift, refused = _night_or_refuse(reporter, shift_id)
+    if refused:
+        return refused
+    db = db_session()
+    report = access.report_of(db, shift)
+    number, incident = _numbered(report, incident_id)
+    back = url_for("reports.night_report", shift_id=shift.id)
+    if incident is None:  # removed already: a second tap, or Back to this page
+        flash(_("That incident is not in the report any more."), "info")
+        return redirect(back)
+    try:
+        access.check_may_change(reporter.person, report, now(), by_link=reporter.by_link)
+    except Refusal as refusal:
+        flash(refusal.translated(_), "error")
+        return redirect(back)
+    form = RemoveIncidentForm()
+    if request.method == "GET":
+        access.read_report(db, reporter.person, shift, now())
+        db.commit()  # the audit entry for the read
+        return render_template(
+            "reports/remove_incident.html",
+            form=form,
+            incident=incident,
+            number=number,
+            categories=CATEGORY_LABELS,
+            back=f"{back}#incident-{incident.id}",
+        )
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        writing.remove_incident(db, reporter.person, shift, incident.id, now(), by_link=reporter.by_link)
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("Incident %(num)d is removed from the report.", num=number), "success")
+    return redirect(back)
+
+
+def _numbered(report, incident_id: int):
+    """The report's incident and its number on the report's page (1 for the first), or (0, None)."""
+    incidents = report.incidents if report else []
+    return next(((n, i) for n, i in enumerate(incidents, start=1) if i.id == incident_id), (0, None))
 
 
 # The coordinator's side ----------------------------------------------------------------------

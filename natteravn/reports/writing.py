@@ -111,13 +111,12 @@ def save_report(
     *,
     submit: bool = False,
     incident: IncidentInput | None = None,
-    remove_incident_id: int | None = None,
     confirmed: Collection[str] = (),
     based_on: int | None = None,
     by_link: bool = False,
 ) -> Saved:
-    """Keep what was typed (every save is a version), optionally add or remove one incident,
-    and submit when asked and complete. An incomplete report is saved as a draft all the same.
+    """Keep what was typed (every save is a version), optionally add one incident, and submit
+    when asked and complete. An incomplete report is saved as a draft all the same.
 
     `confirmed` are flagged passages the writer says identify nobody; `based_on` is the version
     the writer's copy was opened at: a newer one saved by someone else is never overwritten
@@ -137,8 +136,6 @@ def save_report(
     already_there = incident is not None and _entered_before(report, incident)
     if incident is not None and not already_there:
         _add_incident(report, incident)
-    if remove_incident_id is not None:
-        report.incidents[:] = [i for i in report.incidents if i.id != remove_incident_id]
     unconfirmed = _note_confirmations(session, report, confirmed)
     refused = None
     reason = "correction" if report.state == ReportState.SUBMITTED else "draft"
@@ -173,12 +170,46 @@ def save_incident(
     by_link: bool = False,
 ) -> ShiftReport:
     lock_night(session, shift.id)  # as save_report
+    report, incident = _incident_to_change(session, person, shift, incident_id, now, by_link)
+    _fill_incident(incident, data)
+    _keep_incident_change(session, person, report, incident.id, now)
+    return report
+
+
+def remove_incident(
+    session: Session,
+    person: Person,
+    shift: Shift,
+    incident_id: int,
+    now: datetime,
+    *,
+    by_link: bool = False,
+) -> ShiftReport:
+    """Take one incident out of the report. The versions before keep it, scrubbed of anything that
+    may identify someone like all history (keep_version)."""
+    lock_night(session, shift.id)  # as save_report: a second tap waits, then finds it gone
+    report, incident = _incident_to_change(session, person, shift, incident_id, now, by_link)
+    report.incidents.remove(incident)
+    for position, kept in enumerate(report.incidents, start=1):
+        kept.position = position  # the next incident added goes last, not beside another
+    _keep_incident_change(session, person, report, incident_id, now)
+    return report
+
+
+def _incident_to_change(
+    session: Session, person: Person, shift: Shift, incident_id: int, now: datetime, by_link: bool
+) -> tuple[ShiftReport, Incident]:
     report = report_of(session, shift)
     incident = next((i for i in report.incidents if i.id == incident_id), None) if report else None
     if report is None or incident is None:
         raise ReportRefused(N_("That incident does not exist."))
     check_may_change(person, report, now, by_link=by_link)
-    _fill_incident(incident, data)
+    return report, incident
+
+
+def _keep_incident_change(
+    session: Session, person: Person, report: ShiftReport, incident_id: int, now: datetime
+) -> None:
     reason = "correction" if report.state == ReportState.SUBMITTED else "draft"
     keep_version(session, person, report, reason, now)
     audit.record(
@@ -190,9 +221,8 @@ def save_incident(
         now=now,
         region_id=report.region_id,
         shift_id=report.shift_id,
-        incident_id=incident.id,
+        incident_id=incident_id,
     )
-    return report
 
 
 def _new_report(session: Session, person: Person, shift: Shift, now: datetime) -> ShiftReport:

@@ -109,3 +109,41 @@ def test_back_and_the_add_button_again_do_not_add_the_incident_twice(
     )
     db.commit()
     assert [i.description for i in report.incidents] == ["To beruste ved kiosken."]
+
+
+def test_remove_asks_first_and_keep_leaves_the_incident(db, world, clock, links, live_server, norwegian_phone):
+    """A mis-tap on Remove loses nothing: the report is saved, and the question's Keep leads back."""
+    phone = norwegian_phone
+    night = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    world.leader.locale = "nb"
+    db.commit()
+    clock.set(ENDS + timedelta(hours=1))
+    phone.goto(live_server + links.report(night.id, world.leader.id).removeprefix(links.base_url))
+    incidents = phone.locator("details#incidents")
+    incidents.locator("summary").click()
+    incidents.get_by_label(_("Category")).select_option("intoxication")
+    incidents.get_by_label(_("What happened (no names, no descriptions of persons)")).fill("To beruste ved kiosken.")
+    phone.get_by_role("button", name=_("Save and add this incident")).click()
+
+    phone.locator("details#walk summary").click()
+    phone.get_by_label(_("Weather")).fill("Sludd")  # typed, not saved yet
+    phone.locator("details#incidents summary").click()
+    remove = _("Remove") + " " + _("incident %(num)d") % {"num": 1}
+    phone.get_by_role("button", name=remove).click()
+    assert phone.get_by_role("heading", level=1).inner_text() == _("Remove incident %(num)d?") % {"num": 1}
+    assert "To beruste ved kiosken." in phone.locator("main").inner_text()
+    assert fits_the_screen(phone)
+    phone.get_by_role("link", name=_("No, keep it")).click()
+    assert phone.get_by_label(_("Weather")).input_value() == "Sludd"  # saved on the way to the question
+    # Back at the incident itself: the browser opens its folded section for the link's #incident-….
+    phone.get_by_role("button", name=remove).click()
+    phone.get_by_role("button", name=_("Yes, remove it")).click()
+    assert _("Incident %(num)d is removed from the report.") % {"num": 1} in phone.get_by_role("status").inner_text()
+
+    db.expire_all()
+    report = db.scalar(
+        select(ShiftReport).where(ShiftReport.shift_id == night.id).options(selectinload(ShiftReport.incidents))
+    )
+    db.commit()
+    assert (report.weather, report.incidents) == ("Sludd", [])

@@ -264,8 +264,68 @@ def test_an_incident_can_be_removed_and_changed_from_the_report(login, client, d
         f"/nights/{night.id}/report/incidents/{incident.id}", data={"category": "helped", "description": "Fulgte hjem"}
     )
     assert _report(db, night.id).incidents[0].category == IncidentCategory.HELPED
-    _file(client, night, remove_incident=str(incident.id))
+    asked = _file(client, night, remove_incident=str(incident.id))
+    assert asked.headers["Location"].endswith(f"/report/incidents/{incident.id}/remove")
+    assert client.post(asked.location, data={"remove": "x"}).status_code == 302
     assert _report(db, night.id).incidents == []
+
+
+def _two_incidents(client, db, night) -> list[int]:
+    _file(client, night, add_incident="x", category="drugs", description="Fant sprøyter i parken")
+    _file(client, night, add_incident="x", category="helped", description="Fulgte en til bussen")
+    return [i.id for i in _report(db, night.id).incidents]
+
+
+def test_remove_saves_the_page_and_asks_before_the_incident_goes(login, client, db, world, night):
+    login(world.leader)
+    _first, second = _two_incidents(client, db, night)
+    # A tap on Remove with other changes not yet saved, and a new incident typed but not added.
+    asked = _file(client, night, remove_incident=str(second), weather="Sludd", category="other", place="Torget")
+    assert asked.status_code == 302 and asked.location.endswith(f"/report/incidents/{second}/remove")
+    report = _report(db, night.id)
+    assert report.weather == "Sludd"  # saved on the way to the question
+    assert [i.description for i in report.incidents] == ["Fant sprøyter i parken", "Fulgte en til bussen", ""]
+    question = client.get(asked.location)
+    assert question.status_code == 200
+    assert "<h1>Remove incident 2?</h1>" in question.text and "Fulgte en til bussen" in question.text
+    assert "Yes, remove it" in question.text
+    assert f'href="/nights/{night.id}/report#incident-{second}">No, keep it</a>' in question.text
+    assert len(_report(db, night.id).incidents) == 3  # asking takes nothing out
+
+    removed = client.post(asked.location, data={"remove": "x"})
+    assert removed.status_code == 302
+    assert "Incident 2 is removed from the report." in client.get(removed.location).text
+    assert [i.description for i in _report(db, night.id).incidents] == ["Fant sprøyter i parken", ""]
+    again = client.post(asked.location, data={"remove": "x"})  # a second tap
+    assert again.status_code == 302
+    assert "That incident is not in the report any more." in client.get(again.location).text
+    assert len(_report(db, night.id).incidents) == 2
+
+
+def test_removing_an_incident_needs_the_forms_csrf_token(app, login, client, db, world, night):
+    login(world.leader)
+    [first, _second] = _two_incidents(client, db, night)
+    app.config["WTF_CSRF_ENABLED"] = True
+    question = client.get(f"/nights/{night.id}/report/incidents/{first}/remove")
+    assert client.post(question.request.path, data={"remove": "x"}).status_code == 400
+    assert len(_report(db, night.id).incidents) == 2
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', question.text).group(1)
+    assert client.post(question.request.path, data={"remove": "x", "csrf_token": token}).status_code == 302
+    assert len(_report(db, night.id).incidents) == 1
+
+
+def test_after_48_hours_the_leader_is_not_offered_to_remove_an_incident(login, client, db, world, night, clock):
+    login(world.leader)
+    [first, _second] = _two_incidents(client, db, night)
+    _file(client, night, submit_report="x")
+    clock.advance(hours=49)
+    page = client.get(f"/nights/{night.id}/report").text
+    assert "Fant sprøyter i parken" in page and 'name="remove_incident"' not in page
+    for ask in (client.get, client.post):
+        refused = ask(f"/nights/{night.id}/report/incidents/{first}/remove", data={"remove": "x"})
+        assert refused.status_code == 302
+        assert "The 48 hours for corrections have passed" in client.get(refused.location).text
+    assert len(_report(db, night.id).incidents) == 2
 
 
 def test_after_48_hours_a_correction_is_kept_for_the_coordinator_to_take_in(login, client, db, world, night, clock):
@@ -377,8 +437,11 @@ def test_nobody_else_opens_the_nights_report_or_logbook(login, client, db, world
         f"/nights/{night.id}/report",
         f"/nights/{night.id}/logbook",
         f"/nights/{night.id}/report/incidents/{incident.id}",
+        f"/nights/{night.id}/report/incidents/{incident.id}/remove",
     ):
         assert client.get(path).status_code == 404
+    removing = f"/nights/{night.id}/report/incidents/{incident.id}/remove"
+    assert client.post(removing, data={"remove": "x"}).status_code == 404
     assert _file(client, night, weather="Hacked").status_code == 404
     assert client.post(f"/nights/{night.id}/logbook", data={"save": "x"}).status_code == 404
     walk_in = {"walkin-phone": "922 33 444", "walkin-name": "Inntrenger", "walkin-adult": "y", "walkin-add": "x"}
@@ -388,10 +451,35 @@ def test_nobody_else_opens_the_nights_report_or_logbook(login, client, db, world
     assert (report.weather, len(report.incidents), report.walkers) == ("Regn", 1, 0)
 
 
+def test_a_leader_cannot_remove_another_nights_incident_through_their_own_night(
+    login, client, db, world, night, strangers, clock
+):
+    login(world.leader)
+    _file(client, night, add_incident="x", category="drugs")
+    incident = _report(db, night.id).incidents[0]
+    theirs = world.night_on("Kirkenær", FRIDAY)
+    factories.signup(db, theirs, strangers["other leader"], clock(), role=SignupRole.LEADER)
+    db.commit()
+    login(strangers["other leader"])
+    path = f"/nights/{theirs.id}/report/incidents/{incident.id}/remove"
+    for ask in (client.get, client.post):
+        response = ask(path, data={"remove": "x"})
+        assert response.status_code == 302
+        assert "That incident is not in the report any more." in client.get(response.location).text
+    assert len(_report(db, night.id).incidents) == 1
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, night):
-    for path in (f"/nights/{night.id}/report", f"/nights/{night.id}/logbook", "/coordinator/reports"):
+    for path in (
+        f"/nights/{night.id}/report",
+        f"/nights/{night.id}/logbook",
+        f"/nights/{night.id}/report/incidents/1/remove",
+        "/coordinator/reports",
+    ):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+    response = client.post(f"/nights/{night.id}/report/incidents/1/remove", data={"remove": "x"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_an_end_typed_before_the_start_is_questioned_and_the_rest_is_saved(login, client, db, world, night):

@@ -181,9 +181,43 @@ def test_incidents_are_added_one_at_a_time_and_can_be_removed(db, world, night, 
     db.commit()
     assert [i.category for i in report.incidents] == [IncidentCategory.VIOLENCE, IncidentCategory.HELPED]
     first = report.incidents[0]
-    report = writing.save_report(db, world.leader, night, walk(), clock(), remove_incident_id=first.id).report
+    report = writing.remove_incident(db, world.leader, night, first.id, clock())
     assert [i.category for i in report.incidents] == [IncidentCategory.HELPED]
     assert len(report.versions[1].snapshot["incidents"]) == 2  # the history keeps what was removed
+    assert report.versions[-1].snapshot["incidents"][0]["category"] == "helped"
+    drugs = IncidentInput(IncidentCategory.DRUGS)
+    report = writing.save_report(db, world.leader, night, walk(), clock(), incident=drugs).report
+    db.commit()
+    db.expire_all()  # read back in the order kept: the one added after a removal comes last
+    assert [(i.position, i.category) for i in report.incidents] == [
+        (1, IncidentCategory.HELPED),
+        (2, IncidentCategory.DRUGS),
+    ]
+
+
+def test_an_incident_removed_already_is_not_removed_again(db, world, night, clock):
+    clock.set(ENDS)
+    fight = IncidentInput(IncidentCategory.VIOLENCE)
+    incident = writing.save_report(db, world.leader, night, walk(), clock(), incident=fight).report.incidents[0]
+    incident_id = incident.id
+    writing.remove_incident(db, world.leader, night, incident_id, clock())
+    db.commit()
+    with pytest.raises(Refusal, match="That incident does not exist"):  # a second tap
+        writing.remove_incident(db, world.leader, night, incident_id, clock())
+
+
+def test_after_48_hours_only_the_coordinator_removes_an_incident(db, world, night, clock):
+    clock.set(ENDS)
+    fight = IncidentInput(IncidentCategory.VIOLENCE)
+    report = writing.save_report(db, world.leader, night, walk(), clock(), incident=fight, submit=True).report
+    incident_id = report.incidents[0].id
+    db.commit()
+    clock.advance(hours=49)
+    with pytest.raises(Refusal, match="48 hours for corrections have passed"):
+        writing.remove_incident(db, world.leader, night, incident_id, clock())
+    db.rollback()
+    report = writing.remove_incident(db, world.coordinator, night, incident_id, clock())
+    assert report.incidents == [] and report.versions[-1].reason == "correction"
 
 
 def test_an_incident_can_be_changed(db, world, night, clock):
@@ -235,7 +269,8 @@ def test_a_name_the_leader_rewrites_stays_in_no_earlier_version(db, world, night
     report = writing.save_report(db, world.leader, night, walk(), clock(), incident=worry).report
     named = report.incidents[0]
     rewritten = IncidentInput(IncidentCategory.WORRY_NEGLECT, description="En gutt virket redd.")
-    writing.save_report(db, world.leader, night, walk(), clock(), incident=rewritten, remove_incident_id=named.id)
+    writing.save_report(db, world.leader, night, walk(), clock(), incident=rewritten)
+    writing.remove_incident(db, world.leader, night, named.id, clock())
     db.commit()
     assert not report.flagged
     history = " ".join(str(version.snapshot) for version in report.versions)
