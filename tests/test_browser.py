@@ -58,7 +58,7 @@ def test_a_parent_logs_in_signs_up_and_finds_the_night_under_my_nights(db, world
     assert fits_the_screen(phone)
 
     phone.get_by_role("button", name=re.compile(r"^Sign up: Flisa sentrum")).first.click()
-    assert "You are signed up" in phone.locator(".flashes").inner_text()
+    assert "You are signed up" in phone.get_by_role("status").inner_text()  # a screen reader says it
     assert phone.get_by_role("heading", level=1).inner_text().startswith("Flisa sentrum")
     assert fits_the_screen(phone)
 

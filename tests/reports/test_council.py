@@ -257,7 +257,7 @@ def test_the_coordinators_assessment_is_kept_with_the_report_and_printed(db, wor
         data={"text": "Roligere enn i fjor.\n\nMer uro ved stasjonen etter midnatt."},
         follow_redirects=True,
     )
-    assert "Your assessment is saved" in saved.text
+    assert 'role="status">Your assessment is saved' in saved.text  # said by a screen reader, as on every page
     assert "<p>Roligere enn i fjor.</p>" in saved.text
     assert "Mer uro ved stasjonen etter midnatt." in client.get(f"/coordinator/reports/summary.csv?{QUERY}").text
     # Another period, or only one municipality, is another report with its own assessment.

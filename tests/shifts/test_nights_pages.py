@@ -157,6 +157,23 @@ def test_one_tap_signs_up_and_a_second_tap_changes_nothing(world, db, client, lo
     assert mine.state == SignupState.SIGNED_UP
 
 
+def test_a_screen_reader_says_what_a_tap_came_to_errors_at_once(world, db, client, login):
+    """The message after an action is a live region as the page arrives (WCAG 4.1.3): an error
+    interrupts (alert), anything else waits its turn (status). No script is needed for either."""
+    client = login(world.parent)
+    signed_up = client.post(
+        f"/nights/{world.night_on('Flisa sentrum', FRIDAY).id}/signup", data={"role": "walker"}, follow_redirects=True
+    )
+    assert '<p class="flash flash-success" role="status">You are signed up. See you on the night!</p>' in signed_up.text
+    refused = client.post(
+        f"/nights/{world.night_on('Kjellmyra', FRIDAY).id}/signup", data={"role": "walker"}, follow_redirects=True
+    )
+    assert (
+        '<p class="flash flash-error" role="alert">You are already on another night at that time.</p>' in refused.text
+    )
+    assert 'class="flashes"' not in client.get("/my").text  # said once, then gone
+
+
 def test_a_full_night_puts_the_parent_on_the_waitlist(world, db, client, login, clock):
     night = world.night_on("Kirkenær", FRIDAY)
     night.max_walkers = 1
