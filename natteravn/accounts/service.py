@@ -8,6 +8,7 @@ import hmac
 import logging
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,6 +77,10 @@ class InvalidPhone(Refusal):
     pass
 
 
+class TextInPhone(InvalidPhone):
+    """The number came with letters or other text: "412 34 567 tlf", "912 34 ABC", "+47 412 34 567 x 12"."""
+
+
 class TooManyRequests(Refusal):
     pass
 
@@ -88,10 +93,36 @@ class EmailRefused(Refusal):
     pass
 
 
+#: What may stand between a number's digits as people write it, besides spaces and dashes of any
+#: kind: "412.34.567", "(+47) 412-34-567", and a minus sign typed for a dash.
+_PHONE_SEPARATORS = frozenset(".()\u2212")
+#: Unicode's dashes, and its invisible marks (a number copied from a right-to-left text carries
+#: direction marks nobody can see, let alone take out).
+_SEPARATOR_CATEGORIES = ("Pd", "Cf")
+
+
+def only_a_number(raw: str) -> bool:
+    """The text is a phone number and nothing else: digits, one "+" before the first of them, and
+    separators. Anything more is refused rather than left out: phonenumbers reads "412 34 567 x" as
+    the number alone, and "912 34 ABC" as the keypad's digits, a number nobody meant."""
+    seen_digit = seen_plus = False
+    for char in raw:
+        if char.isdecimal():  # any script's digits: phonenumbers reads them all
+            seen_digit = True
+        elif char == "+" and not (seen_digit or seen_plus):
+            seen_plus = True
+        elif not (char.isspace() or char in _PHONE_SEPARATORS or unicodedata.category(char) in _SEPARATOR_CATEGORIES):
+            return False
+    return True
+
+
 def normalise_phone(raw: str) -> str:
-    """E.164 for a number typed as a person would: "900 00 000", "+47 900 00 000", "0047…"."""
+    """E.164 for a number typed as a person would: "900 00 000", "+47 900 00 000", "0047…".
+    Every place a number is typed or imported comes through here, so one rule holds for all."""
     if len(raw or "") > PHONE_MAX_LENGTH:
         raise InvalidPhone(N_("That is not a phone number. Write it like 912 34 567."), field="phone")
+    if not only_a_number(raw or ""):
+        raise TextInPhone(N_("Write only the number, without letters or other text, like 912 34 567."), field="phone")
     try:
         number = phonenumbers.parse(raw or "", "NO")
     except phonenumbers.NumberParseException as error:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from natteravn.accounts.models import Person, folded
 from natteravn.accounts.service import (
     InvalidPhone,
+    TextInPhone,
     approve,
     display_phone,
     normalise_phone,
@@ -476,6 +477,12 @@ def _read_parent(row: int, cells: list[str], positions: dict[str, int], second: 
         )
     try:
         return name, normalise_phone(raw_phone)
+    except TextInPhone:
+        return _problem(
+            N_("Row %(row)d: the phone number %(phone)s has letters or other text in it. Write only the number."),
+            row,
+            phone=raw_phone,
+        )
     except InvalidPhone:
         return _problem(
             N_("Row %(row)d: the phone number %(phone)s is not a valid mobile number."), row, phone=raw_phone

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from natteravn.accounts import service
 from natteravn.accounts.models import LoginCode, RateEvent
+from natteravn.i18n import translations
 from natteravn.models import Base
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests.conftest import code_from, last_sms_to
@@ -69,7 +70,7 @@ def test_a_foreign_mobile_number_keeps_its_country():
     ("written", "says"),
     [
         ("", "not a phone number"),
-        ("my number", "not a phone number"),
+        ("my number", "Write only the number, without letters or other text"),
         ("123", "not a valid phone number"),
         ("9" * 60, "not a phone number"),
         ("22 22 22 22", "cannot receive SMS"),  # a landline in Oslo
@@ -78,6 +79,40 @@ def test_a_foreign_mobile_number_keeps_its_country():
 def test_numbers_that_cannot_get_a_code_are_refused_with_a_reason(written, says):
     with pytest.raises(service.InvalidPhone, match=says):
         service.normalise_phone(written)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "412 34 567 tlf",
+        "412 34 567 x",
+        "tlf 412 34 567",
+        "4l2 34 567",  # a letter l for a one
+        "912 34 ABC",  # phonenumbers would read the keypad: +4791234222
+        "+47 412 34 567 ext. 12",
+        "412 34 567#",
+        "412 34 567 / 22 33 44 55",
+        "47+41234567",
+    ],
+)
+def test_a_number_with_letters_or_other_text_in_it_is_refused_not_read_without_them(written):
+    with pytest.raises(service.TextInPhone, match="Write only the number, without letters or other text"):
+        service.normalise_phone(written)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "(+47) 412-34-567",
+        "412.34.567",
+        "412\u00a034\u00a0567",  # no-break spaces, as a copied number has them
+        "412\u201334\u2013567",  # dashes a phone's keyboard makes of hyphens
+        "\u200e+47 412 34 567",  # a direction mark from a right-to-left text
+        "\u0664\u0661\u0662 \u0663\u0664 \u0665\u0666\u0667",  # Arabic-Indic digits
+    ],
+)
+def test_the_usual_separators_and_any_scripts_digits_are_a_number(written):
+    assert service.normalise_phone(written) == "+4741234567"
 
 
 def test_a_number_is_shown_as_norwegians_write_it():
@@ -293,12 +328,27 @@ def test_a_parent_logs_in_with_a_number_written_without_47(world, client, gatewa
 
 
 @pytest.mark.parametrize(
-    ("written", "says"), [("22 22 22 22", "cannot receive SMS"), ("123", "not a valid"), ("", "Write your mobile")]
+    ("written", "says"),
+    [
+        ("22 22 22 22", "cannot receive SMS"),
+        ("123", "not a valid"),
+        ("", "Write your mobile"),
+        ("412 34 567 x", "Write only the number, without letters or other text, like 912 34 567."),
+    ],
 )
 def test_the_login_page_explains_a_number_it_cannot_use(client, gateway, written, says):
     response = client.post("/login", data={"phone": written})
     assert response.status_code == 422
     assert says in response.text
+    assert f'value="{written}"' in response.text or not written  # still in the box, to correct
+    assert gateway.sent == []
+
+
+def test_the_login_page_says_so_in_the_readers_language(client, gateway):
+    response = client.post("/login", data={"phone": "412 34 567 tlf"}, headers={"Accept-Language": "nb"})
+    assert response.status_code == 422
+    said = translations("nb").gettext("Write only the number, without letters or other text, like 912 34 567.")
+    assert said in response.text
     assert gateway.sent == []
 
 

@@ -232,6 +232,7 @@ def test_an_administrator_grants_one_municipality_and_a_known_person_keeps_their
     ("data", "field", "message"),
     [
         ({"phone": "12"}, "phone", "That is not a valid phone number."),
+        ({"phone": "900 00 032 x"}, "phone", "Write only the number, without letters or other text"),
         ({"phone": ""}, "phone", "Write their mobile number."),
         ({"name": ""}, "name", "Write their name."),
         ({"municipality": "999999"}, "municipality", "Choose a municipality from the list."),
@@ -243,6 +244,8 @@ def test_a_coordinator_the_rules_refuse_is_explained_beside_its_field(world, db,
     assert response.status_code == 422
     assert message in response.text.split(f'id="{field}-error">', 1)[1].split("</p>", 1)[0]
     assert db.scalar(select(Person).where(Person.phone == "+4790000032")) is None
+    if field != "name":
+        assert 'value="Nils"' in response.text  # what was right stays on the page
 
 
 def test_a_municipality_of_another_region_is_not_offered_nor_taken(world, db, clock, admin, login):

@@ -270,6 +270,28 @@ def test_row_errors_are_written_in_plain_words(world, db, clock):
     ]
 
 
+def test_a_phone_cell_with_text_beside_the_number_is_a_problem_of_its_row(world, db, login, client):
+    text = (
+        "name;phone;municipality\n"
+        "Per Persen;922 22 222;Åsnes\n"
+        "Mor Til Ola;922 22 223 (mor);Grue\n"
+        "Far Til Ola;922 22 224 x;Grue\n"
+        "Tastatur;922 22 ABC;Grue\n"
+    )
+    seen = preview(db, world, text)
+    assert [e.translated(lambda s: s) for e in seen.errors] == [
+        f"Row {row}: the phone number {cell} has letters or other text in it. Write only the number."
+        for row, cell in ((3, "922 22 223 (mor)"), (4, "922 22 224 x"), (5, "922 22 ABC"))
+    ]
+    login(world.coordinator)
+    upload = {"file": (io.BytesIO(text.encode()), "foreldre.csv")}
+    page = client.post("/coordinator/people/import", data=upload, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "Row 4: the phone number 922 22 224 x has letters or other text in it." in page.text
+    assert "Import these people" not in page.text
+    assert db.scalar(select(Person).where(Person.phone.in_(["+4792222224", "+4792222222"]))) is None
+
+
 def test_nothing_is_imported_when_one_row_is_wrong(world, db, clock, links):
     text = GOOD_FILE + "Feil Nummer;123;Grue;\n"
     with pytest.raises(importing.ImportRefused, match="Nothing was imported: the file has 1 errors"):

@@ -390,6 +390,17 @@ def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, 
     assert refused.status_code == 422 and "Only adults" in refused.text
 
 
+def test_a_walk_ins_number_with_text_in_it_is_refused_and_the_name_stays(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    typed = {"walkin-phone": "922 33 444 tlf", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x"}
+    refused = client.post(f"/nights/{night.id}/logbook/walk-in", data=typed)
+    assert refused.status_code == 422
+    assert "Write only the number, without letters or other text, like 912 34 567." in refused.text
+    assert 'value="922 33 444 tlf"' in refused.text and 'value="Nina"' in refused.text
+    assert db.scalars(select(WalkIn).where(WalkIn.shift_id == night.id)).all() == []
+
+
 def test_ticks_not_yet_saved_stay_ticked_when_the_leader_adds_a_walk_in(login, client, db, world, night, clock):
     clock.set(STARTS)
     login(world.leader)

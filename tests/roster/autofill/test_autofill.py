@@ -114,7 +114,16 @@ def test_the_partner_field_answers_alike_for_known_and_unknown_numbers(world, lo
 def test_a_partner_number_that_is_no_phone_number_is_still_refused(world, login, client, db):
     login(world.parent)
     response = name_a_partner(client, world, "my friend")
-    assert "That is not a phone number" in response.text
+    assert "Write only the number, without letters or other text" in response.text
+    assert db.scalar(select(func.count()).select_from(Availability)) == 0
+
+
+def test_a_partner_number_with_a_name_after_it_is_refused_and_the_rest_stays_ticked(world, login, client, db):
+    login(world.parent)
+    response = name_a_partner(client, world, "912 00 000 Per")
+    assert "Write only the number, without letters or other text, like 912 34 567." in response.text
+    assert 'value="912 00 000 Per"' in response.text  # to correct, not to type again
+    assert f'<input checked id="weekdays-0" name="weekdays" type="checkbox" value="{FRIDAY}">' in response.text
     assert db.scalar(select(func.count()).select_from(Availability)) == 0
 
 
