@@ -94,10 +94,15 @@ def _theirs(scope: Scope) -> ColumnElement[bool]:
     )
 
 
+#: The recipient and their municipality in `_lives_in`, apart from any the outer query joins. Made
+#: once: every outbox page asks three times, and an alias is costly to make.
+_RECIPIENT, _HOME = aliased(Person), aliased(Municipality)
+
+
 def _lives_in(where: Callable[[type[Municipality]], ColumnElement[bool]]) -> ColumnElement[bool]:
     """The message went to someone whose municipality is `where`."""
-    person, home = aliased(Person), aliased(Municipality)
-    return SmsMessage.person_id.in_(select(person.id).join(home, person.municipality_id == home.id).where(where(home)))
+    recipients = select(_RECIPIENT.id).join(_HOME, _RECIPIENT.municipality_id == _HOME.id)
+    return SmsMessage.person_id.in_(recipients.where(where(_HOME)))
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,9 @@ def outbox():
         form=form,
         page=page,
         filters={"state": form.state.data or "", "purpose": form.purpose.data or ""},
-        states=STATE_NAMES,
-        purposes=PURPOSE_NAMES,
+        # Translated once for the page, not once for each of its fifty messages.
+        states={state: str(name) for state, name in STATE_NAMES.items()},
+        purposes={purpose: str(name) for purpose, name in PURPOSE_NAMES.items()},
         note=lambda stored: notes.shown(stored, _),
         login_codes=login_codes_per_day(db, scope, now()),
         login_code_days=LOGIN_CODE_DAYS,
