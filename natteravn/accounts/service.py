@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import cast
 
 import phonenumbers
@@ -162,7 +162,10 @@ def _in_name(word: str) -> ColumnElement[bool]:
     return found
 
 
+@lru_cache(maxsize=4096)
 def display_phone(e164: str) -> str:
+    """A stored number as people write it. Remembered: parsing is slow, and a list of people or a
+    night's company writes one for each."""
     number = phonenumbers.parse(e164)
     if number.country_code == 47 and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
         digits = str(number.national_number)  # Norwegians write mobiles 3-2-3: 912 34 567
