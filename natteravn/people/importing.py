@@ -109,6 +109,10 @@ SYNONYMS = {
 COLUMNS = {synonym: column for column, synonyms in SYNONYMS.items() for synonym in synonyms}
 #: Words that say a column is about the parent: "Foresatt 2 telefon" is the second parent's phone.
 PARENT_WORDS = {"foresatt", "foresattes", "føresett", "føresette", "forelder", "parent", "guardian", "kontaktperson"}
+#: Lists made by hand often have the mother's and the father's columns ("Mor;Mors mobil;Far;Fars
+#: mobil"): the mother's are read as the first parent's and the father's as the second's, as
+#: "Foresatt 1" and "Foresatt 2" are. Only whose the column is: a parent of either is imported alike.
+MOTHER_OR_FATHER = {"mor": 1, "mors": 1, "mother": 1, "mothers": 1, "far": 2, "fars": 2, "father": 2, "fathers": 2}
 
 
 class ImportRefused(Refusal):
@@ -213,11 +217,25 @@ def _separator(text: str) -> str:
 
 
 def _column(name: str) -> str | None:
-    spaced = re.sub(r"[\s_\-./:()]+", " ", name.casefold())
+    spaced = re.sub(r"[\s_\-./:()]+", " ", re.sub(r"['’]", "", name.casefold()))  # "Mother's name"
     words = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", spaced).split()  # "Foresatt1" too
     plain = " ".join(word for word in words if not word.isdigit())
+    if any(word in MOTHER_OR_FATHER for word in words):
+        return _mothers_or_fathers_column(words)
     column = COLUMNS.get(plain) or _parents_column(plain)
     return SECOND_PARENT[column] if column in SECOND_PARENT and "2" in words else column
+
+
+def _mothers_or_fathers_column(words: list[str]) -> str | None:
+    """The mother's name or phone ("Mor", "Mors mobil") as the first parent's, the father's ("Far",
+    "Far telefon") as the second's. A column for both ("Mor/far tlf") is not guessed at: it may
+    hold either's number."""
+    whose = {MOTHER_OR_FATHER[word] for word in words if word in MOTHER_OR_FATHER}
+    rest = " ".join(word for word in words if word not in MOTHER_OR_FATHER and word not in PARENT_WORDS)
+    column = COLUMNS.get(rest) if rest else "name"
+    if len(whose) != 1 or column not in PARENT_FIELDS:
+        return None
+    return SECOND_PARENT[column] if whose == {2} else column
 
 
 def _parents_column(plain: str) -> str | None:
@@ -304,9 +322,19 @@ def guess_columns(text: str) -> Guess:
             doubled = True  # "Mobil" and "Telefon": the coordinator says which
             continue
         mapping.columns[column] = index
+    _one_parent_is_the_first(mapping)
     if any("name" in parent and {"first_name", "last_name"} & parent.keys() for parent in mapping.parents()):
         doubled = True
     return Guess(headers, mapping, sure=not doubled and not mapping.missing())
+
+
+def _one_parent_is_the_first(mapping: Mapping) -> None:
+    """A list with only the second parent's columns ("Far;Fars mobil", or "Foresatt 2" alone) has
+    one parent a row: theirs are the columns the rest of the import reads first."""
+    if mapping.second_parent() and not mapping.parents()[0]:
+        for column, theirs in SECOND_PARENT.items():
+            if theirs in mapping.columns:
+                mapping.columns[column] = mapping.columns.pop(theirs)
 
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:

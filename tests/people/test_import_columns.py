@@ -287,3 +287,86 @@ def test_the_coordinator_chooses_the_second_parents_columns(world, db, login, cl
     preview = client.post("/coordinator/people/import/columns", data=chosen)
     assert preview.status_code == 200 and "2 new people" in preview.text
     assert "<td>Kari Nordmann</td>" in preview.text and "<td>Per Nordmann</td>" in preview.text
+
+
+# --- The mother's and the father's columns, as lists made by hand have them. ---
+
+
+@pytest.mark.parametrize(
+    ("header", "columns"),
+    [
+        (
+            "Elev;Mor;Mors tlf;Far;Fars tlf;Kommune",
+            {"name": 1, "phone": 2, "name_2": 3, "phone_2": 4, "municipality": 5},
+        ),
+        (
+            "Mors navn;Mors mobil;Fars navn;Fars mobil;Kommune",
+            {"name": 0, "phone": 1, "name_2": 2, "phone_2": 3, "municipality": 4},
+        ),
+        (
+            "Mor;Mor mobil;Far;Far telefon;Kommune",
+            {"name": 0, "phone": 1, "name_2": 2, "phone_2": 3, "municipality": 4},
+        ),
+        # Nynorsk, and the father's columns first: the mother's are still the first parent's.
+        (
+            "Far namn;Far mobil;Mor namn;Mor mobil;Kommune",
+            {"name_2": 0, "phone_2": 1, "name": 2, "phone": 3, "municipality": 4},
+        ),
+        (
+            "Mor fornavn;Mor etternavn;Mobil mor;Far fornavn;Far etternavn;Mobil far;Kommune",
+            {
+                "first_name": 0,
+                "last_name": 1,
+                "phone": 2,
+                "first_name_2": 3,
+                "last_name_2": 4,
+                "phone_2": 5,
+                "municipality": 6,
+            },
+        ),
+        (
+            "Mother's name;Mother's mobile;Father's name;Father's mobile;Municipality",
+            {"name": 0, "phone": 1, "name_2": 2, "phone_2": 3, "municipality": 4},
+        ),
+        # The mother's e-mail is not read, and a column for either parent's number is not guessed at.
+        ("Mor;Mor e-post;Mors mobil;Kommune", {"name": 0, "phone": 2, "municipality": 3}),
+        # Only the father's columns: he is the one parent a row.
+        ("Far;Fars mobil;Kommune", {"name": 0, "phone": 1, "municipality": 2}),
+    ],
+)
+def test_the_mothers_and_the_fathers_columns_are_two_parents(header, columns):
+    found = guess(header + "\n")
+    assert found.mapping.columns == columns
+    assert found.sure
+
+
+def test_a_column_for_the_mother_or_the_father_is_not_guessed_at():
+    found = guess("Mor;Far;Mor/far tlf;Kommune\n")
+    assert "phone" not in found.mapping.columns and "phone_2" not in found.mapping.columns
+    assert not found.sure
+
+
+def test_a_list_with_the_mother_and_the_father_imports_both_through_the_pages(world, db, login, client):
+    login(world.coordinator)
+    text = (
+        "Elev;Klasse;Mors navn;Mors mobil;Fars navn;Fars mobil;Kommune\n"
+        "Ola Elev;9A;Kari Nordmann;922 22 222;Per Nordmann;933 33 333;Åsnes\n"
+        "Nora Elev;;;;Arne Grue;944 44 444;Grue\n"
+    )
+    preview = _upload(client, text)
+    assert preview.status_code == 200
+    assert "3 new people" in preview.text
+    assert all(f"<td>{name}</td>" in preview.text for name in ("Kari Nordmann", "Per Nordmann", "Arne Grue"))
+    mapping = preview.text.split('name="mapping" type="hidden" value="')[1].split('"')[0]
+    done = client.post(
+        "/coordinator/people/import/confirm",
+        data={"text": text, "mapping": mapping.replace("&#34;", '"')},
+        follow_redirects=True,
+    )
+    assert "Imported: 3 new, 0 updated, 0 unchanged." in done.text
+    found = db.scalars(select(Person).where(Person.phone.in_(["+4792222222", "+4793333333", "+4794444444"])))
+    assert sorted((p.name, p.municipality.name, p.school_class_ids) for p in found) == [
+        ("Arne Grue", "Grue", set()),
+        ("Kari Nordmann", "Åsnes", {world.school_class.id}),
+        ("Per Nordmann", "Åsnes", {world.school_class.id}),
+    ]
