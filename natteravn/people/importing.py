@@ -131,17 +131,24 @@ class Change(enum.StrEnum):
 
 @dataclass
 class ImportRow:
-    row: int
+    """One person in the file. A parent with two children on a school's list is on two rows, by
+    the same number: one person, with every class those rows name."""
+
+    rows: list[int]
     name: str
     phone: str
     municipality: Municipality
-    school_class: SchoolClass | None
+    school_classes: list[SchoolClass]
     person: Person | None = None
     change: Change = Change.NEW
     changed: list[str] = field(default_factory=list)  # which of name, municipality, school_class
     # Someone who lives in another region: shown as new, so that an import cannot tell whether a
     # number is registered elsewhere; invited to move rather than taken from that region.
     elsewhere: Person | None = None
+
+    @property
+    def row(self) -> int:
+        return self.rows[0]
 
     @property
     def shown_phone(self) -> str:
@@ -155,6 +162,11 @@ class ImportPreview:
 
     def count(self, change: Change) -> int:
         return sum(1 for row in self.rows if row.change == change)
+
+    @property
+    def on_several_rows(self) -> int:
+        """How many people the file has on more than one row, each imported once."""
+        return sum(1 for row in self.rows if len(row.rows) > 1)
 
 
 NOT_TEXT = N_("The file could not be read as text. Save it from Excel as “CSV UTF-8”.")
@@ -461,7 +473,13 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
             )
         school_class = matches[0]
     return [
-        ImportRow(row=row, name=name, phone=phone, municipality=municipality, school_class=school_class)
+        ImportRow(
+            rows=[row],
+            name=name,
+            phone=phone,
+            municipality=municipality,
+            school_classes=[school_class] if school_class else [],
+        )
         for name, phone in parents
     ]
 
@@ -553,6 +571,79 @@ def _municipality(row: int, cells: list[str], mapping: Mapping, places: _Places)
     return municipality
 
 
+def _by_phone(parents: list[ImportRow]) -> list[list[ImportRow]]:
+    """The parents read from the file, those with the same number together, in the order the
+    file first names them."""
+    by_phone: dict[str, list[ImportRow]] = {}
+    for parent in parents:
+        by_phone.setdefault(parent.phone, []).append(parent)
+    return list(by_phone.values())
+
+
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", folded(name)))
+
+
+def _same_name(one: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether two rows' names, as their words, can be one person's. They can when the words of
+    one, compared as name search compares them (case, accents and "aa" for "å" aside), are all
+    among the other's: "KARI NORDMANN" and "Kari Nordmann", "Kari Nordmann" and "Kari Marie
+    Nordmann", "Nordmann, Kari" and "Kari Nordmann", or "Kari" on a list of first names only.
+    Names that are clearly different ("Kari Nordmann" and "Per Nordmann") are two people: a number
+    mistyped on one row must not make them one."""
+    return one <= other or other <= one
+
+
+def _one_person(rows: list[ImportRow]) -> ImportRow | Refusal:
+    """The rows that give one number (a parent of two children on the list, say) as one person,
+    with every class they name and the fullest of the names. Refused when two of them give
+    clearly different names or different municipalities: one of the numbers is then wrong."""
+    first = rows[0]
+    # Each way of writing the name is compared once, with the row that first wrote it so: a list
+    # with one number on every row costs no more than one with a handful.
+    written: dict[frozenset[str], ImportRow] = {}
+    for row in rows:
+        words = _name_words(row.name)
+        if words not in written:
+            other = next((earlier for seen, earlier in written.items() if not _same_name(seen, words)), None)
+            if other is not None:
+                return _problem(
+                    N_(
+                        "Rows %(first)d and %(row)d have the same phone number %(phone)s but different names, "
+                        "%(first_name)s and %(name)s. If it is one person, write the name the same way on both "
+                        "rows; if not, correct the number."
+                    ),
+                    row.row,
+                    first=other.row,
+                    phone=row.shown_phone,
+                    first_name=other.name,
+                    name=row.name,
+                )
+            written[words] = row
+        if row.municipality.id != first.municipality.id:
+            return _problem(
+                N_(
+                    "Rows %(first)d and %(row)d have the same phone number %(phone)s but different "
+                    "municipalities, %(first_municipality)s and %(municipality)s. Correct the number or "
+                    "the municipality."
+                ),
+                row.row,
+                first=first.row,
+                phone=row.shown_phone,
+                first_municipality=first.municipality.name,
+                municipality=row.municipality.name,
+            )
+    # Every way of writing it is among the fullest's words (see `_same_name`): "Kari Marie Nordmann", not "Kari".
+    fullest = max(written.items(), key=lambda item: len(item[0]))[1]
+    return ImportRow(
+        rows=[row.row for row in rows],
+        name=fullest.name,
+        phone=first.phone,
+        municipality=first.municipality,
+        school_classes=list({c.id: c for row in rows for c in row.school_classes}.values()),
+    )
+
+
 def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> None:
     """Fill in what importing the row would change for someone already registered."""
     if person.municipality is not None and person.municipality.region_id not in region_ids:
@@ -563,16 +654,17 @@ def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> None:
         row.changed.append("name")
     if person.municipality_id != row.municipality.id:
         row.changed.append("municipality")
-    if row.school_class is not None and row.school_class.id not in person.school_class_ids:
+    if any(c.id not in person.school_class_ids for c in row.school_classes):
         row.changed.append("school_class")
     row.change = Change.UPDATED if row.changed else Change.UNCHANGED
     return None
 
 
 def preview_import(session: Session, region_ids: set[int], text: str, mapping: Mapping | None = None) -> ImportPreview:
-    """Read the whole file and say, row by row, what importing it would do and what is wrong.
-    Without a mapping, the headers say which column holds what. Raises ColumnsNeeded when that is
-    not clear, and ImportRefused when the file as a whole cannot be read."""
+    """Read the whole file and say, row by row, what importing it would do and what is wrong. A
+    number on several rows is one person (see `_one_person`). Without a mapping, the headers say
+    which column holds what. Raises ColumnsNeeded when that is not clear, and ImportRefused when
+    the file as a whole cannot be read."""
     if mapping is None:
         guess = guess_columns(text)
         if not guess.sure:
@@ -582,27 +674,21 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
     places = _Places.load(session, region_ids)
     if mapping.municipality_id is not None and mapping.municipality_id not in places.by_id:
         raise ColumnsNeeded(N_("Choose a municipality in your region."))
-    rows: list[ImportRow] = []
+    parents: list[ImportRow] = []
     errors: list[Refusal] = []
-    first_row_of: dict[str, int] = {}
     for row_number, cells in records:
         read = _read_row(row_number, cells, mapping, places)
         if isinstance(read, Refusal):
             errors.append(read)
-            continue
-        for parent in read:
-            if parent.phone in first_row_of:
-                errors.append(
-                    _problem(
-                        N_("Row %(row)d: the phone number %(phone)s is also on row %(first)d."),
-                        row_number,
-                        phone=parent.shown_phone,
-                        first=first_row_of[parent.phone],
-                    )
-                )
-                continue
-            first_row_of[parent.phone] = row_number
-            rows.append(parent)
+        else:
+            parents.extend(read)
+    rows: list[ImportRow] = []
+    for same_number in _by_phone(parents):
+        person = _one_person(same_number)
+        if isinstance(person, Refusal):
+            errors.append(person)
+        else:
+            rows.append(person)
     existing = {
         p.phone: p
         for p in session.scalars(
@@ -672,8 +758,9 @@ def apply_import(
                 if row.change == Change.UPDATED:
                     person.name = row.name
                     person.municipality = row.municipality
-                    if row.school_class is not None and row.school_class not in person.school_classes:
-                        person.school_classes.append(row.school_class)  # a child in another class keeps theirs
+                    for school_class in row.school_classes:  # a child in another class keeps theirs
+                        if school_class not in person.school_classes:
+                            person.school_classes.append(school_class)
                 if approve(person, now):
                     approved.setdefault(row.municipality.region_id, []).append(person)
                 touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person)
@@ -732,7 +819,7 @@ def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
         name=row.name,
         locale=LOCALES[0],
         municipality=row.municipality,
-        school_classes=[row.school_class] if row.school_class else [],
+        school_classes=list(row.school_classes),
         created_at=now,
         session_version=1,
         calendar_version=1,

@@ -218,10 +218,10 @@ def test_half_a_second_parent_makes_the_guess_unsure():
 def test_a_row_with_two_parents_gives_both_and_a_row_with_one_gives_one(world, db, clock, links):
     seen = importing.preview_import(db, {world.region.id}, TWO_PARENTS)
     assert seen.errors == []
-    assert [(r.row, r.name, r.shown_phone, r.school_class) for r in seen.rows] == [
-        (2, "Kari Nordmann", "922 22 222", world.school_class),
-        (2, "Per Nordmann", "933 33 333", world.school_class),
-        (3, "Anne Grue", "944 44 444", world.school_class),
+    assert [(r.row, r.name, r.shown_phone, r.school_classes) for r in seen.rows] == [
+        (2, "Kari Nordmann", "922 22 222", [world.school_class]),
+        (2, "Per Nordmann", "933 33 333", [world.school_class]),
+        (3, "Anne Grue", "944 44 444", [world.school_class]),
     ]
     result = importing.apply_import(db, {world.region.id}, TWO_PARENTS, world.coordinator, clock(), links)
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)

@@ -261,7 +261,7 @@ def test_a_municipality_is_found_however_its_name_is_spelled(world, db):
 def test_a_school_class_is_found_however_its_school_is_spelled(world, db):
     text = "Navn;Mobil;Kommune;Klasse\nKari;922 22 222;Aasnes;FLISA SKOLE 9a\n"
     (row,) = importing.preview_import(db, {world.region.id}, text).rows
-    assert row.school_class == world.school_class
+    assert row.school_classes == [world.school_class]
 
 
 def test_a_name_two_municipalities_share_is_not_guessed(world, db, clock):

@@ -221,7 +221,7 @@ def test_the_preview_says_who_is_new_and_who_is_updated(world, db, clock):
     ]
     assert seen.rows[1].person == world.parent
     assert seen.rows[1].changed == ["name", "school_class"]
-    assert seen.rows[0].school_class == world.school_class
+    assert seen.rows[0].school_classes == [world.school_class]
 
 
 def test_importing_creates_and_updates_and_never_duplicates(world, db, clock, links):
@@ -266,7 +266,8 @@ def test_row_errors_are_written_in_plain_words(world, db, clock):
         "Row 5: the name is missing.",
         "Row 6: there is no municipality called Oslo in your region.",
         "Row 7: there is no school class called 7C in Åsnes.",
-        "Row 8: the phone number 922 22 222 is also on row 2.",
+        "Rows 2 and 8 have the same phone number 922 22 222 but different names, Per Persen and Per Igjen. "
+        "If it is one person, write the name the same way on both rows; if not, correct the number.",
     ]
 
 
