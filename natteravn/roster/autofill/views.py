@@ -111,7 +111,7 @@ def availability(term_id: int):
     if form.validate_on_submit() and _save(form, current_user, term):
         flash(_("Thank you. The coordinator uses this to put you on nights that suit you."), "success")
         return redirect(url_for("shifts.my_nights"))
-    return render_template("roster/autofill/availability.html", form=form, term=term, person=current_user)
+    return _availability_page(form, term, current_user)
 
 
 def _coordinated_term(term_id: int) -> Term:
@@ -132,7 +132,13 @@ def availability_for_person(term_id: int, person_id: int):
     if form.validate_on_submit() and _save(form, person, term):
         flash(_("Saved."), "success")
         return redirect(url_for("autofill.page", term_id=term.id))
-    return render_template("roster/autofill/availability.html", form=form, term=term, person=person)
+    return _availability_page(form, term, person)
+
+
+def _availability_page(form, term: Term, person: Person):
+    """The form, as asked for or as sent back refused (422: what was sent is not saved)."""
+    status = 422 if request.method == "POST" else 200
+    return render_template("roster/autofill/availability.html", form=form, term=term, person=person), status
 
 
 def _tally_in_words(tally: dict[str, int]) -> list[str]:

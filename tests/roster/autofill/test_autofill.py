@@ -114,6 +114,7 @@ def test_the_partner_field_answers_alike_for_known_and_unknown_numbers(world, lo
 def test_a_partner_number_that_is_no_phone_number_is_still_refused(world, login, client, db):
     login(world.parent)
     response = name_a_partner(client, world, "my friend")
+    assert response.status_code == 422  # nothing was saved
     assert "Write only the number, without letters or other text" in response.text
     assert db.scalar(select(func.count()).select_from(Availability)) == 0
 
