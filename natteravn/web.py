@@ -28,7 +28,7 @@ from wtforms.widgets import TextInput
 from natteravn.clock import OSLO
 from natteravn.config import price_per_segment
 from natteravn.db import CONTROL_CHARACTERS, LARGEST_INTEGER
-from natteravn.i18n import CLOCK_PATTERN, DATE_PATTERNS, LOCALES, TRANSLATIONS_DIR
+from natteravn.i18n import CLOCK_PATTERN, DATE_PATTERNS, LOCALES, TRANSLATIONS_DIR, Refusal
 from natteravn.links import Links
 
 if TYPE_CHECKING:
@@ -100,6 +100,12 @@ def written(value: date | datetime, kind: str) -> str:
 
 def _pattern(locale: Locale, kind: str) -> str:
     return DATE_PATTERNS.get(str(locale), DATE_PATTERNS[LOCALES[0]])[kind]
+
+
+def show_refusal(form, refusal: Refusal) -> None:
+    """Why a service said no, beside the field it concerns, or above the form."""
+    errors = form[refusal.field].errors if refusal.field and refusal.field in form else form.form_errors
+    errors.append(refusal.translated(gettext))
 
 
 def gateway() -> Gateway:

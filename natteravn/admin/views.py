@@ -18,7 +18,7 @@ from natteravn.i18n import N_, Refusal
 from natteravn.people import service as people
 from natteravn.places import service as places
 from natteravn.places.models import Region
-from natteravn.web import admin_required, choices, db_session, now
+from natteravn.web import admin_required, choices, db_session, now, show_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,8 +38,7 @@ def _saved(form, save: Callable[[], str]) -> bool:
         done = save()
     except Refusal as refusal:
         db.rollback()
-        errors = form[refusal.field].errors if refusal.field and refusal.field in form else form.form_errors
-        errors.append(refusal.translated(_))
+        show_refusal(form, refusal)
         return False
     db.commit()
     flash(done, "success")

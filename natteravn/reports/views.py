@@ -42,7 +42,16 @@ from natteravn.reports.models import TEXT_FIELDS, IncidentCategory, ReportState
 from natteravn.reports.redaction import FLAG_LABELS
 from natteravn.reports.stats import Figures, Statistics, retention, statistics
 from natteravn.spreadsheets import csv_text
-from natteravn.web import choices, coordinator_required, coordinator_scope, db_session, links, now, page_number
+from natteravn.web import (
+    choices,
+    coordinator_required,
+    coordinator_scope,
+    db_session,
+    links,
+    now,
+    page_number,
+    show_refusal,
+)
 
 bp = Blueprint("reports", __name__)
 
@@ -202,7 +211,7 @@ def walk_in(reporter: Reporter, shift_id: int):
             )
         except Refusal as refusal:
             db.rollback()
-            form.form_errors.append(refusal.translated(_))
+            show_refusal(form, refusal)
         else:
             db.commit()
             flash(_("The walker is in the logbook."), "success")

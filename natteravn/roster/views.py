@@ -55,6 +55,7 @@ from natteravn.web import (
     now,
     region_coordinator_required,
     safe_next,
+    show_refusal,
     sms_price,
     written,
 )
@@ -99,8 +100,7 @@ def _signup_on(shift: Shift, signup_id: str | None) -> Signup:
 def _refused(form, refusal: Refusal) -> None:
     """Roll back and show why beside the field it concerns, or above the form."""
     db_session().rollback()
-    errors = form[refusal.field].errors if refusal.field and refusal.field in form else form.form_errors
-    errors.append(refusal.translated(_))
+    show_refusal(form, refusal)
 
 
 def _done(refusal: Refusal | None, success: str) -> None:

@@ -396,7 +396,11 @@ def test_a_walk_ins_number_with_text_in_it_is_refused_and_the_name_stays(login, 
     typed = {"walkin-phone": "922 33 444 tlf", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x"}
     refused = client.post(f"/nights/{night.id}/logbook/walk-in", data=typed)
     assert refused.status_code == 422
-    assert "Write only the number, without letters or other text, like 912 34 567." in refused.text
+    assert (
+        '<p class="error" id="walkin-phone-error">Write only the number, without letters or other text, '
+        "like 912 34 567.</p>" in refused.text
+    )  # beside the number, where the leader corrects it
+    assert 'aria-invalid="true"' in refused.text
     assert 'value="922 33 444 tlf"' in refused.text and 'value="Nina"' in refused.text
     assert db.scalars(select(WalkIn).where(WalkIn.shift_id == night.id)).all() == []
 
