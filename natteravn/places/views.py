@@ -14,7 +14,7 @@ from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import budget, service
 from natteravn.places.forms import REGISTRATION_NAMES, NameForm, RegionForm, RouteForm
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
-from natteravn.web import coordinated_regions, db_session, now, region_coordinator_required, sms_price
+from natteravn.web import coordinated_regions, db_session, now, region_coordinator_required, show_refusal, sms_price
 
 bp = Blueprint("places", __name__, url_prefix="/coordinator/places")
 
@@ -42,7 +42,7 @@ def _saved(form, save: Callable[[], object]) -> bool:
         save()
     except Refusal as refusal:
         db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        show_refusal(form, refusal)
         return False
     db.commit()
     flash(_("Saved."), "success")

@@ -362,8 +362,7 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
         refitted = terms.refit_nights(db, saved, now()) if pattern is not None else None
         made = terms.generate_nights(db, term, saved, now(), current_user)
     except Refusal as refusal:
-        db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        _refused(form, refusal)
         return _render_term(term, new_pattern=form if pattern is None else None, status=422)
     db.commit()
     flash(
@@ -460,8 +459,7 @@ def add_night(term_id: int):
     try:
         night = roster.add_night(db, term, new, now(), current_user)
     except Refusal as refusal:
-        db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        _refused(form, refusal)
         return _render_term(term, night_form=form, status=422)
     db.commit()
     flash(_("The night is added."), "success")
@@ -541,8 +539,7 @@ def add_break(term_id: int):
     try:
         breaks.add_break(db, term.region_id, given, now(), current_user)
     except Refusal as refusal:
-        db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        _refused(form, refusal)
         return _render_term(term, break_form=form, status=422)
     db.commit()
     flash(_("The break is added. Nights already made are kept: cancel those you do not want."), "success")
@@ -847,8 +844,7 @@ def edit_night(shift_id: int):
         roster.update_note(db, shift, form.note.data or "", now(), current_user)
         roster.move_night(db, shift, starts_at, ends_at, now(), links(), current_user)
     except Refusal as refusal:
-        db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        _refused(form, refusal)
         return _render_night(shift, form, 422)
     db.commit()
     flash(_("Saved."), "success")
@@ -947,8 +943,7 @@ def message_people():
                     db, audience, form.text.data, form.token.data, now(), current_user, sms_price()
                 )
             except Refusal as refusal:
-                db.rollback()
-                form.form_errors.append(refusal.translated(_))
+                _refused(form, refusal)
             else:
                 db.commit()
                 flash(
@@ -1008,8 +1003,7 @@ def cancel_nights():
             try:
                 notices = roster.cancel_nights(db, nights, reason, now(), current_user)
             except Refusal as refusal:
-                db.rollback()
-                form.form_errors.append(refusal.translated(_))
+                _refused(form, refusal)
             else:
                 db.commit()
                 flash(

@@ -28,6 +28,7 @@ from natteravn.web import (
     now,
     onboarded_required,
     region_coordinator_required,
+    show_refusal,
 )
 
 bp = Blueprint("autofill", __name__)
@@ -84,7 +85,7 @@ def _save(form: AvailabilityForm, person: Person, term: Term) -> bool:
         service.save_availability(db, person, term, given, now(), current_user)
     except Refusal as refusal:
         db.rollback()
-        form.form_errors.append(refusal.translated(_))
+        show_refusal(form, refusal)
         return False
     db.commit()
     return True
