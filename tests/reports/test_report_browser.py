@@ -81,11 +81,8 @@ def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock
     assert came.state == SignupState.ATTENDED
 
 
-def test_back_and_the_add_button_again_do_not_add_the_incident_twice(
-    db, world, clock, links, live_server, norwegian_phone
-):
-    """The browser would fill the new-incident box again from its history; it is left empty."""
-    phone = norwegian_phone
+def a_leader_adds_an_incident(phone, db, world, clock, links, live_server):
+    """The leader opens the night's report from the SMS link after the night and adds one incident."""
     night = world.night_on("Flisa sentrum", date(2026, 11, 20))
     factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
     world.leader.locale = "nb"
@@ -97,6 +94,15 @@ def test_back_and_the_add_button_again_do_not_add_the_incident_twice(
     incidents.get_by_label(_("Category")).select_option("intoxication")
     incidents.get_by_label(_("What happened (no names, no descriptions of persons)")).fill("To beruste ved kiosken.")
     phone.get_by_role("button", name=_("Save and add this incident")).click()
+    return night
+
+
+def test_back_and_the_add_button_again_do_not_add_the_incident_twice(
+    db, world, clock, links, live_server, norwegian_phone
+):
+    """The browser would fill the new-incident box again from its history; it is left empty."""
+    phone = norwegian_phone
+    night = a_leader_adds_an_incident(phone, db, world, clock, links, live_server)
     assert _("The incident is added and the report saved.") in phone.locator(".flashes").inner_text()
 
     phone.go_back()
@@ -114,17 +120,7 @@ def test_back_and_the_add_button_again_do_not_add_the_incident_twice(
 def test_remove_asks_first_and_keep_leaves_the_incident(db, world, clock, links, live_server, norwegian_phone):
     """A mis-tap on Remove loses nothing: the report is saved, and the question's Keep leads back."""
     phone = norwegian_phone
-    night = world.night_on("Flisa sentrum", date(2026, 11, 20))
-    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
-    world.leader.locale = "nb"
-    db.commit()
-    clock.set(ENDS + timedelta(hours=1))
-    phone.goto(live_server + links.report(night.id, world.leader.id).removeprefix(links.base_url))
-    incidents = phone.locator("details#incidents")
-    incidents.locator("summary").click()
-    incidents.get_by_label(_("Category")).select_option("intoxication")
-    incidents.get_by_label(_("What happened (no names, no descriptions of persons)")).fill("To beruste ved kiosken.")
-    phone.get_by_role("button", name=_("Save and add this incident")).click()
+    night = a_leader_adds_an_incident(phone, db, world, clock, links, live_server)
 
     phone.locator("details#walk summary").click()
     phone.get_by_label(_("Weather")).fill("Sludd")  # typed, not saved yet
