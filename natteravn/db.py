@@ -10,13 +10,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import DateTime, Engine, Integer, MetaData, Select, Table, create_engine, event, func, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+from natteravn.i18n import alphabetical
 
 T = TypeVar("T")
 
@@ -103,9 +118,27 @@ def make_engine(url: str, *, serialise_writes: bool = True, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+#: Norwegian alphabetical order in SQL: PostgreSQL's ICU collation for Norwegian bokmål (present
+#: where PostgreSQL is built with ICU, as Debian's and the official images are), and on SQLite a
+#: collation of ours by the same name.
+NORWEGIAN = "nb-NO-x-icu"
+
+
+def in_norwegian_order(column: SQLCoreOperations[str]) -> ColumnElement[str]:
+    """A name column to sort by as a Norwegian reads a list: Æ, Ø and Å after Z, case aside. A
+    database's own order puts Å before Æ and lower case after Z, or, in English, Å among the A's."""
+    return column.collate(NORWEGIAN)
+
+
+def _norwegian_comparison(one: str, other: str) -> int:
+    first, second = (alphabetical(one), one), (alphabetical(other), other)
+    return (first > second) - (first < second)
+
+
 def _configure_sqlite(engine: Engine, serialise_writes: bool) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
+        dbapi_connection.create_collation(NORWEGIAN, _norwegian_comparison)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -49,8 +49,10 @@ _NORWEGIAN_LAST = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
 
 
 def alphabetical(text: str) -> str:
-    """A sort key for Norwegian alphabetical order, the same whatever the database's collation."""
-    return text.casefold().translate(_NORWEGIAN_LAST)
+    """A sort key for Norwegian alphabetical order: case aside, Æ, Ø and Å after Z, and aa as å,
+    as the old spelling many names keep is sorted (Aasen after Åse). The order PostgreSQL's
+    Norwegian collation gives (`db.in_norwegian_order`), for lists sorted here and on SQLite."""
+    return text.casefold().replace("aa", "å").translate(_NORWEGIAN_LAST)
 
 
 def text_direction(locale: str) -> str:

@@ -410,11 +410,13 @@ def test_no_page_writes_python_s_none_where_an_attribute_was_left_out(app, db, w
 def test_alphabetical_order_puts_ae_oe_and_aa_last_as_norwegian_does():
     from natteravn.i18n import alphabetical
 
-    assert sorted(["Åsnes", "Ørland", "Grue", "Ærø", "våler"], key=alphabetical) == [
+    assert sorted(["Åsnes", "Ørland", "Grue", "Ærø", "våler", "Aasen", "Åsen"], key=alphabetical) == [
         "Grue",
         "våler",
         "Ærø",
         "Ørland",
+        "Aasen",  # aa is å
+        "Åsen",
         "Åsnes",
     ]
 

@@ -21,7 +21,7 @@ from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person, Role, RoleKind, Scope
 from natteravn.accounts.service import found_by, normalise_phone
 from natteravn.audit import service as audit
-from natteravn.db import Page, paginate
+from natteravn.db import Page, in_norwegian_order, paginate
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
@@ -166,10 +166,11 @@ def list_people(session: Session, scope: Scope, query: PeopleQuery, now: datetim
     if query.activity is not None:
         conditions.append(Person.active.is_(query.activity == Activity.ACTIVE))
 
+    by_name = in_norwegian_order(Person.name)
     order = {
-        Order.NAME: (Person.name, Person.id),
-        Order.WALKED: (walked.desc(), Person.name, Person.id),
-        Order.NO_SHOWS: (no_shows.desc(), Person.name, Person.id),
+        Order.NAME: (by_name, Person.id),
+        Order.WALKED: (walked.desc(), by_name, Person.id),
+        Order.NO_SHOWS: (no_shows.desc(), by_name, Person.id),
     }[query.order]
     found = paginate(
         session,
@@ -568,7 +569,7 @@ def coordinators_of(session: Session, region_ids: Collection[int]) -> list[Role]
             .join(Role.person)
             .where(Role.kind == RoleKind.COORDINATOR, Role.region_id.in_(region_ids))
             .options(joinedload(Role.person), joinedload(Role.municipality))
-            .order_by(Person.name, Person.id, Role.id)
+            .order_by(in_norwegian_order(Person.name), Person.id, Role.id)
         )
     )
 

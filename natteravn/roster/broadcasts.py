@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from natteravn.accounts.models import Person, Scope, person_class
 from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
+from natteravn.db import in_norwegian_order
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.roster.service import cancellation_notices
@@ -154,7 +155,7 @@ def _night_audience(session: Session, scope: Scope, target: Target, now: datetim
         select(Person)
         .join(Signup, Signup.person_id == Person.id)
         .where(Signup.shift_id == night.id, Signup.state.in_(LIVE))
-        .order_by(Person.name, Person.id)
+        .order_by(in_norwegian_order(Person.name), Person.id)
     )
     return Audience(target, night.term.region_id, list(people), night)
 
@@ -171,7 +172,7 @@ def _class_audience(session: Session, scope: Scope, target: Target) -> Audience 
 
 
 def _volunteers(session: Session, where) -> list[Person]:
-    query = select(Person).where(where, Person.active.is_(True)).order_by(Person.name, Person.id)
+    query = select(Person).where(where, Person.active.is_(True)).order_by(in_norwegian_order(Person.name), Person.id)
     return list(session.scalars(query))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from natteravn.accounts.models import Person, Scope
 from natteravn.accounts.service import display_phone, found_by
 from natteravn.clock import OSLO, local, weekend_of
+from natteravn.db import in_norwegian_order
 from natteravn.places.models import Municipality, Route, School, SchoolClass
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import MessageState, SmsMessage
@@ -295,7 +296,7 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
                 found_by(query),
             )
             .options(joinedload(Person.municipality), joinedload(Person.roles))
-            .order_by(Person.name, Person.id)
+            .order_by(in_norwegian_order(Person.name), Person.id)
             .limit(limit)
         ).unique()
     )

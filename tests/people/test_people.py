@@ -41,6 +41,18 @@ def test_the_list_holds_the_regions_people_only(world, db, clock):
     assert names(find(db, world, clock)) == ["Kari Nordmann", "Lise Leder", "Ola Hansen", "Siri Koordinator"]
 
 
+def test_the_list_is_in_norwegian_alphabetical_order(world, db, clock, login, client):
+    for n, name in enumerate(["Åse Ås", "anne Ask", "Øyvind Ø", "Zara Z", "Ærlig Æ", "Aage Aa"]):
+        factories.person(db, world.asnes, name, clock(), number=f"+4790000{n:03d}")
+    db.commit()
+    norwegian = ["anne Ask", "Kari Nordmann", "Lise Leder", "Ola Hansen", "Siri Koordinator", "Zara Z"]
+    norwegian += ["Ærlig Æ", "Øyvind Ø", "Aage Aa", "Åse Ås"]  # aa is å, as in the old spelling
+    assert names(find(db, world, clock)) == norwegian
+    login(world.coordinator)
+    page = client.get("/coordinator/people").text
+    assert [page.index(name) for name in norwegian] == sorted(page.index(name) for name in norwegian)
+
+
 def test_search_by_name_or_by_the_digits_of_a_phone_number(world, db, clock):
     assert names(find(db, world, clock, text="nordm")) == ["Kari Nordmann"]
     assert names(find(db, world, clock, text="912 34 5")) == ["Kari Nordmann"]
