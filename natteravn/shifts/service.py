@@ -364,38 +364,42 @@ def upcoming_nights(
         by_weekend[night.weekend].append(night)
     in_order = list(by_weekend)
     last = len(in_order) if weekends is None else skip + weekends
-    shown = set(in_order[skip:last])
+    shown = in_order[skip:last]
     ours = class_weekends_for(session, person, list({night.term_id for night in outline}))
 
     def place(index: int) -> WeekendPlace:
         days = [local(night.starts_at).date() for night in by_weekend[in_order[index]]]
         return WeekendPlace(index, *in_order[index], days[0], days[-1])
 
-    found = Nights(
-        [],
+    nights = _shown_nights(session, person, [night.id for key in shown for night in by_weekend[key]], counts, now)
+    return Nights(
+        _by_weekend(nights, person, ours),
         weekdays,
         routes,
         count=len(in_order),
         later=place(last).first_day if last < len(in_order) else None,
         class_weekends_elsewhere=[place(i) for i, key in enumerate(in_order) if key in ours and key not in shown],
     )
-    shown_ids = [night.id for night in kept if night.weekend in shown]
-    if not shown_ids:
-        return found
+
+
+def _shown_nights(
+    session: Session, person: Person, shift_ids: list[int], counts: dict[int, _Count], now: datetime
+) -> list[Night]:
+    """The nights a page shows, loaded whole, in time order and then by municipality and route."""
+    if not shift_ids:
+        return []
     shifts = session.scalars(
         select(Shift)
         .join(Shift.term)
         .join(Shift.route)
         .join(Route.municipality)
-        .where(Shift.id.in_(shown_ids))
+        .where(Shift.id.in_(shift_ids))
         .options(contains_eager(Shift.term), contains_eager(Shift.route).contains_eager(Route.municipality))
         .order_by(Shift.starts_at, Municipality.name, Route.name)
     ).all()
-    mine = _own_signups(session, person, shown_ids)
+    mine = _own_signups(session, person, shift_ids)
     full = _terms_at_cap(session, person, {s.term for s in shifts})
-    nights = [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now, s.term_id in full) for s in shifts]
-    found.weekends = _by_weekend(nights, person, ours)
-    return found
+    return [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now, s.term_id in full) for s in shifts]
 
 
 def _routes_first_own(session: Session, person: Person, route_ids: set[int]) -> list[Route]:
