@@ -48,9 +48,16 @@ def purge_expired(
     period (by region slug, else the default). Running it again erases nothing more."""
     erased = 0
     for region in session.scalars(select(Region).order_by(Region.id)):
-        months = int((months_by_region or {}).get(region.slug, default_months))
+        months = months_for(region, default_months=default_months, months_by_region=months_by_region)
         erased += _purge_region(session, region, months_before(local(now).date(), months), now)
     return erased
+
+
+def months_for(
+    region: Region, *, default_months: int = DEFAULT_MONTHS, months_by_region: Mapping[str, int] | None = None
+) -> int:
+    """How many months the region's reports keep their free text (see `configured`)."""
+    return int((months_by_region or {}).get(region.slug, default_months))
 
 
 def _purge_region(session: Session, region: Region, before: date, now: datetime) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +24,7 @@ from natteravn.extensions import csrf
 from natteravn.i18n import N_, Refusal
 from natteravn.places import service as places
 from natteravn.reports import access, council, logbook, redaction, reminders, search, svg, writing
+from natteravn.reports import retention as text_kept
 from natteravn.reports.forms import (
     AGE_BAND_LABELS,
     CATEGORY_LABELS,
@@ -514,6 +515,7 @@ def remove_incident(reporter: Reporter, shift_id: int, incident_id: int):
             number=number,
             categories=CATEGORY_LABELS,
             back=f"{back}#incident-{incident.id}",
+            kept_months=text_kept.months_for(shift.term.region, **text_kept.configured(current_app.config)),
         )
     if not form.validate_on_submit():
         abort(400)

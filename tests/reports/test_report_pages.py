@@ -302,6 +302,19 @@ def test_remove_saves_the_page_and_asks_before_the_incident_goes(login, client, 
     assert len(_report(db, night.id).incidents) == 2
 
 
+def test_the_question_says_the_earlier_versions_keep_the_incident_until_the_text_is_erased(
+    app, login, client, db, world, night
+):
+    login(world.leader)
+    first, _second = _two_incidents(client, db, night)
+    question = html.unescape(client.get(f"/nights/{night.id}/report/incidents/{first}/remove").text)
+    assert "earlier versions keep it, without anything that may identify someone" in question
+    assert "erased 12 months after the night" in question
+    app.config["REPORT_RETENTION_MONTHS_BY_REGION"] = {world.region.slug: 3}
+    question = html.unescape(client.get(f"/nights/{night.id}/report/incidents/{first}/remove").text)
+    assert "erased 3 months after the night" in question
+
+
 def test_removing_an_incident_needs_the_forms_csrf_token(app, login, client, db, world, night):
     login(world.leader)
     [first, _second] = _two_incidents(client, db, night)
