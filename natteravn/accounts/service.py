@@ -669,6 +669,22 @@ def plan_move_invitation(
     return _invite(session, person, municipality.region, key, body, now)
 
 
+def plan_approval_notices(session: Session, people: list[Person], region: Region, links: Links, now: datetime) -> None:
+    """Tell those who waited for the coordinator that they can now sign up: otherwise a parent who
+    joined at a parent meeting and was told to wait may never look again. Once per person and
+    region; not in the region's quiet hours."""
+    sms.enqueue_many(session, [_approval_notice(person, region, links, now) for person in people])
+
+
+def _approval_notice(person: Person, region: Region, links: Links, now: datetime) -> dict:
+    _ = translations(person.locale).gettext
+    body = _("Natteravn %(region)s: you are approved and can sign up for nights now: %(link)s") % {
+        "region": region.name,
+        "link": links.url("/nights"),
+    }
+    return _fields(person, region, f"approved:{person.id}:{region.id}", body, now, purpose=Purpose.APPROVED)
+
+
 def _invite(session: Session, person: Person, region: Region, key: str, body: str, now: datetime) -> SmsMessage | None:
     if session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None:
         return None
@@ -676,16 +692,30 @@ def _invite(session: Session, person: Person, region: Region, key: str, body: st
 
 
 def _invitation_fields(person: Person, region: Region, key: str, body: str, now: datetime) -> dict:
+    # Sent late it would leave too little of the link's life to use it.
+    return _fields(person, region, key, body, now, purpose=Purpose.INVITATION, expires_at=now + INVITATION_VALID / 2)
+
+
+def _fields(
+    person: Person,
+    region: Region,
+    key: str,
+    body: str,
+    now: datetime,
+    *,
+    purpose: Purpose,
+    expires_at: datetime | None = None,
+) -> dict:
+    """A message to the person on behalf of the region, once (by `key`), after its quiet hours."""
     return dict(
         to=person.phone,
         body=body,
-        purpose=Purpose.INVITATION,
+        purpose=purpose,
         now=now,
         due_at=after_quiet_hours(now, region.quiet_from, region.quiet_until),
         person_id=person.id,
         region_id=region.id,
-        # Sent late it would leave too little of the link's life to use it.
-        expires_at=now + INVITATION_VALID / 2,
+        expires_at=expires_at,
         dedupe_key=key,
         email=person.mail_to,
         locale=person.locale,

@@ -24,6 +24,7 @@ from natteravn.accounts.service import (
     approve,
     display_phone,
     normalise_phone,
+    plan_approval_notices,
     plan_invitations,
     plan_move_invitation,
 )
@@ -785,6 +786,9 @@ def apply_import(
         return result
     for region_id, by_change in touched.items():
         plan_invitations(session, by_change[Change.NEW], links, now)
+        new = {person.id for person in by_change[Change.NEW]}
+        waited = [person for person in approved.get(region_id, []) if person.id not in new]  # new ones are invited
+        plan_approval_notices(session, waited, session.get_one(Region, region_id), links, now)
         audit.record(
             session,
             actor_id=actor.id,

@@ -318,13 +318,15 @@ def remove_leader(session: Session, person: Person, region_id: int, actor: Perso
 # --- Approval. ---
 
 
-def approve(session: Session, person: Person, region_id: int, actor: Person, now: datetime) -> None:
-    """Let someone who joined by themselves walk: sign up, and see who walks with them."""
+def approve(session: Session, person: Person, region_id: int, actor: Person, now: datetime, links: Links) -> None:
+    """Let someone who joined by themselves walk: sign up, and see who walks with them. They are
+    told so by SMS (or e-mail)."""
     if not person.active:
         raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
     if not person.awaiting_approval:
         return
     accounts.approve(person, now)
+    accounts.plan_approval_notices(session, [person], session.get_one(Region, region_id), links, now)
     audit.record(
         session,
         actor_id=actor.id,

@@ -186,8 +186,11 @@ def _back_to(person_id: int):
 @coordinator_required
 def approve(person_id: int):
     def accept(db, person, region_id):
-        people.approve(db, person, region_id, current_user, now())
-        flash(_("%(name)s is approved and can sign up for nights.", name=_name(person)), "success")
+        people.approve(db, person, region_id, current_user, now(), links())
+        flash(
+            _("%(name)s is approved and can sign up for nights. They get a message saying so.", name=_name(person)),
+            "success",
+        )
 
     _act(person_id, accept)
     return _back_to(person_id)

@@ -46,6 +46,7 @@ SUBJECTS = {
     Purpose.WAITLISTED: N_("Natteravn: on the waitlist"),
     Purpose.CLASS_INVITATION: N_("Natteravn: your school class's weekend"),
     Purpose.INVITATION: N_("Natteravn: you are invited to walk"),
+    Purpose.APPROVED: N_("Natteravn: you can sign up for nights"),
     Purpose.OFFER_EXPIRED: N_("Natteravn: the offered place went on"),
 }
 

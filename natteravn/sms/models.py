@@ -27,6 +27,7 @@ class Purpose(enum.StrEnum):
     SHIFT_CANCELLED = "shift_cancelled"
     STANDIN_FOUND = "standin_found"
     INVITATION = "invitation"
+    APPROVED = "approved"  # the coordinator let someone who joined by themselves walk
     OFFER_EXPIRED = "offer_expired"
     REPLY = "reply"
     TEST = "test"

@@ -4,19 +4,23 @@ them on a night approves them too. Every decision is in the audit log."""
 
 from __future__ import annotations
 
-from datetime import date
+import html
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from natteravn.accounts.models import Role, RoleKind
+from natteravn.accounts.models import Person, Role, RoleKind
+from natteravn.accounts.service import choose_channel
 from natteravn.audit.models import AuditEvent
+from natteravn.clock import local
 from natteravn.people import importing
 from natteravn.people import service as people
 from natteravn.roster import service as roster
 from natteravn.roster.autofill.models import Availability
 from natteravn.roster.autofill.service import build_problem
 from natteravn.shifts.models import SignupRole
+from natteravn.sms.models import Channel, Purpose, SmsMessage
 from tests import factories
 from tests.conftest import code_from
 
@@ -58,11 +62,39 @@ def test_another_regions_coordinator_sees_nobody_waiting_here(world, db, clock, 
     assert people.waiting_for_approval(db, stranger.coordinator_scope) == []
 
 
-def test_approving_is_logged_and_lets_them_walk(world, db, clock, nora):
-    people.approve(db, nora, world.region.id, world.coordinator, clock())
+def approval_notices(db) -> list[SmsMessage]:
+    return list(db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.APPROVED)))
+
+
+def test_approving_is_logged_and_lets_them_walk(world, db, clock, links, nora):
+    people.approve(db, nora, world.region.id, world.coordinator, clock(), links)
     assert not nora.awaiting_approval and nora.approved_at == clock()
     event = audit_of(db, "person.approved")
     assert (event.object_id, event.actor_id, event.region_id) == (nora.id, world.coordinator.id, world.region.id)
+
+
+def test_approving_tells_them_they_can_sign_up_once_in_their_language(world, db, clock, links, nora):
+    nora.locale = "nn"
+    people.approve(db, nora, world.region.id, world.coordinator, clock(), links)
+    people.approve(db, nora, world.region.id, world.coordinator, clock(), links)  # a second tap
+    [notice] = approval_notices(db)
+    assert (notice.to, notice.person_id, notice.region_id) == (nora.phone, nora.id, world.region.id)
+    assert notice.body.startswith("Natteravn Solør: du er godkjend og kan melde deg på vakter no: ")
+    assert notice.body.endswith("/nights") and notice.due_at == clock()
+
+
+def test_approved_in_the_night_they_are_told_in_the_morning(world, db, clock, links, nora):
+    clock.set(datetime(2026, 11, 18, 22, 30, tzinfo=UTC))  # 23:30 in Oslo
+    people.approve(db, nora, world.region.id, world.coordinator, clock(), links)
+    [notice] = approval_notices(db)
+    assert local(notice.due_at).hour == 8 and local(notice.due_at).date() == date(2026, 11, 19)
+
+
+def test_those_who_chose_e_mail_are_told_by_e_mail(world, db, clock, links, nora):
+    choose_channel(db, nora, Channel.EMAIL, "nora@example.no")
+    people.approve(db, nora, world.region.id, world.coordinator, clock(), links)
+    [notice] = approval_notices(db)
+    assert (notice.channel, notice.email) == (Channel.EMAIL, "nora@example.no")
 
 
 def test_declining_deactivates_with_the_reason_in_the_audit_log(world, db, clock, links, nora):
@@ -88,12 +120,14 @@ def test_putting_them_on_a_night_approves_them(world, db, clock, links, nora):
     assert audit_of(db, "signup.assigned").details["approved"] is True
 
 
-def test_importing_them_approves_them(world, db, clock, links, nora):
-    text = f"name;phone;municipality\nNora Ny;{nora.phone};Grue\n"
+def test_importing_them_approves_them_and_tells_them(world, db, clock, links, nora):
+    text = f"name;phone;municipality\nNora Ny;{nora.phone};Grue\nPer Ny;+4791234999;Grue\n"
     assert importing.preview_import(db, {world.region.id}, text).rows[0].person == nora
     importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
     assert not nora.awaiting_approval
-    assert audit_of(db, "people.imported").details["approved_ids"] == [nora.id]
+    new = db.scalars(select(Person).where(Person.name == "Per Ny")).one()
+    assert audit_of(db, "people.imported").details["approved_ids"] == [nora.id, new.id]
+    assert [notice.person_id for notice in approval_notices(db)] == [nora.id]  # the new one is invited instead
 
 
 def test_auto_fill_leaves_them_to_the_coordinator(world, db, clock, nora):
@@ -125,9 +159,12 @@ def test_approving_from_the_people_page(world, db, login, client, nora):
     login(world.coordinator)
     response = client.post(f"/coordinator/people/{nora.id}/approve", data={"from": "list"})
     assert response.status_code == 302 and response.headers["Location"] == "/coordinator/people"
-    assert "Nora Ny is approved" in client.get("/coordinator/people").text
+    assert "Nora Ny is approved and can sign up for nights. They get a message saying so." in html.unescape(
+        client.get("/coordinator/people").text
+    )
     db.expire_all()
     assert not nora.awaiting_approval
+    assert [notice.person_id for notice in approval_notices(db)] == [nora.id]
 
 
 def test_declining_from_the_persons_page_logs_them_out_for_good(world, db, login, client, gateway, nora):
@@ -162,6 +199,7 @@ def test_a_coordinator_of_another_municipality_cannot_decide_on_them(world, db, 
     assert "Nora Ny" not in client.get("/coordinator/people").text
     db.expire_all()
     assert nora.active and nora.awaiting_approval
+    assert approval_notices(db) == []
 
 
 def test_someone_given_a_coordinators_or_administrators_role_waits_in_no_queue(world, db, clock, nora):

@@ -89,8 +89,8 @@ def test_their_calendars_name_nobody(world, db, login, client, links, waiting, w
         assert world.parent.phone.encode() not in calendar.data and b"Kari" not in calendar.data
 
 
-def test_once_approved_they_sign_up_and_see_who_walks(world, db, clock, login, client, waiting, walked_with):
-    people.approve(db, waiting, world.region.id, world.coordinator, clock())
+def test_once_approved_they_sign_up_and_see_who_walks(world, db, clock, links, login, client, waiting, walked_with):
+    people.approve(db, waiting, world.region.id, world.coordinator, clock(), links)
     db.commit()
     response = login(waiting).post(f"/nights/{world.nights[0].id}/signup", data={"role": "walker"})
     assert "Du er påmeldt" in client.get(response.headers["Location"]).text
