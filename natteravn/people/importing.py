@@ -645,13 +645,30 @@ def _one_person(rows: list[ImportRow]) -> ImportRow | Refusal:
     )
 
 
-def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> None:
-    """Fill in what importing the row would change for someone already registered."""
+def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | None:
+    """Fill in what importing the row would change for someone already registered. The name of
+    someone who has logged in and answered the first-time questions is their own: a list may write
+    it differently, but one that names someone else by their number is refused, since a number
+    mistyped on a school's list must not rename a walker. Someone a list brought in and who has
+    not logged in yet takes the list's name, so a corrected list corrects it."""
     if person.municipality is not None and person.municipality.region_id not in region_ids:
         row.elsewhere = person
-        return
+        return None
+    if person.onboarded and not _same_name(_name_words(person.name), _name_words(row.name)):
+        return _problem(
+            N_(
+                "Row %(row)d: %(phone)s is registered to %(registered)s, not %(name)s. If it is the same "
+                "person, write the name as registered; if not, correct the number."
+            ),
+            row.rows[0],
+            phone=row.shown_phone,
+            registered=person.name,
+            name=row.name,
+        )
     row.person = person
-    if person.name != row.name:
+    if person.onboarded:
+        row.name = person.name
+    elif person.name != row.name:
         row.changed.append("name")
     if person.municipality_id != row.municipality.id:
         row.changed.append("municipality")
@@ -699,8 +716,8 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
         )
     }
     for row in rows:
-        if row.phone in existing:
-            _compare(row, existing[row.phone], region_ids)
+        if row.phone in existing and (refused := _compare(row, existing[row.phone], region_ids)) is not None:
+            errors.append(refused)
     errors.sort(key=lambda e: e.params["row"])
     return ImportPreview(rows=rows, errors=errors)
 

@@ -3,6 +3,7 @@ importing parents from a spreadsheet (all or nothing)."""
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import date, timedelta
 
@@ -228,11 +229,11 @@ def test_the_preview_says_who_is_new_and_who_is_updated(world, db, clock):
     assert seen.errors == []
     assert [(r.row, r.name, r.change) for r in seen.rows] == [
         (2, "Per Persen", importing.Change.NEW),
-        (3, "Nordmann, Kari", importing.Change.UPDATED),
+        (3, "Kari Nordmann", importing.Change.UPDATED),  # her name as she wrote it herself
         (4, "Anne Grue", importing.Change.NEW),
     ]
     assert seen.rows[1].person == world.parent
-    assert seen.rows[1].changed == ["name", "school_class"]
+    assert seen.rows[1].changed == ["school_class"]
     assert seen.rows[0].school_classes == [world.school_class]
 
 
@@ -240,7 +241,7 @@ def test_importing_creates_and_updates_and_never_duplicates(world, db, clock, li
     result = importing.apply_import(db, {world.region.id}, GOOD_FILE, world.coordinator, clock(), links)
     assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
     assert db.scalars(select(Person).where(Person.phone == "+4791234567")).all() == [world.parent]
-    assert world.parent.name == "Nordmann, Kari" and world.parent.school_classes == [world.school_class]
+    assert world.parent.name == "Kari Nordmann" and world.parent.school_classes == [world.school_class]
     per = db.scalar(select(Person).where(Person.phone == "+4792222222"))
     assert (per.name, per.municipality_id, per.active) == ("Per Persen", world.asnes.id, True)
     assert not per.onboarded  # they accept the code of conduct themselves on first login
@@ -405,6 +406,62 @@ def test_import_shows_a_preview_and_imports_only_when_confirmed(world, db, login
     done = client.post("/coordinator/people/import/confirm", data={"text": GOOD_FILE})
     assert done.status_code == 302
     assert db.scalar(select(Person).where(Person.phone == "+4792222222")).name == "Per Persen"
+
+
+def test_a_list_naming_someone_else_by_a_walkers_number_is_refused_and_renames_nobody(world, db, clock, links):
+    # Kari answered the first-time questions: her name is her own.
+    text = "name;phone;municipality\nLise Kjær;+47 912 34 567;Åsnes\nPer Persen;922 22 222;Åsnes\n"
+    [refused] = preview(db, world, text).errors
+    assert refused.params == {
+        "row": 2,
+        "phone": "912 34 567",
+        "registered": "Kari Nordmann",
+        "name": "Lise Kjær",
+    }
+    with pytest.raises(importing.ImportRefused):
+        importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
+    assert world.parent.name == "Kari Nordmann"
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")) is None
+
+
+def test_a_list_writing_a_walkers_name_its_own_way_keeps_hers(world, db, clock, links):
+    text = "name;phone;municipality\nKARI NORDMANN;+47 912 34 567;Åsnes\n"
+    [row] = preview(db, world, text).rows
+    assert (row.name, row.change) == ("Kari Nordmann", importing.Change.UNCHANGED)
+    importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
+    assert world.parent.name == "Kari Nordmann"
+
+
+def test_a_corrected_list_corrects_the_name_of_someone_it_brought_in(world, db, clock, links):
+    importing.apply_import(
+        db,
+        {world.region.id},
+        "name;phone;municipality\nNils Nyland;459 00 000;Grue\n",
+        world.coordinator,
+        clock(),
+        links,
+    )
+    importing.apply_import(
+        db,
+        {world.region.id},
+        "name;phone;municipality\nNina Nyland;459 00 000;Grue\n",
+        world.coordinator,
+        clock(),
+        links,
+    )
+    assert db.scalar(select(Person.name).where(Person.phone == "+4745900000")) == "Nina Nyland"
+
+
+def test_the_import_page_says_whose_number_it_is(world, login, client):
+    login(world.coordinator)
+    text = "name;phone;municipality\nLise Kjær;+47 912 34 567;Åsnes\n"
+    upload = {"file": (io.BytesIO(text.encode()), "foreldre.csv")}
+    page = client.post("/coordinator/people/import", data=upload, content_type="multipart/form-data")
+    assert page.status_code == 422 and "Import these people" not in page.text
+    assert (
+        "Row 2: 912 34 567 is registered to Kari Nordmann, not Lise Kjær. If it is the same person, write the name "
+        "as registered; if not, correct the number." in html.unescape(page.text)
+    )
 
 
 def test_an_import_with_errors_offers_no_confirmation(world, login, client):
