@@ -73,11 +73,12 @@ def add_walk_in(
     now: datetime,
     *,
     by_link: bool = False,
-) -> None:
+) -> int | None:
     """Enter someone who came without signing up. A volunteer of the night's region is found by
     their number and marked as walked; anyone else is kept by the first name the leader wrote. The
     answer, and what the logbook shows, is the same either way: a number tells nothing about whether,
-    or where, its owner is registered."""
+    or where, its owner is registered. Returns the sign-up marked as walked, if any: the logbook
+    page ticks it, or the next Save would mark them as not come."""
     check_may_change(person, report_of(session, shift), now, by_link=by_link)
     if not adult:
         raise ReportRefused(N_("Only adults (18 or older) can walk. Confirm that the walker is an adult."))
@@ -85,12 +86,14 @@ def add_walk_in(
     if not first_name:
         raise ReportRefused(N_("Write the walker's first name."))
     walker = _volunteer_of_region(session, normalise_phone(phone), shift.term.region_id)
+    walked = None
     if walker is None:
         _refuse_if_just_added(session, shift, first_name, now)
         session.add(WalkIn(shift_id=shift.id, first_name=first_name, added_by_id=person.id, created_at=now))
     else:
-        _mark_walked(session, shift, walker, now)
+        walked = _mark_walked(session, shift, walker, now).id
     _walkers_changed(session, person, shift, "logbook.walk_in", now)
+    return walked
 
 
 def _kept_name(name: str) -> str:
@@ -158,7 +161,7 @@ def _volunteer_of_region(session: Session, phone: str, region_id: int) -> Person
     )
 
 
-def _mark_walked(session: Session, shift: Shift, walker: Person, now: datetime) -> None:
+def _mark_walked(session: Session, shift: Shift, walker: Person, now: datetime) -> Signup:
     signup = session.scalar(
         select(Signup).where(Signup.shift_id == shift.id, Signup.person_id == walker.id, Signup.state.in_(LIVE))
     )
@@ -169,6 +172,8 @@ def _mark_walked(session: Session, shift: Shift, walker: Person, now: datetime) 
         signup.walked_in_at = now  # on the waitlist: not someone the leader saw on the night's list
     signup.state = SignupState.ATTENDED
     signup.offer_expires_at = None
+    session.flush()  # its id, for the logbook page to tick
+    return signup
 
 
 def walk_ins(session: Session, shift: Shift) -> list[WalkIn]:

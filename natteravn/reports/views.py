@@ -167,10 +167,10 @@ def _ticked() -> set[int]:
     return {signup_id for v in request.form.getlist("present") if (signup_id := as_id(v))}
 
 
-def _keep_ticks(shift_id: int) -> None:
+def _keep_ticks(shift_id: int, also: int | None = None) -> None:
     """A button of the logbook form other than Save (a walk-in in or out) keeps the ticks not yet
-    saved for the page it leads back to."""
-    session[TICKED] = [shift_id, sorted(_ticked())]
+    saved for the page it leads back to, with `also`: a walker just entered by their number."""
+    session[TICKED] = [shift_id, sorted(_ticked() | ({also} if also else set()))]
 
 
 def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200, ticked: set[int] | None = None):
@@ -200,7 +200,7 @@ def walk_in(reporter: Reporter, shift_id: int):
     form = WalkInForm(prefix="walkin")
     if form.validate_on_submit():
         try:
-            logbook.add_walk_in(
+            walked = logbook.add_walk_in(
                 db,
                 reporter.person,
                 shift,
@@ -216,7 +216,7 @@ def walk_in(reporter: Reporter, shift_id: int):
         else:
             db.commit()
             flash(_("The walker is in the logbook."), "success")
-            _keep_ticks(shift.id)
+            _keep_ticks(shift.id, also=walked)
             return redirect(url_for("reports.logbook", shift_id=shift.id))
     return _logbook_page(reporter, shift, LogbookForm(formdata=None), form, status=422, ticked=_ticked())
 

@@ -435,6 +435,23 @@ def test_ticks_not_yet_saved_stay_ticked_when_the_leader_adds_a_walk_in(login, c
     assert client.get(f"/nights/{night.id}/logbook").text.count("checked") == 1  # back to what is saved: the leader
 
 
+def test_a_walker_on_the_list_entered_as_a_walk_in_by_her_number_stays_ticked_and_saved(
+    login, client, db, world, night, clock
+):
+    clock.set(STARTS)
+    login(world.leader)
+    kari = next(s for s in night.signups if s.person_id == world.parent.id).id
+    lise = next(s for s in night.signups if s.person_id == world.leader.id).id
+    # Kari had not come when the leader ticked; she arrives, and the leader enters her number below.
+    her = {"walkin-phone": world.parent.phone, "walkin-name": "Kari", "walkin-adult": "y", "walkin-add": "x"}
+    added = client.post(f"/nights/{night.id}/logbook/walk-in", data={**her, "present": [str(lise)]})
+    page = client.get(added.location).text
+    assert f'value="{kari}" id="present-{kari}"\n        checked' in page
+    saved = client.post(f"/nights/{night.id}/logbook", data={"present": [str(lise), str(kari)], "save": "x"})
+    assert saved.status_code == 302
+    assert _attendance(db, night.id)[world.parent.id] == SignupState.ATTENDED
+
+
 def test_a_walk_in_entered_twice_is_taken_out_again(login, client, db, world, night, clock):
     clock.set(STARTS)
     login(world.leader)
