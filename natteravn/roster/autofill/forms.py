@@ -17,7 +17,10 @@ class CheckboxesField(SelectMultipleField):
 
 class AvailabilityForm(Form):
     weekdays = CheckboxesField(_l("Days I can walk"), coerce=int)
-    max_nights = SelectField(_l("How many nights at most this term"), coerce=int, default=2)
+    # Offered up to the term's cap, and checked against it by the service, which names the cap:
+    # a number sent from a page opened before the cap was lowered gets that message, not "Not a
+    # valid choice".
+    max_nights = SelectField(_l("How many nights at most this term"), coerce=int, default=2, validate_choice=False)
     blocked_dates = CheckboxesField(_l("Dates I cannot walk"))
     dates = CheckboxesField(_l("Other dates I can walk"))
     municipality_ids = CheckboxesField(_l("I can also walk in"), coerce=int)

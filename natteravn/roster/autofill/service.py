@@ -74,17 +74,16 @@ def save_availability(
         raise AutofillRefused(N_("That term is not in your region."))
     if not (given.weekdays or given.dates):
         raise AutofillRefused(N_("Choose at least one weekday or date you can walk."))
-    if not 0 <= given.max_nights <= 10:
-        raise AutofillRefused(N_("Choose between 0 and 10 nights."))
+    if not 0 <= given.max_nights <= term.cap:
+        raise AutofillRefused(
+            N_("Choose a number from 0 to %(cap)d: nobody walks more nights than that in a term."),
+            field="max_nights",
+            cap=term.cap,
+        )
     for day in [*given.dates, *given.blocked_dates]:
         if not term.starts_on <= day <= term.ends_on:
             raise AutofillRefused(N_("The date %(date)s is outside the term."), date=day.strftime("%d.%m.%Y"))
-    partner_phone = None
-    if given.partner_phone:
-        try:
-            partner_phone = normalise_phone(given.partner_phone)
-        except InvalidPhone as refusal:
-            raise AutofillRefused(refusal.msgid) from refusal
+    partner_phone = _partner_phone(given.partner_phone, person, actor)
     allowed = set(
         session.scalars(
             select(Municipality.id).where(Municipality.region_id == term.region_id, Municipality.archived.is_(False))
@@ -104,6 +103,29 @@ def save_availability(
     session.add(availability)
     session.flush()
     return availability
+
+
+def _partner_phone(typed: str | None, person: Person, actor: Person) -> str | None:
+    """The partner's number as stored, refused beside the partner field when it is no mobile
+    number or is the volunteer's own: auto-fill would pair them with nobody, without a word."""
+    if not typed:
+        return None
+    try:
+        phone = normalise_phone(typed)
+    except InvalidPhone as refusal:
+        raise AutofillRefused(refusal.msgid, field="partner_phone", **refusal.params) from refusal
+    if phone != person.phone:
+        return phone
+    if actor.id == person.id:
+        raise AutofillRefused(
+            N_("That is your own number. Write the number of the person you walk with, or leave it empty."),
+            field="partner_phone",
+        )
+    raise AutofillRefused(
+        N_("That is %(name)s's own number. Write the number of the person they walk with, or leave it empty."),
+        field="partner_phone",
+        name=person.name,
+    )
 
 
 def weights_for(session: Session, region_id: int) -> Weights:

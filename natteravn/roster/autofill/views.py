@@ -46,7 +46,7 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     date_choices = [(d.isoformat(), d.strftime("%d.%m.%Y")) for d in days]
     form.blocked_dates.choices = date_choices
     form.dates.choices = date_choices
-    form.max_nights.choices = choices((n, str(n)) for n in range(0, 5))
+    form.max_nights.choices = choices((n, str(n)) for n in range(0, term.cap + 1))
     others = [
         m
         for m in places.municipalities_in(db_session(), {term.region_id})
@@ -58,7 +58,8 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     if request.method == "GET":
         saved = service.availability_for(db_session(), person, term)
         form.weekdays.data = saved.weekdays if saved else weekdays
-        form.max_nights.data = saved.max_nights if saved else term.cap
+        # The cap may have been lowered since: what was said is shown as no more than it allows.
+        form.max_nights.data = min(saved.max_nights, term.cap) if saved else term.cap
         form.blocked_dates.data = saved.blocked_dates if saved else []
         form.dates.data = saved.dates if saved else []
         form.municipality_ids.data = saved.municipality_ids if saved else []

@@ -98,7 +98,7 @@ def test_the_partner_field_answers_alike_for_known_and_unknown_numbers(world, lo
     db.commit()
     login(world.parent)
     answers = []
-    for written in ("912 00 000", "+47 " + world.leader.phone[3:], hamar_leader.phone, world.parent.phone):
+    for written in ("912 00 000", "+47 " + world.leader.phone[3:], hamar_leader.phone):
         response = name_a_partner(client, world, written)
         answers.append((response.status_code, response.text.replace(written, "…")))
         assert "Thank you. The coordinator uses this" in response.text
@@ -141,9 +141,107 @@ def test_a_partner_number_outside_the_region_or_ones_own_binds_nobody(world, db,
     _region, _hamar, _coordinator, hamar_leader = factories.other_region(db, clock())
     anne, per = volunteers(db, world, 2)
     say_available(db, anne, world.term, partner_phone=hamar_leader.phone)
-    say_available(db, per, world.term, partner_phone=per.phone)
+    said = say_available(db, per, world.term)
+    said.partner_phone = per.phone  # as kept before one's own number was refused
     people = {v.id: v for v in service.build_problem(db, world.term, clock()).volunteers}
     assert people[anne.id].partner_id is None and people[per.id].partner_id is None
+
+
+def refusal_of(db, person, term, actor=None, **given) -> service.AutofillRefused:
+    with pytest.raises(service.AutofillRefused) as refused:
+        say_available(db, person, term, actor, **given)
+    return refused.value
+
+
+def test_a_partner_number_one_digit_short_is_refused_about_the_partner_field(world, db):
+    refusal = refusal_of(db, world.parent, world.term, partner_phone="912 00 00")
+    assert refusal.field == "partner_phone"
+    assert refusal.msgid == "That is not a valid phone number. Write it like 912 34 567."
+
+
+def test_ones_own_number_as_partner_is_refused_about_the_partner_field(world, db):
+    own = refusal_of(db, world.parent, world.term, partner_phone=display_phone(world.parent.phone))
+    assert own.field == "partner_phone"
+    assert str(own) == "That is your own number. Write the number of the person you walk with, or leave it empty."
+    # The coordinator, filling in for a parent, is told whose number it is.
+    theirs = refusal_of(db, world.parent, world.term, world.coordinator, partner_phone=world.parent.phone)
+    assert theirs.field == "partner_phone"
+    assert str(theirs).startswith(f"That is {world.parent.name}'s own number.")
+
+
+def test_nights_are_refused_beyond_the_terms_cap_and_the_message_names_it(world, db):
+    world.term.nights_cap = 3
+    assert say_available(db, world.parent, world.term, max_nights=3).max_nights == 3
+    for wrong in (4, -1):
+        refusal = refusal_of(db, world.parent, world.term, max_nights=wrong)
+        assert refusal.field == "max_nights"
+        assert str(refusal) == "Choose a number from 0 to 3: nobody walks more nights than that in a term."
+
+
+def errors_beside_fields(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<p class="error" id="([a-z_]+)-error">([^<]*)</p>', page))
+
+
+def said_before(db, world) -> Availability:
+    said = say_available(db, world.parent, world.term, weekdays=[SATURDAY], max_nights=1, partner_phone="912 00 000")
+    db.commit()
+    return said
+
+
+def test_a_partner_number_one_digit_short_is_shown_beside_the_partner_field(world, login, client, db):
+    said = said_before(db, world)
+    login(world.parent)
+    response = name_a_partner(client, world, "912 00 00")
+    assert response.status_code == 422
+    assert errors_beside_fields(response.text) == {
+        "partner_phone": "That is not a valid phone number. Write it like 912 34 567."
+    }
+    assert "error-summary" not in response.text
+    assert 'value="912 00 00"' in response.text  # to correct, not to type again
+    assert f'<input checked id="weekdays-0" name="weekdays" type="checkbox" value="{FRIDAY}">' in response.text
+    db.refresh(said)
+    assert (said.weekdays, said.max_nights, said.partner_phone) == ([SATURDAY], 1, "+4791200000")
+
+
+def test_ones_own_number_as_partner_is_shown_beside_the_partner_field(world, login, client, db):
+    said = said_before(db, world)
+    login(world.parent)
+    response = name_a_partner(client, world, display_phone(world.parent.phone))
+    assert response.status_code == 422
+    assert errors_beside_fields(response.text) == {
+        "partner_phone": "That is your own number. Write the number of the person you walk with, or leave it empty."
+    }
+    db.refresh(said)
+    assert (said.weekdays, said.partner_phone) == ([SATURDAY], "+4791200000")
+
+
+def test_the_page_offers_as_many_nights_as_the_term_allows_and_no_more(world, login, client, db):
+    world.term.nights_cap = 3
+    said = said_before(db, world)
+    login(world.parent)
+    page = client.get(f"/availability/{world.term.id}").text
+    offered = re.search(r'<select[^>]*name="max_nights"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'value="(\d+)"', offered) == ["0", "1", "2", "3"]
+    # Sent from a page opened before the cap was lowered:
+    world.term.nights_cap = 2
+    db.commit()
+    data = {"weekdays": [str(FRIDAY)], "max_nights": "3"}
+    response = client.post(f"/availability/{world.term.id}", data=data)
+    assert response.status_code == 422
+    assert errors_beside_fields(response.text) == {
+        "max_nights": "Choose a number from 0 to 2: nobody walks more nights than that in a term."
+    }
+    db.refresh(said)
+    assert said.max_nights == 1
+
+
+def test_nights_said_before_the_cap_was_lowered_are_shown_within_it(world, login, client, db):
+    say_available(db, world.parent, world.term, max_nights=2)
+    world.term.nights_cap = 1
+    db.commit()
+    login(world.parent)
+    page = client.get(f"/availability/{world.term.id}").text
+    assert '<option selected value="1">1</option>' in page
 
 
 def test_another_regions_term_does_not_exist_for_a_parent(world, login, client, db, clock):
