@@ -113,6 +113,17 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.strip() else ""
 
 
+def told_apart(names: list[str]) -> list[str]:
+    """First names, each with the initial of the last name where others share it ("Linh B.",
+    "Linh N."), as the logbook writes a walk-in: two Linhs on one night must be told apart."""
+    firsts = [first_name(name) for name in names]
+    shared = {first for first in firsts if firsts.count(first) > 1}
+    return [
+        f"{first} {name.split()[-1][0]}." if first in shared and len(name.split()) > 1 else first
+        for first, name in zip(firsts, names, strict=True)
+    ]
+
+
 class Person(UserMixin, Base):
     __tablename__ = "person"
 

@@ -27,6 +27,8 @@ from natteravn.sms.models import Channel, MessageState
 from natteravn.web import choices, db_session, gateway, links, mailer, now, onboarded_required, safe_next
 
 bp = Blueprint("accounts", __name__)
+# A number in a page as people write it ("912 34 567"); a tel: link keeps the whole number.
+bp.add_app_template_filter(service.display_phone, "phone")
 
 #: The municipality a visitor chose on its public page, kept until they answer the first-time questions.
 CHOSEN_MUNICIPALITY = "chosen_municipality"

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, inser
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from natteravn.accounts.models import Person, RoleKind, first_name
+from natteravn.accounts.models import Person, RoleKind, first_name, told_apart
 from natteravn.accounts.service import TooManyRequests, enforce_limits
 from natteravn.audit import service as audit
 from natteravn.clock import local, weekend_of
@@ -519,17 +519,21 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int], no
     }
     if not phones_from:
         return {}
-    others: dict[int, list[CoWalker]] = defaultdict(list)
+    on_night: dict[int, list[Signup]] = defaultdict(list)
     for signup in session.scalars(
         select(Signup)
         .where(Signup.shift_id.in_(phones_from), Signup.person_id != person.id, Signup.state.in_(WALKING))
         .options(joinedload(Signup.person))
         .order_by(Signup.shift_id, _leaders_first, Signup.created_at, Signup.id)
     ):
-        shown = now >= phones_from[signup.shift_id]
-        others[signup.shift_id].append(
-            CoWalker(signup.person.first_name, signup.role, signup.person.phone if shown else None)
-        )
+        on_night[signup.shift_id].append(signup)
+    others = {
+        shift_id: [
+            CoWalker(name, signup.role, signup.person.phone if now >= phones_from[shift_id] else None)
+            for signup, name in zip(signups, told_apart([s.person.name for s in signups]), strict=True)
+        ]
+        for shift_id, signups in on_night.items()
+    }
     return {
         shift_id: Company(others.get(shift_id, []), moment, now >= moment) for shift_id, moment in phones_from.items()
     }

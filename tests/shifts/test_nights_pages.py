@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from natteravn.accounts.service import display_phone
 from natteravn.places.models import Route
 from natteravn.roster import terms
 from natteravn.shifts import service
@@ -273,6 +274,19 @@ def test_my_nights_shows_upcoming_and_past_with_co_walkers(world, db, client, lo
     assert "Kirkenær" in earlier
     assert "Lise" in coming and world.leader.phone in coming
     assert world.parent.phone not in page  # one's own number is not a co-walker
+
+
+def test_two_co_walkers_of_one_first_name_are_told_apart_and_numbers_read_as_written(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", SATURDAY)
+    world.region.phones_visible_days = 14
+    linhs = [factories.person(db, world.asnes, name, clock()) for name in ("Linh Berg", "Linh Nguyen")]
+    for person in (world.parent, world.leader, *linhs):
+        factories.signup(db, night, person, clock())
+    db.commit()
+    page = login(world.parent).get(f"/nights/{night.id}").text
+    assert "Linh B." in page and "Linh N." in page
+    assert "<li>Lise\n    –" in page  # alone with her first name: no initial
+    assert f'href="tel:{world.leader.phone}">{display_phone(world.leader.phone)}</a>' in page
 
 
 def test_co_walkers_phones_are_hidden_from_the_waitlist_and_other_nights(world, db, client, login, clock):
