@@ -231,7 +231,8 @@ class PersonNights:
 
 
 def nights_of(session: Session, person: Person, scope: Scope, now: datetime) -> PersonNights:
-    """What the person walked in the coordinator's regions, and their coming nights there."""
+    """What the person walked in the coordinator's regions, and their coming nights there: nights
+    called off are not coming, though the sign-ups stay for the person's own list to say so."""
     counts = _night_counts(scope.touched, now)
     walked, no_shows = session.execute(
         select(func.coalesce(counts.c.walked, 0), func.coalesce(counts.c.no_shows, 0)).where(
@@ -247,6 +248,7 @@ def nights_of(session: Session, person: Person, scope: Scope, now: datetime) -> 
             Signup.person_id == person.id,
             Signup.state.in_(LIVE),
             Shift.starts_at > now,
+            Shift.cancelled_at.is_(None),
             scope.where(Term.region_id, Route.municipality_id),
         )
         .options(joinedload(Signup.shift).joinedload(Shift.route))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -86,8 +87,13 @@ class Reach:
     by_email: int
     unreachable: int  # chose SMS and have answered STOP: they get nothing
     segments: int  # all the SMS together
-    longest: TextCost  # the costliest single message, to show its characters and what forces UCS-2
+    sample: str  # the longest single message, as its person gets it: shown before anything is sent
     price: Decimal
+
+    @cached_property
+    def longest(self) -> TextCost:
+        """What the sample costs: its characters, SMS per person, and the character forcing UCS-2."""
+        return cost_of(self.sample)
 
     @property
     def by_sms(self) -> int:
@@ -101,19 +107,29 @@ class Reach:
 def reach(texts: Iterable[tuple[Person, str]], price: Decimal) -> Reach:
     """The people, channels, segments and cost of sending each person their text."""
     people = by_email = unreachable = segments = 0
-    longest = cost_of("")
+    sample, longest = "", cost_of("")
     for person, text in texts:
         people += 1
         cost = cost_of(text)
-        if (cost.segments, cost.forcing is not None) > (longest.segments, longest.forcing is not None):
-            longest = cost
+        if people == 1 or _longer(cost, longest):
+            sample, longest = text, cost
         if person.mail_to:
             by_email += 1
         elif person.sms_opted_out_at is not None:
             unreachable += 1
         else:
             segments += cost.segments
-    return Reach(people, by_email, unreachable, segments, longest, price)
+    return Reach(people, by_email, unreachable, segments, sample, price)
+
+
+def _longer(cost: TextCost, than: TextCost) -> bool:
+    """Whether a text is the one to show: the one costing most SMS, so that a preview warns of the
+    dearest message; of those, the one with most characters; of those, one that forces UCS-2."""
+    return (cost.segments, cost.characters, cost.forcing is not None) > (
+        than.segments,
+        than.characters,
+        than.forcing is not None,
+    )
 
 
 # --- A message in the coordinator's own words. ---

@@ -102,6 +102,17 @@ def test_nights_walked_count_attended_and_past_nights_without_a_logbook(world, d
     assert names(find(db, world, clock, order=people.Order.WALKED))[0] == "Kari Nordmann"
 
 
+def test_a_night_called_off_is_not_among_the_persons_coming_nights(world, db, clock):
+    called_off = world.night_on("Kjellmyra", FRIDAY)
+    standing = world.night_on("Flisa sentrum", FRIDAY + timedelta(days=1))
+    factories.signup(db, called_off, world.parent, clock())
+    factories.signup(db, standing, world.parent, clock())
+    called_off.cancelled_at = clock()
+    db.commit()
+    nights = people.nights_of(db, world.parent, world.coordinator.coordinator_scope, clock())
+    assert [signup.shift for signup in nights.coming] == [standing]
+
+
 def test_the_list_is_paginated(world, db, clock):
     for n in range(people.PAGE_SIZE + 6):
         factories.person(db, world.valer, f"Frivillig {n:03d}", clock())
@@ -367,6 +378,17 @@ def test_a_coordinator_promotes_and_deactivates_from_the_persons_page(world, db,
     parent = db.get(Person, world.parent.id)
     assert parent.holds(RoleKind.LEADER, world.region.id) and not parent.active
     assert "Deactivated: cannot log in" in client.get(f"/coordinator/people/{world.parent.id}").text
+
+
+def test_the_persons_page_does_not_list_a_night_called_off_as_coming(world, db, clock, login, client):
+    called_off = world.night_on("Kjellmyra", FRIDAY)
+    factories.signup(db, called_off, world.parent, clock())
+    called_off.cancelled_at, called_off.cancel_reason = clock(), "Storm"
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/people/{world.parent.id}").text
+    coming = page.split("Coming nights", 1)[1].split("<h2>", 1)[0]
+    assert "Kjellmyra" not in coming and "None." in coming
 
 
 def test_a_fellow_coordinator_is_not_deactivated_from_the_persons_page_and_the_page_says_why(

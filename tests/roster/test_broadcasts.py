@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from natteravn.sms.service import enqueue
 from tests import factories
 
 FRIDAY, SATURDAY = date(2026, 11, 27), date(2026, 11, 28)
+KARIS_NOTICE = "Natteravn: your nights are cancelled: Flisa sentrum 27.11 22:00, Kjellmyra 28.11 22:00. Storm"
 
 
 def messages_of(db, purpose: Purpose) -> list[SmsMessage]:
@@ -113,6 +115,33 @@ def test_a_night_already_called_off_is_left_as_it_was(stormy, db, clock):
     assert len(messages_of(db, Purpose.SHIFT_CANCELLED)) == 1
 
 
+def test_the_preview_of_a_call_off_shows_the_longest_message_and_counts_it(stormy, db, clock):
+    world = stormy
+    nights = broadcasts.weekend_nights(db, world.coordinator.coordinator_scope, FRIDAY, None, clock())
+    preview = broadcasts.preview_cancellation(db, nights, "Storm", Decimal("0.45"))
+    assert preview.sample == KARIS_NOTICE  # Kari's names two nights; Ola's and Lise's one
+    assert (preview.longest.characters, preview.longest.segments) == (93, 1)
+
+
+def test_of_texts_that_each_fit_one_sms_the_longest_is_reported(world):
+    texts = [(world.parent, "Natteravn: kort."), (world.leader, "Natteravn: litt lengre."), (world.other_parent, "x")]
+    preview = broadcasts.reach(texts, Decimal("0.45"))
+    assert preview.sample == "Natteravn: litt lengre."
+    assert (preview.longest.characters, preview.longest.segments, preview.segments) == (23, 1, 3)
+
+
+def test_the_text_costing_most_sms_is_reported_even_when_another_has_more_characters(world):
+    dear = "Natteravn: storm – " + "ø" * 60  # 79 UCS-2 characters: two SMS
+    cheap = "Natteravn: " + "a" * 140  # 151 GSM characters: one SMS
+    preview = broadcasts.reach([(world.parent, cheap), (world.leader, dear)], Decimal("0.45"))
+    assert preview.sample == dear and preview.longest.segments == 2 and preview.longest.forcing == "–"
+
+
+def test_nobody_to_reach_shows_no_text(world):
+    preview = broadcasts.reach([], Decimal("0.45"))
+    assert (preview.people, preview.sample, preview.longest.characters) == (0, "", 0)
+
+
 # --- Calling off a weekend, through the page. ---
 
 
@@ -128,6 +157,8 @@ def test_the_weekend_is_previewed_then_cancelled(stormy, db, clock, login, clien
     assert "8 nights are called off:" in preview.text
     assert "3 people: 3 by SMS, 0 by e-mail." in preview.text
     assert "In all 3 SMS, about 1.35 kr." in preview.text
+    assert "Each SMS: 93 characters, 1 SMS per person (GSM-7)." in preview.text
+    assert f'<blockquote class="sms-body">{KARIS_NOTICE}</blockquote>' in preview.text
     assert world.night_on("Kirkenær", SATURDAY).cancelled_at is None  # nothing yet
 
     done = client.post(
@@ -234,6 +265,15 @@ def test_the_cancel_message_can_be_previewed_on_the_night_page(stormy, login, cl
     assert "1 person: 1 by SMS, 0 by e-mail." in page
 
 
+def test_the_night_page_shows_the_cancel_message_and_its_real_length(stormy, login, client):
+    world = stormy
+    login(world.coordinator)
+    night = world.night_on("Kirkenær", SATURDAY)
+    page = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": "Storm", "preview": "x"}).text
+    assert "Each SMS: 57 characters, 1 SMS per person (GSM-7)." in page
+    assert '<blockquote class="sms-body">Natteravn: Kirkenær on 28.11 at 22:00 is cancelled. Storm</blockquote>' in page
+
+
 # --- A message in the coordinator's own words. ---
 
 
@@ -259,7 +299,7 @@ def test_a_message_to_a_municipality_is_previewed_then_sent_to_each_by_their_cha
     assert "4 people: 2 by SMS, 1 by e-mail." in preview
     assert "1 has answered STOP to SMS and gets nothing." in preview
     assert "In all 2 SMS, about 0.90 kr." in preview
-    assert "Natteravn: Årsmøte i kveld kl. 19 på Flisa skole." in preview
+    assert '<blockquote class="sms-body">Natteravn: Årsmøte i kveld kl. 19 på Flisa skole.</blockquote>' in preview
     assert messages_of(db, Purpose.BROADCAST) == []
 
     send = {**form, "preview": "", "send": "Send"}
