@@ -160,6 +160,8 @@ class ImportRow:
 class ImportPreview:
     rows: list[ImportRow]
     errors: list[Refusal]
+    #: Parents left out of rows whose other parent is imported: one without a mobile number, say.
+    left_out: list[Refusal] = field(default_factory=list)
 
     def count(self, change: Change) -> int:
         return sum(1 for row in self.rows if row.change == change)
@@ -438,14 +440,21 @@ def _problem(msgid: str, row: int, **params) -> Refusal:
     return Refusal(msgid, row=row, **params)
 
 
-def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> list[ImportRow] | Refusal:
-    """The row's parent, or both its parents, each with the row's municipality and class."""
+_Parent = tuple[str, str]  # name, phone
+
+
+def _read_row(
+    row: int, cells: list[str], mapping: Mapping, places: _Places
+) -> tuple[list[ImportRow], list[Refusal]] | Refusal:
+    """The row's parent, or both its parents, each with the row's municipality and class, and the
+    parent left out when only one of two can be imported."""
     positions = mapping.columns
     written_class = _cell(cells, positions, "school_class")
     fixed_class = places.school_class(mapping.school_class_id) if "school_class" not in positions else None
-    parents = _read_parents(row, cells, mapping)
-    if isinstance(parents, Refusal):
-        return parents
+    read = _read_parents(row, cells, mapping)
+    if isinstance(read, Refusal):
+        return read
+    parents, left_out = read
     municipality = _municipality(row, cells, mapping, places)
     if isinstance(municipality, Refusal):
         return municipality
@@ -473,7 +482,7 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
                 example=f"{matches[0].school.name} {matches[0].name}",
             )
         school_class = matches[0]
-    return [
+    rows = [
         ImportRow(
             rows=[row],
             name=name,
@@ -483,24 +492,53 @@ def _read_row(row: int, cells: list[str], mapping: Mapping, places: _Places) -> 
         )
         for name, phone in parents
     ]
+    return rows, left_out
 
 
-def _read_parents(row: int, cells: list[str], mapping: Mapping) -> list[tuple[str, str]] | Refusal:
+def _read_parents(row: int, cells: list[str], mapping: Mapping) -> tuple[list[_Parent], list[Refusal]] | Refusal:
     """Each parent on the row as (name, phone). A parent's columns left empty are nobody: many a
-    child on a school's list has one parent in it, not two."""
+    child on a school's list has one parent in it, not two. Of two parents, one that cannot be
+    imported (no mobile number on the school's file, a landline) is left out, said so, when the
+    other can: the child's family is still reached. The same parent written twice is one."""
     parents = list(enumerate(mapping.parents()))
     written = [(n, p) for n, p in parents if _name(cells, p) or _cell(cells, p, "phone")]
-    read = []
-    for number, positions in written or parents[:1]:
-        parent = _read_parent(row, cells, positions, second=number == 1)
-        if isinstance(parent, Refusal):
+    read = [
+        (_read_parent(row, cells, positions, second=number == 1), positions)
+        for number, positions in written or parents[:1]
+    ]
+    good = [parent for parent, _positions in read if not isinstance(parent, Refusal)]
+    if len(good) == 2 and good[0][1] == good[1][1]:
+        if not _same_name(_name_words(good[0][0]), _name_words(good[1][0])):
+            return _problem(
+                N_("Row %(row)d: both parents have the phone number %(phone)s."), row, phone=display_phone(good[0][1])
+            )
+        good = [max(good, key=lambda parent: len(_name_words(parent[0])))]  # "Hege Lien" twice: one parent
+    left_out = []
+    for parent, positions in read:
+        if not isinstance(parent, Refusal):
+            continue
+        raw_phone, name = _cell(cells, positions, "phone"), _name(cells, positions)
+        if not good or not name or len(name) > NAME_LIMIT:  # nobody on the row to import, or a column astray
             return parent
-        read.append(parent)
-    if len(read) == 2 and read[0][1] == read[1][1]:
+        left_out.append(_left_out(row, name, raw_phone, imported=good[0][0]))
+    return good, left_out
+
+
+def _left_out(row: int, name: str, raw_phone: str, imported: str) -> Refusal:
+    if not raw_phone:
         return _problem(
-            N_("Row %(row)d: both parents have the phone number %(phone)s."), row, phone=display_phone(read[0][1])
+            N_("Row %(row)d: %(name)s has no mobile number in the file and is not imported; %(imported)s is."),
+            row,
+            name=name,
+            imported=imported,
         )
-    return read
+    return _problem(
+        N_("Row %(row)d: %(phone)s is not a mobile number, so %(name)s is not imported; %(imported)s is."),
+        row,
+        phone=raw_phone,
+        name=name,
+        imported=imported,
+    )
 
 
 def _read_parent(row: int, cells: list[str], positions: dict[str, int], second: bool) -> tuple[str, str] | Refusal:
@@ -694,12 +732,14 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
         raise ColumnsNeeded(N_("Choose a municipality in your region."))
     parents: list[ImportRow] = []
     errors: list[Refusal] = []
+    left_out: list[Refusal] = []
     for row_number, cells in records:
         read = _read_row(row_number, cells, mapping, places)
         if isinstance(read, Refusal):
             errors.append(read)
         else:
-            parents.extend(read)
+            parents.extend(read[0])
+            left_out.extend(read[1])
     rows: list[ImportRow] = []
     for same_number in _by_phone(parents):
         person = _one_person(same_number)
@@ -719,7 +759,7 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
         if row.phone in existing and (refused := _compare(row, existing[row.phone], region_ids)) is not None:
             errors.append(refused)
     errors.sort(key=lambda e: e.params["row"])
-    return ImportPreview(rows=rows, errors=errors)
+    return ImportPreview(rows=rows, errors=errors, left_out=left_out)
 
 
 @dataclass

@@ -4,6 +4,7 @@ when the headers do not tell. Every message is in the coordinator's words."""
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -233,21 +234,59 @@ def test_a_row_with_two_parents_gives_both_and_a_row_with_one_gives_one(world, d
     )
 
 
-def test_a_second_parent_with_only_a_name_or_the_first_parents_number_is_an_error(world, db):
+def test_a_second_parent_without_a_name_or_with_the_first_parents_number_is_an_error(world, db):
     text = (
         "Foresatt 1 navn;Foresatt 1 mobil;Foresatt 2 navn;Foresatt 2 mobil;Kommune\n"
-        "Kari Nordmann;922 22 222;Per Nordmann;;Åsnes\n"
         "Anne Grue;944 44 444;Arne Grue;944 44 444;Grue\n"
         "Siri Våler;955 55 555;;966 66 666;Våler\n"
         ";;Berit Bare;977 77 777;Våler\n"
     )
     seen = importing.preview_import(db, {world.region.id}, text)
     assert [e.translated(lambda s: s) for e in seen.errors] == [
-        "Row 2: the second parent's phone number is missing.",
-        "Row 3: both parents have the phone number 944 44 444.",
-        "Row 4: the second parent's name is missing.",
+        "Row 2: both parents have the phone number 944 44 444.",
+        "Row 3: the second parent's name is missing.",
     ]
-    assert [(r.row, r.name) for r in seen.rows] == [(5, "Berit Bare")]  # the second parent alone is someone
+    assert [(r.row, r.name) for r in seen.rows] == [(4, "Berit Bare")]  # the second parent alone is someone
+
+
+def test_a_parent_without_a_mobile_number_is_left_out_when_the_other_has_one(world, db, clock, links):
+    text = (
+        "Foresatt 1 navn;Foresatt 1 mobil;Foresatt 2 navn;Foresatt 2 mobil;Kommune\n"
+        "Åse Sæther;;Kjell Sæther;915 23 460;Åsnes\n"
+        "Kari Nordmann;922 22 222;Per Nordmann;62 95 00 00;Åsnes\n"
+        "Nils Aleine;;;;Grue\n"
+    )
+    seen = importing.preview_import(db, {world.region.id}, text)
+    assert [e.translated(lambda s: s) for e in seen.errors] == ["Row 4: the phone number is missing."]
+    assert [(r.row, r.name) for r in seen.rows] == [(2, "Kjell Sæther"), (3, "Kari Nordmann")]
+    assert [note.translated(lambda s: s) for note in seen.left_out] == [
+        "Row 2: Åse Sæther has no mobile number in the file and is not imported; Kjell Sæther is.",
+        "Row 3: 62 95 00 00 is not a mobile number, so Per Nordmann is not imported; Kari Nordmann is.",
+    ]
+    fixed = text.replace("Nils Aleine;;;;Grue\n", "")
+    result = importing.apply_import(db, {world.region.id}, fixed, world.coordinator, clock(), links)
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+
+
+def test_the_preview_page_says_which_parents_are_left_out(world, login, client):
+    login(world.coordinator)
+    text = (
+        "Foresatt 1 navn;Foresatt 1 mobil;Foresatt 2 navn;Foresatt 2 mobil;Kommune\n"
+        "Åse Sæther;;Kjell Sæther;915 23 460;Åsnes\n"
+    )
+    page = html.unescape(_upload(client, text).text)
+    assert "1 parent on the list is left out, and the other parent on their row imported:" in page
+    assert "Row 2: Åse Sæther has no mobile number in the file and is not imported; Kjell Sæther is." in page
+    assert "Import these people" in page
+
+
+def test_the_same_parent_written_twice_on_a_row_is_one(world, db):
+    text = (
+        "Foresatt 1 navn;Foresatt 1 mobil;Foresatt 2 navn;Foresatt 2 mobil;Kommune\n"
+        "Hege Lien;915 23 463;Hege Marie Lien;+47 915 23 463;Grue\n"
+    )
+    seen = importing.preview_import(db, {world.region.id}, text)
+    assert seen.errors == [] and [(r.name, r.phone) for r in seen.rows] == [("Hege Marie Lien", "+4791523463")]
 
 
 def test_the_pages_import_both_parents_of_a_school_list(world, db, login, client):
