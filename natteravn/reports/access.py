@@ -13,11 +13,17 @@ from natteravn.audit import service as audit
 from natteravn.clock import local
 from natteravn.i18n import N_, Refusal
 from natteravn.reports.models import ReportState, ShiftReport
+from natteravn.reports.reminders import LAST_REMINDER_AFTER
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole
 from natteravn.shifts.service import logbook_opens_at
 
-#: How long after the night its report link still logs the leader in.
-REPORT_LINK_VALID_AFTER = timedelta(days=7)
+#: How long a leader has to open the link in the last reminder about a night: one that comes on a
+#: Monday still works the weekend after.
+TIME_TO_OPEN = timedelta(days=7)
+#: How long after the night its report link still logs the leader in: every reminder about the
+#: night carries a link that works, and the last one still does a week on. After that the leader
+#: logs in and writes the report from My nights.
+REPORT_LINK_VALID_AFTER = LAST_REMINDER_AFTER + TIME_TO_OPEN
 #: How long after submitting the leader may still correct the report; after that, the coordinator.
 CORRECTION_WINDOW = timedelta(hours=48)
 
@@ -114,11 +120,25 @@ def check_may_change(person: Person, report: ShiftReport | None, now: datetime, 
         raise ReportRefused(N_("The 48 hours for corrections have passed. Ask your coordinator to change the report."))
 
 
-def person_for_link(session: Session, token_value, now: datetime) -> tuple[Person, Shift] | None:
-    """The leader and night a report link was made for, while they still lead it."""
+def _night_and_person(token_value) -> tuple[int, int] | None:
+    """The [night, leader] ids a report link carries, or None for a value of any other shape."""
     if not (isinstance(token_value, list) and len(token_value) == 2 and all(isinstance(v, int) for v in token_value)):
         return None
-    shift_id, person_id = token_value
+    return token_value[0], token_value[1]
+
+
+def person_named_by_link(session: Session, token_value) -> Person | None:
+    """Whom a report link was made for, working or not: a page about a dead link speaks their language."""
+    ids = _night_and_person(token_value)
+    return session.get(Person, ids[1]) if ids else None
+
+
+def person_for_link(session: Session, token_value, now: datetime) -> tuple[Person, Shift] | None:
+    """The leader and night a report link was made for, while they still lead it."""
+    ids = _night_and_person(token_value)
+    if ids is None:
+        return None
+    shift_id, person_id = ids
     person = session.get(Person, person_id)
     shift = session.get(Shift, shift_id)
     if person is None or shift is None or not person.active or shift.cancelled_at is not None:

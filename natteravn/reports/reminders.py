@@ -24,6 +24,10 @@ from natteravn.sms.quiet import after_quiet_hours
 MISSING_AFTER = timedelta(hours=24)
 #: Older nights are not chased by SMS (the coordinator still sees them as missing).
 REMIND_WITHIN = timedelta(days=14)
+#: The last moment after a night's end that a reminder about it may go out: one planned on the last
+#: day may wait out that night's quiet hours; one held back longer (a spent SMS budget) is dropped
+#: rather than sent late. The report link outlasts it (see reports.access).
+LAST_REMINDER_AFTER = MISSING_AFTER + REMIND_WITHIN + timedelta(days=1)
 
 
 def _without_submitted_report():
@@ -110,6 +114,7 @@ def _remind(session: Session, shift: Shift, leader: Person, key: str, now: datet
         person_id=leader.id,
         shift_id=shift.id,
         region_id=region.id,
+        expires_at=shift.ends_at + LAST_REMINDER_AFTER,
         dedupe_key=key,
         email=leader.mail_to,
         locale=leader.locale,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_decimal, format_percent, ngettext
+from flask_babel import force_locale, format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,7 +22,7 @@ from natteravn.accounts.models import Person
 from natteravn.clock import local
 from natteravn.db import as_id
 from natteravn.extensions import csrf
-from natteravn.i18n import N_, Refusal
+from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.places import service as places
 from natteravn.reports import access, council, logbook, redaction, reminders, search, svg, writing
 from natteravn.reports import retention as text_kept
@@ -115,14 +116,22 @@ def from_link(token: str):
     value = links().unsign("report", token)
     found = access.person_for_link(db, value, now()) if value is not None else None
     if found is None:
+        return _dead_link(access.person_named_by_link(db, value))
+    person, shift = found
+    session[REPORT_PASS] = [shift.id, person.id]
+    return redirect(url_for("reports.night_report", shift_id=shift.id))
+
+
+def _dead_link(person: Person | None):
+    """The page for a report link that no longer works, in the language of the leader it was sent
+    to, as the SMS was: they may be on a phone set to another language."""
+    theirs = person.locale if person is not None else None
+    with force_locale(theirs) if theirs in LOCALES else nullcontext():
         return render_template(
             "error.html",
             title=_("The link no longer works"),
             text=_("It has expired or the night is no longer yours. Log in and open the night from My nights."),
         ), 404
-    person, shift = found
-    session[REPORT_PASS] = [shift.id, person.id]
-    return redirect(url_for("reports.night_report", shift_id=shift.id))
 
 
 def _night_or_refuse(reporter: Reporter, shift_id: int):

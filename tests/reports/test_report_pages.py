@@ -13,8 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
+from natteravn.reports import access, reminders
 from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport, WalkIn
 from natteravn.shifts.models import Signup, SignupRole, SignupState
+from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
 from tests.conftest import log_in
 
@@ -111,9 +113,34 @@ def test_the_sms_link_logs_the_leader_into_the_nights_report(client, db, world, 
 def test_an_altered_or_expired_link_does_not_log_in(client, world, night, links, clock):
     link = links.report(night.id, world.leader.id).removeprefix("http://natteravn.test")
     assert client.get(f"{link[:-2]}xx").status_code == 404
-    clock.set(night.ends_at + timedelta(days=8))  # a week after the night the link has done its work
-    assert client.get(link).status_code == 404
+    clock.set(night.ends_at + access.REPORT_LINK_VALID_AFTER + timedelta(minutes=1))  # past the last reminder's week
+    response = client.get(link)
+    assert response.status_code == 404 and "The link no longer works" in response.text
     assert client.get(f"/nights/{night.id}/report").status_code == 302  # still not logged in
+
+
+def test_the_link_in_the_last_reminder_opens_the_report(client, db, world, night, links, clock):
+    clock.set(ENDS + reminders.MISSING_AFTER + reminders.REMIND_WITHIN - timedelta(minutes=1))
+    reminders.remind_missing_reports(db, clock(), links)
+    db.commit()
+    message = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.REPORT_REQUEST))
+    link = re.search(r"/r/\S+", message.body).group()
+    clock.set(message.expires_at + timedelta(days=6))  # went out as late as it may, read days later
+    response = client.get(link)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/nights/{night.id}/report")
+    assert client.get(f"/nights/{night.id}/report").status_code == 200
+
+
+def test_an_expired_link_says_so_in_the_leaders_language_not_the_browsers(client, db, world, night, links, clock):
+    world.leader.locale = "nn"
+    db.commit()
+    link = links.report(night.id, world.leader.id).removeprefix("http://natteravn.test")
+    clock.set(night.ends_at + access.REPORT_LINK_VALID_AFTER + timedelta(minutes=1))
+    response = client.get(link, headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert '<html lang="nn"' in response.text and "Lenkja verkar ikkje lenger" in response.text
+    # A link we did not make names nobody: the browser's language.
+    assert "The link no longer works" in client.get(f"{link[:-2]}xx", headers={"Accept-Language": "en"}).text
 
 
 def test_a_link_made_for_someone_who_does_not_lead_the_night_does_not_log_in(client, world, night, links):

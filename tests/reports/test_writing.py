@@ -319,6 +319,25 @@ def test_a_night_without_a_report_a_day_later_gets_one_reminder_then_shows_as_mi
     assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == [night]
 
 
+def test_a_reminder_about_a_night_two_weeks_ago_carries_a_link_that_opens_its_report(db, world, night, clock, links):
+    clock.set(ENDS + reminders.MISSING_AFTER + reminders.REMIND_WITHIN - timedelta(minutes=1))
+    assert reminders.remind_missing_reports(db, clock(), links) == 1
+    db.commit()
+    message = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.REPORT_REQUEST))
+    token = message.body.rsplit("/r/", 1)[1].split()[0]
+    link = links.unsign("report", token)
+    # Sent now, or as late as it may still go out, the leader has a week to open it.
+    for opened in (clock(), message.expires_at, message.expires_at + access.TIME_TO_OPEN):
+        assert access.person_for_link(db, link, opened) == (world.leader, night)
+    assert access.person_for_link(db, link, ENDS + access.REPORT_LINK_VALID_AFTER + timedelta(minutes=1)) is None
+
+
+def test_nights_older_than_two_weeks_are_not_chased_by_sms(db, world, night, clock, links):
+    clock.set(ENDS + reminders.MISSING_AFTER + reminders.REMIND_WITHIN)
+    assert reminders.remind_missing_reports(db, clock(), links) == 0
+    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == [night]
+
+
 def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, night, clock, links):
     clock.set(ENDS)
     writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
