@@ -398,13 +398,24 @@ def _has_name(parent: dict[str, int]) -> bool:
     return "name" in parent or {"first_name", "last_name"} <= parent.keys()
 
 
+def _plain(name: str) -> str:
+    """A place's name as a keyboard without Norwegian letters may write it, without spaces: "Asnes"
+    for Åsnes, "10 B" for 10B. Only for names the exact spelling (`folded`) finds nothing by."""
+    return folded(name).translate(_PLAIN_LETTERS).replace(" ", "")
+
+
+_PLAIN_LETTERS = str.maketrans({"å": "a", "ø": "o", "æ": "ae"})
+
+
 @dataclass
 class _Places:
     """The regions' municipalities and classes by name, loaded once for the whole file. Names in the
-    file match as name search matches them (see `folded`): "Vaaler" and "VÅLER" are Våler."""
+    file match as name search matches them (see `folded`): "Vaaler" and "VÅLER" are Våler; failing
+    that, written without Norwegian letters or with spaces of their own (`_plain`)."""
 
     municipalities: dict[str, list[Municipality]]
     by_id: dict[int, Municipality]
+    plainly: dict[str, list[Municipality]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, region_ids: set[int]) -> _Places:
@@ -414,13 +425,16 @@ class _Places:
             .options(selectinload(Municipality.schools).selectinload(School.classes))
         ).all()
         by_name: dict[str, list[Municipality]] = {}
+        plainly: dict[str, list[Municipality]] = {}
         for municipality in found:
             by_name.setdefault(folded(municipality.name), []).append(municipality)
-        return cls(by_name, {m.id: m for m in found})
+            plainly.setdefault(_plain(municipality.name), []).append(municipality)
+        return cls(by_name, {m.id: m for m in found}, plainly)
 
     def municipalities_called(self, written: str) -> list[Municipality]:
         """The municipalities a name in the file may mean, those still in use first."""
-        return sorted(self.municipalities.get(folded(written), []), key=lambda m: m.archived)
+        found = self.municipalities.get(folded(written)) or self.plainly.get(_plain(written), [])
+        return sorted(found, key=lambda m: m.archived)
 
     def school_class(self, class_id: int | None) -> SchoolClass | None:
         return next(
@@ -430,10 +444,14 @@ class _Places:
 
     def school_classes(self, municipality: Municipality, written: str) -> list[SchoolClass]:
         """Classes matching "Flisa skole 9A", or just "9A" when the municipality has one such class."""
-        wanted = folded(written)
         usable = [c for s in municipality.schools if not s.archived for c in s.classes if not c.archived]
-        by_label = [c for c in usable if folded(f"{c.school.name} {c.name}") == wanted]
-        return by_label or [c for c in usable if folded(c.name) == wanted]
+        for key in (folded, _plain):
+            wanted = key(written)
+            by_label = [c for c in usable if key(f"{c.school.name} {c.name}") == wanted]
+            found = by_label or [c for c in usable if key(c.name) == wanted]
+            if found:
+                return found
+        return []
 
 
 def _problem(msgid: str, row: int, **params) -> Refusal:

@@ -254,14 +254,26 @@ def test_a_municipality_is_found_however_its_name_is_spelled(world, db):
     unjarga = Municipality(region=world.region, name="Unjárga")
     db.add(unjarga)
     db.flush()
-    found = municipalities_read(db, {world.region.id}, "Vaaler", "VAALER", "våler", "Aasnes", "ÅSNES", "Unjarga")
-    assert found == [world.valer] * 3 + [world.asnes] * 2 + [unjarga]
+    found = municipalities_read(
+        db, {world.region.id}, "Vaaler", "VAALER", "våler", "Valer", "Aasnes", "ÅSNES", "Asnes", "Unjarga"
+    )
+    assert found == [world.valer] * 4 + [world.asnes] * 3 + [unjarga]
+
+
+def test_a_municipality_written_without_norwegian_letters_is_not_guessed_between_two(world, db):
+    db.add(Municipality(region=world.region, name="Vaslen"))
+    db.add(Municipality(region=world.region, name="Våslen"))
+    db.flush()
+    seen = importing.preview_import(
+        db, {world.region.id}, "Navn;Mobil;Kommune\nKari;922 22 222;Vaslen\nOla;922 22 223;Vaaslen\n"
+    )
+    assert [row.municipality.name for row in seen.rows] == ["Vaslen", "Våslen"]  # as written, each is found
 
 
 def test_a_school_class_is_found_however_its_school_is_spelled(world, db):
-    text = "Navn;Mobil;Kommune;Klasse\nKari;922 22 222;Aasnes;FLISA SKOLE 9a\n"
-    (row,) = importing.preview_import(db, {world.region.id}, text).rows
-    assert row.school_classes == [world.school_class]
+    text = "Navn;Mobil;Kommune;Klasse\nKari;922 22 222;Aasnes;FLISA SKOLE 9a\nOla;922 22 223;Asnes;9 A\n"
+    rows = importing.preview_import(db, {world.region.id}, text).rows
+    assert [row.school_classes for row in rows] == [[world.school_class]] * 2
 
 
 def test_a_name_two_municipalities_share_is_not_guessed(world, db, clock):
