@@ -95,7 +95,7 @@ def _seed(session: Session, now) -> None:
             routes.append(Route(municipality=municipality, name=route_name, meeting_point=meeting_point))
     session.add_all(routes)
 
-    first_friday = local(now).date() + timedelta(days=(4 - local(now).weekday()) % 7)
+    first_friday = first_coming_friday(local(now).date())
     term = Term(
         region=region,
         name="Vinter 2026/27",
@@ -256,6 +256,14 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
                     tonight.add(person.id)
                 if leader is not None and week > 0:
                     _report(session, shift, leader, rng)
+
+
+def first_coming_friday(today: date) -> date:
+    """The Friday of the weekend now or next: seeded on a Saturday, tonight's nights are in the
+    coming term (and Friday's just past), so that there is a night to try tonight."""
+    if today.weekday() == 5:
+        return today - timedelta(days=1)
+    return today + timedelta(days=(4 - today.weekday()) % 7)
 
 
 def last_walked_friday(today: date) -> date:

@@ -257,6 +257,21 @@ def test_the_nights_already_walked_are_all_before_the_day_of_seeding(app, db, cl
     assert not any(night in already_walked for night in tonight)
 
 
+@pytest.mark.parametrize(
+    "seeded_at",
+    [
+        datetime(2026, 11, 20, 17, 30, tzinfo=UTC),  # Friday, 18:30 in Oslo
+        datetime(2026, 11, 21, 17, 30, tzinfo=UTC),  # Saturday, 18:30 in Oslo
+    ],
+)
+def test_seeded_on_a_friday_or_saturday_evening_tonight_has_nights_to_sign_up_for(app, db, clock, seeded_at):
+    clock.set(seeded_at)
+    seed(app)
+    db.expire_all()
+    tonight = [n for n in db.scalars(select(Shift)) if local(n.starts_at).date() == local(seeded_at).date()]
+    assert tonight and all(night.starts_at > seeded_at and night.term.published_at for night in tonight)
+
+
 def _first_answer(url: str, seconds: float):
     deadline = time_module.monotonic() + seconds
     while True:
