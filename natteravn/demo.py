@@ -153,11 +153,10 @@ def _seed(session: Session, now) -> None:
         parent.school_classes = rng.sample(own, k=2 if rng.random() < 0.3 else 1)
     kari = people[3]
     kari.school_classes = [classes["Åsnes"][1], classes["Åsnes"][4]]  # 8B and 10A
-    session.add(
-        ClassWeekend(
-            term=term, school_class=classes["Åsnes"][4], weekend_on=first_friday + timedelta(weeks=2), created_at=now
-        )
-    )
+    # Her class's weekend is soon, and on nights there are: not on Christmas.
+    fridays = (first_friday + timedelta(weeks=week) for week in range(2, 12))
+    weekend = next(f for f in fridays if not {f, f + timedelta(days=1)} & HOLIDAYS)
+    session.add(ClassWeekend(term=term, school_class=classes["Åsnes"][4], weekend_on=weekend, created_at=now))
     # Two experienced parents in each municipality lead groups too.
     for municipality in municipalities.values():
         for volunteer in [v for v in volunteers if v.municipality is municipality][:2]:

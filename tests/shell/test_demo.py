@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time as time_module
 import urllib.request
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from natteravn.reports.access import report_of
 from natteravn.reports.models import ReportState, ShiftReport
 from natteravn.roster.autofill.models import Availability
 from natteravn.roster.autofill.service import accept_draft, run_autofill
-from natteravn.shifts.models import HOLDING, Shift, Signup, SignupState, Term
+from natteravn.shifts.models import HOLDING, ClassWeekend, Shift, Signup, SignupState, Term
 
 FRIDAY, SATURDAY = 4, 5
 
@@ -270,6 +270,15 @@ def test_seeded_on_a_friday_or_saturday_evening_tonight_has_nights_to_sign_up_fo
     db.expire_all()
     tonight = [n for n in db.scalars(select(Shift)) if local(n.starts_at).date() == local(seeded_at).date()]
     assert tonight and all(night.starts_at > seeded_at and night.term.published_at for night in tonight)
+
+
+def test_the_demo_parents_class_weekend_has_nights_whenever_it_is_seeded(app, db, clock):
+    clock.set(datetime(2026, 12, 5, 17, 30, tzinfo=UTC))  # two weeks on is Christmas
+    seed(app)
+    db.expire_all()
+    [weekend] = db.scalars(select(ClassWeekend)).all()
+    friday_nights = [n for n in db.scalars(select(Shift)) if local(n.starts_at).date() == weekend.weekend_on]
+    assert friday_nights and weekend.weekend_on > date(2026, 12, 5)
 
 
 def _first_answer(url: str, seconds: float):
