@@ -369,7 +369,7 @@ cli.add_command(region_cli)
 @with_appcontext
 def region_create(slug: str, name: str, municipalities: tuple[str, ...], timezone: str | None, rename: bool) -> None:
     """Create a region and its municipalities, or add the municipalities it lacks."""
-    from natteravn.places.service import RenameNeeded, set_up_region
+    from natteravn.places.service import RenameNeeded, SeveralMunicipalities, set_up_region
 
     def make(session: Session, now: datetime) -> list[str]:
         try:
@@ -385,6 +385,12 @@ def region_create(slug: str, name: str, municipalities: tuple[str, ...], timezon
             )
         except RenameNeeded as refusal:
             raise click.BadParameter(f"{refusal} Add --rename to call it {name}.", param_hint="--name") from refusal
+        except SeveralMunicipalities as refusal:
+            *first, last = refusal.names
+            given = f"{', '.join(first)} and {last} are {len(refusal.names)} municipalities"
+            raise click.BadParameter(
+                f"Give each municipality its own --municipality: {given}.", param_hint="--municipality"
+            ) from refusal
         region = setup.region
         if setup.created:
             lines = [f"Created region {region.slug}: {region.name} (time zone {region.timezone})."]

@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from natteravn.accounts.models import LoginCode, Person, RateEvent, folded
+from natteravn.accounts.models import LoginCode, Person, RateEvent, RoleKind, folded
 from natteravn.db import locks_rows
 from natteravn.i18n import LOCALES, N_, Refusal, translations
 from natteravn.links import Links
@@ -583,10 +583,20 @@ def _join_region(person: Person, municipality: Municipality, now: datetime) -> N
     """Someone choosing a home in a region for the first time, or moving to another region by
     themselves. A region's people see its nights and, on their own nights, each other's numbers:
     a region that approves each new person waits for its coordinator, even when another region
-    approved them. A region open to all takes them at once, as it would a new number."""
-    if person.municipality is not None and person.municipality.region_id == municipality.region_id:
+    approved them. A region open to all takes them at once, as it would a new number. Someone
+    given a role in the region by an administrator or a coordinator was vouched for then: putting
+    them in the queue would have a coordinator asked to approve themselves."""
+    region_id = municipality.region_id
+    if _holds_a_role_in(person, region_id):
+        approve(person, now)
+        return
+    if person.municipality is not None and person.municipality.region_id == region_id:
         return
     person.approved_at = now if municipality.region.registration == Registration.OPEN else None
+
+
+def _holds_a_role_in(person: Person, region_id: int) -> bool:
+    return person.holds(RoleKind.COORDINATOR, region_id) or person.holds(RoleKind.LEADER, region_id)
 
 
 def approve(person: Person, now: datetime) -> bool:

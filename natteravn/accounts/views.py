@@ -238,6 +238,14 @@ def _save_contact(form: ContactForm) -> None:
     service.choose_channel(db_session(), current_user, Channel(form.channel.data), form.email.data or "")
 
 
+def _after_welcome() -> str:
+    """Where someone goes once they have answered the first-time questions: a coordinator was
+    made one to plan, so to their dashboard; everyone else to the nights."""
+    if current_user.coordinator_scope:
+        return url_for("roster.dashboard")
+    return url_for("shifts.nights")
+
+
 @bp.route("/welcome", methods=["GET", "POST"])
 @login_required
 def welcome():
@@ -261,7 +269,7 @@ def welcome():
         ),
     ):
         session.pop(CHOSEN_MUNICIPALITY, None)
-        return redirect(safe_next(url_for("shifts.nights")))
+        return redirect(safe_next(_after_welcome()))
     return render_template("accounts/welcome.html", form=form, schools=schools), _status(form)
 
 

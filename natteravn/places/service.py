@@ -424,11 +424,42 @@ def _timezone(name: str) -> str:
     return name
 
 
+class SeveralMunicipalities(PlaceRefused):
+    """One name that lists several municipalities ("Gol, Hemsedal, Ål"), kept apart for a
+    command to say in its own words how to give them."""
+
+    def __init__(self, msgid: str, *, field: str, names: list[str]):
+        *first, last = names
+        super().__init__(msgid, field=field, names=", ".join(first), last=last, count=len(names))
+        self.names = names
+
+
+#: What separates names typed as a list on one line; no municipality's name has either.
+_LIST_SEPARATORS = re.compile(r"[,;]")
+
+
+def _one_municipality(name: str, *, field: str) -> None:
+    """Refuses a name that is a list of names: stored, it would be one municipality that the
+    overview shows as several and that nobody can split afterwards."""
+    if not _LIST_SEPARATORS.search(name):
+        return
+    names = [part.strip() for part in _LIST_SEPARATORS.split(name) if part.strip()]
+    if len(names) < 2:
+        raise PlaceRefused(N_("A municipality's name has no comma or semicolon."), field=field)
+    if field == "municipalities":
+        message = N_("Write one municipality per line: %(names)s and %(last)s are %(count)d municipalities.")
+    else:
+        message = N_("One municipality at a time: %(names)s and %(last)s are %(count)d municipalities.")
+    raise SeveralMunicipalities(message, field=field, names=names)
+
+
 def _new_municipality_names(names: list[str]) -> list[str]:
     """The municipalities to add, each once: a name given twice is a slip worth pointing out."""
     cleaned = [_clean(name, 120) for name in names]
     if not all(cleaned):
         raise PlaceRefused(N_("Write the municipality's name."), field="municipalities")
+    for name in cleaned:
+        _one_municipality(name, field="municipalities")
     seen: set[str] = set()
     for name in cleaned:
         if name.casefold() in seen:
@@ -548,6 +579,7 @@ def _municipality_name(session: Session, region_id: int, name: str, *, keep: Mun
     name = _clean(name, 120)
     if not name:
         raise PlaceRefused(N_("Write the municipality's name."), field="name")
+    _one_municipality(name, field="name")
     query = select(Municipality.name).where(Municipality.region_id == region_id)
     if keep is not None:
         query = query.where(Municipality.id != keep.id)

@@ -1,6 +1,7 @@
 """Joining is a decision: in a region that approves each new person, answering the first-time
 questions makes someone wait for a coordinator; in an open region it is enough. Moving to another
-region by oneself is joining it."""
+region by oneself is joining it. Someone given a role in a region was vouched for then, and never
+waits there."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from sqlalchemy import select
 
 from natteravn.accounts import service
 from natteravn.accounts.models import Person
+from natteravn.people import service as people
 from natteravn.places.models import Municipality, Region, Registration
 from natteravn.shifts.models import SignupRole
 from natteravn.shifts.service import SignupRefused, sign_up
+from tests import factories
 from tests.conftest import code_from
 
 NEWCOMER = "+4792345678"
@@ -125,3 +128,34 @@ def test_a_visitor_who_already_walks_goes_from_the_sign_up_link_to_the_nights(wo
     login(world.parent)
     response = client.get(f"/sign-up/{world.valer.id}", follow_redirects=True)
     assert response.request.path == "/nights"
+
+
+# --- Someone the region gave a role. ---
+
+
+def test_a_coordinator_the_administrator_made_does_not_wait_for_themselves(world, db, clock, links):
+    someone = newcomer(db, clock)
+    people.grant_coordinator(db, someone, world.region, None, None, clock())
+    answer(db, clock, someone, world.asnes)
+    assert someone.onboarded and not someone.awaiting_approval
+    assert people.count_waiting(db, someone.coordinator_scope) == 0
+    assert sign_up(db, someone, world.nights[0].id, SignupRole.WALKER, clock(), links).id
+
+
+def test_a_coordinator_of_one_municipality_living_in_another_of_the_region_does_not_wait(world, db, clock):
+    someone = newcomer(db, clock)
+    people.grant_coordinator(db, someone, world.region, world.grue, None, clock())
+    answer(db, clock, someone, world.asnes)
+    assert not someone.awaiting_approval
+
+
+def test_a_group_leader_moving_into_the_region_that_made_them_one_does_not_wait(world, db, clock, hamar):
+    someone = factories.person(db, hamar, "Hanne Hamar", clock())
+    people.make_leader(db, someone, world.region.id, world.coordinator, clock())
+    move(db, clock, someone, world.valer)
+    assert not someone.awaiting_approval
+
+
+def test_a_coordinator_moving_to_a_region_they_hold_no_role_in_waits_like_anyone(world, db, clock, hamar):
+    move(db, clock, world.coordinator, hamar)
+    assert world.coordinator.awaiting_approval

@@ -124,6 +124,8 @@ def test_the_list_shows_each_regions_municipalities_coordinators_and_volunteers(
     for text in ("solor", "Grue", "Åsnes", "Våler", "Siri Koordinator", "the whole region", "Gunn Grue", "Grue only"):
         assert text in solor, text
     # Kari, Ola, Lise, Siri, Anne and Gunn live in Solør; Hedda and Hans in Hamar.
+    # Each municipality on its own, so that one whose name lists several stands out.
+    assert "<li>Grue</li>" in solor and "<li>Våler</li>" in solor and "<li>Åsnes</li>" in solor
     assert "<dt>Volunteers</dt><dd>6</dd>" in solor
     assert "<dt>Volunteers</dt><dd>2</dd>" in hamar and "Hedda Hamar" in hamar and "Siri" not in hamar
 
@@ -160,6 +162,12 @@ def test_an_administrator_sets_up_a_region_with_its_municipalities(world, db, ad
         ({"timezone": "Oslo"}, "timezone", "Oslo is not a time zone."),
         ({"municipalities": "Eidskog\neidskog"}, "municipalities", "The municipality eidskog is named twice."),
         ({"name": "x" * 121}, "name", "Shorten this to 120 characters."),
+        (
+            {"municipalities": "Gol, Hemsedal, Ål"},
+            "municipalities",
+            "Write one municipality per line: Gol, Hemsedal and Ål are 3 municipalities.",
+        ),
+        ({"municipalities": "Nes\r\nGol; Hemsedal"}, "municipalities", "Gol and Hemsedal are 2 municipalities."),
     ],
 )
 def test_a_region_the_rules_refuse_is_explained_beside_its_field(world, db, admin, login, data, field, message):
@@ -193,6 +201,16 @@ def test_an_administrator_adds_a_municipality_once(world, db, admin, login):
     names = db.scalars(select(Municipality.name).where(Municipality.region_id == world.region.id)).all()
     assert sorted(names) == ["Grue", "Kongsvinger", "Våler", "Åsnes"]
     assert client.get("/admin/regions/999999/municipalities/new").status_code == 404
+
+
+def test_an_administrator_adds_municipalities_one_at_a_time(world, db, admin, login):
+    client = login(admin)
+    refused = client.post(f"/admin/regions/{world.region.id}/municipalities/new", data={"name": "Eidskog, Sør-Odal"})
+    assert refused.status_code == 422
+    error = refused.text.split('id="name-error">', 1)[1].split("</p>", 1)[0]
+    assert "One municipality at a time: Eidskog and Sør-Odal are 2 municipalities." in error
+    names = db.scalars(select(Municipality.name).where(Municipality.region_id == world.region.id)).all()
+    assert sorted(names) == ["Grue", "Våler", "Åsnes"]
 
 
 def test_an_administrator_grants_a_new_number_the_region_and_they_can_plan_it(world, db, admin, login, client, gateway):
@@ -300,3 +318,24 @@ def test_an_administrator_who_walks_nowhere_lands_on_the_regions_not_the_parents
     landed = client.post("/login/code", data={"code": code_from(gateway, newcomer.phone)})
     assert landed.status_code == 302 and landed.location.endswith("/admin")
     assert client.get("/admin").status_code == 200
+
+
+def test_a_coordinator_made_here_answers_the_first_questions_and_plans_without_waiting_for_themselves(
+    world, db, admin, login, client
+):
+    login(admin)
+    client.post(
+        f"/admin/regions/{world.region.id}/coordinators/new",
+        data={"phone": "900 00 034", "name": "Nora Ny", "municipality": "0"},
+    )
+    client.post("/logout")
+    login("+4790000034")
+    welcomed = client.post(
+        "/welcome",
+        data={"name": "Nora Ny", "municipality": world.asnes.id, "locale": "en", "adult": "y", "conduct": "y"},
+    )
+    assert welcomed.status_code == 302 and welcomed.location == "/coordinator"
+    assert "waiting for approval" not in client.get("/coordinator").text
+    nora = db.scalar(select(Person).where(Person.phone == "+4790000034"))
+    assert nora.onboarded and not nora.awaiting_approval
+    assert "Approve Nora Ny" not in client.get("/coordinator/people").text

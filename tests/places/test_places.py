@@ -86,6 +86,22 @@ def test_municipality_names_are_unique_in_the_region_whatever_the_case(world, db
     assert events(db, "municipality.created")[0].details == {"name": "Nord-Odal"}
 
 
+def test_a_municipality_is_one_name_never_a_list_of_them(world, db, clock):
+    """Stored, "Grue, Kongsvinger" would be one municipality that reads like two and cannot be split."""
+    with pytest.raises(service.SeveralMunicipalities) as refused:
+        service.add_municipality(db, world.region, "Eidskog, Kongsvinger; Nord-Odal", world.coordinator, clock())
+    assert str(refused.value) == (
+        "One municipality at a time: Eidskog, Kongsvinger and Nord-Odal are 3 municipalities."
+    )
+    assert (refused.value.field, refused.value.names) == ("name", ["Eidskog", "Kongsvinger", "Nord-Odal"])
+    with pytest.raises(service.PlaceRefused, match="One municipality at a time: Åsnes and Kongsvinger are 2"):
+        service.rename_municipality(db, world.asnes, "Åsnes,Kongsvinger", world.coordinator, clock())
+    with pytest.raises(service.PlaceRefused, match="A municipality's name has no comma or semicolon."):
+        service.add_municipality(db, world.region, "Eidskog;", world.coordinator, clock())
+    assert world.asnes.name == "Åsnes"
+    assert events(db, "municipality.created") == []
+
+
 def test_another_region_may_use_the_same_municipality_name(world, db, clock):
     region, _hamar, coordinator, _leader = factories.other_region(db, clock())
     assert service.add_municipality(db, region, "Åsnes", coordinator, clock()).name == "Åsnes"

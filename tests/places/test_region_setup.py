@@ -77,6 +77,13 @@ def test_another_name_for_an_existing_region_is_refused_unless_renaming(db, cloc
         ({"name": "  "}, "name", "Write the region's name."),
         ({"municipalities": ["Grue", "grue"]}, "municipalities", "The municipality grue is named twice."),
         ({"municipalities": ["Grue", " "]}, "municipalities", "Write the municipality's name."),
+        (
+            {"municipalities": ["Gol, Hemsedal, Ål"]},
+            "municipalities",
+            "Write one municipality per line: Gol, Hemsedal and Ål are 3 municipalities.",
+        ),
+        ({"municipalities": ["Grue;Åsnes"]}, "municipalities", "Grue and Åsnes are 2 municipalities."),
+        ({"municipalities": ["Grue,"]}, "municipalities", "A municipality's name has no comma or semicolon."),
         ({"timezone": "Europe/Nowhere"}, "timezone", "Europe/Nowhere is not a time zone. Write one like Europe/Oslo."),
         ({"timezone": "../etc/passwd"}, "timezone", "is not a time zone"),
     ],
@@ -88,6 +95,14 @@ def test_bad_input_is_refused_with_what_is_wrong_and_nothing_is_made(db, clock, 
     assert refused.value.field == field
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Region)) == 0
+
+
+def test_a_list_of_municipalities_is_refused_for_an_existing_region_too(db, clock):
+    set_up(db, clock)
+    with pytest.raises(service.SeveralMunicipalities) as refused:
+        set_up(db, clock, municipalities=["Grue", "Kongsvinger, Eidskog"])
+    assert refused.value.names == ["Kongsvinger", "Eidskog"]
+    assert db.scalar(select(func.count()).select_from(Municipality)) == 3
 
 
 def test_a_name_another_region_has_is_refused(db, clock):

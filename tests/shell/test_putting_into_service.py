@@ -1,7 +1,8 @@
 """README's "Putting it into service", followed to the letter on a fresh database: its `natteravn`
 commands run as written, then the coordinator they appointed logs in with the code sent by SMS,
-answers the first-time questions, adds a route, and makes a term and its nights through the pages,
-with CSRF protection on as in production."""
+answers the first-time questions (and lands on their dashboard, waiting for nobody's approval),
+adds a route, and makes a term and its nights through the pages, with CSRF protection on as in
+production."""
 
 from __future__ import annotations
 
@@ -121,7 +122,10 @@ def log_in_the_first_time(browser, gateway: ConsoleGateway, phone: str, name: st
             "conduct": "y",
         },
     )
-    assert response.status_code == 302, response.text
+    # Made coordinator by the command, they plan: their dashboard, with nobody waiting (not themselves).
+    assert response.status_code == 302 and response.location == "/coordinator", response.text
+    dashboard = browser.get(response.location).text
+    assert "waiting for approval" not in dashboard
 
 
 def make_a_term_with_its_nights(browser) -> int:

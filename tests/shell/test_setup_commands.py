@@ -72,6 +72,17 @@ def test_a_region_is_created_then_found_then_given_one_more_municipality(nattera
     assert actors == [(None,)]
 
 
+def test_municipalities_given_in_one_option_are_refused_for_an_existing_region_too(natteravn, query):
+    create = ["region", "create", "--slug", "vest-telemark", "--name", "Vest-Telemark", "--municipality", "Tokke"]
+    assert ok(natteravn(*create))
+    said = refused(natteravn(*create, "--municipality", "Kviteseid, Seljord"))
+    assert said.endswith("Give each municipality its own --municipality: Kviteseid and Seljord are 2 municipalities.")
+    names = query(
+        "SELECT m.name FROM municipality m JOIN region r ON r.id = m.region_id WHERE r.slug = 'vest-telemark'"
+    )
+    assert names == [("Tokke",)]
+
+
 def test_a_region_is_renamed_only_when_asked(natteravn, query):
     assert ok(natteravn("region", "create", "--slug", "odal", "--name", "Odal", "--timezone", "Europe/Oslo"))
     message = refused(natteravn("region", "create", "--slug", "odal", "--name", "Odalen"))
@@ -90,6 +101,15 @@ def test_a_region_is_renamed_only_when_asked(natteravn, query):
         (
             ["--slug", "hamar", "--name", "Hamar", "--municipality", "Hamar", "--municipality", "HAMAR"],
             "Invalid value for --municipality: The municipality HAMAR is named twice.",
+        ),
+        (
+            ["--slug", "hamar", "--name", "Hamar", "--municipality", "Hamar, Stange; Løten"],
+            "Invalid value for --municipality: Give each municipality its own --municipality: "
+            "Hamar, Stange and Løten are 3 municipalities.",
+        ),
+        (
+            ["--slug", "hamar", "--name", "Hamar", "--municipality", "Hamar,"],
+            "Invalid value for --municipality: A municipality's name has no comma or semicolon.",
         ),
         (
             ["--slug", "hamar", "--name", "Hamar", "--timezone", "Europe/Hamar"],
