@@ -193,12 +193,12 @@ def _tell_removed(session: Session, signup: Signup, now: datetime) -> None:
 
 def move_night(
     session: Session, shift: Shift, starts_at: datetime, ends_at: datetime, now: datetime, links: Links, actor: Person
-) -> Shift:
+) -> int:
     """Give a night new times. Its sign-ups keep their places. On a published night their reminders
     are planned again for the new times and each person is told (and may answer NEI); a draft's
-    nobody has heard of yet, so it just moves."""
+    nobody has heard of yet, so it just moves. Returns how many are told."""
     if (starts_at, ends_at) == (shift.starts_at, shift.ends_at):
-        return shift
+        return 0
     if shift.cancelled_at is not None:
         raise RosterRefused(N_("This night is cancelled."))
     if ends_at <= starts_at:
@@ -209,6 +209,7 @@ def move_night(
     old_words = messages.night_words(shift)
     old_starts_at = shift.starts_at
     shift.starts_at, shift.ends_at = starts_at, ends_at
+    told = 0
     if shift.term.published_at is not None:
         messages.cancel_pending(
             session, shift_id=shift.id, purposes=messages.PLANNED, reason=notes.NIGHT_MOVED.text(), release_keys=True
@@ -217,6 +218,7 @@ def move_night(
             if signup.state in _GOING:
                 messages.plan_reminders(session, signup, now, links)
             _tell_moved(session, signup, old_words["date"], now, links)
+            told += 1
     audit.record(
         session,
         actor_id=actor.id,
@@ -229,7 +231,15 @@ def move_night(
         starts_at=starts_at.isoformat(),
         ends_at=ends_at.isoformat(),
     )
-    return shift
+    return told
+
+
+def told_of_new_time(session: Session, shift: Shift) -> int:
+    """How many get an SMS when the night's date or time changes: everyone on it or waiting for it,
+    once its term is published (a draft's people have not heard of the night)."""
+    if shift.term.published_at is None:
+        return 0
+    return session.scalar(select(func.count()).where(Signup.shift_id == shift.id, Signup.state.in_(LIVE))) or 0
 
 
 @dataclass(frozen=True)

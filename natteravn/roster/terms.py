@@ -827,11 +827,32 @@ def a_year_on(day: date) -> date:
         return date.fromisocalendar(year + 1, 52, weekday)
 
 
+#: A year in a term's name, with the second year of a term across New Year: "2026", "2026/27",
+#: "2026/2027", "2026-27".
+_YEARS = re.compile(r"(?<!\d)(\d{4})(?:([/–-])(\d{4}|\d{2}))?(?!\d)")
+
+
+def named_a_year_on(name: str) -> str:
+    """The name of the same term a year on: "Vinter 2026/27" becomes "Vinter 2027/28", a short
+    second year after 99 going on to 00."""
+
+    def moved(found: re.Match) -> str:
+        first, between, second = found.groups()
+        if second is None:
+            return str(int(first) + 1)
+        later = int(second) + 1
+        return (
+            f"{int(first) + 1}{between}{later % 100:02d}" if len(second) == 2 else f"{int(first) + 1}{between}{later}"
+        )
+
+    return _YEARS.sub(moved, name)
+
+
 def suggested_copy(source: Term) -> TermInput:
     """The same term a year on: its weekdays and ISO weeks kept, every year in its name moved on."""
     moved = a_year_on(source.starts_on) - source.starts_on
     return TermInput(
-        name=re.sub(r"\d{4}", lambda year: str(int(year.group()) + 1), source.name),
+        name=named_a_year_on(source.name),
         starts_on=source.starts_on + moved,
         ends_on=a_year_on(source.ends_on),
         signup_opens_at=source.signup_opens_at + moved,

@@ -753,6 +753,7 @@ def _render_night(
         signup_form=SignupForm(),
         move_form=move_form,
         night_form=night_form,
+        told_of_new_time=roster.told_of_new_time(db, shift),
         cancel_form=cancel_form or CancelNightForm(),
         cancel_preview=cancel_preview,
         reason_frame=broadcasts.reason_frame(db, [shift], str(get_locale())),
@@ -842,12 +843,22 @@ def edit_night(shift_id: int):
             current_user,
         )
         roster.update_note(db, shift, form.note.data or "", now(), current_user)
-        roster.move_night(db, shift, starts_at, ends_at, now(), links(), current_user)
+        told = roster.move_night(db, shift, starts_at, ends_at, now(), links(), current_user)
     except Refusal as refusal:
         _refused(form, refusal)
         return _render_night(shift, form, 422)
     db.commit()
-    flash(_("Saved."), "success")
+    if told:
+        flash(
+            ngettext(
+                "Saved. %(num)d person gets an SMS about the new time.",
+                "Saved. %(num)d people get an SMS about the new time.",
+                told,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Saved."), "success")
     if bumped:
         flash(
             ngettext(

@@ -1,0 +1,113 @@
+"""Changing a night's time tells its people: the coordinator is told beforehand who gets an SMS
+and afterwards how many did. And a copied term's suggested name is a year on, across New Year too."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from sqlalchemy import select
+
+from natteravn.clock import night_span
+from natteravn.roster import service as roster
+from natteravn.roster import terms
+from natteravn.shifts import service as shifts
+from natteravn.shifts.models import SignupRole
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from tests import factories
+
+FRIDAY = date(2026, 11, 27)
+AT_22, AT_21 = night_span(FRIDAY, time(22, 0), time(1, 0)), night_span(FRIDAY, time(21, 0), time(0, 30))
+
+
+def changes_to(db, signup, state=MessageState.PENDING) -> list[SmsMessage]:
+    return list(
+        db.scalars(
+            select(SmsMessage)
+            .where(
+                SmsMessage.signup_id == signup.id,
+                SmsMessage.purpose == Purpose.SHIFT_CHANGED,
+                SmsMessage.state == state,
+            )
+            .order_by(SmsMessage.id)
+        )
+    )
+
+
+@pytest.fixture
+def walkers(world, db, clock, links):
+    """Flisa sentrum on Friday at 22:00, with two walkers on it."""
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    other = factories.person(db, world.asnes, "Per Andersen", clock())
+    signups = [
+        shifts.sign_up(db, person, night.id, SignupRole.WALKER, clock(), links) for person in (world.parent, other)
+    ]
+    db.commit()
+    return night, signups
+
+
+def move(db, world, night, span, clock, links):
+    moved = roster.move_night(db, night, *span, clock(), links, world.coordinator)
+    db.commit()
+    return moved
+
+
+def test_a_draft_nights_people_are_not_told(world, db, clock, links, walkers):
+    night, _signups = walkers
+    world.term.published_at = None
+    assert roster.told_of_new_time(db, night) == 0
+    assert move(db, world, night, AT_21, clock, links) == 0
+
+
+def test_the_night_page_says_who_gets_an_sms_and_the_flash_how_many_did(world, db, login, walkers):
+    night, [signup, _other] = walkers
+    client = login(world.coordinator)
+    page = client.get(f"/coordinator/nights/{night.id}")
+    assert "The 2 people on this night or its waitlist get an SMS when you change its date or time." in page.text
+    assert "Changing the note or whether it needs a group leader sends no SMS." in page.text
+
+    edit = {"day": "2026-11-27", "min_walkers": "2", "max_walkers": "5", "needs_leader": "y"}
+    earlier = client.post(
+        f"/coordinator/nights/{night.id}",
+        data={**edit, "starts_local": "21:00", "ends_local": "00:30"},
+        follow_redirects=True,
+    )
+    assert "Saved. 2 people get an SMS about the new time." in earlier.text
+    db.expire_all()
+    [news] = changes_to(db, signup)
+    assert "21:00" in news.body
+
+
+def test_a_draft_nights_page_says_nobody_gets_an_sms(world, db, login, walkers):
+    night, _signups = walkers
+    world.term.published_at = None
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/nights/{night.id}")
+    assert "The term is not published yet: changing this night sends nobody an SMS." in page.text
+
+
+# --- A copied term's name. ---
+
+
+@pytest.mark.parametrize(
+    ("name", "a_year_on"),
+    [
+        ("Vinter 2026/27", "Vinter 2027/28"),
+        ("Høst 2026", "Høst 2027"),
+        ("Vinter 2026/2027", "Vinter 2027/2028"),
+        ("Vinter 2026-27", "Vinter 2027-28"),
+        ("Vinter 2098/99", "Vinter 2099/00"),
+        ("Vinter 2099/00", "Vinter 2100/01"),
+        ("Vår 2027, uke 2/3", "Vår 2028, uke 2/3"),
+        ("Ekstra", "Ekstra"),
+    ],
+)
+def test_a_copied_terms_name_moves_every_year_in_it_on_by_one(name, a_year_on):
+    assert terms.named_a_year_on(name) == a_year_on
+
+
+def test_the_copy_page_suggests_the_winter_a_year_on(world, db, login):
+    world.term.name = "Vinter 2026/27"
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/copy")
+    assert 'value="Vinter 2027/28"' in page.text
