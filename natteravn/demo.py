@@ -19,6 +19,7 @@ from natteravn.reports.models import AGE_BANDS, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster.autofill.models import Availability
 from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.shifts.service import caps
 
 ROUTES = {
     "Grue": [("Kirkenær sentrum", "Kirkenær stasjon"), ("Grue Finnskog", "Svullrya samfunnshus")],
@@ -165,7 +166,7 @@ def _seed(session: Session, now) -> None:
     session.flush()
 
     # The first weekends fill up as real ones do: some nights full, some short, some leaderless.
-    nights_of: dict[int, list[Shift]] = {}
+    nights_of: dict[int, list[tuple[Shift, SignupRole]]] = {}
     for shift in shifts[: len(routes) * 6]:
         if rng.random() < 0.7:
             _signup(session, shift, rng.choice(leaders), SignupRole.LEADER, now, nights_of)
@@ -331,10 +332,11 @@ def _person(name: str, phone: str, municipality: Municipality, now) -> Person:
 
 def _signup(session: Session, shift: Shift, person: Person, role: SignupRole, now, nights_of) -> None:
     """Seed directly (a live sign-up would queue a confirmation SMS for each), keeping the rules a
-    live sign-up keeps: capacity, one night a day, the term's cap."""
+    live sign-up keeps: capacity, one night a day, the term's cap on walkers' places."""
     mine = nights_of.setdefault(person.id, [])
-    same_day = any(s.starts_at.date() == shift.starts_at.date() for s in mine)
-    if len(shift.signups) >= shift.max_walkers or same_day or len(mine) >= shift.term.cap:
+    same_day = any(s.starts_at.date() == shift.starts_at.date() for s, _ in mine)
+    walks = sum(1 for _, r in mine if caps(r))
+    if len(shift.signups) >= shift.max_walkers or same_day or (caps(role) and walks >= shift.term.cap):
         return
-    mine.append(shift)
+    mine.append((shift, role))
     session.add(Signup(shift=shift, person=person, role=role, state=SignupState.SIGNED_UP, created_at=now))

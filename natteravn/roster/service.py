@@ -24,7 +24,7 @@ from natteravn.places.models import Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
-from natteravn.shifts.service import promote_waitlist, withdraw
+from natteravn.shifts.service import caps, promote_waitlist, withdraw
 from natteravn.sms import notes
 from natteravn.sms.models import Purpose
 
@@ -80,7 +80,7 @@ def _check_assignable(
     session: Session, person: Person, shift: Shift, role: SignupRole, now: datetime, leaving: Signup | None = None
 ) -> None:
     """The rules a coordinator cannot bypass: the night's capacity, one night at a time, the term's
-    cap, and who may lead. The sign-up window is the parents' and does not apply here."""
+    cap on walkers' places, and who may lead. The sign-up window is the parents' and does not apply here."""
     term = shift.term
     if person.municipality is None or person.municipality.region_id != term.region_id or not person.active:
         raise RosterRefused(N_("That person is not a volunteer in this region."))
@@ -103,8 +103,11 @@ def _check_assignable(
         others = others.where(Signup.id != leaving.id)
     if session.scalar(others.where(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)):
         raise RosterRefused(N_("%(name)s is already on another night at that time."), name=person.name)
-    if (session.scalar(others.where(Shift.term_id == term.id)) or 0) >= term.cap:
-        raise RosterRefused(N_("%(name)s already has %(cap)d nights this term."), name=person.name, cap=term.cap)
+    walks = others.where(Shift.term_id == term.id, Signup.role == SignupRole.WALKER)
+    if caps(role) and (session.scalar(walks) or 0) >= term.cap:  # a leader's nights are not capped
+        raise RosterRefused(
+            N_("%(name)s already has %(cap)d nights as walker this term."), name=person.name, cap=term.cap
+        )
 
 
 def assign(

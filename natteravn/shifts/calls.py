@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -97,7 +97,7 @@ def call_for_night(session: Session, shift: Shift, now: datetime, links: Links) 
     taken, leaders = places(session, shift)
     lacks_leader = shift.needs_leader and leaders == 0
     lacks_walkers = taken < shift.min_walkers
-    people = free_volunteers(session, shift, now, leaders_only=not lacks_walkers)
+    people = free_volunteers(session, shift, now, leaders_only=not lacks_walkers, leader_wanted=lacks_leader)
     return _invite(session, shift, people, now, links, Reason.SHORT, leader_wanted=lacks_leader)
 
 
@@ -115,7 +115,7 @@ def call_for_standin(session: Session, signup: Signup, now: datetime, links: Lin
     ).all()
     pondering = set(session.scalars(_with_open_invitation(now)))
     people = [p for p in waiting if _reachable(p) and p.id not in pondering and (not leader_wanted or _leads(p, shift))]
-    people += free_volunteers(session, shift, now, leaders_only=leader_wanted)
+    people += free_volunteers(session, shift, now, leaders_only=leader_wanted, leader_wanted=leader_wanted)
     return _invite(session, shift, people, now, links, Reason.STANDIN, leader_wanted=leader_wanted)
 
 
@@ -137,10 +137,15 @@ def _with_open_invitation(now: datetime):
     )
 
 
-def free_volunteers(session: Session, shift: Shift, now: datetime, *, leaders_only: bool = False) -> list[Person]:
+def free_volunteers(
+    session: Session, shift: Shift, now: datetime, *, leaders_only: bool = False, leader_wanted: bool = False
+) -> list[Person]:
     """Onboarded, approved, reachable volunteers of the night's municipality with no sign-up at that time,
-    under the term's cap, not asked about this night before and not pondering another one."""
+    under the term's cap, not asked about this night before and not pondering another one. When a
+    leader is wanted, the region's group leaders are asked as leaders (`_invite`), and a leader's
+    place is not capped (`service.caps`): they are asked even at the cap."""
     term = shift.term
+    leads = Person.roles.any(and_(Role.kind == RoleKind.LEADER, Role.region_id == term.region_id))
     busy = (
         select(Signup.person_id)
         .join(Signup.shift)
@@ -164,6 +169,21 @@ def free_volunteers(session: Session, shift: Shift, now: datetime, *, leaders_on
         .correlate(Person)
         .scalar_subquery()
     )
+    walks_in_term = (
+        select(func.count())
+        .select_from(Signup)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id == Person.id,
+            Signup.state.in_(LIVE),
+            Signup.role == SignupRole.WALKER,
+            Shift.term_id == term.id,
+            Shift.cancelled_at.is_(None),
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    under_cap = walks_in_term < term.cap
     query = (
         select(Person)
         .where(
@@ -177,14 +197,14 @@ def free_volunteers(session: Session, shift: Shift, now: datetime, *, leaders_on
             Person.id.not_in(busy),
             Person.id.not_in(asked),
             Person.id.not_in(_with_open_invitation(now)),
-            nights_in_term < term.cap,
+            or_(under_cap, leads) if leader_wanted else under_cap,
         )
         .options(selectinload(Person.roles))
         .order_by(nights_in_term, Person.id)
         .limit(CALL_SIZE)
     )
     if leaders_only:
-        query = query.where(Person.roles.any(and_(Role.kind == RoleKind.LEADER, Role.region_id == term.region_id)))
+        query = query.where(leads)
     return list(session.scalars(query))
 
 

@@ -11,6 +11,10 @@ may queue for two routes on the same Friday, or for more nights than the cap, ho
 them, and is not refused a free night because of a queue. The rules are checked again at the
 moment a queued place is taken (confirming an offer), with the person's row locked, so the
 outcome never breaks them either.
+
+The cap is on walkers' places (`caps`): it spreads them among the parents. A place taken as group
+leader neither counts against it nor is refused by it: leaders are few, and a night without one
+cannot go out, so a leader who has walked their nights may still lead another.
 """
 
 from __future__ import annotations
@@ -121,7 +125,8 @@ class Night:
     mine: Signup | None = None
     #: Its last place waits for a group leader (`keeps_leader_place`).
     kept_for_leader: bool = False
-    #: The person holds as many nights of its term as the term allows: a sign-up would be refused.
+    #: The person holds as many walker's places in its term as the term allows: a sign-up as
+    #: walker would be refused (one as group leader would not, see `caps`).
     term_full: bool = False
 
     @property
@@ -141,6 +146,11 @@ class Night:
     @property
     def full_for_leader(self) -> bool:
         return self.taken >= self.shift.max_walkers
+
+    @property
+    def wants_leader(self) -> bool:
+        """Needs a group leader and has none: a leader at the term's cap may still take it."""
+        return self.shift.needs_leader and not self.has_leader
 
 
 def keeps_leader_place(shift: Shift, leaders_holding: int, now: datetime) -> bool:
@@ -286,15 +296,27 @@ def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime, term
     return Night(shift, count.held, count.leaders, mine, kept, term_full)
 
 
+def caps(role: SignupRole) -> bool:
+    """Whether a place in this role counts against the term's cap, and is refused by it: a
+    walker's does; a group leader's does not (see the module docstring). The one rule wherever
+    the cap is kept: sign-up, waitlist offers, calls for walkers, the coordinator's roster."""
+    return role == SignupRole.WALKER
+
+
 def _place_taken() -> ColumnElement[bool]:
-    """A place the person has taken on a night that is on: what the overlap rule and the term's
-    cap count (`_standing`), and what says a term is full for them (`_terms_at_cap`)."""
+    """A place the person has taken on a night that is on: what the overlap rule counts
+    (`_standing`)."""
     return and_(state_in(TAKEN), Shift.cancelled_at.is_(None))
 
 
+def _walker_place_taken() -> ColumnElement[bool]:
+    """What the term's cap counts (`_standing`), and what says a term is full for them (`_terms_at_cap`)."""
+    return and_(_place_taken(), Signup.role == SignupRole.WALKER)
+
+
 def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> set[int]:
-    """The terms of which the person holds as many places as the term allows (its `cap`), counted
-    as a sign-up counts them (`_refuse_unless_free`)."""
+    """The terms of which the person holds as many walker's places as the term allows (its
+    `cap`), counted as a sign-up counts them (`_refuse_unless_free`)."""
     by_id = {term.id: term for term in terms}
     if not by_id:
         return set()
@@ -302,7 +324,7 @@ def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> se
         select(Shift.term_id, func.count())
         .select_from(Signup)
         .join(Signup.shift)
-        .where(Signup.person_id == person.id, _place_taken(), Shift.term_id.in_(by_id))
+        .where(Signup.person_id == person.id, _walker_place_taken(), Shift.term_id.in_(by_id))
         .group_by(Shift.term_id)
     )
     return {term_id for term_id, places in held if places >= by_id[term_id].cap}
@@ -585,7 +607,7 @@ def join(session: Session, person: Person, shift_id: int, role: SignupRole, now:
         existing = session.get_one(Signup, standing.live_signup_id)
         return Joined(existing, keeps_leader_place(shift, count.leaders_holding, now))
     _check_night_open(person, shift, role, now)
-    _refuse_unless_free(standing, shift)
+    _refuse_unless_free(standing, shift, role)
     _count_churn(session, person, now)
     if count.lapsed_offers:  # a stale offer must not keep the place from them
         expire_offers(session, now, links, shift=shift)
@@ -638,7 +660,7 @@ class _Standing:
 
     live_signup_id: int | None  # their sign-up on this very night, waitlist and offers included
     overlapping: int  # places taken on nights at the same time
-    this_term: int  # places taken in the night's term
+    this_term: int  # walker's places taken in the night's term (what the cap counts)
 
 
 def _standing(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> _Standing:
@@ -666,7 +688,7 @@ def _standing_query() -> Select:
     """`_Standing`'s figures; its parameters are `_standing_params`."""
     taken = and_(_place_taken(), Signup.id != bindparam("besides_id"))
     overlapping = and_(taken, Shift.starts_at < bindparam("ends_at"), Shift.ends_at > bindparam("starts_at"))
-    this_term = and_(taken, Shift.term_id == bindparam("term_id"))
+    this_term = and_(taken, Signup.role == SignupRole.WALKER, Shift.term_id == bindparam("term_id"))
     live_here = and_(Signup.shift_id == bindparam("shift_id"), state_in(LIVE))
     return (
         select(
@@ -715,19 +737,21 @@ _STANDING = _standing_query()
 _STANDING_AND_COUNT = _standing_and_count_query()
 
 
-def _check_free_for(session: Session, person: Person, shift: Shift, *, besides: Signup | None = None) -> None:
-    """The overlap rule and the term's cap, over the places the person has taken (see the module
-    docstring). Joining a waitlist is checked too: a place the person could never take is no use
-    to wait for. `besides` is the sign-up being decided, left out of the count."""
-    _refuse_unless_free(_standing(session, person, shift, besides=besides), shift)
+def _check_free_for(
+    session: Session, person: Person, shift: Shift, role: SignupRole, *, besides: Signup | None = None
+) -> None:
+    """The overlap rule and, for a walker, the term's cap, over the places the person has taken
+    (see the module docstring). Joining a waitlist is checked too: a place the person could never
+    take is no use to wait for. `besides` is the sign-up being decided, left out of the count."""
+    _refuse_unless_free(_standing(session, person, shift, besides=besides), shift, role)
 
 
-def _refuse_unless_free(standing: _Standing, shift: Shift) -> None:
+def _refuse_unless_free(standing: _Standing, shift: Shift, role: SignupRole) -> None:
     if standing.overlapping:
         raise SignupRefused(N_("You are already on another night at that time."))
     cap = shift.term.cap
-    if standing.this_term >= cap:
-        raise SignupRefused(N_("You already have %(cap)d nights this term, the most allowed."), cap=cap)
+    if caps(role) and standing.this_term >= cap:
+        raise SignupRefused(N_("You already have %(cap)d nights as walker this term, the most allowed."), cap=cap)
 
 
 def _own_signup(session: Session, person: Person, signup_id: int) -> Signup:
@@ -888,7 +912,7 @@ def promote_waitlist(session: Session, shift: Shift, now: datetime, links: Links
         if kept and free - len(offered) <= 1:
             continue
         try:
-            _check_free_for(session, signup.person, shift)
+            _check_free_for(session, signup.person, shift, signup.role)
         except SignupRefused:
             continue
         leaders_holding += signup.role == SignupRole.LEADER
@@ -934,7 +958,7 @@ def confirm_offer(session: Session, signup_id: int, now: datetime, links: Links)
     if shift.cancelled_at is not None:
         raise SignupRefused(N_("This night is cancelled."))
     try:
-        _check_free_for(session, person, shift, besides=signup)
+        _check_free_for(session, person, shift, signup.role, besides=signup)
     except SignupRefused:
         withdraw(session, signup, now, links)
         raise

@@ -207,8 +207,18 @@ def test_the_rules_a_coordinator_cannot_bypass(db, world, clock, links):
 
     world.term.nights_cap = 1
     later = world.nights[-1]
-    with pytest.raises(roster.RosterRefused, match="nights this term"):
+    with pytest.raises(roster.RosterRefused, match="nights as walker this term"):
         roster.assign(db, later, world.parent, SignupRole.WALKER, clock(), links, world.coordinator)
+
+
+def test_a_coordinator_puts_a_leader_at_the_cap_on_a_night_as_leader_not_as_walker(db, world, clock, links):
+    world.term.nights_cap = 1
+    first, later = world.nights[0], world.nights[-1]
+    roster.assign(db, first, world.leader, SignupRole.WALKER, clock(), links, world.coordinator)
+    with pytest.raises(roster.RosterRefused, match="nights as walker this term"):
+        roster.assign(db, later, world.leader, SignupRole.WALKER, clock(), links, world.coordinator)
+    led = roster.assign(db, later, world.leader, SignupRole.LEADER, clock(), links, world.coordinator)
+    assert led.role == SignupRole.LEADER
 
 
 def test_someone_on_the_waitlist_put_on_the_night_takes_a_free_place(db, world, clock, links):

@@ -85,6 +85,20 @@ def test_the_tuesday_call_texts_free_volunteers_of_the_municipality(world, db, c
     assert invitation.role == SignupRole.WALKER and invitation.outcome == InvitationOutcome.OPEN
 
 
+def test_a_group_leader_at_the_cap_is_asked_to_lead_a_night_without_one(world, db, clock, links):
+    friday = world.night_on("Flisa sentrum", FRIDAY)
+    for day in (date(2026, 12, 4), date(2026, 12, 11)):
+        service.sign_up(db, world.leader, world.night_on("Kjellmyra", day).id, SignupRole.WALKER, clock(), links)
+    db.commit()
+
+    clock.set(TUESDAY_CALL)
+    calls.call_for_walkers(db, clock(), links)
+    db.commit()
+
+    [invitation] = [i for i in invitations(db, friday) if i.person_id == world.leader.id]
+    assert invitation.role == SignupRole.LEADER
+
+
 def test_each_volunteer_is_texted_once_per_night_and_the_job_can_run_again(world, db, clock, links):
     friday = world.night_on("Flisa sentrum", FRIDAY)
     clock.set(TUESDAY_CALL)

@@ -520,12 +520,33 @@ def test_at_the_terms_cap_the_nights_say_so_instead_of_offering_a_sign_up_that_w
     assert "You have the most nights this term allows" in listed
     assert f'action="/nights/{other.id}/signup"' not in listed
     page = client.get(f"/nights/{other.id}").text
-    assert "You have 2 nights this term, the most allowed. Cancel one of them to take this one." in page
+    assert "You already have 2 nights as walker this term, the most allowed." in page
     assert f'action="/nights/{other.id}/signup"' not in page
 
     service.cancel_signup(db, world.parent, first.id, clock(), links)
     db.commit()
     assert f'action="/nights/{other.id}/signup"' in client.get(f"/nights/{other.id}").text
+
+
+def test_at_the_cap_a_group_leader_is_still_offered_to_lead_a_night_without_one(world, db, client, login, clock, links):
+    service.sign_up(db, world.leader, world.night_on("Flisa sentrum", FRIDAY).id, SignupRole.WALKER, clock(), links)
+    service.sign_up(db, world.leader, world.night_on("Kirkenær", SATURDAY).id, SignupRole.WALKER, clock(), links)
+    led = world.night_on("Kjellmyra", FRIDAY + timedelta(weeks=1))
+    factories.signup(db, led, world.other_parent, clock(), role=SignupRole.LEADER)
+    db.commit()
+    client = login(world.leader)
+    leaderless = world.night_on("Våler sentrum", FRIDAY + timedelta(weeks=1))
+
+    page = client.get(f"/nights/{leaderless.id}").text
+    assert "This night has no group leader yet: as group leader you can still take it." in page
+    assert 'name="role" value="leader"' in page and 'name="role" value="walker"' not in page
+    listed = client.get("/nights").text
+    card = listed[listed.index(f'action="/nights/{leaderless.id}/signup"') :]
+    card = card[: card.index("</form>")]
+    assert 'name="role" value="leader"' in card and "Sign up as group leader" in card
+
+    assert f'action="/nights/{led.id}/signup"' not in listed  # it has a leader: only a walker's place is left
+    assert f'action="/nights/{led.id}/signup"' not in client.get(f"/nights/{led.id}").text
 
 
 def test_more_choices_offers_only_the_days_nights_fall_on(world, client, login):

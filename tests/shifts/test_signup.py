@@ -188,7 +188,40 @@ def test_the_regions_cap_is_two_nights_a_term(world, sign):
     sign(world.parent, world.night_on("Flisa sentrum", FRIDAY))
     sign(world.parent, world.night_on("Flisa sentrum", SATURDAY))
     third = world.night_on("Flisa sentrum", NEXT_FRIDAY)
-    assert refused(sign, world.parent, third) == "You already have %(cap)d nights this term, the most allowed."
+    assert (
+        refused(sign, world.parent, third) == "You already have %(cap)d nights as walker this term, the most allowed."
+    )
+
+
+def test_a_group_leader_at_the_cap_still_leads_a_night_that_has_no_leader(world, db, clock, sign):
+    sign(world.leader, world.night_on("Flisa sentrum", FRIDAY))
+    sign(world.leader, world.night_on("Flisa sentrum", SATURDAY))
+    leaderless = world.night_on("Kirkenær", NEXT_FRIDAY)
+    assert sign(world.leader, leaderless, SignupRole.LEADER).state == SignupState.SIGNED_UP
+    assert service.night_for(db, world.parent, leaderless.id, clock()).has_leader
+
+
+def test_a_group_leader_at_the_cap_does_not_walk_a_third_night_as_walker(world, sign):
+    sign(world.leader, world.night_on("Flisa sentrum", FRIDAY))
+    sign(world.leader, world.night_on("Flisa sentrum", SATURDAY))
+    assert (
+        refused(sign, world.leader, world.night_on("Kirkenær", NEXT_FRIDAY))
+        == "You already have %(cap)d nights as walker this term, the most allowed."
+    )
+
+
+def test_nights_led_do_not_count_against_the_cap(world, sign):
+    sign(world.leader, world.night_on("Flisa sentrum", FRIDAY), SignupRole.LEADER)
+    sign(world.leader, world.night_on("Flisa sentrum", SATURDAY), SignupRole.LEADER)
+    sign(world.leader, world.night_on("Flisa sentrum", NEXT_FRIDAY), SignupRole.LEADER)
+    assert sign(world.leader, world.night_on("Kirkenær", date(2026, 12, 4))).state == SignupState.SIGNED_UP
+
+
+def test_at_the_cap_the_same_time_rule_still_holds_for_a_leader(world, sign):
+    sign(world.leader, world.night_on("Flisa sentrum", FRIDAY))
+    sign(world.leader, world.night_on("Flisa sentrum", SATURDAY))
+    same_time = world.night_on("Kirkenær", SATURDAY)
+    assert refused(sign, world.leader, same_time, SignupRole.LEADER) == "You are already on another night at that time."
 
 
 def test_a_term_can_allow_more_nights_than_the_region(world, sign):
@@ -213,7 +246,7 @@ def test_at_the_cap_a_parent_cannot_join_a_waitlist(world, sign):
     full = world.night_on("Kirkenær", NEXT_FRIDAY)
     full.max_walkers = 1
     sign(world.other_parent, full)
-    assert refused(sign, world.parent, full) == "You already have %(cap)d nights this term, the most allowed."
+    assert refused(sign, world.parent, full) == "You already have %(cap)d nights as walker this term, the most allowed."
 
 
 def test_a_cancelled_night_does_not_count_against_the_cap(world, clock, sign):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
@@ -28,6 +28,7 @@ from natteravn.roster.autofill.problem import Night, Problem, Volunteer, Weights
 from natteravn.roster.grid import standing_nights
 from natteravn.roster.service import assign
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.shifts.service import caps
 
 #: Nights walked before, from which a volunteer counts as experienced.
 EXPERIENCED_AFTER = 2
@@ -254,12 +255,14 @@ def _past_pairs(session: Session, region_id: int, now: datetime) -> frozenset[fr
 def _volunteers(session: Session, term: Term, nights: list[Night], experienced: set[int]) -> list[Volunteer]:
     availabilities = _term_availabilities(session, term)
     theirs: dict[int, list[tuple[int, date]]] = defaultdict(list)
-    for person_id, shift_id, starts_at in session.execute(
-        select(Signup.person_id, Signup.shift_id, Shift.starts_at)
+    walks: Counter[int] = Counter()  # what the term's cap counts (`shifts.service.caps`)
+    for person_id, shift_id, starts_at, role in session.execute(
+        select(Signup.person_id, Signup.shift_id, Shift.starts_at, Signup.role)
         .join(Signup.shift)
         .where(Shift.term_id == term.id, Signup.state.in_(LIVE), Shift.cancelled_at.is_(None))
     ):
         theirs[person_id].append((shift_id, local(starts_at).date()))
+        walks[person_id] += caps(role)
     partners = _partners(availabilities, term.region_id)
     volunteers = []
     for availability in availabilities:
@@ -268,7 +271,10 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
             continue
         accepted = {person.municipality_id, *availability.municipality_ids}
         existing = theirs.get(person.id, [])
-        cap = min(availability.max_nights, term.cap)
+        # Their own most, over all their nights; the term's cap, over the places they walk. Any new
+        # night may be one they walk, so both bound the new ones.
+        wanted = availability.max_nights - len(existing)
+        under_cap = term.cap - walks[person.id]
         volunteers.append(
             Volunteer(
                 id=person.id,
@@ -276,7 +282,7 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
                 available=frozenset(
                     n.id for n in nights if n.municipality_id in accepted and availability.covers(n.day)
                 ),
-                max_new_nights=max(0, cap - len(existing)),
+                max_new_nights=max(0, min(wanted, under_cap)),
                 can_lead=availability.wants_to_lead and person.holds(RoleKind.LEADER, term.region_id),
                 partner_id=partners.get(person.id),
                 same_weekend_ok=availability.same_weekend_ok,
