@@ -8,6 +8,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
+from natteravn.accounts.service import display_phone
 from natteravn.clock import night_span
 from natteravn.roster import service as roster
 from natteravn.roster import terms
@@ -65,6 +66,7 @@ def test_the_night_page_says_who_gets_an_sms_and_the_flash_how_many_did(world, d
     page = client.get(f"/coordinator/nights/{night.id}")
     assert "The 2 people on this night or its waitlist get an SMS when you change its date or time." in page.text
     assert "Changing the note or whether it needs a group leader sends no SMS." in page.text
+    assert f'href="tel:{world.parent.phone}">{display_phone(world.parent.phone)}</a>' in page.text
 
     edit = {"day": "2026-11-27", "min_walkers": "2", "max_walkers": "5", "needs_leader": "y"}
     earlier = client.post(
