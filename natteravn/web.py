@@ -104,8 +104,11 @@ def _pattern(locale: Locale, kind: str) -> str:
 
 def show_refusal(form, refusal: Refusal) -> None:
     """Why a service said no, beside the field it concerns, or above the form."""
-    errors = form[refusal.field].errors if refusal.field and refusal.field in form else form.form_errors
-    errors.append(refusal.translated(gettext))
+    if refusal.field and refusal.field in form:
+        field = form[refusal.field]
+        field.errors = [*field.errors, refusal.translated(gettext)]  # a form not validated has none yet
+    else:
+        form.form_errors.append(refusal.translated(gettext))
 
 
 def gateway() -> Gateway:

@@ -180,6 +180,16 @@ def walk_ins(session: Session, shift: Shift) -> list[WalkIn]:
     return list(session.scalars(select(WalkIn).where(WalkIn.shift_id == shift.id).order_by(WalkIn.id)))
 
 
+def logbook_kept(session: Session, shift: Shift) -> bool:
+    """The logbook of the night was saved at least once: someone on it is marked as walked or as
+    not come, or a walk-in was entered (which marks who walked too)."""
+    kept = select(Signup.id).where(
+        Signup.shift_id == shift.id, Signup.state.in_((SignupState.ATTENDED, SignupState.NO_SHOW))
+    )
+    walked_in = select(WalkIn.id).where(WalkIn.shift_id == shift.id)
+    return session.scalar(kept.limit(1)) is not None or session.scalar(walked_in.limit(1)) is not None
+
+
 def walkers_on(session: Session, shift: Shift) -> int:
     """Everyone who walked the night: those the logbook marked as walked, and the walk-ins kept by name."""
     attended = select(func.count()).where(Signup.shift_id == shift.id, Signup.state == SignupState.ATTENDED)

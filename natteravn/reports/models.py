@@ -103,9 +103,9 @@ class ShiftReport(Base):
         return sum(getattr(self, band) or 0 for band in AGE_BANDS)
 
     @property
-    def counted(self) -> bool:
-        """Every age band has a count."""
-        return all(getattr(self, band) is not None for band in AGE_BANDS)
+    def uncounted(self) -> list[str]:
+        """The age bands with no count yet (0 is a count)."""
+        return [band for band in AGE_BANDS if getattr(self, band) is None]
 
 
 class Incident(Base):

@@ -4,7 +4,7 @@ statistics, CSV export and printable summary for the police council."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -270,7 +270,7 @@ def night_report(reporter: Reporter, shift_id: int):
         return _report_page(reporter, shift, report, ReportForm(formdata=MultiDict(kept)))
     form = ReportForm(formdata=None)
     _fill_report_form(form, shift, report)
-    return _report_page(reporter, shift, report, form)
+    return _report_page(reporter, shift, report, form, opened=set(request.args.getlist("open")))
 
 
 def _save_report(reporter: Reporter, shift, form: ReportForm):
@@ -309,12 +309,63 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
     db.commit()
     if _has_errors(form, adding):
         flash(_("The rest is saved; the fields marked below are not. Correct them and save again."), "error")
-        return _report_page(reporter, shift, saved.report, form, status=422)
+        worked = _worked_in(form, saved, adding)
+        return _report_page(reporter, shift, saved.report, form, 422, refusal=saved.not_submitted, opened=worked)
     incident_page = _incident_step(shift, saved)
     if incident_page:
         return redirect(incident_page)
     flash(*_saved_message(form, saved, adding))
-    return redirect(url_for("reports.night_report", shift_id=shift.id))
+    if saved.not_submitted is not None:
+        return _not_submitted_page(reporter, shift, saved)
+    return redirect(_report_url(shift.id, *_worked_in(form, saved, adding)))
+
+
+def _not_submitted_page(reporter: Reporter, shift, saved: writing.Saved):
+    """The report as saved, with what stops it being submitted beside its field, in its section
+    opened. The form is filled from the report: an incident just added is not offered again."""
+    form = ReportForm(formdata=None)
+    _fill_report_form(form, shift, saved.report)
+    opened = _sections_of(saved.changed)
+    return _report_page(reporter, shift, saved.report, form, status=422, refusal=saved.not_submitted, opened=opened)
+
+
+#: The folding sections of the report's page, and the names (of the form's fields and of a version's
+#: snapshot) each holds. "incidents" is the report's incidents; "logbook" stands above the sections.
+SECTIONS = {
+    "walk": {"started", "ended", "started_at", "ended_at", "places_visited", "weather"},
+    "youths": {*AGE_BAND_LABELS, "atmosphere"},
+    "incidents": {
+        "incidents",
+        "category",
+        "around",
+        "place",
+        "police_contacted",
+        "health_contacted",
+        "child_welfare_contacted",
+        "description",
+    },
+}
+
+
+def _sections_of(names) -> set[str]:
+    return {section for section, held in SECTIONS.items() if held & set(names)}
+
+
+def _worked_in(form: ReportForm, saved: writing.Saved, adding: bool) -> set[str]:
+    """The sections to keep open on the page the save leads back to: where the leader typed
+    something this time, and the incidents when a button of theirs was used."""
+    worked = _sections_of(saved.changed)
+    if adding or form.add_incident.data:
+        worked.add("incidents")
+    return worked
+
+
+def _report_url(shift_id: int, *opened: str, at: str | None = None) -> str:
+    """The report's page with `opened` sections unfolded, scrolled to `at` or the first of them."""
+    shown = [section for section in SECTIONS if section in opened]
+    url = url_for("reports.night_report", shift_id=shift_id, open=shown)
+    at = at or next(iter(shown), None)
+    return f"{url}#{at}" if at else url
 
 
 def _incident_step(shift, saved: writing.Saved) -> str | None:
@@ -346,7 +397,7 @@ def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tupl
     if adding and not form.category.data:
         return _("Saved. The incident waits for its category: choose one before you submit."), "error"
     if form.submit_report.data:
-        return _("The report is submitted. Thank you for walking tonight!"), "success"
+        return _("The report is submitted. Thank you for walking!"), "success"
     if form.add_incident.data and not adding:
         return _("No incident was typed, so none is added. The report is saved."), "info"
     if adding and saved.already_there:
@@ -434,13 +485,26 @@ def _passage_places(db, report, form) -> dict[str, tuple[str, str]]:
     return places
 
 
-def _report_page(reporter: Reporter, shift, report, form, status: int = 200, theirs=None):
+def _report_page(
+    reporter: Reporter,
+    shift,
+    report,
+    form,
+    status: int = 200,
+    theirs=None,
+    refusal: Refusal | None = None,
+    opened: Collection[str] = (),
+):
     """The report's page. Past the correction window the form stays open to the leader: what they
-    send then is kept as a request for the coordinator."""
+    send then is kept as a request for the coordinator. `refusal` says why it was not submitted,
+    beside the field or part of the page it is about; `opened` are sections to show unfolded."""
     db = db_session()
     may = access.may_change(reporter.person, report, now(), by_link=reporter.by_link)
     late = report is not None and report.state == ReportState.SUBMITTED and report.purged_at is None and not may
     places = _passage_places(db, report, form) if report else {}
+    if refusal is not None and refusal.field in form:
+        show_refusal(form, refusal)
+    flagged_at = {"incidents" if anchor.startswith("incident-") else anchor for _place, anchor in places.values()}
     return render_template(
         "reports/report.html",
         shift=shift,
@@ -451,13 +515,24 @@ def _report_page(reporter: Reporter, shift, report, form, status: int = 200, the
         deadline=access.correction_deadline(report) if report else None,
         passages=list(places),
         passage_places=places,
-        flagged_in_incidents=any(anchor.startswith("incident-") for _place, anchor in places.values()),
+        opened=_open_sections(form, report, refusal, opened, flagged_at),
+        refused_at=(refusal.field, refusal.translated(_)) if refusal is not None else (None, ""),
         confirmed=set(report.confirmed_flags or []) if report else set(),
         theirs=theirs,
         age_bands=AGE_BAND_LABELS,
         categories=CATEGORY_LABELS,
         walkers=logbook.walkers_on(db, shift),
     ), status
+
+
+def _open_sections(form, report, refusal: Refusal | None, opened, flagged_at: set[str]) -> set[str]:
+    """The sections shown unfolded: those asked for (the ones last worked in), those with something
+    to correct, and the walk of a report not started yet. The rest fold, to keep the page short."""
+    to_correct = {f.name for f in form if f.errors} | flagged_at | {refusal.field if refusal else None}
+    shown = {section for section in SECTIONS if section in opened} | _sections_of(to_correct)
+    if report is None:
+        shown.add("walk")
+    return shown
 
 
 @bp.route("/nights/<int:shift_id>/report/incidents/<int:incident_id>", methods=["GET", "POST"])
@@ -488,7 +563,7 @@ def edit_incident(reporter: Reporter, shift_id: int, incident_id: int):
         else:
             db.commit()
             flash(_("The incident is saved."), "success")
-        return redirect(url_for("reports.night_report", shift_id=shift.id))
+        return redirect(_report_url(shift.id, "incidents"))
     return render_template("reports/incident.html", shift=shift, form=form, incident=incident)
 
 
@@ -504,7 +579,7 @@ def remove_incident(reporter: Reporter, shift_id: int, incident_id: int):
     db = db_session()
     report = access.report_of(db, shift)
     number, incident = _numbered(report, incident_id)
-    back = url_for("reports.night_report", shift_id=shift.id)
+    back = _report_url(shift.id, "incidents")
     if incident is None:  # removed already: a second tap, or Back to this page
         flash(_("That incident is not in the report any more."), "info")
         return redirect(back)
@@ -523,7 +598,7 @@ def remove_incident(reporter: Reporter, shift_id: int, incident_id: int):
             incident=incident,
             number=number,
             categories=CATEGORY_LABELS,
-            back=f"{back}#incident-{incident.id}",
+            back=_report_url(shift.id, "incidents", at=f"incident-{incident.id}"),
             kept_months=text_kept.months_for(shift.term.region, **text_kept.configured(current_app.config)),
         )
     if not form.validate_on_submit():

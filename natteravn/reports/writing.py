@@ -17,7 +17,7 @@ from natteravn.clock import at_local, local
 from natteravn.i18n import N_
 from natteravn.reports import redaction
 from natteravn.reports.access import ReportRefused, check_may_change, coordinates, leads, may_change, report_of
-from natteravn.reports.logbook import walkers_on
+from natteravn.reports.logbook import logbook_kept, walkers_on
 from natteravn.reports.models import (
     AGE_BANDS,
     INCIDENT_TEXT_FIELDS,
@@ -88,6 +88,8 @@ class Saved:
     requested: bool = False
     # The incident to add was in the report already (a second tap, or Back and the button again).
     already_there: bool = False
+    # What this save changed: the names in a version's snapshot ("weather", "incidents", ...).
+    changed: frozenset[str] = frozenset()
 
 
 class StaleCopy(ReportRefused):
@@ -131,6 +133,7 @@ def save_report(
         report = _new_report(session, person, shift, now)
     else:
         _refuse_stale(report, person, based_on)
+    before = snapshot(report)
     _apply(report, shift, data)
     report.walkers = walkers_on(session, shift)
     already_there = incident is not None and _entered_before(report, incident)
@@ -140,7 +143,7 @@ def save_report(
     refused = None
     reason = "correction" if report.state == ReportState.SUBMITTED else "draft"
     if submit and report.state == ReportState.DRAFT:
-        refused = _incomplete(report, unconfirmed)
+        refused = _incomplete(report, unconfirmed, logbook_kept(session, shift))
         if refused is None:
             report.state = ReportState.SUBMITTED
             report.submitted_at = now
@@ -156,7 +159,11 @@ def save_report(
         region_id=report.region_id,
         shift_id=report.shift_id,
     )
-    return Saved(report, refused, already_there=already_there)
+    return Saved(report, refused, already_there=already_there, changed=_changed(before, snapshot(report)))
+
+
+def _changed(before: dict, after: dict) -> frozenset[str]:
+    return frozenset(name for name, value in after.items() if before.get(name) != value)
 
 
 def save_incident(
@@ -318,13 +325,22 @@ def _fill_incident(incident: Incident, data: IncidentInput) -> None:
     incident.description = data.description.strip()
 
 
-def _incomplete(report: ShiftReport, unconfirmed: set[str]) -> ReportRefused | None:
+def _incomplete(report: ShiftReport, unconfirmed: set[str], logbook_kept: bool) -> ReportRefused | None:
+    """Why the report cannot be submitted yet, with the field (or the page's part) it is about."""
+    # Without the logbook every sign-up stays "signed up": the night would count nobody as walked
+    # and nobody as not come, in the statistics and in the police council's figures.
+    if not logbook_kept:
+        return ReportRefused(N_("Keep the logbook first: tick who walked tonight."), field="logbook")
     if report.started_at is None or report.ended_at is None:
-        return ReportRefused(N_("Write when the walk actually started and ended before submitting."))
-    if not report.counted:
-        return ReportRefused(N_("Write how many young people you met of each age (0 is an answer) before submitting."))
+        field = "started" if report.started_at is None else "ended"
+        return ReportRefused(N_("Write when the walk actually started and ended before submitting."), field=field)
+    if report.uncounted:
+        return ReportRefused(
+            N_("Write how many young people you met of each age (0 is an answer) before submitting."),
+            field=report.uncounted[0],
+        )
     if any(incident.category is None for incident in report.incidents):
-        return ReportRefused(N_("Choose a category for every incident before submitting."))
+        return ReportRefused(N_("Choose a category for every incident before submitting."), field="incidents")
     if unconfirmed:
         return ReportRefused(N_("Check the marked parts first: rewrite each, or confirm that it identifies nobody."))
     return None

@@ -67,7 +67,7 @@ def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock
     assert phone.get_by_label(_("Walk started")).input_value() == "22:05"
 
     phone.get_by_role("button", name=_("Submit the report")).click()
-    assert _("The report is submitted. Thank you for walking tonight!") in phone.locator(".flashes").inner_text()
+    assert _("The report is submitted. Thank you for walking!") in phone.locator(".flashes").inner_text()
 
     db.expire_all()
     report = db.scalar(
@@ -122,9 +122,9 @@ def test_remove_asks_first_and_keep_leaves_the_incident(db, world, clock, links,
     phone = norwegian_phone
     night = a_leader_adds_an_incident(phone, db, world, clock, links, live_server)
 
-    phone.locator("details#walk summary").click()
+    # Still open from adding: the incidents, and the walk whose planned times the first save took.
+    assert phone.locator("details#incidents").get_attribute("open") is not None
     phone.get_by_label(_("Weather")).fill("Sludd")  # typed, not saved yet
-    phone.locator("details#incidents summary").click()
     remove = _("Remove") + " " + _("incident %(num)d") % {"num": 1}
     phone.get_by_role("button", name=remove).click()
     assert phone.get_by_role("heading", level=1).inner_text() == _("Remove incident %(num)d?") % {"num": 1}

@@ -96,6 +96,16 @@ def _file(client, night, **extra):
     return client.post(f"/nights/{night.id}/report", data={**A_REPORT, **extra})
 
 
+def _section(page: str, section: str) -> str:
+    """One folding section of the report's page, from its <details> tag to its end."""
+    start = page.index(f'<details class="section" id="{section}"')
+    return page[start : page.index("</details>", start)]
+
+
+def _is_open(page: str, section: str) -> bool:
+    return _section(page, section).split(">", 1)[0].endswith(" open")
+
+
 # The leader ------------------------------------------------------------------------------------
 
 
@@ -155,7 +165,7 @@ def test_my_nights_links_a_leader_to_the_report(login, client, world, night):
     assert f"/nights/{night.id}/report" not in client.get("/my").text
 
 
-def test_the_leader_saves_a_draft_then_submits(login, client, db, world, night):
+def test_the_leader_saves_a_draft_then_submits(login, client, db, world, walked, night):
     login(world.leader)
     assert _file(client, night, save="x").status_code == 302
     report = _report(db, night.id)
@@ -215,7 +225,7 @@ def _entry(client, night) -> str:
     return re.search(r'name="entry" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_an_incident_without_a_category_is_kept_and_waits_for_one(login, client, db, world, night):
+def test_an_incident_without_a_category_is_kept_and_waits_for_one(login, client, db, world, walked, night):
     login(world.leader)
     response = client.post(
         f"/nights/{night.id}/report", data={**A_REPORT, "add_incident": "x", "description": "Noe skjedde"}
@@ -227,8 +237,11 @@ def test_an_incident_without_a_category_is_kept_and_waits_for_one(login, client,
     ]
     page = client.get(f"/nights/{night.id}/report")
     assert "choose one before you submit" in page.text
-    assert _file(client, night, submit_report="x").status_code == 302
+    refused = _file(client, night, submit_report="x")
+    assert refused.status_code == 422
     assert _report(db, night.id).state == ReportState.DRAFT  # submitted only once it has its category
+    assert _is_open(refused.text, "incidents")
+    assert "Choose a category for every incident before submitting." in _section(refused.text, "incidents")
 
 
 def test_a_bad_number_is_marked_and_the_rest_is_saved(login, client, db, world, night):
@@ -242,7 +255,7 @@ def test_a_bad_number_is_marked_and_the_rest_is_saved(login, client, db, world, 
 
 
 def test_a_text_too_long_to_take_leaves_what_the_submitted_report_says_and_comes_back_to_be_shortened(
-    login, client, db, world, night
+    login, client, db, world, walked, night
 ):
     login(world.leader)
     _file(client, night, submit_report="x")
@@ -270,12 +283,12 @@ def test_a_count_that_is_no_number_gets_one_message_in_the_forms_own_words(login
     assert "Not a valid integer value" not in response.text
 
 
-def test_an_incident_typed_but_not_added_is_not_lost_by_saving(login, client, db, world, night):
+def test_an_incident_typed_but_not_added_is_not_lost_by_saving(login, client, db, world, walked, night):
     login(world.leader)
     assert _file(client, night, save="x", category="drugs", description="Fant sprøyter").status_code == 302
     assert [i.description for i in _report(db, night.id).incidents] == ["Fant sprøyter"]
     response = _file(client, night, submit_report="x", description="Uten kategori")
-    assert response.status_code == 302
+    assert response.status_code == 422  # the page says why it was not submitted
     report = _report(db, night.id)
     assert [i.description for i in report.incidents] == ["Fant sprøyter", "Uten kategori"]
     assert report.state == ReportState.DRAFT  # not submitted while an incident has no category
@@ -303,7 +316,7 @@ def _two_incidents(client, db, night) -> list[int]:
     return [i.id for i in _report(db, night.id).incidents]
 
 
-def test_remove_saves_the_page_and_asks_before_the_incident_goes(login, client, db, world, night):
+def test_remove_saves_the_page_and_asks_before_the_incident_goes(login, client, db, world, walked, night):
     login(world.leader)
     _first, second = _two_incidents(client, db, night)
     # A tap on Remove with other changes not yet saved, and a new incident typed but not added.
@@ -316,7 +329,7 @@ def test_remove_saves_the_page_and_asks_before_the_incident_goes(login, client, 
     assert question.status_code == 200
     assert "<h1>Remove incident 2?</h1>" in question.text and "Fulgte en til bussen" in question.text
     assert "Yes, remove it" in question.text
-    assert f'href="/nights/{night.id}/report#incident-{second}">No, keep it</a>' in question.text
+    assert f'href="/nights/{night.id}/report?open=incidents#incident-{second}">No, keep it</a>' in question.text
     assert len(_report(db, night.id).incidents) == 3  # asking takes nothing out
 
     removed = client.post(asked.location, data={"remove": "x"})
@@ -354,7 +367,7 @@ def test_removing_an_incident_needs_the_forms_csrf_token(app, login, client, db,
     assert len(_report(db, night.id).incidents) == 1
 
 
-def test_after_48_hours_the_leader_is_not_offered_to_remove_an_incident(login, client, db, world, night, clock):
+def test_after_48_hours_the_leader_is_not_offered_to_remove_an_incident(login, client, db, world, walked, night, clock):
     login(world.leader)
     [first, _second] = _two_incidents(client, db, night)
     _file(client, night, submit_report="x")
@@ -368,7 +381,9 @@ def test_after_48_hours_the_leader_is_not_offered_to_remove_an_incident(login, c
     assert len(_report(db, night.id).incidents) == 2
 
 
-def test_after_48_hours_a_correction_is_kept_for_the_coordinator_to_take_in(login, client, db, world, night, clock):
+def test_after_48_hours_a_correction_is_kept_for_the_coordinator_to_take_in(
+    login, client, db, world, walked, night, clock
+):
     login(world.leader)
     _file(client, night, submit_report="x")
     clock.advance(hours=49)
@@ -595,7 +610,7 @@ def test_a_flagged_name_says_where_it_stands_and_opens_that_incident(login, clie
 
 
 @pytest.fixture
-def filed(login, client, db, world, night):
+def filed(login, client, db, world, walked, night):
     login(world.leader)
     _file(
         client,
@@ -732,3 +747,59 @@ def test_the_police_council_report_prints_on_two_pages_for_the_region(login, cli
     assert page.text.count('class="print-page"') == 2  # figures and assessment; incidents and routes
     assert "Natteravn in Solør" in page.text and "reports-print.css" in page.text
     assert "Mona" not in page.text
+
+
+# Submitting: the logbook first, and the page says where the rest is missing --------------------
+
+
+def test_a_report_sent_before_the_logbook_is_kept_stays_a_draft_and_leads_to_the_logbook(
+    client, db, world, night, links
+):
+    world.leader.locale = "en"
+    db.commit()
+    client.get(links.report(night.id, world.leader.id).removeprefix("http://natteravn.test"))  # the SMS link
+    refused = _file(client, night, submit_report="x")
+    assert refused.status_code == 422
+    assert _report(db, night.id).state == ReportState.DRAFT
+    assert set(_attendance(db, night.id).values()) == {SignupState.SIGNED_UP}  # nobody counted either way
+    logbook = f"/nights/{night.id}/logbook"
+    told = "Keep the logbook first: tick who walked tonight."
+    assert f'<p class="error" id="logbook-error"><a href="{logbook}">{told}</a>' in refused.text
+    assert f"Saved as a draft, not submitted: {told}" in refused.text
+    assert client.get(logbook).status_code == 200  # the link works with the SMS link's pass
+    leader_line = db.scalar(select(Signup.id).where(Signup.shift_id == night.id, Signup.person_id == world.leader.id))
+    db.commit()
+    assert client.post(logbook, data={"present": [str(leader_line)], "save": "x"}).status_code == 302
+    submitted = _file(client, night, submit_report="x")
+    assert submitted.status_code == 302
+    assert _report(db, night.id).state == ReportState.SUBMITTED
+    came = {world.leader.id: SignupState.ATTENDED, world.parent.id: SignupState.NO_SHOW}
+    assert _attendance(db, night.id) == came
+    assert "The report is submitted. Thank you for walking!" in client.get(submitted.location).text
+
+
+def test_a_report_sent_without_a_count_opens_the_young_people_and_marks_the_count(login, client, db, walked, world):
+    login(world.leader)
+    refused = _file(client, walked, submit_report="x", youths_16_17="")
+    assert refused.status_code == 422
+    assert _report(db, walked.id).state == ReportState.DRAFT
+    assert _is_open(refused.text, "youths")
+    youths = _section(refused.text, "youths")
+    assert re.search(
+        r'<input[^>]*aria-invalid="true"[^>]*id="youths_16_17"|<input[^>]*id="youths_16_17"[^>]*aria-invalid="true"',
+        youths,
+    )
+    assert '<p class="error" id="youths_16_17-error">Write how many young people you met' in youths
+    assert 'aria-invalid="true"' not in _section(refused.text, "walk")
+
+
+def test_after_adding_an_incident_the_incidents_stay_open(login, client, db, walked, world):
+    login(world.leader)
+    _file(client, walked, save="x")
+    added = _file(client, walked, add_incident="x", category="drugs", description="Fant sprøyter")
+    assert added.status_code == 302 and "open=incidents" in added.location
+    page = client.get(added.location).text
+    assert "The incident is added and the report saved." in page
+    assert _is_open(page, "incidents")
+    assert not _is_open(page, "walk") and not _is_open(page, "youths")  # untouched this time: folded
+    assert not _is_open(client.get(f"/nights/{walked.id}/report").text, "incidents")  # opened from the list

@@ -68,7 +68,7 @@ def test_the_report_link_opens_that_nights_report_only_and_logs_nobody_in(client
     assert client.get(f"/nights/{other.id}/report").status_code == 302  # nor another night
 
 
-def test_a_leader_who_coordinates_comes_by_the_link_as_leader(client, db, world, night, links, clock):
+def test_a_leader_who_coordinates_comes_by_the_link_as_leader(client, db, world, walked, night, links, clock):
     world.leader.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id))
     db.commit()
     client.get(links.report(night.id, world.leader.id).removeprefix("http://natteravn.test"))
@@ -82,7 +82,7 @@ def test_a_leader_who_coordinates_comes_by_the_link_as_leader(client, db, world,
 # --- What a report must be before it is sent. ---
 
 
-def test_a_report_without_the_counts_is_kept_as_a_draft(db, world, night, clock):
+def test_a_report_without_the_counts_is_kept_as_a_draft(db, world, walked, night, clock):
     saved = writing.save_report(db, world.leader, night, walk(youths={}), clock(), submit=True)
     assert saved.report.state == ReportState.DRAFT
     assert "how many young people" in str(saved.not_submitted)
@@ -96,7 +96,7 @@ def test_an_empty_report_cannot_be_sent_with_one_tap(login, client, db, world, n
     assert report_of(db, night).state == ReportState.DRAFT
 
 
-def test_flagged_passages_are_rewritten_or_confirmed_before_the_report_is_sent(db, world, night, clock):
+def test_flagged_passages_are_rewritten_or_confirmed_before_the_report_is_sent(db, world, walked, night, clock):
     typed = walk(atmosphere="Emma fra 9A var full.")
     saved = writing.save_report(db, world.leader, night, typed, clock(), submit=True)
     assert saved.report.state == ReportState.DRAFT and "marked parts" in str(saved.not_submitted)
@@ -108,7 +108,7 @@ def test_flagged_passages_are_rewritten_or_confirmed_before_the_report_is_sent(d
     assert not saved.report.flagged
 
 
-def test_the_leader_ticks_what_identifies_nobody_on_the_page(login, client, db, world, night):
+def test_the_leader_ticks_what_identifies_nobody_on_the_page(login, client, db, world, walked, night):
     login(world.leader)
     client.post(f"/nights/{night.id}/report", data={**A_REPORT, "atmosphere": "Vi møtte Emma ved Coop."})
     page = client.get(f"/nights/{night.id}/report").text

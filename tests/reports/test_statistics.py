@@ -68,7 +68,7 @@ def nights(db, world, clock):
         clock,
         "Kjellmyra",
         date(2026, 11, 27),
-        (0, 0),
+        (0, 1),  # the logbook kept: the one signed up did not come
         ReportInput(time(22, 0), time(23, 0), "Butikken", "", "", _youths(0, 1, 0, 0)),
         [IncidentInput(IncidentCategory.DRUGS, police_contacted=True, child_welfare_contacted=True)],
     )
@@ -106,8 +106,8 @@ def test_the_figures_for_the_whole_region(db, world, nights, clock):
     assert stats.months == [NOVEMBER, DECEMBER]
     assert total.police_nights == 2
     assert total.police_share == pytest.approx(2 / 3)  # of the nights reported
-    assert (total.attended, total.no_shows) == (6, 1)
-    assert total.no_show_rate == pytest.approx(1 / 7)
+    assert (total.attended, total.no_shows) == (6, 2)
+    assert total.no_show_rate == pytest.approx(2 / 8)
 
 
 def test_the_figures_by_municipality_and_period(db, world, nights, clock):

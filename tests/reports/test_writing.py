@@ -144,7 +144,7 @@ def test_times_after_midnight_belong_to_the_same_night(db, world, night, clock):
     assert report.duration_minutes == 185
 
 
-def test_submitting_needs_the_actual_times_and_saves_a_draft_meanwhile(db, world, night, clock):
+def test_submitting_needs_the_actual_times_and_saves_a_draft_meanwhile(db, world, walked, night, clock):
     clock.set(ENDS)
     saved = writing.save_report(db, world.leader, night, walk(started=None, ended=None), clock(), submit=True)
     assert saved.not_submitted is not None
@@ -157,7 +157,46 @@ def test_submitting_needs_the_actual_times_and_saves_a_draft_meanwhile(db, world
     assert [v.reason for v in saved.report.versions] == ["draft", "submit"]
 
 
-def test_the_leader_may_correct_for_48_hours_then_only_the_coordinator(db, world, night, clock):
+def test_a_report_is_not_submitted_before_the_logbook_is_kept(db, world, night, clock):
+    clock.set(ENDS + timedelta(days=2))  # the SMS link, days later: every sign-up still "signed up"
+    saved = writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
+    assert saved.report.state == ReportState.DRAFT
+    assert saved.not_submitted.msgid == "Keep the logbook first: tick who walked tonight."
+    assert saved.not_submitted.field == "logbook"
+    lines = {s.person_id: s.id for s in logbook.logbook(db, night)}
+    logbook.record_attendance(db, world.leader, night, {lines[world.leader.id]}, clock())
+    saved = writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
+    assert (saved.not_submitted, saved.report.state, saved.report.walkers) == (None, ReportState.SUBMITTED, 1)
+
+
+def test_a_walk_in_alone_keeps_the_logbook(db, world, night, clock):
+    clock.set(ENDS)
+    assert not logbook.logbook_kept(db, night)
+    logbook.add_walk_in(db, world.leader, night, "+4790000999", "Per", True, clock())
+    assert logbook.logbook_kept(db, night)
+    assert writing.save_report(db, world.leader, night, walk(), clock(), submit=True).not_submitted is None
+
+
+def test_a_refusal_names_the_first_thing_to_fill_in(db, world, walked, clock):
+    clock.set(ENDS)
+    counts = {"youths_under_13": 1, "youths_13_15": None, "youths_16_17": None, "youths_18_plus": 0}
+    no_end = writing.save_report(db, world.leader, walked, walk(ended=None, youths=counts), clock(), submit=True)
+    assert no_end.not_submitted.field == "ended"
+    uncounted = writing.save_report(db, world.leader, walked, walk(youths=counts), clock(), submit=True)
+    assert uncounted.not_submitted.field == "youths_13_15"
+
+
+def test_a_save_tells_what_it_changed(db, world, walked, clock):
+    clock.set(ENDS)
+    first = writing.save_report(db, world.leader, walked, walk(), clock())
+    assert {"started_at", "weather", "youths_13_15"} <= first.changed
+    again = writing.save_report(
+        db, world.leader, walked, walk(), clock(), incident=IncidentInput(IncidentCategory.DRUGS)
+    )
+    assert again.changed == {"incidents"}
+
+
+def test_the_leader_may_correct_for_48_hours_then_only_the_coordinator(db, world, walked, night, clock):
     clock.set(ENDS)
     writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
     db.commit()
@@ -206,7 +245,7 @@ def test_an_incident_removed_already_is_not_removed_again(db, world, night, cloc
         writing.remove_incident(db, world.leader, night, incident_id, clock())
 
 
-def test_after_48_hours_only_the_coordinator_removes_an_incident(db, world, night, clock):
+def test_after_48_hours_only_the_coordinator_removes_an_incident(db, world, walked, night, clock):
     clock.set(ENDS)
     fight = IncidentInput(IncidentCategory.VIOLENCE)
     report = writing.save_report(db, world.leader, night, walk(), clock(), incident=fight, submit=True).report
@@ -295,7 +334,7 @@ def test_follow_up_is_for_coordinators(db, world, night, clock):
     assert (report.followed_up_at, report.follow_up_note) == (clock(), "Tatt opp med SLT")
 
 
-def test_every_change_and_read_is_audited(db, world, night, clock):
+def test_every_change_and_read_is_audited(db, world, walked, night, clock):
     clock.set(ENDS)
     writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
     access.read_report(db, world.coordinator, night, clock())
@@ -338,7 +377,7 @@ def test_nights_older_than_two_weeks_are_not_chased_by_sms(db, world, night, clo
     assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == [night]
 
 
-def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, night, clock, links):
+def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, walked, night, clock, links):
     clock.set(ENDS)
     writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
     clock.set(ENDS + timedelta(days=2))
