@@ -83,6 +83,23 @@ def test_logging_out_ends_the_session_and_forgets_the_remember_cookie(world, log
     assert not logged_in(client)
 
 
+def test_logging_out_says_so_on_the_page_it_lands_on(world, login, client):
+    login(world.parent)
+    response = client.post("/logout", follow_redirects=True)
+    assert response.request.path == "/login"
+    assert "You are logged out." in response.text
+    assert "You are logged out." not in client.get("/login").text  # said once
+
+
+def test_logging_out_says_so_in_the_language_the_person_used(world, db, login, client):
+    world.parent.locale = "nn"
+    db.commit()
+    login(world.parent)
+    page = client.post("/logout", follow_redirects=True).text
+    assert '<html lang="nn"' in page
+    assert translations("nn").gettext("You are logged out.") in page
+
+
 def test_logging_out_on_one_device_leaves_the_other_logged_in(world, app, gateway):
     phone, laptop = app.test_client(), app.test_client()
     log_in(phone, gateway, world.parent.phone)
@@ -168,6 +185,15 @@ def test_the_whole_login_works_with_the_tokens_from_the_pages(csrf_app, world, c
     response = client.post("/login/code", data={"code": code, "csrf_token": csrf_token(page.text)})
     assert response.status_code == 302
     assert logged_in(client)
+
+
+def test_a_new_code_needs_the_token_from_the_code_page(csrf_app, world, client, gateway):
+    client.post("/login", data={"phone": world.parent.phone, "csrf_token": csrf_token(client.get("/login").text)})
+    assert client.post("/login/code/new").status_code == 400
+    assert len(gateway.sent) == 1
+    token = csrf_token(client.get("/login/code").text)
+    assert client.post("/login/code/new", data={"csrf_token": token}).status_code == 302
+    assert len(gateway.sent) == 2
 
 
 def test_a_logged_in_person_cannot_be_logged_out_by_another_site(csrf_app, world, client, gateway):

@@ -89,6 +89,10 @@ class CodeRejected(Refusal):
     pass
 
 
+class WrongCode(CodeRejected):
+    """The code typed is not the number's newest code."""
+
+
 class EmailRefused(Refusal):
     pass
 
@@ -321,7 +325,12 @@ def request_code(
     together. The countries are one list for the service, not a region's: nobody's region is known
     before they have logged in."""
     _check_country(phone, countries, locale)
-    enforce_limits(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
+    try:
+        enforce_limits(session, SEND_LIMITS, "send", {"phone": phone, "client": client}, now)
+    except TooManyRequests as refused:
+        if _has_working_code(session, phone, now):
+            raise TooManyRequests(CODES_STILL_WORK, minutes=refused.params["minutes"], valid=ttl_minutes) from None
+        raise
     _spend_login_budget(session, budget, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
     session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
@@ -352,6 +361,19 @@ def request_code(
     )
 
 
+#: Someone refused a new code while the last one still works is told so, rather than left to think
+#: they are locked out: the SMS on its way, or already there, still logs them in.
+CODES_STILL_WORK = N_(
+    "Too many attempts. Try again in %(minutes)d min. The last code we sent still works for %(valid)d minutes "
+    "after it was sent."
+)
+
+
+def _has_working_code(session: Session, phone: str, now: datetime) -> bool:
+    latest = _latest_code(session, phone, lock=False)
+    return latest is not None and latest.used_at is None and latest.expires_at > now
+
+
 def verify_code(
     session: Session,
     phone: str,
@@ -367,7 +389,13 @@ def verify_code(
     wrong; the caller commits even when this refuses, so the count sticks."""
     enforce_limits(session, TRY_LIMITS, "try", {"phone": phone, "client": client}, now)
     digest = _code_digest(secret, phone, "".join((code or "").split()))
-    login = _check_code(_latest_code(session, phone), digest, now, max_tries)
+    latest = _latest_code(session, phone)
+    try:
+        login = _check_code(latest, digest, now, max_tries)
+    except WrongCode:
+        if latest is not None and _replaced_code(session, latest, digest, now):
+            raise CodeRejected(N_("That code was replaced by a newer one. Use the code in the newest SMS.")) from None
+        raise
     login.used_at = now
     person = session.scalar(select(Person).where(Person.phone == phone))
     if person is None:
@@ -377,11 +405,21 @@ def verify_code(
     return person
 
 
-def _latest_code(session: Session, phone: str) -> LoginCode | None:
+def _latest_code(session: Session, phone: str, *, lock: bool = True) -> LoginCode | None:
     query = select(LoginCode).where(LoginCode.phone == phone).order_by(LoginCode.id.desc()).limit(1)
-    if locks_rows(session):
+    if lock and locks_rows(session):
         query = query.with_for_update()
     return session.scalar(query)
+
+
+def _replaced_code(session: Session, latest: LoginCode, digest: str, now: datetime) -> bool:
+    """The typed code is one sent to the number before `latest` and would still be valid: someone
+    who asked for a new code is typing the one from the older SMS. It logs nobody in; it only
+    earns a clearer message than "wrong". A few codes a day at most (SEND_LIMITS) to compare."""
+    older = select(LoginCode.code_hash).where(
+        LoginCode.phone == latest.phone, LoginCode.id < latest.id, LoginCode.expires_at > now
+    )
+    return any(hmac.compare_digest(code_hash, digest) for code_hash in session.scalars(older))
 
 
 def _check_code(login: LoginCode | None, digest: str, now: datetime, max_tries: int) -> LoginCode:
@@ -398,7 +436,7 @@ def _check_code(login: LoginCode | None, digest: str, now: datetime, max_tries: 
     if login.attempts >= max_tries:
         login.used_at = now
         raise CodeRejected(N_("Wrong code too many times. Ask for a new one."))
-    raise CodeRejected(N_("Wrong code. Check the SMS and try again."))
+    raise WrongCode(N_("Wrong code. Check the SMS and try again."))
 
 
 def _new_person(session: Session, phone: str, locale: str, now: datetime) -> Person:

@@ -163,8 +163,35 @@ def code():
     email = session.get("login_email")
     if email:
         form.code.label.text = _("Code from the e-mail")
-    page = render_template("accounts/code.html", form=form, phone=service.display_phone(phone), email=email)
+    page = render_template(
+        "accounts/code.html",
+        form=form,
+        phone=service.display_phone(phone),
+        email=email,
+        resend=ConfirmForm(),
+        next=request.args.get("next"),
+    )
     return page, _status(form, refusal)
+
+
+@bp.post("/login/code/new")
+def new_code():
+    """Another code to the number the code page is for, without typing it again or losing the page
+    the person was on their way to. The limits on sending hold as on the login page, and a refusal
+    is said on the code page, where the code already sent can still be typed."""
+    phone = session.get("login_phone")
+    back = {"next": request.args.get("next")}
+    if not phone:
+        return redirect(url_for("accounts.login", **back))
+    if ConfirmForm().validate_on_submit():
+        try:
+            email = _send_code(phone)
+        except Refusal as refused:
+            flash(refused.translated(_), "error")
+        else:
+            session["login_email"] = masked_address(email) if email else None
+            flash(_("A new code is sent."), "success")
+    return redirect(url_for("accounts.code", **back))
 
 
 def _end_session() -> None:
@@ -181,6 +208,7 @@ def _end_session() -> None:
 def logout():
     if ConfirmForm().validate_on_submit():
         _end_session()
+        flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
 
 

@@ -197,6 +197,50 @@ def test_a_new_code_makes_the_older_ones_stop_working(db, clock):
     assert verify(db, clock, second).phone == PHONE
 
 
+def two_codes(db, clock, **kwargs) -> tuple[str, str]:
+    """A code, and a minute later the one that replaces it (never the same six digits)."""
+    first = ask(db, clock, **kwargs)
+    clock.advance(minutes=1)
+    second = ask(db, clock, **kwargs)
+    if first == second:  # one in a million: the test would prove nothing
+        pytest.skip("the two random codes happened to be equal")
+    return first, second
+
+
+def test_the_code_from_an_older_sms_is_said_to_be_replaced_and_logs_nobody_in(db, clock):
+    first, second = two_codes(db, clock)
+    with pytest.raises(service.CodeRejected, match="replaced by a newer one. Use the code in the newest SMS"):
+        verify(db, clock, first)
+    assert verify(db, clock, second).phone == PHONE
+
+
+def test_a_replaced_code_past_its_validity_is_simply_wrong(db, clock):
+    first, _second = two_codes(db, clock, ttl_minutes=10)
+    clock.advance(minutes=9)  # the first is 10 minutes old, the second 9
+    with pytest.raises(service.CodeRejected, match="Wrong code. Check"):
+        verify(db, clock, first)
+
+
+def test_a_replaced_code_counts_as_a_wrong_try_on_the_newest(db, clock):
+    first, second = two_codes(db, clock)
+    for _ in range(2):
+        with pytest.raises(service.CodeRejected, match="replaced"):
+            verify(db, clock, first, max_tries=3)
+    with pytest.raises(service.CodeRejected, match="too many times"):
+        verify(db, clock, first, max_tries=3)
+    with pytest.raises(service.CodeRejected, match="too many times"):
+        verify(db, clock, second, max_tries=3)
+
+
+def test_another_numbers_code_is_not_called_replaced(db, clock):
+    theirs = ask(db, clock, phone=OTHER, client="192.0.2.2")
+    mine = ask(db, clock)
+    if theirs == mine:
+        pytest.skip("the two random codes happened to be equal")
+    with pytest.raises(service.CodeRejected, match="Wrong code. Check"):
+        verify(db, clock, theirs)
+
+
 def test_spaces_in_a_typed_code_do_not_matter(db, clock):
     code = ask(db, clock)
     assert verify(db, clock, f" {code[:3]} {code[3:]} ").phone == PHONE
@@ -232,6 +276,38 @@ def test_sending_is_limited_per_number_until_the_window_passes(db, clock):
         ask(db, clock, client="192.0.2.99")
     clock.advance(minutes=15, seconds=1)
     ask(db, clock, client="192.0.2.99")
+
+
+def test_asking_too_often_while_the_last_code_still_works_says_it_does(db, clock):
+    for _ in range(3):
+        last = ask(db, clock, ttl_minutes=10)
+    with pytest.raises(service.TooManyRequests) as refused:
+        ask(db, clock, ttl_minutes=10)
+    assert str(refused.value) == (
+        "Too many attempts. Try again in 15 min. The last code we sent still works for 10 minutes after it was sent."
+    )
+    db.rollback()
+    assert verify(db, clock, last).phone == PHONE
+
+
+def test_the_refusal_names_the_validity_the_codes_are_sent_with(db, clock):
+    for _ in range(3):
+        ask(db, clock, ttl_minutes=3)
+    with pytest.raises(service.TooManyRequests, match="still works for 3 minutes"):
+        ask(db, clock, ttl_minutes=3)
+
+
+@pytest.mark.parametrize("spent", ["used", "expired"])
+def test_asking_too_often_promises_no_code_when_none_still_works(db, clock, spent):
+    for _ in range(3):
+        last = ask(db, clock, ttl_minutes=10)
+    if spent == "used":
+        verify(db, clock, last)
+    else:
+        clock.advance(minutes=10)
+    with pytest.raises(service.TooManyRequests) as refused:
+        ask(db, clock, ttl_minutes=10)
+    assert "still works" not in str(refused.value)
 
 
 def test_sending_is_limited_per_number_per_day(db, clock):
@@ -434,6 +510,75 @@ def test_asking_too_often_from_one_number_is_refused_politely(world, client, gat
     assert "Try again in 4 min." in client.post("/login", data={"phone": world.parent.phone}).text
     clock.advance(minutes=4, seconds=1)
     assert client.post("/login", data={"phone": world.parent.phone}).status_code == 302
+
+
+def test_asking_for_a_new_code_keeps_the_number_and_the_night_she_was_going_to(world, client, gateway, clock):
+    night = f"/nights/{world.nights[0].id}"
+    client.post("/login", data={"phone": "912 34 567"}, query_string={"next": night})
+    first = code_from(gateway, "+4791234567")
+    page = client.get("/login/code", query_string={"next": night}).text
+    assert f'action="/login/code/new?next={night}"' in page
+    clock.advance(minutes=1)
+    response = client.post("/login/code/new", query_string={"next": night})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login/code?next={night}"
+    page = client.get(response.headers["Location"]).text
+    assert "A new code is sent." in page and "912 34 567" in page
+    second = code_from(gateway, "+4791234567")
+    assert len(gateway.sent) == 2
+    if first == second:
+        pytest.skip("the two random codes happened to be equal")
+    response = client.post("/login/code", data={"code": second}, query_string={"next": night})
+    assert response.headers["Location"] == night
+
+
+def test_a_new_code_asked_for_too_often_is_refused_on_the_code_page(world, client, gateway):
+    client.post("/login", data={"phone": world.parent.phone})
+    for _ in range(2):
+        assert "A new code is sent." in client.post("/login/code/new", follow_redirects=True).text
+    last = code_from(gateway, world.parent.phone)
+    response = client.post("/login/code/new")
+    assert response.headers["Location"] == "/login/code"
+    page = client.get("/login/code").text
+    assert "Too many attempts. Try again in 15 min." in page
+    assert "The last code we sent still works for 10 minutes after it was sent." in page
+    assert "A new code is sent." not in page
+    assert len(gateway.sent) == 3
+    assert client.post("/login/code", data={"code": last}).status_code == 302
+
+
+def test_asking_for_a_new_code_without_a_number_goes_back_to_the_start(client, gateway):
+    response = client.post("/login/code/new", query_string={"next": "/my"})
+    assert response.headers["Location"] == "/login?next=/my"
+    assert gateway.sent == []
+
+
+def test_the_code_page_offers_another_number_without_losing_the_page_after(world, client, gateway):
+    client.post("/login", data={"phone": world.parent.phone}, query_string={"next": "/my"})
+    assert 'href="/login?next=/my"' in client.get("/login/code", query_string={"next": "/my"}).text
+
+
+def test_the_code_from_the_older_sms_is_said_to_be_replaced_on_the_page(world, client, gateway, clock):
+    client.post("/login", data={"phone": world.parent.phone})
+    first = code_from(gateway, world.parent.phone)
+    clock.advance(minutes=1)
+    client.post("/login/code/new")
+    second = code_from(gateway, world.parent.phone)
+    if first == second:
+        pytest.skip("the two random codes happened to be equal")
+    response = client.post("/login/code", data={"code": first})
+    assert response.status_code == 422
+    assert "That code was replaced by a newer one. Use the code in the newest SMS." in response.text
+    assert client.post("/login/code", data={"code": second}).status_code == 302
+
+
+def test_the_login_page_says_the_codes_already_sent_still_work_when_it_refuses_more(world, app, client, gateway):
+    app.config["OTP_TTL_MINUTES"] = 7
+    for _ in range(3):
+        client.post("/login", data={"phone": world.parent.phone})
+    response = client.post("/login", data={"phone": world.parent.phone})
+    assert response.status_code == 429
+    assert "The last code we sent still works for 7 minutes after it was sent." in response.text
 
 
 def test_a_parents_meeting_on_one_wifi_all_get_their_codes(world, client, gateway):
