@@ -330,7 +330,7 @@ def _incomplete(report: ShiftReport, unconfirmed: set[str], logbook_kept: bool) 
     # Without the logbook every sign-up stays "signed up": the night would count nobody as walked
     # and nobody as not come, in the statistics and in the police council's figures.
     if not logbook_kept:
-        return ReportRefused(N_("Keep the logbook first: tick who walked tonight."), field="logbook")
+        return ReportRefused(N_("Keep the logbook first: tick who walked the night."), field="logbook")
     if report.started_at is None or report.ended_at is None:
         field = "started" if report.started_at is None else "ended"
         return ReportRefused(N_("Write when the walk actually started and ended before submitting."), field=field)

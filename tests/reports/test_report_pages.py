@@ -763,7 +763,7 @@ def test_a_report_sent_before_the_logbook_is_kept_stays_a_draft_and_leads_to_the
     assert _report(db, night.id).state == ReportState.DRAFT
     assert set(_attendance(db, night.id).values()) == {SignupState.SIGNED_UP}  # nobody counted either way
     logbook = f"/nights/{night.id}/logbook"
-    told = "Keep the logbook first: tick who walked tonight."
+    told = "Keep the logbook first: tick who walked the night."
     assert f'<p class="error" id="logbook-error"><a href="{logbook}">{told}</a>' in refused.text
     assert f"Saved as a draft, not submitted: {told}" in refused.text
     assert client.get(logbook).status_code == 200  # the link works with the SMS link's pass

@@ -161,7 +161,7 @@ def test_a_report_is_not_submitted_before_the_logbook_is_kept(db, world, night, 
     clock.set(ENDS + timedelta(days=2))  # the SMS link, days later: every sign-up still "signed up"
     saved = writing.save_report(db, world.leader, night, walk(), clock(), submit=True)
     assert saved.report.state == ReportState.DRAFT
-    assert saved.not_submitted.msgid == "Keep the logbook first: tick who walked tonight."
+    assert saved.not_submitted.msgid == "Keep the logbook first: tick who walked the night."
     assert saved.not_submitted.field == "logbook"
     lines = {s.person_id: s.id for s in logbook.logbook(db, night)}
     logbook.record_attendance(db, world.leader, night, {lines[world.leader.id]}, clock())
