@@ -362,7 +362,9 @@ def _tell_moved(session: Session, signup: Signup, old_date: str, now: datetime, 
         session,
         signup,
         key=f"shift_changed:{signup.id}:{int(shift.starts_at.timestamp())}",
-        body=(messages.moved_text if signup.state in _GOING else messages.moved_waiting_text)(_, words),
+        body=messages.moved_text(_, words, by_email=messages.wants_email(signup.person))
+        if signup.state in _GOING
+        else messages.moved_waiting_text(_, words),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
     )
@@ -577,15 +579,21 @@ def _bump_to_waitlist(session: Session, shift: Shift, now: datetime) -> list[Sig
 def _tell_bumped(session: Session, signup: Signup, now: datetime) -> None:
     shift = signup.shift
     _ = translations(signup.person.locale).gettext
+    if messages.wants_email(signup.person):
+        body = _(
+            "Natteravn: %(route)s on %(date)s now takes fewer walkers. You are first on the waitlist "
+            "and get a message if a place frees up."
+        )
+    else:
+        body = _(
+            "Natteravn: %(route)s on %(date)s now takes fewer walkers. You are first on the waitlist "
+            "and get an SMS if a place frees up."
+        )
     messages.plan_news(
         session,
         signup,
         key=f"bumped:{signup.id}:{shift.max_walkers}",
-        body=_(
-            "Natteravn: %(route)s on %(date)s now takes fewer walkers. You are first on the waitlist "
-            "and get an SMS if a place frees up."
-        )
-        % messages.night_words(shift),
+        body=body % messages.night_words(shift),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
     )

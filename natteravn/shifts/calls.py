@@ -345,7 +345,7 @@ def _sign_up_confirmed(
         existing.confirmed_at = now
         existing.queued_at = None
         messages.signed_up(session, existing, now, links, own_action=True)
-        messages.confirmed(session, existing, by_reply=True)
+        messages.confirmed(session, existing, links, by_reply=True)
         return existing
     if existing is not None:
         raise service.SignupRefused(N_("You are already on this night."))
@@ -354,7 +354,7 @@ def _sign_up_confirmed(
         raise service.SignupRefused(N_("The night is full."))
     signup.state = SignupState.CONFIRMED  # they said JA just now
     signup.confirmed_at = now
-    messages.confirmed(session, signup, by_reply=True)
+    messages.confirmed(session, signup, links, by_reply=True)
     return signup
 
 

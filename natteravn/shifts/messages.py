@@ -2,6 +2,9 @@
 
 Texts are written to fit one SMS segment (160 GSM-7 characters) in nb, nn and en for routes and
 meeting points of ordinary length: no en dash, no emoji, dates as 20.11.
+
+Someone who chose e-mail cannot answer JA or NEI: their texts are worded `by_email`, pointing to the
+night's page instead, and are chosen when planned by the channel the person has then.
 """
 
 from __future__ import annotations
@@ -71,15 +74,31 @@ def confirmation_text(_, words: dict, role: SignupRole) -> str:
     return _("Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. Details: %(link)s") % words
 
 
-def waitlisted_text(_, words: dict) -> str:
+def wants_email(person: Person) -> bool:
+    """Their messages go by e-mail, where no JA or NEI comes back."""
+    return person.mail_to is not None
+
+
+def waitlisted_text(_, words: dict, *, by_email: bool = False) -> str:
+    if by_email:
+        return (
+            _(
+                "Natteravn: %(route)s on %(date)s is full. "
+                "You are on the waitlist and get a message if a place frees up."
+            )
+            % words
+        )
     return (
         _("Natteravn: %(route)s on %(date)s is full. You are on the waitlist and get an SMS if a place frees up.")
         % words
     )
 
 
-def reminder_before_text(_, words: dict, confirmed: bool = False) -> str:
-    """Asks for a JA only of someone who has not given one yet."""
+def reminder_before_text(_, words: dict, confirmed: bool = False, *, by_email: bool = False) -> str:
+    """Asks for a JA only of someone who has not given one yet. By e-mail, the night's page (words'
+    link) takes the answer."""
+    if by_email:
+        return _email_reminder_before_text(_, words, confirmed)
     if confirmed:
         return (
             _("Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. Reply NEI if you cannot come.")
@@ -94,9 +113,33 @@ def reminder_before_text(_, words: dict, confirmed: bool = False) -> str:
     )
 
 
-def reminder_day_text(_, words: dict, role: SignupRole, leader: str | None) -> str:
+def _email_reminder_before_text(_, words: dict, confirmed: bool) -> str:
+    if confirmed:
+        return (
+            _(
+                "Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+                "If you cannot come, cancel on the night's page: %(link)s"
+            )
+            % words
+        )
+    return (
+        _(
+            "Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+            "Please confirm that you are coming on the night's page, or cancel there if you cannot: %(link)s"
+        )
+        % words
+    )
+
+
+def reminder_day_text(_, words: dict, role: SignupRole, leader: str | None, *, by_email: bool = False) -> str:
+    """On the day it is too late to cancel on the web: by e-mail, the person is told whom to tell."""
     if role == SignupRole.LEADER:
         return _("Natteravn tonight: you lead %(route)s at %(time)s, meet at %(place)s. Who walks: %(link)s") % words
+    if by_email:
+        return _(
+            "Natteravn tonight: %(route)s at %(time)s, meet at %(place)s. Group leader: %(leader)s. "
+            "If you cannot come, tell your group leader or coordinator."
+        ) % {**words, "leader": leader or _("no leader yet")}
     return _(
         "Natteravn tonight: %(route)s at %(time)s, meet at %(place)s. Group leader: %(leader)s. "
         "Reply NEI if you cannot come."
@@ -139,7 +182,15 @@ def standin_found_text(_, words: dict) -> str:
     return _("Natteravn: %(name)s takes your place on %(route)s on %(date)s. You are off the night. Thank you!") % words
 
 
-def moved_text(_, words: dict) -> str:
+def moved_text(_, words: dict, *, by_email: bool = False) -> str:
+    if by_email:
+        return (
+            _(
+                "Natteravn: %(route)s on %(old)s is moved to %(date)s at %(time)s-%(end)s. "
+                "If you cannot come then, say so on the night's page: %(link)s"
+            )
+            % words
+        )
     return (
         _(
             "Natteravn: %(route)s on %(old)s is moved to %(date)s at %(time)s-%(end)s. "
@@ -319,7 +370,7 @@ def signed_up(
             session,
             signup,
             key=f"waitlisted:{signup.id}",
-            body=waitlisted_text(_, words),
+            body=waitlisted_text(_, words, by_email=wants_email(signup.person)),
             purpose=Purpose.WAITLISTED,
             now=now,
             own_action=own_action,
@@ -398,9 +449,12 @@ def reminders(
         words = {**night_words(shift), "link": links.night(shift.id)}
         due = reminder_times(shift)
         leader = next((name for signup_id, name in leaders.get(shift.id, []) if signup_id != signup.id), None)
+        email = wants_email(signup.person)
         texts = {
-            Purpose.REMINDER_BEFORE: reminder_before_text(_, words, signup.state == SignupState.CONFIRMED),
-            Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader),
+            Purpose.REMINDER_BEFORE: reminder_before_text(
+                _, words, signup.state == SignupState.CONFIRMED, by_email=email
+            ),
+            Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader, by_email=email),
         }
         if signup.role == SignupRole.LEADER:
             texts[Purpose.REPORT_REQUEST] = report_request_text(
@@ -463,7 +517,8 @@ def refresh_day_reminders(session: Session, shift: Shift) -> None:
     ).all()
     for message_id, signup in rows:
         _ = translations(signup.person.locale).gettext
-        body = reminder_day_text(_, night_words(shift), signup.role, leader_first_name(session, shift, signup))
+        leader = leader_first_name(session, shift, signup)
+        body = reminder_day_text(_, night_words(shift), signup.role, leader, by_email=wants_email(signup.person))
         encoding, segments = count_segments(body)
         # Only a message still pending: one the dispatcher has claimed keeps the text it was sent with.
         session.execute(
@@ -474,11 +529,14 @@ def refresh_day_reminders(session: Session, shift: Shift) -> None:
         )
 
 
-def confirmed(session: Session, signup: Signup, *, by_reply: bool = False) -> None:
-    """The person said JA to their place: the reminder planned for it asks no more for one. Said by
-    SMS (`by_reply`), the answer to their SMS told them the place is theirs; the confirmation
-    planned when they took it is not sent as well."""
+def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool = False) -> None:
+    """The person said JA to their place (or "I'm coming" on the night's page): the reminder planned
+    for it asks no more for one. Said by SMS (`by_reply`), the answer to their SMS told them the
+    place is theirs; the confirmation planned when they took it is not sent as well."""
     _ = translations(signup.person.locale).gettext
+    words = {**night_words(signup.shift), "link": links.night(signup.shift_id)}
+    body = reminder_before_text(_, words, confirmed=True, by_email=wants_email(signup.person))
+    encoding, segments = count_segments(body)
     session.execute(
         update(SmsMessage)
         .where(
@@ -486,7 +544,7 @@ def confirmed(session: Session, signup: Signup, *, by_reply: bool = False) -> No
             SmsMessage.purpose == Purpose.REMINDER_BEFORE,
             SmsMessage.state == MessageState.PENDING,
         )
-        .values(body=reminder_before_text(_, night_words(signup.shift), confirmed=True))
+        .values(body=body, encoding=encoding, segments=segments)
         .execution_options(synchronize_session=False)
     )
     if by_reply:

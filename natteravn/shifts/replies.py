@@ -296,13 +296,12 @@ def _confirm(session: Session, signup: Signup, now: datetime, links: Links, _) -
             service.confirm_offer(session, signup.id, now, links)
         except service.SignupRefused as refusal:
             return refusal.translated(_)
-        messages.confirmed(session, signup, by_reply=True)
+        messages.confirmed(session, signup, links, by_reply=True)
         return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
-    lock_signup(session, signup)
-    if signup.state == SignupState.SIGNED_UP:
-        signup.state = SignupState.CONFIRMED
-        signup.confirmed_at = now
-        messages.confirmed(session, signup)
+    try:
+        service.confirm_place(session, signup.person, signup.id, now, links)
+    except service.SignupRefused as refusal:
+        return refusal.translated(_)
     return _("Thank you! You are confirmed for %(route)s on %(date)s at %(time)s.") % words
 
 

@@ -776,6 +776,22 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     return signup
 
 
+def confirm_place(session: Session, person: Person, signup_id: int, now: datetime, links: Links) -> Signup:
+    """The person says they are coming to a place they hold: a JA to a reminder, or "I'm coming"
+    on the night's page. The night's group leader and coordinator then count on them. Confirming
+    twice is harmless."""
+    signup = _own_signup(session, person, signup_id)
+    person, shift = lock_signup(session, signup)
+    if signup.state == SignupState.CONFIRMED:
+        return signup
+    if signup.state != SignupState.SIGNED_UP or shift.cancelled_at is not None or shift.starts_at <= now:
+        raise SignupRefused(N_("This place can no longer be confirmed."))
+    signup.state = SignupState.CONFIRMED
+    signup.confirmed_at = now
+    messages.confirmed(session, signup, links)
+    return signup
+
+
 def _count_churn(session: Session, person: Person, now: datetime) -> None:
     """Count a sign-up or cancellation, or refuse it past `CHURN_LIMITS`. Only what goes through
     counts: the caller rolls back a refusal, and the count with it. Both callers hold the person's

@@ -182,6 +182,23 @@ def _own_signup(signup_id: int) -> Signup:
     return signup
 
 
+@bp.post("/signups/<int:signup_id>/confirm")
+@onboarded_required
+def confirm_place(signup_id: int):
+    """The night page's "I'm coming": the web's JA, for those who get their reminders by e-mail."""
+    shift_id = _own_signup(signup_id).shift_id
+    db = db_session()
+    try:
+        service.confirm_place(db, current_user, signup_id, now(), links())
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+    else:
+        db.commit()
+        flash(_("Thank you! You are confirmed for this night. The group leader counts on you."), "success")
+    return redirect(url_for("shifts.night", shift_id=shift_id))
+
+
 @bp.post("/signups/<int:signup_id>/standin")
 @onboarded_required
 def request_standin(signup_id: int):

@@ -1,0 +1,176 @@
+"""A parent who chose e-mail cannot answer JA or NEI: the night's page takes their "I'm coming",
+and what we send them points there instead of asking for a reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlalchemy import select
+
+from natteravn.accounts.models import Channel
+from natteravn.clock import night_span
+from natteravn.roster import service as roster
+from natteravn.shifts import service
+from natteravn.shifts.models import Signup, SignupRole, SignupState
+from natteravn.shifts.replies import reply_yes
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from tests import factories
+
+FRIDAY = date(2026, 11, 27)
+ADDRESS = "kari@example.no"
+
+
+def pending(db, **where) -> dict[Purpose, SmsMessage]:
+    query = select(SmsMessage).where(SmsMessage.state == MessageState.PENDING)
+    for name, value in where.items():
+        query = query.where(getattr(SmsMessage, name) == value)
+    return {message.purpose: message for message in db.scalars(query)}
+
+
+@pytest.fixture
+def by_email(world, db):
+    """The parent chose e-mail on their profile."""
+    world.parent.email, world.parent.channel = ADDRESS, Channel.EMAIL
+    db.commit()
+    return world.parent
+
+
+@pytest.fixture
+def signed_up(world, db, clock, links):
+    signup = service.sign_up(
+        db, world.parent, world.night_on("Flisa sentrum", FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    db.commit()
+    return signup
+
+
+# --- Confirming, the service. ---
+
+
+def test_confirming_a_place_makes_it_confirmed_and_the_reminder_asks_no_more(world, db, clock, links, signed_up):
+    service.confirm_place(db, world.parent, signed_up.id, clock(), links)
+    db.commit()
+
+    assert signed_up.state == SignupState.CONFIRMED and signed_up.confirmed_at == clock()
+    reminder = pending(db, signup_id=signed_up.id)[Purpose.REMINDER_BEFORE]
+    assert "JA" not in reminder.body and "Reply NEI if you cannot come." in reminder.body
+    service.confirm_place(db, world.parent, signed_up.id, clock(), links)  # twice is harmless
+    assert signed_up.state == SignupState.CONFIRMED
+
+
+def test_ja_by_sms_confirms_through_the_same_way(world, db, clock, links, signed_up):
+    answer = reply_yes(db, world.parent.phone, clock(), links)
+    assert signed_up.state == SignupState.CONFIRMED and "confirmed" in answer
+
+
+def test_nobody_confirms_someone_elses_place(world, db, clock, links, signed_up):
+    with pytest.raises(service.SignupRefused):
+        service.confirm_place(db, world.other_parent, signed_up.id, clock(), links)
+    assert signed_up.state == SignupState.SIGNED_UP
+
+
+def test_a_waitlisted_or_begun_night_cannot_be_confirmed(world, db, clock, links, signed_up):
+    night = world.night_on("Kjellmyra", FRIDAY)
+    waiting = factories.signup(db, night, world.parent, clock(), state=SignupState.WAITLISTED)
+    with pytest.raises(service.SignupRefused, match="no longer be confirmed"):
+        service.confirm_place(db, world.parent, waiting.id, clock(), links)
+    clock.set(signed_up.shift.starts_at)
+    with pytest.raises(service.SignupRefused, match="no longer be confirmed"):
+        service.confirm_place(db, world.parent, signed_up.id, clock(), links)
+
+
+# --- Confirming, the night's page. ---
+
+
+def test_the_night_page_button_confirms_the_place(world, db, signed_up, login, client):
+    login(world.parent)
+    page = client.get(f"/nights/{signed_up.shift_id}")
+    assert "I&#39;m coming" in page.text or "I'm coming" in page.text
+
+    response = client.post(f"/signups/{signed_up.id}/confirm", follow_redirects=True)
+
+    assert response.status_code == 200 and "You are confirmed for this night" in response.text
+    assert "You have confirmed that you are coming." in response.text
+    assert "I&#39;m coming" not in response.text
+    db.expire_all()
+    assert db.get(Signup, signed_up.id).state == SignupState.CONFIRMED
+
+
+def test_someone_elses_place_cannot_be_confirmed_on_the_web(world, db, signed_up, login, client):
+    login(world.other_parent)
+    assert client.post(f"/signups/{signed_up.id}/confirm").status_code == 404
+    assert client.post("/signups/999999/confirm").status_code == 404
+    db.expire_all()
+    assert db.get(Signup, signed_up.id).state == SignupState.SIGNED_UP
+
+
+def test_the_button_needs_a_login(world, signed_up, client):
+    response = client.post(f"/signups/{signed_up.id}/confirm")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_only_a_place_awaiting_confirmation_shows_the_button(world, db, clock, links, login, client):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    night.max_walkers = 1
+    service.sign_up(db, world.other_parent, night.id, SignupRole.WALKER, clock(), links)
+    service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)  # the waitlist
+    db.commit()
+    login(world.parent)
+    page = client.get(f"/nights/{night.id}").text
+    assert "waitlist" in page and "coming</button>" not in page
+
+
+def test_a_late_tap_is_explained_not_a_crash(world, db, clock, signed_up, login, client):
+    login(world.parent)
+    clock.set(datetime(2026, 11, 27, 21, 30, tzinfo=UTC))  # the night has begun
+    response = client.post(f"/signups/{signed_up.id}/confirm", follow_redirects=True)
+    assert response.status_code == 200 and "can no longer be confirmed" in response.text
+
+
+# --- The texts, by the person's channel. ---
+
+
+def test_an_email_reminder_points_to_the_nights_page_instead_of_asking_for_ja(world, db, clock, links, by_email):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    signup = service.sign_up(db, by_email, night.id, SignupRole.WALKER, clock(), links)
+    planned = pending(db, signup_id=signup.id)
+
+    before, day = planned[Purpose.REMINDER_BEFORE], planned[Purpose.REMINDER_DAY]
+    assert before.channel == Channel.EMAIL and day.channel == Channel.EMAIL
+    for reminder in (before, day):
+        assert "JA" not in reminder.body and "NEI" not in reminder.body and "Reply" not in reminder.body
+    assert "confirm that you are coming on the night's page" in before.body and links.night(night.id) in before.body
+    assert "tell your group leader or coordinator" in day.body
+
+    service.confirm_place(db, by_email, signup.id, clock(), links)
+    db.refresh(before)
+    assert "If you cannot come, cancel on the night's page" in before.body and links.night(night.id) in before.body
+
+
+def test_sms_reminders_keep_asking_for_ja(world, db, clock, links, signed_up):
+    planned = pending(db, signup_id=signed_up.id)
+    assert "Reply JA to confirm or NEI" in planned[Purpose.REMINDER_BEFORE].body
+    assert "Reply NEI if you cannot come." in planned[Purpose.REMINDER_DAY].body
+
+
+def test_the_waitlist_promises_a_message_by_email_and_an_sms_by_sms(world, db, clock, links, by_email):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    night.max_walkers = 1
+    sms_parent = factories.person(db, world.asnes, "Siv Sms", clock())
+    service.sign_up(db, world.other_parent, night.id, SignupRole.WALKER, clock(), links)
+    by_mail = service.sign_up(db, by_email, night.id, SignupRole.WALKER, clock(), links)
+    by_sms = service.sign_up(db, sms_parent, night.id, SignupRole.WALKER, clock(), links)
+
+    assert "get a message if a place frees up" in pending(db, signup_id=by_mail.id)[Purpose.WAITLISTED].body
+    assert "get an SMS if a place frees up" in pending(db, signup_id=by_sms.id)[Purpose.WAITLISTED].body
+
+
+def test_a_moved_night_asks_for_no_nei_by_email(world, db, clock, links, by_email):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    signup = service.sign_up(db, by_email, night.id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    starts_at, ends_at = night_span(date(2026, 11, 26), time(20, 0), time(23, 0))  # Thursday 20-23
+    roster.move_night(db, night, starts_at, ends_at, clock(), links, world.coordinator)
+    moved = pending(db, signup_id=signup.id)[Purpose.SHIFT_CHANGED]
+    assert "NEI" not in moved.body and links.night(night.id) in moved.body
