@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import partial
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel, format_date, format_decimal, get_translations, gettext, lazy_pgettext
+from flask_babel import Babel, format_date, format_decimal, format_percent, get_translations, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -137,6 +137,9 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")
     # Kroner and øre, as a price is written: 1 234,50 in Norwegian.
     app.jinja_env.filters["money"] = lambda v: format_decimal(v, "#,##0.00")
+    # A count as the language groups it: 2 000 in Norwegian, 2,000 in English.
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["month"] = lambda v: format_date(v, "LLLL yyyy")
     app.jinja_env.filters["personal_links_hidden"] = lambda text: personal_links_hidden(
         text, gettext("(personal link hidden)")

@@ -23,14 +23,29 @@ from natteravn.sms.service import billed_between
 WARN_AT = Decimal("0.8")
 
 
+def segments_paid_for(budget: int, price: Decimal) -> int:
+    """The SMS segments a monthly budget of `budget` kroner pays for at `price` a segment (above 0)."""
+    return int(Decimal(budget) // price)
+
+
 @dataclass(frozen=True)
 class BudgetUse:
+    """A region's SMS this month, against its budget if it has one."""
+
     region: Region
-    budget: int  # NOK
-    spent: Decimal  # NOK, estimated
+    budget: int | None  # NOK a month; None: no limit
+    segments: int  # SMS segments paid for this month
+    price: Decimal  # NOK a segment
+
+    @property
+    def spent(self) -> Decimal:
+        """NOK, estimated."""
+        return self.segments * self.price
 
     @property
     def share(self) -> Decimal:
+        if self.budget is None:
+            return Decimal(0)
         return self.spent / self.budget if self.budget else Decimal(1)
 
     @property
@@ -38,12 +53,30 @@ class BudgetUse:
         return int(self.share * 100)
 
     @property
+    def percent_share(self) -> Decimal:
+        """The share in whole percent, rounded down as the warning says it (79.9 % is not yet 80 %)."""
+        return Decimal(self.percent) / 100
+
+    @property
+    def allowed(self) -> int | None:
+        """SMS segments the budget pays for this month, as the dispatcher counts them; None when
+        nothing limits them (no budget, or SMS that cost nothing)."""
+        if self.budget is None or self.price <= 0:
+            return None
+        return segments_paid_for(self.budget, self.price)
+
+    @property
+    def left(self) -> int | None:
+        """SMS segments that may still go out this month, other than login codes and tonight's news."""
+        return None if self.allowed is None else max(self.allowed - self.segments, 0)
+
+    @property
     def warning(self) -> bool:
-        return self.share >= WARN_AT
+        return self.budget is not None and self.share >= WARN_AT
 
     @property
     def used_up(self) -> bool:
-        return self.share >= 1
+        return self.budget is not None and self.share >= 1
 
 
 def segments_sent(session: Session, region_ids: Collection[int], now: datetime) -> dict[int, int]:
@@ -68,15 +101,13 @@ def segments_left(session: Session, region_ids: Collection[int], now: datetime, 
     )
     budgets = {region_id: budget for region_id, budget in rows if budget is not None}
     sent = segments_sent(session, budgets, now) if budgets else {}
-    return {region_id: int(Decimal(budget) // price) - sent.get(region_id, 0) for region_id, budget in budgets.items()}
+    return {
+        region_id: segments_paid_for(budget, price) - sent.get(region_id, 0) for region_id, budget in budgets.items()
+    }
 
 
 def budget_uses(session: Session, region_ids: Collection[int], now: datetime, *, price: Decimal) -> list[BudgetUse]:
-    """This month's spending of each of these regions that has a budget."""
-    regions = list(
-        session.scalars(
-            select(Region).where(Region.id.in_(region_ids), Region.sms_budget_nok.is_not(None)).order_by(Region.name)
-        )
-    )
+    """This month's SMS spending of each of these regions, by name, against its budget where it has one."""
+    regions = list(session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.name)))
     sent = segments_sent(session, [r.id for r in regions], now) if regions else {}
-    return [BudgetUse(r, r.sms_budget_nok or 0, sent.get(r.id, 0) * price) for r in regions]
+    return [BudgetUse(r, r.sms_budget_nok, sent.get(r.id, 0), price) for r in regions]

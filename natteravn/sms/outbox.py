@@ -141,6 +141,20 @@ def monthly_costs(session: Session, scope: Scope, now: datetime, *, price: Decim
     ]
 
 
+@dataclass(frozen=True)
+class CostTotal:
+    messages: int
+    segments: int
+    cost: Decimal  # NOK, estimated
+
+
+def cost_total(costs: list[MonthCost]) -> CostTotal:
+    """The months and municipalities of the cost table added up."""
+    messages = sum(row.messages for row in costs)
+    segments = sum(row.segments for row in costs)
+    return CostTotal(messages, segments, sum((row.cost for row in costs), Decimal(0)))
+
+
 def _months_back(now: datetime, count: int) -> list[tuple[datetime, datetime]]:
     """This calendar month and the `count - 1` before it, newest first, as UTC spans."""
     months = [month_span(now)]
@@ -150,5 +164,5 @@ def _months_back(now: datetime, count: int) -> list[tuple[datetime, datetime]]:
 
 
 def budgets(session: Session, scope: Scope, now: datetime, *, price: Decimal) -> list[BudgetUse]:
-    """This month's SMS spending of the coordinator's regions that have a budget."""
+    """This month's SMS spending of each of the coordinator's regions, against its budget where it has one."""
     return budget_uses(session, scope.touched, now, price=price)

@@ -11,7 +11,7 @@ from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.sms import inbound, notes
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
-from natteravn.sms.outbox import LOGIN_CODE_DAYS, budgets, login_codes_per_day, monthly_costs, outbox_page
+from natteravn.sms.outbox import LOGIN_CODE_DAYS, budgets, cost_total, login_codes_per_day, monthly_costs, outbox_page
 from natteravn.sms.segments import GSM_BASIC, GSM_EXTENDED, TextCost, cost_of
 from natteravn.web import (
     coordinated_regions,
@@ -119,6 +119,7 @@ def outbox():
         state=None if form.state.errors else form.state.data or None,
         purpose=None if form.purpose.errors else form.purpose.data or None,
     )
+    costs = monthly_costs(db, scope, now(), price=sms_price())
     return render_template(
         "sms/outbox.html",
         title=_("SMS outbox"),
@@ -131,7 +132,8 @@ def outbox():
         note=lambda stored: notes.shown(stored, _),
         login_codes=login_codes_per_day(db, scope, now()),
         login_code_days=LOGIN_CODE_DAYS,
-        costs=monthly_costs(db, scope, now(), price=sms_price()),
+        costs=costs,
+        cost_total=cost_total(costs),
         budgets=budgets(db, scope, now(), price=sms_price()),
         region_wide=coordinated_regions(),
         price=sms_price(),

@@ -5,13 +5,16 @@ tonight sent while everything else waits for next month or a higher budget."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from natteravn.audit.models import AuditEvent
+from natteravn.places.budget import budget_uses
 from natteravn.places.service import RegionSettings
 from natteravn.sms.models import BUDGET_HELD, MessageState, Purpose, SmsMessage
+from natteravn.sms.outbox import MonthCost, cost_total
 from natteravn.sms.service import dispatch_due, enqueue
 from tests import factories
 
@@ -92,6 +95,91 @@ def test_the_price_per_segment_is_a_setting(app, world, db, clock, login, client
     db.commit()
     login(world.coordinator)
     assert "<td>4</td><td>2.00</td>" in client.get("/coordinator/outbox").text  # with the login code
+
+
+def test_the_cost_table_adds_up_its_months_and_municipalities():
+    costs = [
+        MonthCost(date(2026, 11, 1), "Åsnes", 3, 4, Decimal("1.80")),
+        MonthCost(date(2026, 10, 1), "Grue", 1, 1, Decimal("0.45")),
+    ]
+    total = cost_total(costs)
+    assert (total.messages, total.segments, total.cost) == (4, 5, Decimal("2.25"))
+    assert cost_total([]).cost == 0
+
+
+def test_the_outbox_cost_table_ends_with_its_total(world, db, clock, login, client):
+    sent(db, clock(), world.parent, world.region, 2)  # Åsnes, November
+    sent(db, clock() - timedelta(days=30), world.other_parent, world.region, 1)  # Grue, October
+    db.commit()
+    login(world.coordinator)  # and the login code, to Åsnes
+    costs = client.get("/coordinator/outbox").text.split('id="cost-title"')[1]
+    assert '<tfoot>\n    <tr><th scope="row" colspan="2">Total</th><td>3</td><td>4</td><td>1.80</td></tr>' in costs
+
+
+def test_each_region_spends_its_month_against_its_budget_or_none(world, budgeted, db, clock):
+    hamar, _town, _coordinator, hamars_leader = factories.other_region(db, clock())
+    sent(db, clock(), world.parent, world.region, 6)
+    sent(db, clock() - timedelta(days=20), world.parent, world.region, 40)  # October's
+    sent(db, clock(), hamars_leader, hamar, 3)
+    db.commit()
+
+    hamars, solor = budget_uses(db, [world.region.id, hamar.id], clock(), price=Decimal("0.45"))  # by name
+
+    # 10 kr pays for 22 SMS at 0.45 kr, as the dispatcher counts them.
+    assert (solor.segments, solor.spent, solor.allowed, solor.left, solor.percent) == (6, Decimal("2.70"), 22, 16, 27)
+    assert not solor.warning
+    assert (hamars.segments, hamars.spent, hamars.budget) == (3, Decimal("1.35"), None)
+    assert hamars.allowed is None and hamars.left is None
+    assert not (hamars.warning or hamars.used_up)
+
+
+def test_overspent_shows_none_left_not_a_negative_count(world, budgeted, db, clock):
+    sent(db, clock(), world.parent, world.region, 25)  # login codes and tonight's news go out past the budget
+    db.commit()
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+    assert (use.allowed, use.left, use.used_up) == (22, 0, True)
+
+
+def test_the_outbox_says_where_each_region_stands_this_month_before_any_warning(
+    world, budgeted, db, clock, login, client
+):
+    sent(db, clock(), world.parent, world.region, 5)
+    db.commit()
+    login(world.coordinator)  # its code is the sixth SMS
+    page = client.get("/coordinator/outbox").text
+    assert "Solør – SMS this month: 6 of 22 (27%), about 2.70 of 10 kr; 16 left." in page
+    assert "of its SMS budget" not in page  # no warning yet
+
+
+def test_a_region_without_a_budget_says_so_with_what_it_spent(world, db, clock, login, client):
+    sent(db, clock(), world.parent, world.region, 2)
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/outbox").text
+    assert "Solør – SMS this month: 3, about 1.35 kr; no budget set." in page
+    assert f'<a href="/coordinator/places/regions/{world.region.id}">Set a budget</a>' in page
+
+
+def test_the_months_figures_are_written_the_norwegian_way(world, db, clock, login, client):
+    world.region.sms_budget_nok = 900  # 2 000 SMS
+    world.coordinator.locale = "nb"
+    sent(db, clock(), world.parent, world.region, 411)
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/outbox").text
+    status = page.split('<ul class="budget-status">')[1].split("</ul>")[0]
+    for written in ("412", "2\xa0000", "(20\xa0%)", "185,40", "900 kr", "1\xa0588"):
+        assert written in status
+
+
+def test_another_regions_coordinator_sees_none_of_it(world, budgeted, db, clock, login, client):
+    _hamar, _town, hamars_coordinator, _leader = factories.other_region(db, clock())
+    sent(db, clock(), world.parent, world.region, 5)
+    db.commit()
+    login(hamars_coordinator)
+    page = client.get("/coordinator/outbox").text
+    assert "Solør" not in page
+    assert "Hamar – SMS this month: 1, about 0.45 kr; no budget set." in page  # their own login code
 
 
 def test_at_80_percent_the_coordinator_is_warned_on_the_dashboard_and_the_outbox(
