@@ -130,14 +130,14 @@ def signup(shift_id: int):
         until = written(service.leader_place_until(made.shift), "when")
         flash(
             _(
-                "The last place is kept for a group leader until %(when)s. You are on the waitlist and get an SMS "
+                "The last place is kept for a group leader until %(when)s. You are on the waitlist and get a message "
                 "if the place is yours.",
                 when=until,
             ),
             "info",
         )
     elif made.state == SignupState.WAITLISTED:
-        flash(_("The night is full. You are on the waitlist and get an SMS if a place frees up."), "info")
+        flash(_("The night is full. You are on the waitlist and get a message if a place frees up."), "info")
     elif made.state == SignupState.OFFERED:
         flash(_("A place is offered to you. Answer the SMS link to take it."), "info")
     else:

@@ -15,7 +15,7 @@ from natteravn.places.models import Route
 from natteravn.roster import terms
 from natteravn.shifts import service
 from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
-from natteravn.sms.models import SmsMessage
+from natteravn.sms.models import Channel, SmsMessage
 from tests import factories
 
 FRIDAY = date(2026, 11, 20)
@@ -194,8 +194,12 @@ def test_someone_waiting_sees_their_place_in_the_queue(world, db, client, login,
     factories.signup(db, night, world.other_parent, clock(), state=SignupState.WAITLISTED)
     db.commit()
     client = login(world.parent)
-    client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
-    assert "You are number 2 on the waitlist." in client.get(f"/nights/{night.id}").text
+    world.parent.email = "kari@example.no"  # she chose e-mail: she hears by a message, not an SMS
+    world.parent.channel = Channel.EMAIL
+    db.commit()
+    answer = client.post(f"/nights/{night.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "You are on the waitlist and get a message if a place frees up." in answer.text
+    assert "You are number 2 on the waitlist. You get a message if a place frees up." in answer.text
 
 
 def test_only_leaders_get_the_leader_button_and_a_forged_leader_tap_is_refused(world, db, client, login):
