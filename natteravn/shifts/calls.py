@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -156,34 +156,8 @@ def free_volunteers(
         )
     )
     asked = select(Invitation.person_id).where(Invitation.shift_id == shift.id)
-    nights_in_term = (
-        select(func.count())
-        .select_from(Signup)
-        .join(Signup.shift)
-        .where(
-            Signup.person_id == Person.id,
-            Signup.state.in_(LIVE),
-            Shift.term_id == term.id,
-            Shift.cancelled_at.is_(None),
-        )
-        .correlate(Person)
-        .scalar_subquery()
-    )
-    walks_in_term = (
-        select(func.count())
-        .select_from(Signup)
-        .join(Signup.shift)
-        .where(
-            Signup.person_id == Person.id,
-            Signup.state.in_(LIVE),
-            Signup.role == SignupRole.WALKER,
-            Shift.term_id == term.id,
-            Shift.cancelled_at.is_(None),
-        )
-        .correlate(Person)
-        .scalar_subquery()
-    )
-    under_cap = walks_in_term < term.cap
+    nights_in_term = _places_in_term(term)
+    under_cap = _places_in_term(term, Signup.role == SignupRole.WALKER) < term.cap  # see `service.caps`
     query = (
         select(Person)
         .where(
@@ -206,6 +180,24 @@ def free_volunteers(
     if leaders_only:
         query = query.where(leads)
     return list(session.scalars(query))
+
+
+def _places_in_term(term: Term, *only: ColumnElement[bool]):
+    """How many places each person (the query's `Person`) holds on the term's nights that are on."""
+    return (
+        select(func.count())
+        .select_from(Signup)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id == Person.id,
+            Signup.state.in_(LIVE),
+            Shift.term_id == term.id,
+            Shift.cancelled_at.is_(None),
+            *only,
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
 
 
 def _invite(

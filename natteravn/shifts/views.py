@@ -3,6 +3,8 @@ nights, offers, calendars."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -186,48 +188,46 @@ def _own_signup(signup_id: int) -> Signup:
 @onboarded_required
 def confirm_place(signup_id: int):
     """The night page's "I'm coming": the web's JA, for those who get their reminders by e-mail."""
-    shift_id = _own_signup(signup_id).shift_id
-    db = db_session()
-    try:
-        service.confirm_place(db, current_user, signup_id, now(), links())
-    except Refusal as refusal:
-        db.rollback()
-        flash(refusal.translated(_), "error")
-    else:
-        db.commit()
-        flash(_("Thank you! You are confirmed for this night. The group leader counts on you."), "success")
-    return redirect(url_for("shifts.night", shift_id=shift_id))
+    return _on_own_signup(
+        signup_id,
+        lambda: service.confirm_place(db_session(), current_user, signup_id, now(), links()),
+        _("Thank you! You are confirmed for this night. The group leader counts on you."),
+    )
 
 
 @bp.post("/signups/<int:signup_id>/standin")
 @onboarded_required
 def request_standin(signup_id: int):
-    shift_id = _own_signup(signup_id).shift_id
-    db = db_session()
-    try:
-        standin.request_standin(db, current_user, signup_id, now(), links())
-    except Refusal as refusal:
-        db.rollback()
-        flash(refusal.translated(_), "error")
-    else:
-        db.commit()
-        flash(_("We are asking for a stand-in. You stay on the night until someone takes your place."), "success")
-    return redirect(url_for("shifts.night", shift_id=shift_id))
+    return _on_own_signup(
+        signup_id,
+        lambda: standin.request_standin(db_session(), current_user, signup_id, now(), links()),
+        _("We are asking for a stand-in. You stay on the night until someone takes your place."),
+    )
 
 
 @bp.post("/signups/<int:signup_id>/keep")
 @onboarded_required
 def keep_place(signup_id: int):
+    return _on_own_signup(
+        signup_id,
+        lambda: standin.keep_place(db_session(), current_user, signup_id, now()),
+        _("Good. Your place is yours again."),
+    )
+
+
+def _on_own_signup(signup_id: int, act: Callable[[], object], done: str):
+    """A tap on the night's page about one's own place: `act` done and `done` said, or its refusal
+    said; back to the night either way."""
     shift_id = _own_signup(signup_id).shift_id
     db = db_session()
     try:
-        standin.keep_place(db, current_user, signup_id, now())
+        act()
     except Refusal as refusal:
         db.rollback()
         flash(refusal.translated(_), "error")
     else:
         db.commit()
-        flash(_("Good. Your place is yours again."), "success")
+        flash(done, "success")
     return redirect(url_for("shifts.night", shift_id=shift_id))
 
 
