@@ -89,4 +89,7 @@ def screens_tall(page) -> float:
 
 
 def fits_the_screen(page) -> bool:
+    """No sideways scrolling. Asked of the page a tap has just opened: a click waits only for the
+    next page to start loading, and a document still being replaced has no elements to measure."""
+    page.wait_for_load_state()
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

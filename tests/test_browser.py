@@ -13,7 +13,7 @@ from sqlalchemy import select
 from natteravn.accounts.models import Person
 from natteravn.shifts.models import HOLDING, Signup
 from tests import pages
-from tests.accessibility import serious_findings, small_targets
+from tests.accessibility import fits_the_screen, serious_findings, small_targets
 from tests.conftest import PHONE, chromium, code_from, log_in_on
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,6 @@ def log_in(page, live_server: str, gateway, typed_number: str, e164: str) -> Non
     page.get_by_role("button", name="Send me a code").click()
     page.get_by_label("Code from the SMS").fill(code_from(gateway, e164))
     page.get_by_role("button", name="Log in").click()
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 FOCUSED = """() => {
