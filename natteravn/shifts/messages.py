@@ -474,10 +474,16 @@ def reminders(
                     shift=shift,
                     signup=signup,
                     due_at=due[purpose],
-                    expires_at=shift.starts_at if is_reminder else None,
+                    expires_at=shift.starts_at if is_reminder else due[purpose] + REPORT_REQUEST_KEPT,
                 )
             )
     return planned
+
+
+#: How long the morning-after report request may wait to go out (held back by a spent SMS budget,
+#: say). By then a missing report has its own reminders (reports.reminders), whose links are made
+#: to last as long as they are sent; this one is dropped rather than sent late with a dead link.
+REPORT_REQUEST_KEPT = timedelta(days=1)
 
 
 #: Each night's group leaders, first to sign up first: (sign-up id, first name).
