@@ -74,9 +74,7 @@ def login():
             refusal = refused
             form.phone.errors.append(refusal.translated(_))
         else:
-            session["login_phone"] = phone
-            # Only a hint of the address: whoever types a number must not learn its person's e-mail.
-            session["login_email"] = masked_address(email) if email else None
+            _code_sent_to(phone, email)
             return redirect(url_for("accounts.code", next=request.args.get("next")))
     return render_template("accounts/login.html", form=form), _status(form, refusal)
 
@@ -86,6 +84,13 @@ def _status(form, refusal: Refusal | None = None) -> int:
     if isinstance(refusal, service.TooManyRequests):
         return 429
     return 422 if form.errors else 200
+
+
+def _code_sent_to(phone: str, email: str | None) -> None:
+    """What the code page says the code went to."""
+    session["login_phone"] = phone
+    # Only a hint of the address: whoever types a number must not learn its person's e-mail.
+    session["login_email"] = masked_address(email) if email else None
 
 
 def _send_code(phone: str) -> str | None:
@@ -189,7 +194,7 @@ def new_code():
         except Refusal as refused:
             flash(refused.translated(_), "error")
         else:
-            session["login_email"] = masked_address(email) if email else None
+            _code_sent_to(phone, email)
             flash(_("A new code is sent."), "success")
     return redirect(url_for("accounts.code", **back))
 

@@ -22,7 +22,7 @@ from natteravn.accounts.models import Person
 from natteravn.clock import local
 from natteravn.db import as_id
 from natteravn.extensions import csrf
-from natteravn.i18n import LOCALES, N_, Refusal
+from natteravn.i18n import N_, Refusal
 from natteravn.places import service as places
 from natteravn.reports import access, council, logbook, redaction, reminders, search, svg, writing
 from natteravn.reports import retention as text_kept
@@ -125,8 +125,7 @@ def from_link(token: str):
 def _dead_link(person: Person | None):
     """The page for a report link that no longer works, in the language of the leader it was sent
     to, as the SMS was: they may be on a phone set to another language."""
-    theirs = person.locale if person is not None else None
-    with force_locale(theirs) if theirs in LOCALES else nullcontext():
+    with force_locale(person.locale) if person is not None else nullcontext():
         return render_template(
             "error.html",
             title=_("The link no longer works"),

@@ -24,7 +24,7 @@ from natteravn.places.models import Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
-from natteravn.shifts.service import caps, promote_waitlist, withdraw
+from natteravn.shifts.service import capped, caps, promote_waitlist, withdraw
 from natteravn.sms import notes
 from natteravn.sms.models import Purpose
 
@@ -103,8 +103,8 @@ def _check_assignable(
         others = others.where(Signup.id != leaving.id)
     if session.scalar(others.where(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)):
         raise RosterRefused(N_("%(name)s is already on another night at that time."), name=person.name)
-    walks = others.where(Shift.term_id == term.id, Signup.role == SignupRole.WALKER)
-    if caps(role) and (session.scalar(walks) or 0) >= term.cap:  # a leader's nights are not capped
+    walks = others.where(Shift.term_id == term.id, capped())
+    if caps(role) and (session.scalar(walks) or 0) >= term.cap:
         raise RosterRefused(
             N_("%(name)s already has %(cap)d nights as walker this term."), name=person.name, cap=term.cap
         )

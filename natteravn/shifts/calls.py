@@ -157,7 +157,7 @@ def free_volunteers(
     )
     asked = select(Invitation.person_id).where(Invitation.shift_id == shift.id)
     nights_in_term = _places_in_term(term)
-    under_cap = _places_in_term(term, Signup.role == SignupRole.WALKER) < term.cap  # see `service.caps`
+    under_cap = _places_in_term(term, service.capped()) < term.cap
     query = (
         select(Person)
         .where(

@@ -303,6 +303,11 @@ def caps(role: SignupRole) -> bool:
     return role == SignupRole.WALKER
 
 
+def capped() -> ColumnElement[bool]:
+    """`caps` in SQL: the sign-ups the term's cap counts."""
+    return Signup.role == SignupRole.WALKER
+
+
 def _place_taken() -> ColumnElement[bool]:
     """A place the person has taken on a night that is on: what the overlap rule counts
     (`_standing`)."""
@@ -311,7 +316,7 @@ def _place_taken() -> ColumnElement[bool]:
 
 def _walker_place_taken() -> ColumnElement[bool]:
     """What the term's cap counts (`_standing`), and what says a term is full for them (`_terms_at_cap`)."""
-    return and_(_place_taken(), Signup.role == SignupRole.WALKER)
+    return and_(_place_taken(), capped())
 
 
 def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> set[int]:
@@ -688,7 +693,7 @@ def _standing_query() -> Select:
     """`_Standing`'s figures; its parameters are `_standing_params`."""
     taken = and_(_place_taken(), Signup.id != bindparam("besides_id"))
     overlapping = and_(taken, Shift.starts_at < bindparam("ends_at"), Shift.ends_at > bindparam("starts_at"))
-    this_term = and_(taken, Signup.role == SignupRole.WALKER, Shift.term_id == bindparam("term_id"))
+    this_term = and_(taken, capped(), Shift.term_id == bindparam("term_id"))
     live_here = and_(Signup.shift_id == bindparam("shift_id"), state_in(LIVE))
     return (
         select(
