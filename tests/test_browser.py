@@ -8,6 +8,7 @@ import re
 from itertools import groupby
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from natteravn.accounts.models import Person
@@ -73,7 +74,7 @@ def test_a_parent_logs_in_signs_up_and_finds_the_night_under_my_nights(db, world
 def test_a_first_time_visitor_is_welcomed_and_then_sees_the_nights(db, world, gateway, clock, live_server, phone):
     log_in(phone, live_server, gateway, "+47 412 34 999", "+4741234999")
     assert phone.get_by_role("heading", level=1).inner_text() == "Welcome to Natteravn"
-    assert phone.get_by_role("heading", name="The walkers' code of conduct").is_visible()
+    expect(phone.get_by_role("heading", name="The walkers' code of conduct")).to_be_visible()
     assert fits_the_screen(phone)
 
     phone.get_by_label("Your name").fill("Nora Nyhus")

@@ -4,6 +4,7 @@ coordinator, every page fitting the screen."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from natteravn.people import service as people
 from tests import factories
@@ -30,7 +31,7 @@ def test_an_administrator_sets_up_a_region_and_its_coordinator_on_a_phone(
     log_in(page, live_server, gateway, admin.phone, admin.phone)
 
     page.get_by_role("link", name="Administration").click()
-    assert page.get_by_role("heading", name="Solør").is_visible()
+    expect(page.get_by_role("heading", name="Solør")).to_be_visible()
     assert fits_the_screen(page)
 
     page.get_by_role("link", name="Set up a region").click()

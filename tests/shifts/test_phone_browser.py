@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from natteravn.accounts.models import Person
@@ -39,9 +40,9 @@ def test_a_new_parent_finds_their_friday_signs_up_cancels_and_subscribes(
 
     phone.get_by_role("button", name=_("Start walking")).click()  # everything left blank: one submit says it all
     summary = phone.locator(".error-summary")
-    assert summary.get_by_role("link").count() == 4
+    expect(summary.get_by_role("link")).to_have_count(4)
     for field in ("name", "municipality", "adult", "conduct"):
-        assert phone.locator(f"#{field}-error").is_visible()
+        expect(phone.locator(f"#{field}-error")).to_be_visible()
     assert _("Tick the box if you are 18 or older: night walkers are adults.") in summary.inner_text()
     assert fits_the_screen(phone)
 
