@@ -111,7 +111,7 @@ def reporter_required(view):
 
 @bp.get("/r/<token>")
 def from_link(token: str):
-    """The SMS link: opens the night's report for its leader, for this night only."""
+    """The SMS link: opens the night's report for its leader, for this night only, in their language."""
     db = db_session()
     value = links().unsign("report", token)
     found = access.person_for_link(db, value, now()) if value is not None else None
@@ -119,6 +119,7 @@ def from_link(token: str):
         return _dead_link(access.person_named_by_link(db, value))
     person, shift = found
     session[REPORT_PASS] = [shift.id, person.id]
+    session["lang"] = person.locale  # as the SMS was: their phone may be set to another language
     return redirect(url_for("reports.night_report", shift_id=shift.id))
 
 

@@ -153,6 +153,15 @@ def test_an_expired_link_says_so_in_the_leaders_language_not_the_browsers(client
     assert "The link no longer works" in client.get(f"{link[:-2]}xx", headers={"Accept-Language": "en"}).text
 
 
+def test_an_opened_link_shows_the_report_in_the_leaders_language_not_the_browsers(client, db, world, night, links):
+    world.leader.locale = "nn"
+    db.commit()
+    english = {"Accept-Language": "en"}
+    client.get(links.report(night.id, world.leader.id).removeprefix("http://natteravn.test"), headers=english)
+    page = client.get(f"/nights/{night.id}/report", headers=english)
+    assert page.status_code == 200 and '<html lang="nn"' in page.text
+
+
 def test_a_link_made_for_someone_who_does_not_lead_the_night_does_not_log_in(client, world, night, links):
     response = client.get(links.report(night.id, world.parent.id).removeprefix("http://natteravn.test"))
     assert response.status_code == 404
