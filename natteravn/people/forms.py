@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from natteravn.people import importing
 from natteravn.people import service as people
@@ -79,6 +80,8 @@ class ImportStepForm(Form):
 
 class ConfirmImportForm(ImportStepForm):
     mapping = HiddenField()
+    #: How many errors the preview showed, when the coordinator imports the rest without them.
+    leaving_out = IntegerField(widget=HiddenInput(), default=0, validators=[Optional(), NumberRange(min=0)])
     submit = SubmitField(_l("Import these people"))
 
 

@@ -773,11 +773,10 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
             .options(joinedload(Person.municipality), selectinload(Person.school_classes))
         )
     }
-    for row in rows:
-        if row.phone in existing and (refused := _compare(row, existing[row.phone], region_ids)) is not None:
-            errors.append(refused)
+    refused = {row.phone: _compare(row, existing[row.phone], region_ids) for row in rows if row.phone in existing}
+    errors.extend(refusal for refusal in refused.values() if refusal is not None)
     errors.sort(key=lambda e: e.params["row"])
-    return ImportPreview(rows=rows, errors=errors, left_out=left_out)
+    return ImportPreview(rows=[row for row in rows if refused.get(row.phone) is None], errors=errors, left_out=left_out)
 
 
 @dataclass
@@ -785,6 +784,8 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    #: Rows with errors the coordinator chose to leave out.
+    left_out: int = 0
     #: Nobody was added, changed, approved or invited: the list had been imported before, by the
     #: first click of a double click say, and nothing was written.
     already_imported: bool = False
@@ -802,15 +803,23 @@ def apply_import(
     now: datetime,
     links: Links,
     mapping: Mapping | None = None,
+    *,
+    leaving_out: int = 0,
 ) -> ImportResult:
-    """Import every row or none: with any error nothing is written. People already registered
+    """Import every row, or every row but those with errors when the coordinator, having seen them
+    in the preview, chose to leave them out: `leaving_out` is how many errors they saw, and a list
+    that reads differently now (someone registered since, say) imports nothing. People already registered
     (by phone) are updated, never duplicated. Everyone in the file is approved: the coordinator
     chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
     or older and accept the code of conduct themselves. Someone registered in another region stays
     there, and an SMS invites them to move: the import says of them what it says of a new number."""
     _one_import_at_a_time(session, region_ids)
     preview = preview_import(session, region_ids, text, mapping)
-    if preview.errors:
+    if leaving_out and len(preview.errors) != leaving_out:
+        raise ImportRefused(
+            N_("The list reads differently now than when you saw it, so nothing was imported. Look at it again below.")
+        )
+    if preview.errors and not leaving_out:
         raise ImportRefused(
             N_("Nothing was imported: the file has %(count)d errors. Correct them and try again."),
             count=len(preview.errors),
@@ -854,6 +863,7 @@ def apply_import(
         created=preview.count(Change.NEW),
         updated=preview.count(Change.UPDATED),
         unchanged=preview.count(Change.UNCHANGED),
+        left_out=leaving_out,
     )
     added_or_changed = any(by_change[Change.NEW] or by_change[Change.UPDATED] for by_change in touched.values())
     if not (added_or_changed or approved or moves_planned):
@@ -878,6 +888,7 @@ def apply_import(
             unchanged=len(by_change[Change.UNCHANGED]),
             person_ids=[p.id for p in by_change[Change.NEW] + by_change[Change.UPDATED]],
             approved_ids=[p.id for p in approved.get(region_id, [])],
+            rows_left_out=leaving_out,
         )
     return result
 

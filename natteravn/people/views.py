@@ -264,7 +264,12 @@ def _preview_page(form: ImportForm, text: str | None, mapping: importing.Mapping
         except Refusal as refusal:
             form.form_errors.append(refusal.translated(_))
     chosen = mapping or (guess.mapping if guess else None)
-    confirm = ConfirmImportForm(formdata=None, text=text or "", mapping=chosen.encoded() if chosen else "")
+    confirm = ConfirmImportForm(
+        formdata=None,
+        text=text or "",
+        mapping=chosen.encoded() if chosen else "",
+        leaving_out=len(preview.errors) if preview is not None else 0,
+    )
     to_correct = form.errors or form.form_errors or (preview is not None and preview.errors)
     page = render_template(
         "people/import.html",
@@ -345,7 +350,14 @@ def import_confirm():
     mapping = importing.Mapping.decoded(confirm.mapping.data) if confirm.mapping.data else None
     try:
         result = importing.apply_import(
-            db, coordinated_regions(), confirm.text.data, current_user, now(), links(), mapping
+            db,
+            coordinated_regions(),
+            confirm.text.data,
+            current_user,
+            now(),
+            links(),
+            mapping,
+            leaving_out=confirm.leaving_out.data or 0,
         )
     except Refusal as refusal:
         db.rollback()
@@ -375,4 +387,14 @@ def import_confirm():
         ),
         "success",
     )
+    if result.left_out:
+        flash(
+            ngettext(
+                "%(num)d row with an error was left out: add that parent by hand, or import the corrected list again.",
+                "%(num)d rows with errors were left out: add those parents by hand, "
+                "or import the corrected list again.",
+                result.left_out,
+            ),
+            "info",
+        )
     return redirect(url_for("people.index"))

@@ -1,5 +1,5 @@
 """The coordinator's people: finding volunteers with what they walked, roles, deactivation and
-importing parents from a spreadsheet (all or nothing)."""
+importing parents from a spreadsheet (all or nothing, or all but the rows the coordinator saw were wrong)."""
 
 from __future__ import annotations
 
@@ -324,6 +324,52 @@ def test_nothing_is_imported_when_one_row_is_wrong(world, db, clock, links):
     db.rollback()
     assert db.scalar(select(Person).where(Person.phone == "+4792222222")) is None
     assert db.get(Person, world.parent.id).name == "Kari Nordmann"
+
+
+def test_the_coordinator_may_import_the_rest_and_leave_out_the_wrong_rows_they_saw(world, db, clock, links):
+    text = GOOD_FILE + "Feil Nummer;123;Grue;\n"
+    result = importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links, leaving_out=1)
+    assert (result.created, result.updated, result.left_out) == (2, 1, 1)
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")).name == "Per Persen"
+    assert db.scalar(select(Person).where(Person.name == "Feil Nummer")) is None
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "people.imported"))
+    assert event.details["rows_left_out"] == 1
+
+
+def test_a_list_that_reads_differently_than_when_seen_imports_nothing(world, db, clock, links):
+    text = GOOD_FILE + "Feil Nummer;123;Grue;\n"  # one error, where the coordinator saw two
+    with pytest.raises(importing.ImportRefused, match="reads differently now"):
+        importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links, leaving_out=2)
+    db.rollback()
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")) is None
+
+
+def test_leaving_out_a_row_naming_a_walker_wrongly_keeps_her_name(world, db, clock, links):
+    text = "name;phone;municipality\nLise Kjær;+47 912 34 567;Åsnes\nPer Persen;922 22 222;Åsnes\n"
+    seen = preview(db, world, text)
+    assert [row.name for row in seen.rows] == ["Per Persen"]  # what importing the rest brings in
+    importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links, leaving_out=1)
+    assert world.parent.name == "Kari Nordmann"
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")).name == "Per Persen"
+
+
+def test_the_import_page_offers_to_leave_out_the_wrong_rows_and_says_it_did(world, db, login, client):
+    login(world.coordinator)
+    text = GOOD_FILE + "Feil Nummer;123;Grue;\n"
+    upload = {"file": (io.BytesIO(text.encode()), "foreldre.csv")}
+    page = client.post("/coordinator/people/import", data=upload, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "1 row needs correcting. Correct it in the file and choose the file again" in page.text
+    assert 'value="Import the people above and leave out 1 row with an error"' in page.text
+    assert 'name="leaving_out" type="hidden" value="1"' in page.text
+    done = client.post(
+        "/coordinator/people/import/confirm", data={"text": text, "leaving_out": "1"}, follow_redirects=True
+    )
+    assert "Imported: 2 new, 1 updated, 0 unchanged." in done.text
+    assert "1 row with an error was left out: add that parent by hand" in done.text
+    assert db.scalar(select(Person).where(Person.phone == "+4792222222")).name == "Per Persen"
+    again = client.post("/coordinator/people/import/confirm", data={"text": text, "leaving_out": "x"})
+    assert again.status_code == 422  # a count that is no number: nothing more happens
 
 
 def test_a_number_registered_in_another_region_reads_as_new_and_is_invited_to_move(world, db, clock, links):
