@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person
@@ -445,22 +445,8 @@ def reminders(
     planned = []
     for signup in signups:
         shift = signup.shift
-        _ = translations(signup.person.locale).gettext
-        words = {**night_words(shift), "link": links.night(shift.id)}
         due = reminder_times(shift)
-        leader = next((name for signup_id, name in leaders.get(shift.id, []) if signup_id != signup.id), None)
-        email = wants_email(signup.person)
-        texts = {
-            Purpose.REMINDER_BEFORE: reminder_before_text(
-                _, words, signup.state == SignupState.CONFIRMED, by_email=email
-            ),
-            Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader, by_email=email),
-        }
-        if signup.role == SignupRole.LEADER:
-            texts[Purpose.REPORT_REQUEST] = report_request_text(
-                _, {**words, "link": links.report(shift.id, signup.person_id)}
-            )
-        for purpose, body in texts.items():
+        for purpose, body in reminder_texts(signup, links, leaders).items():
             is_reminder = purpose != Purpose.REPORT_REQUEST
             if due[purpose] <= now or (is_reminder and due[purpose] >= shift.starts_at):
                 continue
@@ -478,6 +464,25 @@ def reminders(
                 )
             )
     return planned
+
+
+def reminder_texts(signup: Signup, links: Links, leaders: Leaders) -> dict[Purpose, str]:
+    """The reminders of a sign-up as they read now: in the person's language and channel, for the
+    place as it stands (confirmed or not), naming the night's group leader (from `leaders_of`)."""
+    shift = signup.shift
+    _ = translations(signup.person.locale).gettext
+    words = {**night_words(shift), "link": links.night(shift.id)}
+    leader = next((name for signup_id, name in leaders.get(shift.id, []) if signup_id != signup.id), None)
+    email = wants_email(signup.person)
+    texts = {
+        Purpose.REMINDER_BEFORE: reminder_before_text(_, words, signup.state == SignupState.CONFIRMED, by_email=email),
+        Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader, by_email=email),
+    }
+    if signup.role == SignupRole.LEADER:
+        texts[Purpose.REPORT_REQUEST] = report_request_text(
+            _, {**words, "link": links.report(shift.id, signup.person_id)}
+        )
+    return texts
 
 
 #: How long the morning-after report request may wait to go out (held back by a spent SMS budget,
@@ -525,14 +530,19 @@ def refresh_day_reminders(session: Session, shift: Shift) -> None:
         _ = translations(signup.person.locale).gettext
         leader = leader_first_name(session, shift, signup)
         body = reminder_day_text(_, night_words(shift), signup.role, leader, by_email=wants_email(signup.person))
-        encoding, segments = count_segments(body)
-        # Only a message still pending: one the dispatcher has claimed keeps the text it was sent with.
-        session.execute(
-            update(SmsMessage)
-            .where(SmsMessage.id == message_id, SmsMessage.state == MessageState.PENDING)
-            .values(body=body, encoding=encoding, segments=segments)
-            .execution_options(synchronize_session=False)
-        )
+        reword(session, body, SmsMessage.id == message_id)
+
+
+def reword(session: Session, body: str, *which: ColumnElement[bool]) -> None:
+    """Write these messages again, if still pending: one the dispatcher has claimed keeps the text
+    it is sent with."""
+    encoding, segments = count_segments(body)
+    session.execute(
+        update(SmsMessage)
+        .where(*which, SmsMessage.state == MessageState.PENDING)
+        .values(body=body, encoding=encoding, segments=segments)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool = False) -> None:
@@ -542,17 +552,7 @@ def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool 
     _ = translations(signup.person.locale).gettext
     words = {**night_words(signup.shift), "link": links.night(signup.shift_id)}
     body = reminder_before_text(_, words, confirmed=True, by_email=wants_email(signup.person))
-    encoding, segments = count_segments(body)
-    session.execute(
-        update(SmsMessage)
-        .where(
-            SmsMessage.signup_id == signup.id,
-            SmsMessage.purpose == Purpose.REMINDER_BEFORE,
-            SmsMessage.state == MessageState.PENDING,
-        )
-        .values(body=body, encoding=encoding, segments=segments)
-        .execution_options(synchronize_session=False)
-    )
+    reword(session, body, SmsMessage.signup_id == signup.id, SmsMessage.purpose == Purpose.REMINDER_BEFORE)
     if by_reply:
         cancel_pending(
             session, signup_id=signup.id, purposes=(Purpose.SIGNUP_CONFIRMATION,), reason=notes.ANSWERED.text()
