@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _wire_login()
     _wire_sms(app)
+    _wire_channel_choice()
     _wire_audit(app)
     if app.config["SCHEDULER_IN_PROCESS"]:  # off in production: `natteravn scheduler` runs on its own
         from natteravn.scheduler import start_in_process
@@ -96,6 +97,15 @@ def _wire_sms(app: Flask) -> None:
         keywords.HELP: account_replies.reply_help,
         keywords.UNKNOWN: shift_replies.reply_other,
     }
+
+
+def _wire_channel_choice() -> None:
+    """Reminders are worded by the channel they go by; `accounts`, where the channel is chosen, may
+    not import `shifts`, where they are written, so it says so by a signal connected here."""
+    from natteravn.accounts.service import channel_changed
+    from natteravn.shifts.messages import reword_for_channel
+
+    channel_changed.connect(reword_for_channel)
 
 
 def _wire_login() -> None:

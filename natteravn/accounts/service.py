@@ -18,6 +18,7 @@ from typing import cast
 import phonenumbers
 from babel import Locale
 from babel.lists import format_list
+from blinker import Signal
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import (
     ColumnElement,
@@ -657,12 +658,20 @@ def normalise_email(raw: str) -> str:
         raise EmailRefused(N_("That is not an e-mail address. Write it like kari@example.no.")) from error
 
 
-def choose_channel(session: Session, person: Person, channel: Channel, email: str) -> None:
+#: Sent by `choose_channel` when a person's messages are to go by another channel, with the person
+#: as sender and the `session` and `links` as keywords: a feature whose texts are worded by channel
+#: (the reminders of `shifts`) writes those still waiting again. A signal, because those features
+#: stand a floor above `accounts` and may not be imported here; the app factory connects them.
+channel_changed = Signal("channel changed")
+
+
+def choose_channel(session: Session, person: Person, channel: Channel, email: str, links: Links) -> None:
     """How reminders, news and login codes reach the person. Messages still waiting to be sent
-    follow the choice."""
+    follow the choice, and are worded for it (`channel_changed`)."""
     address = normalise_email(email) if (email or "").strip() else ""
     if channel == Channel.EMAIL and not address:
         raise EmailRefused(N_("Write your e-mail address to get messages by e-mail."))
+    was_by_email = person.mail_to is not None
     person.email, person.channel = address, channel
     session.execute(
         update(SmsMessage)
@@ -674,6 +683,8 @@ def choose_channel(session: Session, person: Person, channel: Channel, email: st
         .values(channel=channel, email=person.mail_to)
         .execution_options(synchronize_session=False)
     )
+    if (person.mail_to is not None) != was_by_email:
+        channel_changed.send(person, session=session, links=links)
 
 
 def choose_language(person: Person, locale: str) -> None:

@@ -268,7 +268,7 @@ def _saved(form: ProfileForm, save: Callable[[], None]) -> bool:
 
 def _save_contact(form: ContactForm) -> None:
     service.update_profile(db_session(), current_user, now=now(), **_profile_fields(form))
-    service.choose_channel(db_session(), current_user, Channel(form.channel.data), form.email.data or "")
+    service.choose_channel(db_session(), current_user, Channel(form.channel.data), form.email.data or "", links())
 
 
 def _after_welcome() -> str:

@@ -663,3 +663,34 @@ def resume_reminders(session: Session, person: Person, now: datetime, links: Lin
     )
     for signup in held:
         plan_reminders(session, signup, now, links)
+
+
+#: What is planned ahead in the wording of the channel it goes by (`by_email`): no JA or NEI asked
+#: of someone reading it as an e-mail.
+WORDED_BY_CHANNEL = (Purpose.WAITLISTED, Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY)
+
+
+def reword_for_channel(person: Person, *, session: Session, links: Links) -> None:
+    """The person chose another channel (`accounts.service.channel_changed`): what still waits to
+    be sent about their nights is written again in its wording. In place, as a confirmation or a
+    new group leader does: no second message is planned for the same moment, and one whose moment
+    has come but is held back (quiet hours, a spent budget) is not lost. A confirmed place keeps
+    its confirmed wording; what was sent stays as it went."""
+    waiting = session.execute(
+        select(SmsMessage.id, SmsMessage.purpose, Signup)
+        .join(Signup, SmsMessage.signup_id == Signup.id)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.purpose.in_(WORDED_BY_CHANNEL),
+        )
+    ).all()
+    leaders = leaders_of(session, {signup.shift_id for _id, _purpose, signup in waiting})
+    for message_id, purpose, signup in waiting:
+        reword(session, _worded_by_channel(signup, links, leaders)[purpose], SmsMessage.id == message_id)
+
+
+def _worded_by_channel(signup: Signup, links: Links, leaders: Leaders) -> dict[Purpose, str]:
+    _ = translations(signup.person.locale).gettext
+    waitlisted = waitlisted_text(_, night_words(signup.shift), by_email=wants_email(signup.person))
+    return {Purpose.WAITLISTED: waitlisted, **reminder_texts(signup, links, leaders)}

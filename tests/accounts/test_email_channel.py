@@ -94,7 +94,7 @@ def test_choosing_email_moves_the_waiting_messages_to_email_and_back(world, db, 
 def test_a_newly_planned_message_follows_the_choice(world, db, clock, links):
     night = world.nights[3]
     factories.signup(db, night, world.parent, clock())
-    service.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS)
+    service.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
     roster.cancel_night(db, night, "Storm", clock(), links, world.coordinator)
     db.commit()
     (news,) = db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.SHIFT_CANCELLED))
@@ -156,7 +156,7 @@ def test_a_number_nobody_has_gets_its_code_by_sms(world, client, gateway, mailer
 
 def test_the_download_holds_the_address_and_deleting_forgets_it(mari, db, clock, links):
     message = reminder(db, clock(), mari)
-    service.choose_channel(db, mari, Channel.EMAIL, ADDRESS)
+    service.choose_channel(db, mari, Channel.EMAIL, ADDRESS, links)
     db.commit()
     profile = privacy.export(db, mari, clock())["profile"]
     assert (profile["email"], profile["messages_by"]) == (ADDRESS, "email")

@@ -91,7 +91,7 @@ def test_approved_in_the_night_they_are_told_in_the_morning(world, db, clock, li
 
 
 def test_those_who_chose_e_mail_are_told_by_e_mail(world, db, clock, links, nora):
-    choose_channel(db, nora, Channel.EMAIL, "nora@example.no")
+    choose_channel(db, nora, Channel.EMAIL, "nora@example.no", links)
     people.approve(db, nora, world.region.id, world.coordinator, clock(), links)
     [notice] = approval_notices(db)
     assert (notice.channel, notice.email) == (Channel.EMAIL, "nora@example.no")

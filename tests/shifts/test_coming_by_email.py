@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import select
 
+from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Channel
 from natteravn.clock import night_span
 from natteravn.roster import service as roster
@@ -174,3 +175,103 @@ def test_a_moved_night_asks_for_no_nei_by_email(world, db, clock, links, by_emai
     roster.move_night(db, night, starts_at, ends_at, clock(), links, world.coordinator)
     moved = pending(db, signup_id=signup.id)[Purpose.SHIFT_CHANGED]
     assert "NEI" not in moved.body and links.night(night.id) in moved.body
+
+
+# --- Choosing another channel on the profile. ---
+
+
+def reminders_of(db, signup) -> dict[Purpose, list[SmsMessage]]:
+    """Every reminder the outbox holds for the sign-up, whatever its state, by purpose."""
+    query = select(SmsMessage).where(SmsMessage.signup_id == signup.id).order_by(SmsMessage.id)
+    found: dict[Purpose, list[SmsMessage]] = {}
+    for message in db.scalars(query):
+        found.setdefault(message.purpose, []).append(message)
+    return found
+
+
+def test_choosing_email_writes_the_waiting_reminders_again_for_email(world, db, clock, links, signed_up):
+    accounts.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
+    db.commit()
+
+    planned = pending(db, signup_id=signed_up.id)
+    before, day = planned[Purpose.REMINDER_BEFORE], planned[Purpose.REMINDER_DAY]
+    assert before.channel == Channel.EMAIL and day.channel == Channel.EMAIL
+    for reminder in (before, day):
+        assert "JA" not in reminder.body and "NEI" not in reminder.body
+    assert "confirm that you are coming on the night's page" in before.body
+    assert links.night(signed_up.shift_id) in before.body
+    assert "tell your group leader or coordinator" in day.body
+    outbox = reminders_of(db, signed_up)
+    assert len(outbox[Purpose.REMINDER_BEFORE]) == 1 and len(outbox[Purpose.REMINDER_DAY]) == 1  # no second one
+
+
+def test_choosing_sms_again_asks_for_ja_again(world, db, clock, links, signed_up):
+    accounts.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
+    accounts.choose_channel(db, world.parent, Channel.SMS, ADDRESS, links)
+    db.commit()
+
+    planned = pending(db, signup_id=signed_up.id)
+    assert planned[Purpose.REMINDER_BEFORE].channel == Channel.SMS
+    assert "Reply JA to confirm or NEI" in planned[Purpose.REMINDER_BEFORE].body
+    assert "Reply NEI if you cannot come." in planned[Purpose.REMINDER_DAY].body
+
+
+def test_a_confirmed_place_keeps_its_confirmed_reminder_in_either_channel(world, db, clock, links, signed_up):
+    service.confirm_place(db, world.parent, signed_up.id, clock(), links)
+    accounts.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
+    before = pending(db, signup_id=signed_up.id)[Purpose.REMINDER_BEFORE]
+    assert "If you cannot come, cancel on the night's page" in before.body and "confirm that" not in before.body
+
+    accounts.choose_channel(db, world.parent, Channel.SMS, "", links)
+    db.refresh(before)
+    assert before.body.endswith("Reply NEI if you cannot come.") and "JA" not in before.body
+    assert signed_up.state == SignupState.CONFIRMED
+
+
+def test_a_reminder_already_sent_is_left_as_it_went(world, db, clock, links, signed_up):
+    sent = pending(db, signup_id=signed_up.id)[Purpose.REMINDER_BEFORE]
+    sent.state, text = MessageState.SENT, sent.body
+    db.commit()
+    accounts.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
+    db.commit()
+    db.refresh(sent)
+    assert (sent.body, sent.channel, sent.state) == (text, Channel.SMS, MessageState.SENT)
+    assert "tell your group leader" in pending(db, signup_id=signed_up.id)[Purpose.REMINDER_DAY].body
+
+
+def test_a_waiting_waitlist_message_promises_what_the_new_channel_brings(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    night.max_walkers = 1
+    service.sign_up(db, world.other_parent, night.id, SignupRole.WALKER, clock(), links)
+    waiting = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    accounts.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
+    assert "get a message if a place frees up" in pending(db, signup_id=waiting.id)[Purpose.WAITLISTED].body
+
+
+def test_someone_elses_reminders_keep_their_wording(world, db, clock, links, signed_up):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    other = service.sign_up(db, world.other_parent, night.id, SignupRole.WALKER, clock(), links)
+    accounts.choose_channel(db, world.parent, Channel.EMAIL, ADDRESS, links)
+    assert "Reply JA to confirm or NEI" in pending(db, signup_id=other.id)[Purpose.REMINDER_BEFORE].body
+
+
+def test_switching_on_the_profile_page_rewrites_the_reminder_and_back(world, db, links, signed_up, login, client):
+    login(world.parent)
+    form = {
+        "name": world.parent.name,
+        "municipality": str(world.parent.municipality_id),
+        "locale": "en",
+        "channel": "email",
+        "email": ADDRESS,
+    }
+    assert client.post("/profile", data=form).status_code == 302
+    db.expire_all()
+    before = pending(db, signup_id=signed_up.id)[Purpose.REMINDER_BEFORE]
+    assert before.channel == Channel.EMAIL and "JA" not in before.body
+    assert "confirm that you are coming on the night's page" in before.body
+    assert len(reminders_of(db, signed_up)[Purpose.REMINDER_BEFORE]) == 1
+
+    assert client.post("/profile", data={**form, "channel": "sms"}).status_code == 302
+    db.expire_all()
+    assert before.channel == Channel.SMS and "Reply JA to confirm or NEI" in before.body
+    assert len(reminders_of(db, signed_up)[Purpose.REMINDER_BEFORE]) == 1
