@@ -18,6 +18,7 @@ from natteravn.places.models import Municipality, Region, Registration, Route, S
 from natteravn.reports.models import AGE_BANDS, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster.autofill.models import Availability
+from natteravn.roster.models import NightPattern
 from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.shifts.service import caps
 
@@ -106,6 +107,24 @@ def _seed(session: Session, now) -> None:
         published_at=now - timedelta(days=7),
     )
     session.add(term)
+    session.flush()
+    # Made by a pattern, as a coordinator's nights are: copying the term then makes next winter's.
+    pattern = NightPattern(
+        term=term,
+        weekdays=[4, 5],
+        starts_local=time(22, 0),
+        ends_local=time(1, 0),
+        route_ids=[route.id for route in routes],
+        min_walkers=3,
+        max_walkers=6,
+        needs_leader=True,
+        skip_dates=sorted(day.isoformat() for day in HOLIDAYS),
+        skip_holidays=True,
+        skip_breaks=True,
+        updated_at=now,
+    )
+    session.add(pattern)
+    session.flush()
     shifts: list[Shift] = []
     for week in range(12):
         for offset in (0, 1):  # Friday, Saturday
@@ -118,6 +137,7 @@ def _seed(session: Session, now) -> None:
                     Shift(
                         term=term,
                         route=route,
+                        pattern_id=pattern.id,
                         starts_at=starts_at,
                         ends_at=ends_at,
                         min_walkers=3,

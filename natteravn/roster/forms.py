@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from natteravn.i18n import WEEKDAYS
 from natteravn.roster.broadcasts import TEXT_LIMIT
+from natteravn.roster.terms import NotCopied
 from natteravn.web import ClockField, Form, at_most, choices, chosen_id
 
 
@@ -98,6 +99,8 @@ class BreakForm(Form):
 class CopyTermForm(TermForm):
     """The new term's name and dates; everything else comes from the term copied."""
 
+    # Choices: the copied term's nights beside its patterns (`terms.nights_beside_patterns`).
+    nights_beside = CheckboxesField(coerce=int)
     preview = SubmitField(_l("Show what the copy makes"))
     submit = SubmitField(_l("Make the new term"))
 
@@ -189,3 +192,11 @@ class MessageForm(Form):
     token = HiddenField()  # the preview's, so that sending it twice sends once
     preview = SubmitField(_l("Preview"))
     send = SubmitField(_l("Send"))
+
+
+#: Why copying a term leaves out one of its nights beside the patterns.
+NOT_COPIED = {
+    NotCopied.NO_SUCH_DATE: _l("not copied: the new term does not have that date"),
+    NotCopied.NIGHT_THERE: _l("not copied: the route has a night that day already"),
+    NotCopied.ROUTE_CLOSED: _l("not copied: the route is closed"),
+}

@@ -3,8 +3,11 @@ classes given weekends (klassevakt), and publishing the roster."""
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +26,7 @@ from natteravn.places.models import Municipality, Region, Route, School, SchoolC
 from natteravn.roster import removal
 from natteravn.roster.autofill.models import Availability, RosterDraft
 from natteravn.roster.models import NightPattern
+from natteravn.roster.service import NewNight, add_night
 from natteravn.shifts import messages
 from natteravn.shifts.models import HOLDING, ClassWeekend, Shift, Signup, SignupState, Term
 from natteravn.sms.models import Purpose
@@ -874,6 +878,23 @@ class MovedWeekend:
     weekend_on: date | None  # the Friday of the same ISO week in the new term; None when it has none
 
 
+class NotCopied(enum.StrEnum):
+    NO_SUCH_DATE = "no_such_date"  # the new term does not have the date
+    NIGHT_THERE = "night_there"  # the route has its night that day already, or a pattern makes it
+    ROUTE_CLOSED = "route_closed"
+
+
+@dataclass
+class CopiedNight:
+    """A night beside the source term's patterns, such as the eve of 17 May: kept to its date
+    rather than its week, as the days that need more walkers are."""
+
+    night: Shift  # the source term's
+    new: NewNight | None  # on the same date in the new term, or not copied, and why
+    not_copied: NotCopied | None = None
+    chosen: bool = False  # ticked by the coordinator: only those are copied
+
+
 @dataclass
 class CopyPlan:
     """What copying a term would make, shown before anything is made."""
@@ -883,6 +904,11 @@ class CopyPlan:
     patterns: list[CopiedPattern]
     weekends: list[MovedWeekend]
     days_off: DaysOff
+    nights_beside: list[CopiedNight] = field(default_factory=list)
+
+    @property
+    def nights_copied(self) -> list[NewNight]:
+        return [copied.new for copied in self.nights_beside if copied.new is not None and copied.chosen]
 
     @property
     def nights(self) -> int:
@@ -906,10 +932,17 @@ def _same_week(friday: date, fridays: list[date]) -> date | None:
     return next((f for f in fridays if f.isocalendar().week == week), None)
 
 
-def plan_copy(session: Session, source: Term, data: TermInput, locale: str = "nb") -> CopyPlan:
+def plan_copy(
+    session: Session, source: Term, data: TermInput, locale: str = "nb", nights_beside: Collection[int] = ()
+) -> CopyPlan:
     """A new term from `source`: its patterns (their typed dates aside: those were the old term's),
-    its school classes' weekends moved to the same ISO weeks, and its cap. Auto-fill's weights are
-    the region's and stay as they are. Nothing is stored."""
+    its school classes' weekends moved to the same ISO weeks, the nights beside its patterns chosen
+    (by id, from `nights_beside_patterns`) on their dates, and its cap. Auto-fill's weights are
+    the region's and stay as they are. Nothing is stored.
+
+    The nights beside the patterns are chosen one by one, as a night no pattern made is a peak
+    night kept to its date only by the coordinator's word: nights made before patterns were noted
+    on them, or kept when their pattern went, are pattern-less too, and belong to a weekday."""
     _check_term(data)
     _check_name_free(session, source.region_id, data.name)
     term = Term(
@@ -930,7 +963,57 @@ def plan_copy(session: Session, source: Term, data: TermInput, locale: str = "nb
     weekends = [
         MovedWeekend(given, _same_week(given.weekend_on, fridays)) for given in class_weekends_of(session, source)
     ]
-    return CopyPlan(source, term, patterns, weekends, term_days_off(session, term, locale))
+    nights = nights_beside_patterns(session, source)
+    tz = ZoneInfo(term.region.timezone)
+    taken = set(_nights_by_route_and_day(session, [n.route_id for n in nights], term.starts_on, term.ends_on, tz))
+    taken |= {(route.id, day) for copied in patterns for route, day in copied.planned.nights}
+    beside = [_night_copy(night, term, taken, night.id in nights_beside) for night in nights]
+    return CopyPlan(source, term, patterns, weekends, term_days_off(session, term, locale), beside)
+
+
+def nights_beside_patterns(session: Session, term: Term) -> list[Shift]:
+    """The term's nights no pattern made and nobody called off: peak nights, and nights added on
+    days no pattern covers."""
+    return list(
+        session.scalars(
+            select(Shift)
+            .where(Shift.term_id == term.id, Shift.pattern_id.is_(None), Shift.cancelled_at.is_(None))
+            .options(joinedload(Shift.route))
+            .order_by(Shift.starts_at, Shift.route_id)
+        )
+    )
+
+
+def _night_copy(night: Shift, term: Term, taken: set[tuple[int, date]], chosen: bool) -> CopiedNight:
+    tz = ZoneInfo(term.region.timezone)
+    starts, ends = local(night.starts_at, tz), local(night.ends_at, tz)
+    day = _same_date(starts.date(), term)
+    if day is None:
+        return CopiedNight(night, None, NotCopied.NO_SUCH_DATE)
+    if night.route.archived:
+        return CopiedNight(night, None, NotCopied.ROUTE_CLOSED)
+    if (night.route_id, day) in taken:
+        return CopiedNight(night, None, NotCopied.NIGHT_THERE)
+    new = NewNight(
+        route_id=night.route_id,
+        day=day,
+        starts_local=starts.time(),
+        ends_local=ends.time(),
+        min_walkers=night.min_walkers,
+        max_walkers=night.max_walkers,
+        needs_leader=night.needs_leader,
+        note=night.note,
+    )
+    return CopiedNight(night, new, chosen=chosen)
+
+
+def _same_date(day: date, term: Term) -> date | None:
+    """The day and month in the term, in whichever of its years has them (29 February may not)."""
+    for year in range(term.starts_on.year, term.ends_on.year + 1):
+        with suppress(ValueError):
+            if term.starts_on <= (moved := day.replace(year=year)) <= term.ends_on:
+                return moved
+    return None
 
 
 def _pattern_copy(pattern: NightPattern, term: Term) -> NightPattern:
@@ -949,9 +1032,18 @@ def _pattern_copy(pattern: NightPattern, term: Term) -> NightPattern:
     )
 
 
-def copy_term(session: Session, source: Term, data: TermInput, now: datetime, links: Links, actor: Person) -> Term:
-    """Make the term `plan_copy` shows: the term, its patterns and nights, its class weekends."""
-    plan = plan_copy(session, source, data)
+def copy_term(
+    session: Session,
+    source: Term,
+    data: TermInput,
+    now: datetime,
+    links: Links,
+    actor: Person,
+    nights_beside: Collection[int] = (),
+) -> Term:
+    """Make the term `plan_copy` shows: the term, its patterns and nights, the nights beside them
+    on their dates, its class weekends."""
+    plan = plan_copy(session, source, data, nights_beside=nights_beside)
     term = create_term(session, source.region, data, now, actor)
     open_routes = {route.id for route in region_routes(session, term.region_id)}
     for copied in plan.patterns:
@@ -974,6 +1066,8 @@ def copy_term(session: Session, source: Term, data: TermInput, now: datetime, li
             actor,
         )
         generate_nights(session, term, saved, now, actor)
+    for new in plan.nights_copied:
+        add_night(session, term, new, now, actor)
     for moved in plan.weekends_moved:
         assert moved.weekend_on is not None
         give_weekend(session, term, moved.given.school_class_id, moved.weekend_on, now, links, actor)

@@ -26,6 +26,7 @@ from natteravn.places.models import Municipality, Region, SchoolBreak
 from natteravn.roster import broadcasts, grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.forms import (
+    NOT_COPIED,
     AddNightForm,
     AssignForm,
     BreakForm,
@@ -568,6 +569,7 @@ def copy_term(term_id: int):
     tz = _zone(source)
     form = CopyTermForm()
     del form.region_id
+    form.nights_beside.choices = [(night.id, "") for night in terms.nights_beside_patterns(db_session(), source)]
     if request.method == "GET":
         suggested = terms.suggested_copy(source)
         form.process(
@@ -580,17 +582,26 @@ def copy_term(term_id: int):
         db = db_session()
         try:
             if form.submit.data:
-                term = terms.copy_term(db, source, _term_input(form, tz), now(), links(), current_user)
+                term = terms.copy_term(
+                    db, source, _term_input(form, tz), now(), links(), current_user, form.nights_beside.data or ()
+                )
                 db.commit()
                 flash(
                     _("The new term is made from %(source)s. Check it and publish when ready.", source=source.name),
                     "success",
                 )
                 return redirect(url_for("roster.term", term_id=term.id))
-            plan = terms.plan_copy(db, source, _term_input(form, tz), str(get_locale()))
+            plan = terms.plan_copy(db, source, _term_input(form, tz), str(get_locale()), form.nights_beside.data or ())
         except Refusal as refusal:
             _refused(form, refusal)
-    page = render_template("roster/copy.html", source=source, form=form, plan=plan, break_form=_break_form(source))
+    page = render_template(
+        "roster/copy.html",
+        source=source,
+        form=form,
+        plan=plan,
+        break_form=_break_form(source),
+        not_copied=NOT_COPIED,
+    )
     return page, 422 if form.errors or form.form_errors else 200
 
 

@@ -288,6 +288,81 @@ def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login,
     assert db.scalar(select(func.count()).select_from(Term)) == 2
 
 
+def _nights_beside_the_patterns(db, world, clock):
+    """A peak night on a Sunday, a Thursday night whose date is a Friday next year, and a Tuesday
+    night after the new term ends."""
+    flisa = world.routes["Flisa sentrum"]
+
+    def added(day, starts, ends, note=""):
+        new = roster.NewNight(flisa.id, day, starts, ends, min_walkers=4, max_walkers=8, note=note)
+        return roster.add_night(db, world.term, new, clock(), world.coordinator)
+
+    return (
+        added(date(2026, 11, 29), time(20, 0), time(2, 0), note="Russefeiring"),
+        added(date(2026, 12, 10), time(20, 0), time(23, 0)),
+        added(date(2026, 12, 15), time(20, 0), time(23, 0)),
+    )
+
+
+SHORTER = terms.TermInput(
+    "Høst 2027", date(2027, 11, 19), date(2027, 12, 12), datetime(2027, 11, 1, 9, 0, tzinfo=UTC), nights_cap=3
+)
+
+
+def test_the_nights_beside_the_patterns_ticked_are_copied_to_their_dates(db, world, clock, links):
+    _autumn_with_patterns(db, world, clock)
+    peak, thursday, tuesday = _nights_beside_the_patterns(db, world, clock)
+
+    plan = terms.plan_copy(db, world.term, SHORTER, "nb", {peak.id, thursday.id, tuesday.id})
+    seen = {copied.night.id: copied for copied in plan.nights_beside}
+    flisa = world.routes["Flisa sentrum"].id
+    assert seen[peak.id].new == roster.NewNight(
+        flisa, date(2027, 11, 29), time(20, 0), time(2, 0), 4, 8, True, "Russefeiring"
+    )
+    assert seen[thursday.id].not_copied == terms.NotCopied.NIGHT_THERE  # a Friday in 2027: the pattern's night
+    assert seen[tuesday.id].not_copied == terms.NotCopied.NO_SUCH_DATE
+    assert len(plan.nights_beside) == 3 + len(world.nights)  # made before patterns: copied only if ticked
+
+    term = terms.copy_term(db, world.term, SHORTER, clock(), links, world.coordinator, {peak.id})
+    [copied] = db.scalars(select(Shift).where(Shift.term_id == term.id, Shift.pattern_id.is_(None)))
+    assert (local(copied.starts_at), copied.max_walkers, copied.note) == (
+        datetime(2027, 11, 29, 20, 0, tzinfo=local(copied.starts_at).tzinfo),
+        8,
+        "Russefeiring",
+    )
+
+
+def test_the_copy_page_offers_the_nights_beside_the_patterns_to_tick(db, world, clock, login, client):
+    _autumn_with_patterns(db, world, clock)
+    peak, thursday, _tuesday = _nights_beside_the_patterns(db, world, clock)
+    db.commit()
+    login(world.coordinator)
+    form = {
+        "name": "Høst 2027",
+        "starts_on": "2027-11-19",
+        "ends_on": "2027-12-12",
+        "signup_opens_at": "2027-11-01T10:00",
+    }
+    preview = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "preview": "y"})
+    assert "Nights beside the patterns" in preview.text
+    assert f'name="nights_beside" id="night-{peak.id}" value="{peak.id}">' in preview.text  # not ticked for you
+    assert "Flisa sentrum, 29.11.2026 → 29.11.2027, 20:00–02:00, 4–8 walkers" in preview.text
+    assert "Flisa sentrum, 10.12.2026: <strong>not copied: the route has a night that day already" in preview.text
+
+    ticked = {**form, "nights_beside": str(peak.id)}
+    again = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**ticked, "preview": "y"})
+    assert (
+        f'value="{peak.id}" checked>' in again.text and "1 night beside the patterns copied to its date" in again.text
+    )
+    client.post(f"/coordinator/terms/{world.term.id}/copy", data={**ticked, "submit": "y"})
+    new_term = db.scalar(select(Term).where(Term.name == "Høst 2027"))
+    assert db.scalar(select(func.count()).where(Shift.term_id == new_term.id, Shift.pattern_id.is_(None))) == 1
+    other = client.post(
+        f"/coordinator/terms/{world.term.id}/copy", data={**form, "nights_beside": "999999", "preview": "y"}
+    )
+    assert other.status_code == 422  # a night not of this term: nothing to copy
+
+
 # --- Finding people. ---
 
 
