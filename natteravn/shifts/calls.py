@@ -220,10 +220,11 @@ def _invite(
         already.add(person.id)
         _ = translations(person.locale).gettext
         words = {**messages.night_words(shift), "link": links.night(shift.id)}
+        email = messages.wants_email(person)  # no JA comes back by e-mail: the night's page takes the place
         if reason == Reason.STANDIN and role == SignupRole.WALKER:
-            body = messages.standin_call_text(_, words)
+            body = messages.standin_call_text(_, words, by_email=email)
         else:
-            body = messages.call_text(_, words, role)
+            body = messages.call_text(_, words, role, by_email=email)
         messages.plan_news(
             session,
             None,

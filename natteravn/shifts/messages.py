@@ -150,7 +150,10 @@ def report_request_text(_, words: dict) -> str:
     return _("Natteravn: thank you for leading %(route)s last night. Please write the night's report: %(link)s") % words
 
 
-def call_text(_, words: dict, role: SignupRole) -> str:
+def call_text(_, words: dict, role: SignupRole, *, by_email: bool = False) -> str:
+    """By e-mail, the night's page (words' link) takes the place instead of a JA."""
+    if by_email:
+        return _email_call_text(_, words, role)
     if role == SignupRole.LEADER:
         return (
             _(
@@ -168,7 +171,33 @@ def call_text(_, words: dict, role: SignupRole) -> str:
     )
 
 
-def standin_call_text(_, words: dict) -> str:
+def _email_call_text(_, words: dict, role: SignupRole) -> str:
+    if role == SignupRole.LEADER:
+        return (
+            _(
+                "Natteravn: %(route)s on %(date)s at %(time)s needs a group leader. Can you lead? "
+                "Take it on the night's page: %(link)s"
+            )
+            % words
+        )
+    return (
+        _(
+            "Natteravn: %(route)s on %(date)s at %(time)s needs a walker. Can you come? "
+            "Take the place on the night's page: %(link)s"
+        )
+        % words
+    )
+
+
+def standin_call_text(_, words: dict, *, by_email: bool = False) -> str:
+    if by_email:
+        return (
+            _(
+                "Natteravn: %(route)s on %(date)s at %(time)s needs a stand-in for one walker. "
+                "Take the place on the night's page: %(link)s"
+            )
+            % words
+        )
     return (
         _(
             "Natteravn: %(route)s on %(date)s at %(time)s needs a stand-in for one walker. "
@@ -547,8 +576,9 @@ def reword(session: Session, body: str, *which: ColumnElement[bool]) -> None:
 
 def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool = False) -> None:
     """The person said JA to their place (or "I'm coming" on the night's page): the reminder planned
-    for it asks no more for one. Said by SMS (`by_reply`), the answer to their SMS told them the
-    place is theirs; the confirmation planned when they took it is not sent as well."""
+    for it asks no more for one. Said as the answer to a call (`by_reply`: a JA by SMS, or the night
+    page's button), the answer told them the place is theirs; the confirmation planned when they
+    took it is not sent as well."""
     _ = translations(signup.person.locale).gettext
     words = {**night_words(signup.shift), "link": links.night(signup.shift_id)}
     body = reminder_before_text(_, words, confirmed=True, by_email=wants_email(signup.person))
