@@ -15,7 +15,7 @@ from natteravn.reports import council
 from natteravn.reports.models import IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster import terms
-from natteravn.shifts.models import SignupRole, SignupState, Term
+from natteravn.shifts.models import Invitation, SignupRole, SignupState, Term
 from tests import factories
 
 #: Who opens a page: someone not logged in, someone who has just asked for a code, someone logged in
@@ -68,6 +68,15 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
     coming = world.night_on("Flisa sentrum", date(2026, 11, 20))
     mine = factories.signup(db, coming, world.parent, now)
     factories.signup(db, coming, world.leader, now, role=SignupRole.LEADER)
+    # The parent is asked, by a call for walkers, to take a place on a night they are not on.
+    db.add(
+        Invitation(
+            shift=world.night_on("Kjellmyra", date(2026, 11, 21)),
+            person=world.parent,
+            role=SignupRole.WALKER,
+            created_at=now,
+        )
+    )
     offered = factories.signup(db, world.night_on("Kirkenær", date(2026, 11, 27)), world.other_parent, now)
     offered.state, offered.offer_expires_at = SignupState.OFFERED, now + timedelta(hours=12)
     school = world.school_class.school

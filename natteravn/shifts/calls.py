@@ -1,6 +1,8 @@
 """Calling for walkers: when a night is short of walkers or of a group leader (from the
 region's call day, by default the Tuesday before), or when someone on it asks for a stand-in,
-free volunteers of its municipality get an SMS; the first to reply JA take the places."""
+free volunteers of its municipality get an SMS; the first to reply JA take the places. Those who
+chose e-mail cannot reply: they take the place with a button on the night's page, which answers
+through the same `take_place`."""
 
 from __future__ import annotations
 
@@ -239,9 +241,12 @@ def _invite(
     return asked
 
 
-def open_invitation(session: Session, person: Person, now: datetime) -> Invitation | None:
-    """The latest unanswered invitation of the person's to a night that is still ahead."""
-    return session.scalar(
+def open_invitation(
+    session: Session, person: Person, now: datetime, *, shift_id: int | None = None
+) -> Invitation | None:
+    """The latest unanswered invitation of the person's to a night that is still ahead (to that
+    night, given `shift_id`)."""
+    query = (
         select(Invitation)
         .join(Invitation.shift)
         .where(
@@ -253,6 +258,27 @@ def open_invitation(session: Session, person: Person, now: datetime) -> Invitati
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(1)
     )
+    if shift_id is not None:
+        query = query.where(Invitation.shift_id == shift_id)
+    return session.scalar(query)
+
+
+def invitation_to(session: Session, person: Person, shift_id: int) -> Invitation | None:
+    """The person's invitation to the night, answered or not (a second tap, a night called off
+    since), unless they said NEI to it: then, as for someone never asked, there is none."""
+    return session.scalar(
+        select(Invitation).where(
+            Invitation.person_id == person.id,
+            Invitation.shift_id == shift_id,
+            Invitation.outcome != InvitationOutcome.DECLINED,
+        )
+    )
+
+
+def asks_for_standin(session: Session, invitation: Invitation) -> bool:
+    """A walker's invitation is to stand in while someone on the night gives a walker's place away
+    (what `take_place` fills first); else it is to a free place."""
+    return invitation.role == SignupRole.WALKER and open_standin(session, invitation.shift, invitation.role) is not None
 
 
 @dataclass
@@ -263,8 +289,9 @@ class Answer:
 
 
 def take_place(session: Session, invitation: Invitation, now: datetime, links: Links) -> Answer:
-    """A JA to an invitation. A stand-in's place is filled first (that parent wants out); else a
-    free place is taken; else the night is full. Sign-up rules (overlap, the term's cap) apply."""
+    """A JA to an invitation, by SMS or with the night page's button. A stand-in's place is filled
+    first (that parent wants out); else a free place is taken; else the night is full. Sign-up rules
+    (overlap, the term's cap) apply."""
     person, (shift,) = lock_person_and_nights(session, invitation.person_id, invitation.shift_id)
     session.refresh(invitation)
     assert shift is not None, "an invitation's night exists: the foreign key says so"
@@ -284,6 +311,20 @@ def take_place(session: Session, invitation: Invitation, now: datetime, links: L
         return Answer(invitation.outcome, refusal=refusal)
     invitation.outcome = InvitationOutcome.TAKEN if signup else InvitationOutcome.FULL
     return Answer(invitation.outcome, signup)
+
+
+def answer_text(_, answer: Answer, shift: Shift, now: datetime) -> str:
+    """What the person who answered is told, by SMS or on the night's page, in `_`'s language."""
+    words = messages.night_words(shift)
+    if shift.cancelled_at is not None:
+        return _("This night is cancelled.")
+    if answer.outcome == InvitationOutcome.TAKEN:
+        return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
+    if shift.starts_at <= now:
+        return _("This night has already started.")
+    if answer.outcome == InvitationOutcome.REFUSED and answer.refusal is not None:
+        return answer.refusal.translated(_)
+    return _("Thank you! The place on %(route)s on %(date)s is already taken. Someone was quicker this time.") % words
 
 
 def _take(

@@ -37,7 +37,6 @@ from natteravn.shifts.locks import lock_signup
 from natteravn.shifts.models import (
     HOLDING,
     Invitation,
-    InvitationOutcome,
     NightChoice,
     Shift,
     Signup,
@@ -279,12 +278,7 @@ def _cancel_chosen(session: Session, person: Person, signup: Signup, now: dateti
 
 def _take(session: Session, invitation: Invitation, now: datetime, links: Links, _) -> str:
     answer = calls.take_place(session, invitation, now, links)
-    words = _words(invitation.shift)
-    if answer.outcome == InvitationOutcome.TAKEN:
-        return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
-    if answer.outcome == InvitationOutcome.REFUSED and answer.refusal is not None:
-        return answer.refusal.translated(_)
-    return _("Thank you! The place on %(route)s on %(date)s is already taken. Someone was quicker this time.") % words
+    return calls.answer_text(_, answer, invitation.shift, now)
 
 
 def _confirm(session: Session, signup: Signup, now: datetime, links: Links, _) -> str:

@@ -16,10 +16,10 @@ from natteravn.accounts.service import person_for_calendar
 from natteravn.i18n import WEEKDAYS, Refusal, translations
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Registration
-from natteravn.shifts import joining, service, standin
+from natteravn.shifts import calls, joining, service, standin
 from natteravn.shifts.calendar import calendar_for, entry_for
 from natteravn.shifts.forms import ANY_DAY, CancelForm, NightsForm, OfferForm, SignupForm
-from natteravn.shifts.models import LIVE, Signup, SignupRole, SignupState
+from natteravn.shifts.models import LIVE, InvitationOutcome, Signup, SignupRole, SignupState
 from natteravn.web import LARGEST_NUMBER, choices, db_session, links, now, onboarded_required, safe_next, written
 
 bp = Blueprint("shifts", __name__)
@@ -94,9 +94,12 @@ def night(shift_id: int):
     found = service.night_for(db, current_user, shift_id, now())
     if found is None:
         abort(404)
+    invitation = calls.open_invitation(db, current_user, now(), shift_id=shift_id)
     return render_template(
         "shifts/night.html",
         night=found,
+        invitation=invitation,
+        standin_wanted=invitation is not None and calls.asks_for_standin(db, invitation),
         company=service.co_walkers(db, current_user, found.shift, now()),
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
         cutoff=service.cancel_cutoff(found.shift),
@@ -144,6 +147,24 @@ def signup(shift_id: int):
         flash(_("A place is offered to you. Answer the SMS link to take it."), "info")
     else:
         flash(_("You are signed up. See you on the night!"), "success")
+    return redirect(url_for("shifts.night", shift_id=shift_id))
+
+
+@bp.post("/nights/<int:shift_id>/take")
+@onboarded_required
+def take_place(shift_id: int):
+    """The night page's "Yes, I take the place": the web's JA to a call for walkers or a stand-in,
+    for those who get their calls by e-mail. Only someone asked about the night may answer."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    invitation = calls.invitation_to(db, current_user, shift_id)
+    if invitation is None:
+        abort(404)
+    answer = calls.take_place(db, invitation, now(), links())
+    db.commit()  # a refused or late answer is kept too, as by SMS: the invitation is answered
+    taken = answer.outcome == InvitationOutcome.TAKEN and invitation.shift.cancelled_at is None
+    flash(calls.answer_text(_, answer, invitation.shift, now()), "success" if taken else "error")
     return redirect(url_for("shifts.night", shift_id=shift_id))
 
 
