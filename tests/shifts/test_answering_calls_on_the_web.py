@@ -16,6 +16,8 @@ from natteravn.shifts.models import Invitation, InvitationOutcome, Signup, Signu
 from natteravn.shifts.replies import reply_no
 from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
+from tests.accessibility import fits_the_screen
+from tests.conftest import PHONE, chromium
 
 FRIDAY = date(2026, 11, 27)
 TUESDAY_CALL = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 17:00 in Oslo
@@ -242,4 +244,29 @@ def test_the_button_without_its_form_token_takes_nothing(
     assert client.post(f"/nights/{night.id}/take").status_code == 400
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(f"/nights/{night.id}").text)
     assert client.post(f"/nights/{night.id}/take", data={"csrf_token": token.group(1)}).status_code == 302
+    assert place_of(db, mari, night).state == SignupState.CONFIRMED
+
+
+@pytest.mark.browser
+def test_on_a_phone_without_javascript_the_place_is_one_tap(
+    world, db, clock, links, full_night, mari, mailer, live_server
+):
+    night, mine = full_night
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+    with chromium(java_script_enabled=False, **PHONE) as phone:
+        phone.goto(live_server + "/login")
+        phone.locator("#phone").fill(mari.phone)
+        phone.locator("main form [type=submit]").click()
+        code = re.search(r"\b(\d{6})\b", mailer.sent[-1][2]).group(1)
+        phone.locator("#code").fill(code)
+        phone.locator("form:has(#code) [type=submit]").click()
+        phone.goto(links.night(night.id).replace(links.base_url, live_server))
+
+        assert "This night needs a stand-in for one walker." in phone.locator("main").inner_text()
+        assert fits_the_screen(phone)
+        phone.get_by_role("button", name="Yes, I take the place").click()
+
+        assert "is yours" in phone.locator(".flashes").inner_text()
+        assert fits_the_screen(phone)
     assert place_of(db, mari, night).state == SignupState.CONFIRMED
