@@ -10,6 +10,7 @@ from natteravn.roster.autofill.problem import Problem, feasible_pairs
 def first_come(problem: Problem) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     taken: Counter[int] = Counter()
     load: Counter[int] = Counter()
+    walks: Counter[int] = Counter()  # what the term's cap counts: nights not led
     weekends: dict[int, set] = {}
     days: dict[int, set] = {}
     led: set[int] = set()
@@ -24,6 +25,9 @@ def first_come(problem: Problem) -> tuple[set[tuple[int, int]], set[tuple[int, i
             continue
         if any(load[v.id] >= v.max_new_nights for v in group):
             continue
+        leader = next((v for v in group if v.can_lead and night.needs_leader and night.id not in led), None)
+        if any(walks[v.id] >= v.most_new_walks for v in group if v is not leader):
+            continue
         if any(not v.same_weekend_ok and night.weekend in weekends.get(v.id, set()) for v in group):
             continue
         if any(night.day in days.get(v.id, set()) for v in group):
@@ -33,8 +37,10 @@ def first_come(problem: Problem) -> tuple[set[tuple[int, int]], set[tuple[int, i
             load[v.id] += 1
             weekends.setdefault(v.id, set(v.busy_weekends)).add(night.weekend)
             days.setdefault(v.id, set(v.busy_days)).add(night.day)
-            if v.can_lead and night.needs_leader and night.id not in led:
+            if v is leader:
                 leaders.add((v.id, night.id))
                 led.add(night.id)
+            else:
+                walks[v.id] += 1
         taken[night.id] += len(group)
     return assignments, leaders

@@ -37,6 +37,9 @@ def violations(problem: Problem, assignments: set[tuple[int, int]], leaders: set
             continue
         if len(night_ids) > volunteer.max_new_nights:
             found.append(f"person {volunteer_id} gets {len(night_ids)} nights, more than {volunteer.max_new_nights}")
+        walked = [n for n in night_ids if (volunteer_id, n) not in leaders]
+        if len(walked) > volunteer.most_new_walks:
+            found.append(f"person {volunteer_id} walks {len(walked)} nights, more than {volunteer.most_new_walks}")
         days = Counter(nights[n].day for n in night_ids if n in nights)
         doubled = [d for d, c in days.items() if c > 1 or d in volunteer.busy_days]
         if doubled:
@@ -46,6 +49,9 @@ def violations(problem: Problem, assignments: set[tuple[int, int]], leaders: set
             taken = [w for w, c in weekends.items() if c > 1 or w in volunteer.busy_weekends]
             if taken:
                 found.append(f"person {volunteer_id} gets two nights in weekend {taken[0]}")
+    for night_id, count in Counter(night_id for _, night_id in leaders).items():
+        if count > 1 or (night_id in nights and not nights[night_id].needs_leader):
+            found.append(f"night {night_id} gets a leader it does not need")
     for volunteer_id, night_id in leaders:
         if (volunteer_id, night_id) not in assignments:
             found.append(f"person {volunteer_id} leads night {night_id} without walking it")

@@ -2,9 +2,10 @@
 strong starting point and a proven lower bound.
 
 Drop the few rules a flow cannot express (partners walk together, the experienced mix,
-people who walked together before) and what remains — capacities,
-each person's maximum, one night a weekend (or an evening), one leader slot per night, a convex cost for
-each further night — is exactly a network flow. Every dropped term costs zero or more and
+people who walked together before, the term's cap on the nights walked by one who may also
+lead) and what remains — capacities, each person's maximum, one night a weekend (or an
+evening), one leader slot per night, a convex cost for each further night — is exactly a
+network flow. Every dropped term costs zero or more and
 every dropped rule only removes solutions, so the flow's optimum can never be above the
 full model's: a valid bound.
 """
@@ -44,7 +45,8 @@ def roster_by_flow(problem: Problem, nights: list[Night], volunteers: list[Volun
             continue
         shared = {n.id for n in options.get(partner.id, [])}
         weekends: set = set()
-        wanted = min(volunteer.max_new_nights, partner.max_new_nights)
+        wanted = min(volunteer.most_new_nights, partner.most_new_nights)
+        walks_left = {member.id: member.most_new_walks for member in (volunteer, partner)}
         nights_left = sorted(
             (n for n in options.get(volunteer.id, []) if n.id in shared),
             key=lambda n: (-need[n.id], -(n.needs_leader and n.id not in led), n.day),
@@ -54,11 +56,16 @@ def roster_by_flow(problem: Problem, nights: list[Night], volunteers: list[Volun
                 break
             if free[night.id] < 2 or need[night.id] <= 0 or night.weekend in weekends:
                 continue
+            fits, leader = _couple_on(volunteer, partner, night, night.id in led, walks_left)
+            if not fits:
+                continue
             for member in (volunteer, partner):
                 assignments.add((member.id, night.id))
-                if member.can_lead and night.needs_leader and night.id not in led:
+                if member is leader:
                     leaders.add((member.id, night.id))
                     led.add(night.id)
+                else:
+                    walks_left[member.id] -= 1
             free[night.id] -= 2
             need[night.id] = max(0, need[night.id] - 2)
             weekends.add(night.weekend)
@@ -72,7 +79,35 @@ def roster_by_flow(problem: Problem, nights: list[Night], volunteers: list[Volun
     rest = [v for v in volunteers if v.partner_id is None]
     rest_pairs = [(v, rest_by_id[n.id]) for v, n in pairs if v.partner_id is None and v.id not in placed]
     others = relax(problem, rest_nights, rest, rest_pairs)
-    return FlowResult(bound, assignments | others.assignments, leaders | others.leaders)
+    walks = _within_walker_cap(rest, others.assignments - others.leaders)
+    return FlowResult(bound, assignments | walks | others.leaders, leaders | others.leaders)
+
+
+def _couple_on(
+    volunteer: Volunteer, partner: Volunteer, night: Night, led: bool, walks_left: dict[int, int]
+) -> tuple[bool, Volunteer | None]:
+    """Whether a couple can take the night together, and which of them leads it (None: neither).
+    Whoever walks it needs a walker's night left under the term's cap; a leader's is free of it."""
+    couple = (volunteer, partner)
+    for leader in (*couple, None):
+        if leader is not None and not (leader.can_lead and night.needs_leader and not led):
+            continue
+        if all(walks_left[member.id] > 0 for member in couple if member is not leader):
+            return True, leader
+    return False, None
+
+
+def _within_walker_cap(volunteers: list[Volunteer], walks: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The flow bounds each person's nights, not the walker's among them (the cap's count, which
+    a flow cannot keep apart from the weekends): places walked beyond it are left empty."""
+    most = {v.id: v.most_new_walks for v in volunteers}
+    kept: set[tuple[int, int]] = set()
+    taken: dict[int, int] = {}
+    for volunteer_id, night_id in sorted(walks):
+        if taken.get(volunteer_id, 0) < most[volunteer_id]:
+            kept.add((volunteer_id, night_id))
+            taken[volunteer_id] = taken.get(volunteer_id, 0) + 1
+    return kept
 
 
 def relax(problem: Problem, nights: list[Night], volunteers: list[Volunteer], pairs) -> FlowResult:
@@ -91,14 +126,14 @@ def relax(problem: Problem, nights: list[Night], volunteers: list[Volunteer], pa
 
     supply = 0
     for volunteer in volunteers:
-        for k in range(volunteer.max_new_nights):
+        for k in range(volunteer.most_new_nights):
             arc(source, node(("v", volunteer.id)), 1, w.extra_night * (volunteer.existing_nights + k))
-        supply += volunteer.max_new_nights
+        supply += volunteer.most_new_nights
     for volunteer, night in pairs:
         # One night a weekend; those who allowed two still walk one an evening.
         weekly = ("vw", volunteer.id, night.weekend)
         if weekly not in ids:
-            cap = volunteer.max_new_nights if volunteer.same_weekend_ok else 1
+            cap = volunteer.most_new_nights if volunteer.same_weekend_ok else 1
             arc(node(("v", volunteer.id)), node(weekly), cap, 0)
         through = node(weekly)
         if volunteer.same_weekend_ok:
@@ -113,7 +148,8 @@ def relax(problem: Problem, nights: list[Night], volunteers: list[Volunteer], pa
             cost += w.outside_class_weekend
         if night.has_waitlist:
             cost += w.waitlist_slack
-        arc(through, node(("n", night.id)), 1, cost, ("walk", volunteer.id, night.id))
+        if volunteer.most_new_walks > 0:
+            arc(through, node(("n", night.id)), 1, cost, ("walk", volunteer.id, night.id))
         if volunteer.can_lead and night.needs_leader:
             arc(through, node(("l", night.id)), 1, cost, ("lead", volunteer.id, night.id))
     constant = 0

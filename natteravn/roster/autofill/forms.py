@@ -17,7 +17,8 @@ class CheckboxesField(SelectMultipleField):
 
 class AvailabilityForm(Form):
     weekdays = CheckboxesField(_l("Days I can walk"), coerce=int)
-    # Offered up to the term's cap, and checked against it by the service, which names the cap:
+    # Offered up to the term's cap (more for a group leader, `service.most_nights_offered`), and
+    # checked against it by the service, which names the cap:
     # a number sent from a page opened before the cap was lowered gets that message, not "Not a
     # valid choice".
     max_nights = SelectField(_l("How many nights at most this term"), coerce=int, default=2, validate_choice=False)

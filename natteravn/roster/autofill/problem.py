@@ -48,7 +48,10 @@ class Volunteer:
     id: int
     municipality_id: int
     available: frozenset[int]  # night ids the person can walk (dates, weekdays and municipalities applied)
-    max_new_nights: int  # their maximum this term minus nights they already have
+    max_new_nights: int  # their own maximum this term minus all the nights they already have
+    # The term's cap minus the walker's places they already hold (`shifts.service.caps`): it bounds
+    # the new nights they walk, not those they lead. None: no bound but their own.
+    max_new_walks: int | None = None
     can_lead: bool = False
     partner_id: int | None = None
     same_weekend_ok: bool = False
@@ -56,6 +59,17 @@ class Volunteer:
     class_ids: frozenset[int] = frozenset()  # their children's school classes
     busy_days: frozenset[date] = frozenset()  # evenings they already walk
     existing_nights: int = 0  # nights already held this term (for fairness)
+
+    @property
+    def most_new_walks(self) -> int:
+        """New nights they may get as walker: their own maximum and the term's cap both hold."""
+        own = self.max_new_nights
+        return own if self.max_new_walks is None else max(0, min(own, self.max_new_walks))
+
+    @property
+    def most_new_nights(self) -> int:
+        """New nights they may get at all: one who can lead may lead nights beyond the cap."""
+        return max(0, self.max_new_nights) if self.can_lead else self.most_new_walks
 
     def outside_class_weekend(self, night: Night) -> bool:
         """A parent with school classes asked to walk a weekend given to none of them."""
@@ -110,13 +124,15 @@ def feasible_pairs(problem: Problem) -> list[tuple[Volunteer, Night]]:
     by_id = {v.id: v for v in problem.volunteers}
     pairs = []
     for volunteer in problem.volunteers:
-        if volunteer.max_new_nights <= 0:
+        if volunteer.most_new_nights <= 0:
             continue
         partner = by_id.get(volunteer.partner_id) if volunteer.partner_id else None
         for night_id in sorted(volunteer.available):
             night = nights.get(night_id)
             if night is None or night.free_places <= 0:
                 continue
+            if volunteer.most_new_walks <= 0 and not (volunteer.can_lead and night.needs_leader):
+                continue  # at the term's cap, they may only come to lead
             if night.day in volunteer.busy_days:
                 continue  # one night an evening: nights of the same date are taken to overlap
             if not volunteer.same_weekend_ok and night.weekend in volunteer.busy_weekends:
@@ -126,7 +142,7 @@ def feasible_pairs(problem: Problem) -> list[tuple[Volunteer, Night]]:
             if volunteer.partner_id is not None and (
                 partner is None
                 or night_id not in partner.available
-                or partner.max_new_nights <= 0
+                or partner.most_new_nights <= 0
                 or night.free_places < 2
                 or problem.locks.get((partner.id, night_id)) is False
             ):

@@ -75,12 +75,15 @@ def save_availability(
         raise AutofillRefused(N_("That term is not in your region."))
     if not (given.weekdays or given.dates):
         raise AutofillRefused(N_("Choose at least one weekday or date you can walk."))
-    if not 0 <= given.max_nights <= term.cap:
+    most = most_nights_offered(term, person)
+    if not 0 <= given.max_nights <= most and most == term.cap:
         raise AutofillRefused(
             N_("Choose a number from 0 to %(cap)d: nobody walks more nights than that in a term."),
             field="max_nights",
             cap=term.cap,
         )
+    if not 0 <= given.max_nights <= most:
+        raise AutofillRefused(N_("Choose a number from 0 to %(most)d."), field="max_nights", most=most)
     for day in [*given.dates, *given.blocked_dates]:
         if not term.starts_on <= day <= term.ends_on:
             raise AutofillRefused(N_("The date %(date)s is outside the term."), date=day.strftime("%d.%m.%Y"))
@@ -104,6 +107,15 @@ def save_availability(
     session.add(availability)
     session.flush()
     return availability
+
+
+def most_nights_offered(term: Term, person: Person) -> int:
+    """The most nights a person may offer for the term, all of them counted: the term's cap on
+    walker's places; a group leader may lead beyond it (`shifts.service.caps`), up to a night a
+    week of the term."""
+    if not person.holds(RoleKind.LEADER, term.region_id):
+        return term.cap
+    return max(term.cap, (term.ends_on - term.starts_on).days // 7 + 1)
 
 
 def _partner_phone(typed: str | None, person: Person, actor: Person) -> str | None:
@@ -271,10 +283,9 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
             continue
         accepted = {person.municipality_id, *availability.municipality_ids}
         existing = theirs.get(person.id, [])
-        # Their own most, over all their nights; the term's cap, over the places they walk. Any new
-        # night may be one they walk, so both bound the new ones.
-        wanted = availability.max_nights - len(existing)
-        under_cap = term.cap - walks[person.id]
+        # Their own most counts all their nights; the term's cap only those they walk (as the
+        # coordinator's `assign` counts them when the draft is accepted), so a leader at the cap
+        # may still lead.
         volunteers.append(
             Volunteer(
                 id=person.id,
@@ -282,7 +293,8 @@ def _volunteers(session: Session, term: Term, nights: list[Night], experienced: 
                 available=frozenset(
                     n.id for n in nights if n.municipality_id in accepted and availability.covers(n.day)
                 ),
-                max_new_nights=max(0, min(wanted, under_cap)),
+                max_new_nights=max(0, availability.max_nights - len(existing)),
+                max_new_walks=max(0, term.cap - walks[person.id]),
                 can_lead=availability.wants_to_lead and person.holds(RoleKind.LEADER, term.region_id),
                 partner_id=partners.get(person.id),
                 same_weekend_ok=availability.same_weekend_ok,

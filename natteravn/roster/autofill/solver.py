@@ -139,6 +139,7 @@ def _around(problem: Problem, nights: list[Night], volunteers: list[Volunteer], 
             arriving[night_id].append(volunteer_id)
         leaving[volunteer_id].append(night_id)
     led = {n for _, n in crossing_leaders}
+    walking = [v for v, n in crossing if (v, n) not in crossing_leaders]
     all_nights = {n.id: n for n in problem.nights}
     sub_nights = [
         replace(
@@ -155,6 +156,7 @@ def _around(problem: Problem, nights: list[Night], volunteers: list[Volunteer], 
             v,
             available=v.available & ids,
             max_new_nights=max(0, v.max_new_nights - len(leaving[v.id])),
+            max_new_walks=None if v.max_new_walks is None else max(0, v.max_new_walks - walking.count(v.id)),
             existing_nights=v.existing_nights + len(leaving[v.id]),
             busy_days=v.busy_days | {all_nights[n].day for n in leaving[v.id]},
         )
@@ -169,7 +171,8 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
     w = problem.weights
     model = cp_model.CpModel()
     x = {(v.id, n.id): model.new_bool_var(f"x{v.id}_{n.id}") for v, n in pairs}
-    lead = {(v.id, n.id): model.new_bool_var(f"l{v.id}_{n.id}") for v, n in pairs if v.can_lead}
+    # Only a night without a leader is led: a second leader's place would slip past the cap.
+    lead = {(v.id, n.id): model.new_bool_var(f"l{v.id}_{n.id}") for v, n in pairs if v.can_lead and n.needs_leader}
     by_night: dict[int, list[tuple[int, int]]] = defaultdict(list)
     by_volunteer: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for key in x:
@@ -205,7 +208,10 @@ def _solve_exact(problem: Problem, pairs, time_limit_s: float, workers: int, *, 
     for volunteer in volunteers:
         mine = by_volunteer.get(volunteer.id, [])
         load = sum(x[k] for k in mine)
-        model.add(load <= volunteer.max_new_nights)
+        model.add(load <= volunteer.most_new_nights)
+        if volunteer.most_new_walks < volunteer.most_new_nights:
+            # The term's cap counts the nights they walk; those they lead are free of it.
+            model.add(load - sum(lead[k] for k in mine if k in lead) <= volunteer.most_new_walks)
         _fair_share(model, volunteer, mine, x, w, terms)
         # One night a weekend, or, for those who allowed two, one an evening.
         together: dict[object, list] = defaultdict(list)
@@ -339,7 +345,7 @@ def _fair_share(model, volunteer: Volunteer, mine, x, w, terms) -> None:
     night each beat one person with two: a convex cost spreads the load."""
     if not mine:
         return
-    steps = [model.new_bool_var(f"step{volunteer.id}_{k}") for k in range(volunteer.max_new_nights)]
+    steps = [model.new_bool_var(f"step{volunteer.id}_{k}") for k in range(volunteer.most_new_nights)]
     for earlier, later in zip(steps, steps[1:], strict=False):
         model.add(later <= earlier)
     model.add(sum(steps) == sum(x[k] for k in mine))

@@ -46,7 +46,8 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     date_choices = [(d.isoformat(), d.strftime("%d.%m.%Y")) for d in days]
     form.blocked_dates.choices = date_choices
     form.dates.choices = date_choices
-    form.max_nights.choices = choices((n, str(n)) for n in range(0, term.cap + 1))
+    most = service.most_nights_offered(term, person)
+    form.max_nights.choices = choices((n, str(n)) for n in range(0, most + 1))
     others = [
         m
         for m in places.municipalities_in(db_session(), {term.region_id})
@@ -59,7 +60,7 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
         saved = service.availability_for(db_session(), person, term)
         form.weekdays.data = saved.weekdays if saved else weekdays
         # The cap may have been lowered since: what was said is shown as no more than it allows.
-        form.max_nights.data = min(saved.max_nights, term.cap) if saved else term.cap
+        form.max_nights.data = min(saved.max_nights, most) if saved else term.cap
         form.blocked_dates.data = saved.blocked_dates if saved else []
         form.dates.data = saved.dates if saved else []
         form.municipality_ids.data = saved.municipality_ids if saved else []
@@ -140,7 +141,11 @@ def availability_for_person(term_id: int, person_id: int):
 def _availability_page(form, term: Term, person: Person):
     """The form, as asked for or as sent back refused (422: what was sent is not saved)."""
     status = 422 if request.method == "POST" else 200
-    return render_template("roster/autofill/availability.html", form=form, term=term, person=person), status
+    leads_beyond_cap = service.most_nights_offered(term, person) > term.cap
+    page = render_template(
+        "roster/autofill/availability.html", form=form, term=term, person=person, leads_beyond_cap=leads_beyond_cap
+    )
+    return page, status
 
 
 def _tally_in_words(tally: dict[str, int]) -> list[str]:

@@ -405,3 +405,81 @@ def test_one_wrong_weight_keeps_every_typed_value_and_says_which(world, login, c
     assert errors and set(errors) == {"repeat_pair"}
     assert "<details open>" in page
     assert service.weights_for(db, world.region.id) == Weights()
+
+
+def at_the_cap(db, world, someone, clock, role=SignupRole.WALKER):
+    """Two places as walker (the term's cap) on the first two Fridays in Grue."""
+    for day in (date(2026, 11, 20), date(2026, 11, 27)):
+        factories.signup(db, world.night_on("Kirkenær", day), someone, clock(), role=role)
+
+
+def proposed_to(draft, someone) -> list[tuple[int, SignupRole]]:
+    return [(a.shift_id, a.role) for a in draft.assignments if a.person_id == someone.id]
+
+
+def test_a_leader_at_the_walkers_cap_is_proposed_to_lead_and_signed_up_as_leader(world, db, clock, links):
+    at_the_cap(db, world, world.leader, clock)
+    say_available(db, world.leader, world.term, weekdays=[SATURDAY], max_nights=3, wants_to_lead=True)
+    draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    [(shift_id, role)] = proposed_to(draft, world.leader)  # her own most: three nights in all
+    assert role == SignupRole.LEADER
+    assert shift_id not in {s["shift_id"] for s in draft.short if s["leader_missing"]}
+
+    assert service.accept_draft(db, draft, world.coordinator, clock(), links).made == 1
+    led = db.scalar(select(Signup).where(Signup.shift_id == shift_id, Signup.person_id == world.leader.id))
+    assert (led.role, led.state) == (SignupRole.LEADER, SignupState.SIGNED_UP)
+
+
+def test_a_leader_at_the_cap_who_leads_no_more_than_they_offered(world, db, clock):
+    at_the_cap(db, world, world.leader, clock, role=SignupRole.LEADER)
+    say_available(db, world.leader, world.term, weekdays=[SATURDAY], max_nights=2, wants_to_lead=True)
+    draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    assert proposed_to(draft, world.leader) == []  # her own two nights, led or walked, are taken
+
+
+def test_volunteers_at_the_cap_are_not_proposed_to_walk(world, db, clock):
+    at_the_cap(db, world, world.parent, clock)
+    say_available(db, world.parent, world.term, weekdays=[SATURDAY], max_nights=2)
+    # A group leader who offers many nights but not to lead walks no more than anyone.
+    at_the_cap(db, world, world.leader, clock)
+    say_available(db, world.leader, world.term, weekdays=[SATURDAY], max_nights=4, wants_to_lead=False)
+    draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
+    assert proposed_to(draft, world.parent) == proposed_to(draft, world.leader) == []
+    saturday = world.night_on("Flisa sentrum", date(2026, 11, 21))
+    assert {s["shift_id"]: s["reasons"] for s in draft.short}[saturday.id] == [
+        "no_leader_available",
+        "too_few_volunteers",
+    ]
+
+
+def test_a_group_leader_may_offer_more_nights_than_the_cap_and_a_parent_may_not(world, db, login, client):
+    login(world.leader)
+    page = client.get(f"/availability/{world.term.id}").text
+    offered = re.search(r'<select[^>]*name="max_nights"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'value="(\d+)"', offered) == ["0", "1", "2", "3", "4", "5"]  # a night a week
+    assert "As group leader you may lead more nights than the 2 you may walk." in page
+    response = client.post(
+        f"/availability/{world.term.id}", data={"weekdays": [str(SATURDAY)], "max_nights": "4", "wants_to_lead": "y"}
+    )
+    assert response.status_code == 302
+    assert service.availability_for(db, world.leader, world.term).max_nights == 4
+    too_many = client.post(f"/availability/{world.term.id}", data={"weekdays": [str(SATURDAY)], "max_nights": "6"})
+    assert errors_beside_fields(too_many.text) == {"max_nights": "Choose a number from 0 to 5."}
+    client.post("/logout")
+    login(world.parent)
+    assert "As group leader" not in client.get(f"/availability/{world.term.id}").text
+    refused = client.post(f"/availability/{world.term.id}", data={"weekdays": [str(SATURDAY)], "max_nights": "3"})
+    assert refused.status_code == 422
+
+
+def test_the_coordinators_draft_puts_a_leader_at_the_cap_on_a_night_as_leader(world, db, login, client, clock):
+    at_the_cap(db, world, world.leader, clock)
+    say_available(db, world.leader, world.term, weekdays=[SATURDAY], max_nights=3, wants_to_lead=True)
+    db.commit()
+    login(world.coordinator)
+    assert client.post(f"/coordinator/terms/{world.term.id}/autofill").status_code == 302
+    assert client.post(f"/coordinator/terms/{world.term.id}/autofill/accept").status_code == 302
+    roles = db.execute(
+        select(Signup.role, func.count()).where(Signup.person_id == world.leader.id).group_by(Signup.role)
+    ).all()
+    assert dict(roles) == {SignupRole.WALKER: 2, SignupRole.LEADER: 1}

@@ -165,6 +165,7 @@ def problems(draw):
                 p,
                 draw(st.sets(st.sampled_from(ids), max_size=len(ids))),
                 nights=draw(st.integers(0, 3)),
+                max_new_walks=draw(st.none() | st.integers(0, 2)),
                 municipality=draw(st.sampled_from([1, 2])),
                 can_lead=draw(st.booleans()),
                 same_weekend_ok=draw(st.booleans()),
@@ -216,3 +217,48 @@ def test_the_reported_bound_knows_partners_walk_together_where_the_flow_does_not
     solution = solve(problem, time_limit_s=5, workers=1)
     assert solution.assignments == {(1, 1), (2, 1)}
     assert flow.bound < solution.bound == solution.objective
+
+
+def test_a_leader_at_the_walkers_cap_still_leads_a_night_without_one():
+    saturday = FRIDAY + timedelta(days=1)
+    nights = [night(1, need=1, leader=False), night(2, day=saturday + timedelta(weeks=1), need=1)]
+    lise = person(1, {1, 2}, nights=2, max_new_walks=0, can_lead=True)
+    solution = solve(Problem(nights, [lise]), time_limit_s=5)
+    assert solution.assignments == solution.leaders == {(1, 2)}  # led, and not walked on night 1
+
+
+def test_a_walker_at_the_cap_gets_no_night_however_many_they_offered():
+    problem = Problem([night(1, need=1, leader=False)], [person(1, {1}, nights=3, max_new_walks=0)])
+    solution = solve(problem, time_limit_s=5)
+    assert solution.assignments == set()
+    assert solution.short[0].reasons == ("too_few_volunteers",)
+
+
+def test_a_leaders_own_most_counts_the_nights_they_lead():
+    nights = [night(i, day=FRIDAY + timedelta(weeks=i), need=0) for i in range(3)]
+    lise = person(1, {0, 1, 2}, nights=1, max_new_walks=0, can_lead=True)
+    solution = solve(Problem(nights, [lise]), time_limit_s=5)
+    assert len(solution.leaders) == len(solution.assignments) == 1
+
+
+def test_the_flows_roster_walks_a_leader_no_more_than_the_cap_allows():
+    # Four weekends short of walkers and none needing a leader: the flow would walk her on all.
+    nights = [night(i, day=FRIDAY + timedelta(weeks=i), need=2, leader=i == 0) for i in range(4)]
+    lise = person(1, {0, 1, 2, 3}, nights=4, max_new_walks=1, can_lead=True)
+    problem = Problem(nights, [lise])
+    flow = roster_by_flow(problem, problem.nights, problem.volunteers, feasible_pairs(problem))
+    assert violations(problem, flow.assignments, flow.leaders) == []
+    solution = solve(problem, time_limit_s=5)
+    assert solution.leaders == {(1, 0)} and len(solution.assignments) == 2
+    assert violations(problem, solution.assignments, solution.leaders) == []
+
+
+def test_partners_come_together_when_one_of_them_may_only_lead():
+    nights = [night(1, need=2, leader=False), night(2, day=FRIDAY + timedelta(weeks=1), need=2)]
+    lise = person(1, {1, 2}, max_new_walks=0, can_lead=True, partner_id=2)
+    per = person(2, {1, 2}, partner_id=1)
+    problem = Problem(nights, [lise, per])
+    flow = roster_by_flow(problem, problem.nights, problem.volunteers, feasible_pairs(problem))
+    assert flow.assignments == {(1, 2), (2, 2)} and flow.leaders == {(1, 2)}
+    solution = solve(problem, time_limit_s=5)
+    assert solution.assignments == {(1, 2), (2, 2)} and solution.leaders == {(1, 2)}
