@@ -43,8 +43,14 @@ class BudgetUse:
         return self.segments * self.price
 
     @property
+    def limits(self) -> bool:
+        """Whether the budget holds SMS back: SMS priced at nothing never spend it, whatever it
+        is (the dispatcher's `segments_left` sets no limit then either)."""
+        return self.budget is not None and self.price > 0
+
+    @property
     def share(self) -> Decimal:
-        if self.budget is None:
+        if self.budget is None or not self.limits:
             return Decimal(0)
         return self.spent / self.budget if self.budget else Decimal(1)
 
@@ -61,7 +67,7 @@ class BudgetUse:
     def allowed(self) -> int | None:
         """SMS segments the budget pays for this month, as the dispatcher counts them; None when
         nothing limits them (no budget, or SMS that cost nothing)."""
-        if self.budget is None or self.price <= 0:
+        if self.budget is None or not self.limits:
             return None
         return segments_paid_for(self.budget, self.price)
 
@@ -72,11 +78,11 @@ class BudgetUse:
 
     @property
     def warning(self) -> bool:
-        return self.budget is not None and self.share >= WARN_AT
+        return self.limits and self.share >= WARN_AT
 
     @property
     def used_up(self) -> bool:
-        return self.budget is not None and self.share >= 1
+        return self.limits and self.share >= 1
 
 
 def segments_sent(session: Session, region_ids: Collection[int], now: datetime) -> dict[int, int]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from natteravn.audit.models import AuditEvent
-from natteravn.places.budget import budget_uses
+from natteravn.places.budget import budget_uses, segments_left
 from natteravn.places.service import RegionSettings
 from natteravn.sms.models import BUDGET_HELD, MessageState, Purpose, SmsMessage
 from natteravn.sms.outbox import MonthCost, cost_total
@@ -311,3 +311,30 @@ def region_form(region, **changes) -> dict:
     values = vars(RegionSettings.of(region)) | {"name": region.name}
     shown = {k: v.strftime("%H:%M") if isinstance(v, time) else "" if v is None else v for k, v in values.items()}
     return {name: str(value) for name, value in {**shown, **changes}.items()}
+
+
+def test_with_sms_priced_at_nothing_a_budget_neither_counts_nor_warns(world, db, clock):
+    world.region.sms_budget_nok = 0  # even a budget of nothing: free SMS never spend it
+    sent(db, clock(), world.parent, world.region, 30)
+    db.commit()
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal(0))
+    assert (use.budget, use.segments, use.spent) == (0, 30, Decimal(0))
+    assert use.allowed is None and use.left is None
+    assert not (use.limits or use.warning or use.used_up)
+    assert segments_left(db, [world.region.id], clock(), price=Decimal(0)) == {}  # the dispatcher holds none
+
+
+def test_the_outbox_says_a_budget_holds_nothing_back_when_sms_cost_nothing(
+    app, world, budgeted, db, clock, login, client
+):
+    app.config["SMS_PRICE_PER_SEGMENT"] = 0
+    sent(db, clock(), world.parent, world.region, 40)  # far beyond 10 kr at the usual price
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/outbox").text
+    assert (
+        "Solør – SMS this month: 41. The price per SMS is set to 0 kr, so SMS cost nothing and the budget of 10 kr"
+        " holds none back." in page
+    )
+    assert "no budget set" not in page and "Set a budget" not in page
+    assert "of its SMS budget" not in client.get("/coordinator").text  # no warning either
