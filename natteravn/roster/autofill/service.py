@@ -82,7 +82,7 @@ def save_availability(
             field="max_nights",
             cap=term.cap,
         )
-    if not 0 <= given.max_nights <= most:
+    if not 0 <= given.max_nights <= most:  # a group leader's, who may lead beyond the cap
         raise AutofillRefused(N_("Choose a number from 0 to %(most)d."), field="max_nights", most=most)
     for day in [*given.dates, *given.blocked_dates]:
         if not term.starts_on <= day <= term.ends_on:

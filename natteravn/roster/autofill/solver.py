@@ -8,7 +8,7 @@ and the time limit is shared out by size.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -139,7 +139,7 @@ def _around(problem: Problem, nights: list[Night], volunteers: list[Volunteer], 
             arriving[night_id].append(volunteer_id)
         leaving[volunteer_id].append(night_id)
     led = {n for _, n in crossing_leaders}
-    walking = [v for v, n in crossing if (v, n) not in crossing_leaders]
+    walking = Counter(v for v, n in crossing if (v, n) not in crossing_leaders)
     all_nights = {n.id: n for n in problem.nights}
     sub_nights = [
         replace(
@@ -156,7 +156,7 @@ def _around(problem: Problem, nights: list[Night], volunteers: list[Volunteer], 
             v,
             available=v.available & ids,
             max_new_nights=max(0, v.max_new_nights - len(leaving[v.id])),
-            max_new_walks=None if v.max_new_walks is None else max(0, v.max_new_walks - walking.count(v.id)),
+            max_new_walks=None if v.max_new_walks is None else max(0, v.max_new_walks - walking[v.id]),
             existing_nights=v.existing_nights + len(leaving[v.id]),
             busy_days=v.busy_days | {all_nights[n].day for n in leaving[v.id]},
         )
