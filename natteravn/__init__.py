@@ -132,6 +132,7 @@ def audit_vocabulary():
     from natteravn.reports import access, council, logbook, retention, writing
     from natteravn.roster import broadcasts, terms
     from natteravn.roster import service as roster
+    from natteravn.roster.autofill import asking
     from natteravn.roster.autofill import service as autofill
     from natteravn.shifts import service as shifts
 
@@ -143,6 +144,7 @@ def audit_vocabulary():
         broadcasts.AUDIT,
         terms.AUDIT,
         autofill.AUDIT,
+        asking.AUDIT,
         people.AUDIT,
         access.AUDIT,
         logbook.AUDIT,

@@ -34,6 +34,10 @@ class Links:
     def night(self, shift_id: int) -> str:
         return self.url(f"/nights/{shift_id}")
 
+    def availability(self, term_id: int) -> str:
+        """Where a volunteer says which nights of a term they can walk."""
+        return self.url(f"/availability/{term_id}")
+
     def offer(self, signup_id: int) -> str:
         return self.url(f"/offer/{self.sign('offer', signup_id)}")
 

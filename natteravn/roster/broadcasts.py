@@ -153,12 +153,14 @@ def audience(session: Session, scope: Scope, target: Target, now: datetime) -> A
         municipality = session.get(Municipality, target.id)
         if municipality is None or not scope.covers(municipality.region_id, municipality.id):
             return None
-        return Audience(target, municipality.region_id, _volunteers(session, Person.municipality_id == municipality.id))
+        return Audience(
+            target, municipality.region_id, active_volunteers(session, Person.municipality_id == municipality.id)
+        )
     region = session.get(Region, target.id)
     if region is None or region.id not in scope.regions:
         return None
     living_there = Person.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region.id))
-    return Audience(target, region.id, _volunteers(session, living_there))
+    return Audience(target, region.id, active_volunteers(session, living_there))
 
 
 def _night_audience(session: Session, scope: Scope, target: Target, now: datetime) -> Audience | None:
@@ -184,10 +186,11 @@ def _class_audience(session: Session, scope: Scope, target: Target) -> Audience 
     if not scope.covers(municipality.region_id, municipality.id):
         return None
     parents = Person.id.in_(select(person_class.c.person_id).where(person_class.c.school_class_id == school_class.id))
-    return Audience(target, municipality.region_id, _volunteers(session, parents))
+    return Audience(target, municipality.region_id, active_volunteers(session, parents))
 
 
-def _volunteers(session: Session, where) -> list[Person]:
+def active_volunteers(session: Session, where) -> list[Person]:
+    """The active people `where` picks, in the order a list of names is read."""
     query = select(Person).where(where, Person.active.is_(True)).order_by(in_norwegian_order(Person.name), Person.id)
     return list(session.scalars(query))
 

@@ -36,6 +36,7 @@ PURPOSE_NAMES = {
     Purpose.REPLY: _l("Answer to an SMS"),
     Purpose.TEST: _l("Test message"),
     Purpose.BROADCAST: _l("Message from the coordinator"),
+    Purpose.AVAILABILITY_REQUEST: _l("When can you walk?"),
 }
 
 

@@ -48,6 +48,7 @@ SUBJECTS = {
     Purpose.INVITATION: N_("Natteravn: you are invited to walk"),
     Purpose.APPROVED: N_("Natteravn: you can sign up for nights"),
     Purpose.OFFER_EXPIRED: N_("Natteravn: the offered place went on"),
+    Purpose.AVAILABILITY_REQUEST: N_("Natteravn: when can you walk?"),
 }
 
 

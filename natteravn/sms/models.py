@@ -32,6 +32,7 @@ class Purpose(enum.StrEnum):
     REPLY = "reply"
     TEST = "test"
     BROADCAST = "broadcast"  # the coordinator's own words to a night, a municipality or the region
+    AVAILABILITY_REQUEST = "availability_request"  # volunteers asked when they can walk in a term
 
 
 class Channel(enum.StrEnum):
