@@ -25,6 +25,7 @@ from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, SchoolBreak
 from natteravn.roster import broadcasts, grid, terms
 from natteravn.roster import service as roster
+from natteravn.roster.autofill import asking
 from natteravn.roster.forms import (
     NOT_COPIED,
     AddNightForm,
@@ -706,6 +707,66 @@ def grid_page(term_id: int):
         starts=_starts(shifts, _zone(term)),
         night_url=url_for("roster.night", shift_id=0).removesuffix("0"),
     )
+
+
+# --- Asking volunteers when they can walk. ---
+
+
+@bp.get("/terms/<int:term_id>/ask")
+@coordinator_required
+def ask_availability_page(term_id: int):
+    """Who would be asked when they can walk, and the message itself, before anything is sent."""
+    term = _term_in_scope(term_id)
+    db = db_session()
+    refused: str | None = None
+    try:
+        asking.refuse_when_past(db, term, now())
+    except Refusal as refusal:
+        refused = refusal.translated(_)
+    return render_template(
+        "roster/ask_availability.html",
+        term=term,
+        refused=refused,
+        preview=asking.preview(db, coordinator_scope(), term, links(), sms_price()),
+        answers=asking.answers(db, term),
+        budgets=budget.budget_uses(db, [term.region_id], now(), price=sms_price()),
+        region_wide=coordinated_regions(),
+        form=ConfirmForm(),
+        back=_planning_page(term),
+    )
+
+
+@bp.post("/terms/<int:term_id>/ask")
+@coordinator_required
+def ask_availability(term_id: int):
+    term = _term_in_scope(term_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    try:
+        asked = asking.ask(db, coordinator_scope(), term, now(), links(), current_user)
+    except Refusal as refusal:
+        db.rollback()
+        flash(refusal.translated(_), "error")
+        return redirect(url_for("roster.ask_availability_page", term_id=term.id))
+    db.commit()
+    if asked:
+        flash(
+            ngettext(
+                "%(num)d person is asked when they can walk.", "%(num)d people are asked when they can walk.", asked
+            ),
+            "success",
+        )
+    else:
+        flash(_("Everyone who has not answered was asked today already. Ask again another day."), "info")
+    return redirect(_planning_page(term))
+
+
+def _planning_page(term: Term) -> str:
+    """Where the coordinator plans the term: auto-fill for a whole region, the grid for a municipality."""
+    if term.region_id in coordinated_regions():
+        return url_for("autofill.page", term_id=term.id)
+    return url_for("roster.grid", term_id=term.id)
 
 
 def _days_off_marks(term: Term, shifts: list[Shift]) -> dict[int, str]:

@@ -16,7 +16,7 @@ from natteravn.clock import local
 from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service as places
 from natteravn.roster import terms
-from natteravn.roster.autofill import service
+from natteravn.roster.autofill import asking, service
 from natteravn.roster.autofill.forms import WEIGHT_LABELS, AcceptForm, AvailabilityForm, LockForm, RunForm, WeightsForm
 from natteravn.roster.autofill.problem import Weights
 from natteravn.shifts.models import Term
@@ -199,6 +199,7 @@ def _autofill_page(term: Term, weights_form: WeightsForm) -> str:
         draft=draft,
         review=service.review(db, term),
         summary=service.availability_summary(db, term),
+        answers=asking.answers(db, term),
         weights_form=weights_form,
         weight_labels=WEIGHT_LABELS,
         unmet=_tally_in_words(draft.tally) if draft else [],
