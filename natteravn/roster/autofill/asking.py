@@ -70,9 +70,19 @@ def request_text(person: Person, term: Term, links: Links) -> str:
     return _("Natteravn: which nights can you walk in %(term)s? Tell the coordinator here: %(link)s") % words
 
 
-def preview(session: Session, scope: Scope, term: Term, links: Links, price: Decimal) -> broadcasts.Reach:
-    """Who would be asked, by which channel, and what the SMS cost: shown before anything is sent."""
-    people = unanswered(session, scope, term)
+def not_asked_today(session: Session, term: Term, people: list[Person], now: datetime) -> dict[str, Person]:
+    """Those of `people` not asked yet today, by the key of the request each would get."""
+    today = local(now, ZoneInfo(term.region.timezone)).date().isoformat()
+    keys = {f"{KEY}:{term.id}:{person.id}:{today}": person for person in people}
+    asked_today = messages.planned_before(session, list(keys))
+    return {key: person for key, person in keys.items() if key not in asked_today}
+
+
+def preview(
+    session: Session, scope: Scope, term: Term, now: datetime, links: Links, price: Decimal
+) -> broadcasts.Reach:
+    """Who asking now would reach, by which channel, and what the SMS cost: shown before anything is sent."""
+    people = not_asked_today(session, term, unanswered(session, scope, term), now).values()
     return broadcasts.reach(((person, request_text(person, term, links)) for person in people), price)
 
 
@@ -83,13 +93,9 @@ def ask(session: Session, scope: Scope, term: Term, now: datetime, links: Links,
     people = unanswered(session, scope, term)
     if not people:
         raise AskingRefused(N_("Everyone here has said when they can walk: there is nobody to ask."))
-    tz = ZoneInfo(term.region.timezone)
-    today = local(now, tz).date().isoformat()
-    keys = {person.id: f"{KEY}:{term.id}:{person.id}:{today}" for person in people}
-    asked_today = messages.planned_before(session, list(keys.values()))
-    fresh = [person for person in people if keys[person.id] not in asked_today]
+    fresh = not_asked_today(session, term, people, now)
     # Of no use once the term is over; until then it waits for the morning and for the budget.
-    over = at_local(term.ends_on + timedelta(days=1), time(0), tz)
+    over = at_local(term.ends_on + timedelta(days=1), time(0), ZoneInfo(term.region.timezone))
     sms.enqueue_many(
         session,
         [
@@ -101,11 +107,11 @@ def ask(session: Session, scope: Scope, term: Term, now: datetime, links: Links,
                 "person_id": person.id,
                 "region_id": term.region_id,
                 "expires_at": over,
-                "dedupe_key": keys[person.id],
+                "dedupe_key": key,
                 "email": person.mail_to,
                 "locale": person.locale,
             }
-            for person in fresh
+            for key, person in fresh.items()
         ],
     )
     if fresh:
@@ -118,7 +124,7 @@ def ask(session: Session, scope: Scope, term: Term, now: datetime, links: Links,
             now=now,
             region_id=term.region_id,
             people=len(fresh),
-            by_email=sum(1 for person in fresh if person.mail_to),
+            by_email=sum(1 for person in fresh.values() if person.mail_to),
         )
     return len(fresh)
 

@@ -107,11 +107,14 @@ def test_a_municipalitys_coordinator_asks_only_that_municipalitys_volunteers(wor
 
 def test_the_preview_counts_the_people_and_shows_the_message(world, db, clock, links):
     factories.person(db, world.valer, "Mari Mail", clock(), email="mari@example.no")
-    preview = asking.preview(db, world.coordinator.coordinator_scope, world.term, links, Decimal("0.45"))
+    preview = asking.preview(db, world.coordinator.coordinator_scope, world.term, clock(), links, Decimal("0.45"))
     assert (preview.people, preview.by_email, preview.by_sms) == (5, 1, 4)
     assert preview.segments == 4 and preview.cost == Decimal("1.80")
     assert f"/availability/{world.term.id}" in preview.sample
     assert requests(db) == []  # a preview sends nothing
+    asking.ask(db, world.coordinator.coordinator_scope, world.term, clock(), links, world.coordinator)
+    later = asking.preview(db, world.coordinator.coordinator_scope, world.term, clock(), links, Decimal("0.45"))
+    assert later.people == 0  # asked today already: asking now would reach nobody
 
 
 def test_a_term_that_is_over_is_refused(world, db, clock, links):
@@ -153,6 +156,8 @@ def test_the_coordinator_previews_then_asks_and_sees_who_answered(asked_world, d
     after = client.get(done.headers["Location"]).text
     assert "3 people are asked when they can walk." in after
     assert "0 of the 3 people asked have answered." in after
+    later = client.get(f"/coordinator/terms/{world.term.id}/ask").text
+    assert "Everyone who has not answered was asked today already." in later and "Ask them now" not in later
     again = client.post(f"/coordinator/terms/{world.term.id}/ask", follow_redirects=True).text
     assert "Everyone who has not answered was asked today already." in again
     assert len(requests(db)) == 3
