@@ -76,13 +76,14 @@ def save_availability(
     if not (given.weekdays or given.dates):
         raise AutofillRefused(N_("Choose at least one weekday or date you can walk."))
     most = most_nights_offered(term, person)
-    if not 0 <= given.max_nights <= most and most == term.cap:
-        raise AutofillRefused(
-            N_("Choose a number from 0 to %(cap)d: nobody walks more nights than that in a term."),
-            field="max_nights",
-            cap=term.cap,
-        )
-    if not 0 <= given.max_nights <= most:  # a group leader's, who may lead beyond the cap
+    if not 0 <= given.max_nights <= most:
+        if most == term.cap:
+            raise AutofillRefused(
+                N_("Choose a number from 0 to %(cap)d: nobody walks more nights than that in a term."),
+                field="max_nights",
+                cap=term.cap,
+            )
+        # A group leader's, who may lead beyond the cap.
         raise AutofillRefused(N_("Choose a number from 0 to %(most)d."), field="max_nights", most=most)
     for day in [*given.dates, *given.blocked_dates]:
         if not term.starts_on <= day <= term.ends_on:
