@@ -103,9 +103,11 @@ def _wire_channel_choice() -> None:
     """Reminders are worded by the channel they go by; `accounts`, where the channel is chosen, may
     not import `shifts`, where they are written, so it says so by a signal connected here."""
     from natteravn.accounts.service import channel_changed
+    from natteravn.shifts.calls import reword_calls
     from natteravn.shifts.messages import reword_for_channel
 
     channel_changed.connect(reword_for_channel)
+    channel_changed.connect(reword_calls)
 
 
 def _wire_login() -> None:

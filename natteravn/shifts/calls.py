@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -31,7 +31,8 @@ from natteravn.shifts.models import (
     SignupState,
     Term,
 )
-from natteravn.sms.models import Purpose
+from natteravn.sms import notes
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
 #: At most this many people are asked per night and call, those with the fewest nights this
 #: term first: enough that some answer, few enough that a small night does not text a town.
@@ -220,18 +221,11 @@ def _invite(
         role = SignupRole.LEADER if leader_wanted and _leads(person, shift) else SignupRole.WALKER
         session.add(Invitation(shift=shift, person=person, role=role, created_at=now))
         already.add(person.id)
-        _ = translations(person.locale).gettext
-        words = {**messages.night_words(shift), "link": links.night(shift.id)}
-        email = messages.wants_email(person)  # no JA comes back by e-mail: the night's page takes the place
-        if reason == Reason.STANDIN and role == SignupRole.WALKER:
-            body = messages.standin_call_text(_, words, by_email=email)
-        else:
-            body = messages.call_text(_, words, role, by_email=email)
         messages.plan_news(
             session,
             None,
             key=f"call_for_walkers:{shift.id}:{person.id}",
-            body=body,
+            body=_call_text(person, shift, role, reason == Reason.STANDIN, links),
             purpose=Purpose.CALL_FOR_WALKERS,
             now=now,
             person=person,
@@ -239,6 +233,37 @@ def _invite(
         )
         asked += 1
     return asked
+
+
+def _call_text(person: Person, shift: Shift, role: SignupRole, for_standin: bool, links: Links) -> str:
+    """The call in the person's language, worded for their channel: no JA comes back by e-mail,
+    so an e-mail points to the night's page, which takes the place."""
+    _ = translations(person.locale).gettext
+    words = {**messages.night_words(shift), "link": links.night(shift.id)}
+    email = messages.wants_email(person)
+    if for_standin and role == SignupRole.WALKER:
+        return messages.standin_call_text(_, words, by_email=email)
+    return messages.call_text(_, words, role, by_email=email)
+
+
+def reword_calls(person: Person, *, session: Session, links: Links) -> None:
+    """The person chose another channel (`accounts.service.channel_changed`): the calls still
+    waiting to reach them are worded for it, as their reminders are (`messages.reword_for_channel`)."""
+    waiting = session.execute(
+        select(SmsMessage.id, Invitation)
+        .join(
+            Invitation,
+            and_(Invitation.shift_id == SmsMessage.shift_id, Invitation.person_id == SmsMessage.person_id),
+        )
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.purpose == Purpose.CALL_FOR_WALKERS,
+            SmsMessage.state == MessageState.PENDING,
+        )
+    ).all()
+    for message_id, invitation in waiting:
+        body = _call_text(person, invitation.shift, invitation.role, asks_for_standin(session, invitation), links)
+        messages.reword(session, body, SmsMessage.id == message_id)
 
 
 def open_invitation(
@@ -310,7 +335,40 @@ def take_place(session: Session, invitation: Invitation, now: datetime, links: L
         invitation.outcome = InvitationOutcome.REFUSED
         return Answer(invitation.outcome, refusal=refusal)
     invitation.outcome = InvitationOutcome.TAKEN if signup else InvitationOutcome.FULL
+    if signup is not None:
+        _withdraw_answered_calls(session, shift, person)
     return Answer(invitation.outcome, signup)
+
+
+def _withdraw_answered_calls(session: Session, shift: Shift, taker: Person) -> None:
+    """Calls for the night still waiting to go out (held back by quiet hours, say) are not sent to
+    the one who just took a place, nor to anyone once the night needs nobody more. Those never told
+    have not been asked: their invitations go too, and a later call may ask them."""
+    needs_more = _short(session, shift) or open_standin(session, shift, SignupRole.LEADER) is not None
+    waiting = select(SmsMessage.person_id).where(
+        SmsMessage.shift_id == shift.id,
+        SmsMessage.purpose == Purpose.CALL_FOR_WALKERS,
+        SmsMessage.state == MessageState.PENDING,
+    )
+    if needs_more:
+        waiting = waiting.where(SmsMessage.person_id == taker.id)
+    untold = {person_id for person_id in session.scalars(waiting) if person_id is not None}
+    if not untold:
+        return
+    messages.cancel_pending(
+        session,
+        shift_id=shift.id,
+        purposes=(Purpose.CALL_FOR_WALKERS,),
+        person_ids=untold,
+        reason=notes.NEED_MET.text(),
+    )
+    session.execute(
+        delete(Invitation).where(
+            Invitation.shift_id == shift.id,
+            Invitation.person_id.in_(untold - {taker.id}),
+            Invitation.outcome == InvitationOutcome.OPEN,
+        )
+    )
 
 
 def answer_text(_, answer: Answer, shift: Shift, now: datetime) -> str:

@@ -10,6 +10,7 @@ night's page instead, and are chosen when planned by the channel the person has 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -596,11 +597,14 @@ def cancel_pending(
     signup_id: int | None = None,
     shift_id: int | None = None,
     purposes: tuple[Purpose, ...] | None = None,
+    person_ids: Collection[int] | None = None,
     release_keys: bool = False,
 ) -> None:
     """Nothing planned that lost its point is sent. `release_keys` frees the dedupe keys of
     messages that are planned again (a moved night)."""
     query = update(SmsMessage).where(SmsMessage.state == MessageState.PENDING)
+    if person_ids is not None:
+        query = query.where(SmsMessage.person_id.in_(person_ids))
     if signup_id is not None:
         query = query.where(SmsMessage.signup_id == signup_id)
     if shift_id is not None:

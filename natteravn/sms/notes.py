@@ -31,7 +31,10 @@ class Note:
 SIGNUP_CANCELLED = Note("sign-up cancelled", N_("Not sent: the sign-up was cancelled."))
 NIGHT_MOVED = Note("night moved", N_("Not sent: the night was moved (new messages were planned)."))
 NIGHT_CANCELLED = Note("night cancelled", N_("Not sent: the night was cancelled."))
-ANSWERED = Note("told in the answer to their SMS", N_("Not sent: the answer to their SMS said it already."))
+ANSWERED = Note(
+    "told when they answered", N_("Not sent: they were told when they answered, by SMS or on the night's page.")
+)
+NEED_MET = Note("the night needed nobody more", N_("Not sent: the night needed nobody more by then."))
 NIGHT_REMOVED = Note("night removed", N_("Not sent: the night was taken off the roster."))
 PERSON_DELETED = Note("person deleted", N_("Not sent: the person deleted their account."))
 OPTED_OUT = Note("the recipient has opted out of SMS", N_("Not sent: the person has said no to SMS."))
@@ -70,6 +73,8 @@ PROVIDER_REPORTED = Note(
 #: Most specific first: a provider's own error text could look like anything.
 NOTES = (
     SIGNUP_CANCELLED,
+    ANSWERED,
+    NEED_MET,
     NIGHT_MOVED,
     NIGHT_CANCELLED,
     NIGHT_REMOVED,

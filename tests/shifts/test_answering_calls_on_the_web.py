@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from natteravn.accounts.models import Channel
+from natteravn.accounts.service import choose_channel
 from natteravn.roster import service as roster
 from natteravn.shifts import calls, service, standin
 from natteravn.shifts.models import Invitation, InvitationOutcome, Signup, SignupRole, SignupState
 from natteravn.shifts.replies import reply_no
-from natteravn.sms.models import Purpose, SmsMessage
+from natteravn.sms import notes
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.service import dispatch_due
 from tests import factories
 from tests.accessibility import fits_the_screen
 from tests.conftest import PHONE, chromium
@@ -136,12 +139,13 @@ def test_an_email_user_asked_for_a_stand_in_takes_the_place_on_the_nights_page(
 
 
 def test_someone_arriving_later_is_told_the_place_is_taken(
-    world, db, clock, links, full_night, mari, client, log_in_by_email
+    world, db, clock, links, full_night, mari, client, log_in_by_email, gateway, mailer
 ):
     night, mine = full_night
     later = factories.person(db, world.asnes, "Sindre Sen", clock(), email="sindre@example.no")
     standin.request_standin(db, world.parent, mine.id, clock(), links)
     db.commit()
+    dispatch_due(db, gateway, clock(), mailer=mailer)  # the calls went out: Sindre read his
     calls.take_place(db, calls.open_invitation(db, mari, clock()), clock(), links)
     db.commit()
 
@@ -270,3 +274,62 @@ def test_on_a_phone_without_javascript_the_place_is_one_tap(
         assert "is yours" in phone.locator(".flashes").inner_text()
         assert fits_the_screen(phone)
     assert place_of(db, mari, night).state == SignupState.CONFIRMED
+
+
+# --- Calls still waiting once the place is taken. ---
+
+
+def test_once_the_stand_in_is_found_the_calls_still_waiting_are_not_sent(world, db, clock, links, full_night, mari):
+    night, mine = full_night
+    siv = factories.person(db, world.asnes, "Siv Sms", clock())
+    standin.request_standin(db, world.parent, mine.id, clock(), links)  # asked at night: held until morning
+
+    answer = calls.take_place(db, calls.open_invitation(db, mari, clock()), clock(), links)
+
+    assert answer.outcome == InvitationOutcome.TAKEN
+    db.expire_all()
+    assert call_to(db, siv).state == call_to(db, mari).state == MessageState.CANCELLED
+    assert notes.shown(call_to(db, siv).last_error, lambda s: s) == "Not sent: the night needed nobody more by then."
+    assert db.scalar(select(Invitation).where(Invitation.person_id == siv.id)) is None  # never told, so never asked
+
+
+def test_while_the_night_still_needs_walkers_only_the_takers_own_call_is_withdrawn(world, db, clock, links, mari):
+    friday = world.night_on("Flisa sentrum", FRIDAY)
+    friday.min_walkers = 5  # empty, and short by more than one
+    siv = factories.person(db, world.asnes, "Siv Sms", clock())
+    clock.set(TUESDAY_CALL)
+    calls.call_for_walkers(db, clock(), links)
+
+    calls.take_place(db, calls.open_invitation(db, mari, clock()), clock(), links)
+
+    db.expire_all()
+    [mine] = [m for m in calls_to(db, mari) if m.shift_id == friday.id]
+    [sivs] = [m for m in calls_to(db, siv) if m.shift_id == friday.id]
+    assert (mine.state, sivs.state) == (MessageState.CANCELLED, MessageState.PENDING)
+
+
+def test_the_page_of_someone_asked_offers_only_the_button_that_answers(
+    world, db, clock, links, full_night, mari, log_in_by_email
+):
+    night, mine = full_night
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+
+    page = log_in_by_email(mari).get(f"/nights/{night.id}").text
+
+    assert "Yes, I take the place" in page
+    assert "Sign up as walker" not in page and "Join waitlist" not in page  # would leave the parent on the night
+
+
+def test_a_call_waiting_for_someone_who_switches_to_sms_asks_for_ja(world, db, clock, links, full_night, mari):
+    _night, mine = full_night
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    assert "Take the place on the night's page" in call_to(db, mari).body
+
+    choose_channel(db, mari, Channel.SMS, "", links)
+
+    db.expire_all()
+    assert "Reply JA to take the place." in call_to(db, mari).body
+    choose_channel(db, mari, Channel.EMAIL, "mari@example.no", links)
+    db.expire_all()
+    assert "JA" not in call_to(db, mari).body

@@ -15,6 +15,7 @@ from natteravn.shifts import calls, service
 from natteravn.shifts.models import Invitation, InvitationOutcome, SignupRole, SignupState
 from natteravn.shifts.replies import reply_no, reply_yes
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.service import dispatch_due
 from tests import factories
 from tests.databases import POSTGRES_URL
 
@@ -144,7 +145,7 @@ def test_nights_beyond_the_coming_weekend_wait_for_their_own_tuesday(world, db, 
     assert all(i.shift.starts_at.date() <= date(2026, 11, 29) for i in invitations(db))
 
 
-def test_the_first_replies_take_the_places_and_later_ones_hear_it_is_full(world, db, clock, links):
+def test_the_first_replies_take_the_places_and_later_ones_hear_it_is_full(world, db, clock, links, gateway):
     friday = world.night_on("Våler sentrum", FRIDAY)
     friday.max_walkers = 4
     fill(db, friday, 2, clock(), links)
@@ -153,6 +154,7 @@ def test_the_first_replies_take_the_places_and_later_ones_hear_it_is_full(world,
     clock.set(TUESDAY_CALL)
     calls.call_for_walkers(db, clock(), links)
     db.commit()
+    dispatch_due(db, gateway, clock())
 
     answers = []
     for volunteer in volunteers:

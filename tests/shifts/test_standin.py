@@ -12,6 +12,7 @@ from natteravn.shifts import calls, service, standin
 from natteravn.shifts.models import Invitation, InvitationOutcome, Signup, SignupRole, SignupState
 from natteravn.shifts.replies import reply_yes
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.service import dispatch_due
 from tests import factories
 
 FRIDAY = date(2026, 11, 27)
@@ -61,7 +62,7 @@ def test_asking_twice_texts_nobody_twice(world, db, clock, links, full_night):
     assert len(texts(db, Purpose.CALL_FOR_WALKERS)) == 1
 
 
-def test_the_first_ja_takes_the_place_and_both_are_told(world, db, clock, links, full_night):
+def test_the_first_ja_takes_the_place_and_both_are_told(world, db, clock, links, full_night, gateway):
     night, mine = full_night
     waiting = factories.person(db, world.asnes, "Per Venter", clock())
     taker = factories.person(db, world.asnes, "Frida Fri", clock())
@@ -70,6 +71,7 @@ def test_the_first_ja_takes_the_place_and_both_are_told(world, db, clock, links,
     assert in_line.state == SignupState.WAITLISTED
     standin.request_standin(db, world.parent, mine.id, clock(), links)
     db.commit()
+    dispatch_due(db, gateway, clock())
 
     clock.advance(minutes=5)
     answer = reply_yes(db, taker.phone, clock(), links)

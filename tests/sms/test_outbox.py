@@ -153,3 +153,10 @@ def test_every_kind_of_message_has_a_name_to_filter_by():
     from natteravn.sms.forms import PURPOSE_NAMES
 
     assert set(PURPOSE_NAMES) == set(Purpose)
+
+
+def test_every_note_a_message_may_carry_is_said_in_the_readers_language():
+    from natteravn.sms import notes
+
+    written = {value for value in vars(notes).values() if isinstance(value, notes.Note)}
+    assert written == set(notes.NOTES)
