@@ -115,12 +115,17 @@ def first_name(name: str) -> str:
 
 def told_apart(names: list[str]) -> list[str]:
     """First names, each with the initial of the last name where others share it ("Linh B.",
-    "Linh N."), as the logbook writes a walk-in: two Linhs on one night must be told apart."""
+    "Linh N."), as the logbook writes a walk-in, or the whole last name where the initial is shared
+    too ("Linh Berg", "Linh Bakken"): two Linhs on one night must be told apart."""
     firsts = [first_name(name) for name in names]
     shared = {first for first in firsts if firsts.count(first) > 1}
-    return [
+    initialled = [
         f"{first} {name.split()[-1][0]}." if first in shared and len(name.split()) > 1 else first
         for first, name in zip(firsts, names, strict=True)
+    ]
+    return [
+        f"{first} {name.split()[-1]}" if initialled.count(short) > 1 and len(name.split()) > 1 else short
+        for first, short, name in zip(firsts, initialled, names, strict=True)
     ]
 
 

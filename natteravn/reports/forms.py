@@ -121,11 +121,8 @@ class RemoveIncidentForm(ReportPageForm):
 
 
 class WalkInForm(ReportPageForm):
-    phone = StringField(
-        _l("Mobile number"),
-        validators=[DataRequired(message=_l("Write the walker's mobile number."))],
-        render_kw={"autocomplete": "off", "inputmode": "tel"},
-    )
+    # Only to find a volunteer of the region: someone who will not give one is kept by first name.
+    phone = StringField(_l("Mobile number, if they give it"), render_kw={"autocomplete": "off", "inputmode": "tel"})
     name = StringField(
         _l("First name"),
         validators=[DataRequired(message=_l("Write the walker's first name.")), at_most(60)],

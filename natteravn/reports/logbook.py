@@ -67,7 +67,7 @@ def add_walk_in(
     session: Session,
     person: Person,
     shift: Shift,
-    phone: str,
+    phone: str | None,
     name: str,
     adult: bool,
     now: datetime,
@@ -75,7 +75,8 @@ def add_walk_in(
     by_link: bool = False,
 ) -> int | None:
     """Enter someone who came without signing up. A volunteer of the night's region is found by
-    their number and marked as walked; anyone else is kept by the first name the leader wrote. The
+    their number and marked as walked; anyone else, or someone who gives no number, is kept by the
+    first name the leader wrote. The
     answer, and what the logbook shows, is the same either way: a number tells nothing about whether,
     or where, its owner is registered. Returns the sign-up marked as walked, if any: the logbook
     page ticks it, or the next Save would mark them as not come."""
@@ -85,7 +86,8 @@ def add_walk_in(
     first_name = _kept_name(name)
     if not first_name:
         raise ReportRefused(N_("Write the walker's first name."))
-    walker = _volunteer_of_region(session, normalise_phone(phone), shift.term.region_id)
+    given = (phone or "").strip()
+    walker = _volunteer_of_region(session, normalise_phone(given), shift.term.region_id) if given else None
     walked = None
     if walker is None:
         _refuse_if_just_added(session, shift, first_name, now)

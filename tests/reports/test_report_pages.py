@@ -454,6 +454,18 @@ def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, 
     assert refused.status_code == 422 and "Only adults" in refused.text
 
 
+def test_a_walk_in_who_gives_no_number_is_kept_by_first_name(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    added = client.post(
+        f"/nights/{night.id}/logbook/walk-in",
+        data={"walkin-phone": "", "walkin-name": "Ola", "walkin-adult": "y", "walkin-add": "x"},
+    )
+    assert added.status_code == 302
+    assert [w.first_name for w in db.scalars(select(WalkIn).where(WalkIn.shift_id == night.id))] == ["Ola"]
+    assert "Also walked: Ola" in client.get(f"/nights/{night.id}/logbook").text
+
+
 def test_a_walk_ins_number_with_text_in_it_is_refused_and_the_name_stays(login, client, db, world, night, clock):
     clock.set(STARTS)
     login(world.leader)

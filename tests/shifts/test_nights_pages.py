@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from natteravn.accounts.models import told_apart
 from natteravn.accounts.service import display_phone
 from natteravn.places.models import Route
 from natteravn.roster import terms
@@ -291,6 +292,18 @@ def test_two_co_walkers_of_one_first_name_are_told_apart_and_numbers_read_as_wri
     assert "Linh B." in page and "Linh N." in page
     assert "<li>Lise\n    –" in page  # alone with her first name: no initial
     assert f'href="tel:{world.leader.phone}">{display_phone(world.leader.phone)}</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("names", "told"),
+    [
+        (["Linh Berg", "Linh Nguyen", "Kari Nordmann"], ["Linh B.", "Linh N.", "Kari"]),
+        (["Linh Berg", "Linh Bakken", "Linh Nguyen"], ["Linh Berg", "Linh Bakken", "Linh N."]),
+        (["Linh", "Linh Berg"], ["Linh", "Linh B."]),
+    ],
+)
+def test_namesakes_are_told_apart_by_as_much_of_the_last_name_as_it_takes(names, told):
+    assert told_apart(names) == told
 
 
 def test_co_walkers_phones_are_hidden_from_the_waitlist_and_other_nights(world, db, client, login, clock):
