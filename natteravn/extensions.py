@@ -131,7 +131,7 @@ def _template_helpers(app: Flask) -> None:
         return value.astimezone(OSLO)
 
     app.jinja_env.filters["local"] = _local
-    for kind in ("day", "short_day", "when", "date", "clock"):
+    for kind in ("day", "short_day", "when", "date", "weekday_date", "clock"):
         app.jinja_env.filters[kind] = partial(lambda value, kind: written(value, kind), kind=kind)
     # Two significant digits: a gap of 0.0011 % must not read as 0.0 %.
     app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")

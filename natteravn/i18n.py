@@ -29,9 +29,27 @@ WEEKDAYS = (
 #: day of the month ("lørdag 12. desember"), English does not ("Saturday 12 December"); clocks run
 #: 24 hours in all three.
 DATE_PATTERNS = {
-    "nb": {"day": "EEEE d. MMMM", "short_day": "EEE d.M.", "when": "EEE d. MMM HH:mm", "date": "d.M.y"},
-    "nn": {"day": "EEEE d. MMMM", "short_day": "EEE d.M.", "when": "EEE d. MMM HH:mm", "date": "d.M.y"},
-    "en": {"day": "EEEE d MMMM", "short_day": "EEE d MMM", "when": "EEE d MMM HH:mm", "date": "d MMM y"},
+    "nb": {
+        "day": "EEEE d. MMMM",
+        "short_day": "EEE d.M.",
+        "when": "EEE d. MMM HH:mm",
+        "date": "d.M.y",
+        "weekday_date": "EEE d.M.y",
+    },
+    "nn": {
+        "day": "EEEE d. MMMM",
+        "short_day": "EEE d.M.",
+        "when": "EEE d. MMM HH:mm",
+        "date": "d.M.y",
+        "weekday_date": "EEE d.M.y",
+    },
+    "en": {
+        "day": "EEEE d MMMM",
+        "short_day": "EEE d MMM",
+        "when": "EEE d MMM HH:mm",
+        "date": "d MMM y",
+        "weekday_date": "EEE d MMM y",
+    },
 }
 CLOCK_PATTERN = "HH:mm"
 

@@ -871,6 +871,10 @@ class CopiedPattern:
     planned: Planned  # what it makes in the new term
     dropped_dates: int  # dates typed in for the source term, which are not carried over
 
+    @property
+    def dropped(self) -> list[date]:
+        return sorted(date.fromisoformat(day) for day in self.pattern.skip_dates)
+
 
 @dataclass
 class MovedWeekend:

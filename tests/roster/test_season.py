@@ -280,7 +280,7 @@ def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login,
     assert "20 nights" in preview.text
     assert "Flisa skole 9A: 27.11.2026 → 03.12.2027 (week 48)" in preview.text
     assert "not moved: the new term has no week 51" in preview.text
-    assert "1 date typed for the old term is not copied." in preview.text
+    assert "1 date typed for the old term is not copied. (4 Dec 2026)" in preview.text
     assert db.scalar(select(func.count()).select_from(Term)) == 1
 
     made = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "submit": "y"}, follow_redirects=True)
@@ -346,8 +346,12 @@ def test_the_copy_page_offers_the_nights_beside_the_patterns_to_tick(db, world, 
     preview = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "preview": "y"})
     assert "Nights beside the patterns" in preview.text
     assert f'name="nights_beside" id="night-{peak.id}" value="{peak.id}">' in preview.text  # not ticked for you
-    assert "Flisa sentrum, 29.11.2026 → 29.11.2027, 20:00–02:00, 4–8 walkers" in preview.text
-    assert "Flisa sentrum, 10.12.2026: <strong>not copied: the route has a night that day already" in preview.text
+    # The date kept, its weekday not: said beside it.
+    assert (
+        "Flisa sentrum, Sun 29 Nov 2026 → Mon 29 Nov 2027 <strong>(another weekday)</strong>, 20:00–02:00, 4–8 walkers"
+        in (preview.text)
+    )
+    assert "Flisa sentrum, Thu 10 Dec 2026: <strong>not copied: the route has a night that day already" in preview.text
 
     ticked = {**form, "nights_beside": str(peak.id)}
     again = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**ticked, "preview": "y"})
