@@ -245,7 +245,7 @@ class ClockField(TimeField):
         shown = {
             "inputmode": "numeric",
             "pattern": r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]" + (r"|24[:.]?00" if ending else ""),
-            "placeholder": "22:00",
+            "placeholder": "01:00" if ending else "22:00",  # a night's end, past midnight
             "autocomplete": "off",
             "class": "clock",
             **kwargs.pop("render_kw", {}),

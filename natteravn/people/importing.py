@@ -455,6 +455,8 @@ class _Places:
 
 
 def _problem(msgid: str, row: int, **params) -> Refusal:
+    """A row's error; its `name`, where the row has one, names the parent left out if the
+    coordinator imports the rest."""
     return Refusal(msgid, row=row, **params)
 
 
@@ -585,10 +587,14 @@ def _read_parent(row: int, cells: list[str], positions: dict[str, int], second: 
             N_("Row %(row)d: the phone number %(phone)s has letters or other text in it. Write only the number."),
             row,
             phone=raw_phone,
+            name=name,
         )
     except InvalidPhone:
         return _problem(
-            N_("Row %(row)d: the phone number %(phone)s is not a valid mobile number."), row, phone=raw_phone
+            N_("Row %(row)d: the phone number %(phone)s is not a valid mobile number."),
+            row,
+            phone=raw_phone,
+            name=name,
         )
 
 
@@ -784,8 +790,8 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
-    #: Rows with errors the coordinator chose to leave out.
-    left_out: int = 0
+    #: The errors of the rows the coordinator chose to leave out.
+    errors_left_out: list[Refusal] = field(default_factory=list)
     #: Nobody was added, changed, approved or invited: the list had been imported before, by the
     #: first click of a double click say, and nothing was written.
     already_imported: bool = False
@@ -863,7 +869,7 @@ def apply_import(
         created=preview.count(Change.NEW),
         updated=preview.count(Change.UPDATED),
         unchanged=preview.count(Change.UNCHANGED),
-        left_out=leaving_out,
+        errors_left_out=preview.errors if leaving_out else [],
     )
     added_or_changed = any(by_change[Change.NEW] or by_change[Change.UPDATED] for by_change in touched.values())
     if not (added_or_changed or approved or moves_planned):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from natteravn.accounts.forms import ConfirmForm
@@ -300,6 +301,13 @@ def import_people():
     return _preview_page(form, text)
 
 
+def _row_left_out(error: Refusal) -> str:
+    name = error.params.get("name")
+    if name:
+        return _("%(name)s (row %(row)d)", name=name, row=error.params["row"])
+    return _("row %(row)d", row=error.params["row"])
+
+
 def _start_again(message: str):
     """The upload form with why the file must be chosen again; nothing was stored."""
     form = ImportForm(formdata=None)
@@ -387,13 +395,16 @@ def import_confirm():
         ),
         "success",
     )
-    if result.left_out:
+    if result.errors_left_out:
+        who = format_list([_row_left_out(error) for error in result.errors_left_out], locale=str(get_locale()))
         flash(
             ngettext(
-                "%(num)d row with an error was left out: add that parent by hand, or import the corrected list again.",
-                "%(num)d rows with errors were left out: add those parents by hand, "
+                "%(num)d row with an error was left out: %(who)s. Add that parent by hand, "
                 "or import the corrected list again.",
-                result.left_out,
+                "%(num)d rows with errors were left out: %(who)s. Add those parents by hand, "
+                "or import the corrected list again.",
+                len(result.errors_left_out),
+                who=who,
             ),
             "info",
         )

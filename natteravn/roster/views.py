@@ -758,6 +758,15 @@ def ask_availability(term_id: int):
             ),
             "success",
         )
+        quiet = places.quiet_hours(term.region)
+        if quiet.cover(now()):
+            flash(
+                _(
+                    "The messages go out at %(when)s, when the quiet hours end.",
+                    when=written(quiet.end_after(now()), "when"),
+                ),
+                "info",
+            )
     else:
         flash(_("Everyone who has not answered was asked today already. Ask again another day."), "info")
     return redirect(_planning_page(term))

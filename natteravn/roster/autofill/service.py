@@ -85,6 +85,12 @@ def save_availability(
             )
         # A group leader's, who may lead beyond the cap.
         raise AutofillRefused(N_("Choose a number from 0 to %(most)d."), field="max_nights", most=most)
+    if given.max_nights > term.cap and not given.wants_to_lead:
+        raise AutofillRefused(
+            N_("More than %(cap)d nights are for leading: tick that you can be group leader, or choose fewer."),
+            field="max_nights",
+            cap=term.cap,
+        )
     for day in [*given.dates, *given.blocked_dates]:
         if not term.starts_on <= day <= term.ends_on:
             raise AutofillRefused(N_("The date %(date)s is outside the term."), date=day.strftime("%d.%m.%Y"))

@@ -141,9 +141,12 @@ def availability_for_person(term_id: int, person_id: int):
 def _availability_page(form, term: Term, person: Person):
     """The form, as asked for or as sent back refused (422: what was sent is not saved)."""
     status = 422 if request.method == "POST" else 200
-    leads_beyond_cap = service.most_nights_offered(term, person) > term.cap
     page = render_template(
-        "roster/autofill/availability.html", form=form, term=term, person=person, leads_beyond_cap=leads_beyond_cap
+        "roster/autofill/availability.html",
+        form=form,
+        term=term,
+        person=person,
+        most=service.most_nights_offered(term, person),
     )
     return page, status
 
@@ -225,8 +228,9 @@ def run(term_id: int):
         db.commit()
         flash(
             _(
-                "Draft ready: %(count)d people proposed, %(short)d nights still short.",
-                count=len(draft.assignments),
+                "Draft ready: %(places)d places proposed for %(people)d people, %(short)d nights still short.",
+                places=len(draft.assignments),
+                people=len({assignment.person_id for assignment in draft.assignments}),
                 short=len(draft.short),
             ),
             "success",
@@ -279,7 +283,10 @@ def accept(term_id: int):
         return redirect(url_for("autofill.page", term_id=term.id))
     result = service.accept_draft(db, draft, current_user, now(), links())
     db.commit()
-    flash(_("%(made)d people signed up.", made=result.made), "success")
+    flash(
+        ngettext("%(num)d place filled from the draft.", "%(num)d places filled from the draft.", result.made),
+        "success",
+    )
     if result.skipped:
         message = ngettext(
             "%(num)d proposal no longer fitted (the night filled up or the person changed plans) and was left out.",

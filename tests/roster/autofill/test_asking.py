@@ -4,7 +4,7 @@ channel, with a link to the form; within the coordinator's own part of the regio
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -161,6 +161,15 @@ def test_the_coordinator_previews_then_asks_and_sees_who_answered(asked_world, d
     again = client.post(f"/coordinator/terms/{world.term.id}/ask", follow_redirects=True).text
     assert "Everyone who has not answered was asked today already." in again
     assert len(requests(db)) == 3
+
+
+def test_asked_in_the_quiet_hours_the_coordinator_is_told_when_the_messages_go(asked_world, login, client, clock):
+    world = asked_world
+    clock.set(datetime(2026, 11, 18, 21, 30, tzinfo=UTC))  # 22:30 in Oslo
+    login(world.coordinator)
+    after = client.post(f"/coordinator/terms/{world.term.id}/ask", follow_redirects=True).text
+    assert "3 people are asked when they can walk." in after
+    assert "The messages go out at Thu 19 Nov 08:00, when the quiet hours end." in after
 
 
 def test_the_link_in_the_message_opens_the_form(world, db, login, client, clock, links):

@@ -440,9 +440,9 @@ def test_a_leader_at_the_cap_who_leads_no_more_than_they_offered(world, db, cloc
 def test_volunteers_at_the_cap_are_not_proposed_to_walk(world, db, clock):
     at_the_cap(db, world, world.parent, clock)
     say_available(db, world.parent, world.term, weekdays=[SATURDAY], max_nights=2)
-    # A group leader who offers many nights but not to lead walks no more than anyone.
+    # A group leader who offers nights but not to lead walks no more than anyone.
     at_the_cap(db, world, world.leader, clock)
-    say_available(db, world.leader, world.term, weekdays=[SATURDAY], max_nights=4, wants_to_lead=False)
+    say_available(db, world.leader, world.term, weekdays=[SATURDAY], max_nights=2, wants_to_lead=False)
     draft = service.run_autofill(db, world.term, world.coordinator, clock(), time_limit_s=5)
     assert proposed_to(draft, world.parent) == proposed_to(draft, world.leader) == []
     saturday = world.night_on("Flisa sentrum", date(2026, 11, 21))
@@ -457,7 +457,7 @@ def test_a_group_leader_may_offer_more_nights_than_the_cap_and_a_parent_may_not(
     page = client.get(f"/availability/{world.term.id}").text
     offered = re.search(r'<select[^>]*name="max_nights"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert re.findall(r'value="(\d+)"', offered) == ["0", "1", "2", "3", "4", "5"]  # a night a week
-    assert "As group leader you may lead more nights than the 2 you may walk." in page
+    assert "As group leader you may offer up to 5 nights: more than the 2 you may walk are nights you lead." in page
     response = client.post(
         f"/availability/{world.term.id}", data={"weekdays": [str(SATURDAY)], "max_nights": "4", "wants_to_lead": "y"}
     )
@@ -465,6 +465,11 @@ def test_a_group_leader_may_offer_more_nights_than_the_cap_and_a_parent_may_not(
     assert service.availability_for(db, world.leader, world.term).max_nights == 4
     too_many = client.post(f"/availability/{world.term.id}", data={"weekdays": [str(SATURDAY)], "max_nights": "6"})
     assert errors_beside_fields(too_many.text) == {"max_nights": "Choose a number from 0 to 5."}
+    not_leading = client.post(f"/availability/{world.term.id}", data={"weekdays": [str(SATURDAY)], "max_nights": "4"})
+    assert errors_beside_fields(not_leading.text) == {
+        "max_nights": "More than 2 nights are for leading: tick that you can be group leader, or choose fewer."
+    }
+    assert service.availability_for(db, world.leader, world.term).max_nights == 4  # what was saved stays
     client.post("/logout")
     login(world.parent)
     assert "As group leader" not in client.get(f"/availability/{world.term.id}").text
