@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -342,9 +342,8 @@ def take_place(session: Session, invitation: Invitation, now: datetime, links: L
 
 def _withdraw_answered_calls(session: Session, shift: Shift, taker: Person) -> None:
     """Calls for the night still waiting to go out (held back by quiet hours, say) are not sent to
-    the one who just took a place, nor to anyone once the night needs nobody more. Those never told
-    have not been asked: their invitations go too, and a later call may ask them."""
-    needs_more = _short(session, shift) or open_standin(session, shift, SignupRole.LEADER) is not None
+    the one who just took a place, nor to anyone once the night needs nobody more."""
+    needs_more = _still_wanted(session, shift, SignupRole.LEADER)
     waiting = select(SmsMessage.person_id).where(
         SmsMessage.shift_id == shift.id,
         SmsMessage.purpose == Purpose.CALL_FOR_WALKERS,
@@ -362,13 +361,16 @@ def _withdraw_answered_calls(session: Session, shift: Shift, taker: Person) -> N
         person_ids=untold,
         reason=notes.NEED_MET.text(),
     )
-    session.execute(
-        delete(Invitation).where(
-            Invitation.shift_id == shift.id,
-            Invitation.person_id.in_(untold - {taker.id}),
-            Invitation.outcome == InvitationOutcome.OPEN,
-        )
-    )
+
+
+def _still_wanted(session: Session, shift: Shift, role: SignupRole) -> bool:
+    """The night is short, or someone on it waits for a stand-in `role` may be."""
+    return _short(session, shift) or open_standin(session, shift, role) is not None
+
+
+def still_wanted(session: Session, invitation: Invitation) -> bool:
+    """What the invitation asked for is still wanted: the night's page offers to take it only then."""
+    return _still_wanted(session, invitation.shift, invitation.role)
 
 
 def answer_text(_, answer: Answer, shift: Shift, now: datetime) -> str:

@@ -95,6 +95,8 @@ def night(shift_id: int):
     if found is None:
         abort(404)
     invitation = calls.open_invitation(db, current_user, now(), shift_id=shift_id)
+    if invitation is not None and not calls.still_wanted(db, invitation):
+        invitation = None  # filled since: the page is as for anyone
     return render_template(
         "shifts/night.html",
         night=found,

@@ -290,7 +290,6 @@ def test_once_the_stand_in_is_found_the_calls_still_waiting_are_not_sent(world, 
     db.expire_all()
     assert call_to(db, siv).state == call_to(db, mari).state == MessageState.CANCELLED
     assert notes.shown(call_to(db, siv).last_error, lambda s: s) == "Not sent: the night needed nobody more by then."
-    assert db.scalar(select(Invitation).where(Invitation.person_id == siv.id)) is None  # never told, so never asked
 
 
 def test_while_the_night_still_needs_walkers_only_the_takers_own_call_is_withdrawn(world, db, clock, links, mari):
@@ -333,3 +332,18 @@ def test_a_call_waiting_for_someone_who_switches_to_sms_asks_for_ja(world, db, c
     choose_channel(db, mari, Channel.EMAIL, "mari@example.no", links)
     db.expire_all()
     assert "JA" not in call_to(db, mari).body
+
+
+def test_once_filled_the_night_no_longer_offers_the_place_to_those_asked(
+    world, db, clock, links, full_night, mari, log_in_by_email
+):
+    night, mine = full_night
+    later = factories.person(db, world.asnes, "Sindre Sen", clock(), email="sindre@example.no")
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+    calls.take_place(db, calls.open_invitation(db, mari, clock()), clock(), links)
+    db.commit()
+
+    page = log_in_by_email(later).get(f"/nights/{night.id}").text
+
+    assert "needs a stand-in" not in page and "Yes, I take the place" not in page
