@@ -134,7 +134,8 @@ def person_named_by_link(session: Session, token_value) -> Person | None:
 
 
 def person_for_link(session: Session, token_value, now: datetime) -> tuple[Person, Shift] | None:
-    """The leader and night a report link was made for, while they still lead it."""
+    """The leader and night a report link was made for, while they still lead it, until the link's
+    days are over. Before the night it lets them in too: the pages then say when they open."""
     ids = _night_and_person(token_value)
     if ids is None:
         return None
@@ -143,6 +144,6 @@ def person_for_link(session: Session, token_value, now: datetime) -> tuple[Perso
     shift = session.get(Shift, shift_id)
     if person is None or shift is None or not person.active or shift.cancelled_at is not None:
         return None
-    if not leads(session, person.id, shift.id) or not shift.starts_at <= now <= shift.ends_at + REPORT_LINK_VALID_AFTER:
+    if not leads(session, person.id, shift.id) or now > shift.ends_at + REPORT_LINK_VALID_AFTER:
         return None
     return person, shift

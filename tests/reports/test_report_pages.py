@@ -162,6 +162,14 @@ def test_an_opened_link_shows_the_report_in_the_leaders_language_not_the_browser
     assert page.status_code == 200 and '<html lang="nn"' in page.text
 
 
+def test_a_link_opened_before_the_night_says_when_the_report_opens(client, world, night, links, clock):
+    clock.set(night.starts_at - timedelta(days=1))
+    opened = client.get(links.report(night.id, world.leader.id).removeprefix("http://natteravn.test"))
+    assert opened.status_code == 302
+    page = client.get(f"/nights/{night.id}/report")
+    assert page.status_code == 403 and "open half an hour before the night starts" in page.text
+
+
 def test_a_link_made_for_someone_who_does_not_lead_the_night_does_not_log_in(client, world, night, links):
     response = client.get(links.report(night.id, world.parent.id).removeprefix("http://natteravn.test"))
     assert response.status_code == 404
