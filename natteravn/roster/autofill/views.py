@@ -29,6 +29,7 @@ from natteravn.web import (
     onboarded_required,
     region_coordinator_required,
     show_refusal,
+    written,
 )
 
 bp = Blueprint("autofill", __name__)
@@ -43,7 +44,11 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     days = _term_dates(term)
     weekdays = sorted({d.weekday() for d in days}) or [4, 5]
     form.weekdays.choices = choices((d, WEEKDAYS[d][1]) for d in weekdays)
-    date_choices = [(d.isoformat(), d.strftime("%d.%m.%Y")) for d in days]
+    saved = service.availability_for(db_session(), person, term)
+    # Dates still ahead, with their weekdays; one said before and passed since stays, as said.
+    kept = {*saved.dates, *saved.blocked_dates} if saved else set()
+    today = local(now()).date()
+    date_choices = [(d.isoformat(), written(d, "weekday_date")) for d in days if d >= today or d.isoformat() in kept]
     form.blocked_dates.choices = date_choices
     form.dates.choices = date_choices
     most = service.most_nights_offered(term, person)
@@ -57,7 +62,6 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     if not person.holds(RoleKind.LEADER, term.region_id):
         del form.wants_to_lead
     if request.method == "GET":
-        saved = service.availability_for(db_session(), person, term)
         form.weekdays.data = saved.weekdays if saved else weekdays
         # The cap may have been lowered since: what was said is shown as no more than it allows.
         form.max_nights.data = min(saved.max_nights, most) if saved else term.cap

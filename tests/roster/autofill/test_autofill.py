@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -67,6 +67,24 @@ def test_a_parent_tells_when_they_can_walk_on_their_phone(world, login, client, 
     assert saved.max_nights == 1
     assert saved.blocked_dates == ["2026-11-28"]
     assert not saved.covers(date(2026, 11, 28)) and saved.covers(date(2026, 12, 5))
+
+
+def test_the_dates_offered_are_those_ahead_with_their_weekdays_and_those_said_before(world, login, client, db, clock):
+    login(world.parent)
+    client.post(
+        f"/availability/{world.term.id}",
+        data={"weekdays": [str(SATURDAY)], "max_nights": "1", "blocked_dates": ["2026-11-28"]},
+    )
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # the term's first two weekends are past
+    page = client.get(f"/availability/{world.term.id}").text
+    assert 'value="2026-11-20"' not in page and 'value="2026-11-27"' not in page
+    assert "Sat 28 Nov 2026" in page  # past, but said before: kept as said
+    assert "Fri 4 Dec 2026" in page
+    again = client.post(
+        f"/availability/{world.term.id}",
+        data={"weekdays": [str(SATURDAY)], "max_nights": "1", "blocked_dates": ["2026-11-28", "2026-12-05"]},
+    )
+    assert again.status_code == 302
 
 
 def test_the_nights_page_leads_a_parent_to_the_terms_they_can_plan(world, login, client, db, clock):
