@@ -27,18 +27,6 @@ TUESDAY_CALL = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 17:00 in Oslo
 
 
 @pytest.fixture
-def full_night(world, db, clock, links):
-    """Flisa sentrum on Friday with three places, all taken: a leader, the parent and one more."""
-    night = world.night_on("Flisa sentrum", FRIDAY)
-    night.max_walkers = 3
-    service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
-    mine = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
-    service.sign_up(db, world.coordinator, night.id, SignupRole.WALKER, clock(), links)
-    db.commit()
-    return night, mine
-
-
-@pytest.fixture
 def mari(world, db, clock):
     """A volunteer of Åsnes, free on Friday, who chose e-mail."""
     person = factories.person(db, world.asnes, "Mari Epost", clock(), email="mari@example.no")

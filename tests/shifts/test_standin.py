@@ -18,18 +18,6 @@ from tests import factories
 FRIDAY = date(2026, 11, 27)
 
 
-@pytest.fixture
-def full_night(world, db, clock, links):
-    """Flisa sentrum on Friday with three places, all taken: a leader, the parent and one more."""
-    night = world.night_on("Flisa sentrum", FRIDAY)
-    night.max_walkers = 3
-    service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
-    mine = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
-    service.sign_up(db, world.coordinator, night.id, SignupRole.WALKER, clock(), links)
-    db.commit()
-    return night, mine
-
-
 def texts(db, purpose, **where) -> list[SmsMessage]:
     query = select(SmsMessage).where(SmsMessage.purpose == purpose).order_by(SmsMessage.id)
     for name, value in where.items():
