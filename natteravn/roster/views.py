@@ -758,13 +758,10 @@ def ask_availability(term_id: int):
             ),
             "success",
         )
-        quiet = places.quiet_hours(term.region)
-        if quiet.cover(now()):
+        held = asking.held_until(term, now())
+        if held is not None:
             flash(
-                _(
-                    "The messages go out at %(when)s, when the quiet hours end.",
-                    when=written(quiet.end_after(now()), "when"),
-                ),
+                _("The messages go out at %(when)s, when the quiet hours end.", when=written(held, "when")),
                 "info",
             )
     else:

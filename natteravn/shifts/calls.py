@@ -368,9 +368,15 @@ def _still_wanted(session: Session, shift: Shift, role: SignupRole) -> bool:
     return _short(session, shift) or open_standin(session, shift, role) is not None
 
 
-def still_wanted(session: Session, invitation: Invitation) -> bool:
-    """What the invitation asked for is still wanted: the night's page offers to take it only then."""
-    return _still_wanted(session, invitation.shift, invitation.role)
+def invitation_to_answer(session: Session, person: Person, shift_id: int, now: datetime) -> Invitation | None:
+    """The person's open invitation to the night that its page offers to answer: only while the
+    night still wants what it asked for (filled since, the page is as for anyone), and while the
+    person holds no place on it (one who waits for a place may take it)."""
+    invitation = open_invitation(session, person, now, shift_id=shift_id)
+    if invitation is None or not _still_wanted(session, invitation.shift, invitation.role):
+        return None
+    held = _live_signup(session, person, invitation.shift)
+    return invitation if held is None or held.state == SignupState.WAITLISTED else None
 
 
 def answer_text(_, answer: Answer, shift: Shift, now: datetime) -> str:

@@ -94,9 +94,7 @@ def night(shift_id: int):
     found = service.night_for(db, current_user, shift_id, now())
     if found is None:
         abort(404)
-    invitation = calls.open_invitation(db, current_user, now(), shift_id=shift_id)
-    if invitation is not None and not calls.still_wanted(db, invitation):
-        invitation = None  # filled since: the page is as for anyone
+    invitation = calls.invitation_to_answer(db, current_user, shift_id, now())
     return render_template(
         "shifts/night.html",
         night=found,

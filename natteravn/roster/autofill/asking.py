@@ -18,6 +18,7 @@ from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
+from natteravn.places import service as places
 from natteravn.places.models import Municipality
 from natteravn.roster import broadcasts
 from natteravn.roster.autofill.models import Availability
@@ -127,6 +128,12 @@ def ask(session: Session, scope: Scope, term: Term, now: datetime, links: Links,
             by_email=sum(1 for person in fresh.values() if person.mail_to),
         )
     return len(fresh)
+
+
+def held_until(term: Term, now: datetime) -> datetime | None:
+    """When requests asked for now go out, if the region's quiet hours hold them; None: at once."""
+    quiet = places.quiet_hours(term.region)
+    return quiet.end_after(now) if quiet.cover(now) else None
 
 
 def refuse_when_past(session: Session, term: Term, now: datetime) -> None:
