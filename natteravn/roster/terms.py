@@ -869,11 +869,15 @@ def suggested_copy(source: Term) -> TermInput:
 class CopiedPattern:
     pattern: NightPattern  # the source term's
     planned: Planned  # what it makes in the new term
-    dropped_dates: int  # dates typed in for the source term, which are not carried over
 
     @property
     def dropped(self) -> list[date]:
+        """The dates typed in for the source term, which are not carried over."""
         return sorted(date.fromisoformat(day) for day in self.pattern.skip_dates)
+
+    @property
+    def dropped_dates(self) -> int:
+        return len(self.pattern.skip_dates)
 
 
 @dataclass
@@ -962,7 +966,7 @@ def plan_copy(
     patterns = []
     for pattern in patterns_of(session, source):
         copy = _pattern_copy(pattern, term)
-        patterns.append(CopiedPattern(pattern, planned_nights(session, term, copy), len(pattern.skip_dates)))
+        patterns.append(CopiedPattern(pattern, planned_nights(session, term, copy)))
     fridays = term_weekends(term)
     weekends = [
         MovedWeekend(given, _same_week(given.weekend_on, fridays)) for given in class_weekends_of(session, source)
