@@ -19,11 +19,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
-from wtforms import SubmitField, TextAreaField, TimeField
+from wtforms import SelectMultipleField, SubmitField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import Length
-from wtforms.widgets import TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from natteravn.clock import OSLO
 from natteravn.config import price_per_segment
@@ -231,6 +231,13 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 def at_most(limit: int) -> Length:
     """A length limit that says so in the reader's language."""
     return Length(max=limit, message=lazy_gettext("Shorten this to %(max)d characters."))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes, each label after its box."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ClockField(TimeField):

@@ -10,18 +10,17 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
 from natteravn.reports.council import ASSESSMENT_LIMIT
 from natteravn.reports.models import IncidentCategory
 from natteravn.reports.writing import LONGEST_WALK, walk_length
-from natteravn.web import ClockField, Form, at_most, choices
+from natteravn.web import CheckboxesField, ClockField, Form, at_most, choices
 
 CATEGORY_LABELS = {
     IncidentCategory.INTOXICATION: _l("Intoxication"),
@@ -169,9 +168,7 @@ class StatisticsForm(Form):
     last_day = DateField(
         lazy_pgettext("the last day of a period", "To"), validators=[DataRequired(message=_l("Choose the last day."))]
     )
-    municipalities = SelectMultipleField(
-        _l("Municipalities"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
-    )
+    municipalities = CheckboxesField(_l("Municipalities"), coerce=int)
 
 
 class AssessmentForm(Form):

@@ -13,24 +13,17 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     ValidationError,
-    widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from natteravn.i18n import WEEKDAYS
 from natteravn.roster.broadcasts import TEXT_LIMIT
 from natteravn.roster.terms import NotCopied
-from natteravn.web import ClockField, Form, at_most, choices, chosen_id
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from natteravn.web import CheckboxesField, ClockField, Form, at_most, choices, chosen_id
 
 
 class TermForm(Form):

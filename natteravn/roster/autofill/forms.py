@@ -3,16 +3,11 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from natteravn.roster.autofill.problem import Weights
-from natteravn.web import Form, choices
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from natteravn.web import CheckboxesField, Form, choices
 
 
 class AvailabilityForm(Form):
