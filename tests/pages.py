@@ -175,6 +175,7 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, "/coordinator/outbox"),
         Page(COORDINATOR, "/coordinator/audit"),
         Page(COORDINATOR, "/admin"),
+        Page(COORDINATOR, f"/admin/regions/{region}"),
         Page(COORDINATOR, "/admin/regions/new"),
         Page(COORDINATOR, f"/admin/regions/{region}/municipalities/new"),
         Page(COORDINATOR, f"/admin/regions/{region}/coordinators/new"),

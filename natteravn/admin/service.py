@@ -22,14 +22,25 @@ class RegionRow:
 
 def regions_overview(session: Session) -> list[RegionRow]:
     """Every region with its municipalities, coordinators and number of volunteers, in four queries."""
-    regions = list(session.scalars(select(Region).options(selectinload(Region.municipalities)).order_by(Region.name)))
+    regions = session.scalars(select(Region).options(selectinload(Region.municipalities)).order_by(Region.name))
+    return _rows(session, list(regions))
+
+
+def region_overview(session: Session, region: Region) -> RegionRow:
+    """One region as the list shows it."""
+    (row,) = _rows(session, [region])
+    return row
+
+
+def _rows(session: Session, regions: list[Region]) -> list[RegionRow]:
+    ids = {region.id for region in regions}
     coordinators: dict[int | None, list[Role]] = {}
-    for role in people.coordinators_of(session, {region.id for region in regions}):
+    for role in people.coordinators_of(session, ids):
         coordinators.setdefault(role.region_id, []).append(role)
     counted = session.execute(
         select(Municipality.region_id, func.count(Person.id))
         .join(Person, Person.municipality_id == Municipality.id)
-        .where(Person.active.is_(True))
+        .where(Person.active.is_(True), Municipality.region_id.in_(ids))
         .group_by(Municipality.region_id)
     )
     volunteers = {region_id: count for region_id, count in counted}

@@ -1,5 +1,6 @@
-"""The administrator's pages: every region, setting one up, adding a municipality, and granting and
-revoking coordinators. Only administrators: anyone else logged in gets 403."""
+"""The administrator's pages: every region in one table, each region's own page, setting one up,
+adding a municipality, and granting and revoking coordinators. Only administrators: anyone else
+logged in gets 403."""
 
 from __future__ import annotations
 
@@ -45,24 +46,29 @@ def _saved(form, save: Callable[[], str]) -> bool:
     return True
 
 
-def _form_page(form, title: str, action: str, hints: dict[str, str] | None = None):
-    page = render_template("admin/form.html", form=form, title=title, action=action, hints=hints or {})
+def _form_page(form, title: str, action: str, back: Region | None = None, hints: dict[str, str] | None = None):
+    """`back`: the region whose page the form was opened from; else the list of regions."""
+    page = render_template("admin/form.html", form=form, title=title, action=action, back=back, hints=hints or {})
     return page, 422 if form.errors or form.form_errors else 200
 
 
-def _back():
-    return redirect(url_for("admin.index"))
+def _back(region: Region):
+    return redirect(url_for("admin.region", region_id=region.id))
 
 
 @bp.get("")
 @admin_required
 def index():
+    rows = service.regions_overview(db_session())
+    return render_template("admin/index.html", title=_("Regions"), rows=rows, display_phone=display_phone)
+
+
+@bp.get("/regions/<int:region_id>")
+@admin_required
+def region(region_id: int):
+    row = service.region_overview(db_session(), _region(region_id))
     return render_template(
-        "admin/index.html",
-        title=_("Regions"),
-        rows=service.regions_overview(db_session()),
-        display_phone=display_phone,
-        confirm=ConfirmForm(),
+        "admin/region.html", title=row.region.name, row=row, display_phone=display_phone, confirm=ConfirmForm()
     )
 
 
@@ -70,6 +76,7 @@ def index():
 @admin_required
 def new_region():
     form = RegionForm()
+    made: list[Region] = []
 
     def create() -> str:
         region = places.create_region(
@@ -81,15 +88,16 @@ def new_region():
             actor=current_user,
             now=now(),
         )
+        made.append(region)
         return _("The region %(name)s is set up. Now give it a coordinator.", name=region.name)
 
     if form.validate_on_submit() and _saved(form, create):
-        return _back()
+        return _back(made[0])
     hints = {
         "slug": _("Lowercase letters, digits and hyphens, for example nord-odal. It cannot be changed later."),
         "municipalities": _("You can add more later."),
     }
-    return _form_page(form, _("Set up a region"), url_for("admin.new_region"), hints)
+    return _form_page(form, _("Set up a region"), url_for("admin.new_region"), hints=hints)
 
 
 @bp.route("/regions/<int:region_id>/municipalities/new", methods=["GET", "POST"])
@@ -103,9 +111,9 @@ def new_municipality(region_id: int):
         return _("%(name)s is added to %(region)s.", name=municipality.name, region=region.name)
 
     if form.validate_on_submit() and _saved(form, add):
-        return _back()
+        return _back(region)
     title = _("New municipality in %(region)s", region=region.name)
-    return _form_page(form, title, url_for("admin.new_municipality", region_id=region.id))
+    return _form_page(form, title, url_for("admin.new_municipality", region_id=region.id), region)
 
 
 def _granted(change: people.RoleChange, name: str, region: Region, place: str, registered: bool) -> str:
@@ -142,13 +150,13 @@ def new_coordinator(region_id: int):
         return _granted(change, person.name, region, place, registered)
 
     if form.validate_on_submit() and _saved(form, grant):
-        return _back()
+        return _back(region)
     hints = {
         "name": _("Someone already registered with this number keeps the name they gave."),
         "municipality": _("A coordinator of one municipality sees its nights, people and reports only."),
     }
     title = _("New coordinator in %(region)s", region=region.name)
-    return _form_page(form, title, url_for("admin.new_coordinator", region_id=region.id), hints)
+    return _form_page(form, title, url_for("admin.new_coordinator", region_id=region.id), region, hints)
 
 
 @bp.post("/regions/<int:region_id>/coordinators/<int:role_id>/revoke")
@@ -166,4 +174,4 @@ def revoke_coordinator(region_id: int, role_id: int):
     place = municipality.name if municipality else region.name
     name = person.name or display_phone(person.phone)
     flash(_("%(name)s is no longer coordinator of %(place)s.", name=name, place=place), "success")
-    return _back()
+    return _back(region)

@@ -1,4 +1,4 @@
-"""The administrator's pages: every region at a glance, setting one up, adding a municipality,
+"""The administrator's pages: every region at a glance and each on its own page, setting one up, adding a municipality,
 granting and revoking coordinators; each change in the audit log; errors beside their field in
 the reader's language; and nobody but an administrator gets in."""
 
@@ -56,6 +56,7 @@ def requests(world, grue_coordinator):
 def test_the_admin_pages_are_all_here():
     assert {rule.endpoint for rule in RULES} == {
         "admin.index",
+        "admin.region",
         "admin.new_region",
         "admin.new_municipality",
         "admin.new_coordinator",
@@ -110,24 +111,37 @@ def test_an_administrator_who_has_not_answered_the_first_questions_still_reaches
     assert client.get("/admin").status_code == 200
 
 
-def region_section(page: str, name: str) -> str:
-    return next(part for part in page.split("<section")[1:] if f">{name}</h2>" in part)
+def region_row(page: str, name: str) -> str:
+    return next(part for part in page.split("<tr>")[1:] if f">{name}</a></th>" in part).split("</tr>")[0]
 
 
 def test_the_list_shows_each_regions_municipalities_coordinators_and_volunteers(
     world, db, clock, admin, grue_coordinator, login
 ):
-    factories.other_region(db, clock())
+    other, *_rest = factories.other_region(db, clock())
+    empty = Region(name="Glåmdal", slug="glamdal")
+    db.add(empty)
     db.commit()
     page = login(admin).get("/admin").text
-    solor, hamar = region_section(page, "Solør"), region_section(page, "Hamar")
-    for text in ("solor", "Grue", "Åsnes", "Våler", "Siri Koordinator", "the whole region", "Gunn Grue", "Grue only"):
-        assert text in solor, text
-    # Kari, Ola, Lise, Siri, Anne and Gunn live in Solør; Hedda and Hans in Hamar.
+    assert "3 regions." in page
+    solor, hamar, glamdal = region_row(page, "Solør"), region_row(page, "Hamar"), region_row(page, "Glåmdal")
     # Each municipality on its own, so that one whose name lists several stands out.
-    assert "<li>Grue</li>" in solor and "<li>Våler</li>" in solor and "<li>Åsnes</li>" in solor
-    assert "<dt>Volunteers</dt><dd>6</dd>" in solor
-    assert "<dt>Volunteers</dt><dd>2</dd>" in hamar and "Hedda Hamar" in hamar and "Siri" not in hamar
+    for name in ("Grue", "Våler", "Åsnes", "Siri Koordinator", "Gunn Grue"):
+        assert f"<li>{name}</li>" in solor, name
+    # Kari, Ola, Lise, Siri, Anne and Gunn live in Solør; Hedda and Hans in Hamar.
+    assert "<td>6</td>" in solor
+    assert "<td>2</td>" in hamar and "Hedda Hamar" in hamar and "Siri" not in hamar
+    assert "None yet" in glamdal and "<td>0</td>" in glamdal
+    assert f'href="/admin/regions/{other.id}"' in hamar
+
+
+def test_a_regions_page_shows_its_coordinators_and_what_each_may_plan(world, db, admin, grue_coordinator, login):
+    page = login(admin).get(f"/admin/regions/{world.region.id}").text
+    for text in ("solor", "Grue", "Åsnes", "Våler", "Siri Koordinator", "the whole region", "Gunn Grue", "Grue only"):
+        assert text in page, text
+    assert "<dt>Volunteers</dt><dd>6</dd>" in page
+    assert "Remove Gunn Grue as coordinator of Grue" in page
+    assert login(admin).get("/admin/regions/999999").status_code == 404
 
 
 def test_an_administrator_sets_up_a_region_with_its_municipalities(world, db, admin, login):
@@ -142,8 +156,9 @@ def test_an_administrator_sets_up_a_region_with_its_municipalities(world, db, ad
         },
     )
     assert response.status_code == 302
-    assert "The region Glåmdal is set up." in client.get(response.location).text
     region = db.scalar(select(Region).where(Region.slug == "glamdal"))
+    assert response.location == f"/admin/regions/{region.id}"  # where its coordinator is added
+    assert "The region Glåmdal is set up." in client.get(response.location).text
     assert sorted(m.name for m in region.municipalities) == ["Eidskog", "Kongsvinger"]
     entries = db.scalars(select(AuditEvent).where(AuditEvent.region_id == region.id)).all()
     assert {(e.action, e.actor_id) for e in entries} == {
@@ -226,7 +241,8 @@ def test_an_administrator_grants_a_new_number_the_region_and_they_can_plan_it(wo
     assert nora.name == "Nora Ny" and nora.coordinator_scope.regions == {world.region.id}
     (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "person.coordinator_granted")).all()
     assert (event.actor_id, event.object_id) == (admin.id, nora.id)
-    assert "has not logged in yet" in client.get("/admin").text
+    assert response.location == f"/admin/regions/{world.region.id}"
+    assert "has not logged in yet" in client.get(response.location).text
 
     client.post("/logout")
     login(nora.phone)
