@@ -533,6 +533,18 @@ def billed_between(start: datetime, end: datetime) -> ColumnElement[bool]:
     )
 
 
+def waiting_before(end: datetime, now: datetime) -> ColumnElement[bool]:
+    """SMS planned to go out before `end` and not yet handed to the provider: pending, not past
+    their moment, due (or held, by quiet hours or a failed try) until before `end`. Those held for
+    the budget wait too, whenever they were due: a raised budget lets them go at once."""
+    return and_(
+        SmsMessage.channel == Channel.SMS,
+        SmsMessage.state == MessageState.PENDING,
+        or_(func.coalesce(SmsMessage.held_until, SmsMessage.due_at) < end, SmsMessage.last_error == BUDGET_HELD),
+        or_(SmsMessage.expires_at.is_(None), SmsMessage.expires_at > now),
+    )
+
+
 def _cancel(message: SmsMessage, reason: str) -> None:
     message.state = MessageState.CANCELLED
     message.last_error = reason

@@ -1,6 +1,7 @@
 """What SMS cost: the outbox's segments and estimated cost per municipality and month, and a region's
-monthly budget, with a warning at 80 % and, once it is spent, only login codes and news about
-tonight sent while everything else waits for next month or a higher budget."""
+monthly budget, with what waits to go out this month beside what was sent, a warning at 80 % and,
+once it is spent, only login codes and news about tonight sent while everything else waits for next
+month or a higher budget."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ def sent(db, now, person, region, segments: int, **fields) -> SmsMessage:
     """An SMS that went out at `now`, costing `segments`."""
     message = planned(db, now, person, region, **fields)
     message.state, message.sent_at, message.claimed_at, message.attempts = MessageState.SENT, now, now, 1
+    message.segments = segments
+    return message
+
+
+def waiting(db, due, person, region, segments: int, **fields) -> SmsMessage:
+    """An SMS planned for `due`, not sent yet, costing `segments`."""
+    message = planned(db, due, person, region, **fields)
     message.segments = segments
     return message
 
@@ -138,6 +146,146 @@ def test_overspent_shows_none_left_not_a_negative_count(world, budgeted, db, clo
     db.commit()
     (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
     assert (use.allowed, use.left, use.used_up) == (22, 0, True)
+
+
+def test_sms_waiting_to_go_out_this_month_are_counted_beside_those_sent(world, budgeted, db, clock):
+    sent(db, clock(), world.parent, world.region, 6)
+    waiting(db, clock(), world.parent, world.region, 1)  # due now: the next dispatch sends it
+    waiting(db, clock() + timedelta(days=10), world.leader, world.region, 3)  # Saturday week's reminder
+    undelivered = sent(db, clock(), world.other_parent, world.region, 2)  # handed over, then refused: billed
+    undelivered.state = MessageState.UNDELIVERED
+    db.commit()
+
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+
+    assert (use.segments, use.waiting) == (8, 4)
+    assert use.waiting_cost == Decimal("1.80")
+
+
+def test_sms_of_other_months_do_not_wait_this_month(world, budgeted, db, clock):
+    december = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    waiting(db, december, world.parent, world.region, 5)
+    # Planned for the last evening of November, held by the quiet hours until 1 December.
+    late = waiting(db, datetime(2026, 11, 30, 21, 30, tzinfo=UTC), world.leader, world.region, 2)
+    late.held_until = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    sent(db, clock() - timedelta(days=20), world.parent, world.region, 40)  # October's
+    db.commit()
+
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+    assert (use.segments, use.waiting) == (0, 0)
+
+    (in_december,) = budget_uses(db, [world.region.id], december, price=Decimal("0.45"))
+    assert (in_december.segments, in_december.waiting) == (0, 7)
+
+
+def test_email_and_messages_that_will_not_go_out_are_not_waiting(world, budgeted, db, clock):
+    by_email = factories.person(db, world.asnes, "Eli Epost", clock(), email="eli@example.no")
+    waiting(db, clock(), by_email, world.region, 1)  # e-mail costs nothing
+    cancelled = waiting(db, clock(), world.parent, world.region, 2)
+    cancelled.state = MessageState.CANCELLED
+    failed = waiting(db, clock(), world.parent, world.region, 3)
+    failed.state = MessageState.FAILED
+    waiting(db, clock() - timedelta(hours=1), world.leader, world.region, 4, expires_at=clock())  # the night began
+    db.commit()
+
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+
+    assert (use.segments, use.waiting) == (0, 0)
+
+
+def test_messages_held_by_the_budget_are_waiting(world, budgeted, db, clock, dispatch):
+    sent(db, clock(), world.other_parent, world.region, 22)  # all 10 kr pays for
+    reminder = waiting(db, clock(), world.parent, world.region, 1)
+    db.commit()
+    dispatch(clock())
+    db.refresh(reminder)
+    assert reminder.held_by_budget and reminder.held_until == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+
+    assert (use.segments, use.waiting, use.left, use.waiting_past_budget) == (22, 1, 0, 1)
+
+
+def test_each_region_counts_its_own_waiting_sms(world, budgeted, db, clock):
+    hamar, _town, _coordinator, hamars_leader = factories.other_region(db, clock())
+    waiting(db, clock() + timedelta(days=2), world.parent, world.region, 3)
+    waiting(db, clock() + timedelta(days=2), hamars_leader, hamar, 5)
+    db.commit()
+
+    hamars, solor = budget_uses(db, [world.region.id, hamar.id], clock(), price=Decimal("0.45"))
+
+    assert (solor.waiting, hamars.waiting) == (3, 5)
+
+
+def test_waiting_sms_that_fit_the_budget_say_where_they_bring_it(world, budgeted, db, clock):
+    world.region.sms_budget_nok = 100  # 222 SMS
+    sent(db, clock(), world.parent, world.region, 27)
+    waiting(db, clock() + timedelta(hours=1), world.parent, world.region, 70)
+    db.commit()
+
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+
+    assert (use.percent_share, use.percent_with_waiting, use.waiting_past_budget) == (
+        Decimal("0.12"),
+        Decimal("0.43"),
+        0,
+    )
+    assert not use.warning
+
+
+def test_waiting_sms_past_what_the_budget_leaves_are_counted_and_warned_of(world, budgeted, db, clock):
+    sent(db, clock(), world.parent, world.region, 2)  # 20 of the 22 left
+    waiting(db, clock() + timedelta(hours=1), world.parent, world.region, 30)
+    db.commit()
+
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+
+    assert (use.percent, use.left, use.waiting_past_budget) == (9, 20, 10)
+    assert use.warning and not use.used_up  # the budget will soon be spent, but is not yet
+
+
+def test_without_a_limit_nothing_waits_past_the_budget(world, db, clock):
+    waiting(db, clock() + timedelta(hours=1), world.parent, world.region, 500)
+    db.commit()
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+    assert (use.waiting, use.waiting_cost, use.waiting_past_budget) == (500, Decimal("225.00"), 0)
+    assert not use.warning
+
+
+def test_the_outbox_says_how_many_sms_wait_to_go_out_this_month(world, budgeted, db, clock, login, client):
+    world.region.sms_budget_nok = 100  # 222 SMS
+    sent(db, clock(), world.parent, world.region, 26)
+    for person in (world.parent, world.other_parent, world.leader) * 23 + (world.parent,):
+        waiting(db, clock() + timedelta(hours=12), person, world.region, 1)  # held until the quiet hours end
+    db.commit()
+    login(world.coordinator)  # its code is the 27th SMS
+
+    page = client.get("/coordinator/outbox").text
+
+    assert "Solør – SMS this month: 27 of 222 (12%), about 12.15 of 100 kr; 195 left." in page
+    assert "Waiting to go out this month: 70 more SMS, which would use 43% of the budget in all." in page
+    assert "of its SMS budget" not in page  # no warning: the budget has room for them
+
+
+def test_sms_waiting_past_the_budget_are_warned_of_before_it_is_spent(world, budgeted, db, clock, login, client):
+    waiting(db, clock() + timedelta(hours=12), world.parent, world.region, 30)
+    db.commit()
+    login(world.coordinator)  # one SMS sent: 21 of 22 left
+
+    for page in (client.get("/coordinator").text, client.get("/coordinator/outbox").text):
+        assert "Solør has used 4 % of its SMS budget for this month: about 0.45 of 10 kr." in page
+        assert (
+            "Waiting to go out this month: 30 more SMS, more than the budget leaves: 9 would wait until next"
+            " month or a higher budget." in page
+        )
+
+
+def test_the_outbox_says_what_waits_in_a_region_without_a_budget(world, db, clock, login, client):
+    waiting(db, clock() + timedelta(hours=12), world.parent, world.region, 10)
+    db.commit()
+    login(world.coordinator)
+    page = client.get("/coordinator/outbox").text
+    assert "Waiting to go out this month: 10 more SMS, about 4.50 kr." in page
 
 
 def test_the_outbox_says_where_each_region_stands_this_month_before_any_warning(
@@ -329,6 +477,7 @@ def test_the_outbox_says_a_budget_holds_nothing_back_when_sms_cost_nothing(
 ):
     app.config["SMS_PRICE_PER_SEGMENT"] = 0
     sent(db, clock(), world.parent, world.region, 40)  # far beyond 10 kr at the usual price
+    waiting(db, clock() + timedelta(days=1), world.parent, world.region, 5)
     db.commit()
     login(world.coordinator)
     page = client.get("/coordinator/outbox").text
@@ -336,5 +485,6 @@ def test_the_outbox_says_a_budget_holds_nothing_back_when_sms_cost_nothing(
         "Solør – SMS this month: 41. The price per SMS is set to 0 kr, so SMS cost nothing and the budget of 10 kr"
         " holds none back." in page
     )
+    assert "Waiting to go out this month: 5 more SMS." in page
     assert "no budget set" not in page and "Set a budget" not in page
     assert "of its SMS budget" not in client.get("/coordinator").text  # no warning either
