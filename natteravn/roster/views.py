@@ -733,7 +733,8 @@ def ask_availability_page(term_id: int):
         budgets=budget.budget_uses(db, [term.region_id], now(), price=sms_price()),
         region_wide=coordinated_regions(),
         form=ConfirmForm(),
-        back=_planning_page(term),
+        came_from=_came_from(),
+        back=_back_from_asking(term, _came_from()),
     )
 
 
@@ -749,7 +750,7 @@ def ask_availability(term_id: int):
     except Refusal as refusal:
         db.rollback()
         flash(refusal.translated(_), "error")
-        return redirect(url_for("roster.ask_availability_page", term_id=term.id))
+        return redirect(url_for("roster.ask_availability_page", term_id=term.id, back=_came_from()))
     db.commit()
     if asked:
         flash(
@@ -766,7 +767,26 @@ def ask_availability(term_id: int):
             )
     else:
         flash(_("Everyone who has not answered was asked today already. Ask again another day."), "info")
-    return redirect(_planning_page(term))
+    return redirect(_back_from_asking(term, _came_from()))
+
+
+#: The pages that link to asking volunteers when they can walk, by the name their link passes as
+#: `back`: a fixed choice, so that Back (and the page after asking) can lead nowhere else.
+ASKED_FROM = {"term": "roster.term", "autofill": "autofill.page", "grid": "roster.grid"}
+
+
+def _came_from() -> str | None:
+    came_from = request.args.get("back")
+    return came_from if came_from in ASKED_FROM else None
+
+
+def _back_from_asking(term: Term, came_from: str | None) -> str:
+    """The page the coordinator came from. The term's page and auto-fill are for coordinators of
+    the whole region; for others, and when no page is named, where the term is planned."""
+    endpoint = ASKED_FROM.get(came_from or "")
+    if endpoint is None or (endpoint != "roster.grid" and term.region_id not in coordinated_regions()):
+        return _planning_page(term)
+    return url_for(endpoint, term_id=term.id)
 
 
 def _planning_page(term: Term) -> str:

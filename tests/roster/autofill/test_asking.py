@@ -4,6 +4,8 @@ channel, with a link to the form; within the coordinator's own part of the regio
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -216,3 +218,43 @@ def test_another_regions_coordinator_finds_nothing(world, db, login, client, clo
     assert client.get(f"/coordinator/terms/{world.term.id}/ask").status_code == 404
     assert client.post(f"/coordinator/terms/{world.term.id}/ask").status_code == 404
     assert requests(db) == []
+
+
+def back_link(page: str) -> str:
+    return re.search(r'<p><a href="([^"]*)">Back</a></p>', page).group(1)
+
+
+@pytest.mark.parametrize(
+    ("came_from", "path"), [("", "/coordinator/terms/{id}"), ("/grid", "grid"), ("/autofill", "autofill")]
+)
+def test_back_leads_to_the_page_the_coordinator_came_from_and_so_does_asking(
+    asked_world, db, login, client, came_from, path
+):
+    world = asked_world
+    login(world.coordinator)
+    term_page = f"/coordinator/terms/{world.term.id}"
+    where = term_page + came_from
+    link = re.search(rf'href="({re.escape(term_page)}/ask[^"]*)"', client.get(where).text).group(1)
+    ask_page = client.get(html.unescape(link)).text
+    assert back_link(ask_page) == where
+    form_action = re.search(r'<form method="post" action="([^"]*)"', ask_page).group(1)
+    done = client.post(html.unescape(form_action))
+    assert done.headers["Location"].endswith(where)
+    assert len(requests(db)) == 3
+
+
+@pytest.mark.parametrize("back", ["https://elsewhere.example/", "//elsewhere.example", "roster.term", ""])
+def test_a_back_that_names_no_known_page_leads_to_where_the_term_is_planned(world, login, client, back):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}/ask", query_string={"back": back}).text
+    assert back_link(page) == f"/coordinator/terms/{world.term.id}/autofill"
+    asking_form = re.search(r'<form method="post" action="([^"]*)"', page).group(1)
+    assert asking_form == f"/coordinator/terms/{world.term.id}/ask"
+
+
+def test_a_municipalitys_coordinator_goes_back_to_the_grid_from_pages_they_cannot_open(world, db, login, client, clock):
+    gunn = municipal_coordinator(db, world, clock, world.grue)
+    login(gunn)
+    for back in ("term", "autofill", "grid"):
+        page = client.get(f"/coordinator/terms/{world.term.id}/ask?back={back}").text
+        assert back_link(page) == f"/coordinator/terms/{world.term.id}/grid"
