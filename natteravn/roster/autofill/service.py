@@ -116,6 +116,24 @@ def save_availability(
     return availability
 
 
+#: A weekday with at least this share of a term's nights is one its nights are usually on.
+USUAL_SHARE = 0.25
+
+
+def usual_weekdays(term: Term) -> list[int]:
+    """The weekdays (Monday=0) most of the term's nights fall on, ticked for someone who has not
+    said yet: those with at least a quarter of the nights (Friday and Saturday, as a rule), so
+    that the eve of 17 May on a Sunday does not have everyone who just presses Save offer every
+    Sunday. With no weekday that common, the commonest; with no nights, Friday and Saturday."""
+    per_weekday = Counter(local(s.starts_at).weekday() for s in term.shifts if s.cancelled_at is None)
+    if not per_weekday:
+        return [4, 5]
+    total = per_weekday.total()
+    usual = [day for day, count in per_weekday.items() if count >= USUAL_SHARE * total]
+    commonest = max(per_weekday.values())
+    return sorted(usual or [day for day, count in per_weekday.items() if count == commonest])
+
+
 def most_nights_offered(term: Term, person: Person) -> int:
     """The most nights a person may offer for the term, all of them counted: the term's cap on
     walker's places; a group leader may lead beyond it (`shifts.service.caps`), up to a night a

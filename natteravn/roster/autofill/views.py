@@ -62,7 +62,7 @@ def _availability_form(term: Term, person: Person) -> AvailabilityForm:
     if not person.holds(RoleKind.LEADER, term.region_id):
         del form.wants_to_lead
     if request.method == "GET":
-        form.weekdays.data = saved.weekdays if saved else weekdays
+        form.weekdays.data = saved.weekdays if saved else service.usual_weekdays(term)
         # The cap may have been lowered since: what was said is shown as no more than it allows.
         form.max_nights.data = min(saved.max_nights, most) if saved else term.cap
         form.blocked_dates.data = saved.blocked_dates if saved else []

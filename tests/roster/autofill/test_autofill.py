@@ -20,7 +20,7 @@ from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import SmsMessage
 from tests import factories
 
-FRIDAY, SATURDAY = 4, 5
+MONDAY, FRIDAY, SATURDAY = 0, 4, 5
 
 
 def say_available(db, person, term, actor=None, **given):
@@ -50,6 +50,41 @@ def volunteers(db, world, count, municipality=None, **extra):
         person = factories.person(db, municipality or world.asnes, f"Frivillig {n}", db_now(db), **extra)
         made.append(person)
     return made
+
+
+def ticked_weekdays(page: str) -> set[int]:
+    return {
+        int(day)
+        for day in re.findall(r'<input checked id="weekdays-\d" name="weekdays" type="checkbox" value="(\d)">', page)
+    }
+
+
+def offered_weekdays(page: str) -> set[int]:
+    return {int(day) for day in re.findall(r'name="weekdays" type="checkbox" value="(\d)"', page)}
+
+
+@pytest.fixture
+def a_monday_peak_night(world, db):
+    """The term's Friday and Saturday nights, and one Monday night with more walkers."""
+    factories.night(db, world.term, world.routes["Flisa sentrum"], date(2026, 12, 7), min_walkers=6, max_walkers=10)
+    db.commit()
+    db.refresh(world.term)
+
+
+def test_the_weekdays_ticked_at_first_are_those_most_of_the_terms_nights_are_on(world, a_monday_peak_night):
+    assert service.usual_weekdays(world.term) == [FRIDAY, SATURDAY]
+
+
+def test_a_parent_is_offered_a_peak_nights_weekday_but_not_ticked_for_it(world, a_monday_peak_night, login, client, db):
+    login(world.parent)
+    page = client.get(f"/availability/{world.term.id}").text
+    assert offered_weekdays(page) == {MONDAY, FRIDAY, SATURDAY}
+    assert ticked_weekdays(page) == {FRIDAY, SATURDAY}
+    said = client.post(
+        f"/availability/{world.term.id}", data={"weekdays": [str(FRIDAY), str(MONDAY)], "max_nights": "2"}
+    )
+    assert said.status_code == 302
+    assert ticked_weekdays(client.get(f"/availability/{world.term.id}").text) == {MONDAY, FRIDAY}  # as saved
 
 
 def test_a_parent_tells_when_they_can_walk_on_their_phone(world, login, client, db):
