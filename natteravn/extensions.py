@@ -133,8 +133,6 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = _local
     for kind in ("day", "short_day", "when", "date", "weekday_date", "clock"):
         app.jinja_env.filters[kind] = partial(lambda value, kind: written(value, kind), kind=kind)
-    # Two significant digits: a gap of 0.0011 % must not read as 0.0 %.
-    app.jinja_env.filters["significant"] = lambda v: format_decimal(v, "@@")
     # Kroner and øre, as a price is written: 1 234,50 in Norwegian.
     app.jinja_env.filters["money"] = lambda v: format_decimal(v, "#,##0.00")
     # A count as the language groups it: 2 000 in Norwegian, 2,000 in English.

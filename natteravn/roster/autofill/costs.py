@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from natteravn.clock import weekend_of
 from natteravn.roster.autofill.problem import Problem, feasible_pairs
 
 
@@ -56,8 +55,10 @@ def total(problem: Problem, assignments, leaders) -> int:
 
 def tally(problem: Problem, assignments: set[tuple[int, int]], leaders: set[tuple[int, int]]) -> dict[str, int]:
     """What a roster leaves unmet, counted in the coordinator's units rather than priced: walker
-    places below the minimums, nights without a leader, people on more than one night or twice in a
-    weekend, walks outside one's municipality or class weekend, and so on. Kinds with none are left out."""
+    places below the minimums, nights without a leader, walks outside one's municipality or class
+    weekend, and so on. Kinds with none are left out. A person's further nights are priced (to
+    share the nights out) but are no unmet wish: nobody gets more nights than they offered, nor
+    two in a weekend unless they said they can, so neither is counted here."""
     volunteers = {v.id: v for v in problem.volunteers}
     nights = {n.id: n for n in problem.nights}
     per_night = Counter(n for _, n in assignments)
@@ -76,10 +77,6 @@ def tally(problem: Problem, assignments: set[tuple[int, int]], leaders: set[tupl
         counts["waitlist_slack"] += per_night[night.id] if night.has_waitlist else 0
     for volunteer_id, its_nights in nights_of.items():
         volunteer = volunteers[volunteer_id]
-        counts["extra_night"] += volunteer.existing_nights + len(its_nights) > 1
-        weekends = Counter(nights[n].weekend for n in its_nights)
-        weekends.update(weekend_of(day) for day in volunteer.busy_days)
-        counts["same_weekend"] += any(weekends[nights[n].weekend] > 1 for n in its_nights)
         counts["other_municipality"] += sum(nights[n].municipality_id != volunteer.municipality_id for n in its_nights)
         counts["outside_class_weekend"] += sum(volunteer.outside_class_weekend(nights[n]) for n in its_nights)
     for pair in problem.past_pairs:

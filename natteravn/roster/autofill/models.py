@@ -70,7 +70,8 @@ class RosterDraft(Base):
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)
     # The same wishes counted in their own units (nights, places, people), for the coordinator to read.
     tally: Mapped[dict] = mapped_column(JSON, default=dict)
-    short: Mapped[list] = mapped_column(JSON, default=list)  # [{shift_id, walkers_missing, leader_missing, reasons}]
+    # [{shift_id, walkers_missing, leader_missing, reasons, held}], as `problem.ShortNight`
+    short: Mapped[list] = mapped_column(JSON, default=list)
     weights: Mapped[dict] = mapped_column(JSON, default=dict)
 
     term: Mapped[Term] = relationship()

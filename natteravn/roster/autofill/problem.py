@@ -96,7 +96,10 @@ class ShortNight:
     night_id: int
     walkers_missing: int
     leader_missing: bool
-    reasons: tuple[str, ...]  # "no_leader_available", "too_few_volunteers"
+    # "no_leader_available", "too_few_volunteers", or "leaders_"/"volunteers_" and what keeps
+    # those who can walk the night away from it: "at_their_most", "on_that_weekend", "not_fitting".
+    reasons: tuple[str, ...]
+    held: dict[str, int] = field(default_factory=dict)  # how many people each "leaders_…"/"volunteers_…" reason keeps
 
 
 @dataclass

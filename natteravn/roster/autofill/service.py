@@ -401,6 +401,7 @@ def run_autofill(session: Session, term: Term, actor: Person, now: datetime, tim
                 "walkers_missing": s.walkers_missing,
                 "leader_missing": s.leader_missing,
                 "reasons": list(s.reasons),
+                "held": s.held,
             }
             for s in solution.short
         ],

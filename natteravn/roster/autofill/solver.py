@@ -354,27 +354,72 @@ def _fair_share(model, volunteer: Volunteer, mine, x, w, terms) -> None:
 
 
 def explain_short(problem: Problem, assignments: set, leaders: set) -> list[ShortNight]:
-    """Which nights stay short after the fill, and why, in terms a coordinator can act on."""
+    """Which nights stay short after the fill, and why, in terms a coordinator can act on: when
+    someone who said they can walk the night is not on it, what in the draft keeps them away."""
     pairs = feasible_pairs(problem)
     candidates: dict[int, list[Volunteer]] = defaultdict(list)
     for volunteer, night in pairs:
         candidates[night.id].append(volunteer)
-    filled: dict[int, int] = defaultdict(int)
-    led = {night_id for _, night_id in leaders}
-    for _, night_id in assignments:
-        filled[night_id] += 1
+    nights = {n.id: n for n in problem.nights}
+    nights_of: dict[int, list[Night]] = defaultdict(list)
+    filled: dict[int, set[int]] = defaultdict(set)
+    for volunteer_id, night_id in assignments:
+        nights_of[volunteer_id].append(nights[night_id])
+        filled[night_id].add(volunteer_id)
+    led_by = {night_id: volunteer_id for volunteer_id, night_id in leaders}
+    walks = Counter(volunteer_id for volunteer_id, night_id in assignments if (volunteer_id, night_id) not in leaders)
     short = []
     for night in problem.nights:
-        missing = max(0, night.walkers_needed - filled[night.id])
-        leader_missing = night.needs_leader and night.id not in led
+        missing = max(0, night.walkers_needed - len(filled[night.id]))
+        leader_missing = night.needs_leader and night.id not in led_by
         if not (missing or leader_missing):
             continue
-        reasons = []
+        held: Counter[str] = Counter()
+        leader_reasons, walker_reasons = [], []
         if leader_missing:
             can_lead = [v for v in candidates[night.id] if v.can_lead]
-            reasons.append("no_leader_available" if not can_lead else "leaders_needed_elsewhere")
+            if not can_lead:
+                leader_reasons.append("no_leader_available")
+            for volunteer in can_lead:
+                held["leaders_" + _kept_away(volunteer, night, nights_of[volunteer.id], leading=True)] += 1
         if missing:
-            enough = len(candidates[night.id]) >= night.walkers_needed
-            reasons.append("volunteers_needed_elsewhere" if enough else "too_few_volunteers")
-        short.append(ShortNight(night.id, missing, leader_missing, tuple(reasons)))
+            if len(candidates[night.id]) < night.walkers_needed:
+                walker_reasons.append("too_few_volunteers")
+            else:
+                for volunteer in candidates[night.id]:
+                    if volunteer.id not in filled[night.id]:
+                        kept = _kept_away(volunteer, night, nights_of[volunteer.id], walks=walks[volunteer.id])
+                        held["volunteers_" + kept] += 1
+        counted = sorted(held, key=_REASON_ORDER.index)
+        reasons = [
+            *leader_reasons,
+            *(r for r in counted if r.startswith("leaders_")),
+            *walker_reasons,
+            *(r for r in counted if r.startswith("volunteers_")),
+        ]
+        short.append(ShortNight(night.id, missing, leader_missing, tuple(reasons), dict(held)))
     return short
+
+
+#: The order a night's reasons are said in: the leader first, then the walkers; within each, from
+#: what the volunteers said themselves to what the rest of the roster asks.
+_REASON_ORDER = [
+    f"{who}_{why}" for who in ("leaders", "volunteers") for why in ("at_their_most", "on_that_weekend", "not_fitting")
+]
+
+
+def _kept_away(
+    volunteer: Volunteer, night: Night, theirs: list[Night], *, leading: bool = False, walks: int = 0
+) -> str:
+    """Why the draft does not put someone who can walk `night` on it: they have all the nights
+    they offered (or, to walk, all the term allows), the draft has them on another night that
+    evening or, unless they allowed two, that weekend; or else the rest of the roster (a partner
+    who cannot come, a full night, a pinned cell) keeps them away."""
+    if len(theirs) >= volunteer.most_new_nights or (not leading and walks >= volunteer.most_new_walks):
+        return "at_their_most"
+    for other in theirs:
+        if other.id != night.id and (
+            other.day == night.day or (other.weekend == night.weekend and not volunteer.same_weekend_ok)
+        ):
+            return "on_that_weekend"
+    return "not_fitting"

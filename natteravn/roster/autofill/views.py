@@ -17,7 +17,7 @@ from natteravn.i18n import WEEKDAYS, Refusal
 from natteravn.places import service as places
 from natteravn.roster import terms
 from natteravn.roster.autofill import asking, service
-from natteravn.roster.autofill.forms import WEIGHT_LABELS, AcceptForm, AvailabilityForm, LockForm, RunForm, WeightsForm
+from natteravn.roster.autofill.forms import AcceptForm, AvailabilityForm, LockForm, RunForm, WeightsForm
 from natteravn.roster.autofill.problem import Weights
 from natteravn.shifts.models import Term
 from natteravn.web import (
@@ -156,16 +156,15 @@ def _availability_page(form, term: Term, person: Person):
 
 
 def _tally_in_words(tally: dict[str, int]) -> list[str]:
-    """What the draft leaves unmet, in sentences a coordinator reads at a glance."""
+    """What the draft leaves unmet, in sentences a coordinator reads at a glance. A person on
+    several nights or on both nights of a weekend is not among them: the draft never gives
+    anyone more nights than they offered, nor two in a weekend unless they said they can (drafts
+    made before may still count them, and are read without them)."""
     words = {
         "short_walker": lambda n: ngettext(
             "%(num)d walker missing below a night's minimum", "%(num)d walkers missing below the nights' minimums", n
         ),
         "missing_leader": lambda n: ngettext("%(num)d night without a leader", "%(num)d nights without a leader", n),
-        "same_weekend": lambda n: ngettext("%(num)d person twice in a weekend", "%(num)d people twice in a weekend", n),
-        "extra_night": lambda n: ngettext(
-            "%(num)d person on more than one night", "%(num)d people on more than one night", n
-        ),
         "other_municipality": lambda n: ngettext(
             "%(num)d walk outside the walker's own municipality",
             "%(num)d walks outside the walkers' own municipality",
@@ -189,6 +188,67 @@ def _tally_in_words(tally: dict[str, int]) -> list[str]:
     return [words[kind](count) for kind, count in tally.items() if kind in words and count]
 
 
+def _short_in_words(short: dict) -> str:
+    """Why a night stays short, as one sentence: what is missing, then what keeps away the
+    people who said they can walk it, counted by what holds each of them."""
+    missing = []
+    if short["walkers_missing"]:
+        missing.append(ngettext("%(num)d walker missing", "%(num)d walkers missing", short["walkers_missing"]))
+    if short["leader_missing"]:
+        missing.append(_("no group leader"))
+    held = short.get("held", {})
+    reasons = [_short_reason(reason, held.get(reason, 0)) for reason in short["reasons"]]
+    return _("%(missing)s: %(reasons)s", missing=", ".join(missing), reasons="; ".join(reasons))
+
+
+def _short_reason(reason: str, people: int) -> str:
+    counted = {
+        "leaders_at_their_most": lambda n: ngettext(
+            "%(num)d leader who can walk that night already has all the nights they offered",
+            "%(num)d leaders who can walk that night already have all the nights they offered",
+            n,
+        ),
+        "leaders_on_that_weekend": lambda n: ngettext(
+            "%(num)d leader who can walk that night is already on another night that weekend",
+            "%(num)d leaders who can walk that night are already on another night that weekend",
+            n,
+        ),
+        "leaders_not_fitting": lambda n: ngettext(
+            "%(num)d leader who can walk that night could not be fitted in with the other rules"
+            " (a partner to walk with, a full night)",
+            "%(num)d leaders who can walk that night could not be fitted in with the other rules"
+            " (a partner to walk with, a full night)",
+            n,
+        ),
+        "volunteers_at_their_most": lambda n: ngettext(
+            "%(num)d volunteer who can walk that night already has all the nights they offered or the term allows",
+            "%(num)d volunteers who can walk that night already have all the nights they offered or the term allows",
+            n,
+        ),
+        "volunteers_on_that_weekend": lambda n: ngettext(
+            "%(num)d volunteer who can walk that night is already on another night that weekend",
+            "%(num)d volunteers who can walk that night are already on another night that weekend",
+            n,
+        ),
+        "volunteers_not_fitting": lambda n: ngettext(
+            "%(num)d volunteer who can walk that night could not be fitted in with the other rules"
+            " (a partner to walk with, a full night)",
+            "%(num)d volunteers who can walk that night could not be fitted in with the other rules"
+            " (a partner to walk with, a full night)",
+            n,
+        ),
+    }
+    if reason in counted and people:
+        return counted[reason](people)
+    plain = {
+        "no_leader_available": _("nobody who can lead is free that night"),
+        "too_few_volunteers": _("too few volunteers are free that night"),
+        # Drafts made before the reasons were counted:
+        "leaders_needed_elsewhere": _("the leaders free that night are needed on other nights"),
+    }
+    return plain.get(reason, _("the volunteers free that night are needed on other nights"))
+
+
 @bp.get("/coordinator/terms/<int:term_id>/autofill")
 @region_coordinator_required
 def page(term_id: int):
@@ -208,8 +268,8 @@ def _autofill_page(term: Term, weights_form: WeightsForm) -> str:
         summary=service.availability_summary(db, term),
         answers=asking.answers(db, term),
         weights_form=weights_form,
-        weight_labels=WEIGHT_LABELS,
         unmet=_tally_in_words(draft.tally) if draft else [],
+        short_words={short["shift_id"]: _short_in_words(short) for short in draft.short} if draft else {},
         run_form=RunForm(),
         accept_form=AcceptForm(),
         lock_form=LockForm(),

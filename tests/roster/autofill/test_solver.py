@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from natteravn.clock import weekend_of
+from natteravn.roster.autofill import costs
 from natteravn.roster.autofill.checker import violations
 from natteravn.roster.autofill.flow import roster_by_flow
 from natteravn.roster.autofill.problem import Night, Problem, Volunteer, Weights, feasible_pairs
@@ -262,3 +263,50 @@ def test_partners_come_together_when_one_of_them_may_only_lead():
     assert flow.assignments == {(1, 2), (2, 2)} and flow.leaders == {(1, 2)}
     solution = solve(problem, time_limit_s=5)
     assert solution.assignments == {(1, 2), (2, 2)} and solution.leaders == {(1, 2)}
+
+
+def test_a_night_left_without_a_leader_says_the_leader_has_all_the_nights_they_offered():
+    nights = [night(1, need=0), night(2, day=FRIDAY + timedelta(weeks=1), need=0)]
+    lise = person(1, {1, 2}, nights=1, can_lead=True)
+    solution = solve(Problem(nights, [lise], locks={(1, 1): True}), time_limit_s=5)
+    [short] = solution.short
+    assert (short.night_id, short.reasons, short.held) == (2, ("leaders_at_their_most",), {"leaders_at_their_most": 1})
+
+
+def test_a_night_left_without_a_leader_says_the_leader_walks_another_night_that_weekend():
+    saturday = FRIDAY + timedelta(days=1)
+    nights = [night(1, need=0), night(2, day=saturday, need=0)]
+    lise = person(1, {1, 2}, nights=2, can_lead=True)  # two nights, but not both of a weekend
+    solution = solve(Problem(nights, [lise], locks={(1, 1): True}), time_limit_s=5)
+    [short] = solution.short
+    assert (short.night_id, short.reasons) == (2, ("leaders_on_that_weekend",))
+
+
+def test_each_leader_kept_from_a_night_is_counted_by_what_keeps_them():
+    saturday, next_friday = FRIDAY + timedelta(days=1), FRIDAY + timedelta(weeks=1)
+    nights = [night(1, need=0), night(2, day=saturday, need=0), night(3, day=next_friday, need=0)]
+    lise = person(1, {2, 3}, nights=1, can_lead=True)  # her one night is the next Friday
+    leif = person(2, {1, 2}, nights=2, can_lead=True)  # leads the Friday, so not the Saturday
+    solution = solve(Problem(nights, [lise, leif], locks={(1, 3): True, (2, 1): True}), time_limit_s=5)
+    [short] = solution.short
+    assert short.night_id == 2
+    assert short.reasons == ("leaders_at_their_most", "leaders_on_that_weekend")
+    assert short.held == {"leaders_at_their_most": 1, "leaders_on_that_weekend": 1}
+
+
+def test_walkers_kept_from_a_short_night_by_their_own_most_are_said_to_be():
+    nights = [night(1, leader=False, need=2), night(2, day=FRIDAY + timedelta(weeks=1), leader=False, need=2)]
+    people = [person(i, {1, 2}, nights=1) for i in (1, 2, 3)]
+    solution = solve(Problem(nights, people), time_limit_s=5)
+    [short] = solution.short
+    assert short.walkers_missing == 1
+    assert short.reasons == ("volunteers_at_their_most",) and short.held == {"volunteers_at_their_most": 2}
+
+
+def test_people_on_the_nights_they_offered_are_no_unmet_wish():
+    weekends = [night(i, day=FRIDAY + timedelta(weeks=i), need=1, free=1, leader=False) for i in range(2)]
+    both = person(1, {0, 1}, nights=2, experienced=True)
+    assert costs.tally(Problem(weekends, [both]), {(1, 0), (1, 1)}, set()) == {}
+    saturday = night(2, day=FRIDAY + timedelta(days=1), need=1, free=1, leader=False)
+    whole_weekend = person(1, {0, 2}, nights=2, same_weekend_ok=True, experienced=True)
+    assert costs.tally(Problem([weekends[0], saturday], [whole_weekend]), {(1, 0), (1, 2)}, set()) == {}
