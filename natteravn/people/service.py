@@ -279,7 +279,7 @@ def make_leader(session: Session, person: Person, region_id: int, actor: Person,
     )
 
 
-def remove_leader(session: Session, person: Person, region_id: int, actor: Person, now: datetime) -> int:
+def remove_leader(session: Session, person: Person, region_id: int, actor: Person, now: datetime, links: Links) -> int:
     """Take away the group leader role. On coming nights where they were to lead they stay on as
     walkers (so the night may now lack a leader, which the roster shows). Returns how many nights."""
     if not person.holds(RoleKind.LEADER, region_id):
@@ -303,7 +303,7 @@ def remove_leader(session: Session, person: Person, region_id: int, actor: Perso
     for signup in leading:
         signup.role = SignupRole.WALKER
         session.flush()
-        messages.refresh_day_reminders(session, signup.shift)  # the reminders name the night's leader
+        messages.refresh_day_reminders(session, signup.shift, links)  # the reminders name the night's leader
     audit.record(
         session,
         actor_id=actor.id,

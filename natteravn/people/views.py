@@ -146,7 +146,7 @@ def make_leader(person_id: int):
 @coordinator_required
 def remove_leader(person_id: int):
     def remove(db, person, region_id):
-        nights = people.remove_leader(db, person, region_id, current_user, now())
+        nights = people.remove_leader(db, person, region_id, current_user, now(), links())
         flash(_("%(name)s is no longer a group leader.", name=_name(person)), "success")
         if nights:
             flash(

@@ -533,7 +533,7 @@ def set_capacity(
     if before == (min_walkers, max_walkers, needs_leader):
         return []
     shift.min_walkers, shift.max_walkers, shift.needs_leader = min_walkers, max_walkers, needs_leader
-    bumped = _bump_to_waitlist(session, shift, now)
+    bumped = _bump_to_waitlist(session, shift, now, links)
     if shift.term.published_at is not None:
         for signup in bumped:
             _tell_bumped(session, signup, now)
@@ -554,7 +554,7 @@ def set_capacity(
     return bumped
 
 
-def _bump_to_waitlist(session: Session, shift: Shift, now: datetime) -> list[Signup]:
+def _bump_to_waitlist(session: Session, shift: Shift, now: datetime, links: Links) -> list[Signup]:
     holding = session.scalars(
         select(Signup)
         .where(Signup.shift_id == shift.id, Signup.state.in_(HOLDING))
@@ -572,7 +572,7 @@ def _bump_to_waitlist(session: Session, shift: Shift, now: datetime) -> list[Sig
         signup.state = SignupState.WAITLISTED
         signup.queued_at = min(signup.created_at, head - timedelta(seconds=len(bumped) - place))
         signup.offer_expires_at = None
-        messages.withdrawn(session, signup, now)
+        messages.withdrawn(session, signup, now, links)
     return bumped
 
 

@@ -398,7 +398,7 @@ def _take(
 ) -> Signup | None:
     standin = open_standin(session, shift, role)
     if standin is not None:
-        _release(session, standin, now)
+        _release(session, standin, now, links)
     elif service.free_places(session, shift, role, now) <= 0:
         return None
     signup = _sign_up_confirmed(session, person, shift, role, now, links)
@@ -420,12 +420,12 @@ def open_standin(session: Session, shift: Shift, role: SignupRole) -> Signup | N
     return session.scalar(query.order_by(Signup.role.desc(), Signup.standin_requested_at, Signup.id).limit(1))
 
 
-def _release(session: Session, standin: Signup, now: datetime) -> None:
+def _release(session: Session, standin: Signup, now: datetime, links: Links) -> None:
     """Take the parent who gave the night away off it, without offering the place to the
     waitlist: it goes to the person who answered."""
     standin.state = SignupState.CANCELLED
     standin.cancelled_at = now
-    messages.withdrawn(session, standin, now)
+    messages.withdrawn(session, standin, now, links)
     session.flush()
 
 

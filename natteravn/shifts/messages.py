@@ -133,13 +133,15 @@ def _email_reminder_before_text(_, words: dict, confirmed: bool) -> str:
 
 
 def reminder_day_text(_, words: dict, role: SignupRole, leader: str | None, *, by_email: bool = False) -> str:
-    """On the day it is too late to cancel on the web: by e-mail, the person is told whom to tell."""
+    """By e-mail no NEI comes back: the night's page (words' link) shows who walks, with their phone
+    numbers, and what the person can still do on the day (cancel before the cut-off, find a
+    stand-in, or call the group leader)."""
     if role == SignupRole.LEADER:
         return _("Natteravn tonight: you lead %(route)s at %(time)s, meet at %(place)s. Who walks: %(link)s") % words
     if by_email:
         return _(
             "Natteravn tonight: %(route)s at %(time)s, meet at %(place)s. Group leader: %(leader)s. "
-            "If you cannot come, tell your group leader or coordinator."
+            "Who walks, and what to do if you cannot come: %(link)s"
         ) % {**words, "leader": leader or _("no leader yet")}
     return _(
         "Natteravn tonight: %(route)s at %(time)s, meet at %(place)s. Group leader: %(leader)s. "
@@ -421,7 +423,7 @@ def signed_up(
     # it holds the night's lock.
     plan_all(session, [confirmation, *reminders(session, [signup], now, links, leaders)], now)
     if signup.role == SignupRole.LEADER:
-        refresh_day_reminders(session, shift)
+        refresh_day_reminders(session, shift, links)
 
 
 def reminder_times(shift: Shift) -> dict[Purpose, datetime]:
@@ -456,7 +458,7 @@ def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, 
     )
     plan_reminders(session, signup, now, links)
     if signup.role == SignupRole.LEADER:
-        refresh_day_reminders(session, shift)
+        refresh_day_reminders(session, shift, links)
 
 
 def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links) -> None:
@@ -544,8 +546,9 @@ def leader_first_name(session: Session, shift: Shift, reader: Signup) -> str | N
     return next((name for signup_id, name in leaders_of(session, {shift.id})[shift.id] if signup_id != reader.id), None)
 
 
-def refresh_day_reminders(session: Session, shift: Shift) -> None:
-    """The day's reminders name the group leader: write them again when the leader changes."""
+def refresh_day_reminders(session: Session, shift: Shift, links: Links) -> None:
+    """The day's reminders name the group leader: write them again when the leader changes, with
+    the night's link that the e-mailed ones carry."""
     rows = session.execute(
         select(SmsMessage.id, Signup)
         .join(Signup, SmsMessage.signup_id == Signup.id)
@@ -556,10 +559,11 @@ def refresh_day_reminders(session: Session, shift: Shift) -> None:
             Signup.role == SignupRole.WALKER,
         )
     ).all()
+    words = {**night_words(shift), "link": links.night(shift.id)}
     for message_id, signup in rows:
         _ = translations(signup.person.locale).gettext
         leader = leader_first_name(session, shift, signup)
-        body = reminder_day_text(_, night_words(shift), signup.role, leader, by_email=wants_email(signup.person))
+        body = reminder_day_text(_, words, signup.role, leader, by_email=wants_email(signup.person))
         reword(session, body, SmsMessage.id == message_id)
 
 
@@ -617,11 +621,12 @@ def cancel_pending(
     session.execute(query.values(**values).execution_options(synchronize_session=False))
 
 
-def withdrawn(session: Session, signup: Signup, now: datetime) -> None:
-    """Nothing still planned for a sign-up that ended is sent."""
+def withdrawn(session: Session, signup: Signup, now: datetime, links: Links) -> None:
+    """Nothing still planned for a sign-up that ended is sent; a group leader's leaving rewrites
+    the others' day reminders, which name the leader."""
     cancel_pending(session, signup_id=signup.id, reason=notes.SIGNUP_CANCELLED.text())
     if signup.role == SignupRole.LEADER:
-        refresh_day_reminders(session, signup.shift)
+        refresh_day_reminders(session, signup.shift, links)
 
 
 def offered(session: Session, signup: Signup, now: datetime, links: Links, *, goes_out: datetime) -> None:

@@ -891,7 +891,7 @@ def withdraw(session: Session, signup: Signup, now: datetime, links: Links) -> l
     signup.state = SignupState.CANCELLED
     signup.cancelled_at = now
     signup.offer_expires_at = None
-    messages.withdrawn(session, signup, now)
+    messages.withdrawn(session, signup, now, links)
     if held:
         return promote_waitlist(session, signup.shift, now, links)
     return []

@@ -160,11 +160,11 @@ def test_the_number_of_queries_does_not_grow_with_people_or_nights(world, db, cl
 # --- Roles. ---
 
 
-def test_promoting_and_removing_a_group_leader_is_logged(world, db, clock):
+def test_promoting_and_removing_a_group_leader_is_logged(world, db, clock, links):
     people.make_leader(db, world.parent, world.region.id, world.coordinator, clock())
     assert world.parent.holds(RoleKind.LEADER, world.region.id)
     leading = factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.parent, clock(), role=SignupRole.LEADER)
-    nights = people.remove_leader(db, world.parent, world.region.id, world.coordinator, clock())
+    nights = people.remove_leader(db, world.parent, world.region.id, world.coordinator, clock(), links)
     assert nights == 1
     assert not world.parent.holds(RoleKind.LEADER, world.region.id)
     assert leading.role == SignupRole.WALKER and leading.state == SignupState.SIGNED_UP

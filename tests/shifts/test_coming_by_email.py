@@ -142,11 +142,42 @@ def test_an_email_reminder_points_to_the_nights_page_instead_of_asking_for_ja(wo
     for reminder in (before, day):
         assert "JA" not in reminder.body and "NEI" not in reminder.body and "Reply" not in reminder.body
     assert "confirm that you are coming on the night's page" in before.body and links.night(night.id) in before.body
-    assert "tell your group leader or coordinator" in day.body
+    assert "Who walks, and what to do if you cannot come: " + links.night(night.id) in day.body
 
     service.confirm_place(db, by_email, signup.id, clock(), links)
     db.refresh(before)
     assert "If you cannot come, cancel on the night's page" in before.body and links.night(night.id) in before.body
+
+
+def test_the_email_day_reminder_keeps_the_nights_link_whenever_the_group_leader_changes(
+    world, db, clock, links, by_email, login, client
+):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    mine = service.sign_up(db, by_email, night.id, SignupRole.WALKER, clock(), links)
+    db.commit()
+    day = pending(db, signup_id=mine.id)[Purpose.REMINDER_DAY]
+    night_link = links.night(night.id)
+
+    def reads(leader: str) -> None:
+        db.expire_all()
+        assert f"Group leader: {leader}. Who walks, and what to do if you cannot come: {night_link}" in day.body
+
+    reads("no leader yet")
+    leading = service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
+    db.commit()
+    reads("Lise")
+
+    login(world.leader)  # gives the night back on its page
+    client.post(f"/signups/{leading.id}/cancel")
+    reads("no leader yet")
+
+    service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
+    db.commit()
+    reads("Lise")
+    client.post("/logout")
+    login(world.coordinator)  # Lise is no group leader any more: she walks the night as a walker
+    assert client.post(f"/coordinator/people/{world.leader.id}/leader/remove").status_code == 302
+    reads("no leader yet")
 
 
 def test_sms_reminders_keep_asking_for_ja(world, db, clock, links, signed_up):
@@ -200,7 +231,7 @@ def test_choosing_email_writes_the_waiting_reminders_again_for_email(world, db, 
         assert "JA" not in reminder.body and "NEI" not in reminder.body
     assert "confirm that you are coming on the night's page" in before.body
     assert links.night(signed_up.shift_id) in before.body
-    assert "tell your group leader or coordinator" in day.body
+    assert links.night(signed_up.shift_id) in day.body
     outbox = reminders_of(db, signed_up)
     assert len(outbox[Purpose.REMINDER_BEFORE]) == 1 and len(outbox[Purpose.REMINDER_DAY]) == 1  # no second one
 
@@ -236,7 +267,7 @@ def test_a_reminder_already_sent_is_left_as_it_went(world, db, clock, links, sig
     db.commit()
     db.refresh(sent)
     assert (sent.body, sent.channel, sent.state) == (text, Channel.SMS, MessageState.SENT)
-    assert "tell your group leader" in pending(db, signup_id=signed_up.id)[Purpose.REMINDER_DAY].body
+    assert "what to do if you cannot come" in pending(db, signup_id=signed_up.id)[Purpose.REMINDER_DAY].body
 
 
 def test_a_waiting_waitlist_message_promises_what_the_new_channel_brings(world, db, clock, links):
