@@ -138,14 +138,23 @@ def _tidy(name: str) -> str:
     return " ".join(name.split())
 
 
-def _check_name_free(session: Session, region_id: int, name: str, keep: Term | None = None) -> None:
-    """One term of a name in a region: a form sent twice (a double click, Back and send again) would
-    otherwise make the term twice."""
+def _compared(name: str) -> str:
+    return _tidy(name).casefold()
+
+
+def _names_taken(session: Session, region_id: int, keep: Term | None = None) -> set[str]:
+    """The region's term names as `_compared` reads them."""
     others = select(Term.name).where(Term.region_id == region_id)
     if keep is not None:
         others = others.where(Term.id != keep.id)
     # Compared in Python: SQLite's lower() leaves Æ, Ø and Å alone.
-    if any(_tidy(other).casefold() == _tidy(name).casefold() for other in session.scalars(others)):
+    return {_compared(other) for other in session.scalars(others)}
+
+
+def _check_name_free(session: Session, region_id: int, name: str, keep: Term | None = None) -> None:
+    """One term of a name in a region: a form sent twice (a double click, Back and send again) would
+    otherwise make the term twice."""
+    if _compared(name) in _names_taken(session, region_id, keep):
         raise TermRefused(N_("The region already has a term called %(name)s."), field="name", name=_tidy(name))
 
 
@@ -852,15 +861,47 @@ def named_a_year_on(name: str) -> str:
     return _YEARS.sub(moved, name)
 
 
-def suggested_copy(source: Term) -> TermInput:
-    """The same term a year on: its weekdays and ISO weeks kept, every year in its name moved on."""
+def free_term_name(session: Session, region_id: int, source: Term, starts_on: date) -> str:
+    """A name for the copy of `source` starting on `starts_on` that no term of the region has:
+    every year in the old name moved on ("Vår 2027" from "Vår 2026"), or the new year added to a
+    name without one ("Ekstra 2027"), numbered when even that is taken ("Vår 2027 (2)")."""
+    moved = named_a_year_on(_tidy(source.name))
+    name = moved if moved != _tidy(source.name) else f"{moved} {starts_on.year}"
+    taken = _names_taken(session, region_id)
+    free, number = name, 2
+    while _compared(free) in taken:
+        free, number = f"{name} ({number})", number + 1
+    return free
+
+
+def _moved_on_the_wall_clock(moment: datetime, days: timedelta, tz: ZoneInfo) -> datetime:
+    """`moment` so many days on at the same local time, a daylight-saving change between or not."""
+    wall = local(moment, tz)
+    return at_local(wall.date() + days, wall.time(), tz)
+
+
+def on_a_whole_hour(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The moment if it is on the hour, else the next whole hour: a copied opening at 13:47 (when
+    the old term happened to be made) opens at 14:00. Kept to its day, so an opening in the last
+    hour of a day goes back to 23:00 rather than on to the next day."""
+    wall = local(moment, tz)
+    if (wall.minute, wall.second, wall.microsecond) == (0, 0, 0):
+        return moment
+    return at_local(wall.date(), time(min(wall.hour + 1, 23)), tz)
+
+
+def suggested_copy(session: Session, source: Term) -> TermInput:
+    """The same term a year on: its weekdays and ISO weeks kept, sign-up opening on a whole hour
+    as many days before the term as it did, and a name no term of the region has."""
     moved = a_year_on(source.starts_on) - source.starts_on
+    tz = ZoneInfo(source.region.timezone)
+    closes = source.signup_closes_at
     return TermInput(
-        name=named_a_year_on(source.name),
+        name=free_term_name(session, source.region_id, source, source.starts_on + moved),
         starts_on=source.starts_on + moved,
         ends_on=a_year_on(source.ends_on),
-        signup_opens_at=source.signup_opens_at + moved,
-        signup_closes_at=source.signup_closes_at + moved if source.signup_closes_at else None,
+        signup_opens_at=on_a_whole_hour(_moved_on_the_wall_clock(source.signup_opens_at, moved, tz), tz),
+        signup_closes_at=_moved_on_the_wall_clock(closes, moved, tz) if closes else None,
         nights_cap=source.nights_cap,
     )
 

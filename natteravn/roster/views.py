@@ -572,7 +572,7 @@ def copy_term(term_id: int):
     del form.region_id
     form.nights_beside.choices = [(night.id, "") for night in terms.nights_beside_patterns(db_session(), source)]
     if request.method == "GET":
-        suggested = terms.suggested_copy(source)
+        suggested = terms.suggested_copy(db_session(), source)
         form.process(
             data={**vars(suggested), "signup_opens_at": local(suggested.signup_opens_at, tz).replace(tzinfo=None)}
         )

@@ -1,9 +1,10 @@
 """Changing a night's time tells its people: the coordinator is told beforehand who gets an SMS
-and afterwards how many did. And a copied term's suggested name is a year on, across New Year too."""
+and afterwards how many did. And a copied term's suggested name is a year on, across New Year too,
+and one no term of the region has."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -108,8 +109,41 @@ def test_a_copied_terms_name_moves_every_year_in_it_on_by_one(name, a_year_on):
     assert terms.named_a_year_on(name) == a_year_on
 
 
+def _term_named(db, world, clock, name: str, starts_on: date) -> None:
+    opens = datetime(starts_on.year, 1, 4, 10, 0, tzinfo=UTC)
+    data = terms.TermInput(name, starts_on, starts_on + timedelta(days=60), opens)
+    terms.create_term(db, world.region, data, clock(), world.coordinator)
+
+
+def test_a_copy_is_never_suggested_a_name_the_region_has(world, db, clock):
+    _term_named(db, world, clock, "høst 2027", date(2027, 1, 8))  # made by hand, written in small letters
+    assert terms.suggested_copy(db, world.term).name == "Høst 2027 (2)"
+    _term_named(db, world, clock, "Høst 2027 (2)", date(2027, 3, 12))
+    assert terms.suggested_copy(db, world.term).name == "Høst 2027 (3)"
+
+
+def test_a_copy_of_a_term_without_a_year_in_its_name_gets_the_new_terms_year(world, db, clock):
+    world.term.name = "Ekstra"
+    assert terms.suggested_copy(db, world.term).name == "Ekstra 2027"  # the copy starts 26 November 2027
+    _term_named(db, world, clock, "Ekstra 2027", date(2027, 1, 8))
+    assert terms.suggested_copy(db, world.term).name == "Ekstra 2027 (2)"
+
+
 def test_the_copy_page_suggests_the_winter_a_year_on(world, db, login):
     world.term.name = "Vinter 2026/27"
     db.commit()
     page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/copy")
     assert 'value="Vinter 2027/28"' in page.text
+
+
+def test_the_copy_page_suggests_a_name_that_is_free(world, db, clock, client, login):
+    _term_named(db, world, clock, "Høst 2027", date(2027, 1, 8))
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}/copy")
+    assert 'value="Høst 2027 (2)"' in page.text
+    form = {"name": "Høst 2027 (2)", "starts_on": "2027-11-26", "ends_on": "2027-12-25", "preview": "y"}
+    preview = client.post(
+        f"/coordinator/terms/{world.term.id}/copy", data={**form, "signup_opens_at": "2027-11-12T10:00"}
+    )
+    assert preview.status_code == 200 and "What the copy makes" in preview.text

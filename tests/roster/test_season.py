@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from natteravn.accounts.models import Person
 from natteravn.accounts.service import found_by
 from natteravn.audit.models import AuditEvent
-from natteravn.clock import local
+from natteravn.clock import OSLO, local
 from natteravn.people import service as people
 from natteravn.places import breaks
 from natteravn.places.models import SchoolBreak
@@ -222,7 +222,7 @@ def _autumn_with_patterns(db, world, clock):
 
 def test_last_terms_plan_is_suggested_a_year_on_and_previewed_before_anything_is_made(db, world, clock):
     _autumn_with_patterns(db, world, clock)
-    suggested = terms.suggested_copy(world.term)
+    suggested = terms.suggested_copy(db, world.term)
     assert suggested.name == "Høst 2027"
     # 2026 has 53 ISO weeks: the same week a year on is 52 weeks and 7 days later.
     assert (suggested.starts_on, suggested.ends_on) == (date(2027, 11, 26), date(2027, 12, 25))
@@ -244,9 +244,34 @@ def test_last_terms_plan_is_suggested_a_year_on_and_previewed_before_anything_is
     assert lost.given.weekend_on == date(2026, 12, 18)
 
 
+def oslo(*args) -> datetime:
+    return datetime(*args, tzinfo=OSLO)
+
+
+def test_the_copy_opens_sign_up_on_the_next_whole_hour_as_many_days_before_the_term(db, world):
+    world.term.signup_opens_at = oslo(2026, 11, 6, 13, 47)  # the Friday two weeks before, when the term was made
+    suggested = terms.suggested_copy(db, world.term)
+    assert local(suggested.signup_opens_at) == oslo(2027, 11, 12, 14, 0)  # the Friday two weeks before the copy
+    assert suggested.starts_on - local(suggested.signup_opens_at).date() == date(2026, 11, 20) - date(2026, 11, 6)
+
+
+@pytest.mark.parametrize(
+    ("opened", "opens"),
+    [
+        (oslo(2026, 3, 23, 10, 0), oslo(2027, 3, 29, 10, 0)),  # on the hour: kept, summer time a week earlier
+        (oslo(2026, 3, 23, 9, 0, 30), oslo(2027, 3, 29, 10, 0)),  # half a minute past: the next hour
+        (oslo(2026, 3, 23, 23, 47), oslo(2027, 3, 29, 23, 0)),  # kept to its day
+    ],
+)
+def test_a_copied_spring_terms_sign_up_opens_at_a_round_local_hour(db, world, clock, opened, opens):
+    spring = terms.TermInput("Vår 2026", date(2026, 4, 10), date(2026, 6, 13), opened)
+    suggested = terms.suggested_copy(db, terms.create_term(db, world.region, spring, clock(), world.coordinator))
+    assert (suggested.starts_on, local(suggested.signup_opens_at)) == (date(2027, 4, 16), opens)
+
+
 def test_copying_makes_the_term_its_nights_and_class_weekends(db, world, clock, links):
     _autumn_with_patterns(db, world, clock)
-    data = terms.suggested_copy(world.term)
+    data = terms.suggested_copy(db, world.term)
 
     term = terms.copy_term(db, world.term, data, clock(), links, world.coordinator)
 
@@ -266,6 +291,8 @@ def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login,
     page = client.get(f"/coordinator/terms/{world.term.id}/copy")
     assert page.status_code == 200
     assert 'value="Høst 2027"' in page.text and 'value="2027-11-26"' in page.text
+    opens = local(terms.suggested_copy(db, world.term).signup_opens_at)
+    assert (opens.minute, f'value="{opens:%Y-%m-%dT%H}:00"' in page.text) == (0, True)
 
     form = {
         "name": "Høst 2027",
