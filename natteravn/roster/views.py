@@ -56,7 +56,6 @@ from natteravn.web import (
     links,
     now,
     region_coordinator_required,
-    safe_next,
     show_refusal,
     sms_price,
     written,
@@ -299,12 +298,29 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
     return form
 
 
-def _break_form(term: Term) -> BreakForm:
-    form = BreakForm(prefix="break")  # beside a term's own form, whose fields have the same names
+def _break_form(term: Term, *, fresh: bool = False) -> BreakForm:
+    """The form for a school break; `fresh`: empty again after one was added, not as it was sent."""
+    # Prefixed: beside (or within) a term's own form, whose fields have the same names.
+    form = BreakForm(prefix="break", formdata=None) if fresh else BreakForm(prefix="break")
     form.municipality_ids.choices = choices((m.id, m.name) for m in term.region.municipalities if not m.archived)
-    if request.method == "GET":
+    if fresh or request.method == "GET":
         form.municipality_ids.data = [choice.value for choice in form.municipality_ids.choices]
     return form
+
+
+def _break_added(term: Term, form: BreakForm) -> bool:
+    """Add the school break the form gives and commit, or say on the form why not."""
+    if not form.validate_on_submit():
+        return False
+    db = db_session()
+    given = breaks.BreakInput(form.name.data, form.first_day.data, form.last_day.data, form.municipality_ids.data or [])
+    try:
+        breaks.add_break(db, term.region_id, given, now(), current_user)
+    except Refusal as refusal:
+        _refused(form, refusal)
+        return False
+    db.commit()
+    return True
 
 
 def _render_term(
@@ -534,18 +550,10 @@ def delete_term(term_id: int):
 def add_break(term_id: int):
     term = _term(term_id)
     form = _break_form(term)
-    if not form.validate_on_submit():
+    if not _break_added(term, form):
         return _render_term(term, break_form=form, status=422)
-    db = db_session()
-    given = breaks.BreakInput(form.name.data, form.first_day.data, form.last_day.data, form.municipality_ids.data or [])
-    try:
-        breaks.add_break(db, term.region_id, given, now(), current_user)
-    except Refusal as refusal:
-        _refused(form, refusal)
-        return _render_term(term, break_form=form, status=422)
-    db.commit()
     flash(_("The break is added. Nights already made are kept: cancel those you do not want."), "success")
-    return redirect(safe_next(url_for("roster.term", term_id=term.id) + "#days-off"))
+    return redirect(url_for("roster.term", term_id=term.id) + "#days-off")
 
 
 @bp.post("/terms/<int:term_id>/breaks/<int:break_id>/delete")
@@ -562,11 +570,8 @@ def remove_break(term_id: int, break_id: int):
     return redirect(url_for("roster.term", term_id=term.id) + "#days-off")
 
 
-@bp.route("/terms/<int:term_id>/copy", methods=["GET", "POST"])
-@region_coordinator_required
-def copy_term(term_id: int):
-    """A new term like this one; the first press shows what it would make, the second makes it."""
-    source = _term(term_id)
+def _copy_form(source: Term) -> CopyTermForm:
+    """The new term as sent, or as suggested on first sight."""
     tz = _zone(source)
     form = CopyTermForm()
     del form.region_id
@@ -578,6 +583,20 @@ def copy_term(term_id: int):
         )
         if suggested.signup_closes_at:
             form.signup_closes_at.data = local(suggested.signup_closes_at, tz).replace(tzinfo=None)
+    return form
+
+
+@bp.route("/terms/<int:term_id>/copy", methods=["GET", "POST"])
+@region_coordinator_required
+def copy_term(term_id: int):
+    """A new term like this one; the first press shows what it would make, the second makes it.
+    A school break is added within the same form, so that what was typed for the new term stays."""
+    source = _term(term_id)
+    tz = _zone(source)
+    form, break_form = _copy_form(source), _break_form(source)
+    if break_form.submit.data and _break_added(source, break_form):
+        flash(_("The break is added."), "success")
+        break_form = _break_form(source, fresh=True)
     plan = None
     if form.validate_on_submit():
         db = db_session()
@@ -600,10 +619,10 @@ def copy_term(term_id: int):
         source=source,
         form=form,
         plan=plan,
-        break_form=_break_form(source),
+        break_form=break_form,
         not_copied=NOT_COPIED,
     )
-    return page, 422 if form.errors or form.form_errors else 200
+    return page, 422 if form.errors or form.form_errors or break_form.errors or break_form.form_errors else 200
 
 
 @bp.post("/terms/<int:term_id>/class-weekends")

@@ -315,6 +315,72 @@ def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login,
     assert db.scalar(select(func.count()).select_from(Term)) == 2
 
 
+TYPED_COPY = {
+    "name": "Høst 2027 kort",
+    "starts_on": "2027-11-19",
+    "ends_on": "2027-12-18",
+    "signup_opens_at": "2027-11-05T10:00",
+    "signup_closes_at": "2027-11-18T20:00",
+    "nights_cap": "2",
+}
+
+
+def test_a_break_added_on_the_copy_page_keeps_what_was_typed_for_the_new_term(db, world, clock, login, client):
+    _autumn_with_patterns(db, world, clock)
+    db.commit()
+    login(world.coordinator)
+    autumn_break = {
+        "break-name": "Høstferie",
+        "break-first_day": "2027-11-26",
+        "break-last_day": "2027-11-28",
+        "break-municipality_ids": [world.asnes.id],
+    }
+    added = client.post(
+        f"/coordinator/terms/{world.term.id}/copy", data={**TYPED_COPY, **autumn_break, "break-submit": "y"}
+    )
+
+    assert added.status_code == 200 and "The break is added." in added.text
+    for typed in TYPED_COPY.values():
+        assert f'value="{typed}"' in added.text
+    assert "Høstferie, Åsnes: 26.11.2027–28.11.2027" in added.text
+    said = " ".join(added.text.split())
+    assert "18 nights · 2 nights left out for holidays and school breaks" in said  # Flisa that weekend
+    assert 'value="Høstferie"' not in added.text  # the break's own fields are empty again, for the next one
+    assert db.scalar(select(func.count()).select_from(SchoolBreak)) == 1
+    assert db.scalar(select(func.count()).select_from(Term)) == 1  # the new term is not made yet
+
+
+def test_a_break_refused_on_the_copy_page_says_why_and_keeps_both_forms(db, world, clock, login, client):
+    login(world.coordinator)
+    wrong_way_round = {
+        "break-name": "Høstferie",
+        "break-first_day": "2027-11-28",
+        "break-last_day": "2027-11-26",
+        "break-municipality_ids": [world.asnes.id],
+        "break-submit": "y",
+    }
+    refused = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**TYPED_COPY, **wrong_way_round})
+
+    assert refused.status_code == 422
+    assert "<details open>" in refused.text and "The break must end on or after the day it starts." in refused.text
+    assert 'value="Høst 2027 kort"' in refused.text and 'value="Høstferie"' in refused.text
+    assert db.scalar(select(func.count()).select_from(SchoolBreak)) == 0
+
+
+def test_a_break_added_on_the_term_page_goes_back_to_the_term_page_only(db, world, login, client):
+    login(world.coordinator)
+    added = client.post(
+        f"/coordinator/terms/{world.term.id}/breaks?next=https://evil.example/",
+        data={
+            "break-name": "Juleferie",
+            "break-first_day": "2026-12-19",
+            "break-last_day": "2027-01-03",
+            "break-municipality_ids": [world.grue.id],
+        },
+    )
+    assert added.headers["Location"] == f"/coordinator/terms/{world.term.id}#days-off"
+
+
 def _nights_beside_the_patterns(db, world, clock):
     """A peak night on a Sunday, a Thursday night whose date is a Friday next year, and a Tuesday
     night after the new term ends."""
