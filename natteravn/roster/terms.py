@@ -441,24 +441,63 @@ def save_pattern(
 class Refitted:
     changed: int  # the pattern's nights ahead that nobody is on: they take its new times and numbers
     kept: int  # its nights ahead with people on them: they keep theirs, to be changed one by one
+    removed: int = 0  # its nights ahead that it now leaves out and nobody is on: they go
+    left_out_kept: int = 0  # of `kept`, those it now leaves out: they stay until cancelled one by one
 
 
 def refit_nights(session: Session, pattern: NightPattern, now: datetime) -> Refitted:
-    """After a pattern is changed, the nights it made that are still ahead and that nobody is on take
-    its new times, numbers and need of a leader: nobody has been told of them. Nights with people on
-    them keep theirs; changing one is a change for those people, made night by night and told."""
-    tz = ZoneInfo(pattern.term.region.timezone)
+    """After a pattern is changed, or a school break added, the nights it made that are still ahead
+    and that nobody is on follow it: those it now leaves out (a weekday or route taken off it, a date,
+    holiday or school break to skip) go, the others take its new times, numbers and need of a
+    leader. Nobody has been told of them. Nights with people on them keep theirs; changing or
+    cancelling one is a change for those people, made night by night and told."""
+    term = pattern.term
+    tz = ZoneInfo(term.region.timezone)
     ahead = select(Shift).where(Shift.pattern_id == pattern.id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
     removal.lock(session, ahead)
-    changed = 0
+    wanted = _still_wanted(session, term, pattern)
+    changed, gone = 0, []
     for night in session.scalars(ahead.where(~removal.has_people())):
-        starts_at, ends_at = night_span(local(night.starts_at, tz).date(), pattern.starts_local, pattern.ends_local, tz)
+        day = local(night.starts_at, tz).date()
+        if (night.route_id, day) not in wanted:
+            gone.append(night.id)
+            continue
+        starts_at, ends_at = night_span(day, pattern.starts_local, pattern.ends_local, tz)
         new = (starts_at, ends_at, pattern.min_walkers, pattern.max_walkers, pattern.needs_leader)
         if new != (night.starts_at, night.ends_at, night.min_walkers, night.max_walkers, night.needs_leader):
             night.starts_at, night.ends_at, night.min_walkers, night.max_walkers, night.needs_leader = new
             changed += 1
-    kept = removal.count(session, ahead.where(removal.has_people()))
-    return Refitted(changed, kept)
+    removed = removal.remove(session, select(Shift).where(Shift.id.in_(gone))) if gone else 0
+    with_people = session.execute(ahead.with_only_columns(Shift.route_id, Shift.starts_at).where(removal.has_people()))
+    kept = left_out_kept = 0
+    for route_id, starts_at in with_people:
+        kept += 1
+        left_out_kept += (route_id, local(starts_at, tz).date()) not in wanted
+    return Refitted(changed, kept, removed, left_out_kept)
+
+
+def _still_wanted(session: Session, term: Term, pattern: NightPattern) -> set[tuple[int, date]]:
+    """The (route, day) nights the pattern makes in the term as it now stands."""
+    routes = [r for r in region_routes(session, term.region_id) if r.id in set(pattern.route_ids)]
+    off = term_days_off(session, term)
+    return {
+        (route.id, day)
+        for day in pattern_days(term, pattern)
+        for route in routes
+        if not left_out(pattern, off, route, day)
+    }
+
+
+def refit_term(session: Session, term: Term, now: datetime) -> Refitted:
+    """Every pattern of the term refitted, as after a school break is added: the empty nights a
+    pattern that skips breaks made in it go."""
+    refitted = [refit_nights(session, pattern, now) for pattern in patterns_of(session, term)]
+    return Refitted(
+        changed=sum(r.changed for r in refitted),
+        kept=sum(r.kept for r in refitted),
+        removed=sum(r.removed for r in refitted),
+        left_out_kept=sum(r.left_out_kept for r in refitted),
+    )
 
 
 @dataclass

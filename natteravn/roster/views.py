@@ -309,18 +309,46 @@ def _break_form(term: Term, *, fresh: bool = False) -> BreakForm:
 
 
 def _break_added(term: Term, form: BreakForm) -> bool:
-    """Add the school break the form gives and commit, or say on the form why not."""
+    """Add the school break the form gives, take out the empty nights the term's patterns now leave
+    out, commit and say so; or say on the form why not."""
     if not form.validate_on_submit():
         return False
     db = db_session()
     given = breaks.BreakInput(form.name.data, form.first_day.data, form.last_day.data, form.municipality_ids.data or [])
     try:
         breaks.add_break(db, term.region_id, given, now(), current_user)
+        refitted = terms.refit_term(db, term, now())
     except Refusal as refusal:
         _refused(form, refusal)
         return False
     db.commit()
+    flash(_("The break is added."), "success")
+    _flash_left_out(refitted)
     return True
+
+
+def _flash_left_out(refitted: terms.Refitted) -> None:
+    """What became of the nights that patterns now leave out."""
+    if refitted.removed:
+        flash(
+            ngettext(
+                "%(num)d night nobody was on is removed: its pattern now leaves it out.",
+                "%(num)d nights nobody was on are removed: their patterns now leave them out.",
+                refitted.removed,
+            ),
+            "success",
+        )
+    if refitted.left_out_kept:
+        flash(
+            ngettext(
+                "%(num)d night its pattern now leaves out has people on it and stays: cancel it on its own page, "
+                "and they are told.",
+                "%(num)d nights their patterns now leave out have people on them and stay: cancel each on its own "
+                "page, and they are told.",
+                refitted.left_out_kept,
+            ),
+            "info",
+        )
 
 
 def _render_term(
@@ -402,6 +430,8 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
             ),
             "success",
         )
+    if refitted:
+        _flash_left_out(refitted)
     if refitted and refitted.kept:
         flash(
             ngettext(
@@ -552,7 +582,6 @@ def add_break(term_id: int):
     form = _break_form(term)
     if not _break_added(term, form):
         return _render_term(term, break_form=form, status=422)
-    flash(_("The break is added. Nights already made are kept: cancel those you do not want."), "success")
     return redirect(url_for("roster.term", term_id=term.id) + "#days-off")
 
 
@@ -595,7 +624,6 @@ def copy_term(term_id: int):
     tz = _zone(source)
     form, break_form = _copy_form(source), _break_form(source)
     if break_form.submit.data and _break_added(source, break_form):
-        flash(_("The break is added."), "success")
         break_form = _break_form(source, fresh=True)
     plan = None
     if form.validate_on_submit():

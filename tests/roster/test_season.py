@@ -105,6 +105,94 @@ def test_a_pattern_can_keep_the_holidays_and_breaks_and_the_grid_marks_them(db, 
     assert off.label(world.asnes.id, date(2027, 3, 26)) == "Langfredag"
 
 
+def _night_on(db, term, route, day) -> Shift:
+    return next(
+        n
+        for n in db.scalars(select(Shift).where(Shift.term_id == term.id))
+        if n.route_id == route.id and local(n.starts_at).date() == day
+    )
+
+
+def test_a_break_added_after_the_nights_were_made_takes_out_the_empty_ones_in_it(db, world, clock):
+    term = _spring(db, world, clock)
+    pattern = terms.save_pattern(db, term, _pattern(world), clock(), world.coordinator)
+    terms.generate_nights(db, term, pattern, clock(), world.coordinator)
+    kirkenaer = world.routes["Kirkenær"]
+    walked_friday = _night_on(db, term, kirkenaer, date(2027, 2, 26))
+    factories.signup(db, walked_friday, world.parent, clock())
+
+    winter_break = breaks.BreakInput("Vinterferie", date(2027, 2, 22), date(2027, 2, 28), [world.grue.id])
+    breaks.add_break(db, world.region.id, winter_break, clock(), world.coordinator)
+    refitted = terms.refit_term(db, term, clock())
+
+    assert (refitted.removed, refitted.left_out_kept) == (1, 1)
+    assert date(2027, 2, 27) not in _days(db, term, kirkenaer)  # Grue's Saturday, nobody on it
+    assert date(2027, 2, 26) in _days(db, term, kirkenaer)  # the parent's Friday stays
+    assert {date(2027, 2, 26), date(2027, 2, 27)} <= _days(db, term, world.routes["Flisa sentrum"])  # no break
+
+
+def test_a_pattern_put_right_takes_out_the_empty_nights_it_no_longer_makes(db, world, clock):
+    term = _spring(db, world, clock)
+    pattern = terms.save_pattern(db, term, _pattern(world), clock(), world.coordinator)
+    terms.generate_nights(db, term, pattern, clock(), world.coordinator)
+    flisa = world.routes["Flisa sentrum"]
+    factories.signup(db, _night_on(db, term, flisa, date(2027, 2, 13)), world.parent, clock())
+
+    fridays_only = _pattern(world, skip_dates=[date(2027, 3, 5)])
+    fridays_only.weekdays = [4]
+    pattern = terms.save_pattern(db, term, fridays_only, clock(), world.coordinator, pattern)
+    refitted = terms.refit_nights(db, pattern, clock())
+    made = terms.generate_nights(db, term, pattern, clock(), world.coordinator)
+
+    saturdays = {day for day in _days(db, term, flisa) if day.weekday() == 5}
+    assert saturdays == {date(2027, 2, 13)}  # the one with a parent on it stays
+    assert date(2027, 3, 5) not in _days(db, term, flisa)
+    assert refitted.removed == 2 * 7 - 1 + 2  # both routes' Saturdays but the parent's, and 5 March twice
+    assert refitted.left_out_kept == 1
+    assert made.made == []
+
+
+def test_the_term_page_says_what_a_break_added_late_took_out(db, world, clock, login, client):
+    term = _spring(db, world, clock)
+    pattern = terms.save_pattern(db, term, _pattern(world), clock(), world.coordinator)
+    terms.generate_nights(db, term, pattern, clock(), world.coordinator)
+    factories.signup(db, _night_on(db, term, world.routes["Kirkenær"], date(2027, 2, 26)), world.parent, clock())
+    db.commit()
+    login(world.coordinator)
+    added = client.post(
+        f"/coordinator/terms/{term.id}/breaks",
+        data={
+            "break-name": "Vinterferie",
+            "break-first_day": "2027-02-22",
+            "break-last_day": "2027-02-28",
+            "break-municipality_ids": [world.grue.id],
+        },
+        follow_redirects=True,
+    )
+    assert "The break is added." in added.text
+    assert "1 night nobody was on is removed: its pattern now leaves it out." in added.text
+    assert "1 night its pattern now leaves out has people on it and stays" in added.text
+
+    fields = {
+        "weekdays": ["4", "5"],
+        "starts_local": "22:00",
+        "ends_local": "01:00",
+        "route_ids": [str(r) for r in pattern.route_ids],
+        "min_walkers": "3",
+        "max_walkers": "6",
+        "needs_leader": "y",
+        "skip_holidays": "y",
+        "skip_breaks": "y",
+    }
+    saved_again = client.post(
+        f"/coordinator/terms/{term.id}/patterns/{pattern.id}",
+        data={f"p{pattern.id}-{name}": value for name, value in fields.items()},
+        follow_redirects=True,
+    )
+    assert "0 nights made." in saved_again.text
+    assert "removed" not in saved_again.text  # nothing more to take out
+
+
 def test_the_summer_holiday_is_a_break(db, world, clock):
     summer = breaks.BreakInput("Sommerferie", date(2027, 6, 19), date(2027, 8, 15), [world.grue.id])
     added = breaks.add_break(db, world.region.id, summer, clock(), world.coordinator)
