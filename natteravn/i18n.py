@@ -3,8 +3,10 @@ one making the request (an SMS) load that person's catalogue directly."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from babel.support import NullTranslations, Translations
 from flask_babel import lazy_gettext as _l
@@ -96,3 +98,45 @@ class Refusal(Exception):
     def translated(self, gettext) -> str:
         text = gettext(self.msgid)
         return text % self.params if self.params else text
+
+    def each(self) -> list[Refusal]:
+        """The refusals this one stands for: itself, or several (`Refusals`)."""
+        return [self]
+
+
+class Refusals(Refusal):
+    """Several rules said no to one form at once, each about its own field, so that all of it is
+    put right in one go. Where one refusal is read, it reads as the first."""
+
+    def __init__(self, refusals: list[Refusal]):
+        first = refusals[0]
+        super().__init__(first.msgid, field=first.field, **first.params)
+        self.refusals = refusals
+
+    def each(self) -> list[Refusal]:
+        return self.refusals
+
+
+T = TypeVar("T")
+
+
+class Checks:
+    """Runs several rules, each on its own input, and refuses once with everything they said no to."""
+
+    def __init__(self) -> None:
+        self.refusals: list[Refusal] = []
+
+    def run(self, rule: Callable[..., T], *args: Any) -> T | None:
+        """The rule's answer, or None when it said no (kept for `done`)."""
+        try:
+            return rule(*args)
+        except Refusal as refusal:
+            self.refusals.append(refusal)
+            return None
+
+    def done(self) -> None:
+        """Refuse with what was said no to: the one refusal as it is, several together."""
+        if len(self.refusals) == 1:
+            raise self.refusals[0]
+        if self.refusals:
+            raise Refusals(self.refusals)

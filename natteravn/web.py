@@ -103,12 +103,13 @@ def _pattern(locale: Locale, kind: str) -> str:
 
 
 def show_refusal(form, refusal: Refusal) -> None:
-    """Why a service said no, beside the field it concerns, or above the form."""
-    if refusal.field and refusal.field in form:
-        field = form[refusal.field]
-        field.errors = [*field.errors, refusal.translated(gettext)]  # a form not validated has none yet
-    else:
-        form.form_errors.append(refusal.translated(gettext))
+    """Why a service said no, beside the field each reason concerns, or above the form."""
+    for one in refusal.each():
+        if one.field and one.field in form:
+            field = form[one.field]
+            field.errors = [*field.errors, one.translated(gettext)]  # a form not validated has none yet
+        else:
+            form.form_errors.append(one.translated(gettext))
 
 
 def gateway() -> Gateway:

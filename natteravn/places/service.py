@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from natteravn.accounts.models import Person, Scope
 from natteravn.audit import service as audit
-from natteravn.i18n import N_, Refusal, alphabetical
+from natteravn.i18n import N_, Checks, Refusal, alphabetical
 from natteravn.places.models import Municipality, Region, Registration, Route, School, SchoolClass
 from natteravn.sms import service as sms
 from natteravn.sms.quiet import QuietHours, quiet_at, quiet_length
@@ -413,6 +413,13 @@ def _slug(slug: str) -> str:
     return slug
 
 
+def _free_slug(session: Session, slug: str) -> str:
+    slug = _slug(slug)
+    if region_by_slug(session, slug) is not None:
+        raise PlaceRefused(N_("There is already a region with the short name %(slug)s."), field="slug", slug=slug)
+    return slug
+
+
 def _timezone(name: str) -> str:
     name = (name or "").strip()
     try:
@@ -478,12 +485,15 @@ def create_region(
     actor: Person | None,
     now: datetime,
 ) -> Region:
-    """A new region with its municipalities, and the region's usual rules for nights and messages."""
-    slug = _slug(slug)
-    if region_by_slug(session, slug) is not None:
-        raise PlaceRefused(N_("There is already a region with the short name %(slug)s."), field="slug", slug=slug)
-    region = Region(slug=slug, name=_region_name(session, name), timezone=_timezone(timezone))
-    names = _new_municipality_names(municipalities)
+    """A new region with its municipalities, and the region's usual rules for nights and messages.
+    Everything wrong with the input is refused at once, each beside its field."""
+    checks = Checks()
+    slug = checks.run(_free_slug, session, slug) or ""
+    name = checks.run(_region_name, session, name) or ""
+    timezone = checks.run(_timezone, timezone) or ""
+    names = checks.run(_new_municipality_names, municipalities) or []
+    checks.done()
+    region = Region(slug=slug, name=name, timezone=timezone)
     session.add(region)
     session.flush()
     audit.record(

@@ -194,6 +194,23 @@ def test_a_region_the_rules_refuse_is_explained_beside_its_field(world, db, admi
     assert db.scalar(select(Region).where(Region.slug == "glamdal")) is None
 
 
+def test_everything_wrong_with_a_new_region_is_said_at_once(world, db, admin, login):
+    response = login(admin).post(
+        "/admin/regions/new",
+        data={"name": "Solør", "slug": "Vest Telemark", "timezone": "Oslo", "municipalities": "Kviteseid, Seljord"},
+    )
+    assert response.status_code == 422
+    for field, message in {
+        "name": "Another region is already called Solør.",
+        "slug": "The short name Vest Telemark will not do",
+        "timezone": "Oslo is not a time zone.",
+        "municipalities": "Kviteseid and Seljord are 2 municipalities.",
+    }.items():
+        assert message in response.text.split(f'id="{field}-error">', 1)[1].split("</p>", 1)[0], field
+    assert 'value="Vest Telemark"' in response.text
+    assert db.scalar(select(Region).where(Region.name == "Vest Telemark")) is None
+
+
 def test_errors_are_in_the_readers_language(world, admin, login, client):
     login(admin)
     client.post("/language", data={"lang": "nn"})
