@@ -35,6 +35,8 @@ PEOPLE = [
     ("group leader", "Lars Leder", "+4740000002", "Åsnes", (RoleKind.LEADER,)),
     ("group leader", "Guri Gruppeleder", "+4740000003", "Grue", (RoleKind.LEADER,)),
     ("parent", "Kari Nordmann", "+4740000010", "Åsnes", ()),
+    # The national administrator, who sets up regions and their coordinators.
+    ("administrator", "Anne Administrator", "+4740000009", "Våler", (RoleKind.ADMIN,)),
 ]
 # Joined by themselves and wait for the coordinator's approval: (label, name, phone, municipality)
 WAITING = [
@@ -152,7 +154,8 @@ def _seed(session: Session, now) -> None:
     people = []
     for _, name, phone, home, roles in PEOPLE:
         person = _person(name, phone, municipalities[home], now)
-        person.roles.extend(Role(kind=kind, region=region) for kind in roles)
+        # An administrator's role is of no region: it opens every region's setup.
+        person.roles.extend(Role(kind=kind, region=None if kind == RoleKind.ADMIN else region) for kind in roles)
         people.append(person)
     session.add_all(people)
     leaders = [p for p in people if any(r.kind == RoleKind.LEADER for r in p.roles)]

@@ -74,13 +74,14 @@ def test_a_published_term_of_friday_and_saturday_nights_from_ten_to_one(app, db,
 
 def test_every_demo_role_can_log_in(db, demo):
     phones = {label: phone for label, (_name, phone) in demo.items()}
-    assert {"coordinator", "group leader", "parent"} <= phones.keys()
+    assert {"coordinator", "group leader", "parent", "administrator"} <= phones.keys()
     people = {p.phone: p for p in db.scalars(select(Person).where(Person.phone.in_(phones.values())))}
     assert people.keys() == set(phones.values())
     assert all(person.onboarded for person in people.values())
     assert _holds(people[phones["coordinator"]], RoleKind.COORDINATOR)
     assert _holds(people[phones["group leader"]], RoleKind.LEADER)
     assert not people[phones["parent"]].roles
+    assert people[phones["administrator"]].is_admin
 
 
 def test_two_new_parents_wait_for_the_coordinators_approval(db, demo):
