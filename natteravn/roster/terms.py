@@ -22,7 +22,7 @@ from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
 from natteravn.places.breaks import DaysOff, days_off
-from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
+from natteravn.places.models import Municipality, Region, Route, School, SchoolBreak, SchoolClass
 from natteravn.roster import removal
 from natteravn.roster.autofill.models import Availability, RosterDraft
 from natteravn.roster.models import NightPattern
@@ -705,6 +705,25 @@ def term_weekends(term: Term) -> list[date]:
     return fridays
 
 
+def _walked_days(friday: date) -> tuple[date, date]:
+    """The days of a weekend's nights: Friday and Saturday."""
+    return friday, friday + timedelta(days=1)
+
+
+def weekend_breaks(session: Session, term: Term) -> dict[date, list[SchoolBreak]]:
+    """The school breaks, by weekend, that a night of the weekend falls in (in some municipality)."""
+    off = term_days_off(session, term)
+    found: dict[date, list[SchoolBreak]] = {}
+    for friday in term_weekends(term):
+        for municipality_id in off.breaks:
+            school_break = next(
+                filter(None, (off.school_break(municipality_id, d) for d in _walked_days(friday))), None
+            )
+            if school_break is not None:
+                found.setdefault(friday, []).append(school_break)
+    return found
+
+
 def region_classes(session: Session, region_id: int) -> list[SchoolClass]:
     """The region's open classes by school, in the order a person counts them (9B before 10A)."""
     found = session.scalars(
@@ -741,6 +760,16 @@ def give_weekend(
         raise TermRefused(N_("That weekend is not in the term."))
     has_nights = session.scalar(select(Shift.id).where(Shift.term_id == term.id).limit(1)) is not None
     municipality = school_class.school.municipality
+    in_break = next(
+        (b for b in weekend_breaks(session, term).get(weekend_on, []) if b.municipality_id == municipality.id), None
+    )
+    if in_break is not None:
+        raise TermRefused(
+            N_("The weekend of %(date)s is in %(name)s in %(municipality)s: give the class another weekend."),
+            date=weekend_on.strftime("%d.%m.%Y"),
+            name=in_break.name,
+            municipality=municipality.name,
+        )
     if has_nights and not _nights_of_weekend(session, term, weekend_on, municipality.id):
         # A school break, or nights called off: the class would be asked to fill nothing.
         raise TermRefused(

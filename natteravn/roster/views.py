@@ -291,11 +291,21 @@ def _pattern_form(term: Term, pattern: NightPattern | None = None) -> PatternFor
 def _class_weekend_form(term: Term) -> ClassWeekendForm:
     form = ClassWeekendForm()
     form.school_class_id.choices = choices((c.id, c.label) for c in terms.region_classes(db_session(), term.region_id))
+    in_breaks = terms.weekend_breaks(db_session(), term)
     form.weekend_on.choices = choices(
-        (friday.isoformat(), _("Weekend of %(date)s", date=written(friday, "date")))
-        for friday in terms.term_weekends(term)
+        (friday.isoformat(), _weekend_label(friday, in_breaks.get(friday, []))) for friday in terms.term_weekends(term)
     )
     return form
+
+
+def _weekend_label(friday: date, in_breaks: list[SchoolBreak]) -> str:
+    """ "Weekend of 26.02.2027 – Vinterferie: Bø, Sauherad": a school break's weekend says whose."""
+    weekend = _("Weekend of %(date)s", date=written(friday, "date"))
+    by_name: dict[str, list[str]] = {}
+    for school_break in in_breaks:
+        by_name.setdefault(school_break.name, []).append(school_break.municipality.name)
+    breaks = "; ".join(f"{name}: {', '.join(sorted(places))}" for name, places in by_name.items())
+    return f"{weekend} – {breaks}" if breaks else weekend
 
 
 def _break_form(term: Term, *, fresh: bool = False) -> BreakForm:

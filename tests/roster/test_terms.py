@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
+from natteravn.places import breaks
 from natteravn.places.models import Municipality, Region, Route, SchoolClass
 from natteravn.roster import service as roster
 from natteravn.roster import terms
@@ -251,6 +252,30 @@ def test_a_weekend_whose_nights_are_all_off_is_not_given_to_a_class(db, world, c
     db.flush()
     # A term without nights yet: classes may be given weekends before the nights are made.
     assert terms.give_weekend(db, empty, world.school_class.id, date(2027, 1, 8), clock(), links, world.coordinator)
+
+
+def test_a_weekend_in_the_classs_own_school_break_is_not_given_and_the_list_says_whose_break_it_is(
+    db, world, clock, links, login, client
+):
+    winter = breaks.BreakInput("Vinterferie", date(2026, 12, 4), date(2026, 12, 6), [world.asnes.id, world.grue.id])
+    breaks.add_break(db, world.region.id, winter, clock(), world.coordinator)
+    with pytest.raises(terms.TermRefused) as refused:
+        terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), clock(), links, world.coordinator)
+    assert str(refused.value) == (
+        "The weekend of 04.12.2026 is in Vinterferie in Åsnes: give the class another weekend."
+    )
+    db.commit()
+
+    page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}").text
+    assert "Weekend of 4 Dec 2026 – Vinterferie: Grue, Åsnes</option>" in page
+    assert "Weekend of 27 Nov 2026</option>" in page
+    refused_page = client.post(
+        f"/coordinator/terms/{world.term.id}/class-weekends",
+        data={"school_class_id": world.school_class.id, "weekend_on": "2026-12-04"},
+        follow_redirects=True,
+    )
+    assert "is in Vinterferie in Åsnes: give the class another weekend." in refused_page.text
+    assert db.scalar(select(func.count()).select_from(ClassWeekend)) == 0
 
 
 def test_a_class_is_given_a_weekend_by_its_own_municipalitys_nights(db, world, clock, links):
