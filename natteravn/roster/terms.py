@@ -993,6 +993,7 @@ class CopiedPattern:
 class MovedWeekend:
     given: ClassWeekend  # the source term's
     weekend_on: date | None  # the Friday of the same ISO week in the new term; None when it has none
+    in_break: SchoolBreak | None = None  # the class's own school break that weekend: not moved there
 
 
 class NotCopied(enum.StrEnum):
@@ -1037,11 +1038,11 @@ class CopyPlan:
 
     @property
     def weekends_moved(self) -> list[MovedWeekend]:
-        return [w for w in self.weekends if w.weekend_on is not None]
+        return [w for w in self.weekends if w.weekend_on is not None and w.in_break is None]
 
     @property
     def weekends_lost(self) -> list[MovedWeekend]:
-        return [w for w in self.weekends if w.weekend_on is None]
+        return [w for w in self.weekends if w.weekend_on is None or w.in_break is not None]
 
 
 def _same_week(friday: date, fridays: list[date]) -> date | None:
@@ -1076,10 +1077,17 @@ def plan_copy(
     for pattern in patterns_of(session, source):
         copy = _pattern_copy(pattern, term)
         patterns.append(CopiedPattern(pattern, planned_nights(session, term, copy)))
-    fridays = term_weekends(term)
-    weekends = [
-        MovedWeekend(given, _same_week(given.weekend_on, fridays)) for given in class_weekends_of(session, source)
-    ]
+    fridays, in_breaks = term_weekends(term), weekend_breaks(session, term)
+    weekends = []
+    for given in class_weekends_of(session, source):
+        friday = _same_week(given.weekend_on, fridays)
+        municipality_id = given.school_class.school.municipality_id
+        in_break = (
+            next((b for b in in_breaks.get(friday, []) if b.municipality_id == municipality_id), None)
+            if friday
+            else None
+        )
+        weekends.append(MovedWeekend(given, friday, in_break))
     nights = nights_beside_patterns(session, source)
     tz = ZoneInfo(term.region.timezone)
     taken = set(_nights_by_route_and_day(session, [n.route_id for n in nights], term.starts_on, term.ends_on, tz))

@@ -372,6 +372,34 @@ def test_copying_makes_the_term_its_nights_and_class_weekends(db, world, clock, 
     assert db.scalar(select(AuditEvent.details).where(AuditEvent.action == "term.copied"))["source"] == "Høst 2026"
 
 
+def test_a_class_weekend_that_would_land_in_its_schools_break_is_not_moved_and_the_copy_is_made(
+    db, world, clock, links, login, client
+):
+    _autumn_with_patterns(db, world, clock)
+    first_week = breaks.BreakInput("Høstferie", date(2027, 12, 1), date(2027, 12, 5), [world.asnes.id])
+    breaks.add_break(db, world.region.id, first_week, clock(), world.coordinator)
+    db.commit()
+    data = terms.suggested_copy(db, world.term)
+
+    plan = terms.plan_copy(db, world.term, data)
+    assert [w.in_break.name for w in plan.weekends_lost if w.in_break] == ["Høstferie"]
+    preview = login(world.coordinator).post(
+        f"/coordinator/terms/{world.term.id}/copy",
+        data={
+            "name": data.name,
+            "starts_on": data.starts_on.isoformat(),
+            "ends_on": data.ends_on.isoformat(),
+            "signup_opens_at": local(data.signup_opens_at).strftime("%Y-%m-%dT%H:%M"),
+            "nights_cap": "3",
+            "preview": "y",
+        },
+    )
+    assert "not moved: the weekend of 03.12.2027 is in Høstferie in Åsnes" in preview.text
+
+    term = terms.copy_term(db, world.term, data, clock(), links, world.coordinator)
+    assert [g.weekend_on for g in terms.class_weekends_of(db, term)] == [date(2027, 12, 24)]
+
+
 def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login, client):
     _autumn_with_patterns(db, world, clock)
     db.commit()
