@@ -112,17 +112,22 @@ class MonthCost:
     messages: int
     segments: int
     cost: Decimal  # NOK, estimated
+    # Segments sent for no region, so in no region's budget: a login code to someone who had not
+    # chosen a municipality yet (a new coordinator's first), an answer to an SMS.
+    outside_budget: int = 0
 
 
 def monthly_costs(session: Session, scope: Scope, now: datetime, *, price: Decimal) -> list[MonthCost]:
     """SMS sent to the people of each of the coordinator's municipalities, per month, newest month
-    first: how many, their segments and what they cost at `price` a segment. E-mail costs nothing."""
+    first: how many, their segments and what they cost at `price` a segment, and how many of those
+    segments no region's budget counts (`MonthCost.outside_budget`). E-mail costs nothing."""
     months = _months_back(now, COST_MONTHS)
     moment = func.coalesce(SmsMessage.sent_at, SmsMessage.claimed_at)
     billed = select(
         case(*((moment >= start, index) for index, (start, _end) in enumerate(months))).label("month"),
         Municipality.name.label("municipality"),
         SmsMessage.segments,
+        case((SmsMessage.region_id.is_(None), SmsMessage.segments), else_=0).label("outside_budget"),
     ).where(billed_between(months[-1][0], months[0][1]))
     sent = (
         billed.join(Person, SmsMessage.person_id == Person.id)
@@ -131,13 +136,26 @@ def monthly_costs(session: Session, scope: Scope, now: datetime, *, price: Decim
         .subquery()
     )
     rows = session.execute(
-        select(sent.c.month, sent.c.municipality, func.count(), func.sum(sent.c.segments))
+        select(
+            sent.c.month,
+            sent.c.municipality,
+            func.count(),
+            func.sum(sent.c.segments),
+            func.sum(sent.c.outside_budget),
+        )
         .group_by(sent.c.month, sent.c.municipality)
         .order_by(sent.c.month, sent.c.municipality)
     )
     return [
-        MonthCost(local(months[index][0]).date(), municipality, count, int(segments), int(segments) * price)
-        for index, municipality, count, segments in rows
+        MonthCost(
+            local(months[index][0]).date(),
+            municipality,
+            count,
+            int(segments),
+            int(segments) * price,
+            int(outside or 0),
+        )
+        for index, municipality, count, segments, outside in rows
     ]
 
 
@@ -146,13 +164,15 @@ class CostTotal:
     messages: int
     segments: int
     cost: Decimal  # NOK, estimated
+    outside_budget: int = 0  # segments no region's budget counts (see `MonthCost`)
 
 
 def cost_total(costs: list[MonthCost]) -> CostTotal:
     """The months and municipalities of the cost table added up."""
     messages = sum(row.messages for row in costs)
     segments = sum(row.segments for row in costs)
-    return CostTotal(messages, segments, sum((row.cost for row in costs), Decimal(0)))
+    outside = sum(row.outside_budget for row in costs)
+    return CostTotal(messages, segments, sum((row.cost for row in costs), Decimal(0)), outside)
 
 
 def _months_back(now: datetime, count: int) -> list[tuple[datetime, datetime]]:

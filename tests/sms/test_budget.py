@@ -124,6 +124,32 @@ def test_the_outbox_cost_table_ends_with_its_total(world, db, clock, login, clie
     assert '<tfoot>\n    <tr><th scope="row" colspan="2">Total</th><td>3</td><td>4</td><td>1.80</td></tr>' in costs
 
 
+def test_sms_sent_for_no_region_are_in_the_cost_table_marked_as_outside_the_budget(
+    world, budgeted, db, clock, login, client
+):
+    """A new coordinator's first login code goes before they have a municipality, so for no region:
+    the dispatcher counts it against no budget, and the budget line leaves it out. The cost table,
+    which counts by where the person lives now, shows it and says it is not in the budget."""
+    code = sent(db, clock(), world.parent, world.region, 1, purpose=Purpose.OTP)
+    code.region_id = None
+    db.commit()
+    (use,) = budget_uses(db, [world.region.id], clock(), price=Decimal("0.45"))
+    assert use.segments == 0
+    login(world.coordinator)  # this code goes for the coordinator's region: in the budget
+    page = client.get("/coordinator/outbox").text
+    assert "Solør – SMS this month: 1 of 22" in page
+    costs = page.split('id="cost-title"')[1]
+    assert '<td>Åsnes</td><td>2</td><td>2<br><span class="hint">1 not in the budget</span></td>' in costs
+    assert "no region’s budget counts them" in costs or "no region's budget counts them" in costs
+
+
+def test_a_cost_table_without_sms_outside_the_budget_says_nothing_of_it(world, db, clock, login, client):
+    sent(db, clock(), world.parent, world.region, 1)
+    db.commit()
+    login(world.coordinator)
+    assert "not in the budget" not in client.get("/coordinator/outbox").text
+
+
 def test_each_region_spends_its_month_against_its_budget_or_none(world, budgeted, db, clock):
     hamar, _town, _coordinator, hamars_leader = factories.other_region(db, clock())
     sent(db, clock(), world.parent, world.region, 6)
