@@ -100,14 +100,17 @@ def _wire_sms(app: Flask) -> None:
 
 
 def _wire_channel_choice() -> None:
-    """Reminders are worded by the channel they go by; `accounts`, where the channel is chosen, may
-    not import `shifts`, where they are written, so it says so by a signal connected here."""
-    from natteravn.accounts.service import channel_changed
+    """Messages waiting in the outbox are worded in the person's language and for the channel they
+    go by; `accounts`, where both are chosen, may not import `shifts` and `roster`, where they are
+    written, so it says so by a signal connected here."""
+    from natteravn.accounts.service import wording_changed
+    from natteravn.roster.terms import reword_class_invitations
     from natteravn.shifts.calls import reword_calls
-    from natteravn.shifts.messages import reword_for_channel
+    from natteravn.shifts.messages import reword_waiting
 
-    channel_changed.connect(reword_for_channel)
-    channel_changed.connect(reword_calls)
+    wording_changed.connect(reword_waiting)
+    wording_changed.connect(reword_calls)
+    wording_changed.connect(reword_class_invitations)
 
 
 def _wire_login() -> None:

@@ -23,6 +23,7 @@ from werkzeug.serving import run_simple
 from natteravn import ROOT, create_app
 from natteravn.health import SCHEMA_MISSING, schema_missing
 from natteravn.i18n import LOCALES, translations
+from natteravn.links import Links
 
 log = logging.getLogger("natteravn.cli")
 
@@ -416,6 +417,11 @@ def _coordinator_place(session: Session, slug: str, municipality: str | None):
     return region, named_municipality(region, municipality) if municipality is not None else None
 
 
+def _links() -> Links:
+    """The links a command's messages carry: the site's address, as the web pages' own."""
+    return Links(current_app.config["BASE_URL"], current_app.config["SECRET_KEY"])
+
+
 def _who(person) -> str:
     return f"{person.name or '(no name yet)'} ({person.phone})"
 
@@ -433,7 +439,7 @@ def coordinator_grant(slug: str, phone: str, name: str, municipality: str | None
     def make(session: Session, now: datetime) -> list[str]:
         region, place = _coordinator_place(session, slug, municipality)
         person, new = register(session, phone, name, None, now)
-        change = grant_coordinator(session, person, region, place, None, now)
+        change = grant_coordinator(session, person, region, place, None, now, links=_links())
         where = f"{place.name} in {region.name}" if place else f"the whole of {region.name}"
         lines = [
             f"Registered {_who(person)}; they answer the first-time questions when they first log in."

@@ -46,6 +46,7 @@ from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Registration, SchoolClass
 from natteravn.sms import notes
 from natteravn.sms import service as sms
+from natteravn.sms.mail import subject_for
 from natteravn.sms.models import ASKED_FOR, Channel, MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
 
@@ -522,8 +523,11 @@ def complete_profile(
     locale: str,
     school_class_ids: list[int],
     now: datetime,
+    links: Links,
 ) -> None:
-    """The first-time questions; the answers to the two promises are kept with their time."""
+    """The first-time questions; the answers to the two promises are kept with their time. The
+    invitation that asked them to answer, if still waiting, is not sent: its link would no longer
+    log them in (see `withdraw_invitations`)."""
     problems: dict[str, Refusal] = {}
     answers = _check_profile(session, problems, name, municipality_id, locale, school_class_ids)
     if not adult:
@@ -532,11 +536,30 @@ def complete_profile(
         problems["conduct"] = Refusal(N_("Tick the box to accept the code of conduct: every walker keeps it."))
     if problems:
         raise ProfileRefused(problems)
-    _apply(person, answers, now)
-    session.flush()
+    _apply(session, person, answers, now, links)
     person.adult_confirmed_at = person.adult_confirmed_at or now
     person.conduct_accepted_at = now
     person.conduct_version = CONDUCT_VERSION
+    withdraw_invitations(session, person)
+
+
+def withdraw_invitations(session: Session, person: Person) -> None:
+    """The person has answered the first-time questions: the invitation to answer them is not sent
+    (its link logs nobody in once they have), nor one to move to the region they have just joined.
+    An invitation to move to another region keeps its point, and stays."""
+    assert person.municipality is not None, "someone who answered has a municipality"
+    keys = [f"invitation:{person.id}", f"invitation:{person.id}:{person.municipality.region_id}"]
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.purpose == Purpose.INVITATION,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.dedupe_key.in_(keys),
+        )
+        .values(state=MessageState.CANCELLED, last_error=notes.JOINED.text())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def answered_first_questions(now: datetime) -> dict[str, object]:
@@ -559,13 +582,13 @@ def update_profile(
     locale: str,
     school_class_ids: list[int],
     now: datetime,
+    links: Links,
 ) -> None:
     problems: dict[str, Refusal] = {}
     answers = _check_profile(session, problems, name, municipality_id, locale, school_class_ids)
     if problems:
         raise ProfileRefused(problems)
-    _apply(person, answers, now)
-    session.flush()
+    _apply(session, person, answers, now, links)
 
 
 @dataclass
@@ -609,13 +632,14 @@ def _open_class(school_class: SchoolClass, municipality: Municipality | None) ->
     )
 
 
-def _apply(person: Person, answers: _Answers, now: datetime) -> None:
+def _apply(session: Session, person: Person, answers: _Answers, now: datetime, links: Links) -> None:
     assert answers.municipality is not None, "checked: a profile has a municipality"
     _join_region(person, answers.municipality, now)
     person.name = answers.name
     person.municipality = answers.municipality
-    person.locale = answers.locale
     person.school_classes = answers.school_classes
+    session.flush()
+    _speak(session, person, answers.locale, links)
 
 
 def _join_region(person: Person, municipality: Municipality, now: datetime) -> None:
@@ -658,16 +682,19 @@ def normalise_email(raw: str) -> str:
         raise EmailRefused(N_("That is not an e-mail address. Write it like kari@example.no.")) from error
 
 
-#: Sent by `choose_channel` when a person's messages are to go by another channel, with the person
-#: as sender and the `session` and `links` as keywords: a feature whose texts are worded by channel
-#: (the reminders of `shifts`) writes those still waiting again. A signal, because those features
-#: stand a floor above `accounts` and may not be imported here; the app factory connects them.
-channel_changed = Signal("channel changed")
+#: Sent when the messages still waiting for a person are to be worded anew: they chose another
+#: channel (`choose_channel`: no JA or NEI is asked of someone reading an e-mail) or another language
+#: (`choose_language`, the profile, the first-time questions). With the person as sender and the
+#: `session` and `links` as keywords, each feature whose texts wait in the outbox (the reminders and
+#: calls of `shifts`, the class invitations of `roster`) writes those still waiting again, in the
+#: person's language and for their channel. A signal, because those features stand a floor above
+#: `accounts` and may not be imported here; the app factory connects them.
+wording_changed = Signal("wording changed")
 
 
 def choose_channel(session: Session, person: Person, channel: Channel, email: str, links: Links) -> None:
     """How reminders, news and login codes reach the person. Messages still waiting to be sent
-    follow the choice, and are worded for it (`channel_changed`)."""
+    follow the choice, and are worded for it (`wording_changed`)."""
     address = normalise_email(email) if (email or "").strip() else ""
     if channel == Channel.EMAIL and not address:
         raise EmailRefused(N_("Write your e-mail address to get messages by e-mail."))
@@ -684,13 +711,28 @@ def choose_channel(session: Session, person: Person, channel: Channel, email: st
         .execution_options(synchronize_session=False)
     )
     if (person.mail_to is not None) != was_by_email:
-        channel_changed.send(person, session=session, links=links)
+        wording_changed.send(person, session=session, links=links)
 
 
-def choose_language(person: Person, locale: str) -> None:
+def choose_language(session: Session, person: Person, locale: str, links: Links) -> None:
     if locale not in LOCALES:
         raise Refusal(N_("Choose a language from the list."))
+    _speak(session, person, locale, links)
+
+
+def _speak(session: Session, person: Person, locale: str, links: Links) -> None:
+    """The person's language from now on. What still waits to be sent to them is written again in
+    it, where it can be (`wording_changed`; the messages of `accounts` here): in place, so that
+    nothing is planned twice and a message held back by quiet hours keeps its turn. What cannot be
+    written again keeps the language it was planned in: a coordinator's own words (a message to
+    many), news of a night moved (the old time is gone) or called off (with the coordinator's
+    reason), a stand-in found, an offer gone on, an invitation to move to another region (its
+    municipality is not kept), and what goes out at once (login codes, answers, tests)."""
+    if locale == person.locale:
+        return
     person.locale = locale
+    _reword_own(session, person, links)
+    wording_changed.send(person, session=session, links=links)
 
 
 # --- Invitations: an imported parent's way in. ---
@@ -705,12 +747,19 @@ def plan_invitations(session: Session, people: list[Person], links: Links, now: 
 
 def _invitation(person: Person, links: Links, now: datetime) -> dict:
     assert person.municipality is not None, "an invited person has a municipality"
-    _ = translations(person.locale).gettext
-    body = _("Natteravn %(municipality)s: you are invited to walk with us. Get started here: %(link)s") % {
-        "municipality": person.municipality.name,
-        "link": links.invitation(invitation_token(person, links, now)),
-    }
+    body = _invitation_text(person, links, now)
     return _invitation_fields(person, person.municipality.region, f"invitation:{person.id}", body, now)
+
+
+def _invitation_text(person: Person, links: Links, planned_at: datetime) -> str:
+    """Its link lasts from the moment the invitation was planned (`INVITATION_VALID`), however
+    often the text is written again."""
+    assert person.municipality is not None, "an invited person has a municipality"
+    _ = translations(person.locale).gettext
+    return _("Natteravn %(municipality)s: you are invited to walk with us. Get started here: %(link)s") % {
+        "municipality": person.municipality.name,
+        "link": links.invitation(invitation_token(person, links, planned_at)),
+    }
 
 
 def plan_move_invitation(
@@ -736,12 +785,69 @@ def plan_approval_notices(session: Session, people: list[Person], region: Region
 
 
 def _approval_notice(person: Person, region: Region, links: Links, now: datetime) -> dict:
+    body = _approval_text(person, region, links)
+    return _fields(person, region, f"approved:{person.id}:{region.id}", body, now, purpose=Purpose.APPROVED)
+
+
+def _approval_text(person: Person, region: Region, links: Links) -> str:
     _ = translations(person.locale).gettext
-    body = _("Natteravn %(region)s: you are approved and can sign up for nights now: %(link)s") % {
+    return _("Natteravn %(region)s: you are approved and can sign up for nights now: %(link)s") % {
         "region": region.name,
         "link": links.url("/nights"),
     }
-    return _fields(person, region, f"approved:{person.id}:{region.id}", body, now, purpose=Purpose.APPROVED)
+
+
+def plan_coordinator_notice(
+    session: Session, person: Person, region: Region, municipality: Municipality | None, links: Links, now: datetime
+) -> None:
+    """Tell someone just made coordinator of the region (or of one of its municipalities) where to
+    log in: otherwise whoever gave the role must find another way to tell them the address. Once
+    per role; not in the region's quiet hours."""
+    key = f"coordinator:{person.id}:{region.id}:{municipality.id if municipality else 'all'}"
+    body = _coordinator_text(person, region, municipality, links)
+    sms.enqueue_many(session, [_fields(person, region, key, body, now, purpose=Purpose.COORDINATOR)])
+
+
+def _coordinator_text(person: Person, region: Region, municipality: Municipality | None, links: Links) -> str:
+    _ = translations(person.locale).gettext
+    words = {"region": region.name, "link": links.url("/login")}
+    if municipality is None:
+        return _("Natteravn: you are now coordinator of %(region)s. Log in with this mobile number: %(link)s") % words
+    return _(
+        "Natteravn: you are now coordinator of %(municipality)s in %(region)s. Log in with this mobile number: %(link)s"
+    ) % {**words, "municipality": municipality.name}
+
+
+def _reword_own(session: Session, person: Person, links: Links) -> None:
+    """The messages of `accounts` still waiting for the person, written again in their language:
+    the invitation to join, the news that they are approved, and that they are coordinator."""
+    waiting = session.scalars(
+        select(SmsMessage).where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.purpose.in_((Purpose.INVITATION, Purpose.APPROVED, Purpose.COORDINATOR)),
+        )
+    )
+    for message in waiting:
+        body = _own_text(session, person, message, links)
+        if body is not None:
+            sms.reword(session, body, SmsMessage.id == message.id, subject=subject_for(message.purpose, person.locale))
+
+
+def _own_text(session: Session, person: Person, message: SmsMessage, links: Links) -> str | None:
+    """The message's text in the person's language now, read from what it is about; None for one
+    whose text cannot be made again (an invitation to move: its municipality is not kept)."""
+    region = session.get(Region, message.region_id) if message.region_id else None
+    if region is None:
+        return None
+    if message.purpose == Purpose.INVITATION:
+        joining = message.dedupe_key == f"invitation:{person.id}" and person.municipality is not None
+        return _invitation_text(person, links, message.created_at) if joining else None
+    if message.purpose == Purpose.APPROVED:
+        return _approval_text(person, region, links)
+    *_, place = (message.dedupe_key or "").split(":")
+    municipality = session.get(Municipality, int(place)) if place.isdigit() else None
+    return _coordinator_text(person, region, municipality, links)
 
 
 def _invite(session: Session, person: Person, region: Region, key: str, body: str, now: datetime) -> SmsMessage | None:

@@ -158,7 +158,7 @@ def code():
             session.permanent = True
             login_user(person, remember=True)
             if session.pop(PICKED_LANGUAGE, False) and session.get("lang") != person.locale:
-                service.choose_language(person, session["lang"])  # picked on the login page: their choice
+                service.choose_language(db, person, session["lang"], links())  # picked on the login page
                 db.commit()
             if person.is_admin and not person.onboarded:  # sets up regions; walks in none of them
                 return redirect(safe_next(url_for("admin.index")))
@@ -238,11 +238,14 @@ def _fill_choices(form: ProfileForm) -> list[places.SchoolChoice]:
 
 
 def _profile_fields(form: ProfileForm) -> dict:
+    """What the profile services take: the answers, and the links that the messages still waiting
+    for the person carry when they are written again in the language chosen."""
     return dict(
         name=form.name.data,
         municipality_id=form.municipality.data,
         locale=form.locale.data,
         school_class_ids=form.school_classes.data or [],
+        links=links(),
     )
 
 
@@ -377,6 +380,6 @@ def language():
         session["lang"] = form.lang.data
         session[PICKED_LANGUAGE] = not current_user.is_authenticated
         if current_user.is_authenticated:
-            service.choose_language(current_user, form.lang.data)
+            service.choose_language(db_session(), current_user, form.lang.data, links())
             db_session().commit()
     return redirect(safe_next(url_for("accounts.home")))

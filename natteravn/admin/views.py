@@ -19,7 +19,7 @@ from natteravn.i18n import N_, Refusal
 from natteravn.people import service as people
 from natteravn.places import service as places
 from natteravn.places.models import Region
-from natteravn.web import admin_required, choices, db_session, now, show_refusal
+from natteravn.web import admin_required, choices, db_session, links, now, show_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -145,7 +145,7 @@ def new_coordinator(region_id: int):
             raise Refusal(N_("Choose a municipality from the list."), field="municipality")
         db = db_session()
         person, registered = people.register(db, form.phone.data, form.name.data, current_user, now())
-        change = people.grant_coordinator(db, person, region, municipality, current_user, now())
+        change = people.grant_coordinator(db, person, region, municipality, current_user, now(), links=links())
         place = municipality.name if municipality else region.name
         return _granted(change, person.name, region, place, registered)
 

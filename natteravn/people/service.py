@@ -518,9 +518,12 @@ def grant_coordinator(
     municipality: Municipality | None,
     actor: Person | None,
     now: datetime,
+    *,
+    links: Links,
 ) -> RoleChange:
     """Make the person coordinator of the whole region, or of one of its municipalities. The whole
-    region takes the place of any municipalities of it they coordinated alone."""
+    region takes the place of any municipalities of it they coordinated alone. Someone given a role
+    they did not hold is told where to log in, by their channel and in their language."""
     if municipality is not None and municipality.region_id != region.id:
         raise PeopleRefused(
             N_("%(municipality)s is not in %(region)s."),
@@ -543,6 +546,7 @@ def grant_coordinator(
     accounts.approve(person, now)  # whoever gives the role vouches for them: no region's queue holds them
     session.flush()
     _record_coordinator(session, "person.coordinator_granted", person, region, municipality, actor, now)
+    accounts.plan_coordinator_notice(session, person, region, municipality, links, now)
     return RoleChange.GRANTED
 
 

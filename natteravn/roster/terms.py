@@ -29,7 +29,8 @@ from natteravn.roster.models import NightPattern
 from natteravn.roster.service import NewNight, add_night
 from natteravn.shifts import messages
 from natteravn.shifts.models import HOLDING, ClassWeekend, Shift, Signup, SignupState, Term
-from natteravn.sms.models import Purpose
+from natteravn.sms.mail import subject_for
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
 
 def term_names(session: Session, ids: set[int], _written: audit.Written) -> dict[int, str]:
@@ -216,8 +217,11 @@ def update_term(session: Session, term: Term, data: TermInput, now: datetime, ac
     _refuse_if_people_on(session, term, outside.where(removal.has_people()))
     term.name = _tidy(data.name)
     term.starts_on, term.ends_on = data.starts_on, data.ends_on
+    opening_moved = term.signup_opens_at != data.signup_opens_at
     term.signup_opens_at, term.signup_closes_at = data.signup_opens_at, data.signup_closes_at
     term.nights_cap = data.nights_cap
+    if opening_moved:
+        _replan_class_invitations(session, term, now)
     audit.record(
         session,
         actor_id=actor.id,
@@ -860,23 +864,12 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
         .where(person_class.c.school_class_id == given.school_class_id, Person.active.is_(True))
     ).all()
     due_at = max(now, term.signup_opens_at)
-    tz = ZoneInfo(term.region.timezone)
     planned = []
     for parent in parents:
-        _ = translations(parent.locale).gettext
-        words = {
-            "class": given.school_class.label,
-            "date": local(nights[0].starts_at, tz).strftime("%d.%m"),
-            "link": links.url("/nights"),
-        }
         planned.append(
             messages.Planned(
                 key=f"class_weekend:{given.id}:{parent.id}",
-                body=_(
-                    "Natteravn: the weekend of %(date)s is the class weekend of %(class)s. "
-                    "Sign up for a night: %(link)s"
-                )
-                % words,
+                body=_class_invitation_text(parent, given, nights[0], links),
                 purpose=Purpose.CLASS_INVITATION,
                 person=parent,
                 shift=nights[0],
@@ -887,6 +880,54 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
     invited_before = messages.planned_before(session, [invitation.key for invitation in planned])
     messages.plan_all(session, planned, now)
     return len(planned) - len(invited_before)
+
+
+def _class_invitation_text(parent: Person, given: ClassWeekend, first_night: Shift, links: Links) -> str:
+    _ = translations(parent.locale).gettext
+    words = {
+        "class": given.school_class.label,
+        "date": local(first_night.starts_at, ZoneInfo(given.term.region.timezone)).strftime("%d.%m"),
+        "link": links.url("/nights"),
+    }
+    return (
+        _("Natteravn: the weekend of %(date)s is the class weekend of %(class)s. Sign up for a night: %(link)s") % words
+    )
+
+
+def reword_class_invitations(person: Person, *, session: Session, links: Links) -> None:
+    """The person chose another language (`accounts.service.wording_changed`): the invitations to
+    their class's weekend still waiting for sign-up to open are written again in it."""
+    waiting = session.execute(
+        select(SmsMessage.id, SmsMessage.dedupe_key, Shift)
+        .join(Shift, SmsMessage.shift_id == Shift.id)
+        .where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.purpose == Purpose.CLASS_INVITATION,
+            SmsMessage.state == MessageState.PENDING,
+        )
+    ).all()
+    for message_id, key, first_night in waiting:
+        given = session.get(ClassWeekend, int(key.split(":")[1])) if key else None
+        if given is None:  # the weekend was taken from the class since: the message keeps its words
+            continue
+        body = _class_invitation_text(person, given, first_night, links)
+        subject = subject_for(Purpose.CLASS_INVITATION, person.locale)
+        messages.reword(session, body, SmsMessage.id == message_id, subject=subject)
+
+
+def _replan_class_invitations(session: Session, term: Term, now: datetime) -> None:
+    """Sign-up opens at another time: the class invitations waiting for it go out then (at once,
+    when it is open already), not at the time it was set to open before."""
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.purpose == Purpose.CLASS_INVITATION,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.shift_id.in_(select(Shift.id).where(Shift.term_id == term.id)),
+        )
+        .values(due_at=max(now, term.signup_opens_at), held_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- Copying last term. ---

@@ -32,6 +32,7 @@ from natteravn.shifts.models import (
     Term,
 )
 from natteravn.sms import notes
+from natteravn.sms.mail import subject_for
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
 #: At most this many people are asked per night and call, those with the fewest nights this
@@ -247,8 +248,8 @@ def _call_text(person: Person, shift: Shift, role: SignupRole, for_standin: bool
 
 
 def reword_calls(person: Person, *, session: Session, links: Links) -> None:
-    """The person chose another channel (`accounts.service.channel_changed`): the calls still
-    waiting to reach them are worded for it, as their reminders are (`messages.reword_for_channel`)."""
+    """The person chose another channel or language (`accounts.service.wording_changed`): the calls
+    still waiting to reach them are worded for it, as their reminders are (`messages.reword_waiting`)."""
     waiting = session.execute(
         select(SmsMessage.id, Invitation)
         .join(
@@ -263,7 +264,8 @@ def reword_calls(person: Person, *, session: Session, links: Links) -> None:
     ).all()
     for message_id, invitation in waiting:
         body = _call_text(person, invitation.shift, invitation.role, asks_for_standin(session, invitation), links)
-        messages.reword(session, body, SmsMessage.id == message_id)
+        subject = subject_for(Purpose.CALL_FOR_WALKERS, person.locale)
+        messages.reword(session, body, SmsMessage.id == message_id, subject=subject)
 
 
 def open_invitation(

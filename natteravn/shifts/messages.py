@@ -26,9 +26,9 @@ from natteravn.places import service as places
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState
 from natteravn.sms import notes
 from natteravn.sms import service as sms
+from natteravn.sms.mail import subject_for
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.quiet import may_wake
-from natteravn.sms.segments import count_segments
 
 #: What signing up plans ahead; moving a night plans these again.
 PLANNED = (
@@ -567,16 +567,9 @@ def refresh_day_reminders(session: Session, shift: Shift, links: Links) -> None:
         reword(session, body, SmsMessage.id == message_id)
 
 
-def reword(session: Session, body: str, *which: ColumnElement[bool]) -> None:
-    """Write these messages again, if still pending: one the dispatcher has claimed keeps the text
-    it is sent with."""
-    encoding, segments = count_segments(body)
-    session.execute(
-        update(SmsMessage)
-        .where(*which, SmsMessage.state == MessageState.PENDING)
-        .values(body=body, encoding=encoding, segments=segments)
-        .execution_options(synchronize_session=False)
-    )
+def reword(session: Session, body: str, *which: ColumnElement[bool], subject: str | None = None) -> None:
+    """Write these messages again, if still pending (see `sms.service.reword`)."""
+    sms.reword(session, body, *which, subject=subject)
 
 
 def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool = False) -> None:
@@ -633,21 +626,27 @@ def offered(session: Session, signup: Signup, now: datetime, links: Links, *, go
     """The SMS offering a freed place, due `goes_out` (see `goes_out_at`): the offer's deadline runs
     from then, so the "before" it names is the one that holds."""
     assert signup.offer_expires_at is not None, "an offer has a deadline"
-    person = signup.person
-    _ = translations(person.locale).gettext
-    words = night_words(signup.shift)
-    words["expires"] = local(signup.offer_expires_at, zone(signup.shift)).strftime("%d.%m %H:%M")
     plan_once(
         session,
         signup,
         key=f"offer:{signup.id}:{int(signup.offer_expires_at.timestamp())}",
-        body=_("A place is free on %(route)s %(date)s at %(time)s. Tap to take it before %(expires)s: %(link)s")
-        % {**words, "link": links.offer(signup.id)},
+        body=offer_text(signup, links),
         purpose=Purpose.WAITLIST_PROMOTED,
         now=now,
         due_at=goes_out,
         expires_at=signup.offer_expires_at,
     )
+
+
+def offer_text(signup: Signup, links: Links) -> str:
+    assert signup.offer_expires_at is not None, "an offer has a deadline"
+    _ = translations(signup.person.locale).gettext
+    words = night_words(signup.shift)
+    words["expires"] = local(signup.offer_expires_at, zone(signup.shift)).strftime("%d.%m %H:%M")
+    return _("A place is free on %(route)s %(date)s at %(time)s. Tap to take it before %(expires)s: %(link)s") % {
+        **words,
+        "link": links.offer(signup.id),
+    }
 
 
 def offer_expired(session: Session, signup: Signup, deadline: datetime, now: datetime, links: Links) -> None:
@@ -704,32 +703,49 @@ def resume_reminders(session: Session, person: Person, now: datetime, links: Lin
         plan_reminders(session, signup, now, links)
 
 
-#: What is planned ahead in the wording of the channel it goes by (`by_email`): no JA or NEI asked
-#: of someone reading it as an e-mail.
-WORDED_BY_CHANNEL = (Purpose.WAITLISTED, Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY)
+#: What is planned about a sign-up and written again when the person's language or channel changes
+#: (the channel matters to the waitlist answer and the reminders: no JA or NEI asked of someone
+#: reading an e-mail). News of a moved night or a stand-in, and an offer gone on, keep their words:
+#: what they tell (the night's old time, who took the place, the deadline) is no longer kept.
+REWORDED = (
+    Purpose.SIGNUP_CONFIRMATION,
+    Purpose.WAITLISTED,
+    Purpose.REMINDER_BEFORE,
+    Purpose.REMINDER_DAY,
+    Purpose.REPORT_REQUEST,
+    Purpose.WAITLIST_PROMOTED,
+)
 
 
-def reword_for_channel(person: Person, *, session: Session, links: Links) -> None:
-    """The person chose another channel (`accounts.service.channel_changed`): what still waits to
-    be sent about their nights is written again in its wording. In place, as a confirmation or a
-    new group leader does: no second message is planned for the same moment, and one whose moment
-    has come but is held back (quiet hours, a spent budget) is not lost. A confirmed place keeps
-    its confirmed wording; what was sent stays as it went."""
+def reword_waiting(person: Person, *, session: Session, links: Links) -> None:
+    """The person chose another channel or language (`accounts.service.wording_changed`): what
+    still waits to be sent about their nights is written again in its wording. In place, as a
+    confirmation or a new group leader does: no second message is planned for the same moment, and
+    one whose moment has come but is held back (quiet hours, a spent budget) is not lost. A
+    confirmed place keeps its confirmed wording; what was sent stays as it went."""
     waiting = session.execute(
         select(SmsMessage.id, SmsMessage.purpose, Signup)
         .join(Signup, SmsMessage.signup_id == Signup.id)
         .where(
             SmsMessage.person_id == person.id,
             SmsMessage.state == MessageState.PENDING,
-            SmsMessage.purpose.in_(WORDED_BY_CHANNEL),
+            SmsMessage.purpose.in_(REWORDED),
         )
     ).all()
     leaders = leaders_of(session, {signup.shift_id for _id, _purpose, signup in waiting})
     for message_id, purpose, signup in waiting:
-        reword(session, _worded_by_channel(signup, links, leaders)[purpose], SmsMessage.id == message_id)
+        body = _worded_anew(signup, links, leaders).get(purpose)
+        if body is not None:
+            subject = subject_for(purpose, person.locale)
+            reword(session, body, SmsMessage.id == message_id, subject=subject)
 
 
-def _worded_by_channel(signup: Signup, links: Links, leaders: Leaders) -> dict[Purpose, str]:
+def _worded_anew(signup: Signup, links: Links, leaders: Leaders) -> dict[Purpose, str | None]:
     _ = translations(signup.person.locale).gettext
-    waitlisted = waitlisted_text(_, night_words(signup.shift), by_email=wants_email(signup.person))
-    return {Purpose.WAITLISTED: waitlisted, **reminder_texts(signup, links, leaders)}
+    words = night_words(signup.shift)
+    return {
+        Purpose.SIGNUP_CONFIRMATION: confirmation_text(_, {**words, "link": links.night(signup.shift_id)}, signup.role),
+        Purpose.WAITLISTED: waitlisted_text(_, words, by_email=wants_email(signup.person)),
+        Purpose.WAITLIST_PROMOTED: offer_text(signup, links) if signup.offer_expires_at else None,
+        **reminder_texts(signup, links, leaders),
+    }

@@ -32,6 +32,7 @@ PURPOSE_NAMES = {
     Purpose.STANDIN_FOUND: _l("Stand-in found"),
     Purpose.INVITATION: _l("Invitation to join"),
     Purpose.APPROVED: _l("Approved to walk"),
+    Purpose.COORDINATOR: _l("Made coordinator"),
     Purpose.OFFER_EXPIRED: _l("Offered place not taken in time"),
     Purpose.REPLY: _l("Answer to an SMS"),
     Purpose.TEST: _l("Test message"),

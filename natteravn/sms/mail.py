@@ -47,6 +47,7 @@ SUBJECTS = {
     Purpose.CLASS_INVITATION: N_("Natteravn: your school class's weekend"),
     Purpose.INVITATION: N_("Natteravn: you are invited to walk"),
     Purpose.APPROVED: N_("Natteravn: you can sign up for nights"),
+    Purpose.COORDINATOR: N_("Natteravn: you are a coordinator"),
     Purpose.OFFER_EXPIRED: N_("Natteravn: the offered place went on"),
     Purpose.AVAILABILITY_REQUEST: N_("Natteravn: when can you walk?"),
 }

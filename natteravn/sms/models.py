@@ -28,6 +28,7 @@ class Purpose(enum.StrEnum):
     STANDIN_FOUND = "standin_found"
     INVITATION = "invitation"
     APPROVED = "approved"  # the coordinator let someone who joined by themselves walk
+    COORDINATOR = "coordinator"  # someone made coordinator told where to log in
     OFFER_EXPIRED = "offer_expired"
     REPLY = "reply"
     TEST = "test"

@@ -38,6 +38,10 @@ NEED_MET = Note("the night needed nobody more", N_("Not sent: the night needed n
 NIGHT_REMOVED = Note("night removed", N_("Not sent: the night was taken off the roster."))
 PERSON_DELETED = Note("person deleted", N_("Not sent: the person deleted their account."))
 OPTED_OUT = Note("the recipient has opted out of SMS", N_("Not sent: the person has said no to SMS."))
+JOINED = Note(
+    "they joined before the invitation went out",
+    N_("Not sent: they had logged in and answered the first-time questions before it went out."),
+)
 DEACTIVATED = Note("the recipient was deactivated", N_("Not sent: the person was deactivated."))
 EXPIRED = Note("expired before it could be sent", N_("Not sent: its moment passed before it could go out."))
 QUIET_HOURS = Note(
@@ -80,6 +84,7 @@ NOTES = (
     NIGHT_REMOVED,
     PERSON_DELETED,
     OPTED_OUT,
+    JOINED,
     DEACTIVATED,
     EXPIRED,
     QUIET_HOURS,

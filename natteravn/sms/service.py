@@ -184,6 +184,21 @@ def message_fields(
     }
 
 
+def reword(session: Session, body: str, *which: ColumnElement[bool], subject: str | None = None) -> None:
+    """Write these messages again (and their e-mail subject, given one), if still pending: one the
+    dispatcher has claimed keeps the text it is sent with."""
+    encoding, segments = count_segments(body)
+    values: dict[str, object] = {"body": body, "encoding": encoding, "segments": segments}
+    if subject is not None:
+        values["subject"] = subject
+    session.execute(
+        update(SmsMessage)
+        .where(*which, SmsMessage.state == MessageState.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def record_reply(session: Session, *, to: str, body: str, now: datetime, person_id: int | None) -> SmsMessage:
     """An answer that left as the webhook's response (TwiML), kept so the outbox shows it."""
     message = enqueue(session, to=to, body=body, purpose=Purpose.REPLY, now=now, person_id=person_id)

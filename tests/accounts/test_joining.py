@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from natteravn.accounts import service
 from natteravn.accounts.models import Person
+from natteravn.links import Links
 from natteravn.people import service as people
 from natteravn.places.models import Municipality, Region, Registration
 from natteravn.shifts.models import SignupRole
@@ -18,6 +19,8 @@ from tests import factories
 from tests.conftest import code_from
 
 NEWCOMER = "+4792345678"
+#: The links the waiting messages would carry, were any written again in another language.
+LINKS = Links("http://natteravn.test", "test")
 
 
 def newcomer(db, clock) -> Person:
@@ -37,12 +40,20 @@ def answer(db, clock, someone: Person, municipality: Municipality) -> None:
         locale="en",
         school_class_ids=[],
         now=clock(),
+        links=LINKS,
     )
 
 
 def move(db, clock, someone: Person, municipality: Municipality) -> None:
     service.update_profile(
-        db, someone, name=someone.name, municipality_id=municipality.id, locale="en", school_class_ids=[], now=clock()
+        db,
+        someone,
+        name=someone.name,
+        municipality_id=municipality.id,
+        locale="en",
+        school_class_ids=[],
+        now=clock(),
+        links=LINKS,
     )
 
 
@@ -135,16 +146,16 @@ def test_a_visitor_who_already_walks_goes_from_the_sign_up_link_to_the_nights(wo
 
 def test_a_coordinator_the_administrator_made_does_not_wait_for_themselves(world, db, clock, links):
     someone = newcomer(db, clock)
-    people.grant_coordinator(db, someone, world.region, None, None, clock())
+    people.grant_coordinator(db, someone, world.region, None, None, clock(), links=links)
     answer(db, clock, someone, world.asnes)
     assert someone.onboarded and not someone.awaiting_approval
     assert people.count_waiting(db, someone.coordinator_scope) == 0
     assert sign_up(db, someone, world.nights[0].id, SignupRole.WALKER, clock(), links).id
 
 
-def test_a_coordinator_of_one_municipality_living_in_another_of_the_region_does_not_wait(world, db, clock):
+def test_a_coordinator_of_one_municipality_living_in_another_of_the_region_does_not_wait(world, db, clock, links):
     someone = newcomer(db, clock)
-    people.grant_coordinator(db, someone, world.region, world.grue, None, clock())
+    people.grant_coordinator(db, someone, world.region, world.grue, None, clock(), links=links)
     answer(db, clock, someone, world.asnes)
     assert not someone.awaiting_approval
 

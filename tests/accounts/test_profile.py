@@ -54,7 +54,7 @@ def feed_path(page_text: str) -> str:
 # --- The first visit, through the service. ---
 
 
-def test_the_first_answers_are_saved_with_the_time_of_consent(world, db, clock):
+def test_the_first_answers_are_saved_with_the_time_of_consent(world, db, clock, links):
     someone = Person(phone=NEWCOMER, created_at=clock(), session_version=1, calendar_version=1, active=True)
     db.add(someone)
     service.complete_profile(
@@ -67,6 +67,7 @@ def test_the_first_answers_are_saved_with_the_time_of_consent(world, db, clock):
         locale="en",
         school_class_ids=[world.school_class.id],
         now=clock(),
+        links=links,
     )
     assert someone.name == "Nora Ny"
     assert someone.adult_confirmed_at == clock()
@@ -79,7 +80,7 @@ def test_the_first_answers_are_saved_with_the_time_of_consent(world, db, clock):
     ("adult", "accepts", "says"),
     [(False, True, "18 or older"), (True, False, "code of conduct"), (False, False, "18 or older")],
 )
-def test_without_both_promises_nothing_is_saved(world, db, clock, adult, accepts, says):
+def test_without_both_promises_nothing_is_saved(world, db, clock, links, adult, accepts, says):
     someone = Person(phone=NEWCOMER, created_at=clock(), session_version=1, calendar_version=1, active=True)
     db.add(someone)
     with pytest.raises(Refusal, match=says):
@@ -93,13 +94,14 @@ def test_without_both_promises_nothing_is_saved(world, db, clock, adult, accepts
             locale="nb",
             school_class_ids=[],
             now=clock(),
+            links=links,
         )
     assert not someone.name
     assert someone.municipality_id is None
     assert someone.adult_confirmed_at is None and someone.conduct_accepted_at is None
 
 
-def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
+def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock, links):
     region = Region(name="Hamar", slug="hamar")
     hamar = Municipality(region=region, name="Hamar")
     newcomer = Person(phone=NEWCOMER, created_at=clock())
@@ -114,10 +116,11 @@ def test_a_school_class_must_belong_to_the_chosen_region(world, db, clock):
             locale="nb",
             school_class_ids=[world.school_class.id],
             now=clock(),
+            links=links,
         )
 
 
-def test_an_archived_school_class_cannot_be_chosen(world, db, clock):
+def test_an_archived_school_class_cannot_be_chosen(world, db, clock, links):
     archived = SchoolClass(school=world.school_class.school, name="10B", archived=True)
     db.add(archived)
     db.flush()
@@ -130,6 +133,7 @@ def test_an_archived_school_class_cannot_be_chosen(world, db, clock):
             locale="nb",
             school_class_ids=[archived.id],
             now=clock(),
+            links=links,
         )
 
 
@@ -137,10 +141,10 @@ def test_an_archived_school_class_cannot_be_chosen(world, db, clock):
     ("change", "says"),
     [({"name": "   "}, "Write your name"), ({"municipality_id": 0}, "municipality"), ({"locale": "sv"}, "language")],
 )
-def test_a_profile_needs_a_name_a_municipality_and_a_language_we_speak(world, db, clock, change, says):
+def test_a_profile_needs_a_name_a_municipality_and_a_language_we_speak(world, db, clock, links, change, says):
     fields = {"name": "Kari", "municipality_id": world.asnes.id, "locale": "nb", "school_class_ids": []} | change
     with pytest.raises(Refusal, match=says):
-        service.update_profile(db, world.parent, now=clock(), **fields)
+        service.update_profile(db, world.parent, now=clock(), links=links, **fields)
 
 
 # --- The first visit, through the pages. ---

@@ -13,6 +13,7 @@ from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.audit.models import AuditEvent
 from natteravn.people import service as people
 from natteravn.places.models import Municipality, Region
+from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
 from tests.conftest import code_from, log_in
 
@@ -36,9 +37,9 @@ def admin(world, db, clock) -> Person:
 
 
 @pytest.fixture
-def grue_coordinator(world, db, clock) -> Person:
+def grue_coordinator(world, db, clock, links) -> Person:
     someone = factories.person(db, world.grue, "Gunn Grue", clock())
-    people.grant_coordinator(db, someone, world.region, world.grue, None, clock())
+    people.grant_coordinator(db, someone, world.region, world.grue, None, clock(), links=links)
     db.commit()
     return someone
 
@@ -260,6 +261,8 @@ def test_an_administrator_grants_a_new_number_the_region_and_they_can_plan_it(wo
     assert (event.actor_id, event.object_id) == (admin.id, nora.id)
     assert response.location == f"/admin/regions/{world.region.id}"
     assert "has not logged in yet" in client.get(response.location).text
+    (told,) = db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.COORDINATOR))
+    assert told.to == nora.phone and "coordinator of Solør" in told.body and "http://natteravn.test/login" in told.body
 
     client.post("/logout")
     login(nora.phone)

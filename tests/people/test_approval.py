@@ -202,11 +202,11 @@ def test_a_coordinator_of_another_municipality_cannot_decide_on_them(world, db, 
     assert approval_notices(db) == []
 
 
-def test_someone_given_a_coordinators_or_administrators_role_waits_in_no_queue(world, db, clock, nora):
+def test_someone_given_a_coordinators_or_administrators_role_waits_in_no_queue(world, db, clock, nora, links):
     _region, hamar, _stranger, _leader = factories.other_region(db, clock())  # approves each new person
     admin = factories.person(db, hamar, "Anne Administrator", clock(), approved=False)
     people.grant_admin(db, admin, None, clock())
-    people.grant_coordinator(db, nora, world.region, world.grue, None, clock())
+    people.grant_coordinator(db, nora, world.region, world.grue, None, clock(), links=links)
     assert not admin.awaiting_approval and not nora.awaiting_approval
     assert people.waiting_for_approval(db, world.coordinator.coordinator_scope) == []
 
@@ -215,7 +215,7 @@ def test_one_regions_coordinator_cannot_shut_out_an_administrator_or_a_coordinat
     other, _hamar, _stranger, _leader = factories.other_region(db, clock())
     admin = factories.person(db, world.grue, "Anne Administrator", clock())
     people.grant_admin(db, admin, None, clock())
-    people.grant_coordinator(db, nora, other, None, None, clock())  # Hamar's coordinator, living in Grue
+    people.grant_coordinator(db, nora, other, None, None, clock(), links=links)  # Hamar's coordinator, living in Grue
     for person in (admin, nora):
         with pytest.raises(people.PeopleRefused, match="That role must be taken away first"):
             people.deactivate(db, person, world.region.id, world.coordinator, clock(), links)

@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person
 from natteravn.people import importing
 from natteravn.people import service as people
+from natteravn.places.models import Municipality, Region
+from natteravn.sms import notes
 from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
@@ -20,6 +23,7 @@ FILE = "name;phone;municipality\nPer Persen;922 22 222;Åsnes\nKari Nordmann;912
 PER = "+4792222222"
 LATE_EVENING = datetime(2026, 11, 18, 22, 30, tzinfo=UTC)  # 23:30 in Oslo
 NEXT_MORNING = datetime(2026, 11, 19, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
+ANSWERS = {"name": "Per Persen", "adult": True, "accepts_conduct": True, "locale": "nb", "school_class_ids": []}
 
 
 def invitations(db) -> list[SmsMessage]:
@@ -106,3 +110,60 @@ def test_a_deactivated_persons_link_logs_nobody_in(world, db, client, clock, lin
 def test_a_link_for_another_purpose_does_not_log_in(world, client, links):
     offer_like = links.sign("offer", [world.parent.id, 1, int((datetime.now(UTC) + timedelta(days=1)).timestamp())])
     assert client.get(f"/i/{offer_like}").status_code == 404
+
+
+# --- Once they have answered, or chosen another language. ---
+
+
+def per_of(db) -> Person:
+    return db.scalar(select(Person).where(Person.phone == PER))
+
+
+def test_answering_the_first_questions_withdraws_the_invitation_still_waiting(world, db, clock, links, imported):
+    accounts.complete_profile(db, per_of(db), **ANSWERS, municipality_id=world.asnes.id, now=clock(), links=links)
+    db.commit()
+    db.refresh(imported)
+    assert imported.state == MessageState.CANCELLED
+    assert notes.shown(imported.last_error, lambda msgid: msgid) == (
+        "Not sent: they had logged in and answered the first-time questions before it went out."
+    )
+
+
+def test_an_invitation_to_move_to_another_region_stays_when_they_answer(world, db, clock, links, imported):
+    per = per_of(db)
+    hamar = Municipality(region=Region(name="Hamar", slug="hamar"), name="Hamar")
+    db.add(hamar)
+    db.flush()
+    moving = accounts.plan_move_invitation(db, per, hamar, links, clock())
+    accounts.complete_profile(db, per, **ANSWERS, municipality_id=world.asnes.id, now=clock(), links=links)
+    db.commit()
+    db.expire_all()
+    assert (moving.state, imported.state) == (MessageState.PENDING, MessageState.CANCELLED)
+
+
+def test_the_outbox_shows_the_invitation_withdrawn_once_they_have_answered(app, world, client, login, imported):
+    per = app.test_client()
+    assert per.get(link_path(imported)).status_code == 302
+    answers = {"name": "Per Persen", "municipality": world.asnes.id, "locale": "nb", "adult": "y", "conduct": "y"}
+    assert per.post("/welcome", data=answers).status_code == 302
+    login(world.coordinator)
+    outbox = client.get("/coordinator/outbox?purpose=invitation").text
+    assert "Not sent: they had logged in and answered the first-time questions before it went out." in outbox
+
+
+def test_choosing_a_language_writes_the_waiting_invitation_again_with_the_same_link(world, db, clock, links, imported):
+    link = link_path(imported)
+    clock.advance(days=2)
+    accounts.choose_language(db, per_of(db), "en", links)
+    db.commit()
+    db.refresh(imported)
+    assert imported.body.startswith("Natteravn Åsnes: you are invited to walk with us.")
+    assert imported.subject == "Natteravn: you are invited to walk"
+    assert link_path(imported) == link  # it lasts from when it was planned, not from the change
+
+
+def test_the_language_picked_on_a_page_rewrites_the_waiting_invitation(client, db, imported):
+    assert client.get(link_path(imported)).status_code == 302
+    assert client.post("/language", data={"lang": "en"}).status_code == 302
+    db.refresh(imported)
+    assert imported.body.startswith("Natteravn Åsnes: you are invited")

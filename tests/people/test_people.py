@@ -438,10 +438,15 @@ def test_the_persons_page_does_not_list_a_night_called_off_as_coming(world, db, 
 
 
 def test_a_fellow_coordinator_is_not_deactivated_from_the_persons_page_and_the_page_says_why(
-    world, db, login, client, clock
+    world,
+    db,
+    login,
+    client,
+    clock,
+    links,
 ):
     fellow = factories.person(db, world.grue, "Gunn Grue", clock())
-    people.grant_coordinator(db, fellow, world.region, world.grue, None, clock())
+    people.grant_coordinator(db, fellow, world.region, world.grue, None, clock(), links=links)
     db.commit()
     login(world.coordinator)
     answer = client.post(f"/coordinator/people/{fellow.id}/deactivate", follow_redirects=True)

@@ -3,14 +3,16 @@ never twice, 22:00 on both sides of a daylight-saving change), and school classe
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
+from natteravn.i18n import translations
 from natteravn.places import breaks
 from natteravn.places.models import Municipality, Region, Route, SchoolClass
 from natteravn.roster import service as roster
@@ -507,3 +509,62 @@ def test_the_term_page_warns_of_nights_that_start_before_the_reminder_on_the_day
         "Some nights start at 22:00, before the reminder on the day at 22:30: they get no reminder on the day." in page
     )
     assert f"/coordinator/places/regions/{world.region.id}" in page
+
+
+def _invited_for_a_class_weekend(db, clock, links):
+    draft = factories.solor(db, clock(), published=False)
+    draft.term.signup_opens_at = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Oslo
+    draft.parent.school_classes = [draft.school_class]
+    terms.give_weekend(db, draft.term, draft.school_class.id, date(2026, 11, 27), clock(), links, draft.coordinator)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    db.commit()
+    (invitation,) = db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.CLASS_INVITATION))
+    return draft, invitation
+
+
+def _opening(term: Term, opens: datetime) -> terms.TermInput:
+    return terms.TermInput(
+        name=term.name,
+        starts_on=term.starts_on,
+        ends_on=term.ends_on,
+        signup_opens_at=opens,
+        signup_closes_at=term.signup_closes_at,
+        nights_cap=term.nights_cap,
+    )
+
+
+def test_a_class_invitation_goes_out_when_sign_up_now_opens(db, clock, links):
+    draft, invitation = _invited_for_a_class_weekend(db, clock, links)
+    sunday = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)  # Sunday 00:00 in Oslo
+    terms.update_term(db, draft.term, _opening(draft.term, sunday), clock(), draft.coordinator)
+    db.commit()
+    db.refresh(invitation)
+    assert invitation.due_at == sunday  # quiet hours still hold it until the morning, as any message
+
+    terms.update_term(db, draft.term, _opening(draft.term, clock() - timedelta(hours=1)), clock(), draft.coordinator)
+    db.refresh(invitation)
+    assert invitation.due_at == clock()  # open already: at once
+
+
+def test_the_term_page_moves_the_class_invitations_with_the_opening(db, clock, links, login):
+    draft, invitation = _invited_for_a_class_weekend(db, clock, links)
+    term = draft.term
+    form = {
+        "region_id": term.region_id,
+        "name": term.name,
+        "starts_on": term.starts_on.isoformat(),
+        "ends_on": term.ends_on.isoformat(),
+        "signup_opens_at": "2026-11-22T00:00",
+        "nights_cap": "",
+    }
+    assert login(draft.coordinator).post(f"/coordinator/terms/{term.id}/edit", data=form).status_code == 302
+    db.refresh(invitation)
+    assert invitation.due_at == datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+
+
+def test_a_class_invitation_waiting_is_written_again_in_the_parents_new_language(db, clock, links):
+    draft, invitation = _invited_for_a_class_weekend(db, clock, links)
+    accounts.choose_language(db, draft.parent, "nn", links)
+    db.refresh(invitation)
+    assert invitation.body.startswith("Natteravn: helga 27.11 er klassevakt for Flisa skole 9A.")
+    assert invitation.subject == translations("nn").gettext("Natteravn: your school class's weekend")

@@ -149,6 +149,8 @@ def test_a_coordinator_is_registered_granted_and_granted_again_without_change(na
     assert query("SELECT conduct_accepted_at, municipality_id FROM person WHERE phone = '+4790000011'") == [
         (None, None)
     ]
+    (told,) = query("SELECT body FROM sms_message WHERE purpose = 'COORDINATOR' AND \"to\" = '+4790000011'")
+    assert "Glåmdal" in told[0] and told[0].endswith("/login")  # told once, granted twice
 
 
 def test_a_coordinator_of_one_municipality_is_granted_and_revoked(natteravn, query, kongsvinger):

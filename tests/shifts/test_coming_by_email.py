@@ -11,11 +11,13 @@ from sqlalchemy import select
 from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Channel
 from natteravn.clock import night_span
+from natteravn.i18n import translations
 from natteravn.roster import service as roster
-from natteravn.shifts import service
-from natteravn.shifts.models import Signup, SignupRole, SignupState
+from natteravn.shifts import messages, service
+from natteravn.shifts.models import Invitation, Signup, SignupRole, SignupState
 from natteravn.shifts.replies import reply_yes
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.service import enqueue
 from tests import factories
 
 FRIDAY = date(2026, 11, 27)
@@ -306,3 +308,51 @@ def test_switching_on_the_profile_page_rewrites_the_reminder_and_back(world, db,
     db.expire_all()
     assert before.channel == Channel.SMS and "Reply JA to confirm or NEI" in before.body
     assert len(reminders_of(db, signed_up)[Purpose.REMINDER_BEFORE]) == 1
+
+
+# --- Another language: the same rewriting. ---
+
+
+def test_choosing_another_language_writes_the_waiting_messages_again_in_it(world, db, clock, links, signed_up):
+    planned = pending(db, signup_id=signed_up.id)
+    english = {purpose: message.body for purpose, message in planned.items()}
+    accounts.choose_language(db, world.parent, "nb", links)
+    db.commit()
+    db.expire_all()
+
+    nb = translations("nb").gettext
+    words = {**messages.night_words(signed_up.shift), "link": links.night(signed_up.shift_id)}
+    rewritten = pending(db, signup_id=signed_up.id)
+    assert rewritten[Purpose.REMINDER_BEFORE].body == messages.reminder_before_text(nb, words)
+    assert rewritten[Purpose.REMINDER_DAY].subject == "Natteravn i kveld"
+    for purpose in (Purpose.SIGNUP_CONFIRMATION, Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY):
+        assert rewritten[purpose].id == planned[purpose].id and rewritten[purpose].body != english[purpose]
+    assert links.night(signed_up.shift_id) in rewritten[Purpose.SIGNUP_CONFIRMATION].body
+
+
+def test_the_language_chosen_on_the_profile_rewrites_the_waiting_reminders(world, db, login, client, signed_up):
+    login(world.parent)
+    form = {"name": world.parent.name, "municipality": world.parent.municipality_id, "locale": "nn", "channel": "sms"}
+    assert client.post("/profile", data=form).status_code == 302
+    db.expire_all()
+    nn = translations("nn").gettext
+    assert pending(db, signup_id=signed_up.id)[Purpose.REMINDER_DAY].subject == nn("Natteravn tonight")
+
+
+def test_a_call_for_walkers_waiting_is_written_again_in_the_new_language(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    db.add(Invitation(shift=night, person=world.parent, role=SignupRole.WALKER, created_at=clock()))
+    call = enqueue(
+        db,
+        to=world.parent.phone,
+        body="old words",
+        purpose=Purpose.CALL_FOR_WALKERS,
+        now=clock(),
+        person_id=world.parent.id,
+        shift_id=night.id,
+        locale="en",
+    )
+    accounts.choose_language(db, world.parent, "nb", links)
+    db.refresh(call)
+    words = {**messages.night_words(night), "link": links.night(night.id)}
+    assert call.body == messages.call_text(translations("nb").gettext, words, SignupRole.WALKER)
