@@ -146,6 +146,8 @@ class ImportRow:
     # Someone who lives in another region: shown as new, so that an import cannot tell whether a
     # number is registered elsewhere; invited to move rather than taken from that region.
     elsewhere: Person | None = None
+    #: The language of a new person's invitation and pages until they choose their own.
+    locale: str = LOCALES[0]
 
     @property
     def row(self) -> int:
@@ -819,7 +821,7 @@ def apply_import(
     chose them. New people are not onboarded: an SMS invites them to log in, confirm they are 18
     or older and accept the code of conduct themselves. Someone registered in another region stays
     there, and an SMS invites them to move: the import says of them what it says of a new number."""
-    _one_import_at_a_time(session, region_ids)
+    one_intake_at_a_time(session, region_ids)
     preview = preview_import(session, region_ids, text, mapping)
     if leaving_out and len(preview.errors) != leaving_out:
         raise ImportRefused(
@@ -832,32 +834,8 @@ def apply_import(
         )
     if not preview.rows:
         raise ImportRefused(N_("The file has no people in it."))
-    touched: dict[int, dict[str, list[Person]]] = {}
-    approved: dict[int, list[Person]] = {}
-    invited_elsewhere: Counter[int] = Counter()
-    moves_planned = 0
     try:
-        with session.begin_nested():
-            for row in preview.rows:
-                if row.elsewhere is not None:
-                    if plan_move_invitation(session, row.elsewhere, row.municipality, links, now) is not None:
-                        moves_planned += 1
-                    invited_elsewhere[row.municipality.region_id] += 1
-                    touched.setdefault(row.municipality.region_id, {c: [] for c in Change})
-                    continue
-                person = row.person or _new_person(session, row, now)
-                if row.change == Change.UPDATED:
-                    person.name = row.name
-                    person.municipality = row.municipality
-                    for school_class in row.school_classes:  # a child in another class keeps theirs
-                        if school_class not in person.school_classes:
-                            person.school_classes.append(school_class)
-                if approve(person, now):
-                    approved.setdefault(row.municipality.region_id, []).append(person)
-                touched.setdefault(row.municipality.region_id, {c: [] for c in Change})[row.change].append(person)
-            # Everyone new at once, in a few statements rather than a few for each of thousands of
-            # rows: their invitations and the audit log need their ids.
-            session.flush()
+        intake = take_in(session, preview.rows, links, now)
     except IntegrityError as error:  # a number in the list logged in for the first time a moment ago
         raise ImportRefused(
             N_(
@@ -871,15 +849,10 @@ def apply_import(
         unchanged=preview.count(Change.UNCHANGED),
         errors_left_out=preview.errors if leaving_out else [],
     )
-    added_or_changed = any(by_change[Change.NEW] or by_change[Change.UPDATED] for by_change in touched.values())
-    if not (added_or_changed or approved or moves_planned):
+    if not intake.did_anything:
         result.already_imported = True
         return result
-    for region_id, by_change in touched.items():
-        plan_invitations(session, by_change[Change.NEW], links, now)
-        new = {person.id for person in by_change[Change.NEW]}
-        waited = [person for person in approved.get(region_id, []) if person.id not in new]  # new ones are invited
-        plan_approval_notices(session, waited, session.get_one(Region, region_id), links, now)
+    for region_id, by_change in intake.by_region.items():
         audit.record(
             session,
             actor_id=actor.id,
@@ -889,20 +862,79 @@ def apply_import(
             now=now,
             region_id=region_id,
             # As the coordinator was told: those invited from other regions count as new.
-            created=len(by_change[Change.NEW]) + invited_elsewhere[region_id],
+            created=len(by_change[Change.NEW]) + intake.invited_elsewhere[region_id],
             updated=len(by_change[Change.UPDATED]),
             unchanged=len(by_change[Change.UNCHANGED]),
             person_ids=[p.id for p in by_change[Change.NEW] + by_change[Change.UPDATED]],
-            approved_ids=[p.id for p in approved.get(region_id, [])],
+            approved_ids=[p.id for p in intake.approved.get(region_id, [])],
             rows_left_out=leaving_out,
         )
     return result
 
 
-def _one_import_at_a_time(session: Session, region_ids: set[int]) -> None:
-    """A second import into the same regions (the second click of a double click) waits until the
-    first is done, then finds the people it added registered, rather than adding them again and
-    failing on their numbers. Locks taken in one order, so that two imports cannot wait for each
+@dataclass
+class Intake:
+    """What taking people in did, by region: who is new, updated or unchanged, who was approved,
+    and how many who live in another region were invited to move."""
+
+    by_region: dict[int, dict[Change, list[Person]]] = field(default_factory=dict)
+    approved: dict[int, list[Person]] = field(default_factory=dict)
+    invited_elsewhere: Counter[int] = field(default_factory=Counter)
+    moves_planned: int = 0
+
+    @property
+    def did_anything(self) -> bool:
+        added_or_changed = any(by[Change.NEW] or by[Change.UPDATED] for by in self.by_region.values())
+        return added_or_changed or bool(self.approved) or self.moves_planned > 0
+
+    def _of(self, region_id: int) -> dict[Change, list[Person]]:
+        return self.by_region.setdefault(region_id, {change: [] for change in Change})
+
+
+def take_in(session: Session, rows: list[ImportRow], links: Links, now: datetime) -> Intake:
+    """Register the rows' people as the coordinator chose them, whether from a list or one by one
+    on the "Add a person" form: new people are added, people already registered (`row.person`) are
+    updated, never duplicated, and everyone is approved. New people are not onboarded: an SMS
+    invites them to log in, confirm they are 18 or older and accept the code of conduct themselves;
+    those approved only now are told they can sign up. Someone registered in another region
+    (`row.elsewhere`) stays there and is invited to move. The audit log is the caller's: it says
+    how the people came. Raises IntegrityError, with nothing written, when one of the numbers was
+    registered by someone logging in a moment ago."""
+    intake = Intake()
+    with session.begin_nested():
+        for row in rows:
+            region_id = row.municipality.region_id
+            if row.elsewhere is not None:
+                if plan_move_invitation(session, row.elsewhere, row.municipality, links, now) is not None:
+                    intake.moves_planned += 1
+                intake.invited_elsewhere[region_id] += 1
+                intake._of(region_id)
+                continue
+            person = row.person or _new_person(session, row, now)
+            if row.change == Change.UPDATED:
+                person.name = row.name
+                person.municipality = row.municipality
+                for school_class in row.school_classes:  # a child in another class keeps theirs
+                    if school_class not in person.school_classes:
+                        person.school_classes.append(school_class)
+            if approve(person, now):
+                intake.approved.setdefault(region_id, []).append(person)
+            intake._of(region_id)[row.change].append(person)
+        # Everyone new at once, in a few statements rather than a few for each of thousands of
+        # rows: their invitations and the audit log need their ids.
+        session.flush()
+    for region_id, by_change in intake.by_region.items():
+        plan_invitations(session, by_change[Change.NEW], links, now)
+        new = {person.id for person in by_change[Change.NEW]}
+        waited = [p for p in intake.approved.get(region_id, []) if p.id not in new]  # new ones are invited
+        plan_approval_notices(session, waited, session.get_one(Region, region_id), links, now)
+    return intake
+
+
+def one_intake_at_a_time(session: Session, region_ids: set[int]) -> None:
+    """A second import into the same regions (the second click of a double click), or a person added
+    by hand there meanwhile, waits until the first is done, then finds the people it added
+    registered, rather than adding them again and failing on their numbers. Locks taken in one order, so that two imports cannot wait for each
     other. (SQLite has no row locks, and needs none: every write transaction holds the one lock.)
     FOR NO KEY UPDATE, as the sign-ups' locks: a new row that merely refers to a region is not held up."""
     regions = select(Region.id).where(Region.id.in_(region_ids)).order_by(Region.id)
@@ -913,7 +945,7 @@ def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
     person = Person(
         phone=row.phone,
         name=row.name,
-        locale=LOCALES[0],
+        locale=row.locale,
         municipality=row.municipality,
         school_classes=list(row.school_classes),
         created_at=now,
