@@ -21,15 +21,22 @@ from natteravn.web import Form, at_most, choices
 CHANNEL_NAMES = {Channel.SMS: _l("By SMS"), Channel.EMAIL: _l("By e-mail")}
 
 
-class PhoneForm(Form):
-    phone = StringField(
+def mobile_number_field(missing: str, *, autocomplete: str = "tel") -> StringField:
+    """A mobile number as people type it. The form checks only that there is one of a sensible
+    length; what it is (`accounts.service.normalise_phone`) the service says, in the reader's language.
+    `autocomplete="off"` where the number typed is someone else's."""
+    return StringField(
         _l("Mobile number"),
         validators=[
-            DataRequired(message=_l("Write your mobile number.")),
+            DataRequired(message=missing),
             Length(max=PHONE_MAX_LENGTH, message=_l("That is not a phone number. Write it like 912 34 567.")),
         ],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        render_kw={"autocomplete": autocomplete, "inputmode": "tel"},
     )
+
+
+class PhoneForm(Form):
+    phone = mobile_number_field(_l("Write your mobile number."))
     submit = SubmitField(_l("Send me a code"))
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from natteravn.accounts.service import PHONE_MAX_LENGTH
+from natteravn.accounts.forms import mobile_number_field
 from natteravn.places.service import DEFAULT_TIMEZONE, SLUG_MAX_LENGTH
 from natteravn.web import Form, at_most
 
@@ -44,14 +44,7 @@ class MunicipalityForm(Form):
 
 
 class CoordinatorForm(Form):
-    phone = StringField(
-        _l("Mobile number"),
-        validators=[
-            DataRequired(message=_l("Write their mobile number.")),
-            Length(max=PHONE_MAX_LENGTH, message=_l("That is not a phone number. Write it like 912 34 567.")),
-        ],
-        render_kw={"autocomplete": "off", "inputmode": "tel"},
-    )
+    phone = mobile_number_field(_l("Write their mobile number."), autocomplete="off")
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Write their name.")), at_most(120)])
     # Checked against the region by the page: a crafted value gets a sentence, not WTForms' own.
     municipality = SelectField(_l("Coordinator of"), coerce=int, default=0, validate_choice=False)
