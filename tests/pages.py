@@ -158,6 +158,7 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, "/coordinator/people"),
         Page(COORDINATOR, f"/coordinator/people/{world.parent.id}"),
         Page(COORDINATOR, "/coordinator/people/import"),
+        Page(COORDINATOR, "/coordinator/people/new"),
         Page(COORDINATOR, "/coordinator/places"),
         Page(COORDINATOR, f"/coordinator/places/regions/{region}"),
         Page(COORDINATOR, f"/coordinator/places/regions/{region}/municipalities/new"),

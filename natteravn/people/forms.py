@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from natteravn.accounts.forms import mobile_number_field
+from natteravn.i18n import LOCALE_NAMES, LOCALES
 from natteravn.people import importing
 from natteravn.people import service as people
 from natteravn.web import Form, at_most, choices
@@ -83,6 +85,25 @@ class ConfirmImportForm(ImportStepForm):
     #: How many errors the preview showed, when the coordinator imports the rest without them.
     leaving_out = IntegerField(widget=HiddenInput(), default=0, validators=[Optional(), NumberRange(min=0)])
     submit = SubmitField(_l("Import these people"))
+
+
+class PersonForm(Form):
+    """One person added by hand; what is wrong beyond a missing answer the service says (`people.adding`)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Write their name.")), at_most(importing.NAME_LIMIT)],
+        render_kw={"autocomplete": "off"},
+    )
+    phone = mobile_number_field(_l("Write their mobile number."), autocomplete="off")
+    # Checked against the coordinator's municipalities by the service: a crafted value gets a sentence.
+    municipality = SelectField(_l("Municipality"), coerce=int, default=0, validate_choice=False)
+    # Ticked in groups by school (templates/accounts/_classes.html).
+    school_classes = SelectMultipleField(
+        _l("Their children's school classes (optional)"), coerce=int, default=[], validate_choice=False
+    )
+    locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()), default=LOCALES[0])
+    submit = SubmitField(_l("Add the person"))
 
 
 class DeclineForm(Form):

@@ -934,9 +934,10 @@ def take_in(session: Session, rows: list[ImportRow], links: Links, now: datetime
 def one_intake_at_a_time(session: Session, region_ids: set[int]) -> None:
     """A second import into the same regions (the second click of a double click), or a person added
     by hand there meanwhile, waits until the first is done, then finds the people it added
-    registered, rather than adding them again and failing on their numbers. Locks taken in one order, so that two imports cannot wait for each
-    other. (SQLite has no row locks, and needs none: every write transaction holds the one lock.)
-    FOR NO KEY UPDATE, as the sign-ups' locks: a new row that merely refers to a region is not held up."""
+    registered, rather than adding them again and failing on their numbers. Locks taken in one
+    order, so that two imports cannot wait for each other. (SQLite has no row locks, and needs
+    none: every write transaction holds the one lock.) FOR NO KEY UPDATE, as the sign-ups' locks:
+    a new row that merely refers to a region is not held up."""
     regions = select(Region.id).where(Region.id.in_(region_ids)).order_by(Region.id)
     session.execute(regions.with_for_update(key_share=True)).all()
 

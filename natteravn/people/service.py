@@ -47,6 +47,9 @@ AUDIT = audit.Vocabulary(
         "person.declined": N_("Declined %(person)s as a walker: %(reason)s"),
         "people.imported": N_("Imported parents: %(created)s new, %(updated)s updated, %(unchanged)s unchanged"),
         "person.registered": N_("Registered %(person)s by their phone number"),
+        "person.added": N_("Added %(person)s by hand"),
+        # Someone registered in another region, never named here (see `people.adding`).
+        "person.invited": N_("Invited someone by hand to walk in %(municipality)s"),
         "person.coordinator_granted": N_("Made %(person)s coordinator of %(place)s"),
         "person.coordinator_revoked": N_("Removed %(person)s as coordinator of %(place)s"),
         "person.admin_granted": N_("Made %(person)s an administrator"),

@@ -7,13 +7,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import Person, RoleKind
-from natteravn.accounts.service import display_phone
+from natteravn.accounts.service import ProfileRefused, display_phone
 from natteravn.extensions import csrf
 from natteravn.i18n import Refusal
-from natteravn.people import importing
+from natteravn.people import adding, importing
 from natteravn.people import service as people
 from natteravn.people.forms import (
     CHANGE_NAMES,
@@ -26,6 +27,7 @@ from natteravn.people.forms import (
     ImportForm,
     ImportStepForm,
     PeopleFilter,
+    PersonForm,
 )
 from natteravn.places import service as places
 from natteravn.web import (
@@ -38,6 +40,7 @@ from natteravn.web import (
     now,
     page_number,
     region_coordinator_required,
+    show_refusal,
 )
 
 bp = Blueprint("people", __name__, url_prefix="/coordinator/people")
@@ -108,6 +111,72 @@ def show(person_id: int):
         confirm=ConfirmForm(),
         decline=DeclineForm(formdata=None),
     )
+
+
+def _person_choices(form: PersonForm) -> list[places.SchoolChoice]:
+    """The coordinator's municipalities in use, and their schools with their classes, for the check boxes."""
+    db = db_session()
+    municipalities = [m for m in places.municipalities_in_scope(db, coordinator_scope()) if not m.archived]
+    one = len(municipalities) == 1  # a coordinator of one municipality has nothing to choose
+    first = None if one else (0, _("Choose…"))
+    form.municipality.choices = choices(((m.id, m.name) for m in municipalities), first=first)
+    if one and not form.municipality.data:
+        form.municipality.data = municipalities[0].id
+    return places.open_classes(db, [m.id for m in municipalities])
+
+
+def _added(added: adding.Added) -> str:
+    if added.person is None:  # lives in another region: said no more of than an import says
+        return _(
+            "%(name)s gets an invitation to walk in %(municipality)s.",
+            name=added.name,
+            municipality=added.municipality.name,
+        )
+    if added.invited:
+        return _("%(name)s is added and gets an invitation by SMS.", name=added.name)
+    return _("%(name)s is added.", name=added.name)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_required
+def add():
+    """One person by hand, as an import of one row would add them."""
+    form = PersonForm()
+    schools = _person_choices(form)
+    added, known = _add_from(form) if form.validate_on_submit() else (None, None)
+    if added is not None:
+        flash(_added(added), "success")
+        if added.person is None:
+            return redirect(url_for("people.index"))
+        return redirect(url_for("people.show", person_id=added.person.id))
+    page = render_template("people/add.html", title=_("Add a person"), form=form, schools=schools, known=known)
+    return page, 422 if form.errors or form.form_errors else 200
+
+
+def _add_from(form: PersonForm) -> tuple[adding.Added | None, Person | None]:
+    """Run the service; what it refuses goes beside its field and nothing is stored. Also the
+    coordinator's own person the number already belongs to, for the page to link to."""
+    db = db_session()
+    new = adding.NewPerson(
+        name=form.name.data,
+        phone=form.phone.data,
+        municipality_id=form.municipality.data,
+        school_class_ids=form.school_classes.data or [],
+        locale=form.locale.data,
+    )
+    try:
+        added = adding.add_person(db, coordinator_scope(), new, current_user, now(), links())
+    except ProfileRefused as refused:
+        db.rollback()
+        for name, refusal in refused.problems.items():
+            form[name].errors.append(refusal.translated(_))
+        return None, None
+    except Refusal as refusal:
+        db.rollback()
+        show_refusal(form, refusal)
+        return None, refusal.person if isinstance(refusal, adding.AlreadyRegistered) else None
+    db.commit()
+    return added, None
 
 
 def _act(person_id: int, action, form=None) -> object:
@@ -397,15 +466,15 @@ def import_confirm():
     )
     if result.errors_left_out:
         who = format_list([_row_left_out(error) for error in result.errors_left_out], locale=str(get_locale()))
-        flash(
-            ngettext(
-                "%(num)d row with an error was left out: %(who)s. Add that parent by hand, "
-                "or import the corrected list again.",
-                "%(num)d rows with errors were left out: %(who)s. Add those parents by hand, "
-                "or import the corrected list again.",
-                len(result.errors_left_out),
-                who=who,
-            ),
-            "info",
+        left_out = ngettext(
+            "%(num)d row with an error was left out: %(who)s. Add that parent by hand, "
+            "or import the corrected list again.",
+            "%(num)d rows with errors were left out: %(who)s. Add those parents by hand, "
+            "or import the corrected list again.",
+            len(result.errors_left_out),
+            who=who,
         )
+        # Where to add them, in the message that says to: the sentence is escaped, the link is ours.
+        add_link = Markup('<a href="{}">{}</a>').format(url_for("people.add"), _("Add a person"))
+        flash(Markup("{} {}").format(left_out, add_link), "info")
     return redirect(url_for("people.index"))

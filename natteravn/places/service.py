@@ -287,9 +287,9 @@ class SchoolChoice:
         return self.school.municipality
 
 
-def open_classes(session: Session) -> list[SchoolChoice]:
-    """Every school class a parent can say a child of theirs is in, by municipality and school,
-    each school's classes in the order people count them (9B before 10A)."""
+def open_classes(session: Session, municipality_ids: Collection[int] | None = None) -> list[SchoolChoice]:
+    """Every school class a parent can say a child of theirs is in (of those municipalities, given
+    them), by municipality and school, each school's classes in the order people count them (9B before 10A)."""
     query = (
         select(School)
         .join(School.municipality)
@@ -297,6 +297,8 @@ def open_classes(session: Session) -> list[SchoolChoice]:
         .options(selectinload(School.classes), joinedload(School.municipality))
         .order_by(Municipality.name, School.name)
     )
+    if municipality_ids is not None:
+        query = query.where(School.municipality_id.in_(municipality_ids))
     schools = [
         SchoolChoice(school, sorted((c for c in school.classes if not c.archived), key=lambda c: c.sort_key))
         for school in session.scalars(query).unique()
