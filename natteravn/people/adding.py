@@ -81,6 +81,20 @@ def add_person(session: Session, scope: Scope, new: NewPerson, actor: Person, no
 
 def _checked(session: Session, scope: Scope, new: NewPerson) -> importing.ImportRow:
     """The answers as one row of an import; everything wrong with them at once, by field."""
+    row, problems = _read(session, scope, new)
+    if problems:
+        raise ProfileRefused(problems)
+    assert row is not None, "read when nothing is wrong"
+    return row
+
+
+def problems_with(session: Session, scope: Scope, new: NewPerson) -> dict[str, Refusal]:
+    """What is wrong with the answers, by field, without adding anyone: for a form that found
+    something wrong itself to say the rest at once."""
+    return _read(session, scope, new)[1]
+
+
+def _read(session: Session, scope: Scope, new: NewPerson) -> tuple[importing.ImportRow | None, dict[str, Refusal]]:
     problems: dict[str, Refusal] = {}
     name = " ".join((new.name or "").split())
     if not name:
@@ -103,10 +117,9 @@ def _checked(session: Session, scope: Scope, new: NewPerson) -> importing.Import
         )
     if new.locale not in LOCALES:
         problems["locale"] = Refusal(N_("Choose a language from the list."))
-    if problems:
-        raise ProfileRefused(problems)
-    assert municipality is not None, "checked above"
-    return importing.ImportRow(
+    if problems or municipality is None:
+        return None, problems
+    row = importing.ImportRow(
         rows=[1],
         name=name,
         phone=phone,
@@ -114,6 +127,7 @@ def _checked(session: Session, scope: Scope, new: NewPerson) -> importing.Import
         school_classes=[c for c in classes if c is not None],
         locale=new.locale,
     )
+    return row, problems
 
 
 def _open_class_in(school_class: SchoolClass, municipality: Municipality) -> bool:

@@ -143,7 +143,11 @@ def add():
     """One person by hand, as an import of one row would add them."""
     form = PersonForm()
     schools = _person_choices(form)
-    added, known = _add_from(form) if form.validate_on_submit() else (None, None)
+    added, known = None, None
+    if form.validate_on_submit():
+        added, known = _add_from(form)
+    elif form.is_submitted() and "csrf_token" not in form.errors:
+        _say_the_rest(form)
     if added is not None:
         flash(_added(added), "success")
         if added.person is None:
@@ -153,19 +157,31 @@ def add():
     return page, 422 if form.errors or form.form_errors else 200
 
 
-def _add_from(form: PersonForm) -> tuple[adding.Added | None, Person | None]:
-    """Run the service; what it refuses goes beside its field and nothing is stored. Also the
-    coordinator's own person the number already belongs to, for the page to link to."""
-    db = db_session()
-    new = adding.NewPerson(
-        name=form.name.data,
-        phone=form.phone.data,
+def _new_person(form: PersonForm) -> adding.NewPerson:
+    return adding.NewPerson(
+        name=form.name.data or "",
+        phone=form.phone.data or "",
         municipality_id=form.municipality.data,
         school_class_ids=form.school_classes.data or [],
         locale=form.locale.data,
     )
+
+
+def _say_the_rest(form: PersonForm) -> None:
+    """A form that found an answer missing says, beside the other fields, what else is wrong: every
+    error at once, not one per try."""
+    problems = adding.problems_with(db_session(), coordinator_scope(), _new_person(form))
+    for name, refusal in problems.items():
+        if not form[name].errors:
+            form[name].errors = [*form[name].errors, refusal.translated(_)]
+
+
+def _add_from(form: PersonForm) -> tuple[adding.Added | None, Person | None]:
+    """Run the service; what it refuses goes beside its field and nothing is stored. Also the
+    coordinator's own person the number already belongs to, for the page to link to."""
+    db = db_session()
     try:
-        added = adding.add_person(db, coordinator_scope(), new, current_user, now(), links())
+        added = adding.add_person(db, coordinator_scope(), _new_person(form), current_user, now(), links())
     except ProfileRefused as refused:
         db.rollback()
         for name, refusal in refused.problems.items():

@@ -341,3 +341,12 @@ def test_the_imports_word_about_rows_left_out_links_to_adding_a_person(world, db
     ).text
     assert "1 row with an error was left out: &lt;b&gt;Feil&lt;/b&gt; Nummer (row 3). Add that parent by hand" in page
     assert f'or import the corrected list again. <a href="{ADD}">Add a person</a></p>' in page
+
+
+def test_a_missing_name_and_a_bad_number_are_said_together(world, db, login, client):
+    login(world.coordinator)
+    page = client.post(ADD, data={"name": "", "phone": "123", "municipality": world.asnes.id, "locale": "nb"})
+    assert page.status_code == 422
+    assert 'id="name-error">Write their name.</p>' in page.text
+    assert 'id="phone-error">That is not a valid phone number. Write it like 912 34 567.</p>' in page.text
+    assert by_phone(db, "+47123") is None
