@@ -52,8 +52,11 @@ BROWSER_TAGS = {"no": "nb", "nb": "nb", "nob": "nb", "nn": "nn", "nno": "nn", "e
 
 
 def pick_locale() -> str:
-    """The profile's language, then one picked on the page, then the browser's."""
+    """The profile's language, then one picked on the page, then the browser's. A profile's language
+    that is only an import's default gives way to the browser's until the person chooses one."""
     if current_user.is_authenticated and current_user.locale in LOCALES:
+        if current_user.locale_guessed:
+            return browser_locale() or current_user.locale
         return current_user.locale
     if session.get("lang") in LOCALES:
         return session["lang"]

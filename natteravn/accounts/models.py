@@ -138,6 +138,9 @@ class Person(UserMixin, Base):
     # The name as search compares it (see `folded`), kept up to date whenever the name is set.
     name_key: Mapped[str] = mapped_column(String(120), default=_folded_name)
     locale: Mapped[str] = mapped_column(String(8), default="nb")
+    # The language is the default of whoever registered them (an import, a coordinator), not theirs:
+    # until they choose one, the language their browser asks for comes first.
+    locale_guessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     adult_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

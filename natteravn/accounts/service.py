@@ -321,7 +321,8 @@ def request_code(
     """Plan a message with a fresh six-digit code, by SMS or by e-mail as the number's person
     chose; earlier codes for the number stop working. Returns the planned message, for the caller
     to commit and send at once. It is in the person's language, or the page's (`locale`) for
-    someone new or who `picked` that language on the page.
+    someone new, someone whose language is only an import's default, or who `picked` that
+    language on the page.
 
     Only numbers of `countries` get a code, and only `budget` codes go out an hour, to everyone
     together. The countries are one list for the service, not a region's: nobody's region is known
@@ -345,8 +346,9 @@ def request_code(
         attempts=0,
     )
     session.add(login)
-    # The person's own language, unless they picked one on the page just now.
-    language = person.locale if person and not picked else locale
+    # The person's own language, unless they picked one on the page just now or have none of their
+    # own yet (an import's default): then the page's, which speaks as their browser asks.
+    language = person.locale if person and not picked and not person.locale_guessed else locale
     _ = translations(language).gettext
     return sms.enqueue(
         session,
@@ -562,6 +564,20 @@ def withdraw_invitations(session: Session, person: Person) -> None:
     )
 
 
+def home_regions(session: Session, person: Person, chosen_municipality_id: int | None) -> set[int]:
+    """The regions someone answering the first-time questions belongs to, as far as is known: their
+    municipality's (an import's) and those they hold a role in (a coordinator an administrator
+    made); failing both, the region whose public page they came from. None for someone who came by
+    themselves from the login page."""
+    regions = {role.region_id for role in person.roles if role.region_id is not None}
+    if person.municipality is not None:
+        regions.add(person.municipality.region_id)
+    chosen = session.get(Municipality, chosen_municipality_id) if chosen_municipality_id else None
+    if not regions and chosen is not None:
+        regions.add(chosen.region_id)
+    return regions
+
+
 def answered_first_questions(now: datetime) -> dict[str, object]:
     """What `onboard` leaves on a person who answered at `now`, approved: for people the demo and
     seeding create as if they had logged in before."""
@@ -728,6 +744,7 @@ def _speak(session: Session, person: Person, locale: str, links: Links) -> None:
     many), news of a night moved (the old time is gone) or called off (with the coordinator's
     reason), a stand-in found, an offer gone on, an invitation to move to another region (its
     municipality is not kept), and what goes out at once (login codes, answers, tests)."""
+    person.locale_guessed = False  # chosen now, even if the same as was guessed for them
     if locale == person.locale:
         return
     person.locale = locale

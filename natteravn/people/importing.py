@@ -947,6 +947,7 @@ def _new_person(session: Session, row: ImportRow, now: datetime) -> Person:
         phone=row.phone,
         name=row.name,
         locale=row.locale,
+        locale_guessed=True,  # their browser's language comes first until they choose one
         municipality=row.municipality,
         school_classes=list(row.school_classes),
         created_at=now,

@@ -476,6 +476,7 @@ def register(session: Session, phone: str, name: str, actor: Person | None, now:
         phone=phone,
         name=name,
         locale=LOCALES[0],
+        locale_guessed=True,  # their browser's language comes first until they choose one
         created_at=now,
         session_version=1,
         calendar_version=1,
