@@ -96,6 +96,23 @@ def test_a_first_time_visitor_is_welcomed_and_then_sees_the_nights(db, world, ga
     assert newcomer.conduct_accepted_at == clock() and newcomer.adult_confirmed_at == clock()
 
 
+def test_switching_language_on_the_welcome_page_keeps_what_was_typed(db, world, gateway, live_server, phone):
+    log_in(phone, live_server, gateway, "+47 412 34 999", "+4741234999")
+    phone.get_by_label("Your name").fill("Nora Nyhus Bakke")
+    phone.get_by_label("I am 18 years or older").check()
+    phone.locator("main").get_by_role("button", name="Norsk nynorsk").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Velkomen til Natteravn"
+    name = phone.locator("#name")
+    expect(name).to_have_value("Nora Nyhus Bakke")
+    expect(phone.locator("#adult")).to_be_checked()
+    assert not phone.locator(".error-summary").count()  # nothing said about what is still missing
+
+    name.press("Enter")  # sends the answers, not the first language button
+    assert phone.locator("html").get_attribute("lang") == "nn"
+    expect(phone.locator(".error-summary")).to_be_visible()  # the code of conduct is not accepted yet
+    expect(phone.locator("#name")).to_have_value("Nora Nyhus Bakke")
+
+
 def test_every_page_has_no_serious_accessibility_finding_and_a_phones_targets_are_big_enough(
     db, world, clock, links, gateway, live_server
 ):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from natteravn.accounts import service
 from natteravn.accounts.forms import (
@@ -19,7 +20,7 @@ from natteravn.accounts.forms import (
     ProfileForm,
     WelcomeForm,
 )
-from natteravn.i18n import N_, Refusal
+from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.places import service as places
 from natteravn.sms import service as sms
 from natteravn.sms.mail import masked_address
@@ -157,8 +158,9 @@ def code():
             session.pop("login_email", None)
             session.permanent = True
             login_user(person, remember=True)
-            if session.pop(PICKED_LANGUAGE, False) and session.get("lang") != person.locale:
-                service.choose_language(db, person, session["lang"], links())  # picked on the login page
+            picked = session.pop(PICKED_LANGUAGE, False) and session.get("lang") in LOCALES
+            if picked and (session["lang"] != person.locale or person.locale_guessed):
+                service.choose_language(db, person, session["lang"], links())  # picked on the login page: their choice
                 db.commit()
             if person.is_admin and not person.onboarded:  # sets up regions; walks in none of them
                 return redirect(safe_next(url_for("admin.index")))
@@ -228,13 +230,34 @@ def logout_everywhere():
     return redirect(url_for("accounts.login"))
 
 
-def _fill_choices(form: ProfileForm) -> list[places.SchoolChoice]:
-    """The form's choices; returns the schools with their classes, for the class check boxes."""
+def _fill_choices(form: ProfileForm, home: Collection[int] = ()) -> dict[str, list[places.MunicipalityClasses]]:
+    """The form's choices: the municipalities and school classes of the person's own regions
+    (`home`) first, the other regions' after. Returns the classes by municipality, the own regions'
+    ("home") and the others' ("others"), for the class check boxes."""
     db = db_session()
-    form.municipality.choices = choices(places.open_municipalities(db), first=(0, _("Choose…")))
-    schools = places.open_classes(db)
+    municipalities, schools = places.open_municipalities(db), places.open_classes(db)
     form.school_classes.choices = choices((c.id, c.label) for s in schools for c in s.classes)
-    return schools
+    ours = [m for m in municipalities if m.region_id in home]
+    if not ours or len(ours) == len(municipalities):  # nothing to put first
+        form.municipality.choices = choices(((m.id, m.label) for m in municipalities), first=(0, _("Choose…")))
+        return {"home": places.by_municipality(schools), "others": []}
+    form.municipality.choices = _home_first(municipalities, home)
+    return {
+        "home": places.by_municipality([s for s in schools if s.municipality.region_id in home]),
+        "others": places.by_municipality([s for s in schools if s.municipality.region_id not in home]),
+    }
+
+
+def _home_first(municipalities: list[places.MunicipalityChoice], home: Collection[int]) -> dict:
+    """The municipalities of the person's own regions, each region's under its name, then the others
+    under "Other regions": nobody picks another region's municipality by mistake, and someone who
+    lives elsewhere still finds theirs."""
+    grouped: dict[str | None, list] = {None: choices([], first=(0, _("Choose…")))}
+    for m in municipalities:
+        if m.region_id in home:
+            grouped.setdefault(m.region, []).append(SelectChoice(m.id, m.label))
+    grouped[_("Other regions")] = choices((m.id, m.label) for m in municipalities if m.region_id not in home)
+    return grouped
 
 
 def _profile_fields(form: ProfileForm) -> dict:
@@ -287,12 +310,17 @@ def _after_welcome() -> str:
 def welcome():
     if current_user.onboarded:
         return redirect(safe_next(url_for("shifts.nights")))
+    switching = request.method == "POST" and LANGUAGE_BUTTON in request.form
+    if switching:
+        _switch_language()  # first: the form's labels and choices are then in the new language
     form = WelcomeForm()
-    schools = _fill_choices(form)
+    chosen = session.get(CHOSEN_MUNICIPALITY)
+    classes = _fill_choices(form, service.home_regions(db_session(), current_user, chosen))
     if request.method == "GET":
-        form.locale.data = current_user.locale
-        form.name.data = current_user.name
-        form.municipality.data = current_user.municipality_id or session.get(CHOSEN_MUNICIPALITY)
+        _fill_in_what_is_known(form, chosen)
+    elif switching:
+        form.locale.data = _page_locale()
+        return _welcome_page(form, classes)
     if form.validate_on_submit() and _saved(
         form,
         lambda: service.complete_profile(
@@ -306,7 +334,39 @@ def welcome():
     ):
         session.pop(CHOSEN_MUNICIPALITY, None)
         return redirect(safe_next(_after_welcome()))
-    return render_template("accounts/welcome.html", form=form, schools=schools), _status(form)
+    return _welcome_page(form, classes), _status(form)
+
+
+#: The name of the language buttons (templates/_language.html). On the welcome page they send the
+#: welcome form, so that what was typed comes back in the language chosen.
+LANGUAGE_BUTTON = "lang"
+
+
+def _switch_language() -> None:
+    """A language button pressed on the welcome page: the page's language and the profile's, as
+    the footer's buttons set them on any other page. A language we do not speak changes nothing."""
+    switch = LanguageForm()
+    if switch.validate():
+        session["lang"] = switch.lang.data
+        service.choose_language(current_user, switch.lang.data)
+        db_session().commit()
+        refresh()
+
+
+def _fill_in_what_is_known(form: WelcomeForm, chosen_municipality: int | None) -> None:
+    """What a coordinator's import or the public page it came from already said, so that a
+    question left alone keeps its answer: the school classes above all, which an import gives and
+    which would otherwise be dropped by a form sent with none ticked. The language is the page's:
+    the person's own, or their browser's while their profile's is only an import's default."""
+    form.name.data = current_user.name
+    form.municipality.data = current_user.municipality_id or chosen_municipality
+    form.school_classes.data = sorted(current_user.school_class_ids)
+    form.locale.data = _page_locale()
+
+
+def _welcome_page(form: WelcomeForm, classes: dict) -> str:
+    # `language_form`: the language buttons, on top and in the footer, send this form.
+    return render_template("accounts/welcome.html", form=form, classes=classes, language_form="welcome")
 
 
 @bp.get("/sign-up/<int:municipality_id>")
@@ -339,7 +399,7 @@ def invitation(token: str):
 @onboarded_required
 def profile():
     form = ContactForm()
-    schools = _fill_choices(form)
+    classes = _fill_choices(form)
     if request.method == "GET":
         form.name.data = current_user.name
         form.municipality.data = current_user.municipality_id
@@ -355,7 +415,7 @@ def profile():
     page = render_template(
         "accounts/profile.html",
         form=form,
-        schools=schools,
+        classes=classes,
         feed=feed,
         subscribe=webcal(feed),
         confirm=ConfirmForm(),

@@ -153,7 +153,8 @@ def add():
         if added.person is None:
             return redirect(url_for("people.index"))
         return redirect(url_for("people.show", person_id=added.person.id))
-    page = render_template("people/add.html", title=_("Add a person"), form=form, schools=schools, known=known)
+    classes = {"home": places.by_municipality(schools), "others": []}
+    page = render_template("people/add.html", title=_("Add a person"), form=form, classes=classes, known=known)
     return page, 422 if form.errors or form.form_errors else 200
 
 

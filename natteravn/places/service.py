@@ -253,17 +253,30 @@ def routes_in_scope(session: Session, scope: Scope) -> list[Route]:
     return list(session.scalars(select(Route).join(Route.municipality).where(where).order_by(Route.name)))
 
 
-def open_municipalities(session: Session) -> list[tuple[int, str]]:
-    """Every municipality a volunteer can say they live in, by name, as (id, name). A name two
-    regions share (Norway has two Vålers, two Herøys) says its region too: "Våler (Solør)"."""
+@dataclass(frozen=True)
+class MunicipalityChoice:
+    """A municipality to live in, as a list names it, with the region it belongs to."""
+
+    id: int
+    label: str
+    region_id: int
+    region: str
+
+
+def open_municipalities(session: Session) -> list[MunicipalityChoice]:
+    """Every municipality a volunteer can say they live in, by name. A name two regions share
+    (Norway has two Vålers, two Herøys) says its region too: "Våler (Solør)"."""
     rows = session.execute(
-        select(Municipality.id, Municipality.name, Region.name)
+        select(Municipality.id, Municipality.name, Region.id, Region.name)
         .join(Municipality.region)
         .where(Municipality.archived.is_(False))
     ).all()
-    shared = {name for name, count in Counter(name for _id, name, _region in rows).items() if count > 1}
-    labelled = [(id_, f"{name} ({region})" if name in shared else name) for id_, name, region in rows]
-    return sorted(labelled, key=lambda choice: alphabetical(choice[1]))
+    shared = {name for name, count in Counter(name for _id, name, _rid, _region in rows).items() if count > 1}
+    labelled = [
+        MunicipalityChoice(id_, f"{name} ({region})" if name in shared else name, region_id, region)
+        for id_, name, region_id, region in rows
+    ]
+    return sorted(labelled, key=lambda choice: alphabetical(choice.label))
 
 
 def public_municipality(session: Session, region_slug: str, municipality_id: int) -> Municipality | None:
@@ -295,7 +308,7 @@ def open_classes(session: Session, municipality_ids: Collection[int] | None = No
         .join(School.municipality)
         .where(School.archived.is_(False), Municipality.archived.is_(False))
         .options(selectinload(School.classes), joinedload(School.municipality))
-        .order_by(Municipality.name, School.name)
+        .order_by(School.name)
     )
     if municipality_ids is not None:
         query = query.where(School.municipality_id.in_(municipality_ids))
@@ -303,7 +316,30 @@ def open_classes(session: Session, municipality_ids: Collection[int] | None = No
         SchoolChoice(school, sorted((c for c in school.classes if not c.archived), key=lambda c: c.sort_key))
         for school in session.scalars(query).unique()
     ]
+    schools.sort(key=lambda choice: (alphabetical(choice.municipality.name), choice.municipality.id))
     return [choice for choice in schools if choice.classes]
+
+
+@dataclass
+class MunicipalityClasses:
+    """A municipality's schools with their open classes, for the check boxes grouped by municipality."""
+
+    municipality: Municipality
+    schools: list[SchoolChoice]
+
+    @property
+    def class_ids(self) -> list[int]:
+        return [c.id for school in self.schools for c in school.classes]
+
+
+def by_municipality(schools: list[SchoolChoice]) -> list[MunicipalityClasses]:
+    """`open_classes` grouped by municipality, in the order given."""
+    groups: list[MunicipalityClasses] = []
+    for choice in schools:
+        if not groups or groups[-1].municipality.id != choice.municipality.id:
+            groups.append(MunicipalityClasses(choice.municipality, []))
+        groups[-1].schools.append(choice)
+    return groups
 
 
 # --- The region's settings. ---

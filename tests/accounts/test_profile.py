@@ -3,14 +3,16 @@ afterwards, the page's language, and the calendar feed's address."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from natteravn.accounts import service
-from natteravn.accounts.models import Person
+from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.i18n import Refusal
+from natteravn.people import importing
 from natteravn.places.models import Municipality, Region, School, SchoolClass
 from natteravn.sms.models import Channel
 from tests import factories
@@ -283,6 +285,193 @@ def test_a_newcomer_coming_for_one_night_gets_there_after_the_welcome(world, cli
     assert urlsplit(welcome).path == "/welcome"
     response = client.post(welcome, data=answers(world))
     assert response.headers["Location"] == f"/nights/{night.id}"
+
+
+# --- An imported parent's first visit. ---
+
+IMPORTED = "+4748123456"
+
+
+@pytest.fixture
+def imported(world, db, clock, links) -> Person:
+    """Ingrid Haugen, imported by the coordinator from the school's list, with her class; she has
+    not logged in yet."""
+    text = "Navn;Mobil;Kommune;Klasse\nIngrid Haugen;481 23 456;Åsnes;9A\n"
+    importing.apply_import(db, {world.region.id}, text, world.coordinator, clock(), links)
+    db.commit()
+    return person(db, IMPORTED)
+
+
+def log_in_as(client, gateway, phone: str, **headers) -> None:
+    client.post("/login", data={"phone": phone}, headers=headers)
+    client.post("/login/code", data={"code": code_from(gateway, phone)}, headers=headers)
+
+
+def test_an_imported_parent_finds_the_class_the_coordinator_gave_ticked_and_keeps_it(
+    world, imported, client, gateway, db
+):
+    log_in_as(client, gateway, IMPORTED)
+    page = client.get("/welcome").text
+    assert f'value="{world.school_class.id}" checked' in page
+    assert "(1 class ticked)" in page
+    shown = answers(world, name="Ingrid Haugen", school_classes=world.school_class.id)  # as the browser sends it
+    assert client.post("/welcome", data=shown).status_code == 302
+    assert person(db, IMPORTED).school_class_ids == {world.school_class.id}
+
+
+def test_an_imported_parent_reads_their_browsers_language_not_the_imports_default(world, imported, client, gateway, db):
+    assert imported.locale == "nb" and imported.locale_guessed
+    nynorsk = {"Accept-Language": "nn-NO,nn;q=0.9"}
+    log_in_as(client, gateway, IMPORTED, **nynorsk)
+    assert last_sms_to(gateway, IMPORTED).startswith("Koden din til Natteravn er")  # nynorsk: "Han gjeld"
+    assert "Han gjeld" in last_sms_to(gateway, IMPORTED)
+    page = client.get("/welcome", headers=nynorsk).text
+    assert '<html lang="nn"' in page and "Velkomen til Natteravn" in page
+    assert '<option selected value="nn">' in page
+    assert client.post("/welcome", data=answers(world, locale="nn"), headers=nynorsk).status_code == 302
+    answered = person(db, IMPORTED)
+    assert answered.locale == "nn" and not answered.locale_guessed
+    english = {"Accept-Language": "en"}
+    assert '<html lang="nn"' in client.get("/nights", headers=english).text  # now it is theirs
+
+
+def test_a_language_an_imported_parent_picks_beats_their_browser(world, imported, client, gateway, db):
+    log_in_as(client, gateway, IMPORTED)
+    client.post("/language?next=/welcome", data={"lang": "nb"})  # the import's default, now chosen
+    assert not person(db, IMPORTED).locale_guessed
+    assert '<html lang="nb"' in client.get("/welcome").text
+
+
+def test_a_language_picked_on_the_login_page_is_an_imported_parents_choice(world, imported, client, gateway, db):
+    client.post("/language", data={"lang": "nb"})  # the same as the import's default
+    log_in_as(client, gateway, IMPORTED)
+    assert not person(db, IMPORTED).locale_guessed
+    assert '<html lang="nb"' in client.get("/welcome").text
+
+
+def test_someone_without_a_browser_language_we_speak_reads_the_imports_default(world, imported, client, gateway):
+    log_in_as(client, gateway, IMPORTED, **{"Accept-Language": "de-DE"})
+    assert '<html lang="nb"' in client.get("/welcome", headers={"Accept-Language": "de-DE"}).text
+
+
+# --- Changing the language on the welcome page. ---
+
+
+def test_the_welcome_pages_language_buttons_send_the_welcome_form(world, newcomer, login, client):
+    page = newcomer.get("/welcome").text
+    assert '<form method="post" id="welcome" novalidate>' in page
+    assert page.count('name="lang" value="nn" lang="nn" aria-describedby') == 2  # on top and in the footer
+    assert page.count('form="welcome"') == 6  # each of the three buttons, twice
+    # Enter in a field presses the first submit button of the form: the one that sends the answers.
+    assert page.index('<button type="submit" class="visually-hidden"') < page.index('name="lang"')
+    newcomer.post("/logout")
+    other_page = login(world.parent).get("/profile").text
+    assert 'action="/language?next=' in other_page and 'form="welcome"' not in other_page  # as before
+
+
+def test_switching_language_on_the_welcome_page_keeps_what_was_typed_and_saves_nothing(world, newcomer, db):
+    typed = answers(world, name="Nora Ny Bakke", locale="en", conduct=None)
+    response = newcomer.post("/welcome?next=/nights", data={**typed, "lang": "nn"})
+    assert response.status_code == 200
+    page = response.text
+    assert '<html lang="nn"' in page and "Velkomen til Natteravn" in page
+    assert 'value="Nora Ny Bakke"' in page
+    assert f'<option selected value="{world.asnes.id}">' in page
+    assert f'value="{world.school_class.id}" checked' in page
+    assert '<input checked id="adult" name="adult" type="checkbox"' in page
+    assert '<input id="conduct" name="conduct" type="checkbox"' in page  # left unticked, as it was
+    assert '<option selected value="nn">' in page  # the language question follows the button
+    assert 'class="error' not in page and "error-summary" not in page  # nothing to correct yet
+    saved = person(db)
+    assert saved.name == "" and not saved.onboarded
+    assert saved.locale == "nn"  # remembered, as the footer's buttons do
+    assert '<html lang="nn"' in newcomer.get("/welcome").text
+
+
+def test_a_language_we_do_not_speak_on_the_welcome_page_changes_nothing(world, newcomer, db):
+    response = newcomer.post("/welcome", data={**answers(world, name="Nora"), "lang": "xx"})
+    assert response.status_code == 200
+    assert '<html lang="en"' in response.text and 'value="Nora"' in response.text
+    assert "error-summary" not in response.text
+    assert person(db).locale == "en" and not person(db).onboarded
+
+
+def test_switching_language_on_the_welcome_page_needs_the_forms_token(world, newcomer, app, db):
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = newcomer.get("/welcome").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    refused = newcomer.post("/welcome", data={**answers(world), "lang": "nn"})
+    assert refused.status_code == 400 and "The form expired" in refused.text
+    assert person(db).locale == "en"
+    switched = newcomer.post("/welcome", data={**answers(world), "lang": "nn", "csrf_token": token})
+    assert switched.status_code == 200 and "error-summary" not in switched.text
+    assert 'name="csrf_token" type="hidden" value="' in switched.text  # the form comes back ready to send
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', switched.text).group(1)
+    assert newcomer.post("/welcome", data={**answers(world), "csrf_token": fresh}).status_code == 302
+
+
+# --- Whose municipalities come first on the welcome page. ---
+
+
+@pytest.fixture
+def hamar(db, clock) -> Municipality:
+    """Another region, Hamar, with a school of its own."""
+    _region, hamar, _coordinator, _leader = factories.other_region(db, clock())
+    school = School(municipality=hamar, name="Hamar skole")
+    db.add_all([school, SchoolClass(school=school, name="8C")])
+    db.commit()
+    return hamar
+
+
+def test_an_imported_parent_finds_their_own_regions_municipalities_first(world, hamar, imported, client, gateway):
+    log_in_as(client, gateway, IMPORTED)
+    page = client.get("/welcome").text
+    assert (
+        page.index('<optgroup label="Solør">')
+        < page.index(">Åsnes</option>")
+        < page.index('<optgroup label="Other regions">')
+        < page.index(">Hamar</option>")
+    )
+    classes = page[page.index('id="school_classes"') :]
+    folded = classes.index('<details class="other-regions">')
+    assert classes.index("Flisa skole") < folded < classes.index("Hamar skole")
+
+
+def test_a_coordinator_made_by_the_administrator_finds_their_region_first(world, hamar, client, gateway, db, clock):
+    coordinator = Person(phone=NEWCOMER, name="Mona Hamar", created_at=clock(), locale_guessed=True)
+    coordinator.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=hamar.region_id))
+    db.add(coordinator)
+    db.commit()
+    log_in_as(client, gateway, NEWCOMER)
+    page = client.get("/welcome").text
+    assert (
+        page.index('<optgroup label="Hamar">')
+        < page.index('<optgroup label="Other regions">')
+        < page.index(">Åsnes</option>")
+    )
+    classes = page[page.index('id="school_classes"') :]
+    assert classes.index("Hamar skole") < classes.index('<details class="other-regions">') < classes.index("Flisa")
+
+
+def test_the_public_page_someone_came_from_puts_its_region_first(world, hamar, client, gateway):
+    client.get(f"/sign-up/{hamar.id}")
+    log_in_as(client, gateway, NEWCOMER)
+    page = client.get("/welcome").text
+    assert page.index('<optgroup label="Hamar">') < page.index(f'<option selected value="{hamar.id}">Hamar</option>')
+    assert page.index(f'value="{hamar.id}"') < page.index('<optgroup label="Other regions">')
+
+
+def test_someone_who_came_by_themselves_chooses_among_every_region_in_one_list(world, hamar, newcomer, db):
+    page = newcomer.get("/welcome").text
+    assert "<optgroup" not in page and "other-regions" not in page
+    assert page.index(">Hamar</option>") < page.index(">Åsnes</option>")
+    assert newcomer.post("/welcome", data=answers(world, municipality=hamar.id, school_classes=None)).status_code == 302
+
+
+def test_an_imported_parent_who_lives_in_another_region_can_still_say_so(world, hamar, imported, client, gateway, db):
+    log_in_as(client, gateway, IMPORTED)
+    assert client.post("/welcome", data=answers(world, municipality=hamar.id, school_classes=None)).status_code == 302
+    assert person(db, IMPORTED).municipality_id == hamar.id
 
 
 # --- The profile afterwards. ---
