@@ -348,7 +348,7 @@ def _switch_language() -> None:
     switch = LanguageForm()
     if switch.validate():
         session["lang"] = switch.lang.data
-        service.choose_language(current_user, switch.lang.data)
+        service.choose_language(db_session(), current_user, switch.lang.data, links())
         db_session().commit()
         refresh()
 
