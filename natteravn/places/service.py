@@ -469,9 +469,8 @@ def _timezone(name: str) -> str:
     return name
 
 
-class SeveralMunicipalities(PlaceRefused):
-    """One name that lists several municipalities ("Gol, Hemsedal, Ål"), kept apart for a
-    command to say in its own words how to give them."""
+class SeveralNames(PlaceRefused):
+    """One name that lists several places ("Gol, Hemsedal, Ål", "8A, 8B, 9A"), with the names it lists."""
 
     def __init__(self, msgid: str, *, field: str, names: list[str]):
         *first, last = names
@@ -479,23 +478,36 @@ class SeveralMunicipalities(PlaceRefused):
         self.names = names
 
 
-#: What separates names typed as a list on one line; no municipality's name has either.
+class SeveralMunicipalities(SeveralNames):
+    """Municipalities given as one name, kept apart for a command to say in its own words how to
+    give them."""
+
+
+#: What separates names typed as a list on one line; no municipality's or class's name has either.
 _LIST_SEPARATORS = re.compile(r"[,;]")
 
 
-def _one_municipality(name: str, *, field: str) -> None:
-    """Refuses a name that is a list of names: stored, it would be one municipality that the
-    overview shows as several and that nobody can split afterwards."""
+def _one_name(
+    name: str, *, field: str, separator: str, several: str, refusal: type[SeveralNames] = SeveralNames
+) -> None:
+    """Refuses a name that is a list of names: stored, it would be one place that reads like
+    several (a class checkbox "8A, 8B, 9A", one weekend for three classes) and that nobody can split
+    afterwards. `separator` refuses a stray comma, `several` names the places listed."""
     if not _LIST_SEPARATORS.search(name):
         return
     names = [part.strip() for part in _LIST_SEPARATORS.split(name) if part.strip()]
     if len(names) < 2:
-        raise PlaceRefused(N_("A municipality's name has no comma or semicolon."), field=field)
+        raise PlaceRefused(separator, field=field)
+    raise refusal(several, field=field, names=names)
+
+
+def _one_municipality(name: str, *, field: str) -> None:
     if field == "municipalities":
-        message = N_("Write one municipality per line: %(names)s and %(last)s are %(count)d municipalities.")
+        several = N_("Write one municipality per line: %(names)s and %(last)s are %(count)d municipalities.")
     else:
-        message = N_("One municipality at a time: %(names)s and %(last)s are %(count)d municipalities.")
-    raise SeveralMunicipalities(message, field=field, names=names)
+        several = N_("One municipality at a time: %(names)s and %(last)s are %(count)d municipalities.")
+    separator = N_("A municipality's name has no comma or semicolon.")
+    _one_name(name, field=field, separator=separator, several=several, refusal=SeveralMunicipalities)
 
 
 def _new_municipality_names(names: list[str]) -> list[str]:
@@ -745,6 +757,12 @@ def _class_name(session: Session, school: School, name: str, keep: SchoolClass |
     name = _clean(name, 40)
     if not name:
         raise PlaceRefused(N_("Write the class's name, for example 9A."))
+    _one_name(
+        name,
+        field="name",
+        separator=N_("A class's name has no comma or semicolon."),
+        several=N_("One class at a time: %(names)s and %(last)s are %(count)d classes."),
+    )
     query = select(SchoolClass.name).where(SchoolClass.school_id == school.id)
     if keep is not None:
         query = query.where(SchoolClass.id != keep.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -35,17 +36,22 @@ def _region(region_id: int) -> Region:
     return region
 
 
-def _saved(form, save: Callable[[], object]) -> bool:
-    """Run the service; a refusal becomes a message on the form and nothing is stored."""
+def _just_saved(_place: Any) -> str:
+    return _("Saved.")
+
+
+def _saved(form, save: Callable[[], Any], said: Callable[[Any], str] = _just_saved) -> bool:
+    """Run the service; a refusal becomes a message on the form and nothing is stored. What was
+    saved is said by name: back on the long list of places, the new one is not in sight."""
     db = db_session()
     try:
-        save()
+        place = save()
     except Refusal as refusal:
         db.rollback()
         show_refusal(form, refusal)
         return False
     db.commit()
-    flash(_("Saved."), "success")
+    flash(said(place), "success")
     return True
 
 
@@ -93,8 +99,10 @@ def _edit_page(form, title: str, *, place=None, kind: str = "", parent: str = ""
     return page, _status(form)
 
 
-def _name_page(form: NameForm, title: str, save: Callable[[str], object], **page):
-    if form.validate_on_submit() and _saved(form, lambda: save(form.name.data)):
+def _name_page(
+    form: NameForm, title: str, save: Callable[[str], Any], said: Callable[[Any], str] = _just_saved, **page
+):
+    if form.validate_on_submit() and _saved(form, lambda: save(form.name.data), said):
         return _back()
     return _edit_page(form, title, **page)
 
@@ -107,6 +115,7 @@ def new_municipality(region_id: int):
         NameForm(),
         _("New municipality in %(region)s", region=region.name),
         lambda name: service.add_municipality(db_session(), region, name, current_user, now()),
+        lambda added: _("The municipality %(name)s is added to %(region)s.", name=added.name, region=region.name),
     )
 
 
@@ -131,6 +140,7 @@ def new_school(municipality_id: int):
         NameForm(),
         _("New school in %(municipality)s", municipality=parent.name),
         lambda name: service.add_school(db_session(), parent, name, current_user, now()),
+        lambda added: _("The school %(name)s is added to %(municipality)s.", name=added.name, municipality=parent.name),
     )
 
 
@@ -156,6 +166,7 @@ def new_class(school_id: int):
         NameForm(),
         _("New class at %(school)s", school=parent.name),
         lambda name: service.add_class(db_session(), parent, name, current_user, now()),
+        lambda added: _("The class %(name)s is added to %(school)s.", name=added.name, school=parent.name),
     )
 
 
@@ -173,10 +184,12 @@ def school_class(class_id: int):
     )
 
 
-def _route_page(form: RouteForm, title: str, save: Callable[..., object], **page):
+def _route_page(
+    form: RouteForm, title: str, save: Callable[..., Any], said: Callable[[Any], str] = _just_saved, **page
+):
     if form.validate_on_submit():
         values = dict(name=form.name.data, meeting_point=form.meeting_point.data, notes=form.notes.data or "")
-        if _saved(form, lambda: save(**values)):
+        if _saved(form, lambda: save(**values), said):
             return _back()
     return _edit_page(form, title, **page)
 
@@ -189,6 +202,7 @@ def new_route(municipality_id: int):
         RouteForm(),
         _("New route in %(municipality)s", municipality=parent.name),
         lambda **values: service.add_route(db_session(), parent, actor=current_user, now=now(), **values),
+        lambda added: _("The route %(name)s is added to %(municipality)s.", name=added.name, municipality=parent.name),
     )
 
 

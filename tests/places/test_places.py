@@ -177,6 +177,21 @@ def test_schools_and_classes_have_names_of_their_own(world, db, clock):
     assert added.name == "10C"
 
 
+def test_a_class_is_one_name_never_a_list_of_them(world, db, clock):
+    """Saved as one, "8A, 8B, 9A" would be one checkbox for parents and one weekend for three classes."""
+    school = world.school_class.school
+    with pytest.raises(service.SeveralNames) as refused:
+        service.add_class(db, school, "8A, 8B; 9B", world.coordinator, clock())
+    assert str(refused.value) == "One class at a time: 8A, 8B and 9B are 3 classes."
+    assert (refused.value.field, refused.value.names) == ("name", ["8A", "8B", "9B"])
+    with pytest.raises(service.PlaceRefused, match="One class at a time: 9A and 9B are 2 classes."):
+        service.rename_class(db, world.school_class, "9A,9B", world.coordinator, clock())
+    with pytest.raises(service.PlaceRefused, match="A class's name has no comma or semicolon."):
+        service.add_class(db, school, "10A,", world.coordinator, clock())
+    assert world.school_class.name == "9A"
+    assert events(db, "school_class.created") == []
+
+
 def test_places_of_another_region_are_not_found(world, db, clock):
     region, hamar, _coordinator, _leader = factories.other_region(db, clock())
     assert service.place_in(db, Municipality, world.asnes.id, {region.id}) is None
@@ -206,6 +221,51 @@ def test_a_coordinator_adds_a_route_through_the_form(world, db, login, client):
     route = db.scalar(select(Route).where(Route.name == "Braskereidfoss"))
     assert (route.municipality_id, route.meeting_point) == (world.valer.id, "Butikken")
     assert "Braskereidfoss" in client.get("/coordinator/places").text
+
+
+def test_each_new_place_is_confirmed_by_name_and_where_it_was_added(world, db, login, client):
+    login(world.coordinator)
+    school = world.school_class.school
+    added = [
+        (
+            f"/coordinator/places/regions/{world.region.id}/municipalities/new",
+            {"name": "Eidskog"},
+            "The municipality Eidskog is added to Solør.",
+        ),
+        (
+            f"/coordinator/places/municipalities/{world.valer.id}/routes/new",
+            {"name": "Braskereidfoss", "meeting_point": "Butikken", "notes": ""},
+            "The route Braskereidfoss is added to Våler.",
+        ),
+        (
+            f"/coordinator/places/municipalities/{world.valer.id}/schools/new",
+            {"name": "Våler ungdomsskole"},
+            "The school Våler ungdomsskole is added to Våler.",
+        ),
+        (
+            f"/coordinator/places/schools/{school.id}/classes/new",
+            {"name": " 8A "},
+            "The class 8A is added to Flisa skole.",
+        ),
+    ]
+    for url, data, said in added:
+        page = client.post(url, data=data, follow_redirects=True)
+        assert page.status_code == 200 and said in page.text
+    changed = client.post(
+        f"/coordinator/places/classes/{world.school_class.id}", data={"name": "9C"}, follow_redirects=True
+    )
+    assert "Saved." in changed.text
+
+
+def test_classes_typed_together_are_refused_by_name_on_the_form(world, db, login, client):
+    login(world.coordinator)
+    page = client.post(
+        f"/coordinator/places/schools/{world.school_class.school.id}/classes/new", data={"name": "8A, 8B, 9B"}
+    )
+    assert page.status_code == 422
+    assert "One class at a time: 8A, 8B and 9B are 3 classes." in page.text
+    assert 'aria-describedby="name-error"' in page.text  # beside the field, not only above the form
+    assert db.scalar(select(SchoolClass).where(SchoolClass.name.like("8A%"))) is None
 
 
 def test_a_duplicate_name_is_explained_on_the_form(world, login, client):
