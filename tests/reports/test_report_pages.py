@@ -438,6 +438,16 @@ def test_the_leader_finds_the_logbook_on_the_nights_page_as_the_walkers_gather(l
     assert client.get(f"/nights/{night.id}/logbook").status_code == 200
 
 
+def test_the_leader_has_the_routes_notes_at_hand_in_the_logbook(login, client, db, world, night, clock):
+    night.route.notes = "Nøkkelen til skapet med vestene henger i resepsjonen."
+    db.commit()
+    clock.set(STARTS)
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/logbook").text
+    assert "Notes for the walkers: Nøkkelen til skapet med vestene henger i resepsjonen." in page
+    assert "Nøkkelen til skapet" in client.get(f"/nights/{night.id}").text
+
+
 def test_the_leader_ticks_who_came_and_adds_a_walk_in(login, client, db, world, night, clock):
     clock.set(STARTS)
     login(world.leader)

@@ -66,6 +66,16 @@ def test_the_print_page_lists_one_municipalitys_nights_and_who_walks(db, world, 
     assert "roster.css" in page  # hides the menus when printed
 
 
+def test_the_print_page_gives_each_routes_notes_for_the_walkers_once(db, world, login, clock):
+    world.routes["Flisa sentrum"].notes = "Vestene ligger i skapet.\nRing vakttelefonen ved uro."
+    world.routes["Kirkenær"].notes = "Møt ved kirken."  # Grue's: not on Åsnes's sheet
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/terms/{world.term.id}/print/{world.asnes.id}").text
+    assert "<h2>Notes for the walkers</h2>" in page
+    assert page.count("Vestene ligger i skapet.\nRing vakttelefonen ved uro.") == 1
+    assert "Møt ved kirken." not in page
+
+
 def test_the_print_page_of_another_regions_municipality_is_not_found(db, world, login, clock):
     _, hamar, _, _ = factories.other_region(db, clock())
     db.commit()

@@ -281,6 +281,33 @@ def test_my_nights_shows_upcoming_and_past_with_co_walkers(world, db, client, lo
     assert world.parent.phone not in page  # one's own number is not a co-walker
 
 
+def test_the_routes_notes_for_the_walkers_are_on_the_night_and_under_my_nights_as_typed(
+    world, db, client, login, clock
+):
+    night = world.night_on("Flisa sentrum", SATURDAY)
+    waited = world.night_on("Kirkenær", SATURDAY)
+    night.route.notes = "Ta med refleksvest fra skapet på biblioteket.\nNøkkel: <b>kode</b> i boksen"
+    waited.route.notes = "Møt ved kirken."
+    db.commit()
+    login(world.parent)
+    page = client.get(f"/nights/{night.id}").text
+    # Before signing up too: it may be what decides whether to come.
+    assert "<dt>Notes for the walkers</dt>" in page
+    typed = "Ta med refleksvest fra skapet på biblioteket.\nNøkkel: &lt;b&gt;kode&lt;/b&gt; i boksen"
+    assert f'<dd class="route-notes">{typed}</dd>' in page  # escaped, its line break kept
+    assert "Møt ved kirken." not in page
+
+    client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
+    waiting = factories.signup(db, waited, world.parent, clock())
+    waiting.state = SignupState.WAITLISTED
+    db.commit()
+    mine = client.get("/my").text
+    assert "Notes for the walkers: Ta med refleksvest fra skapet på biblioteket.\nNøkkel: &lt;b&gt;kode" in mine
+    assert "Møt ved kirken." not in mine  # a night only waited for is not theirs yet
+    planned = db.scalars(select(SmsMessage.body).where(SmsMessage.to == world.parent.phone)).all()
+    assert planned and not [body for body in planned if "refleksvest" in body]  # not in SMS: every character costs
+
+
 def test_two_co_walkers_of_one_first_name_are_told_apart_and_numbers_read_as_written(world, db, client, login, clock):
     night = world.night_on("Flisa sentrum", SATURDAY)
     world.region.phones_visible_days = 14
