@@ -23,7 +23,7 @@ from natteravn.people import service as people
 from natteravn.places import breaks, budget
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, SchoolBreak
-from natteravn.roster import broadcasts, grid, terms
+from natteravn.roster import broadcasts, first_steps, grid, terms
 from natteravn.roster import service as roster
 from natteravn.roster.autofill import asking
 from natteravn.roster.forms import (
@@ -175,6 +175,7 @@ def dashboard():
         states=grid.CellState,
         words=_cell_words(),
         budgets=budget.budget_uses(db, scope.touched, now(), price=sms_price()),
+        first_steps=first_steps.first_steps(db, scope.regions),
     )
 
 

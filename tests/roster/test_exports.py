@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from natteravn.accounts.models import Role, RoleKind
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
+from natteravn.places import service as places
 from natteravn.roster import grid
-from natteravn.shifts.models import SignupRole
+from natteravn.shifts.models import SignupRole, Term
 from tests import factories
 
 
@@ -131,6 +134,66 @@ def test_the_dashboard_shows_only_the_coordinators_regions(db, world, clock, log
     page = login(hamar_coordinator).get("/coordinator").text
     assert "No nights this weekend." in page
     assert "Høst 2026" not in page
+
+
+def _first_steps(page: str) -> list[str]:
+    """The getting-started list as read: each step, and "done" after those taken."""
+    found = re.search(r'<ol class="first-steps">(.*?)</ol>', page, re.S)
+    assert found, "no getting-started list"
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in re.findall(r"<li.*?</li>", found[1], re.S)]
+
+
+def test_a_new_regions_dashboard_lists_its_first_steps_in_order_and_ticks_each_as_it_is_taken(db, world, clock, login):
+    region, hamar, coordinator, _leader = factories.other_region(db, clock())  # a group leader lives there
+    db.commit()
+    client = login(coordinator)
+    page = client.get("/coordinator").text
+    assert "Getting started in Hamar" in page
+    assert _first_steps(page) == [
+        "Add the routes that are walked, under Places",
+        "Add schools and their classes, under Places (optional: for class weekends)",
+        "Create a term and make its nights",
+        "Import the parents who walk ✓ done",
+        "Publish the roster",
+    ]
+    assert f'<a href="/coordinator/places#region-{region.id}">Add the routes' in page
+    assert '<a href="/coordinator/terms/new">Create a term' in page
+    assert '<a href="/coordinator/people/import">Import the parents' in page
+
+    route = places.add_route(
+        db, hamar, name="Hamar sentrum", meeting_point="Stortorget", notes="", actor=coordinator, now=clock()
+    )
+    term = Term(
+        region=region, name="Vår 2027", starts_on=date(2027, 1, 8), ends_on=date(2027, 3, 26), signup_opens_at=clock()
+    )
+    db.add(term)
+    db.flush()
+    factories.night(db, term, route, date(2027, 1, 8))
+    db.commit()
+    page = client.get("/coordinator").text
+    assert [step.endswith("✓ done") for step in _first_steps(page)] == [True, False, True, True, False]
+    steps = page[page.index('<ol class="first-steps">') : page.index("</ol>")]
+    assert steps.count(f'<a href="/coordinator/terms/{term.id}">') == 2  # its nights, and where it is published
+
+    term.published_at = clock()
+    db.commit()
+    assert "Getting started" not in client.get("/coordinator").text
+
+
+def test_a_region_under_way_and_a_coordinator_of_one_municipality_see_no_first_steps(db, world, clock, login):
+    client = login(world.coordinator)
+    assert "Getting started" not in client.get("/coordinator").text
+    client.post("/logout")
+    # Places, terms and imports are the whole region's coordinator's to set up.
+    grue_only = factories.person(db, world.grue, "Gro Grue", clock())
+    grue_only.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    for route in world.routes.values():
+        route.archived = True
+    db.commit()
+    dashboard = login(grue_only).get("/coordinator")
+    assert dashboard.status_code == 200 and "Getting started" not in dashboard.text
+    client.post("/logout")
+    assert "Getting started in Solør" in login(world.coordinator).get("/coordinator").text  # no route left to walk
 
 
 def test_the_roster_csv_names_each_weekends_class_by_school_and_class_on_its_own_municipalitys_nights(

@@ -14,6 +14,7 @@ from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
 from natteravn.i18n import translations
 from natteravn.places import breaks
+from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, Route, SchoolClass
 from natteravn.roster import service as roster
 from natteravn.roster import terms
@@ -386,6 +387,34 @@ def test_a_coordinator_creates_a_term_and_generates_its_nights_through_the_pages
     response = client.post(f"/coordinator/terms/{term.id}/patterns", data={**form, "new-skip_dates": "in May"})
     assert response.status_code == 422
     assert "is not a date" in response.text
+
+
+def test_a_new_regions_term_page_says_where_routes_are_made_until_it_has_one(db, world, login, clock):
+    hamar_region, hamar, coordinator, _leader = factories.other_region(db, clock())
+    term = Term(
+        region=hamar_region,
+        name="Vår 2027",
+        starts_on=date(2027, 1, 8),
+        ends_on=date(2027, 3, 26),
+        signup_opens_at=clock(),
+    )
+    db.add(term)
+    db.commit()
+    client = login(coordinator)
+    pointer = f'<a href="/coordinator/places#region-{hamar_region.id}">No routes yet: add them under Places</a>'
+    page = client.get(f"/coordinator/terms/{term.id}").text
+    generate, add_one = page.split('id="add-night"')
+    assert pointer in generate.split('id="new-pattern"')[1]  # in the routes fieldset there is nothing to tick in
+    assert pointer in add_one
+    refused = client.post(f"/coordinator/terms/{term.id}/patterns", data={"new-weekdays": ["4"]})
+    assert refused.status_code == 422 and pointer in refused.text
+
+    places.add_route(
+        db, hamar, name="Hamar sentrum", meeting_point="Stortorget", notes="", actor=coordinator, now=clock()
+    )
+    db.commit()
+    page = client.get(f"/coordinator/terms/{term.id}").text
+    assert "No routes yet" not in page and "Hamar: Hamar sentrum" in page
 
 
 def test_a_term_with_impossible_dates_gets_a_clear_message_not_an_error(world, login):
