@@ -90,6 +90,8 @@ def screens_tall(page) -> float:
 
 def fits_the_screen(page) -> bool:
     """No sideways scrolling. Asked of the page a tap has just opened: a click waits only for the
-    next page to start loading, and a document still being replaced has no elements to measure."""
+    next page to start loading, and a document still being replaced has no elements to measure.
+    Measured against the screen's width (the root's clientWidth), not window.innerWidth: a phone
+    widens innerWidth to whatever overflows, so a page 496 px wide on a 360 px phone passed."""
     page.wait_for_load_state()
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

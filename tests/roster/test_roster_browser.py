@@ -8,9 +8,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from natteravn.shifts.models import HOLDING, Shift, Signup, Term
+from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, Term
 from natteravn.sms.models import Purpose, SmsMessage
-from tests.conftest import code_from
+from tests import factories
+from tests.accessibility import fits_the_screen
+from tests.conftest import code_from, log_in_on
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +75,19 @@ def test_a_coordinator_builds_and_publishes_a_term_in_the_browser(db, world, gat
     summary = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.ROSTER_PUBLISHED))
     db.commit()
     assert summary.to == world.parent.phone
+
+
+def test_a_coordinator_checks_tonights_people_on_a_phone_without_the_page_scrolling_sideways(
+    db, world, clock, gateway, live_server, phone
+):
+    night = world.nights[0]
+    factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    world.coordinator.locale = "nb"  # Norwegian's longer words are what overflowed
+    db.commit()
+    log_in_on(phone, live_server, gateway, world.coordinator.phone)
+    phone.goto(f"{live_server}/coordinator/nights/{night.id}")
+    people = phone.get_by_role("table")
+    assert "Kari Nordmann" in people.inner_text()
+    assert fits_the_screen(phone)  # the table scrolls in its own box, reachable by keyboard
+    assert people.locator("xpath=..").get_attribute("class") == "table-scroll"
