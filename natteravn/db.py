@@ -105,7 +105,13 @@ def as_id(raw: str | None) -> int | None:
     if not raw or not (raw.isascii() and raw.isdigit()):
         return None
     number = int(raw)
-    return number if 0 < number <= LARGEST_INTEGER else None
+    return number if can_be_an_id(number) else None
+
+
+def can_be_an_id(number: int | None) -> bool:
+    """Whether a number read from a form fits an id column: a larger one is crafted, no row has it,
+    and asking the database for it would fail rather than find nothing."""
+    return number is not None and 0 < number <= LARGEST_INTEGER
 
 
 def make_engine(url: str, *, serialise_writes: bool = True, **kwargs) -> Engine:

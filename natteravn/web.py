@@ -342,7 +342,8 @@ def _policy_problem(field) -> str | None:
             limit = LONG_TEXT_LIMIT if isinstance(field, TextAreaField) else TEXT_LIMIT
             if len(data) > limit:
                 return gettext("Shorten this to %(max)d characters (it has %(length)d).", max=limit, length=len(data))
-    if isinstance(data, int) and not isinstance(data, bool) and abs(data) > LARGEST_NUMBER:
+    numbers = data if isinstance(data, list) else [data]
+    if any(isinstance(n, int) and not isinstance(n, bool) and abs(n) > LARGEST_NUMBER for n in numbers):
         return gettext("That number is too large.")
     if isinstance(data, date) and not EARLIEST_YEAR <= data.year <= LATEST_YEAR:
         return gettext("Choose a date between %(first)d and %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from natteravn.accounts.models import Person, Scope
 from natteravn.accounts.service import InvalidPhone, ProfileRefused, normalise_phone
 from natteravn.audit import service as audit
+from natteravn.db import can_be_an_id
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.links import Links
 from natteravn.people import importing
@@ -106,11 +107,14 @@ def _read(session: Session, scope: Scope, new: NewPerson) -> tuple[importing.Imp
         phone = normalise_phone(new.phone)
     except InvalidPhone as refusal:
         problems["phone"] = refusal
-    municipality = session.get(Municipality, new.municipality_id) if new.municipality_id else None
+    municipality = session.get(Municipality, new.municipality_id) if can_be_an_id(new.municipality_id) else None
     if municipality is None or municipality.archived or not scope.covers(municipality.region_id, municipality.id):
         problems["municipality"] = Refusal(N_("Choose a municipality from the list."))
         municipality = None
-    classes = [session.get(SchoolClass, class_id) for class_id in dict.fromkeys(new.school_class_ids)]
+    classes = [
+        session.get(SchoolClass, class_id) if can_be_an_id(class_id) else None
+        for class_id in dict.fromkeys(new.school_class_ids)
+    ]
     if municipality is not None and not all(c is not None and _open_class_in(c, municipality) for c in classes):
         problems["school_classes"] = Refusal(
             N_("Choose school classes in %(municipality)s, or none."), municipality=municipality.name

@@ -7,9 +7,9 @@ routes come before nights."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from natteravn.accounts.models import Person, Role, RoleKind
@@ -34,70 +34,50 @@ class FirstSteps:
         return self.routes and self.nights and self.people and self.published
 
 
-def _regions_where(session: Session, query) -> set[int]:
-    return set(session.scalars(query.distinct()))
-
-
 def first_steps(session: Session, region_ids: Collection[int]) -> list[FirstSteps]:
-    """The steps of each of these regions that has not taken them all, by region name; a few
-    queries whatever the number of regions."""
+    """The steps of each of these regions that has not taken them all, by region name. One query
+    for a region that has taken them (the dashboard of every region runs it: each step is an EXISTS
+    that stops at its first row), one more for the draft terms of those that have not."""
     if not region_ids:
         return []
-    with_routes = _regions_where(
-        session,
-        select(Municipality.region_id)
-        .join(Route, Route.municipality_id == Municipality.id)
-        .where(Municipality.region_id.in_(region_ids), Municipality.archived.is_(False), Route.archived.is_(False)),
+    in_use = and_(Municipality.region_id == Region.id, Municipality.archived.is_(False))
+    routes = exists().where(in_use, Route.municipality_id == Municipality.id, Route.archived.is_(False))
+    classes = exists().where(
+        in_use,
+        School.municipality_id == Municipality.id,
+        School.archived.is_(False),
+        SchoolClass.school_id == School.id,
+        SchoolClass.archived.is_(False),
     )
-    with_classes = _regions_where(
-        session,
-        select(Municipality.region_id)
-        .join(School, School.municipality_id == Municipality.id)
-        .join(SchoolClass, SchoolClass.school_id == School.id)
-        .where(
-            Municipality.region_id.in_(region_ids),
-            Municipality.archived.is_(False),
-            School.archived.is_(False),
-            SchoolClass.archived.is_(False),
-        ),
-    )
-    with_nights = _regions_where(
-        session,
-        select(Term.region_id)
-        .join(Shift, Shift.term_id == Term.id)
-        .where(Term.region_id.in_(region_ids), Shift.cancelled_at.is_(None)),
-    )
-    published = _regions_where(
-        session, select(Term.region_id).where(Term.region_id.in_(region_ids), Term.published_at.is_not(None))
-    )
+    nights = exists().where(Term.region_id == Region.id, Shift.term_id == Term.id, Shift.cancelled_at.is_(None))
+    published = exists().where(Term.region_id == Region.id, Term.published_at.is_not(None))
     # The region's own coordinators do not count: the step is the people who walk.
     its_coordinator = exists().where(
-        Role.person_id == Person.id, Role.kind == RoleKind.COORDINATOR, Role.region_id == Municipality.region_id
+        Role.person_id == Person.id, Role.kind == RoleKind.COORDINATOR, Role.region_id == Region.id
     )
-    with_people = _regions_where(
-        session,
-        select(Municipality.region_id)
-        .join(Person, Person.municipality_id == Municipality.id)
-        .where(Municipality.region_id.in_(region_ids), Person.active.is_(True), ~its_coordinator),
+    people = exists().where(
+        Municipality.region_id == Region.id,
+        Person.municipality_id == Municipality.id,
+        Person.active.is_(True),
+        ~its_coordinator,
     )
+    rows = session.execute(
+        select(Region, routes, classes, nights, people, published)
+        .where(Region.id.in_(region_ids))
+        .order_by(Region.name)
+    ).all()
+    steps = [
+        step
+        for region, has_routes, has_classes, has_nights, has_people, is_published in rows
+        if not (step := FirstSteps(region, has_routes, has_classes, has_nights, has_people, is_published, None)).taken
+    ]
+    if not steps:
+        return []
     drafts: dict[int, Term] = {}
     for term in session.scalars(
         select(Term)
-        .where(Term.region_id.in_(region_ids), Term.published_at.is_(None))
+        .where(Term.region_id.in_([step.region.id for step in steps]), Term.published_at.is_(None))
         .order_by(Term.starts_on.desc(), Term.id.desc())
     ):
         drafts.setdefault(term.region_id, term)
-    regions = session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.name))
-    steps = [
-        FirstSteps(
-            region=region,
-            routes=region.id in with_routes,
-            classes=region.id in with_classes,
-            nights=region.id in with_nights,
-            people=region.id in with_people,
-            published=region.id in published,
-            draft=drafts.get(region.id),
-        )
-        for region in regions
-    ]
-    return [step for step in steps if not step.taken]
+    return [replace(step, draft=drafts.get(step.region.id)) for step in steps]
