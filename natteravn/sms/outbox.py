@@ -19,6 +19,7 @@ from natteravn.clock import at_local, local, month_span
 from natteravn.db import Page, paginate
 from natteravn.places.budget import BudgetUse, budget_uses
 from natteravn.places.models import Municipality
+from natteravn.places.service import quiet_hours_of
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.service import billed_between
 
@@ -53,6 +54,24 @@ def outbox_page(
         .order_by(*newest_first)
     )
     return replace(page, items=list(pairs))
+
+
+def held_until(session: Session, messages: list[SmsMessage], now: datetime) -> dict[int, datetime]:
+    """Until when each waiting message of the page is held back: as the dispatcher held it, or, for
+    one it has not yet looked at, as the region's quiet hours will hold it. The outbox says "held
+    until 08:00" from the moment a message is planned at night, not only once the dispatcher has
+    been by (a coordinator who looks at once is not led to think it goes out now)."""
+    waiting = [m for m in messages if m.state == MessageState.PENDING]
+    quiet = quiet_hours_of(session, {m.region_id for m in waiting if m.region_id is not None and not m.urgent})
+    held = {}
+    for message in waiting:
+        hours = quiet.get(message.region_id) if message.region_id is not None else None
+        moment = max(message.due_at, now)
+        if message.held_until is not None:
+            held[message.id] = message.held_until
+        elif hours is not None and not message.urgent and hours.cover(moment):
+            held[message.id] = hours.end_after(moment)
+    return held
 
 
 def login_codes_per_day(session: Session, scope: Scope, now: datetime) -> list[tuple[date, int]]:

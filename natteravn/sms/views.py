@@ -11,7 +11,15 @@ from natteravn.db import as_id
 from natteravn.extensions import csrf
 from natteravn.sms import inbound, notes
 from natteravn.sms.forms import PURPOSE_NAMES, STATE_NAMES, OutboxFilter
-from natteravn.sms.outbox import LOGIN_CODE_DAYS, budgets, cost_total, login_codes_per_day, monthly_costs, outbox_page
+from natteravn.sms.outbox import (
+    LOGIN_CODE_DAYS,
+    budgets,
+    cost_total,
+    held_until,
+    login_codes_per_day,
+    monthly_costs,
+    outbox_page,
+)
 from natteravn.sms.segments import GSM_BASIC, GSM_EXTENDED, TextCost, cost_of
 from natteravn.web import (
     coordinated_regions,
@@ -137,4 +145,5 @@ def outbox():
         budgets=budgets(db, scope, now(), price=sms_price()),
         region_wide=coordinated_regions(),
         price=sms_price(),
+        held=held_until(db, [message for message, _person in page.items], now()),
     )

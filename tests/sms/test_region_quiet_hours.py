@@ -105,3 +105,23 @@ def test_a_message_for_no_region_keeps_the_global_quiet_hours(app, world, db, ga
 def test_a_deadline_does_not_run_out_while_people_sleep(start, awake, deadline):
     quiet = QuietHours(time(21, 0), time(8, 0))
     assert quiet.awake_after(start, timedelta(hours=awake)) == deadline
+
+
+def test_the_outbox_says_a_message_planned_at_night_is_held_before_the_dispatcher_has_been_by(
+    app, world, db, login, client
+):
+    region_hours(db, world, time(22, 0), time(8, 0))
+    night = utc(2026, 11, 18, 23, 55)  # 00:55 in Oslo
+    enqueue(
+        db,
+        to=world.parent.phone,
+        body="Du står på vakta",
+        purpose=Purpose.REMINDER_BEFORE,
+        now=night,
+        person_id=world.parent.id,
+        region_id=world.region.id,
+    )
+    db.commit()
+    app.config["CLOCK"] = lambda: night
+    page = login(world.coordinator).get("/coordinator/outbox").text
+    assert "held until Thu 19 Nov 08:00" in page
