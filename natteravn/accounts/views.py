@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from natteravn.accounts import service
@@ -311,8 +312,10 @@ def welcome():
     if current_user.onboarded:
         return redirect(safe_next(url_for("shifts.nights")))
     switching = request.method == "POST" and LANGUAGE_BUTTON in request.form
-    if switching:
-        _switch_language()  # first: the form's labels and choices are then in the new language
+    if request.method == "POST":
+        # First: the form's labels, choices and errors are then in the language chosen, by a
+        # button above the form or by the form's own language question.
+        _switch_language(LANGUAGE_BUTTON if switching else "locale")
     form = WelcomeForm()
     chosen = session.get(CHOSEN_MUNICIPALITY)
     classes = _fill_choices(form, service.home_regions(db_session(), current_user, chosen))
@@ -342,15 +345,21 @@ def welcome():
 LANGUAGE_BUTTON = "lang"
 
 
-def _switch_language() -> None:
-    """A language button pressed on the welcome page: the page's language and the profile's, as
-    the footer's buttons set them on any other page. A language we do not speak changes nothing."""
-    switch = LanguageForm()
-    if switch.validate():
+def _switch_language(field: str) -> None:
+    """A language chosen on the welcome page, by a button (`field` "lang") or by the form's own
+    question ("locale", sent with the answers: the page then speaks it, even to say what is still
+    missing): the page's language and the profile's, as the footer's buttons set them on any other
+    page. A language we do not speak changes nothing."""
+    switch = LanguageForm(formdata=MultiDict({"lang": request.form.get(field, ""), **_csrf_of(request.form)}))
+    if switch.validate() and (field == LANGUAGE_BUTTON or switch.lang.data != _page_locale()):
         session["lang"] = switch.lang.data
         service.choose_language(db_session(), current_user, switch.lang.data, links())
         db_session().commit()
         refresh()
+
+
+def _csrf_of(form) -> dict[str, str]:
+    return {"csrf_token": form["csrf_token"]} if "csrf_token" in form else {}
 
 
 def _fill_in_what_is_known(form: WelcomeForm, chosen_municipality: int | None) -> None:

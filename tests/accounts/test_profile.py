@@ -199,7 +199,7 @@ def test_the_school_class_may_be_left_out(world, newcomer, db):
 
 @pytest.mark.parametrize(("missing", "says"), [("adult", "18 or older"), ("conduct", "code of conduct")])
 def test_refusing_a_promise_is_explained_and_saves_nothing(world, newcomer, db, missing, says):
-    response = newcomer.post("/welcome", data=answers(world, **{missing: None}))
+    response = newcomer.post("/welcome", data=answers(world, locale="en", **{missing: None}))
     assert response.status_code == 422
     assert says in response.text
     saved = person(db)
@@ -209,7 +209,7 @@ def test_refusing_a_promise_is_explained_and_saves_nothing(world, newcomer, db, 
 
 
 def test_a_blank_welcome_form_says_everything_to_answer_at_once_each_by_its_field(world, newcomer, db):
-    response = newcomer.post("/welcome", data={"name": "", "municipality": 0, "locale": "nb"})
+    response = newcomer.post("/welcome", data={"name": "", "municipality": 0, "locale": "en"})
     assert response.status_code == 422
     page = response.text
     expected = {
@@ -253,7 +253,7 @@ def test_the_classes_are_grouped_by_municipality_and_school_in_counting_order(wo
 
 
 def test_a_municipality_must_be_chosen(world, newcomer, db):
-    response = newcomer.post("/welcome", data=answers(world, municipality=0))
+    response = newcomer.post("/welcome", data=answers(world, municipality=0, locale="en"))
     assert response.status_code == 422
     assert "Choose the municipality you live in." in response.text
     assert not person(db).onboarded
@@ -386,6 +386,15 @@ def test_switching_language_on_the_welcome_page_keeps_what_was_typed_and_saves_n
     assert saved.name == "" and not saved.onboarded
     assert saved.locale == "nn"  # remembered, as the footer's buttons do
     assert '<html lang="nn"' in newcomer.get("/welcome").text
+
+
+def test_answers_sent_in_another_language_than_the_pages_say_what_is_missing_in_that_language(world, newcomer, db):
+    newcomer.post("/welcome", data={**answers(world, name="Piotr"), "lang": "nb"})  # the page in bokmål
+    response = newcomer.post("/welcome", data=answers(world, name="Piotr", locale="en", conduct=None))
+    assert response.status_code == 422
+    assert '<html lang="en"' in response.text
+    assert "Tick the box to accept the code of conduct" in response.text
+    assert person(db).locale == "en" and not person(db).onboarded
 
 
 def test_a_language_we_do_not_speak_on_the_welcome_page_changes_nothing(world, newcomer, db):
