@@ -796,6 +796,7 @@ def test_the_draft_says_in_words_what_it_leaves_unmet(db, world, clock, login, c
     page = " ".join(client.get(f"/coordinator/terms/{world.term.id}/autofill").text.split())
     assert f"{nights} nights without a leader" in page
     assert (
-        "walkers missing below the nights' minimums" in page or "walkers missing below the nights&#39; minimums" in page
+        "places still needed to reach the nights' minimums" in page
+        or "places still needed to reach the nights&#39; minimums" in page
     )
     assert 'class="wide"' in page

@@ -161,22 +161,26 @@ def _tally_in_words(tally: dict[str, int]) -> list[str]:
     anyone more nights than they offered, nor two in a weekend unless they said they can (drafts
     made before may still count them, and are read without them)."""
     words = {
+        # Each figure as `costs.tally` counts it: places still needed to reach the minimums, nights
+        # without a leader or an experienced walker, places given against a wish.
         "short_walker": lambda n: ngettext(
-            "%(num)d walker missing below a night's minimum", "%(num)d walkers missing below the nights' minimums", n
+            "%(num)d place still needed to reach a night's minimum",
+            "%(num)d places still needed to reach the nights' minimums",
+            n,
         ),
         "missing_leader": lambda n: ngettext("%(num)d night without a leader", "%(num)d nights without a leader", n),
         "other_municipality": lambda n: ngettext(
-            "%(num)d walk outside the walker's own municipality",
-            "%(num)d walks outside the walkers' own municipality",
+            "%(num)d place given to a walker outside their own municipality",
+            "%(num)d places given to walkers outside their own municipality",
             n,
         ),
         "outside_class_weekend": lambda n: ngettext(
-            "%(num)d walk by a parent outside their class's weekend",
-            "%(num)d walks by parents outside their class's weekend",
+            "%(num)d place given to a parent outside their class's weekend",
+            "%(num)d places given to parents outside their class's weekend",
             n,
         ),
         "no_experienced": lambda n: ngettext(
-            "%(num)d night with nobody experienced", "%(num)d nights with nobody experienced", n
+            "%(num)d night without an experienced walker", "%(num)d nights without an experienced walker", n
         ),
         "repeat_pair": lambda n: ngettext(
             "%(num)d pair walking together again", "%(num)d pairs walking together again", n
