@@ -38,13 +38,28 @@ EXPERIENCED_AFTER = 2
 AUDIT = audit.Vocabulary(
     actions={
         "autofill.drafted": N_("Ran auto-fill: %(proposed)s places proposed, %(short)s nights still short"),
-        "autofill.accepted": N_("Accepted the auto-fill draft: %(signed_up)s signed up, %(left_out)s left out"),
+        "autofill.accepted": N_(
+            "Accepted the auto-fill draft: %(signed_up)s signed up, %(excluded)s excluded, %(left_out)s left out"
+        ),
     }
 )
 
 
 class AutofillRefused(Refusal):
     pass
+
+
+#: Why auto-fill has nobody to propose, said on the page and when running it is refused.
+NOBODY_HAS_SAID = N_(
+    "Nobody has said when they can walk this term yet, so auto-fill has nobody to put on the nights."
+    " Ask the volunteers when they can walk, and run it when the answers come in."
+)
+
+
+def anyone_has_said(session: Session, term: Term) -> bool:
+    """Whether any volunteer auto-fill may propose (active and approved) has said when they can
+    walk this term, themselves or through the coordinator."""
+    return bool(_term_availabilities(session, term))
 
 
 @dataclass
@@ -377,6 +392,10 @@ def run_autofill(session: Session, term: Term, actor: Person, now: datetime, tim
     from natteravn.roster.autofill.solver import solve
 
     problem = build_problem(session, term, now)
+    if not problem.volunteers:
+        # An empty draft would call itself the best roster the rules allow, and list every night
+        # as short for want of volunteers, when the truth is that nobody has answered yet.
+        raise AutofillRefused(NOBODY_HAS_SAID)
     solution = solve(problem, time_limit_s=time_limit_s)
     session.execute(
         update(RosterDraft)
@@ -475,12 +494,42 @@ class Cell:
     locks: dict[int, bool]
     short: dict | None
 
+    @property
+    def standing(self) -> list[DraftAssignment]:
+        """The proposals accepting the draft signs up: all but those excluded."""
+        return [p for p in self.proposed if self.locks.get(p.person_id) is not False]
+
+    @property
+    def excluded_elsewhere(self) -> list[int]:
+        """People excluded from this night whom the draft does not propose for it (those it does
+        propose are shown, excluded, among the proposals)."""
+        proposed = {p.person_id for p in self.proposed}
+        return [person_id for person_id, must in self.locks.items() if must is False and person_id not in proposed]
+
 
 @dataclass
 class Review:
     routes: list[Route]
     weekends: list[tuple[tuple[int, int], dict[int, list[Cell]]]]  # (weekend, route id -> cells)
     people: dict[int, Person]
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [cell for _, by_route in self.weekends for cells in by_route.values() for cell in cells]
+
+    @property
+    def places_proposed(self) -> int:
+        """Places the draft fills as it stands, exclusions taken out."""
+        return sum(len(cell.standing) for cell in self.cells)
+
+    @property
+    def people_proposed(self) -> int:
+        return len({p.person_id for cell in self.cells for p in cell.standing})
+
+    @property
+    def excluded(self) -> int:
+        """Proposals the coordinator excluded since the draft was made."""
+        return sum(len(cell.proposed) - len(cell.standing) for cell in self.cells)
 
 
 def review(session: Session, term: Term) -> Review:
@@ -522,30 +571,43 @@ def review(session: Session, term: Term) -> Review:
 @dataclass
 class Accepted:
     made: int
-    skipped: int
+    skipped: int  # no longer fitted: the night filled up, or the person took another night
+    excluded: int = 0  # excluded by the coordinator after the draft was made
+    partners_out: int = 0  # partners of someone excluded, who walk together or not at all
 
 
 def accept_draft(session: Session, draft: RosterDraft, actor: Person, now: datetime, links) -> Accepted:
     """Sign the proposed people up, as the coordinator would one by one in the grid; a proposal
     the night or the person no longer has room for is left out, never forced, and partners are
-    left out together."""
+    left out together.
+
+    The locks are read as they stand now, not as they stood when the draft was made: a proposal
+    the coordinator excluded since is not signed up (nor the partner who would walk with them),
+    whether or not the draft was run again. A kept proposal is signed up like any other: keeping
+    pins it for the next run and adds nobody the draft does not propose."""
     if draft.state != DraftState.DRAFT:
         raise AutofillRefused(N_("This draft has already been used."))
     partner_of = _partners(_term_availabilities(session, draft.term), draft.term.region_id)
+    excluded_cells = {(lock.person_id, lock.shift_id) for lock in _locks(session, draft.term) if lock.must is False}
     groups: dict[tuple[int, frozenset[int]], list[DraftAssignment]] = defaultdict(list)
     for proposal in draft.assignments:
         couple = frozenset({proposal.person_id, partner_of.get(proposal.person_id, proposal.person_id)})
         groups[(proposal.shift_id, couple)].append(proposal)
-    made = skipped = 0
+    result = Accepted(made=0, skipped=0)
     for group in groups.values():
+        excluded = sum((p.person_id, p.shift_id) in excluded_cells for p in group)
+        if excluded:
+            result.excluded += excluded
+            result.partners_out += len(group) - excluded
+            continue
         try:
             with session.begin_nested():
                 for proposal in sorted(group, key=lambda a: a.role != SignupRole.LEADER):
                     assign(session, proposal.shift, proposal.person, proposal.role, now, links, actor)
         except Refusal:
-            skipped += len(group)
+            result.skipped += len(group)
         else:
-            made += len(group)
+            result.made += len(group)
     draft.state = DraftState.ACCEPTED
     audit.record(
         session,
@@ -555,7 +617,8 @@ def accept_draft(session: Session, draft: RosterDraft, actor: Person, now: datet
         object_id=draft.term_id,
         now=now,
         region_id=draft.term.region_id,
-        signed_up=made,
-        left_out=skipped,
+        signed_up=result.made,
+        excluded=result.excluded,
+        left_out=result.skipped + result.partners_out,
     )
-    return Accepted(made, skipped)
+    return result

@@ -192,6 +192,16 @@ def _tally_in_words(tally: dict[str, int]) -> list[str]:
     return [words[kind](count) for kind, count in tally.items() if kind in words and count]
 
 
+def _places_for_people(places: int, people: int) -> str:
+    """How much a draft proposes, in the same words in the flash and on the page: places, for so
+    many people (one may be proposed for several nights)."""
+    return _(
+        "%(places)s proposed for %(people)s",
+        places=ngettext("%(num)d place", "%(num)d places", places),
+        people=ngettext("%(num)d person", "%(num)d people", people),
+    )
+
+
 def _short_in_words(short: dict) -> str:
     """Why a night stays short, as one sentence: what is missing, then what keeps away the
     people who said they can walk it, counted by what holds each of them."""
@@ -264,11 +274,14 @@ def page(term_id: int):
 def _autofill_page(term: Term, weights_form: WeightsForm) -> str:
     db = db_session()
     draft = service.latest_draft(db, term)
+    review = service.review(db, term)
     return render_template(
         "roster/autofill/autofill.html",
         term=term,
         draft=draft,
-        review=service.review(db, term),
+        review=review,
+        proposed=_places_for_people(review.places_proposed, review.people_proposed),
+        nobody_has_said=None if service.anyone_has_said(db, term) else _(service.NOBODY_HAS_SAID),
         summary=service.availability_summary(db, term),
         answers=asking.answers(db, term),
         weights_form=weights_form,
@@ -294,15 +307,11 @@ def run(term_id: int):
         flash(refusal.translated(_), "error")
     else:
         db.commit()
-        flash(
-            _(
-                "Draft ready: %(places)d places proposed for %(people)d people, %(short)d nights still short.",
-                places=len(draft.assignments),
-                people=len({assignment.person_id for assignment in draft.assignments}),
-                short=len(draft.short),
-            ),
-            "success",
+        proposed = _places_for_people(
+            len(draft.assignments), len({assignment.person_id for assignment in draft.assignments})
         )
+        short = ngettext("%(num)d night still short", "%(num)d nights still short", len(draft.short))
+        flash(_("Draft ready: %(proposed)s, %(short)s.", proposed=proposed, short=short), "success")
     return redirect(url_for("autofill.page", term_id=term.id))
 
 
@@ -355,6 +364,20 @@ def accept(term_id: int):
         ngettext("%(num)d place filled from the draft.", "%(num)d places filled from the draft.", result.made),
         "success",
     )
+    if result.excluded:
+        message = ngettext(
+            "%(num)d proposal you excluded was not signed up.",
+            "%(num)d proposals you excluded were not signed up.",
+            result.excluded,
+        )
+        flash(message, "info")
+    if result.partners_out:
+        message = ngettext(
+            "%(num)d partner of someone you excluded was not signed up either: partners walk together or not at all.",
+            "%(num)d partners of people you excluded were not signed up either: partners walk together or not at all.",
+            result.partners_out,
+        )
+        flash(message, "info")
     if result.skipped:
         message = ngettext(
             "%(num)d proposal no longer fitted (the night filled up or the person changed plans) and was left out.",

@@ -403,6 +403,7 @@ def test_the_coordinator_reviews_and_accepts_through_the_pages(world, db, login,
 
 
 def test_the_draft_says_in_plain_words_whether_a_better_roster_may_exist(world, db, login, client, clock):
+    say_available(db, world.parent, world.term, weekdays=[FRIDAY], max_nights=1)
     draft = service.run_autofill(db, world.term, world.coordinator, db_now(db), time_limit_s=2)
     db.commit()
     login(world.coordinator)
