@@ -69,6 +69,8 @@ class Vocabulary:
     namers: dict[str, Namer] = field(default_factory=dict)
     refers: dict[str, str] = field(default_factory=dict)
     moments: frozenset[str] = frozenset()
+    #: What a detail said before entries kept it (an older entry of an action whose words name it).
+    defaults: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def merged(cls, *parts: Vocabulary) -> Vocabulary:
@@ -79,6 +81,7 @@ class Vocabulary:
             _add_once(whole.namers, part.namers)
             whole.fields.update(part.fields)
             whole.refers.update(part.refers)
+            whole.defaults.update(part.defaults)
         return replace(whole, moments=frozenset().union(*(part.moments for part in parts)))
 
     def thing_names(
@@ -124,6 +127,7 @@ class Vocabulary:
             return things.get(kind, {}).get(thing_id) or str(thing_id)
 
         values = {
+            **self.defaults,
             **{k: v for k, v in details.items() if k != "changed"},
             **_moments(details, self.moments, written),
             **{k.removesuffix("_id"): named(kind, details[k]) for k, kind in self.refers.items() if k in details},

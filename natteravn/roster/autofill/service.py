@@ -41,7 +41,8 @@ AUDIT = audit.Vocabulary(
         "autofill.accepted": N_(
             "Accepted the auto-fill draft: %(signed_up)s signed up, %(excluded)s excluded, %(left_out)s left out"
         ),
-    }
+    },
+    defaults={"excluded": 0},  # drafts accepted before exclusions were kept out
 )
 
 

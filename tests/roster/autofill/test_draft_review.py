@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from natteravn.audit import service as audit
 from natteravn.audit.models import AuditEvent
 from natteravn.roster.autofill import service
 from natteravn.roster.autofill.models import Availability
@@ -247,3 +248,20 @@ def test_the_figures_count_places_and_nights_as_their_words_say(world, db, clock
     assert len(draft.assignments) == 1
     assert draft.tally["short_walker"] == sum(n.min_walkers for n in world.nights) - 1
     assert draft.tally["no_experienced"] == len(world.nights)
+
+
+def test_a_draft_accepted_before_exclusions_were_kept_reads_as_none_excluded(world, db, clock, login):
+    audit.record(
+        db,
+        actor_id=world.coordinator.id,
+        action="autofill.accepted",
+        object_type="term",
+        object_id=world.term.id,
+        now=clock(),
+        region_id=world.region.id,
+        signed_up=29,
+        left_out=0,
+    )
+    db.commit()
+    page = login(world.coordinator).get("/coordinator/audit").text
+    assert "Accepted the auto-fill draft: 29 signed up, 0 excluded, 0 left out" in page
