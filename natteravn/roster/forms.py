@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from natteravn.i18n import WEEKDAYS
 from natteravn.roster.broadcasts import TEXT_LIMIT
 from natteravn.roster.terms import NotCopied
-from natteravn.web import CheckboxesField, ClockField, Form, at_most, choices, chosen_id
+from natteravn.web import CheckboxesField, ClockField, Form, at_most, choices, chosen_id, written
 
 
 class TermForm(Form):
@@ -41,22 +42,54 @@ class TermForm(Form):
     submit = SubmitField(_l("Save term"))
 
 
-def parse_dates(text: str) -> list[date]:
-    """Dates one per line or separated by commas, written 24.12.2026 or 2026-12-24."""
+class NotADate(ValueError):
+    """A word in a list of dates that is no date, or (`outside`) a day and month the term does not have."""
+
+    def __init__(self, word: str, *, outside: bool = False):
+        super().__init__(word)
+        self.word, self.outside = word, outside
+
+
+#: A date as people write it: 24.12.2026, 24/12/2026, or without the year (24.12, 24/12, 24.12.).
+_WRITTEN_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})(?:[./](\d{4})|\.?)")
+
+
+def parse_dates(text: str, within: tuple[date, date] | None = None) -> list[date]:
+    """Dates one per line or separated by commas, written 24.12.2026, 24/12/2026 or 2026-12-24. A
+    date without its year ("16.5", "16/5") is the day of the term `within` (first and last day)
+    with that day and month; a term across New Year has each once."""
     found = []
     for word in re.split(r"[\s,;]+", text or ""):
         if not word:
             continue
-        match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", word)
+        match = _WRITTEN_DATE.fullmatch(word)
         try:
-            if match:
+            if match and match.group(3) is None and within is not None:
+                found.append(_in_term(word, int(match.group(1)), int(match.group(2)), within))
+            elif match and match.group(3) is not None:
                 day, month, year = (int(g) for g in match.groups())
                 found.append(date(year, month, day))
             else:
                 found.append(date.fromisoformat(word))
+        except NotADate:
+            raise
         except ValueError as error:
-            raise ValueError(word) from error
+            raise NotADate(word) from error
     return found
+
+
+def _in_term(word: str, day: int, month: int, within: tuple[date, date]) -> date:
+    first, last = within
+    days = []
+    for year in range(first.year, last.year + 1):
+        with suppress(ValueError):  # 29 February, in a year without it
+            days.append(date(year, month, day))
+    if not days:
+        raise NotADate(word)
+    in_term = [one for one in days if first <= one <= last]
+    if not in_term:
+        raise NotADate(word, outside=True)
+    return in_term[0]
 
 
 class PatternForm(Form):
@@ -74,11 +107,26 @@ class PatternForm(Form):
     skip_dates = TextAreaField(_l("Other dates to skip, for example 24.12.2026, one per line"))
     submit = SubmitField(_l("Save and generate nights"))
 
+    #: The term's first and last day, which a date typed without its year is read within.
+    term_days: tuple[date, date] | None = None
+
     def validate_skip_dates(self, field) -> None:
         try:
-            parse_dates(field.data)
-        except ValueError as error:
-            raise ValidationError(_l("“%(word)s” is not a date. Write it as 24.12.2026.", word=str(error))) from error
+            parse_dates(field.data, self.term_days)
+        except NotADate as error:
+            first, last = self.term_days or (date(2026, 12, 24), date(2026, 12, 24))
+            if error.outside:
+                raise ValidationError(
+                    _l(
+                        "“%(word)s” is not a day of the term (%(first)s–%(last)s).",
+                        word=error.word,
+                        first=written(first, "date"),
+                        last=written(last, "date"),
+                    )
+                ) from error
+            raise ValidationError(
+                _l("“%(word)s” is not a date. Write it like %(example)s.", word=error.word, example=f"{first:%d.%m.%Y}")
+            ) from error
 
 
 class BreakForm(Form):

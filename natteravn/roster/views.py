@@ -48,6 +48,7 @@ from natteravn.roster.forms import (
 from natteravn.roster.models import NightPattern
 from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, Term
 from natteravn.web import (
+    Form,
     choices,
     coordinated_regions,
     coordinator_required,
@@ -273,6 +274,7 @@ def edit_term(term_id: int):
 
 def _pattern_form(term: Term, pattern: NightPattern | None = None) -> PatternForm:
     form = PatternForm(prefix=f"p{pattern.id}" if pattern else "new")
+    form.term_days = (term.starts_on, term.ends_on)
     form.route_ids.choices = choices(
         (r.id, f"{r.municipality.name}: {r.name}") for r in terms.region_routes(db_session(), term.region_id)
     )
@@ -368,9 +370,16 @@ def _render_term(
     break_form: BreakForm | None = None,
     night_form: AddNightForm | None = None,
     status: int = 200,
+    edited: tuple[NightPattern, PatternForm] | None = None,
+    refused: Form | None = None,
 ):
+    """The term's page; `edited`: a pattern's form as sent and refused, shown open with its
+    errors; `refused`: the form whose errors are summed up at the top of the page."""
     db = db_session()
-    patterns = [(p, _pattern_form(term, p)) for p in terms.patterns_of(db, term)]
+    patterns = [
+        (p, edited[1] if edited and edited[0].id == p.id else _pattern_form(term, p))
+        for p in terms.patterns_of(db, term)
+    ]
     return render_template(
         "roster/term.html",
         term=term,
@@ -386,6 +395,7 @@ def _render_term(
         nights=len(term.shifts),
         before_reminder=terms.before_day_reminder(term),
         overlapping=_overlaps(term),
+        refused=refused,
     ), status
 
 
@@ -404,15 +414,23 @@ def _pattern_input(form: PatternForm) -> terms.PatternInput:
         min_walkers=form.min_walkers.data,
         max_walkers=form.max_walkers.data,
         needs_leader=form.needs_leader.data,
-        skip_dates=parse_dates(form.skip_dates.data),
+        skip_dates=parse_dates(form.skip_dates.data, form.term_days),
         skip_holidays=form.skip_holidays.data,
         skip_breaks=form.skip_breaks.data,
     )
 
 
+def _pattern_refused(term: Term, form: PatternForm, pattern: NightPattern | None):
+    """The term's page with the pattern as typed, open, its errors beside its fields and summed up
+    at the top: a pattern folded away looks saved."""
+    if pattern is None:
+        return _render_term(term, new_pattern=form, refused=form, status=422)
+    return _render_term(term, edited=(pattern, form), refused=form, status=422)
+
+
 def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | None):
     if not form.validate_on_submit():
-        return _render_term(term, new_pattern=form if pattern is None else None, status=422)
+        return _pattern_refused(term, form, pattern)
     db = db_session()
     try:
         saved = terms.save_pattern(db, term, _pattern_input(form), now(), current_user, pattern)
@@ -420,7 +438,7 @@ def _save_and_generate(term: Term, form: PatternForm, pattern: NightPattern | No
         made = terms.generate_nights(db, term, saved, now(), current_user)
     except Refusal as refusal:
         _refused(form, refusal)
-        return _render_term(term, new_pattern=form if pattern is None else None, status=422)
+        return _pattern_refused(term, form, pattern)
     db.commit()
     flash(
         ngettext("%(num)d night made.", "%(num)d nights made.", len(made.made))
