@@ -1064,6 +1064,11 @@ class CopyPlan:
     weekends: list[MovedWeekend]
     days_off: DaysOff
     nights_beside: list[CopiedNight] = field(default_factory=list)
+    overlapping: list[Term] = field(default_factory=list)  # the region's terms with days in common
+
+    def nights_in(self, other: Term) -> int:
+        """The nights the patterns would make that are already there in an overlapping term."""
+        return sum(copied.planned.in_other_terms[other.id] for copied in self.patterns)
 
     @property
     def nights_copied(self) -> list[NewNight]:
@@ -1134,7 +1139,8 @@ def plan_copy(
     taken = set(_nights_by_route_and_day(session, [n.route_id for n in nights], term.starts_on, term.ends_on, tz))
     taken |= {(route.id, day) for copied in patterns for route, day in copied.planned.nights}
     beside = [_night_copy(night, term, taken, night.id in nights_beside) for night in nights]
-    return CopyPlan(source, term, patterns, weekends, term_days_off(session, term, locale), beside)
+    overlapping = overlapping_terms(session, source.region_id, term.starts_on, term.ends_on)
+    return CopyPlan(source, term, patterns, weekends, term_days_off(session, term, locale), beside, overlapping)
 
 
 def nights_beside_patterns(session: Session, term: Term) -> list[Shift]:

@@ -5,6 +5,7 @@ and outbox notes and labels in the coordinator's words."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -429,6 +430,35 @@ def test_the_copy_page_previews_then_makes_the_new_term(db, world, clock, login,
     made = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "submit": "y"}, follow_redirects=True)
     assert "The new term is made from Høst 2026" in made.text
     assert db.scalar(select(func.count()).select_from(Term)) == 2
+
+
+def test_the_copy_preview_says_which_term_the_new_dates_overlap_and_the_nights_it_costs(
+    db, world, clock, login, client
+):
+    _autumn_with_patterns(db, world, clock)
+    db.commit()
+    login(world.coordinator)
+    form = {
+        "name": "Vinter 2026/27",
+        "starts_on": "2026-12-11",  # the last two weekends of Høst 2026, whose routes have their nights
+        "ends_on": "2027-03-05",
+        "signup_opens_at": "2026-12-01T10:00",
+        "nights_cap": "3",
+        "preview": "y",
+    }
+
+    preview = client.post(f"/coordinator/terms/{world.term.id}/copy", data=form)
+
+    said = " ".join(unescape(preview.text).split())
+    assert (
+        "The dates overlap the term Høst 2026 (20 Nov 2026–19 Dec 2026). A route has one night a day, so days that "
+        "already have a night in Høst 2026 get none in this term. 8 nights of the patterns are already there in "
+        "Høst 2026 and are not made in this term."
+    ) in said
+    assert db.scalar(select(func.count()).select_from(Term)) == 1
+
+    later = client.post(f"/coordinator/terms/{world.term.id}/copy", data={**form, "starts_on": "2027-01-08"})
+    assert "overlap" not in later.text
 
 
 TYPED_COPY = {
