@@ -4,10 +4,13 @@ one making the request (an SMS) load that person's catalogue directly."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from babel.dates import format_date
+from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 from flask_babel import lazy_gettext as _l
 
@@ -37,6 +40,8 @@ DATE_PATTERNS = {
         "when": "EEE d. MMM HH:mm",
         "date": "d.M.y",
         "weekday_date": "EEE d.M.y",
+        "weekday_day": "EEE d.",
+        "weekday_day_month": "EEE d. MMMM",
     },
     "nn": {
         "day": "EEEE d. MMMM",
@@ -44,6 +49,8 @@ DATE_PATTERNS = {
         "when": "EEE d. MMM HH:mm",
         "date": "d.M.y",
         "weekday_date": "EEE d.M.y",
+        "weekday_day": "EEE d.",
+        "weekday_day_month": "EEE d. MMMM",
     },
     "en": {
         "day": "EEEE d MMMM",
@@ -51,9 +58,28 @@ DATE_PATTERNS = {
         "when": "EEE d MMM HH:mm",
         "date": "d MMM y",
         "weekday_date": "EEE d MMM y",
+        "weekday_day": "EEE d",
+        "weekday_day_month": "EEE d MMMM",
     },
 }
 CLOCK_PATTERN = "HH:mm"
+
+
+def days_written(days: list[date], locale: str) -> str:
+    """Days in order, each by weekday and day of the month, the month named once after the last
+    day of it, as a reader says a weekend's nights: "fre. 12. og lør. 13. mars", "Fri 30 April
+    and Sat 1 May". Written in `locale` (not the page's): for a message to someone else."""
+    patterns = DATE_PATTERNS.get(locale, DATE_PATTERNS[LOCALES[0]])
+    locale = locale if locale in DATE_PATTERNS else LOCALES[0]
+    written = [
+        format_date(
+            day,
+            patterns["weekday_day_month" if later is None or later.month != day.month else "weekday_day"],
+            locale=locale,
+        )
+        for day, later in zip(days, [*days[1:], None], strict=True)
+    ]
+    return format_list(written, locale=locale)
 
 
 @cache

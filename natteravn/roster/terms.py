@@ -10,6 +10,7 @@ from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, or_, select, update
@@ -19,11 +20,11 @@ from natteravn.accounts.models import Person, person_class
 from natteravn.audit import service as audit
 from natteravn.clock import at_local, local, night_span
 from natteravn.db import locks_rows
-from natteravn.i18n import N_, Refusal, translations
+from natteravn.i18n import N_, Refusal, days_written, translations
 from natteravn.links import Links
 from natteravn.places.breaks import DaysOff, days_off
 from natteravn.places.models import Municipality, Region, Route, School, SchoolBreak, SchoolClass
-from natteravn.roster import removal
+from natteravn.roster import broadcasts, removal
 from natteravn.roster.autofill.models import Availability, RosterDraft
 from natteravn.roster.models import NightPattern
 from natteravn.roster.service import NewNight, add_night
@@ -852,41 +853,48 @@ def _nights_of_weekend(session: Session, term: Term, friday: date, municipality_
 def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Links) -> int:
     """One invitation per parent of the class for its weekend, due when the weekend opens: now if
     sign-up is open, else the moment it opens (the outbox holds it until then)."""
-    term = given.term
-    nights = _weekend_nights(session, given)
-    if not nights or nights[-1].starts_at <= now:
-        return 0
-    if term.signup_closes_at is not None and term.signup_closes_at <= now:
-        return 0
-    parents = session.scalars(
-        select(Person)
-        .join(person_class, person_class.c.person_id == Person.id)
-        .where(person_class.c.school_class_id == given.school_class_id, Person.active.is_(True))
-    ).all()
-    due_at = max(now, term.signup_opens_at)
-    planned = []
-    for parent in parents:
-        planned.append(
-            messages.Planned(
-                key=f"class_weekend:{given.id}:{parent.id}",
-                body=_class_invitation_text(parent, given, nights[0], links),
-                purpose=Purpose.CLASS_INVITATION,
-                person=parent,
-                shift=nights[0],
-                due_at=due_at,
-                expires_at=nights[-1].starts_at,
-            )
-        )
+    planned = _class_invitations(session, given, now, links)
     invited_before = messages.planned_before(session, [invitation.key for invitation in planned])
     messages.plan_all(session, planned, now)
     return len(planned) - len(invited_before)
 
 
-def _class_invitation_text(parent: Person, given: ClassWeekend, first_night: Shift, links: Links) -> str:
+def _class_invitations(session: Session, given: ClassWeekend, now: datetime, links: Links) -> list[messages.Planned]:
+    """The invitations to a class's weekend, each parent's in their language: none once the
+    weekend's nights have begun or sign-up has closed."""
+    term = given.term
+    nights = _weekend_nights(session, given)
+    if not nights or nights[-1].starts_at <= now:
+        return []
+    if term.signup_closes_at is not None and term.signup_closes_at <= now:
+        return []
+    parents = session.scalars(
+        select(Person)
+        .join(person_class, person_class.c.person_id == Person.id)
+        .where(person_class.c.school_class_id == given.school_class_id, Person.active.is_(True))
+    ).all()
+    return [
+        messages.Planned(
+            key=f"class_weekend:{given.id}:{parent.id}",
+            body=_class_invitation_text(parent, given, nights, links),
+            purpose=Purpose.CLASS_INVITATION,
+            person=parent,
+            shift=nights[0],
+            due_at=max(now, term.signup_opens_at),
+            expires_at=nights[-1].starts_at,
+        )
+        for parent in parents
+    ]
+
+
+def _class_invitation_text(parent: Person, given: ClassWeekend, nights: list[Shift], links: Links) -> str:
+    """The invitation, naming the weekend's nights by weekday and date as the parent reads them
+    ("fre. 12. og lør. 13. mars"): a date alone leaves them to work out which weekend it is."""
     _ = translations(parent.locale).gettext
+    tz = ZoneInfo(given.term.region.timezone)
     words = {
         "class": given.school_class.label,
-        "date": local(first_night.starts_at, ZoneInfo(given.term.region.timezone)).strftime("%d.%m"),
+        "date": days_written(sorted({local(night.starts_at, tz).date() for night in nights}), parent.locale),
         "link": links.url("/nights"),
     }
     return (
@@ -906,11 +914,14 @@ def reword_class_invitations(person: Person, *, session: Session, links: Links) 
             SmsMessage.state == MessageState.PENDING,
         )
     ).all()
-    for message_id, key, first_night in waiting:
+    for message_id, key, _first_night in waiting:
         given = session.get(ClassWeekend, int(key.split(":")[1])) if key else None
         if given is None:  # the weekend was taken from the class since: the message keeps its words
             continue
-        body = _class_invitation_text(person, given, first_night, links)
+        nights = _weekend_nights(session, given)
+        if not nights:  # its nights were called off: the message (void now) keeps its words
+            continue
+        body = _class_invitation_text(person, given, nights, links)
         subject = subject_for(Purpose.CLASS_INVITATION, person.locale)
         messages.reword(session, body, SmsMessage.id == message_id, subject=subject)
 
@@ -1292,6 +1303,43 @@ def publish(session: Session, term: Term, now: datetime, links: Links, actor: Pe
         invited=invited,
     )
     return Published(len(by_person), invited)
+
+
+@dataclass
+class PublishPreview:
+    """What publishing would send, shown before it is done: publishing cannot be undone."""
+
+    told: broadcasts.Reach  # everyone on a night ahead: one SMS listing their nights
+    invited: broadcasts.Reach  # each parent of a class with a weekend, for each of their classes
+    invitations_due: datetime  # when the invitations go: now, or when sign-up opens
+
+    @property
+    def segments(self) -> int:
+        return self.told.segments + self.invited.segments
+
+    @property
+    def cost(self) -> Decimal:
+        return self.told.cost + self.invited.cost
+
+
+def publish_preview(session: Session, term: Term, now: datetime, links: Links, price: Decimal) -> PublishPreview:
+    """The people `publish` would tell, the parents it would invite, and what their SMS cost.
+    Nothing is planned."""
+    if term.published_at is not None:
+        raise TermRefused(N_("This term is already published."))
+    summaries = (
+        (signups[0].person, _summary(term, signups, links).body)
+        for signups in _coming_places(session, term, now).values()
+    )
+    invitations = [
+        i for given in class_weekends_of(session, term) for i in _class_invitations(session, given, now, links)
+    ]
+    invited_before = messages.planned_before(session, [invitation.key for invitation in invitations])
+    return PublishPreview(
+        told=broadcasts.reach(summaries, price),
+        invited=broadcasts.reach(((i.person, i.body) for i in invitations if i.key not in invited_before), price),
+        invitations_due=max(now, term.signup_opens_at),
+    )
 
 
 def _coming_places(session: Session, term: Term, now: datetime) -> dict[int, list[Signup]]:

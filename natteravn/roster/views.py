@@ -712,6 +712,31 @@ def take_weekend(term_id: int, given_id: int):
     return redirect(url_for("roster.term", term_id=term.id) + "#class-weekends")
 
 
+@bp.get("/terms/<int:term_id>/publish")
+@region_coordinator_required
+def publish_page(term_id: int):
+    """What publishing does (who gets an SMS, what it costs, which parents are invited and when),
+    before it is done: it cannot be undone."""
+    term = _term(term_id)
+    db = db_session()
+    try:
+        preview = terms.publish_preview(db, term, now(), links(), sms_price())
+    except Refusal as refusal:
+        _done(refusal, "")
+        return redirect(url_for("roster.term", term_id=term.id))
+    words = _published_words(term, terms.Published(preview.told.people, preview.invited.people))
+    return render_template(
+        "roster/publish.html",
+        term=term,
+        preview=preview,
+        words=words,
+        overlapping=_overlaps(term),
+        budgets=budget.budget_uses(db, [term.region_id], now(), price=sms_price()),
+        region_wide=coordinated_regions(),
+        form=ConfirmForm(),
+    )
+
+
 @bp.post("/terms/<int:term_id>/publish")
 @region_coordinator_required
 def publish(term_id: int):

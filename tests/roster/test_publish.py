@@ -130,3 +130,74 @@ def test_publishing_says_how_many_parents_are_invited_to_their_class_weekends_an
     response = client.post(f"/coordinator/terms/{draft.term.id}/publish")
     text = " ".join(unescape(client.get(response.location).text).split())
     assert "2 parents are invited to their classes' weekends when sign-up opens, Thu 19 Nov 18:00." in text
+
+
+def _said(response) -> str:
+    return " ".join(unescape(response.text).split())
+
+
+def test_publish_first_shows_what_it_sends_and_costs_and_sends_nothing(db, draft, login, clock, links):
+    draft.term.signup_opens_at = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # tomorrow, 18:00 in Oslo
+    roster.assign(db, draft.nights[0], draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, draft.nights[-1], draft.leader, SignupRole.LEADER, clock(), links, draft.coordinator)
+    draft.parent.school_classes = [draft.school_class]
+    draft.other_parent.school_classes = [draft.school_class]
+    terms.give_weekend(db, draft.term, draft.school_class.id, date(2026, 11, 27), clock(), links, draft.coordinator)
+    db.commit()
+    client = login(draft.coordinator)
+
+    term_page = client.get(f"/coordinator/terms/{draft.term.id}").text
+    assert f'href="/coordinator/terms/{draft.term.id}/publish"' in term_page  # a link to the preview, no form
+
+    preview = client.get(f"/coordinator/terms/{draft.term.id}/publish")
+
+    assert preview.status_code == 200
+    said = _said(preview)
+    assert "Publishing cannot be undone." in said
+    assert "2 people on the roster get an SMS with their nights." in said
+    assert "2 parents are invited to their classes' weekends when sign-up opens, Thu 19 Nov 18:00." in said
+    assert "In all 4 SMS, about 1.80 kr." in said  # one SMS each at 0.45 kr
+    assert "Natteravn: the roster for Høst 2026 is out." in said  # the longest summary, as sent
+    assert "the weekend of Fri 27 and Sat 28 November is the class weekend of Flisa skole 9A" in said
+    sent = select(func.count()).where(SmsMessage.purpose.in_([Purpose.ROSTER_PUBLISHED, Purpose.CLASS_INVITATION]))
+    assert db.scalar(sent) == 0
+    db.expire_all()
+    assert db.get(Term, draft.term.id).published_at is None
+
+    done = client.post(f"/coordinator/terms/{draft.term.id}/publish")
+    assert done.status_code == 302
+    assert "2 people on the roster get an SMS" in client.get(done.location).text
+    assert len(_summaries(db)) == 2
+
+
+def test_the_publish_preview_warns_of_an_overlapping_term(db, draft, login, clock):
+    terms.create_term(
+        db,
+        draft.region,
+        terms.TermInput("Jul 2026", date(2026, 12, 18), date(2027, 1, 2), clock()),
+        clock(),
+        draft.coordinator,
+    )
+    db.commit()
+    said = _said(login(draft.coordinator).get(f"/coordinator/terms/{draft.term.id}/publish"))
+    assert "The dates overlap the term Jul 2026 (18 Dec 2026–2 Jan 2027)." in said
+    assert "0 people on the roster get an SMS with their nights." in said
+    assert "No parent is invited to a class weekend" in said
+
+
+def test_a_published_terms_publish_page_says_so_and_leads_back(db, world, login):
+    client = login(world.coordinator)
+    response = client.get(f"/coordinator/terms/{world.term.id}/publish")
+    assert response.status_code == 302
+    assert "already published" in client.get(response.location).text
+
+
+def test_another_regions_coordinator_cannot_see_or_publish_the_term(db, draft, login, clock):
+    _region, _hamar, hamar_coordinator, _leader = factories.other_region(db, clock())
+    db.commit()
+    client = login(hamar_coordinator)
+    assert client.get(f"/coordinator/terms/{draft.term.id}/publish").status_code == 404
+    assert client.post(f"/coordinator/terms/{draft.term.id}/publish").status_code == 404
+    client.post("/logout")
+    parent = login(draft.parent)
+    assert parent.get(f"/coordinator/terms/{draft.term.id}/publish").status_code in (403, 404)

@@ -12,7 +12,7 @@ from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
-from natteravn.i18n import translations
+from natteravn.i18n import days_written, translations
 from natteravn.places import breaks
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, Route, SchoolClass
@@ -305,7 +305,9 @@ def test_parents_of_the_class_are_invited_when_the_weekend_opens_for_sign_up(db,
     invitation = invitations[0]
     assert invitation.purpose == Purpose.CLASS_INVITATION
     assert invitation.due_at == datetime(2026, 11, 19, 17, 0, tzinfo=UTC)
-    assert "Flisa skole 9A" in invitation.body and "27.11" in invitation.body
+    assert invitation.body.startswith(
+        "Natteravn: the weekend of Fri 27 and Sat 28 November is the class weekend of Flisa skole 9A."
+    )  # the weekend's nights by weekday and date, not a date to work out the weekend from
     assert db.scalar(select(func.count()).where(SmsMessage.to == other.phone)) == 0
 
 
@@ -595,5 +597,24 @@ def test_a_class_invitation_waiting_is_written_again_in_the_parents_new_language
     draft, invitation = _invited_for_a_class_weekend(db, clock, links)
     accounts.choose_language(db, draft.parent, "nn", links)
     db.refresh(invitation)
-    assert invitation.body.startswith("Natteravn: helga 27.11 er klassevakt for Flisa skole 9A.")
+    assert invitation.body.startswith("Natteravn: helga fr. 27. og la. 28. november er klassevakt for Flisa skole 9A.")
     assert invitation.subject == translations("nn").gettext("Natteravn: your school class's weekend")
+
+
+def test_a_class_invitation_names_only_the_nights_its_weekend_has_in_the_parents_language(db, clock, links):
+    draft = factories.solor(db, clock(), published=False)
+    for night in draft.nights:  # Saturday 28 November is called off in Åsnes
+        if night.route.municipality == draft.asnes and local(night.starts_at).date() == date(2026, 11, 28):
+            night.cancelled_at = clock()
+    draft.parent.school_classes = [draft.school_class]
+    draft.parent.locale = "nb"
+    terms.give_weekend(db, draft.term, draft.school_class.id, date(2026, 11, 27), clock(), links, draft.coordinator)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    (invitation,) = db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.CLASS_INVITATION))
+    assert invitation.body.startswith("Natteravn: helgen fre. 27. november er klassevakt for Flisa skole 9A.")
+
+
+def test_days_are_written_as_a_reader_says_a_weekends_nights():
+    assert days_written([date(2027, 3, 12), date(2027, 3, 13)], "nb") == "fre. 12. og lør. 13. mars"
+    assert days_written([date(2027, 3, 12), date(2027, 3, 13)], "en") == "Fri 12 and Sat 13 March"
+    assert days_written([date(2027, 4, 30), date(2027, 5, 1)], "en") == "Fri 30 April and Sat 1 May"
