@@ -22,7 +22,7 @@ from natteravn.clock import at_local, local, night_span
 from natteravn.db import locks_rows
 from natteravn.i18n import N_, Refusal, days_written, translations
 from natteravn.links import Links
-from natteravn.places.breaks import DaysOff, days_off
+from natteravn.places.breaks import DaysOff, days_off, public_holidays
 from natteravn.places.models import Municipality, Region, Route, School, SchoolBreak, SchoolClass
 from natteravn.roster import broadcasts, removal
 from natteravn.roster.autofill.models import Availability, RosterDraft
@@ -726,6 +726,22 @@ def weekend_breaks(session: Session, term: Term) -> dict[date, list[SchoolBreak]
             )
             if school_break is not None:
                 found.setdefault(friday, []).append(school_break)
+    return found
+
+
+def weekend_holidays(term: Term, locale: str = "nb") -> dict[date, dict[date, str]]:
+    """The public holidays, by weekend, on a day of the weekend's nights (Good Friday, 1 May on a
+    Saturday): a pattern that leaves holidays out has no nights then, so a class given the weekend
+    gets fewer."""
+    fridays = term_weekends(term)
+    if not fridays:
+        return {}
+    named = public_holidays(fridays[0], fridays[-1] + timedelta(days=1), locale)
+    found: dict[date, dict[date, str]] = {}
+    for friday in fridays:
+        for day in _walked_days(friday):
+            if day in named:
+                found.setdefault(friday, {})[day] = named[day]
     return found
 
 

@@ -295,20 +295,24 @@ def _class_weekend_form(term: Term) -> ClassWeekendForm:
     form = ClassWeekendForm()
     form.school_class_id.choices = choices((c.id, c.label) for c in terms.region_classes(db_session(), term.region_id))
     in_breaks = terms.weekend_breaks(db_session(), term)
+    holidays = terms.weekend_holidays(term, str(get_locale()))
     form.weekend_on.choices = choices(
-        (friday.isoformat(), _weekend_label(friday, in_breaks.get(friday, []))) for friday in terms.term_weekends(term)
+        (friday.isoformat(), _weekend_label(friday, in_breaks.get(friday, []), holidays.get(friday, {})))
+        for friday in terms.term_weekends(term)
     )
     return form
 
 
-def _weekend_label(friday: date, in_breaks: list[SchoolBreak]) -> str:
-    """ "Weekend of 26.02.2027 – Vinterferie: Bø, Sauherad": a school break's weekend says whose."""
+def _weekend_label(friday: date, in_breaks: list[SchoolBreak], holidays: dict[date, str]) -> str:
+    """ "Weekend of 26.3.2027 – fre. 26.3.: Langfredag; Påskeferie: Grue, Våler": a weekend with a
+    public holiday or a school break on its nights says which, and a break says whose."""
     weekend = _("Weekend of %(date)s", date=written(friday, "date"))
     by_name: dict[str, list[str]] = {}
     for school_break in in_breaks:
         by_name.setdefault(school_break.name, []).append(school_break.municipality.name)
-    breaks = "; ".join(f"{name}: {', '.join(sorted(places))}" for name, places in by_name.items())
-    return f"{weekend} – {breaks}" if breaks else weekend
+    days_off = [f"{written(day, 'short_day')}: {name}" for day, name in sorted(holidays.items())]
+    days_off += [f"{name}: {', '.join(sorted(places))}" for name, places in by_name.items()]
+    return f"{weekend} – {'; '.join(days_off)}" if days_off else weekend
 
 
 def _break_form(term: Term, *, fresh: bool = False) -> BreakForm:

@@ -618,3 +618,24 @@ def test_days_are_written_as_a_reader_says_a_weekends_nights():
     assert days_written([date(2027, 3, 12), date(2027, 3, 13)], "nb") == "fre. 12. og lør. 13. mars"
     assert days_written([date(2027, 3, 12), date(2027, 3, 13)], "en") == "Fri 12 and Sat 13 March"
     assert days_written([date(2027, 4, 30), date(2027, 5, 1)], "en") == "Fri 30 April and Sat 1 May"
+
+
+def test_the_class_weekend_list_names_the_public_holidays_on_a_weekends_nights(db, world, clock, login):
+    spring = _term(
+        db,
+        {"region": world.region, "coordinator": world.coordinator},
+        clock(),
+        date(2027, 3, 19),
+        date(2027, 5, 8),
+        name="Vår 2027",
+    )
+    winter = breaks.BreakInput("Påskeferie", date(2027, 3, 22), date(2027, 3, 29), [world.grue.id])
+    breaks.add_break(db, world.region.id, winter, clock(), world.coordinator)
+    db.commit()
+
+    page = login(world.coordinator).get(f"/coordinator/terms/{spring.id}").text
+
+    assert "Weekend of 26 Mar 2027 – Fri 26 Mar: Good Friday; Påskeferie: Grue</option>" in page
+    assert "Weekend of 30 Apr 2027 – Sat 1 May: Labor Day</option>" in page
+    assert "Weekend of 2 Apr 2027</option>" in page  # Easter Monday is no night of a weekend
+    assert terms.weekend_holidays(spring, "nb")[date(2027, 4, 30)] == {date(2027, 5, 1): "Arbeidernes dag"}
