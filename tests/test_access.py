@@ -37,6 +37,7 @@ REGION_WIDE = {
     "roster.give_weekend",
     "roster.take_weekend",
     "roster.publish",
+    "roster.publish_page",
     "roster.add_break",
     "roster.remove_break",
     "roster.copy_term",

@@ -61,6 +61,8 @@ def test_a_coordinator_builds_and_publishes_a_term_in_the_browser(db, world, gat
     page.get_by_role("link", name="Back to the roster grid").click()
     assert re.search(r"1 of min 3 / max 6", page.locator("table.grid").inner_text())
     page.get_by_role("link", name="Term settings and publishing").click()
+    page.get_by_role("link", name="Publish the roster").click()
+    assert "1 person on the roster gets an SMS with their nights." in page.get_by_role("main").inner_text()
     page.get_by_role("button", name="Publish the roster").click()
     assert "Published" in page.locator(".flashes").inner_text()
     assert "1 person on the roster gets an SMS" in page.locator(".flashes").inner_text()
