@@ -144,6 +144,7 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, f"/coordinator/terms/{term}"),
         Page(COORDINATOR, f"/coordinator/terms/{draft.id}"),
         Page(COORDINATOR, f"/coordinator/terms/{draft.id}/delete"),
+        Page(COORDINATOR, f"/coordinator/terms/{draft.id}/publish"),
         Page(COORDINATOR, f"/coordinator/terms/{draft.id}/patterns/{pattern.id}/delete"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/edit"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/copy"),
