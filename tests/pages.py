@@ -129,6 +129,7 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(PARENT, f"/signups/{mine.id}/cancel"),
         Page(PARENT, "/my"),
         Page(PARENT, "/profile"),
+        Page(PARENT, "/conduct"),
         Page(PARENT, "/profile/data"),
         Page(PARENT, "/availability"),
         Page(PARENT, f"/availability/{term}"),

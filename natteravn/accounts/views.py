@@ -23,6 +23,7 @@ from natteravn.accounts.forms import (
 )
 from natteravn.i18n import LOCALES, N_, Refusal
 from natteravn.places import service as places
+from natteravn.places.models import Municipality
 from natteravn.sms import service as sms
 from natteravn.sms.mail import masked_address
 from natteravn.sms.models import Channel, MessageState
@@ -78,7 +79,13 @@ def login():
         else:
             _code_sent_to(phone, email)
             return redirect(url_for("accounts.code", next=request.args.get("next")))
-    return render_template("accounts/login.html", form=form), _status(form, refusal)
+    return render_template("accounts/login.html", form=form, joining=_joining()), _status(form, refusal)
+
+
+def _joining() -> Municipality | None:
+    """The municipality whose public page the visitor came from to join, if they did."""
+    chosen = session.get(CHOSEN_MUNICIPALITY)
+    return places.open_municipality(db_session(), chosen) if isinstance(chosen, int) else None
 
 
 def _status(form, refusal: Refusal | None = None) -> int:
@@ -381,9 +388,19 @@ def _welcome_page(form: WelcomeForm, classes: dict) -> str:
 @bp.get("/sign-up/<int:municipality_id>")
 def join_municipality(municipality_id: int):
     """The "Sign up" link of a municipality's public page: log in, then find it chosen in the
-    first-time questions. Someone already walking just goes to the nights."""
+    first-time questions. Someone already walking just goes to the nights. A visitor goes straight
+    to the login page, which says they join here (`login`): not "Log in to see this page", which
+    reads as if they needed an account already."""
     session[CHOSEN_MUNICIPALITY] = municipality_id
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=url_for("accounts.welcome")))
     return redirect(url_for("accounts.welcome"))
+
+
+@bp.get("/conduct")
+def conduct():
+    """The walkers' code of conduct, as accepted on /welcome, to read again before a night."""
+    return render_template("accounts/conduct.html")
 
 
 @bp.get("/i/<token>")

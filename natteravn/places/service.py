@@ -279,6 +279,13 @@ def open_municipalities(session: Session) -> list[MunicipalityChoice]:
     return sorted(labelled, key=lambda choice: alphabetical(choice.label))
 
 
+def open_municipality(session: Session, municipality_id: int) -> Municipality | None:
+    """A municipality someone can join, or None when archived or unknown."""
+    return session.scalar(
+        select(Municipality).where(Municipality.id == municipality_id, Municipality.archived.is_(False))
+    )
+
+
 def public_municipality(session: Session, region_slug: str, municipality_id: int) -> Municipality | None:
     """A municipality as its public page names it, or None when archived or not in that region."""
     return session.scalar(

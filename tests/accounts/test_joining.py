@@ -126,10 +126,8 @@ def test_moving_to_an_open_region_is_joining_it_at_once(world, db, clock, hamar)
 
 def test_the_sign_up_link_of_a_public_page_chooses_the_municipality_after_logging_in(world, client, gateway):
     response = client.get(f"/sign-up/{world.valer.id}")
-    assert response.status_code == 302
-    to_login = client.get(response.headers["Location"])
-    assert to_login.status_code == 302 and "/login" in to_login.headers["Location"]
-    client.post(to_login.headers["Location"], data={"phone": NEWCOMER})
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/welcome"
+    client.post(response.headers["Location"], data={"phone": NEWCOMER})
     answered = client.post("/login/code?next=/welcome", data={"code": code_from(gateway, NEWCOMER)})
     welcome = client.get(answered.headers["Location"])
     assert f'<option selected value="{world.valer.id}">Våler</option>' in welcome.text
@@ -170,3 +168,22 @@ def test_a_group_leader_moving_into_the_region_that_made_them_one_does_not_wait(
 def test_a_coordinator_moving_to_a_region_they_hold_no_role_in_waits_like_anyone(world, db, clock, hamar):
     move(db, clock, world.coordinator, hamar)
     assert world.coordinator.awaiting_approval
+
+
+def test_coming_from_a_public_page_the_login_says_it_is_a_way_in_for_a_new_number(world, client):
+    page = client.get(f"/sign-up/{world.asnes.id}", follow_redirects=True).text
+    assert "<h1>Join Natteravn in Åsnes</h1>" in page
+    assert "A new number is fine" in page and "we send you a code" in page
+    assert "Log in to see this page." not in page
+
+
+def test_a_login_not_from_a_public_page_is_a_plain_login(world, client):
+    page = client.get("/welcome", follow_redirects=True).text
+    assert "<h1>Log in</h1>" in page and "Join Natteravn" not in page
+
+
+def test_an_unknown_or_archived_municipality_leaves_a_plain_login(world, db, client):
+    assert "<h1>Log in</h1>" in client.get("/sign-up/999999", follow_redirects=True).text
+    world.valer.archived = True
+    db.commit()
+    assert "<h1>Log in</h1>" in client.get(f"/sign-up/{world.valer.id}", follow_redirects=True).text

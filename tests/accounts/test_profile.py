@@ -710,3 +710,22 @@ def test_someone_who_answered_stop_is_told_on_their_profile_and_their_nights(wor
     world.parent.channel, world.parent.email = Channel.EMAIL, "kari@example.no"
     db.commit()
     assert "You answered STOP" not in client.get("/my").text  # e-mail reaches them
+
+
+# --- The code of conduct, to read again after accepting it. ---
+
+
+def test_the_code_of_conduct_is_linked_from_the_profile_and_the_night_and_can_be_read_again(world, login, client):
+    login(world.parent)
+    for page in ("/profile", f"/nights/{world.nights[0].id}"):
+        assert '<a href="/conduct">The walkers\' code of conduct</a>' in client.get(page).text
+    conduct = client.get("/conduct")
+    assert conduct.status_code == 200
+    assert '<h1 id="conduct-title">The walkers\' code of conduct</h1>' in conduct.text
+    assert "We never drive or transport young people." in conduct.text
+    assert "You accepted it on" in conduct.text
+
+
+def test_anyone_may_read_the_code_of_conduct(client):
+    page = client.get("/conduct").text
+    assert "We are sober" in page and "You accepted it" not in page
