@@ -89,7 +89,10 @@ def call_for_walkers(session: Session, now: datetime, links: Links) -> int:
 
 
 def _short(session: Session, shift: Shift) -> bool:
-    taken, leaders = places(session, shift)
+    return _short_of(shift, *places(session, shift))
+
+
+def _short_of(shift: Shift, taken: int, leaders: int) -> bool:
     return taken < shift.max_walkers and (taken < shift.min_walkers or (shift.needs_leader and leaders == 0))
 
 
@@ -338,20 +341,42 @@ def take_place(session: Session, invitation: Invitation, now: datetime, links: L
         return Answer(invitation.outcome, refusal=refusal)
     invitation.outcome = InvitationOutcome.TAKEN if signup else InvitationOutcome.FULL
     if signup is not None:
-        _withdraw_answered_calls(session, shift, person)
+        withdraw_waiting_calls(session, shift, taker=person)
     return Answer(invitation.outcome, signup)
 
 
-def _withdraw_answered_calls(session: Session, shift: Shift, taker: Person) -> None:
+def still_wanted_without(session: Session, signup: Signup) -> bool:
+    """Whether the night still wants someone once `signup` leaves it and nobody on the waitlist
+    takes its place: it is short without them, or someone else on it waits for a stand-in."""
+    taken, leaders = places(session, signup.shift)
+    held = signup.state in HOLDING
+    short = _short_of(signup.shift, taken - held, leaders - (held and signup.role == SignupRole.LEADER))
+    other_standin = open_standin(session, signup.shift, SignupRole.LEADER)
+    return short or (other_standin is not None and other_standin.id != signup.id)
+
+
+def withdraw_standin_calls(session: Session, given_up: Signup) -> None:
+    """Someone who asked for a stand-in left the night themselves (cancelled, or said NEI): nobody
+    is wanted in their place any more. Calls still waiting to go out are withdrawn, as when a
+    stand-in is found, unless the night is still short without them: then they ask for a place
+    that is there. Calls already sent cannot be; a JA to one takes a free place, or is told the
+    night is full (`take_place`)."""
+    if given_up.standin_requested_at is not None and given_up.state == SignupState.CANCELLED:
+        withdraw_waiting_calls(session, given_up.shift)
+
+
+def withdraw_waiting_calls(session: Session, shift: Shift, *, taker: Person | None = None) -> None:
     """Calls for the night still waiting to go out (held back by quiet hours, say) are not sent to
     the one who just took a place, nor to anyone once the night needs nobody more."""
     needs_more = _still_wanted(session, shift, SignupRole.LEADER)
+    if needs_more and taker is None:
+        return
     waiting = select(SmsMessage.person_id).where(
         SmsMessage.shift_id == shift.id,
         SmsMessage.purpose == Purpose.CALL_FOR_WALKERS,
         SmsMessage.state == MessageState.PENDING,
     )
-    if needs_more:
+    if needs_more and taker is not None:
         waiting = waiting.where(SmsMessage.person_id == taker.id)
     untold = {person_id for person_id in session.scalars(waiting) if person_id is not None}
     if not untold:

@@ -312,6 +312,7 @@ def _cancel(session: Session, signup: Signup, now: datetime, links: Links, _) ->
         return _("You are no longer on %(route)s on %(date)s.") % words
     late = now >= service.cancel_cutoff(shift)
     told = service.give_back(session, signup, now, links, late=late)
+    calls.withdraw_standin_calls(session, signup)
     audit.record(
         session,
         actor_id=person.id,

@@ -530,7 +530,8 @@ _leaders_first = case((Signup.role == SignupRole.LEADER, 0), else_=1)
 
 def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int], now: datetime) -> dict[int, Company]:
     """`co_walkers` for several nights at once (My nights), in two queries. Someone a coordinator
-    has yet to approve sees nobody: their names and numbers are for walkers the region accepted."""
+    has yet to approve sees nobody: their names and numbers are for walkers the region accepted.
+    Nor does anyone on a cancelled night."""
     ids = list(shift_ids)
     if not ids or person.awaiting_approval:
         return {}
@@ -541,7 +542,13 @@ def co_walkers_on(session: Session, person: Person, shift_ids: Iterable[int], no
             .join(Signup.shift)
             .join(Shift.term)
             .join(Term.region)
-            .where(Signup.person_id == person.id, Signup.shift_id.in_(ids), Signup.state.in_(WALKING))
+            .where(
+                Signup.person_id == person.id,
+                Signup.shift_id.in_(ids),
+                Signup.state.in_(WALKING),
+                # A night called off has nobody to walk with: no names, and no numbers to share.
+                Shift.cancelled_at.is_(None),
+            )
         )
     }
     if not phones_from:
@@ -817,6 +824,10 @@ class Cancelling:
     waitlist: bool  # someone waits for the place and is offered it
     leader_told: bool  # no one waits: the night's group leader hears of it
     leaves_without_leader: bool  # the person is the night's only group leader
+    #: The person asked for a stand-in for the place (`standin`): cancelling ends the request.
+    standin_asked: bool = False
+    #: ... and the calls for one still to go out go out all the same: the night is short without them.
+    standin_calls_kept: bool = False
 
 
 def what_cancelling_does(session: Session, person: Person, signup_id: int, now: datetime) -> Cancelling:
@@ -834,6 +845,28 @@ def what_cancelling_does(session: Session, person: Person, signup_id: int, now: 
         leader_told=taken and not waiting and bool(others_leading),
         leaves_without_leader=taken and signup.role == SignupRole.LEADER and not others_leading,
     )
+
+
+@dataclass(frozen=True)
+class Reminding:
+    """How someone holding a place is reminded of its night, for its page to say."""
+
+    by_email: bool  # else by SMS, where a JA or NEI answers
+    at: list[datetime]
+
+
+def reminding(person: Person, signup: Signup, now: datetime) -> Reminding | None:
+    """The reminders still ahead of a place held (as `messages.reminders` plans them), or None when
+    none are: the night is near, or the person answered STOP and chose no e-mail."""
+    shift = signup.shift
+    if signup.state not in (SignupState.SIGNED_UP, SignupState.CONFIRMED) or shift.cancelled_at is not None:
+        return None
+    by_email = messages.wants_email(person)
+    if not by_email and person.sms_opted_out_at is not None:
+        return None
+    due = messages.reminder_times(shift)
+    ahead = [due[p] for p in (Purpose.REMINDER_BEFORE, Purpose.REMINDER_DAY) if now < due[p] < shift.starts_at]
+    return Reminding(by_email, ahead) if ahead else None
 
 
 def cancel_cutoff(shift: Shift) -> datetime:

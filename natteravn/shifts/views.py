@@ -109,6 +109,7 @@ def night(shift_id: int):
         queue_place=service.waitlist_place(db, found.mine)
         if found.mine and found.mine.state == SignupState.WAITLISTED
         else None,
+        reminding=service.reminding(current_user, found.mine, now()) if found.mine else None,
         awaiting=current_user.awaiting_approval,
         form=SignupForm(),
         confirm=ConfirmForm(),
@@ -144,7 +145,7 @@ def signup(shift_id: int):
     elif made.state == SignupState.WAITLISTED:
         flash(_("The night is full. You are on the waitlist and get a message if a place frees up."), "info")
     elif made.state == SignupState.OFFERED:
-        flash(_("A place is offered to you. Answer the SMS link to take it."), "info")
+        flash(_("A place is offered to you. Answer the offer on this page to take it."), "info")
     else:
         flash(_("You are signed up. See you on the night!"), "success")
     return redirect(url_for("shifts.night", shift_id=shift_id))
@@ -174,7 +175,7 @@ def cancel(signup_id: int):
     """First a page that says what cancelling does; its button cancels."""
     db = db_session()
     try:
-        cancelling = service.what_cancelling_does(db, current_user, signup_id, now())
+        cancelling = standin.what_cancelling_does(db, current_user, signup_id, now())
     except Refusal:
         abort(404)
     back = safe_next(url_for("shifts.night", shift_id=cancelling.signup.shift_id))
@@ -182,11 +183,11 @@ def cancel(signup_id: int):
     if request.method == "GET":
         if cancelling.signup.state not in LIVE:
             return redirect(back)
-        return render_template("shifts/cancel.html", cancelling=cancelling, form=form, back=back)
+        return render_template("shifts/cancel.html", cancelling=cancelling, form=form, back=back, confirm=ConfirmForm())
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.cancel_signup(db, current_user, signup_id, now(), links())
+        standin.cancel_place(db, current_user, signup_id, now(), links())
     except Refusal as refusal:
         db.rollback()
         flash(refusal.translated(_), "error")

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from natteravn.roster import service as roster
+from natteravn.shifts import service
 from natteravn.shifts.models import SignupRole, SignupState
 from tests import factories
 from tests.conftest import code_from
@@ -146,3 +148,35 @@ def test_a_walker_who_gives_the_place_back_no_longer_sees_the_numbers(world, db,
     mine = next(s for s in night.signups if s.person_id == world.parent.id)
     client.post(f"/signups/{mine.id}/cancel")
     assert numbers_on(client.get(f"/nights/{night.id}").text) == set()
+
+
+# --- A night called off: nobody to walk with, and no numbers to share. ---
+
+
+def test_nobody_on_a_cancelled_night_sees_the_others(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", NEXT_FRIDAY)
+    factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    clock.set(night.starts_at - timedelta(days=1))  # the numbers would be shown by now
+    assert service.co_walkers(db, world.parent, night, clock()).walkers
+    roster.cancel_night(db, night, "Storm warning.", clock(), links, world.coordinator)
+    assert service.co_walkers(db, world.parent, night, clock()) is None
+    assert service.co_walkers_on(db, world.parent, [night.id], clock()) == {}
+
+
+def test_a_cancelled_night_shows_its_people_why_and_when_not_its_places_names_or_numbers(
+    world, db, client, login, clock, links
+):
+    night = world.night_on("Flisa sentrum", NEXT_FRIDAY)
+    factories.signup(db, night, world.parent, clock())
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    roster.cancel_night(db, night, "Storm warning.", clock(), links, world.coordinator)
+    db.commit()
+    login(world.parent)
+    for page in (client.get(f"/nights/{night.id}").text, client.get("/my").text):
+        assert "Storm warning." in page and "Cancelled Wed 18 Nov 10:00." in page
+        assert "Lise" not in page and "Walking with you" not in page
+        assert "Their phone numbers are shown here" not in page and numbers_on(page) == set()
+    page = client.get(f"/nights/{night.id}").text
+    assert "This night is cancelled." in page
+    assert "taken (at least" not in page and "Group leader</dt>" not in page

@@ -150,4 +150,5 @@ def test_on_a_phone_the_page_fits_and_shows_the_qr_code(world, live_server, phon
     assert qr.get_attribute("alt").startswith("QR code for http://natteravn.test/join/solor/")
     assert qr.evaluate("image => image.complete && image.naturalWidth > 0")  # allowed by the page's CSP
     phone.get_by_role("link", name="Sign up as a night walker").click()
-    assert phone.get_by_role("heading", level=1).inner_text() == "Log in"
+    assert phone.get_by_role("heading", level=1).inner_text() == "Join Natteravn in Åsnes"
+    assert fits_the_screen(phone)

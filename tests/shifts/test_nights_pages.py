@@ -470,7 +470,7 @@ def test_cancelling_first_says_what_happens_and_only_the_button_cancels(world, d
     assert f'href="/signups/{mine.id}/cancel"' in client.get(f"/nights/{night.id}").text
     page = client.get(f"/signups/{mine.id}/cancel").text
     assert "Cancel your place?" in page and "What happens" in page
-    assert "Nobody is waiting for the place, so the group leader is told by SMS" in page
+    assert "Nobody is waiting for the place, so the group leader is told that you cannot come." in page
     assert live(db, world.parent, night)[0].state == SignupState.SIGNED_UP  # looking changes nothing
 
     response = client.post(f"/signups/{mine.id}/cancel", follow_redirects=True)

@@ -7,11 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from natteravn.accounts.models import Channel
 from natteravn.audit.models import AuditEvent
 from natteravn.clock import night_span
 from natteravn.roster import service as roster
 from natteravn.shifts import messages, service
 from natteravn.shifts.models import SignupRole, SignupState, Term
+from natteravn.sms.inbound import receive
+from natteravn.sms.keywords import NO, YES, keyword_of
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.segments import count_segments
 from tests import factories
@@ -431,3 +434,65 @@ def test_a_night_cancelled_on_the_day_is_texted_even_in_quiet_hours(world, db, c
     roster.cancel_night(db, night, "", clock(), links, world.coordinator)
     [notice] = pending(db, signup_id=signup.id)
     assert notice.urgent and notice.body.endswith("is cancelled.")
+
+
+# --- What the night's page tells someone holding a place about their reminders. ---
+
+
+def test_the_reminders_ahead_are_those_planned(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    signup = service.sign_up(db, world.parent, night.id, SignupRole.WALKER, clock(), links)
+    planned = sorted(m.due_at for m in pending(db, signup_id=signup.id) if m.purpose in messages.REMINDERS)
+    reminding = service.reminding(world.parent, signup, clock())
+    assert reminding is not None and not reminding.by_email
+    assert reminding.at == planned == [utc(2026, 11, 25, 17, 0), utc(2026, 11, 27, 11, 0)]
+    clock.set(utc(2026, 11, 26, 9, 0))
+    assert service.reminding(world.parent, signup, clock()).at == [utc(2026, 11, 27, 11, 0)]
+    clock.set(utc(2026, 11, 27, 12, 0))
+    assert service.reminding(world.parent, signup, clock()) is None  # none left before the night
+
+
+def test_someone_who_answered_stop_is_promised_no_reminders(world, db, clock, links):
+    signup = service.sign_up(
+        db, world.parent, world.night_on("Flisa sentrum", FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    world.parent.sms_opted_out_at = clock()
+    assert service.reminding(world.parent, signup, clock()) is None
+    world.parent.email, world.parent.channel = "kari@example.no", Channel.EMAIL
+    assert service.reminding(world.parent, signup, clock()).by_email
+
+
+def test_the_night_page_says_when_the_reminders_come_and_how_to_answer(world, db, clock, links, login, client):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    login(world.parent)
+    response = client.post(f"/nights/{night.id}/signup", data={"role": "walker"}, follow_redirects=True)
+    assert "You are signed up." in response.text
+    assert "We remind you by SMS on Wed 25 Nov 18:00 and on Fri 27 Nov 12:00." in response.text
+    assert "Reply JA (yes) if you are coming, or NEI (no) if you cannot come; YES and NO work too." in response.text
+    world.parent.email, world.parent.channel = "kari@example.no", Channel.EMAIL
+    db.commit()
+    page = client.get(f"/nights/{night.id}").text
+    assert "We remind you by e-mail on Wed 25 Nov 18:00 and on Fri 27 Nov 12:00." in page
+    assert "Reply JA" not in page
+
+
+def test_the_answers_the_page_promises_are_the_answers_read(app, world, db, clock, links):
+    for yes in ("JA", "YES", "yes"):
+        assert keyword_of(yes) == YES
+    for no in ("NEI", "NO", "no"):
+        assert keyword_of(no) == NO
+    signup = service.sign_up(
+        db, world.parent, world.night_on("Flisa sentrum", FRIDAY).id, SignupRole.WALKER, clock(), links
+    )
+    answer = receive(
+        db,
+        sid="SM-yes",
+        sender=world.parent.phone,
+        body="YES",
+        now=clock(),
+        links=links,
+        handlers=app.extensions["natteravn.replies"],
+        identify=app.extensions["natteravn.sms_senders"],
+    )
+    assert "confirmed" in answer
+    assert signup.state == SignupState.CONFIRMED

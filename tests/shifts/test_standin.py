@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from natteravn.accounts.models import Channel
 from natteravn.audit.models import AuditEvent
 from natteravn.shifts import calls, service, standin
 from natteravn.shifts.models import Invitation, InvitationOutcome, Signup, SignupRole, SignupState
-from natteravn.shifts.replies import reply_yes
+from natteravn.shifts.replies import reply_no, reply_yes
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from natteravn.sms.service import dispatch_due
 from tests import factories
@@ -203,3 +204,140 @@ def test_the_call_job_does_not_ask_again_those_asked_for_a_stand_in(world, db, c
     clock.set(datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
     calls.call_for_walkers(db, clock(), links)
     assert len(texts(db, Purpose.CALL_FOR_WALKERS, to=free.phone)) == 1
+
+
+# --- Giving up a place a stand-in was asked for: the calls must not ask for a place that is not there. ---
+
+
+def pending_calls(db) -> list[SmsMessage]:
+    return [m for m in texts(db, Purpose.CALL_FOR_WALKERS) if m.state == MessageState.PENDING]
+
+
+@pytest.fixture
+def asked_in_the_night(world, db, clock, links, full_night):
+    """The parent asks for a stand-in at 22:00, in the quiet hours: the call to Frida waits for
+    the morning. The night does not need its third walker (two are enough)."""
+    night, mine = full_night
+    night.min_walkers = 2
+    factories.person(db, world.asnes, "Frida Fri", clock())
+    clock.set(datetime(2026, 11, 18, 21, 0, tzinfo=UTC))
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+    assert len(pending_calls(db)) == 1
+    return night, mine
+
+
+def test_cancelling_instead_withdraws_the_calls_not_yet_sent(world, db, clock, links, asked_in_the_night):
+    night, mine = asked_in_the_night
+    cancelling = standin.what_cancelling_does(db, world.parent, mine.id, clock())
+    assert cancelling.standin_asked and not cancelling.standin_calls_kept
+
+    standin.cancel_place(db, world.parent, mine.id, clock(), links)
+
+    assert mine.state == SignupState.CANCELLED
+    assert pending_calls(db) == []
+    [call] = texts(db, Purpose.CALL_FOR_WALKERS)
+    assert call.state == MessageState.CANCELLED
+
+
+def test_a_place_that_goes_to_the_waitlist_withdraws_the_calls_too(world, db, clock, links, asked_in_the_night):
+    night, mine = asked_in_the_night
+    night.min_walkers = 3
+    waiting = factories.person(db, world.asnes, "Per Venter", clock())
+    queued = service.sign_up(db, waiting, night.id, SignupRole.WALKER, clock(), links)
+    assert standin.what_cancelling_does(db, world.parent, mine.id, clock()).standin_calls_kept is False
+
+    standin.cancel_place(db, world.parent, mine.id, clock(), links)
+
+    assert queued.state == SignupState.OFFERED
+    assert [m.to for m in pending_calls(db)] == []
+
+
+def test_a_night_short_without_the_parent_keeps_its_calls_for_the_free_place(
+    world, db, clock, links, asked_in_the_night
+):
+    night, mine = asked_in_the_night
+    night.min_walkers = 3
+    cancelling = standin.what_cancelling_does(db, world.parent, mine.id, clock())
+    assert cancelling.standin_asked and cancelling.standin_calls_kept
+
+    standin.cancel_place(db, world.parent, mine.id, clock(), links)
+    db.commit()
+
+    [call] = pending_calls(db)
+    clock.set(datetime(2026, 11, 19, 8, 0, tzinfo=UTC))
+    frida = db.scalar(select(Invitation).where(Invitation.person_id == call.person_id)).person
+    assert "is yours" in reply_yes(db, frida.phone, clock(), links)  # the place is there to take
+
+
+def test_a_nei_by_sms_withdraws_the_calls_as_cancelling_does(world, db, clock, links, full_night, gateway):
+    night, mine = full_night
+    night.min_walkers = 2
+    factories.person(db, world.asnes, "Frida Fri", clock())
+    clock.set(datetime(2026, 11, 25, 17, 1, tzinfo=UTC))  # Wednesday's reminder asks JA or NEI
+    dispatch_due(db, gateway, clock())
+    clock.set(datetime(2026, 11, 25, 23, 0, tzinfo=UTC))
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    assert len(pending_calls(db)) == 1  # for the morning
+
+    reply_no(db, world.parent.phone, clock(), links, "NEI")
+
+    assert mine.state == SignupState.CANCELLED
+    assert pending_calls(db) == []
+
+
+def test_coming_after_all_withdraws_the_calls_not_yet_sent(world, db, clock, links, asked_in_the_night):
+    _, mine = asked_in_the_night
+    standin.keep_place(db, world.parent, mine.id, clock())
+    assert pending_calls(db) == []
+
+
+# --- What the pages say about it. ---
+
+
+def test_the_cancel_page_offers_a_stand_in_with_one_tap(world, db, full_night, login, client):
+    night, mine = full_night
+    login(world.parent)
+    page = client.get(f"/signups/{mine.id}/cancel?next=/my").text
+    assert "Ask for a stand-in instead" in page
+    assert f'action="/signups/{mine.id}/standin"' in page and "Find a stand-in</button>" in page
+    response = client.post(f"/signups/{mine.id}/standin")
+    assert response.headers["Location"].endswith(f"/nights/{night.id}")
+    db.expire_all()
+    assert db.get(Signup, mine.id).standin_requested_at is not None
+
+
+def test_the_cancel_page_says_what_cancelling_does_to_a_stand_in_asked_for(
+    world, db, clock, links, asked_in_the_night, login, client
+):
+    night, mine = asked_in_the_night
+    login(world.parent)
+    page = client.get(f"/signups/{mine.id}/cancel").text
+    assert "Your request for a stand-in ends: those not asked yet are not asked." in page
+    assert "Find a stand-in" not in page
+    night.min_walkers = 3
+    db.commit()
+    page = client.get(f"/signups/{mine.id}/cancel").text
+    assert "The night is short without you, so those asked to stand in for you can still take the free place." in page
+
+
+def test_asking_for_a_stand_in_takes_im_coming_off_the_night_page(world, db, clock, links, full_night, login, client):
+    night, mine = full_night
+    login(world.parent)
+    assert "I'm coming</button>" in client.get(f"/nights/{night.id}").text
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+    page = client.get(f"/nights/{night.id}").text
+    assert "I'm coming</button>" not in page and "I can come after all" in page
+
+
+def test_the_stand_in_promise_speaks_of_the_parents_own_channel(world, db, clock, links, full_night, login, client):
+    night, mine = full_night
+    standin.request_standin(db, world.parent, mine.id, clock(), links)
+    db.commit()
+    login(world.parent)
+    assert "we send you an SMS when they do" in client.get(f"/nights/{night.id}").text
+    world.parent.email, world.parent.channel = "kari@example.no", Channel.EMAIL
+    db.commit()
+    page = client.get(f"/nights/{night.id}").text
+    assert "we e-mail you when they do" in page and "SMS" not in page.split("<main", 1)[1].split("</main>")[0]
