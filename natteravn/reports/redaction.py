@@ -7,7 +7,8 @@ Plain rules a coordinator can understand, in Norwegian and English:
   are also everyday words ("per", "storm", "bakken") count in lower case only next to another name, an age
   or a class; the ones that also open ordinary sentences ("Per i dag", "Storm og regn") count there only on
   the same terms;
-- an age: "(14)", "14 år", "14-åring", "aged 14"; a count such as "14 ungdommer" or "i 3 år" is no age;
+- an age: "(14)", "(14, 9B …", "14 år", "14-åring", "14-year-old", "aged 14", "Emma, 14,"; a count such as
+  "14 ungdommer" or "i 3 år", a time such as "00.14" and a year are no age;
 - a school class: "9A", "i 9. klasse", "klasse 9A";
 - a user name: "@jonas_h", "snap: jonas_h", an e-mail address;
 - a phone number: eight or more digits, spaces and dashes allowed between them;
@@ -131,7 +132,7 @@ def flags(text: str, allowed: frozenset[str] = frozenset()) -> list[Flag]:
     if not text:
         return []
     report = _Text.of(text)
-    ages_and_classes = _ages(report.lowered) + _classes(report.lowered)
+    ages_and_classes = _ages(report.lowered, report.text) + _classes(report.lowered)
     found = [
         *ages_and_classes,
         *_names(report, allowed, ages_and_classes),
@@ -328,6 +329,16 @@ _AGE_IN_BRACKETS = re.compile(r"\(\s*(\d{1,2})\s*(år|years?(?:\s+old)?|y/?o)?\s
 _AGE_IN_YEARS = re.compile(
     r"\b(\d{1,2})\s*(?:-\s*)?(?:år(?:ing(?:en)?)?\b(?:\s+gam(?:mel|mal|le|ml)\b)?|years?[\s-]*old\b|y/?o\b)"
 )
+# "(14, 9B at …", "(14 år; …": an age opening what is said about someone in brackets
+_AGE_OPENING_BRACKETS = re.compile(r"\(\s*(\d{1,2})\s*(år|years?(?:\s+old)?|y/?o)?\s*[,;/]")
+# "Emma, 14, was …", "en gutt, 14 år)": an age set off by commas after the person it is about
+_AGE_BETWEEN_COMMAS = re.compile(r",\s*(\d{1,2})\s*(?:år|years?(?:\s+old)?|y/?o)?(?=\s*(?:[,;)]|\.(?!\d)|\Z))")
+#: Words for a young person that an age between commas may follow: "en gutt, 14, …".
+_PERSON_WORDS = """
+    gutt gutten jente jenta jenten ungdom ungdommen mann kvinne dame fyr fyren
+    boy girl teen teenager youth man woman lad
+"""
+_PERSONS = frozenset(_PERSON_WORDS.split())
 # "aged 14", "age 14", "alder 14"
 _AGE_AFTER = re.compile(r"\b(?:aged?|alder(?:en)?)\s*:?\s*(\d{1,2})\b(?![.,]\d)")
 # "13-15 år" is the age band of a group, not someone's age.
@@ -360,7 +371,7 @@ _CLASS = re.compile(
 )
 
 
-def _ages(lowered: str) -> list[_Span]:
+def _ages(lowered: str, text: str) -> list[_Span]:
     found = [
         (FLAG_AGE, m.start(), m.end())
         for m in _AGE_IN_BRACKETS.finditer(lowered)
@@ -368,7 +379,27 @@ def _ages(lowered: str) -> list[_Span]:
     ]
     found += [(FLAG_AGE, m.start(), m.end()) for m in _AGE_IN_YEARS.finditer(lowered) if _is_someones_age(lowered, m)]
     found += [(FLAG_AGE, m.start(), m.end()) for m in _AGE_AFTER.finditer(lowered) if _is_age(m.group(1))]
+    found += [
+        (FLAG_AGE, m.start(), m.end(2) if m.group(2) else m.end(1))
+        for m in _AGE_OPENING_BRACKETS.finditer(lowered)
+        if _is_age(m.group(1)) and (m.group(2) or _word_before(lowered, m.start()) not in _COUNTED)
+    ]
+    found += [
+        (FLAG_AGE, m.start(1), m.end())
+        for m in _AGE_BETWEEN_COMMAS.finditer(lowered)
+        if _is_age(m.group(1)) and _after_a_person(lowered, text, m.start())
+    ]
     return found
+
+
+def _after_a_person(lowered: str, text: str, position: int) -> bool:
+    """The word before `position` is a person: a word such as "gutt" or "girl", or a capitalised word
+    that is no place or day we know (a name): "Emma, 14," but not "Flisa, 14, 15 grader"."""
+    word = _word_before(lowered, position)
+    if word in _PERSONS:
+        return True
+    start = _gap_before(text, position) - len(word)
+    return bool(word) and start >= 0 and text[start].isupper() and word not in COMMON_WORDS
 
 
 def _is_age(number: str) -> bool:

@@ -135,6 +135,44 @@ def test_ages(text, age):
     assert found(text) == [(FLAG_AGE, age)]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Emma Hansen (15, 9B at Åsnes ungdomsskole) was very drunk.",
+            [(FLAG_NAME, "Emma Hansen"), (FLAG_AGE, "(15"), (FLAG_CLASS, "9B")],
+        ),
+        ("Jonas (15 years, 9B) was alone.", [(FLAG_NAME, "Jonas"), (FLAG_AGE, "(15 years"), (FLAG_CLASS, "9B")]),
+        ("Jonas, 15, was drunk.", [(FLAG_NAME, "Jonas"), (FLAG_AGE, "15")]),
+        ("We met Emma, 15.", [(FLAG_NAME, "Emma"), (FLAG_AGE, "15")]),
+        ("En gutt, 15, var full.", [(FLAG_AGE, "15")]),
+        ("Hun var 15 år og alene.", [(FLAG_AGE, "15 år")]),
+        ("A 15-year-old was sick.", [(FLAG_AGE, "15-year-old")]),
+        ("She is 15 years old.", [(FLAG_AGE, "15 years old")]),
+    ],
+)
+def test_an_age_next_to_a_person_is_flagged_in_each_way_it_is_written(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Around 00.15 at the bridge.",
+        "Kl. 00.15, ved brua.",
+        "(00.15, Flisa sentrum) rolig.",
+        "We met 15 youths at the station.",
+        "Ungdommer (15, mest gutter) ved kiosken.",
+        "Fredag, 15 ungdommer ved Coop.",
+        "Flisa, 15, 16 grader og oppholdsvær.",
+        "Quiet, as in 2015 (2015, 2016 too).",
+        "We walked (15 min) along the river.",
+    ],
+)
+def test_times_counts_and_years_are_no_ages(text):
+    assert found(text) == []
+
+
 def test_ages_are_up_to_twenty_five():
     assert found("Han var 30 år.") == []
 
