@@ -194,3 +194,4 @@ class LogbookForm(ReportPageForm):
     """Ticks come as `present` values (sign-up ids), one checkbox per person on the night."""
 
     save = SubmitField(_l("Save the logbook"))
+    to_report = SubmitField(_l("Go to the report"))  # saves the logbook first: the report counts its ticks

@@ -26,6 +26,15 @@ AUDIT = audit.Vocabulary(
 )
 
 
+#: A night is tonight's from this long before it starts until this long after it ends: the report
+#: written at 03:00 is about tonight; the one opened the next afternoon is about a night past.
+TONIGHT_BEFORE, TONIGHT_AFTER = timedelta(hours=12), timedelta(hours=6)
+
+
+def is_tonight(shift: Shift, now: datetime) -> bool:
+    return shift.starts_at - TONIGHT_BEFORE <= now < shift.ends_at + TONIGHT_AFTER
+
+
 def logbook(session: Session, shift: Shift) -> list[Signup]:
     """Everyone holding a place on the night, leaders first."""
     return list(

@@ -67,8 +67,6 @@ PAGE_SIZE = 50
 REPORT_PASS = "report_pass"
 #: What a leader typed into the report after their session had ended: picked up after logging in.
 KEPT = "kept_report_input"
-#: The logbook's ticks not yet saved, as [night id, sign-up ids], kept across a walk-in added or taken out.
-TICKED = "logbook_ticks"
 
 
 @dataclass(frozen=True)
@@ -155,31 +153,24 @@ def keep_logbook(reporter: Reporter, shift_id: int):
         return refused
     db = db_session()
     form, walk_in = LogbookForm(), WalkInForm(prefix="walkin")
-    if form.save.data and form.validate_on_submit():
-        present = _ticked()
+    if (form.save.data or form.to_report.data) and form.validate_on_submit():
         try:
-            logbook.record_attendance(db, reporter.person, shift, present, now(), by_link=reporter.by_link)
+            logbook.record_attendance(db, reporter.person, shift, _ticked(), now(), by_link=reporter.by_link)
         except Refusal as refusal:
             db.rollback()
             flash(refusal.translated(_), "error")
         else:
             db.commit()
             flash(_("The logbook is saved."), "success")
-            return redirect(url_for("reports.night_report", shift_id=shift.id))
-    kept = session.pop(TICKED, None)
-    ticked = set(kept[1]) if isinstance(kept, list) and len(kept) == 2 and kept[0] == shift.id else None
-    return _logbook_page(reporter, shift, form, walk_in, ticked=ticked)
+            if form.to_report.data:
+                return redirect(url_for("reports.night_report", shift_id=shift.id))
+            return redirect(url_for("reports.logbook", shift_id=shift.id))
+    return _logbook_page(reporter, shift, form, walk_in)
 
 
 def _ticked() -> set[int]:
     """The sign-ups ticked as here in the logbook form sent."""
     return {signup_id for v in request.form.getlist("present") if (signup_id := as_id(v))}
-
-
-def _keep_ticks(shift_id: int, also: int | None = None) -> None:
-    """A button of the logbook form other than Save (a walk-in in or out) keeps the ticks not yet
-    saved for the page it leads back to, with `also`: a walker just entered by their number."""
-    session[TICKED] = [shift_id, sorted(_ticked() | ({also} if also else set()))]
 
 
 def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200, ticked: set[int] | None = None):
@@ -195,6 +186,7 @@ def _logbook_page(reporter: Reporter, shift, form, walk_in, status: int = 200, t
         walk_in=walk_in,
         editable=access.may_change(reporter.person, report, now(), by_link=reporter.by_link),
         ticked=ticked,
+        tonight=logbook.is_tonight(shift, now()),
     ), status
 
 
@@ -219,13 +211,15 @@ def walk_in(reporter: Reporter, shift_id: int):
                 now(),
                 by_link=reporter.by_link,
             )
+            # The ticks came with the walker (one form): saved with them, as the page shows them.
+            present = _ticked() | ({walked} if walked else set())
+            logbook.record_attendance(db, reporter.person, shift, present, now(), by_link=reporter.by_link)
         except Refusal as refusal:
             db.rollback()
             show_refusal(form, refusal)
         else:
             db.commit()
-            flash(_("The walker is in the logbook."), "success")
-            _keep_ticks(shift.id, also=walked)
+            flash(_("The walker is in the logbook, and the logbook is saved."), "success")
             return redirect(url_for("reports.logbook", shift_id=shift.id))
     return _logbook_page(reporter, shift, LogbookForm(formdata=None), form, status=422, ticked=_ticked())
 
@@ -239,16 +233,16 @@ def remove_walk_in(reporter: Reporter, shift_id: int, walk_in_id: int):
         return refused
     if not LogbookForm().validate_on_submit():
         abort(400)
-    db = db_session()
+    db, by_link = db_session(), reporter.by_link
     try:
-        removed = logbook.remove_walk_in(db, reporter.person, shift, walk_in_id, now(), by_link=reporter.by_link)
+        removed = logbook.remove_walk_in(db, reporter.person, shift, walk_in_id, now(), by_link=by_link)
+        logbook.record_attendance(db, reporter.person, shift, _ticked(), now(), by_link=by_link)  # as a walk-in added
     except Refusal as refusal:
         db.rollback()
         flash(refusal.translated(_), "error")
     else:
         db.commit()
         flash(_("%(name)s is taken out of the logbook.", name=removed.first_name), "success")
-    _keep_ticks(shift.id)
     return redirect(url_for("reports.logbook", shift_id=shift.id))
 
 
@@ -317,7 +311,9 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
     flash(*_saved_message(form, saved, adding))
     if saved.not_submitted is not None:
         return _not_submitted_page(reporter, shift, saved)
-    return redirect(_report_url(shift.id, *_worked_in(form, saved, adding)))
+    # After adding an incident the leader lands on the incidents, the new one among them.
+    at = "incidents" if adding or form.add_incident.data else None
+    return redirect(_report_url(shift.id, *_worked_in(form, saved, adding), at=at))
 
 
 def _not_submitted_page(reporter: Reporter, shift, saved: writing.Saved):
@@ -522,6 +518,7 @@ def _report_page(
         age_bands=AGE_BAND_LABELS,
         categories=CATEGORY_LABELS,
         walkers=logbook.walkers_on(db, shift),
+        tonight=logbook.is_tonight(shift, now()),
     ), status
 
 

@@ -499,21 +499,62 @@ def test_a_walk_ins_number_with_text_in_it_is_refused_and_the_name_stays(login, 
     assert db.scalars(select(WalkIn).where(WalkIn.shift_id == night.id)).all() == []
 
 
-def test_ticks_not_yet_saved_stay_ticked_when_the_leader_adds_a_walk_in(login, client, db, world, night, clock):
+def test_the_ticks_are_saved_with_a_walk_in_and_the_report_counts_them(login, client, db, world, night, clock):
+    """The leader unticks Kari, then adds a walk-in: the page says the logbook is in order, so it is."""
     clock.set(STARTS)
     login(world.leader)
     kari = next(s for s in night.signups if s.person_id == world.parent.id).id
     lise = next(s for s in night.signups if s.person_id == world.leader.id).id
     nina = {"walkin-phone": "922 33 444", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x"}
-    added = client.post(f"/nights/{night.id}/logbook/walk-in", data={**nina, "present": [str(kari)]})
+    added = client.post(f"/nights/{night.id}/logbook/walk-in", data={**nina, "present": [str(lise)]})
+    assert added.status_code == 302
+    assert _attendance(db, night.id) == {world.leader.id: SignupState.ATTENDED, world.parent.id: SignupState.NO_SHOW}
     page = client.get(added.location).text
-    assert f'value="{kari}" id="present-{kari}"\n        checked' in page
-    assert f'value="{lise}" id="present-{lise}"\n        >' in page  # the leader took their own tick off
-    refused = client.post(
-        f"/nights/{night.id}/logbook/walk-in", data={**nina, "walkin-adult": "", "present": [str(kari)]}
-    )
+    assert "The walker is in the logbook, and the logbook is saved." in page
+    assert f'value="{lise}" id="present-{lise}"\n        checked' in page
+    assert f'value="{kari}" id="present-{kari}"\n        >' in page and "Kari Nordmann – marked as not come" in page
+    clock.set(ENDS + timedelta(hours=1))
+    assert "(2 walked)" in client.get(f"/nights/{night.id}/report").text  # the leader and Nina, not Kari
+
+
+def test_a_walk_in_refused_keeps_the_ticks_on_the_page_unsaved(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    kari = next(s for s in night.signups if s.person_id == world.parent.id).id
+    nina = {"walkin-phone": "922 33 444", "walkin-name": "Nina", "walkin-adult": "", "walkin-add": "x"}
+    refused = client.post(f"/nights/{night.id}/logbook/walk-in", data={**nina, "present": [str(kari)]})
     assert refused.status_code == 422 and f'id="present-{kari}"\n        checked' in refused.text
-    assert client.get(f"/nights/{night.id}/logbook").text.count("checked") == 1  # back to what is saved: the leader
+    assert set(_attendance(db, night.id).values()) == {SignupState.SIGNED_UP}
+
+
+def test_taking_a_walk_in_out_saves_the_ticks_too(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    lise = next(s for s in night.signups if s.person_id == world.leader.id).id
+    nina = {"walkin-phone": "", "walkin-name": "Nina", "walkin-adult": "y", "walkin-add": "x", "present": [str(lise)]}
+    client.post(f"/nights/{night.id}/logbook/walk-in", data=nina)
+    nina_id = db.scalar(select(WalkIn.id).where(WalkIn.shift_id == night.id))
+    db.commit()
+    kari = next(s for s in night.signups if s.person_id == world.parent.id).id
+    ticks = {"present": [str(lise), str(kari)]}
+    assert client.post(f"/nights/{night.id}/logbook/walk-ins/{nina_id}/remove", data=ticks).status_code == 302
+    assert _attendance(db, night.id) == {world.leader.id: SignupState.ATTENDED, world.parent.id: SignupState.ATTENDED}
+
+
+def test_go_to_the_report_saves_the_ticks_first_and_save_stays_on_the_logbook(login, client, db, world, night, clock):
+    clock.set(STARTS)
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/logbook").text
+    assert 'name="to_report" type="submit" value="Go to the report">' in page
+    assert f'<a class="button" href="/nights/{night.id}/report">' not in page  # not a link that leaves the ticks
+    lise = next(s for s in night.signups if s.person_id == world.leader.id).id
+    saved = client.post(f"/nights/{night.id}/logbook", data={"present": [str(lise)], "save": "x"})
+    assert saved.location == f"/nights/{night.id}/logbook"
+    kari = next(s for s in night.signups if s.person_id == world.parent.id).id
+    db.commit()
+    gone = client.post(f"/nights/{night.id}/logbook", data={"present": [str(lise), str(kari)], "to_report": "x"})
+    assert gone.location == f"/nights/{night.id}/report"
+    assert _attendance(db, night.id) == {world.leader.id: SignupState.ATTENDED, world.parent.id: SignupState.ATTENDED}
 
 
 def test_a_walker_on_the_list_entered_as_a_walk_in_by_her_number_stays_ticked_and_saved(
@@ -842,3 +883,23 @@ def test_after_adding_an_incident_the_incidents_stay_open(login, client, db, wal
     assert _is_open(page, "incidents")
     assert not _is_open(page, "walk") and not _is_open(page, "youths")  # untouched this time: folded
     assert not _is_open(client.get(f"/nights/{walked.id}/report").text, "incidents")  # opened from the list
+
+
+# Tonight, or a night past; where an incident added lands --------------------------------------
+
+
+def test_a_past_nights_report_and_logbook_say_who_walked_not_tonight(login, client, db, world, night, clock):
+    login(world.leader)
+    assert "Logbook: who walked tonight</a>" in client.get(f"/nights/{night.id}/report").text  # 01:00 that night
+    clock.set(ENDS + timedelta(days=1, hours=12))  # the afternoon after
+    assert "Logbook: who walked</a>" in client.get(f"/nights/{night.id}/report").text
+    logbook = client.get(f"/nights/{night.id}/logbook").text
+    assert "<legend>Who walked</legend>" in logbook and "Tick everyone who walked." in logbook
+    assert "before you leave the meeting point" not in logbook
+
+
+def test_after_adding_an_incident_the_leader_lands_on_the_incidents(login, client, db, world, night):
+    login(world.leader)
+    added = _file(client, night, add_incident="x", category="drugs", place="Stasjonen")
+    assert added.status_code == 302 and added.location.endswith("#incidents")
+    assert "open=incidents" in added.location
