@@ -308,7 +308,9 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
     incident_page = _incident_step(shift, saved)
     if incident_page:
         return redirect(incident_page)
-    flash(*_saved_message(form, saved, adding))
+    message = _saved_message(form, saved, adding)
+    if message:  # several reasons not to submit are listed on the page instead, all together
+        flash(*message)
     if saved.not_submitted is not None:
         return _not_submitted_page(reporter, shift, saved)
     # After adding an incident the leader lands on the incidents, the new one among them.
@@ -379,7 +381,7 @@ def _incident_step(shift, saved: writing.Saved) -> str | None:
     return None
 
 
-def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tuple[str, str]:
+def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tuple[str, str] | None:
     if saved.requested:
         return (
             _(
@@ -389,6 +391,8 @@ def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tupl
             "info",
         )
     if saved.not_submitted is not None:
+        if len(saved.not_submitted.each()) > 1:
+            return None
         return _("Saved as a draft, not submitted: %(why)s", why=saved.not_submitted.translated(_)), "error"
     if adding and not form.category.data:
         return _("Saved. The incident waits for its category: choose one before you submit."), "error"
@@ -498,8 +502,10 @@ def _report_page(
     may = access.may_change(reporter.person, report, now(), by_link=reporter.by_link)
     late = report is not None and report.state == ReportState.SUBMITTED and report.purged_at is None and not may
     places = _passage_places(db, report, form) if report else {}
-    if refusal is not None and refusal.field in form:
-        show_refusal(form, refusal)
+    reasons = refusal.each() if refusal is not None else []
+    for reason in reasons:
+        if reason.field in form:
+            form[reason.field].errors = [*form[reason.field].errors, reason.translated(_)]
     flagged_at = {"incidents" if anchor.startswith("incident-") else anchor for _place, anchor in places.values()}
     return render_template(
         "reports/report.html",
@@ -511,8 +517,9 @@ def _report_page(
         deadline=access.correction_deadline(report) if report else None,
         passages=list(places),
         passage_places=places,
-        opened=_open_sections(form, report, refusal, opened, flagged_at),
-        refused_at=(refusal.field, refusal.translated(_)) if refusal is not None else (None, ""),
+        opened=_open_sections(form, report, reasons, opened, flagged_at),
+        refused={reason.field: reason.translated(_) for reason in reasons},
+        reasons=[(_anchor(form, r.field), r.translated(_)) for r in reasons] if len(reasons) > 1 else [],
         confirmed=set(report.confirmed_flags or []) if report else set(),
         theirs=theirs,
         age_bands=AGE_BAND_LABELS,
@@ -522,10 +529,15 @@ def _report_page(
     ), status
 
 
-def _open_sections(form, report, refusal: Refusal | None, opened, flagged_at: set[str]) -> set[str]:
+def _anchor(form, field: str | None) -> str:
+    """Where on the report's page a reason not to submit is put right: a field, or a part of the page."""
+    return form[field].id if field in form else field or ""
+
+
+def _open_sections(form, report, reasons: list[Refusal], opened, flagged_at: set[str]) -> set[str]:
     """The sections shown unfolded: those asked for (the ones last worked in), those with something
     to correct, and the walk of a report not started yet. The rest fold, to keep the page short."""
-    to_correct = {f.name for f in form if f.errors} | flagged_at | {refusal.field if refusal else None}
+    to_correct = {f.name for f in form if f.errors} | flagged_at | {reason.field for reason in reasons}
     shown = {section for section in SECTIONS if section in opened} | _sections_of(to_correct)
     if report is None:
         shown.add("walk")

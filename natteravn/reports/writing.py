@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from natteravn.accounts.models import Person
 from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
-from natteravn.i18n import N_
+from natteravn.i18n import N_, Refusal, Refusals
 from natteravn.reports import redaction
 from natteravn.reports.access import ReportRefused, check_may_change, coordinates, leads, may_change, report_of
 from natteravn.reports.logbook import logbook_kept, walkers_on
@@ -83,7 +83,8 @@ class IncidentInput:
 class Saved:
     report: ShiftReport
     # Set when submitting was asked for but the report is not complete; the draft is saved anyway.
-    not_submitted: ReportRefused | None = None
+    # Every reason at once (`Refusals`); read as one, it is the first.
+    not_submitted: Refusal | None = None
     # The correction came after the window closed: it is kept for the coordinator to accept.
     requested: bool = False
     # The incident to add was in the report already (a second tap, or Back and the button again).
@@ -325,25 +326,38 @@ def _fill_incident(incident: Incident, data: IncidentInput) -> None:
     incident.description = data.description.strip()
 
 
-def _incomplete(report: ShiftReport, unconfirmed: set[str], logbook_kept: bool) -> ReportRefused | None:
-    """Why the report cannot be submitted yet, with the field (or the page's part) it is about."""
+def _incomplete(report: ShiftReport, unconfirmed: set[str], logbook_kept: bool) -> Refusal | None:
+    """Every reason the report cannot be submitted yet, each with the field (or the page's part) it
+    is about, in page order: a tired leader puts all of them right in one go, not one per try."""
+    reasons: list[Refusal] = []
     # Without the logbook every sign-up stays "signed up": the night would count nobody as walked
     # and nobody as not come, in the statistics and in the police council's figures.
     if not logbook_kept:
-        return ReportRefused(N_("Keep the logbook first: tick who walked the night."), field="logbook")
+        reasons.append(ReportRefused(N_("Keep the logbook first: tick who walked the night."), field="logbook"))
     if report.started_at is None or report.ended_at is None:
         field = "started" if report.started_at is None else "ended"
-        return ReportRefused(N_("Write when the walk actually started and ended before submitting."), field=field)
+        reasons.append(
+            ReportRefused(N_("Write when the walk actually started and ended before submitting."), field=field)
+        )
     if report.uncounted:
-        return ReportRefused(
-            N_("Write how many young people you met of each age (0 is an answer) before submitting."),
-            field=report.uncounted[0],
+        reasons.append(
+            ReportRefused(
+                N_("Write how many young people you met of each age (0 is an answer) before submitting."),
+                field=report.uncounted[0],
+            )
         )
     if any(incident.category is None for incident in report.incidents):
-        return ReportRefused(N_("Choose a category for every incident before submitting."), field="incidents")
+        reasons.append(ReportRefused(N_("Choose a category for every incident before submitting."), field="incidents"))
     if unconfirmed:
-        return ReportRefused(N_("Check the marked parts first: rewrite each, or confirm that it identifies nobody."))
-    return None
+        reasons.append(
+            ReportRefused(
+                N_("Check the marked parts first: rewrite each, or confirm that it identifies nobody."),
+                field="passages",
+            )
+        )
+    if not reasons:
+        return None
+    return reasons[0] if len(reasons) == 1 else Refusals(reasons)
 
 
 def flagged_passages(session: Session, report: ShiftReport) -> list[str]:

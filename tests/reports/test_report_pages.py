@@ -680,8 +680,8 @@ def test_a_flagged_name_says_where_it_stands_and_opens_that_incident(login, clie
     )
     page = client.get(f"/nights/{night.id}/report").text
     incident = _report(db, night.id).incidents[0]
-    assert f'<a class="hint" href="#incident-{incident.id}">It stands in incident 1.</a>' in page
-    assert '<a class="hint" href="#atmosphere">It stands in General atmosphere.</a>' in page
+    assert f'<p class="hint"><a href="#incident-{incident.id}">It stands in incident 1.</a></p>' in page
+    assert '<p class="hint"><a href="#atmosphere">It stands in General atmosphere.</a></p>' in page
     assert '<details class="section" id="incidents" open>' in page
     assert 'Remove<span class="visually-hidden"> incident 1</span>' in page
 
@@ -903,3 +903,35 @@ def test_after_adding_an_incident_the_leader_lands_on_the_incidents(login, clien
     added = _file(client, night, add_incident="x", category="drugs", place="Stasjonen")
     assert added.status_code == 302 and added.location.endswith("#incidents")
     assert "open=incidents" in added.location
+
+
+# Submitting: every reason at once; words checked are a note, not an error ------------------------
+
+
+def test_submitting_names_every_missing_thing_in_one_summary(login, client, db, world, walked, night):
+    login(world.leader)
+    partly_counted = {**A_REPORT, "youths_13_15": "", "atmosphere": "Emma Hansen var der.", "submit_report": "x"}
+    refused = client.post(f"/nights/{night.id}/report", data=partly_counted)
+    assert refused.status_code == 422 and _report(db, night.id).state == ReportState.DRAFT
+    start = refused.text.index('id="not-submitted"')
+    summary = refused.text[start : refused.text.index("</ul>", start)]
+    assert "Saved as a draft, not submitted. Put these 2 things right first:" in summary
+    assert '<a href="#youths_13_15">Write how many young people you met of each age' in summary
+    assert '<a href="#passages">Check the marked parts first' in summary
+    assert '<fieldset class="error-summary" id="passages"' in refused.text
+    assert 'id="youths_13_15-error"' in refused.text  # and beside the field itself
+
+
+def test_a_submitted_report_notes_the_words_checked_quietly(login, client, db, world, walked, night):
+    login(world.leader)
+    walker_named = "Jonas gikk med oss."
+    _file(client, night, atmosphere=walker_named)
+    page = client.get(f"/nights/{night.id}/report").text
+    assert '<fieldset class="error-summary" id="passages"' in page and "May identify someone" in page
+    # The link to where it stands is a line of its own, not a third column beside the box and its label.
+    assert '</div>\n      <p class="hint"><a href="#atmosphere">It stands in General atmosphere.</a></p>' in page
+    submitted = _file(client, night, atmosphere=walker_named, submit_report="x", confirm="Jonas")
+    page = client.get(submitted.location).text
+    assert "The report is submitted. Thank you for walking!" in page
+    assert "May identify someone" not in page and 'class="error-summary"' not in page
+    assert "Checked: these words identify nobody." in page and "«Jonas»" in page

@@ -216,3 +216,15 @@ def test_scan_marks_what_an_older_check_missed(db, world, night, clock, database
     assert "1 newly" in result.stdout
     assert report_of(db, night).flagged
     assert redaction.rescan(db).newly_flagged == []
+
+
+def test_every_reason_not_to_submit_is_given_at_once_in_page_order(db, world, night, clock):
+    typed = walk(youths={"youths_under_13": 0}, atmosphere="Emma Hansen var full.")
+    saved = writing.save_report(db, world.leader, night, typed, clock(), submit=True)
+    assert saved.report.state == ReportState.DRAFT
+    assert [(reason.field, reason.msgid.split(":")[0]) for reason in saved.not_submitted.each()] == [
+        ("logbook", "Keep the logbook first"),
+        ("youths_13_15", "Write how many young people you met of each age (0 is an answer) before submitting."),
+        ("passages", "Check the marked parts first"),
+    ]
+    assert saved.not_submitted.field == "logbook"  # read as one reason, the first
