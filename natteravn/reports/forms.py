@@ -60,23 +60,22 @@ class ReportPageForm(Form):
         csrf_time_limit = None
 
 
-#: An incident's fields are not filled again by the browser on Back: what it would restore was
-#: already added, and the add button under it would add the incident a second time.
-_NOT_RESTORED = {"autocomplete": "off"}
-
-
 class IncidentFields(ReportPageForm):
+    """An incident's fields. The browser fills them again on Back, as it does the rest of the page, so
+    nothing typed is lost: sent again, the same form adds nothing twice (`entry`), and what reads the
+    same as an incident already added is asked about first (writing.save_report)."""
+
     category = SelectField(
         _l("Category"),
         choices=choices(((c.value, label) for c, label in CATEGORY_LABELS.items()), first=("", _l("Choose…"))),
-        render_kw=_NOT_RESTORED,
     )
-    around = ClockField(_l("About what time"), validators=[Optional()], render_kw=_NOT_RESTORED)
-    place = StringField(_l("Place"), validators=[Optional(), at_most(200)], render_kw=_NOT_RESTORED)
-    police_contacted = BooleanField(_l("Police contacted"), render_kw=_NOT_RESTORED)
-    health_contacted = BooleanField(_l("Health services contacted"), render_kw=_NOT_RESTORED)
-    child_welfare_contacted = BooleanField(_l("Child welfare services contacted"), render_kw=_NOT_RESTORED)
-    description = TextAreaField(_l("What happened (no names, no descriptions of persons)"), render_kw=_NOT_RESTORED)
+    # Not "off" as a clock's field is elsewhere: the time typed comes back on Back with the rest.
+    around = ClockField(_l("About what time"), validators=[Optional()], render_kw={"autocomplete": "on"})
+    place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
+    police_contacted = BooleanField(_l("Police contacted"))
+    health_contacted = BooleanField(_l("Health services contacted"))
+    child_welfare_contacted = BooleanField(_l("Child welfare services contacted"))
+    description = TextAreaField(_l("What happened (no names, no descriptions of persons)"))
 
 
 class IncidentForm(IncidentFields):
@@ -110,6 +109,7 @@ class ReportForm(IncidentFields):
     entry = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[Optional(), at_most(40)])
     save = SubmitField(_l("Save draft"))
     add_incident = SubmitField(_l("Save and add this incident"))
+    add_again = SubmitField(_l("Add it as another incident"))  # shown when it reads as one added before
     submit_report = SubmitField(_l("Submit the report"))
 
 

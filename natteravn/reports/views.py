@@ -289,6 +289,7 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
             confirmed=request.form.getlist("confirm"),
             based_on=form.based_on.data,
             by_link=reporter.by_link,
+            another=bool(form.add_again.data),
         )
     except writing.StaleCopy as stale:
         db.rollback()
@@ -308,13 +309,18 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
     incident_page = _incident_step(shift, saved)
     if incident_page:
         return redirect(incident_page)
+    if saved.same_as is not None:  # the fields stay as typed, and the page asks beside the add button
+        worked = _worked_in(form, saved, adding)
+        return _report_page(
+            reporter, shift, saved.report, form, 422, refusal=saved.not_submitted, opened=worked, same_as=saved.same_as
+        )
     message = _saved_message(form, saved, adding)
     if message:  # several reasons not to submit are listed on the page instead, all together
         flash(*message)
     if saved.not_submitted is not None:
         return _not_submitted_page(reporter, shift, saved)
     # After adding an incident the leader lands on the incidents, the new one among them.
-    at = "incidents" if adding or form.add_incident.data else None
+    at = "incidents" if adding or form.add_incident.data or form.add_again.data else None
     return redirect(_report_url(shift.id, *_worked_in(form, saved, adding), at=at))
 
 
@@ -353,7 +359,7 @@ def _worked_in(form: ReportForm, saved: writing.Saved, adding: bool) -> set[str]
     """The sections to keep open on the page the save leads back to: where the leader typed
     something this time, and the incidents when a button of theirs was used."""
     worked = _sections_of(saved.changed)
-    if adding or form.add_incident.data:
+    if adding or form.add_incident.data or form.add_again.data:
         worked.add("incidents")
     return worked
 
@@ -402,7 +408,7 @@ def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tupl
         return _("No incident was typed, so none is added. The report is saved."), "info"
     if adding and saved.already_there:
         return _("That incident is in the report already; it is not added twice. The report is saved."), "info"
-    if form.add_incident.data:
+    if form.add_incident.data or form.add_again.data:
         return _("The incident is added and the report saved."), "success"
     return _("Saved."), "success"
 
@@ -494,6 +500,7 @@ def _report_page(
     theirs=None,
     refusal: Refusal | None = None,
     opened: Collection[str] = (),
+    same_as: int | None = None,
 ):
     """The report's page. Past the correction window the form stays open to the leader: what they
     send then is kept as a request for the coordinator. `refusal` says why it was not submitted,
@@ -526,6 +533,7 @@ def _report_page(
         categories=CATEGORY_LABELS,
         walkers=logbook.walkers_on(db, shift),
         tonight=logbook.is_tonight(shift, now()),
+        same_as=same_as,
     ), status
 
 

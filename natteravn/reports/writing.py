@@ -91,6 +91,9 @@ class Saved:
     already_there: bool = False
     # What this save changed: the names in a version's snapshot ("weather", "incidents", ...).
     changed: frozenset[str] = frozenset()
+    # The incident typed reads the same as this one (its number) and was not added: the browser
+    # may have filled the form again on Back. The writer says whether it is another.
+    same_as: int | None = None
 
 
 class StaleCopy(ReportRefused):
@@ -117,6 +120,7 @@ def save_report(
     confirmed: Collection[str] = (),
     based_on: int | None = None,
     by_link: bool = False,
+    another: bool = False,
 ) -> Saved:
     """Keep what was typed (every save is a version), optionally add one incident, and submit
     when asked and complete. An incomplete report is saved as a draft all the same.
@@ -124,7 +128,8 @@ def save_report(
     `confirmed` are flagged passages the writer says identify nobody; `based_on` is the version
     the writer's copy was opened at: a newer one saved by someone else is never overwritten
     (StaleCopy). A leader's correction after the window is kept as a request, not refused. An
-    incident whose form was sent before (its `entry`) is not added twice."""
+    incident whose form was sent before (its `entry`) is not added twice, and one that reads the same
+    as an incident in the report is added only when the writer says it is `another`."""
     lock_night(session, shift.id)  # one save of the night's report at a time: a double tap waits
     report = report_of(session, shift)
     if report is not None and _late(person, report, now, by_link):
@@ -138,13 +143,14 @@ def save_report(
     _apply(report, shift, data)
     report.walkers = walkers_on(session, shift)
     already_there = incident is not None and _entered_before(report, incident)
-    if incident is not None and not already_there:
+    same_as = _same_as(report, incident) if incident is not None and not already_there and not another else None
+    if incident is not None and not already_there and same_as is None:
         _add_incident(report, incident)
     unconfirmed = _note_confirmations(session, report, confirmed)
     refused = None
     reason = "correction" if report.state == ReportState.SUBMITTED else "draft"
     if submit and report.state == ReportState.DRAFT:
-        refused = _incomplete(report, unconfirmed, logbook_kept(session, shift))
+        refused = _incomplete(report, unconfirmed, logbook_kept(session, shift), same_as)
         if refused is None:
             report.state = ReportState.SUBMITTED
             report.submitted_at = now
@@ -160,7 +166,8 @@ def save_report(
         region_id=report.region_id,
         shift_id=report.shift_id,
     )
-    return Saved(report, refused, already_there=already_there, changed=_changed(before, snapshot(report)))
+    changed = _changed(before, snapshot(report))
+    return Saved(report, refused, already_there=already_there, changed=changed, same_as=same_as)
 
 
 def _changed(before: dict, after: dict) -> frozenset[str]:
@@ -305,6 +312,12 @@ def _entered_before(report: ShiftReport, data: IncidentInput) -> bool:
     return data.entry is not None and any(held.entry == data.entry for held in report.incidents)
 
 
+def _same_as(report: ShiftReport, data: IncidentInput) -> int | None:
+    """The number of an incident in the report that reads exactly as the one typed, if any."""
+    typed = _incident_snapshot(_filled(Incident(), data))
+    return next((n for n, held in enumerate(report.incidents, start=1) if _incident_snapshot(held) == typed), None)
+
+
 def _add_incident(report: ShiftReport, data: IncidentInput) -> Incident:
     incident = _filled(Incident(position=len(report.incidents) + 1, entry=data.entry), data)
     report.incidents.append(incident)
@@ -326,7 +339,9 @@ def _fill_incident(incident: Incident, data: IncidentInput) -> None:
     incident.description = data.description.strip()
 
 
-def _incomplete(report: ShiftReport, unconfirmed: set[str], logbook_kept: bool) -> Refusal | None:
+def _incomplete(
+    report: ShiftReport, unconfirmed: set[str], logbook_kept: bool, same_as: int | None = None
+) -> Refusal | None:
     """Every reason the report cannot be submitted yet, each with the field (or the page's part) it
     is about, in page order: a tired leader puts all of them right in one go, not one per try."""
     reasons: list[Refusal] = []
@@ -344,6 +359,14 @@ def _incomplete(report: ShiftReport, unconfirmed: set[str], logbook_kept: bool) 
             ReportRefused(
                 N_("Write how many young people you met of each age (0 is an answer) before submitting."),
                 field=report.uncounted[0],
+            )
+        )
+    if same_as is not None:
+        reasons.append(
+            ReportRefused(
+                N_("The incident typed reads the same as incident %(num)d: add it as another, or empty its fields."),
+                field="same-incident",
+                num=same_as,
             )
         )
     if any(incident.category is None for incident in report.incidents):

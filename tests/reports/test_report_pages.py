@@ -231,9 +231,35 @@ def test_an_incident_sent_twice_from_one_form_is_added_once_and_typed_again_twic
     assert again.status_code == 302
     assert "That incident is in the report already" in client.get(again.location).text
     assert len(_report(db, night.id).incidents) == 1
-    # A second youth as drunk in the same park, typed into the next form: two incidents.
-    assert _file(client, night, **incident, entry=_entry(client, night)).status_code == 302
+    # A second youth as drunk in the same park, typed into the next form: asked, then two incidents.
+    next_form = _entry(client, night)
+    asked = _file(client, night, **incident, entry=next_form)
+    assert asked.status_code == 422 and len(_report(db, night.id).incidents) == 1
+    added = _file(client, night, **{**incident, "add_incident": "", "add_again": "x"}, entry=next_form)
+    assert added.status_code == 302 and added.location.endswith("#incidents")
     assert [i.place for i in _report(db, night.id).incidents] == ["Parken", "Parken"]
+
+
+def test_incident_fields_the_browser_fills_again_on_back_are_kept_and_not_added_twice(login, client, db, world, night):
+    """The fields are restored by the browser (no autocomplete="off"); the page it restores them into
+    has a new form, so what reads as an incident already added is asked about beside the add button."""
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/report").text
+    assert 'autocomplete="off"' not in _section(page, "incidents")
+    incident = {"category": "violence", "around": "00.15", "place": "Flisa bru", "police_contacted": "y"}
+    incident["description"] = "Slåsskamp ved brua."
+    assert _file(client, night, **incident, add_incident="x", entry=_entry(client, night)).status_code == 302
+    restored = _file(client, night, **incident, save="x", entry=_entry(client, night))  # Back, Forward, Save
+    assert restored.status_code == 422 and len(_report(db, night.id).incidents) == 1
+    beside = _section(restored.text, "incidents")
+    assert "This reads the same as incident 1, already in the report, so it is not added again." in beside
+    assert 'name="add_again" type="submit" value="Add it as another incident"' in beside
+    assert 'value="Flisa bru"' in beside  # nothing typed is lost
+    submitted = _file(client, night, **incident, submit_report="x", entry=_entry(client, night))
+    assert submitted.status_code == 422 and _report(db, night.id).state == ReportState.DRAFT
+    assert "The incident typed reads the same as incident 1" in submitted.text
+    emptied = _file(client, night, save="x", entry=_entry(client, night))
+    assert emptied.status_code == 302 and len(_report(db, night.id).incidents) == 1
 
 
 def _entry(client, night) -> str:

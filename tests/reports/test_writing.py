@@ -447,3 +447,13 @@ def test_two_taps_at_once_on_add_incident_leave_one_incident_and_one_version_eac
     report = access.report_of(db, night)
     assert [i.category for i in report.incidents] == [IncidentCategory.VIOLENCE]
     assert [v.number for v in report.versions] == [1, 2]
+
+
+def test_an_incident_that_reads_as_one_in_the_report_is_added_only_when_said_to_be_another(db, world, night, clock):
+    first = writing.IncidentInput(IncidentCategory.DRUGS, time(23, 30), "Parken", entry="form-1")
+    writing.save_report(db, world.leader, night, walk(), clock(), incident=first)
+    restored = writing.IncidentInput(IncidentCategory.DRUGS, time(23, 30), " Parken ", entry="form-2")  # on Back
+    saved = writing.save_report(db, world.leader, night, walk(), clock(), incident=restored)
+    assert (saved.same_as, len(saved.report.incidents)) == (1, 1)
+    saved = writing.save_report(db, world.leader, night, walk(), clock(), incident=restored, another=True)
+    assert (saved.same_as, len(saved.report.incidents)) == (None, 2)
