@@ -143,7 +143,9 @@ def save_report(
     _apply(report, shift, data)
     report.walkers = walkers_on(session, shift)
     already_there = incident is not None and _entered_before(report, incident)
-    same_as = _same_as(report, incident) if incident is not None and not already_there and not another else None
+    # Only a form's incident is asked about: the browser restores fields; a caller with no form means what it sends.
+    asked = incident is not None and incident.entry is not None and not already_there and not another
+    same_as = _same_as(report, incident) if asked and incident is not None else None
     if incident is not None and not already_there and same_as is None:
         _add_incident(report, incident)
     unconfirmed = _note_confirmations(session, report, confirmed)
