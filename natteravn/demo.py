@@ -4,7 +4,7 @@ Grue, Åsnes and Våler. Seeding twice changes nothing."""
 from __future__ import annotations
 
 import random
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -99,7 +99,7 @@ def _seed(session: Session, now) -> None:
             routes.append(Route(municipality=municipality, name=route_name, meeting_point=meeting_point))
     session.add_all(routes)
 
-    first_friday = first_coming_friday(local(now).date())
+    first_friday = first_coming_friday(night_of(now))
     term = Term(
         region=region,
         name="Vinter 2026/27",
@@ -220,7 +220,7 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
     and people pages have something to show. The last weekend's reports are not written yet: the
     group leaders can try writing one (Lars Leder led the last Friday in Flisa)."""
     weeks = 4
-    last_friday = last_walked_friday(local(now).date())
+    last_friday = last_walked_friday(night_of(now))
     autumn = Term(
         region=region,
         name="Høst 2026",
@@ -279,6 +279,12 @@ def _seed_walked_weekends(session, region, routes, leaders, volunteers, now, rng
                     tonight.add(person.id)
                 if leader is not None and week > 0:
                     _report(session, shift, leader, rng)
+
+
+def night_of(now: datetime) -> date:
+    """The day whose night it is: until six in the morning, yesterday's. Seeded at 00:50 on a Sunday,
+    Saturday's nights are still being walked, and a leader can try tonight's logbook."""
+    return (local(now) - timedelta(hours=6)).date()
 
 
 def first_coming_friday(today: date) -> date:

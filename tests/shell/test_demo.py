@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select, update
 
 from natteravn.accounts.models import Person, Role, RoleKind
 from natteravn.clock import local
-from natteravn.demo import seed
+from natteravn.demo import night_of, seed
 from natteravn.models import Base
 from natteravn.people import service as people
 from natteravn.places.models import Municipality, Region, Registration, Route
@@ -237,15 +237,16 @@ def test_make_demo_takes_the_port():
     [
         datetime(2026, 11, 20, 22, 30, tzinfo=UTC),  # Friday night, during the walk
         datetime(2026, 11, 21, 22, 30, tzinfo=UTC),  # Saturday night
+        datetime(2026, 11, 21, 23, 50, tzinfo=UTC),  # 00:50 on Sunday: Saturday's night is still walked
         datetime(2026, 11, 22, 10, 0, tzinfo=UTC),  # Sunday morning
         datetime(2026, 11, 18, 9, 0, tzinfo=UTC),  # Wednesday
     ],
 )
-def test_the_nights_already_walked_are_all_before_the_day_of_seeding(app, db, clock, seeded_at):
+def test_the_nights_already_walked_are_all_before_the_night_of_seeding(app, db, clock, seeded_at):
     clock.set(seeded_at)
     seed(app)
     db.expire_all()
-    today = local(seeded_at).date()
+    today = night_of(seeded_at)
     walked = db.scalars(
         select(Shift).join(Signup).where(Signup.state.in_((SignupState.ATTENDED, SignupState.NO_SHOW)))
     ).all()
