@@ -46,7 +46,8 @@ def option(argv: list[str], name: str) -> str:
 
 
 def csrf(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    """The session's token, from whichever form of the page shows it (a prefixed one too)."""
+    return re.search(r'name="(?:[\w]+-)?csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def option_value(page: str, label: str) -> str:
