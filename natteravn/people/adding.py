@@ -95,6 +95,12 @@ def problems_with(session: Session, scope: Scope, new: NewPerson) -> dict[str, R
     return _read(session, scope, new)[1]
 
 
+def _municipality_of(classes: list[SchoolClass | None]) -> Municipality | None:
+    """The one municipality of the classes ticked, if they are all of one."""
+    found = {c.school.municipality for c in classes if c is not None}
+    return found.pop() if len(found) == 1 else None
+
+
 def _read(session: Session, scope: Scope, new: NewPerson) -> tuple[importing.ImportRow | None, dict[str, Refusal]]:
     problems: dict[str, Refusal] = {}
     name = " ".join((new.name or "").split())
@@ -107,14 +113,17 @@ def _read(session: Session, scope: Scope, new: NewPerson) -> tuple[importing.Imp
         phone = normalise_phone(new.phone)
     except InvalidPhone as refusal:
         problems["phone"] = refusal
-    municipality = session.get(Municipality, new.municipality_id) if can_be_an_id(new.municipality_id) else None
-    if municipality is None or municipality.archived or not scope.covers(municipality.region_id, municipality.id):
-        problems["municipality"] = Refusal(N_("Choose a municipality from the list."))
-        municipality = None
     classes = [
         session.get(SchoolClass, class_id) if can_be_an_id(class_id) else None
         for class_id in dict.fromkeys(new.school_class_ids)
     ]
+    if new.municipality_id:
+        municipality = session.get(Municipality, new.municipality_id) if can_be_an_id(new.municipality_id) else None
+    else:  # the classes ticked say where the children go to school, and so where the parent walks
+        municipality = _municipality_of(classes)
+    if municipality is None or municipality.archived or not scope.covers(municipality.region_id, municipality.id):
+        problems["municipality"] = Refusal(N_("Choose a municipality from the list."))
+        municipality = None
     if municipality is not None and not all(c is not None and _open_class_in(c, municipality) for c in classes):
         problems["school_classes"] = Refusal(
             N_("Choose school classes in %(municipality)s, or none."), municipality=municipality.name

@@ -178,6 +178,23 @@ def test_classes_must_be_of_the_municipality_they_live_in(world, db, clock, link
     assert refused(db, world, clock, links, school_class_ids=[world.school_class.id]) == problems
 
 
+def test_a_class_ticked_without_a_municipality_chosen_says_where_they_walk(world, db, clock, links):
+    added = add(db, world, clock, links, municipality_id=0, school_class_ids=[world.school_class.id])
+    assert added.person.municipality == world.asnes  # Flisa skole 9A is in Åsnes
+    kirkenaer = a_second_class(db, world)
+    both = refused(
+        db,
+        world,
+        clock,
+        links,
+        phone="922 22 223",
+        municipality_id=0,
+        school_class_ids=[world.school_class.id, kirkenaer.id],
+    )
+    assert both == {"municipality": "Choose a municipality from the list."}  # two municipalities: not guessed
+    assert refused(db, world, clock, links, phone="922 22 223", municipality_id=0) == both
+
+
 def test_an_archived_municipality_is_no_longer_a_choice(world, db, clock, links):
     world.valer.archived = True
     assert refused(db, world, clock, links, municipality_id=world.valer.id) == {
