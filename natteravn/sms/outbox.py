@@ -21,7 +21,7 @@ from natteravn.places.budget import BudgetUse, budget_uses
 from natteravn.places.models import Municipality
 from natteravn.places.service import quiet_hours_of
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
-from natteravn.sms.service import billed_between
+from natteravn.sms.service import billed_between, held_by_quiet_hours
 
 PAGE_SIZE = 50
 #: Days of login codes the outbox page counts.
@@ -66,11 +66,11 @@ def held_until(session: Session, messages: list[SmsMessage], now: datetime) -> d
     held = {}
     for message in waiting:
         hours = quiet.get(message.region_id) if message.region_id is not None else None
-        moment = max(message.due_at, now)
-        if message.held_until is not None:
-            held[message.id] = message.held_until
-        elif hours is not None and not message.urgent and hours.cover(moment):
-            held[message.id] = hours.end_after(moment)
+        until = message.held_until
+        if until is None and hours is not None:
+            until = held_by_quiet_hours(message, hours, max(message.due_at, now))
+        if until is not None:
+            held[message.id] = until
     return held
 
 

@@ -492,9 +492,9 @@ def _hold_or_cancel(
         _cancel(message, notes.OPTED_OUT.text())
         return "cancelled"
     own_hours = quiet_hours.get(message.region_id) if message.region_id is not None else None
-    quiet = own_hours or policy.quiet_hours
-    if not message.urgent and quiet.cover(now):
-        message.held_until = quiet.end_after(now)
+    quiet_until = held_by_quiet_hours(message, own_hours or policy.quiet_hours, now)
+    if quiet_until is not None:
+        message.held_until = quiet_until
         if message.expires_at is not None and message.expires_at <= message.held_until:
             _cancel(message, notes.QUIET_HOURS.text())
             return "cancelled"
@@ -507,6 +507,14 @@ def _hold_or_cancel(
         message.last_error = BUDGET_HELD
         return "held"
     return None
+
+
+def held_by_quiet_hours(message: SmsMessage, quiet: QuietHours, moment: datetime) -> datetime | None:
+    """Until when the quiet hours hold the message back if it is to go at `moment`; None when they
+    do not (news about tonight, and answers to what the person just did, may wake them)."""
+    if message.urgent or not quiet.cover(moment):
+        return None
+    return quiet.end_after(moment)
 
 
 def _within_budget(message: SmsMessage, budget: dict[int, int]) -> bool:
