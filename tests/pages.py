@@ -153,6 +153,7 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, f"/coordinator/terms/{term}/print/{asnes}"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/autofill"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/ask"),
+        Page(COORDINATOR, f"/coordinator/terms/{term}/answers"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/availability/{world.parent.id}"),
         Page(COORDINATOR, f"/coordinator/nights/{coming.id}"),
         Page(COORDINATOR, "/coordinator/nights/cancel"),

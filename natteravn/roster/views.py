@@ -843,6 +843,22 @@ def ask_availability_page(term_id: int):
     )
 
 
+@bp.get("/terms/<int:term_id>/answers")
+@coordinator_required
+def answers(term_id: int):
+    """Who in the coordinator's part has said when they can walk, who has not and when each was
+    asked: whom to chase, and whose answer given by phone or in person to fill in."""
+    term = _term_in_scope(term_id)
+    said = asking.roll_call(db_session(), coordinator_scope(), term)
+    return render_template(
+        "roster/answers.html",
+        term=term,
+        waiting=[one for one in said if one.availability is None],
+        answered=[one for one in said if one.availability is not None],
+        planning=_planning_page(term),
+    )
+
+
 @bp.post("/terms/<int:term_id>/ask")
 @coordinator_required
 def ask_availability(term_id: int):

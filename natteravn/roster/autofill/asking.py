@@ -50,17 +50,49 @@ class Answers:
     answered: int
 
 
+@dataclass(frozen=True)
+class Said:
+    """What one volunteer has said about walking in a term, and when they were last asked."""
+
+    person: Person
+    availability: Availability | None  # None: not answered
+    asked_at: datetime | None  # the latest request planned to them, None: never asked
+
+    @property
+    def filled_in_by_coordinator(self) -> bool:
+        return self.availability is not None and self.availability.updated_by_id not in (None, self.person.id)
+
+
 def unanswered(session: Session, scope: Scope, term: Term) -> list[Person]:
     """The active volunteers living in the coordinator's part of the term's region who have not
     said when they can walk in it. Someone still waiting for approval is left out: auto-fill does
     not put them on nights either."""
+    answered = select(Availability.person_id).where(Availability.term_id == term.id)
+    return broadcasts.active_volunteers(session, and_(_askable(scope, term), Person.id.not_in(answered)))
+
+
+def _askable(scope: Scope, term: Term):
     in_part = select(Municipality.id).where(
         Municipality.region_id == term.region_id, scope.where(Municipality.region_id, Municipality.id)
     )
-    answered = select(Availability.person_id).where(Availability.term_id == term.id)
-    return broadcasts.active_volunteers(
-        session,
-        and_(Person.municipality_id.in_(in_part), Person.id.not_in(answered), ~Person.awaiting_approval),
+    return and_(Person.municipality_id.in_(in_part), ~Person.awaiting_approval)
+
+
+def roll_call(session: Session, scope: Scope, term: Term) -> list[Said]:
+    """Everyone `unanswered` would pick before they answer, in the order names are read, with what
+    they said and when they were last asked: who to chase, and whose answer to fill in."""
+    people = broadcasts.active_volunteers(session, _askable(scope, term))
+    # The term's answers and requests, whoever's: no more than the region's volunteers.
+    said = {a.person_id: a for a in session.scalars(select(Availability).where(Availability.term_id == term.id))}
+    last_asked = select(SmsMessage.person_id, func.max(SmsMessage.created_at)).where(_requests_about(term))
+    asked = {person_id: at for person_id, at in session.execute(last_asked.group_by(SmsMessage.person_id))}
+    return [Said(person, said.get(person.id), asked.get(person.id)) for person in people]
+
+
+def _requests_about(term: Term):
+    return and_(
+        SmsMessage.purpose == Purpose.AVAILABILITY_REQUEST,
+        SmsMessage.dedupe_key.startswith(f"{KEY}:{term.id}:", autoescape=True),
     )
 
 
@@ -149,15 +181,7 @@ def refuse_when_past(session: Session, term: Term, now: datetime) -> None:
 
 def answers(session: Session, term: Term) -> Answers:
     """How many people were asked about the term (on any day), and how many of them have answered."""
-    asked = (
-        select(SmsMessage.person_id)
-        .where(
-            SmsMessage.purpose == Purpose.AVAILABILITY_REQUEST,
-            SmsMessage.dedupe_key.startswith(f"{KEY}:{term.id}:", autoescape=True),
-            SmsMessage.person_id.is_not(None),
-        )
-        .distinct()
-    )
+    asked = select(SmsMessage.person_id).where(_requests_about(term), SmsMessage.person_id.is_not(None)).distinct()
     asked_count = session.scalar(select(func.count()).select_from(asked.subquery())) or 0
     answered = session.scalar(
         select(func.count(Availability.id)).where(Availability.term_id == term.id, Availability.person_id.in_(asked))

@@ -23,6 +23,8 @@ from natteravn.shifts.models import Term
 from natteravn.web import (
     choices,
     coordinated_regions,
+    coordinator_required,
+    coordinator_scope,
     db_session,
     links,
     now,
@@ -129,16 +131,22 @@ def _coordinated_term(term_id: int) -> Term:
 
 
 @bp.route("/coordinator/terms/<int:term_id>/availability/<int:person_id>", methods=["GET", "POST"])
-@region_coordinator_required
+@coordinator_required
 def availability_for_person(term_id: int, person_id: int):
-    term = _coordinated_term(term_id)
+    """What someone told the coordinator by phone or in person, filled in for them: by anyone
+    coordinating the person's municipality."""
+    term = db_session().get(Term, term_id)
     person = db_session().get(Person, person_id)
-    if person is None or person.municipality is None or person.municipality.region_id != term.region_id:
+    if term is None or person is None or person.municipality is None:
+        abort(404)
+    if person.municipality.region_id != term.region_id or not coordinator_scope().covers(
+        term.region_id, person.municipality_id
+    ):
         abort(404)
     form = _availability_form(term, person)
     if form.validate_on_submit() and _save(form, person, term):
-        flash(_("Saved."), "success")
-        return redirect(url_for("autofill.page", term_id=term.id))
+        flash(_("Saved when %(name)s can walk.", name=person.name or display_phone(person.phone)), "success")
+        return redirect(url_for("roster.answers", term_id=term.id))
     return _availability_page(form, term, person)
 
 
