@@ -51,17 +51,22 @@ class Added:
     name: str
     municipality: Municipality
     invited: bool  # a new person's invitation to log in is planned
+    #: For someone registered already, what was changed: "name", "municipality", "school_class".
+    changed: list[str] = field(default_factory=list)
 
 
 def add_person(session: Session, scope: Scope, new: NewPerson, actor: Person, now: datetime, links: Links) -> Added:
     """Add one person to a municipality the coordinator has, as importing a list of one would.
     Raises ProfileRefused with every answer to correct, and AlreadyRegistered for a number of the
-    coordinator's own people (nothing is changed: their page is the place for that)."""
+    coordinator's own people when the answers would change nothing for them or name someone else
+    (nothing is changed then: their page is the place for them)."""
     row = _checked(session, scope, new)
     importing.one_intake_at_a_time(session, {row.municipality.region_id})
     registered = session.scalar(select(Person).where(Person.phone == row.phone).options(selectinload(Person.roles)))
     if registered is not None:
         _compare(session, scope, row, registered)
+    # One of the coordinator's own people, given the classes ticked (see `_compare`).
+    own = registered is not None and registered.municipality_id is not None and row.elsewhere is None
     try:
         intake = importing.take_in(session, [row], links, now)
     except IntegrityError as error:  # the number logged in for the first time a moment ago
@@ -71,12 +76,13 @@ def add_person(session: Session, scope: Scope, new: NewPerson, actor: Person, no
         ) from error
     region_id = row.municipality.region_id
     person = None if row.elsewhere is not None else row.person or intake.by_region[region_id][row.change][0]
-    _record(session, actor, person, row, now)
+    _record(session, actor, person, row, now, action="person.updated" if own else "person.added")
     return Added(
         person=person,
         name=row.name,
         municipality=row.municipality,
         invited=row.change == importing.Change.NEW and row.elsewhere is None,
+        changed=list(row.changed),
     )
 
 
@@ -150,12 +156,17 @@ def _open_class_in(school_class: SchoolClass, municipality: Municipality) -> boo
 
 def _compare(session: Session, scope: Scope, row: importing.ImportRow, registered: Person) -> None:
     """What adding the number means for the person who has it. One of the coordinator's own
-    people is said to be so. Anyone else who belongs somewhere (lives in another region, or in a
-    municipality of this one the coordinator does not have, or holds a role elsewhere) is, as in
-    an import, invited to move and left where they are. Someone who logged in once and never said
-    where they live is taken in, as an import takes them."""
+    people gets what an import of the row would give them (the classes ticked added, the
+    municipality chosen, a name not yet their own); when that changes nothing, or the name is not
+    theirs (a mistyped number), they are said to be registered. Anyone else who belongs somewhere
+    (lives in another region, or in a municipality of this one the coordinator does not have, or
+    holds a role elsewhere) is, as in an import, invited to move and left where they are. Someone
+    who logged in once and never said where they live is taken in, as an import takes them."""
     if person_in(session, registered.id, scope) is not None:
-        raise AlreadyRegistered(registered, row.shown_phone)
+        named_otherwise = importing.compare(row, registered, {row.municipality.region_id})
+        if named_otherwise is not None or row.change != importing.Change.UPDATED:
+            raise AlreadyRegistered(registered, row.shown_phone)
+        return
     if registered.municipality_id is not None or registered.roles:
         row.elsewhere = registered
         return
@@ -163,7 +174,9 @@ def _compare(session: Session, scope: Scope, row: importing.ImportRow, registere
     row.change = importing.Change.UPDATED
 
 
-def _record(session: Session, actor: Person, person: Person | None, row: importing.ImportRow, now: datetime) -> None:
+def _record(
+    session: Session, actor: Person, person: Person | None, row: importing.ImportRow, now: datetime, *, action: str
+) -> None:
     region_id = row.municipality.region_id
     if person is None:  # named by no id: the audit log of this region must not find them either
         audit.record(
@@ -180,7 +193,7 @@ def _record(session: Session, actor: Person, person: Person | None, row: importi
     audit.record(
         session,
         actor_id=actor.id,
-        action="person.added",
+        action=action,
         object_type="person",
         object_id=person.id,
         now=now,

@@ -709,7 +709,7 @@ def _one_person(rows: list[ImportRow]) -> ImportRow | Refusal:
     )
 
 
-def _compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | None:
+def compare(row: ImportRow, person: Person, region_ids: set[int]) -> Refusal | None:
     """Fill in what importing the row would change for someone already registered. The name of
     someone who has logged in and answered the first-time questions is their own: a list may write
     it differently, but one that names someone else by their number is refused, since a number
@@ -781,7 +781,7 @@ def preview_import(session: Session, region_ids: set[int], text: str, mapping: M
             .options(joinedload(Person.municipality), selectinload(Person.school_classes))
         )
     }
-    refused = {row.phone: _compare(row, existing[row.phone], region_ids) for row in rows if row.phone in existing}
+    refused = {row.phone: compare(row, existing[row.phone], region_ids) for row in rows if row.phone in existing}
     errors.extend(refusal for refusal in refused.values() if refusal is not None)
     errors.sort(key=lambda e: e.params["row"])
     return ImportPreview(rows=[row for row in rows if refused.get(row.phone) is None], errors=errors, left_out=left_out)

@@ -48,6 +48,7 @@ AUDIT = audit.Vocabulary(
         "people.imported": N_("Imported parents: %(created)s new, %(updated)s updated, %(unchanged)s unchanged"),
         "person.registered": N_("Registered %(person)s by their phone number"),
         "person.added": N_("Added %(person)s by hand"),
+        "person.updated": N_("Updated %(person)s by hand: the classes, municipality or name entered"),
         # Someone registered in another region, never named here (see `people.adding`).
         "person.invited": N_("Invited someone by hand to walk in %(municipality)s"),
         "person.coordinator_granted": N_("Made %(person)s coordinator of %(place)s"),

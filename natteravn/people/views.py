@@ -134,6 +134,15 @@ def _added(added: adding.Added) -> str:
         )
     if added.invited:
         return _("%(name)s is added and gets an invitation by SMS.", name=added.name)
+    if added.changed:  # registered already: what an import of the row would have changed
+        said = [_("%(name)s was registered already.", name=added.name)]
+        if "school_class" in added.changed:
+            said.append(_("The classes you ticked are added to theirs."))
+        if "municipality" in added.changed:
+            said.append(_("They now belong to %(municipality)s.", municipality=added.municipality.name))
+        if "name" in added.changed:
+            said.append(_("Their name is now written as you wrote it."))
+        return " ".join(said)
     return _("%(name)s is added.", name=added.name)
 
 

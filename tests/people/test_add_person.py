@@ -1,7 +1,8 @@
 """Adding one person by hand, as a coordinator does after a phone call or a parent meeting: the
 person is added, approved and invited once, as importing a list of one would; a number already one
-of the coordinator's people is said to be so, with a link; a number of another region's person is
-never shown, and that person is invited to move as the import invites them."""
+of the coordinator's people gets the classes ticked, as the import gives them, or is said to be
+theirs, with a link; a number of another region's person is never shown, and that person is invited
+to move as the import invites them."""
 
 from __future__ import annotations
 
@@ -120,6 +121,28 @@ def test_a_number_of_the_regions_own_people_is_said_to_be_theirs_and_nothing_cha
     db.rollback()
     assert (world.parent.name, world.parent.municipality) == ("Kari Nordmann", world.asnes)
     assert messages_to(db, world.parent.id) == [] and events(db, "person.added") == []
+
+
+def test_a_parent_added_again_with_another_childs_class_gets_that_class_as_an_import_gives_it(world, db, clock, links):
+    kari = world.parent
+    assert world.school_class not in kari.school_classes
+    added = add(
+        db, world, clock, links, name="Kari Nordmann", phone="912 34 567", school_class_ids=[world.school_class.id]
+    )
+    db.commit()
+    assert added.person == kari and added.changed == ["school_class"] and not added.invited
+    assert world.school_class in kari.school_classes and kari.municipality == world.asnes
+    assert messages_to(db, kari.id) == []  # no invitation: she is registered
+    (event,) = events(db, "person.updated")
+    assert event.object_id == kari.id and event.details["school_class_ids"] == [world.school_class.id]
+    assert events(db, "person.added") == []
+
+
+def test_a_parent_added_again_with_nothing_new_is_said_to_be_registered(world, db, clock, links):
+    add(db, world, clock, links, name="Kari Nordmann", phone="912 34 567", school_class_ids=[world.school_class.id])
+    db.commit()
+    with pytest.raises(adding.AlreadyRegistered):
+        add(db, world, clock, links, name="Kari", phone="912 34 567", school_class_ids=[world.school_class.id])
 
 
 def test_a_number_of_another_regions_person_is_invited_to_move_and_never_shown(world, db, clock, links):
@@ -265,6 +288,16 @@ def test_a_known_number_is_said_beside_the_field_with_a_link_and_the_typed_answe
     assert '<p class="error" id="phone-error">912 34 567 is already registered, to Kari Nordmann.</p>' in page.text
     assert f'href="/coordinator/people/{world.parent.id}"' in page.text
     assert 'value="Kari Annen"' in page.text and 'value="91234567"' in page.text
+
+
+def test_a_known_parent_given_a_class_is_told_what_was_added_on_their_page(world, login, client):
+    login(world.coordinator)
+    data = {"name": "Kari Nordmann", "phone": "91234567", "municipality": world.asnes.id, "locale": "nb"}
+    response = client.post(ADD, data={**data, "school_classes": world.school_class.id})
+    assert response.headers["Location"] == f"/coordinator/people/{world.parent.id}"
+    page = client.get(response.headers["Location"]).text
+    assert "Kari Nordmann was registered already. The classes you ticked are added to theirs." in page
+    assert "Flisa skole 9A" in page
 
 
 def test_another_regions_number_gets_the_same_few_words_an_import_gives_it(world, db, clock, login, client):
