@@ -104,13 +104,16 @@ def _wire_channel_choice() -> None:
     go by; `accounts`, where both are chosen, may not import `shifts` and `roster`, where they are
     written, so it says so by a signal connected here."""
     from natteravn.accounts.service import wording_changed
-    from natteravn.roster.terms import reword_class_invitations
+    from natteravn.roster.autofill.asking import reword_requests
+    from natteravn.roster.terms import reword_class_invitations, reword_published_rosters
     from natteravn.shifts.calls import reword_calls
     from natteravn.shifts.messages import reword_waiting
 
     wording_changed.connect(reword_waiting)
     wording_changed.connect(reword_calls)
     wording_changed.connect(reword_class_invitations)
+    wording_changed.connect(reword_published_rosters)
+    wording_changed.connect(reword_requests)
 
 
 def _wire_login() -> None:

@@ -1358,8 +1358,9 @@ def publish_preview(session: Session, term: Term, now: datetime, links: Links, p
     )
 
 
-def _coming_places(session: Session, term: Term, now: datetime) -> dict[int, list[Signup]]:
-    signups = session.scalars(
+def _coming_places(session: Session, term: Term, now: datetime, *, of: Person | None = None) -> dict[int, list[Signup]]:
+    """Everyone's places on the term's nights still to come (or only those of `of`), by person."""
+    query = (
         select(Signup)
         .join(Signup.shift)
         .where(
@@ -1371,7 +1372,8 @@ def _coming_places(session: Session, term: Term, now: datetime) -> dict[int, lis
         )
         .options(joinedload(Signup.person), joinedload(Signup.shift).joinedload(Shift.route))
         .order_by(Signup.person_id, Shift.starts_at)
-    ).all()
+    )
+    signups = session.scalars(query.where(Signup.person_id == of.id) if of is not None else query).all()
     by_person: dict[int, list[Signup]] = defaultdict(list)
     for signup in signups:
         by_person[signup.person_id].append(signup)
@@ -1379,7 +1381,9 @@ def _coming_places(session: Session, term: Term, now: datetime) -> dict[int, lis
 
 
 def _summary(term: Term, signups: list[Signup], links: Links) -> messages.Planned:
-    """One SMS listing a person's nights of the term."""
+    """One SMS listing a person's nights of the term: about the term, not one of its nights, so
+    that a place given back or a night called off (each told of on its own) does not withdraw
+    the list of the others."""
     person = signups[0].person
     _ = translations(person.locale).gettext
     nights = ", ".join(_night_in_list(signup.shift) for signup in signups)
@@ -1389,9 +1393,29 @@ def _summary(term: Term, signups: list[Signup], links: Links) -> messages.Planne
         % {"term": term.name, "nights": nights, "link": links.url("/my")},
         purpose=Purpose.ROSTER_PUBLISHED,
         person=person,
-        shift=signups[0].shift,
-        signup=signups[0],
+        shift=None,
+        region_id=term.region_id,
     )
+
+
+def reword_published_rosters(person: Person, *, session: Session, links: Links) -> None:
+    """The person chose another language (`accounts.service.wording_changed`): the list of their
+    nights still waiting to go out since a term was published is written again in it, naming the
+    places they still hold of those it named."""
+    waiting = session.execute(
+        select(SmsMessage.id, SmsMessage.dedupe_key, SmsMessage.created_at).where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.purpose == Purpose.ROSTER_PUBLISHED,
+            SmsMessage.state == MessageState.PENDING,
+        )
+    ).all()
+    for message_id, key, planned_at in waiting:
+        term = session.get(Term, int(key.split(":")[1])) if key else None
+        places = _coming_places(session, term, planned_at, of=person).get(person.id) if term else None
+        if term is None or not places:  # none left of those it named: the message keeps its words
+            continue
+        subject = subject_for(Purpose.ROSTER_PUBLISHED, person.locale)
+        messages.reword(session, _summary(term, places, links).body, SmsMessage.id == message_id, subject=subject)
 
 
 def _night_in_list(shift: Shift) -> str:

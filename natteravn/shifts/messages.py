@@ -274,20 +274,23 @@ def dropout_text(ngettext, words: dict) -> str:
 @dataclass(frozen=True)
 class Planned:
     """A message about a night, to a person, on behalf of its region: planned unless a message
-    with the same key was planned before (a double tap, a job run twice)."""
+    with the same key was planned before (a double tap, a job run twice). One about several
+    nights (a term's roster) names no night but its region: no one night's end withdraws it."""
 
     key: str
     body: str
     purpose: Purpose
     person: Person
-    shift: Shift
+    shift: Shift | None
     signup: Signup | None = None
     due_at: datetime | None = None
     own_action: bool = False
     expires_at: datetime | None = None
+    region_id: int | None = None  # for a message about no one night
 
     def fields(self, now: datetime) -> dict:
         """What `sms.enqueue` takes."""
+        shift = self.shift
         return {
             "to": self.person.phone,
             "body": self.body,
@@ -296,10 +299,10 @@ class Planned:
             "due_at": self.due_at,
             "person_id": self.person.id,
             "signup_id": self.signup.id if self.signup else None,
-            "shift_id": self.shift.id,
-            "region_id": self.shift.term.region_id,
+            "shift_id": shift.id if shift else None,
+            "region_id": shift.term.region_id if shift else self.region_id,
             "own_action": self.own_action,
-            "night": (self.shift.starts_at, self.shift.ends_at),
+            "night": (shift.starts_at, shift.ends_at) if shift else None,
             "expires_at": self.expires_at,
             "dedupe_key": self.key,
             "email": self.person.mail_to,

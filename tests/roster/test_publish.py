@@ -9,11 +9,13 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from natteravn.accounts import service as accounts
 from natteravn.audit.models import AuditEvent
+from natteravn.i18n import translations
 from natteravn.roster import service as roster
 from natteravn.roster import terms
 from natteravn.shifts.models import SignupRole, Term
-from natteravn.sms.models import Purpose, SmsMessage
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests import factories
 
 
@@ -56,6 +58,32 @@ def test_publishing_shows_the_nights_and_sends_each_person_on_the_roster_one_sum
     reminders = db.scalars(select(SmsMessage.purpose).where(SmsMessage.to == draft.parent.phone)).all()
     assert Purpose.REMINDER_BEFORE in reminders  # planned at publishing, not while the term was a draft
     assert db.scalar(select(AuditEvent.details).where(AuditEvent.action == "term.published"))["told"] == 2
+
+
+def test_the_list_of_a_persons_nights_still_goes_out_when_the_first_of_them_is_called_off(db, draft, clock, links):
+    first, second = draft.nights[0], draft.nights[-1]
+    first_place = roster.assign(db, first, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, second, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    roster.remove(db, first_place, clock(), links, draft.coordinator)
+    roster.cancel_night(db, second, "Storm", clock(), links, draft.coordinator)
+    (summary,) = _summaries(db)
+    assert summary.state == MessageState.PENDING  # each change is told on its own; the list is not withdrawn
+    assert summary.region_id == draft.region.id
+
+
+def test_a_summary_waiting_is_written_again_in_the_language_the_person_chooses(db, draft, clock, links):
+    first, second = draft.nights[0], draft.nights[-1]
+    first_place = roster.assign(db, first, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    roster.assign(db, second, draft.parent, SignupRole.WALKER, clock(), links, draft.coordinator)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    roster.remove(db, first_place, clock(), links, draft.coordinator)
+    accounts.choose_language(db, draft.parent, "nb", links)
+    (summary,) = _summaries(db)
+    db.refresh(summary)
+    assert summary.body.startswith("Natteravn: vaktlista for Høst 2026 er klar. Vaktene dine: Kjellmyra 19.12")
+    assert "19.12" in summary.body and "20.11" not in summary.body  # the place she gave back is not listed
+    assert summary.subject == translations("nb").gettext("Natteravn: your nights this term")
 
 
 def test_publishing_plans_each_reminder_once_and_the_day_reminders_name_each_nights_leader(db, draft, clock, links):

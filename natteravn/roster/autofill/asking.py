@@ -26,7 +26,8 @@ from natteravn.roster.grid import standing_nights
 from natteravn.shifts import messages
 from natteravn.shifts.models import Term
 from natteravn.sms import service as sms
-from natteravn.sms.models import Purpose, SmsMessage
+from natteravn.sms.mail import subject_for
+from natteravn.sms.models import MessageState, Purpose, SmsMessage
 
 #: What the audit log says about asking.
 AUDIT = audit.Vocabulary(
@@ -101,6 +102,23 @@ def request_text(person: Person, term: Term, links: Links) -> str:
     _ = translations(person.locale).gettext
     words = {"term": term.name, "link": links.availability(term.id)}
     return _("Natteravn: which nights can you walk in %(term)s? Tell the coordinator here: %(link)s") % words
+
+
+def reword_requests(person: Person, *, session: Session, links: Links) -> None:
+    """The person chose another language (`accounts.service.wording_changed`): the requests to say
+    when they can walk still waiting to go out are written again in it."""
+    waiting = session.execute(
+        select(SmsMessage.id, SmsMessage.dedupe_key).where(
+            SmsMessage.person_id == person.id,
+            SmsMessage.purpose == Purpose.AVAILABILITY_REQUEST,
+            SmsMessage.state == MessageState.PENDING,
+        )
+    ).all()
+    for message_id, key in waiting:
+        term = session.get(Term, int(key.split(":")[1])) if key else None
+        if term is not None:
+            subject = subject_for(Purpose.AVAILABILITY_REQUEST, person.locale)
+            messages.reword(session, request_text(person, term, links), SmsMessage.id == message_id, subject=subject)
 
 
 def not_asked_today(session: Session, term: Term, people: list[Person], now: datetime) -> dict[str, Person]:

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Role, RoleKind
 from natteravn.audit.models import AuditEvent
 from natteravn.i18n import translations
@@ -72,6 +73,20 @@ def test_each_is_asked_in_their_language_by_their_channel_with_the_link_to_the_f
     assert by_person[nils.id].channel == Channel.SMS and by_person[nils.id].to == nils.phone
     assert by_person[nils.id].region_id == world.region.id  # the region's quiet hours and SMS budget
     assert not by_person[nils.id].urgent  # never in the quiet hours
+
+
+def test_a_request_waiting_is_written_again_in_the_language_the_person_chooses(world, db, clock, links):
+    nils = factories.person(db, world.valer, "Nils Nynorsk", clock(), locale="nn")
+    db.commit()
+    asking.ask(db, world.coordinator.coordinator_scope, world.term, clock(), links, world.coordinator)
+    accounts.choose_language(db, nils, "en", links)
+    (request,) = [message for message in requests(db) if message.person_id == nils.id]
+    db.refresh(request)
+    assert request.body == REQUEST % {
+        "term": "Høst 2026",
+        "link": f"http://natteravn.test/availability/{world.term.id}",
+    }
+    assert request.subject == "Natteravn: when can you walk?"
 
 
 def test_asking_twice_the_same_day_asks_nobody_twice_and_another_day_asks_who_has_still_not_answered(
