@@ -272,22 +272,24 @@ def reword_calls(person: Person, *, session: Session, links: Links) -> None:
 
 
 def open_invitation(
-    session: Session, person: Person, now: datetime, *, shift_id: int | None = None
+    session: Session, person: Person, now: datetime, *, shift_id: int | None = None, called_off_too: bool = False
 ) -> Invitation | None:
     """The latest unanswered invitation of the person's to a night that is still ahead (to that
-    night, given `shift_id`)."""
+    night, given `shift_id`). `called_off_too`: one to a night cancelled since counts, for an
+    answer to it by SMS to be told so rather than taken as the answer to another question."""
     query = (
         select(Invitation)
         .join(Invitation.shift)
         .where(
             Invitation.person_id == person.id,
             Invitation.outcome == InvitationOutcome.OPEN,
-            Shift.cancelled_at.is_(None),
             Shift.starts_at > now,
         )
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(1)
     )
+    if not called_off_too:
+        query = query.where(Shift.cancelled_at.is_(None))
     if shift_id is not None:
         query = query.where(Invitation.shift_id == shift_id)
     return session.scalar(query)
@@ -410,7 +412,7 @@ def answer_text(_, answer: Answer, shift: Shift, now: datetime) -> str:
     """What the person who answered is told, by SMS or on the night's page, in `_`'s language."""
     words = messages.night_words(shift)
     if shift.cancelled_at is not None:
-        return _("This night is cancelled.")
+        return _("%(route)s on %(date)s is cancelled, so there is no place to take. Thank you for answering.") % words
     if answer.outcome == InvitationOutcome.TAKEN:
         return _("Thank you! The place on %(route)s on %(date)s at %(time)s is yours. Meet at %(place)s.") % words
     if shift.starts_at <= now:

@@ -154,7 +154,9 @@ def _coming(
 def _question(session: Session, person: Person, now: datetime) -> Invitation | Signup | None:
     nearest = _coming(session, person, now, 1, ASKED_ABOUT) or _coming(session, person, now, 1)
     signup = next(iter(nearest), None)
-    invitation = calls.open_invitation(session, person, now)
+    # A call for a night cancelled since is still the question they answer: a JA to it must not
+    # confirm another night instead.
+    invitation = calls.open_invitation(session, person, now, called_off_too=True)
     if invitation is None or signup is None:
         return invitation or signup
     asked_since = session.scalar(

@@ -13,7 +13,8 @@ import re
 import unicodedata
 
 YES, NO, STOP, START, HELP, UNKNOWN = "YES", "NO", "STOP", "START", "HELP", "UNKNOWN"
-#: Neither yes nor no, and enough to leave a message unclear.
+#: Neither yes nor no, and enough to leave a message unclear: doubt, and words that take news
+#: ("Ok, synd. God helg" to a night called off) rather than answer a question.
 _UNSURE = "UNSURE"
 
 # --- What people write, as they type it, phrases separated by commas. Tables and messages are
@@ -35,7 +36,9 @@ _NORWEGIAN = {
         har ikke anledning, passer dårlig, passar dårleg, må avlyse, må jobbe, bortreist,
         kanskje neste gang""",
     _UNSURE: """kanskje, muligens, mulig, kan hende, vet ikke, usikker, tja, tror, trur, hvis, viss,
-        dersom, får se, kommer an på, kommer tilbake, ikke før""",
+        dersom, får se, kommer an på, kommer tilbake, ikke før,
+        synd, leit, dumt, trist, kjedelig, takk for beskjed, takk for beskjeden, takk for info,
+        takk for meldingen, takk for meldinga, skjønner, forstår, oppfattet, notert""",
 }
 _ENGLISH = {
     STOP: "stop, stopall, unsubscribe",
@@ -47,7 +50,8 @@ _ENGLISH = {
     NO: """nope, nah, can not, could not, unable, sick, ill, busy, no time, count me out, i am out,
         have to cancel, need to cancel, maybe next time""",
     _UNSURE: """maybe, perhaps, possibly, probably, might, not sure, unsure, do not know, dunno, if,
-        depends, we will see, not before, not until""",
+        depends, we will see, not before, not until,
+        too bad, pity, shame, thanks for letting me know, thanks for the info, noted, understood""",
 }
 #: Everyday words that are a command only as the whole message: "End time?" is no opt-out.
 _WHOLE_MESSAGE_COMMANDS = {"end": STOP, "quit": STOP, "info": HELP}

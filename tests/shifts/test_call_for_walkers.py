@@ -10,6 +10,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
+from natteravn.roster import service as roster
 from natteravn.scheduler import add_jobs, context_from
 from natteravn.shifts import calls, service
 from natteravn.shifts.models import Invitation, InvitationOutcome, SignupRole, SignupState
@@ -195,6 +196,20 @@ def test_a_ja_that_breaks_a_sign_up_rule_is_refused_with_the_reason(world, db, c
     assert "already on another night at that time" in answer
     assert invitation.outcome == InvitationOutcome.REFUSED
     assert friday.id  # the night itself is untouched
+
+
+def test_a_ja_to_a_call_for_a_night_cancelled_since_is_told_so_and_confirms_no_other_night(world, db, clock, links):
+    own = service.sign_up(
+        db, world.parent, world.night_on("Kjellmyra", date(2026, 12, 4)).id, SignupRole.WALKER, clock(), links
+    )
+    clock.set(TUESDAY_CALL)
+    calls.call_for_walkers(db, clock(), links)
+    invitation = calls.open_invitation(db, world.parent, clock())
+    roster.cancel_night(db, invitation.shift, "Storm", clock(), links, world.coordinator)
+    answer = reply_yes(db, world.parent.phone, clock(), links)
+    assert "is cancelled, so there is no place to take" in answer
+    assert own.state == SignupState.SIGNED_UP  # not taken as a JA to its reminder
+    assert invitation.outcome == InvitationOutcome.FULL
 
 
 def test_nei_to_an_invitation_declines_it(world, db, clock, links):

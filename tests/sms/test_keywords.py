@@ -148,6 +148,12 @@ def test_a_clear_no(body):
         "   ",
         "!!!",
         "Dessverre",
+        # Taking news, not answering a question: to a night called off, no JA to another's call.
+        "Ok, synd. God helg",
+        "Greit, takk for beskjed",
+        "Skjønner, leit",
+        "Too bad, ok",
+        "Ok, thanks for letting me know",
     ],
 )
 def test_mixed_unsure_or_asking_is_unknown(body):
