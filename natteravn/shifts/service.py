@@ -781,7 +781,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     person, shift = lock_signup(session, signup)
     if signup.state not in LIVE:
         return signup
-    if signup.state in TAKEN and now >= cancel_cutoff(shift):
+    if signup.state in TAKEN and now >= cancel_until(signup):
         raise SignupRefused(N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader."))
     _count_churn(session, person, now)
     give_back(session, signup, now, links)
@@ -840,7 +840,7 @@ def what_cancelling_does(session: Session, person: Person, signup_id: int, now: 
     others_leading = _leaders_besides(session, signup)
     return Cancelling(
         signup=signup,
-        too_late=taken and now >= cancel_cutoff(shift),
+        too_late=taken and now >= cancel_until(signup),
         waitlist=taken and bool(waiting),
         leader_told=taken and not waiting and bool(others_leading),
         leaves_without_leader=taken and signup.role == SignupRole.LEADER and not others_leading,
@@ -871,6 +871,18 @@ def reminding(person: Person, signup: Signup, now: datetime) -> Reminding | None
 
 def cancel_cutoff(shift: Shift) -> datetime:
     return shift.starts_at - timedelta(hours=shift.term.region.cancel_cutoff_hours)
+
+
+#: How long a place taken after the cut-off can still be given back online: a tap by mistake on
+#: tonight's night is undone, not walked or explained to the group leader.
+UNDO_WINDOW = timedelta(minutes=15)
+
+
+def cancel_until(signup: Signup) -> datetime:
+    """Until when the person can give back their place online: the region's cut-off before the
+    night, or a little after they took it (`UNDO_WINDOW`), never after the night starts."""
+    shift = signup.shift
+    return max(cancel_cutoff(shift), min(signup.created_at + UNDO_WINDOW, shift.starts_at))
 
 
 def give_back(session: Session, signup: Signup, now: datetime, links: Links, *, late: bool = False) -> int:

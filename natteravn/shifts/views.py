@@ -102,7 +102,7 @@ def night(shift_id: int):
         standin_wanted=invitation is not None and calls.asks_for_standin(db, invitation),
         company=service.co_walkers(db, current_user, found.shift, now()),
         can_lead=current_user.holds(RoleKind.LEADER, found.shift.term.region_id),
-        cutoff=service.cancel_cutoff(found.shift),
+        cutoff=service.cancel_until(found.mine) if found.mine else None,
         logbook_opens=service.logbook_opens_at(found.shift),
         leader_place_until=service.leader_place_until(found.shift),
         offer_url=links().offer(found.mine.id) if found.mine else None,
@@ -260,7 +260,7 @@ def my_nights():
     upcoming, past = service.my_nights(db, current_user, now())
     walkers = service.co_walkers_on(db, current_user, (s.shift_id for s in upcoming), now())
     history = service.my_history(db, current_user, past, now())
-    cutoffs = {s.id: service.cancel_cutoff(s.shift) for s in upcoming}
+    cutoffs = {s.id: service.cancel_until(s) for s in upcoming}
     return render_template(
         "shifts/my.html",
         upcoming=upcoming,

@@ -257,6 +257,18 @@ def test_cancel_before_the_cut_off_and_be_refused_after(world, db, client, login
     assert live(db, world.parent, later.shift)[0].state == SignupState.SIGNED_UP
 
 
+def test_a_parent_who_signed_up_for_tonight_by_mistake_can_cancel_at_once(world, db, client, login, clock):
+    night = world.night_on("Kirkenær", FRIDAY)
+    clock.set(night.starts_at - timedelta(hours=5))
+    client = login(world.parent)
+    client.post(f"/nights/{night.id}/signup", data={"role": "walker"})
+    page = client.get(f"/nights/{night.id}").text
+    assert "Cancel my place" in page and "It is too late to cancel online." not in page
+    (mine,) = live(db, world.parent, night)
+    response = client.post(f"/signups/{mine.id}/cancel", follow_redirects=True)
+    assert "You are no longer on this night." in response.text
+
+
 def test_another_persons_cancel_url_is_not_found(world, db, client, login, clock):
     theirs = factories.signup(db, world.night_on("Kirkenær", FRIDAY), world.other_parent, clock())
     db.commit()

@@ -277,6 +277,20 @@ def test_after_the_cut_off_cancelling_is_refused_with_a_reason(world, db, clock,
     assert mine.state == SignupState.SIGNED_UP
 
 
+def test_a_place_taken_after_the_cut_off_can_be_given_back_for_a_quarter_of_an_hour(world, db, clock, links, sign):
+    """A tap by mistake on tonight's night is undone at once, not walked or explained to the leader."""
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    clock.set(night.starts_at - timedelta(hours=5))  # past the cut-off: tonight
+    by_mistake = sign(world.parent, night)
+    clock.set(clock() + timedelta(minutes=10))
+    assert service.cancel_signup(db, world.parent, by_mistake.id, clock(), links).state == SignupState.CANCELLED
+    meant = sign(world.other_parent, night)
+    clock.set(clock() + timedelta(minutes=16))
+    assert refused(service.cancel_signup, db, world.other_parent, meant.id, clock(), links).startswith(
+        "It is too late to cancel this night."
+    )
+
+
 def test_the_waitlist_can_be_left_at_any_time(world, db, clock, links, sign):
     night = world.night_on("Flisa sentrum", FRIDAY)
     night.max_walkers = 1
