@@ -646,10 +646,20 @@ def offer_text(signup: Signup, links: Links) -> str:
     _ = translations(signup.person.locale).gettext
     words = night_words(signup.shift)
     words["expires"] = local(signup.offer_expires_at, zone(signup.shift)).strftime("%d.%m %H:%M")
-    return _("A place is free on %(route)s %(date)s at %(time)s. Tap to take it before %(expires)s: %(link)s") % {
-        **words,
-        "link": links.offer(signup.id),
-    }
+    words["link"] = links.offer(signup.id)
+    if wants_email(signup.person):
+        return (
+            _("Natteravn: a place is free on %(route)s %(date)s at %(time)s. Take it before %(expires)s here: %(link)s")
+            % words
+        )
+    # Named as ours, as every message is: a bare link from an unknown sender reads as a scam.
+    return (
+        _(
+            "Natteravn: a place is free on %(route)s %(date)s at %(time)s. Answer JA, or tap the link, "
+            "before %(expires)s to take it: %(link)s"
+        )
+        % words
+    )
 
 
 def offer_expired(session: Session, signup: Signup, deadline: datetime, now: datetime, links: Links) -> None:

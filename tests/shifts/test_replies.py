@@ -218,7 +218,7 @@ def test_nei_to_an_offer_passes_the_place_on(world, db, clock, links, gateway):
     next_in_line = service.sign_up(db, world.other_parent, night.id, SignupRole.WALKER, clock(), links)
     clock.set(utc(2026, 11, 26, 9, 0))  # Thursday morning
     service.withdraw(db, first, clock(), links)
-    asked(db, gateway, clock, clock())  # "A place is free … Tap to take it before …"
+    asked(db, gateway, clock, clock())  # "Natteravn: a place is free … Answer JA, or tap the link, before …"
 
     answer = reply_no(db, world.parent.phone, clock(), links)
     assert offered.state == SignupState.CANCELLED

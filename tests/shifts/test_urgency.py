@@ -13,7 +13,7 @@ from natteravn.roster.autofill import service as autofill
 from natteravn.roster.autofill.models import DraftAssignment, DraftState, RosterDraft
 from natteravn.shifts import service
 from natteravn.shifts.models import SignupRole, SignupState
-from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.models import Channel, MessageState, Purpose, SmsMessage
 from natteravn.sms.service import dispatch_due
 from tests import factories
 from tests.conftest import last_sms_to
@@ -112,6 +112,15 @@ def offer_sms(db, signup) -> SmsMessage:
     )
 
 
+def test_an_offer_by_e_mail_asks_for_no_sms_answer(world, db, clock, links):
+    night, ola, kari = full_night_with_a_queue(world, db, clock, links, FRIDAY)
+    world.parent.email, world.parent.channel = "kari@example.no", Channel.EMAIL
+    service.withdraw(db, ola, clock(), links)
+    body = offer_sms(db, kari).body
+    assert body.startswith("Natteravn: a place is free on Flisa sentrum ")
+    assert "Take it before" in body and "JA" not in body
+
+
 def test_a_place_freed_at_02_30_for_next_week_is_offered_at_8_with_the_whole_window(
     app, world, db, clock, links, gateway
 ):
@@ -151,7 +160,9 @@ def test_a_place_on_tonights_night_is_offered_at_once_until_the_night_starts(app
     service.withdraw(db, ola, evening, links)  # past the cut-off for the web: the coordinator took Ola off
     assert kari.offer_expires_at == night.starts_at
     dispatch(app, db, gateway, evening)
-    assert "Tap to take it before 27.11 22:00" in last_sms_to(gateway, world.parent.phone)
+    offer = last_sms_to(gateway, world.parent.phone)
+    assert offer.startswith("Natteravn: a place is free on ")
+    assert "Answer JA, or tap the link, before 27.11 22:00 to take it" in offer
 
 
 def test_an_offer_nobody_answers_goes_on_and_the_person_is_told(app, world, db, clock, links, gateway):
