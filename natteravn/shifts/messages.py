@@ -167,7 +167,7 @@ def call_text(_, words: dict, role: SignupRole, *, by_email: bool = False) -> st
         )
     return (
         _(
-            "Natteravn: %(route)s on %(date)s at %(time)s needs a walker. Can you come? "
+            "Natteravn: %(route)s on %(date)s at %(time)s needs walkers. Can you come? "
             "Reply JA to take the place. %(link)s"
         )
         % words
@@ -185,7 +185,7 @@ def _email_call_text(_, words: dict, role: SignupRole) -> str:
         )
     return (
         _(
-            "Natteravn: %(route)s on %(date)s at %(time)s needs a walker. Can you come? "
+            "Natteravn: %(route)s on %(date)s at %(time)s needs walkers. Can you come? "
             "Take the place on the night's page: %(link)s"
         )
         % words

@@ -230,8 +230,8 @@ NB = {
     "Natteravn: thank you for leading %(route)s last night. Please write the night's report: %(link)s": (
         "Natteravn: takk for at du ledet %(route)s i går. Skriv rapporten fra kvelden her: %(link)s"
     ),
-    "Natteravn: %(route)s on %(date)s at %(time)s needs a walker. Can you come? Reply JA to take the place. %(link)s": (
-        "Natteravn: %(route)s %(date)s kl. %(time)s mangler en natteravn. Kan du? Svar JA for å ta plassen. %(link)s"
+    "Natteravn: %(route)s on %(date)s at %(time)s needs walkers. Can you come? Reply JA to take the place. %(link)s": (
+        "Natteravn: %(route)s %(date)s kl. %(time)s mangler natteravner. Kan du? Svar JA for å ta plassen. %(link)s"
     ),
     "Natteravn: %(route)s on %(date)s at %(time)s needs a group leader. Can you lead? Reply JA to take it. %(link)s": (
         "Natteravn: %(route)s %(date)s kl. %(time)s mangler gruppeleder. Kan du lede? Svar JA for å ta det. %(link)s"
@@ -265,8 +265,8 @@ NN = {
     "Natteravn: thank you for leading %(route)s last night. Please write the night's report: %(link)s": (
         "Natteravn: takk for at du leidde %(route)s i går. Skriv rapporten frå kvelden her: %(link)s"
     ),
-    "Natteravn: %(route)s on %(date)s at %(time)s needs a walker. Can you come? Reply JA to take the place. %(link)s": (
-        "Natteravn: %(route)s %(date)s kl. %(time)s manglar ein natteravn. Kan du? Svar JA for å ta plassen. %(link)s"
+    "Natteravn: %(route)s on %(date)s at %(time)s needs walkers. Can you come? Reply JA to take the place. %(link)s": (
+        "Natteravn: %(route)s %(date)s kl. %(time)s manglar natteravnar. Kan du? Svar JA for å ta plassen. %(link)s"
     ),
     "Natteravn: %(route)s on %(date)s at %(time)s needs a group leader. Can you lead? Reply JA to take it. %(link)s": (
         "Natteravn: %(route)s %(date)s kl. %(time)s manglar gruppeleiar. Kan du leie? Svar JA for å ta det. %(link)s"
