@@ -15,6 +15,7 @@ from natteravn.audit.models import AuditEvent
 from natteravn.clock import local
 from natteravn.places import service as places
 from natteravn.roster import grid
+from natteravn.roster import service as roster
 from natteravn.shifts.models import SignupRole, Term
 from tests import factories
 
@@ -113,6 +114,18 @@ def test_the_dashboard_counts_the_coming_weekends_nights_by_what_they_need(db, w
     assert "7</strong> short of walkers" in page
     assert "8</strong> without a leader" in page
     assert "No leader" in page
+
+
+def test_a_night_called_off_shows_on_the_dashboard_as_cancelled_and_nothing_more(db, world, clock, links, login):
+    friday_flisa = world.night_on("Flisa sentrum", datetime(2026, 11, 20).date())
+    for i in range(3):
+        factories.signup(db, friday_flisa, factories.person(db, world.asnes, f"Frivillig {i}", clock()), clock())
+    roster.cancel_night(db, friday_flisa, "Storm", clock(), links, world.coordinator)
+    db.commit()
+    page = login(world.coordinator).get("/coordinator").text
+    row = page[page.index(f"/coordinator/nights/{friday_flisa.id}") :].split("</tr>")[0]
+    assert "Cancelled" in row
+    assert "not answered" not in row and "No leader" not in row and "3 of" not in row
 
 
 def test_the_dashboards_counts_agree_with_their_number_in_norwegian(db, world, clock, login):
