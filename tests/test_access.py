@@ -46,9 +46,13 @@ REGION_WIDE = {
     "people.import_columns",
 }
 REGION_WIDE_BLUEPRINTS = ("places.", "audit.", "autofill.")
+#: ... but for one person of the coordinator's municipality: their answer of when they can walk.
+ONE_PERSONS = {"autofill.availability_for_person"}
 
 
 def region_wide(rule: Rule) -> bool:
+    if rule.endpoint in ONE_PERSONS:
+        return False
     return rule.endpoint in REGION_WIDE or rule.endpoint.startswith(REGION_WIDE_BLUEPRINTS)
 
 
