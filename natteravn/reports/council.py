@@ -12,6 +12,7 @@ nights and incidents, and a "<3" within a total only says the rest is small.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -24,7 +25,7 @@ from natteravn.clock import at_local
 from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
-from natteravn.reports import stats
+from natteravn.reports import redaction, stats
 from natteravn.reports.models import Assessment, Incident, ShiftReport
 from natteravn.reports.stats import Figures, walked_signup
 from natteravn.shifts.models import Shift, Signup, Term
@@ -59,6 +60,18 @@ ASSESSMENT_LIMIT = 4000
 
 class CouncilRefused(Refusal):
     pass
+
+
+class AssessmentUnchecked(CouncilRefused):
+    """The assessment holds passages that may identify someone, neither rewritten nor confirmed to
+    identify nobody: it is not saved, so it can be neither printed nor shared."""
+
+    def __init__(self, unchecked: list[str], confirmed: list[str]):
+        super().__init__(
+            N_("Check the marked parts first: rewrite each, or confirm that it identifies nobody."), field="text"
+        )
+        self.unchecked = unchecked
+        self.confirmed = confirmed
 
 
 def shown(count: int) -> str:
@@ -154,10 +167,21 @@ class CouncilReport:
     previous: PeriodFigures
     last_year: PeriodFigures
     assessment: Assessment | None
+    # Passages of the saved assessment the check flags and the coordinator has not confirmed (one
+    # written before the check, or flagged by rules made stricter since): while there are any, the
+    # assessment is neither printed nor shown by a link.
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def periods(self) -> list[PeriodFigures]:
         return [self.chosen, self.previous, self.last_year]
+
+    @property
+    def printed_assessment(self) -> str:
+        """The assessment as the report prints and shares it: nothing while a passage is unchecked."""
+        if self.assessment is None or self.unchecked:
+            return ""
+        return self.assessment.text
 
 
 def council_report(session: Session, selection: Selection, now: datetime) -> CouncilReport:
@@ -184,6 +208,7 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
     walks = _walks(session, region.id, chosen, periods, now)
     for found in figures:
         _effort(found, walks)
+    assessment = assessment_for(session, selection)
     return CouncilReport(
         region=region,
         selection=selection,
@@ -192,7 +217,8 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
         chosen=figures[0],
         previous=figures[1],
         last_year=figures[2],
-        assessment=assessment_for(session, selection),
+        assessment=assessment,
+        unchecked=unchecked_passages(session, assessment) if assessment else [],
     )
 
 
@@ -302,12 +328,21 @@ def assessment_for(session: Session, selection: Selection) -> Assessment | None:
     )
 
 
-def save_assessment(session: Session, selection: Selection, text: str, now: datetime, actor: Person) -> Assessment:
-    """Keeps the coordinator's words with the report, paragraphs apart by a blank line. Too long a
-    text is refused and the assessment saved before stays as it was."""
+def save_assessment(
+    session: Session, selection: Selection, text: str, now: datetime, actor: Person, confirmed: Collection[str] = ()
+) -> Assessment:
+    """Keeps the coordinator's words with the report, paragraphs apart by a blank line. The text goes
+    to the council and out by link, so it is checked as a leader's report is (names, ages, phone
+    numbers ...): each passage flagged must be rewritten or be among those `confirmed` to identify
+    nobody. Too long a text, or one with a passage unchecked, is refused, and the assessment saved
+    before stays as it was."""
     text = text.replace("\r\n", "\n").strip()
     if len(text) > ASSESSMENT_LIMIT:
         raise CouncilRefused(N_("Shorten this to %(max)d characters."), field="text", max=ASSESSMENT_LIMIT)
+    flagged = redaction.passages(text, redaction.allowed_words(session, selection.region_id))
+    unchecked = [passage for passage in flagged if passage not in confirmed]
+    if unchecked:
+        raise AssessmentUnchecked(unchecked, [passage for passage in flagged if passage in confirmed])
     written = assessment_for(session, selection) or Assessment(
         region_id=selection.region_id,
         first_day=selection.period.first_day,
@@ -315,11 +350,19 @@ def save_assessment(session: Session, selection: Selection, text: str, now: date
         municipalities=selection.key,
     )
     written.text = text
+    written.confirmed_flags = flagged  # each one confirmed: only what the text still says is kept
     written.updated_at, written.updated_by_id = now, actor.id
     session.add(written)
     session.flush()
     _record(session, "council_report.assessed", selection, now, actor.id, assessment_id=written.id)
     return written
+
+
+def unchecked_passages(session: Session, assessment: Assessment) -> list[str]:
+    """The passages of a saved assessment today's check flags that were never confirmed."""
+    confirmed = set(assessment.confirmed_flags or [])
+    found = redaction.passages(assessment.text, redaction.allowed_words(session, assessment.region_id))
+    return [passage for passage in found if passage not in confirmed]
 
 
 # --- A link for the council's members. ---

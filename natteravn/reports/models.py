@@ -190,6 +190,9 @@ class Assessment(Base):
     last_day: Mapped[date] = mapped_column(Date)
     municipalities: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text, default="")
+    # Flagged passages the coordinator confirmed identify nobody, as a leader does in a report: the
+    # assessment is printed and shared only while each passage the check finds is among them.
+    confirmed_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 

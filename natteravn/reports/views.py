@@ -950,10 +950,19 @@ def _council_page(
     link: str | None = None,
     expires_on=None,
     assessment_form: AssessmentForm | None = None,
+    unchecked: council.AssessmentUnchecked | None = None,
 ):
-    """The report's page; `assessment_form` brings back what was typed when it could not be saved."""
+    """The report's page; `assessment_form` brings back what was typed when it could not be saved,
+    and `unchecked` the passages in it to rewrite or confirm. A saved assessment with passages
+    never confirmed shows them the same way, for the coordinator only."""
     if assessment_form is None:
         assessment_form = AssessmentForm(text=report.assessment.text if report.assessment else "")
+    if unchecked is not None:
+        passages, confirmed = unchecked.unchecked, unchecked.confirmed
+    elif report.assessment is not None:  # confirmed passages go with the form, not to be asked again
+        passages, confirmed = report.unchecked, list(report.assessment.confirmed_flags or [])
+    else:
+        passages, confirmed = [], []
     return render_template(
         "reports/summary.html",
         report=report,
@@ -968,6 +977,8 @@ def _council_page(
         n=council.shown,
         number=_number,
         assessment_form=assessment_form,
+        passages=[] if shared else passages,
+        confirmed=[] if shared else confirmed,
         unreported=lambda nights: _unreported(nights, council.shown),
         sources=_(SOURCES),
         link_form=_link_form(),
@@ -997,12 +1008,15 @@ def save_assessment():
     if refused:
         return refused
     db, form = db_session(), AssessmentForm()
+    unchecked = None
     if form.validate_on_submit():
+        confirmed = request.form.getlist("confirm")
         try:
-            council.save_assessment(db, selection, form.text.data or "", now(), current_user)
+            council.save_assessment(db, selection, form.text.data or "", now(), current_user, confirmed)
         except Refusal as refusal:
             db.rollback()
             form.text.errors = [*form.text.errors, refusal.translated(_)]
+            unchecked = refusal if isinstance(refusal, council.AssessmentUnchecked) else None
         else:
             db.commit()
             flash(_("Your assessment is saved with the report."), "success")
@@ -1012,7 +1026,7 @@ def save_assessment():
         flash(_("The page had been open a long time. Everything you typed is still here: save again."), "error")
     # The saved assessment stays as it was, shown above the box that keeps what was typed.
     report = council.council_report(db, selection, now())
-    return _council_page(report, shared=False, assessment_form=form), 422
+    return _council_page(report, shared=False, assessment_form=form, unchecked=unchecked), 422
 
 
 @bp.post("/coordinator/reports/summary/link")
@@ -1103,8 +1117,8 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
         rows += [[], [title]]
         for route in report.routes:
             rows += [[route.name, *(n(p.by_route.get(route.id, Counter())[value]) for p in periods)]]
-    if report.assessment and report.assessment.text:
-        rows += [[], [_("The coordinator's assessment")], [report.assessment.text]]
+    if report.printed_assessment:
+        rows += [[], [_("The coordinator's assessment")], [report.printed_assessment]]
     return rows
 
 

@@ -156,6 +156,56 @@ def test_an_assessment_keeps_its_paragraphs_and_counts_a_line_break_as_one_chara
     assert saved.text.split("\n\n") == [paragraph] * 4 and len(saved.text) == 3998
 
 
+NAMED = "Roligere enn i fjor. Ola Nordmann (16) ble fulgt hjem to ganger."
+
+
+def test_an_assessment_naming_a_young_person_is_not_saved_until_rewritten_or_confirmed(db, world, clock):
+    selection = _selection(world)
+    council.save_assessment(db, selection, "Roligere enn i fjor.", clock(), world.coordinator)
+
+    with pytest.raises(council.AssessmentUnchecked) as refused:
+        council.save_assessment(db, selection, NAMED, clock(), world.coordinator)
+
+    assert refused.value.field == "text" and refused.value.unchecked == ["Ola Nordmann", "(16)"]
+    assert council.assessment_for(db, selection).text == "Roligere enn i fjor."
+    # Confirming one passage is not enough: each must be rewritten or confirmed.
+    with pytest.raises(council.AssessmentUnchecked) as still:
+        council.save_assessment(db, selection, NAMED, clock(), world.coordinator, confirmed=["(16)"])
+    assert (still.value.unchecked, still.value.confirmed) == (["Ola Nordmann"], ["(16)"])
+    rewritten = "Roligere enn i fjor. En ungdom ble fulgt hjem to ganger."
+    assert council.save_assessment(db, selection, rewritten, clock(), world.coordinator).text == rewritten
+
+
+def test_a_passage_confirmed_to_identify_nobody_is_kept_with_the_assessment_and_printed(db, world, clock):
+    selection = _selection(world)
+    text = "Mer uro ved Finnskogtunet etter midnatt."  # a place the region's names do not know
+    saved = council.save_assessment(db, selection, text, clock(), world.coordinator, confirmed=["Finnskogtunet"])
+    assert saved.confirmed_flags == ["Finnskogtunet"]
+    report = council.council_report(db, selection, clock())
+    assert (report.unchecked, report.printed_assessment) == ([], text)
+    # Rewritten without it, the confirmation goes too: a passage confirmed once is not confirmed for ever.
+    again = council.save_assessment(db, selection, "Mer uro ved stasjonen.", clock(), world.coordinator)
+    assert again.confirmed_flags == []
+
+
+def test_an_assessment_saved_before_the_check_is_neither_printed_nor_shared_while_it_names_someone(db, world, clock):
+    selection = _selection(world)
+    db.add(
+        Assessment(
+            region_id=world.region.id,
+            first_day=NOVEMBER.first_day,
+            last_day=NOVEMBER.last_day,
+            municipalities="",
+            text=NAMED,
+            updated_at=clock(),
+        )
+    )
+    db.flush()
+    report = council.council_report(db, selection, clock())
+    assert report.unchecked == ["Ola Nordmann", "(16)"]
+    assert report.printed_assessment == ""
+
+
 def test_a_municipalitys_report_counts_only_that_municipality(db, world, walked, clock):
     report = council.council_report(db, _selection(world, NOVEMBER, world.grue), clock())
     assert [m.name for m in report.municipalities] == ["Grue"]
@@ -289,6 +339,90 @@ def test_a_link_shows_the_report_without_login_until_it_expires(db, world, walke
     clock.advance(days=8)
     expired = client.get(path)
     assert expired.status_code == 404 and "expired" in expired.text
+
+
+def _shared_path(client) -> str:
+    made = client.post(f"/coordinator/reports/summary/link?{QUERY}", data={"days": "7"})
+    return made.text.split('readonly value="')[1].split('"')[0].removeprefix("http://natteravn.test")
+
+
+def test_an_assessment_naming_a_young_person_is_shown_back_to_check_and_never_reaches_the_link(
+    db, world, walked, login, client
+):
+    login(world.coordinator)
+    page = client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": NAMED})
+
+    assert page.status_code == 422
+    box = page.text.split("<textarea")[1].split("</textarea>")[0]
+    assert 'aria-invalid="true"' in box and NAMED in box  # what was typed is kept to correct
+    assert "Check the marked parts first: rewrite each, or confirm that it identifies nobody." in page.text
+    passages = page.text.split('id="passages"')[1].split("</fieldset>")[0]
+    assert 'name="confirm" value="Ola Nordmann"' in passages and 'value="(16)"' in passages
+    assert "«Ola Nordmann» identifies nobody" in passages
+    db.rollback()
+    assert db.scalar(select(Assessment)) is None
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "council_report.assessed")) is None
+
+    path = _shared_path(client)
+    client.post("/logout")
+    shared = client.get(path).text
+    assert "Ola Nordmann" not in shared and "(16)" not in shared
+    assert "The coordinator's assessment" not in shared
+
+
+def test_an_assessment_with_its_flagged_place_confirmed_is_saved_printed_and_shared(db, world, walked, login, client):
+    login(world.coordinator)
+    text = "Mer uro ved Finnskogtunet etter midnatt."
+    first = client.post(f"/coordinator/reports/summary/assessment?{QUERY}", data={"text": text})
+    assert first.status_code == 422 and 'value="Finnskogtunet"' in first.text
+
+    saved = client.post(
+        f"/coordinator/reports/summary/assessment?{QUERY}",
+        data={"text": text, "confirm": "Finnskogtunet"},
+        follow_redirects=True,
+    )
+    assert "Your assessment is saved" in saved.text
+    assert f"<p>{text}</p>" in saved.text
+    # Saved again unchanged, it is not asked about again: the confirmation goes with the form.
+    assert '<input type="hidden" name="confirm" value="Finnskogtunet">' in saved.text
+    path = _shared_path(client)
+    client.post("/logout")
+    assert f"<p>{text}</p>" in client.get(path).text
+
+
+def test_an_assessment_saved_before_the_check_is_held_back_from_print_csv_and_link_until_checked(
+    db, world, walked, login, client, clock
+):
+    db.add(
+        Assessment(
+            region_id=world.region.id,
+            first_day=NOVEMBER.first_day,
+            last_day=NOVEMBER.last_day,
+            municipalities="",
+            text=NAMED,
+            updated_at=clock(),
+        )
+    )
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    assert "is not printed or shown by the link until the marked parts are checked" in page
+    assert "<p>Roligere enn i fjor." not in page  # only in the box to correct it, which does not print
+    assert 'class="assessment screen-only"' in page and 'value="Ola Nordmann"' in page
+    assert "Ola Nordmann" not in client.get(f"/coordinator/reports/summary.csv?{QUERY}").text
+    path = _shared_path(client)
+    client.post("/logout")
+    assert "Ola Nordmann" not in client.get(path).text
+
+
+def test_without_an_assessment_the_report_prints_no_heading_for_it(db, world, walked, login, client):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    assert 'class="assessment screen-only"' in page  # the box to write one, on the screen only
+    path = _shared_path(client)
+    client.post("/logout")
+    shared = client.get(path).text
+    assert "The coordinator's assessment" not in shared and "No assessment written" not in shared
 
 
 def test_a_municipalitys_coordinator_gets_their_own_report_and_link(db, world, walked, client, login, clock):
