@@ -97,12 +97,33 @@ class Period:
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
 
+    @property
+    def months(self) -> int:
+        """How many whole calendar months the period is (a year is 12), or 0 if it is not whole months."""
+        if self.first_day.day != 1 or (self.last_day + timedelta(days=1)).day != 1:
+            return 0
+        return (self.last_day.year - self.first_day.year) * 12 + self.last_day.month - self.first_day.month + 1
+
     def before(self) -> Period:
-        """The period of the same length that ends the day before this one starts."""
+        """The period just before this one: the months before for whole months (a calendar year
+        compares with the year before, whatever a leap day does to its length), else the days."""
+        if self.months:
+            return Period(_months_earlier(self.first_day, self.months), self.first_day - timedelta(days=1))
         return Period(self.first_day - timedelta(days=self.days), self.first_day - timedelta(days=1))
 
     def a_year_earlier(self) -> Period:
+        """The same dates a year before; whole months stay whole (February to its last day)."""
+        if self.months:
+            return Period(
+                _months_earlier(self.first_day, 12),
+                _months_earlier(self.last_day + timedelta(days=1), 12) - timedelta(days=1),
+            )
         return Period(_year_earlier(self.first_day), _year_earlier(self.last_day))
+
+
+def _months_earlier(first_of_month: date, months: int) -> date:
+    index = first_of_month.year * 12 + first_of_month.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _year_earlier(day: date) -> date:

@@ -73,11 +73,32 @@ def _selection(world, period=NOVEMBER, *municipalities):
 # --- The figures. ---
 
 
-def test_periods_before_and_a_year_earlier_have_the_same_length():
-    assert NOVEMBER.before() == council.Period(date(2026, 10, 2), date(2026, 10, 31))
-    assert NOVEMBER.a_year_earlier() == council.Period(date(2025, 11, 1), date(2025, 11, 30))
+def test_a_period_of_days_compares_with_as_many_days_before_and_the_same_dates_a_year_earlier():
+    autumn = council.Period(date(2026, 11, 6), date(2026, 11, 28))
+    assert autumn.before() == council.Period(date(2026, 10, 14), date(2026, 11, 5))
+    assert autumn.a_year_earlier() == council.Period(date(2025, 11, 6), date(2025, 11, 28))
     leap = council.Period(date(2028, 2, 29), date(2028, 3, 6))
-    assert leap.a_year_earlier().first_day == date(2027, 2, 28)
+    assert leap.a_year_earlier() == council.Period(date(2027, 2, 28), date(2027, 3, 6))
+
+
+def test_a_calendar_year_compares_with_the_calendar_year_before_even_after_a_leap_year():
+    year = council.Period(date(2025, 1, 1), date(2025, 12, 31))
+    assert year.before() == council.Period(date(2024, 1, 1), date(2024, 12, 31))  # 2024 has 366 days
+    assert year.a_year_earlier() == council.Period(date(2024, 1, 1), date(2024, 12, 31))
+    leap_year = council.Period(date(2028, 1, 1), date(2028, 12, 31))
+    assert leap_year.before() == council.Period(date(2027, 1, 1), date(2027, 12, 31))
+    two_years = council.Period(date(2025, 1, 1), date(2026, 12, 31))
+    assert two_years.before() == council.Period(date(2023, 1, 1), date(2024, 12, 31))
+
+
+def test_whole_months_compare_with_as_many_whole_months_before_and_the_same_months_a_year_earlier():
+    assert NOVEMBER.before() == council.Period(date(2026, 10, 1), date(2026, 10, 31))
+    assert NOVEMBER.a_year_earlier() == council.Period(date(2025, 11, 1), date(2025, 11, 30))
+    march = council.Period(date(2028, 3, 1), date(2028, 3, 31))
+    assert march.before() == council.Period(date(2028, 2, 1), date(2028, 2, 29))
+    spring = council.Period(date(2029, 1, 1), date(2029, 2, 28))
+    assert spring.before() == council.Period(date(2028, 11, 1), date(2028, 12, 31))
+    assert spring.a_year_earlier() == council.Period(date(2028, 1, 1), date(2028, 2, 29))  # all of February
 
 
 def test_the_report_compares_the_period_with_the_one_before_per_municipality_and_route(db, world, walked, clock):
@@ -254,7 +275,7 @@ def test_the_report_page_shows_three_periods_and_hides_small_counts(db, world, w
     text = page.text
     assert "report to the police council" in text
     assert "This period" in text and "The period before" in text and "The same period a year earlier" in text
-    assert "October 2, 2026 to October 31, 2026" in text
+    assert "October 1, 2026 to October 31, 2026" in text
     assert text.count('class="print-page"') == 2
     assert "reports-print.css" in text
     assert "&lt;3" in text  # one incident of violence, one night with police contact
@@ -263,6 +284,13 @@ def test_the_report_page_shows_three_periods_and_hides_small_counts(db, world, w
     assert '<th scope="row">23–00</th><td>&lt;3</td>' in text and '<th scope="row">00–01</th><td>5</td>' in text
     assert text.count("<svg") == 3
     assert "totals are exact" in text
+
+
+def test_the_printable_report_of_a_year_compares_with_the_whole_year_before(db, world, login, client):
+    login(world.coordinator)
+    text = client.get("/coordinator/reports/summary?first_day=2025-01-01&last_day=2025-12-31").text
+    assert text.count("January 1, 2024 to December 31, 2024") >= 2  # the period before, and a year earlier
+    assert "January 2, 2024" not in text
 
 
 def test_the_csv_shows_the_same_suppressed_counts(db, world, walked, login, client):
