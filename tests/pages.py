@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from natteravn.accounts.models import Role, RoleKind
 from natteravn.places.models import School, SchoolClass
 from natteravn.reports import council
-from natteravn.reports.models import IncidentCategory
+from natteravn.reports.models import Assessment, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster import terms
 from natteravn.shifts.models import Invitation, SignupRole, SignupState, Term
@@ -111,6 +111,17 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
     )
     db.add(SchoolClass(school=School(municipality=world.grue, name="Grue skole"), name="10A"))
     world.coordinator.roles.append(Role(kind=RoleKind.ADMIN))  # the administrator's pages too
+    # An assessment written before it was checked, naming someone: held back, with its parts to check.
+    db.add(
+        Assessment(
+            region_id=world.region.id,
+            first_day=date(2026, 8, 1),
+            last_day=date(2026, 11, 30),
+            municipalities="",
+            text="Roligere enn i fjor. Ola Nordmann (16) ble fulgt hjem.",
+            updated_at=now,
+        )
+    )
     db.commit()
     autumn = council.Selection(world.region.id, council.Period(date(2026, 8, 1), date(2026, 11, 30)))
     council_link = council.link_for(autumn, date(2026, 12, 31), links).removeprefix(links.base_url)
@@ -176,6 +187,10 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, f"/coordinator/reports/{report.id}"),
         Page(COORDINATOR, "/coordinator/reports/statistics"),
         Page(COORDINATOR, "/coordinator/reports/summary"),
+        Page(COORDINATOR, "/coordinator/reports/summary?first_day=2026-08-01&last_day=2026-11-30"),
+        Page(COORDINATOR, "/coordinator/reports/summary?first_day=2025-01-01&last_day=2025-12-31"),
+        Page(COORDINATOR, f"/coordinator/reports/statistics?term={term}"),
+        Page(COORDINATOR, "/coordinator/reports/statistics?first_day=2025-01-01&last_day=2025-12-31"),
         Page(COORDINATOR, "/coordinator/outbox"),
         Page(COORDINATOR, "/coordinator/audit"),
         Page(COORDINATOR, "/admin"),

@@ -97,6 +97,11 @@ class Statistics:
         return months
 
 
+def terms_of_region(session: Session, region_id: int) -> list[Term]:
+    """The region's terms, the latest first: a period the coordinator picks instead of typing its days."""
+    return list(session.scalars(select(Term).where(Term.region_id == region_id).order_by(Term.starts_on.desc())))
+
+
 def statistics(
     session: Session,
     region_id: int,

@@ -42,7 +42,8 @@ from natteravn.reports.forms import (
 )
 from natteravn.reports.models import TEXT_FIELDS, IncidentCategory, ReportState
 from natteravn.reports.redaction import FLAG_LABELS
-from natteravn.reports.stats import Figures, Statistics, retention, statistics
+from natteravn.reports.stats import Figures, Statistics, retention, statistics, terms_of_region
+from natteravn.shifts.models import Term
 from natteravn.spreadsheets import csv_text
 from natteravn.web import (
     choices,
@@ -775,7 +776,12 @@ def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
         abort(404)
     mine = [m for m in region.municipalities if scope.covers(region.id, m.id)]
     form.municipalities.choices = choices((m.id, m.name) for m in mine)
-    period = _period(form)
+    terms = terms_of_region(db, region.id)
+    form.term.choices = choices(
+        ((t.id, f"{t.name} ({format_date(t.starts_on, 'short')}–{format_date(t.ends_on, 'short')})") for t in terms),
+        first=(0, _("Other days")),
+    )
+    period = _period(form, next((t for t in terms if t.id == form.term.data), None))
     if period is None:
         return form, None
     offered = [m.id for m in mine]
@@ -785,9 +791,15 @@ def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
     return form, council.Selection(region.id, period, tuple(sorted(chosen)))
 
 
-def _period(form: StatisticsForm) -> council.Period | None:
-    """The period the form asks for, from the start of this year to today when it asks for none;
-    None, with the reason beside its field, when a day cannot be read or the period cannot be counted."""
+def _period(form: StatisticsForm, term: Term | None) -> council.Period | None:
+    """The period the form asks for: a term's days, or the days typed; from the start of this year
+    to today when it asks for none. None, with the reason beside its field, when a day cannot be
+    read or the period cannot be counted."""
+    if term is not None:
+        for day, field in ((term.starts_on, form.first_day), (term.ends_on, form.last_day)):
+            field.data, field.raw_data, field.process_errors = day, None, []  # the term's days, shown as such
+        return council.Period(term.starts_on, term.ends_on)
+    form.term.data = 0  # a term of another region, or none
     today = local(now()).date()
     if "first_day" not in request.args:
         form.first_day.data = date(today.year, 1, 1)

@@ -286,11 +286,32 @@ def test_the_report_page_shows_three_periods_and_hides_small_counts(db, world, w
     assert "totals are exact" in text
 
 
-def test_the_printable_report_of_a_year_compares_with_the_whole_year_before(db, world, login, client):
+def test_the_printable_report_of_a_year_compares_with_the_whole_year_before(db, world, login, client, clock):
+    spring = Term(
+        region=world.region,
+        name="Vår 2025",
+        starts_on=date(2025, 3, 1),
+        ends_on=date(2025, 6, 30),
+        signup_opens_at=clock() - timedelta(days=700),
+    )
+    db.add(spring)
+    night = factories.night(db, spring, world.routes["Flisa sentrum"], date(2025, 5, 16))
+    walker = factories.person(db, world.asnes, "Vera Veteran", clock())
+    factories.signup(db, night, walker, clock(), state=SignupState.ATTENDED)
+    db.commit()
     login(world.coordinator)
     text = client.get("/coordinator/reports/summary?first_day=2025-01-01&last_day=2025-12-31").text
     assert text.count("January 1, 2024 to December 31, 2024") >= 2  # the period before, and a year earlier
     assert "January 2, 2024" not in text
+
+
+def test_a_report_for_a_period_nobody_walked_says_so_instead_of_pages_of_zeros(db, world, walked, login, client):
+    login(world.coordinator)
+    text = client.get("/coordinator/reports/summary?first_day=2027-01-01&last_day=2027-06-30").text
+    assert "No nights were walked in this period, so there are no figures for it." in text
+    assert "Key figures" not in text and "Incidents by category" not in text and "<svg" not in text
+    assert text.count('class="print-page"') == 1
+    assert "Save the assessment" in text  # the coordinator may still say why
 
 
 def test_the_csv_shows_the_same_suppressed_counts(db, world, walked, login, client):

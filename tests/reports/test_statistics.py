@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from natteravn.audit.models import AuditEvent
 from natteravn.cli import cli as natteravn_commands
+from natteravn.places.models import Region
 from natteravn.reports import logbook, writing
 from natteravn.reports.models import IncidentCategory, ShiftReport
 from natteravn.reports.retention import configured, months_before, purge_expired
@@ -16,6 +17,7 @@ from natteravn.reports.stats import statistics
 from natteravn.reports.svg import bar_chart, described
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.scheduler import context_from, purge_reports
+from natteravn.shifts.models import Term
 from tests import factories
 
 NOVEMBER, DECEMBER = (2026, 11), (2026, 12)
@@ -252,3 +254,53 @@ def test_the_scheduler_purges_with_the_configured_period(app, db, world, nights,
     purge_reports(context_from(app))
     db.expire_all()
     assert db.scalar(select(func.count()).where(ShiftReport.purged_at.is_not(None))) == 4
+
+
+def test_a_term_is_chosen_for_the_statistics_instead_of_typing_its_days(login, client, world, nights):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/statistics?region={world.region.id}&term={world.term.id}")
+    assert page.status_code == 200
+    assert f'<option selected value="{world.term.id}">Høst 2026 (' in page.text
+    assert "November 20, 2026 to December 19, 2026" in page.text
+    assert 'value="2026-11-20"' in page.text and 'value="2026-12-19"' in page.text  # the term's days, shown
+    # The term wins over days typed before, and the police-council report gets the same period.
+    typed = client.get(f"/coordinator/reports/statistics?term={world.term.id}&first_day=2025-01-01&last_day=bad")
+    assert typed.status_code == 200 and "November 20, 2026 to December 19, 2026" in typed.text
+    summary = client.get(f"/coordinator/reports/summary?term={world.term.id}")
+    assert "November 20, 2026 to December 19, 2026" in summary.text
+    # "Other days" (0) is the days typed.
+    other = client.get("/coordinator/reports/statistics?term=0&first_day=2026-11-01&last_day=2026-11-30")
+    assert "November 1, 2026 to November 30, 2026" in other.text
+
+
+def test_another_regions_term_is_not_taken_for_the_period(db, login, client, world, nights, clock):
+    elsewhere = Region(name="Hamar", slug="hamar")
+    theirs = Term(
+        region=elsewhere,
+        name="Vår 2026",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 6, 30),
+        signup_opens_at=clock(),
+    )
+    db.add_all([elsewhere, theirs])
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/statistics?term={theirs.id}&first_day=2026-11-01&last_day=2026-11-30")
+    assert page.status_code == 200 and "November 1, 2026 to November 30, 2026" in page.text
+    assert "Vår 2026" not in page.text
+
+
+def test_the_terms_page_links_to_its_statistics(login, client, world):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/terms/{world.term.id}")
+    assert f"/coordinator/reports/statistics?region={world.region.id}&amp;term={world.term.id}" in page.text
+
+
+def test_a_period_nobody_walked_says_so_instead_of_showing_zeros(login, client, world, nights):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/statistics?first_day=2025-01-01&last_day=2025-12-31")
+    assert page.status_code == 200
+    assert "No nights were walked in this period, so there are no figures for it." in page.text
+    assert "Key figures" not in page.text and "<svg" not in page.text
+    walked = client.get("/coordinator/reports/statistics?first_day=2026-11-01&last_day=2026-12-31").text
+    assert "No nights were walked" not in walked
