@@ -177,6 +177,12 @@ class PeriodFigures:
     effort: Effort = field(default_factory=Effort)
     effort_by_municipality: dict[int, Effort] = field(default_factory=dict)
 
+    @property
+    def walked(self) -> bool:
+        """Whether the service holds a night walked in the period: without one, its zeros would be
+        read as figures (a period before the group used the service), so it is shown as no data."""
+        return self.figures.nights > 0
+
 
 @dataclass
 class CouncilReport:

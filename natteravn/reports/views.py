@@ -1097,38 +1097,50 @@ def summary_csv():
     )
 
 
+#: What a period no night walked is recorded for shows instead of its zeros.
+NO_DATA = "–"
+
+
 def _council_rows(report: council.CouncilReport) -> list[list]:
-    """The report as rows for a spreadsheet, with the same "<3" as the page."""
-    n, periods = council.shown, report.periods
+    """The report as rows for a spreadsheet, with the same "<3" as the page, and the same "–" for a
+    period no night walked is recorded for."""
+    periods = report.periods
+
+    def n(count: int, period: council.PeriodFigures) -> str:
+        return council.shown(count) if period.walked else NO_DATA
+
     unreported = report.chosen.figures.unreported
     rows: list[list] = [
         [_("Counts of 1 or 2 are shown as <3. Totals are exact.")],
         [_(SOURCES)],
-        *([[_unreported(unreported, n)]] if unreported else []),
+        *([[_unreported(unreported, council.shown)]] if unreported else []),
         ["", *(_period_words(p.period) for p in periods)],
-        [_("Nights walked"), *(n(p.figures.nights) for p in periods)],
-        [_("Nights walked without a report yet"), *(n(p.figures.unreported) for p in periods)],
-        [_("Walker-hours"), *(_number(p.effort.walker_hours) for p in periods)],
-        [_("People who walked"), *(n(p.effort.people) for p in periods)],
-        [_("Of them new"), *(n(p.effort.new_people) for p in periods)],
-        [_("Young people met"), *(n(p.figures.youths_total) for p in periods)],
-        [_("Incidents"), *(n(p.figures.incidents_total) for p in periods)],
-        [_("Nights with police contact"), *(n(p.figures.police_nights) for p in periods)],
+        *([["", *("" if p.walked else _("No data") for p in periods)]] if not all(p.walked for p in periods) else []),
+        [_("Nights walked"), *(n(p.figures.nights, p) for p in periods)],
+        [_("Nights walked without a report yet"), *(n(p.figures.unreported, p) for p in periods)],
+        [_("Walker-hours"), *(_number(p.effort.walker_hours) if p.walked else NO_DATA for p in periods)],
+        [_("People who walked"), *(n(p.effort.people, p) for p in periods)],
+        [_("Of them new"), *(n(p.effort.new_people, p) for p in periods)],
+        [_("Young people met"), *(n(p.figures.youths_total, p) for p in periods)],
+        [_("Incidents"), *(n(p.figures.incidents_total, p) for p in periods)],
+        [_("Nights with police contact"), *(n(p.figures.police_nights, p) for p in periods)],
         [],
         [_("Incidents by category")],
     ]
-    rows += [[str(label), *(n(p.figures.incidents.get(c, 0)) for p in periods)] for c, label in CATEGORY_LABELS.items()]
+    rows += [
+        [str(label), *(n(p.figures.incidents.get(c, 0), p) for p in periods)] for c, label in CATEGORY_LABELS.items()
+    ]
     rows += [[], [_("Incidents by hour of the night")]]
-    rows += [[_hour_words(h), *(n(p.by_hour.get(h, 0)) for p in periods)] for h in (*council.NIGHT_HOURS, None)]
+    rows += [[_hour_words(h), *(n(p.by_hour.get(h, 0), p) for p in periods)] for h in (*council.NIGHT_HOURS, None)]
     for title, value in ((_("Nights walked by municipality"), "nights"), (_("Incidents by municipality"), "incidents")):
         rows += [[], [title]]
         for m in report.municipalities:
-            mine = [p.by_municipality[m.id] for p in periods]
-            rows += [[m.name, *(n(f.nights if value == "nights" else f.incidents_total) for f in mine)]]
+            mine = [(p.by_municipality[m.id], p) for p in periods]
+            rows += [[m.name, *(n(f.nights if value == "nights" else f.incidents_total, p) for f, p in mine)]]
     for title, value in ((_("Nights walked by route"), "nights"), (_("Incidents by route"), "incidents")):
         rows += [[], [title]]
         for route in report.routes:
-            rows += [[route.name, *(n(p.by_route.get(route.id, Counter())[value]) for p in periods)]]
+            rows += [[route.name, *(n(p.by_route.get(route.id, Counter())[value], p) for p in periods)]]
     if report.printed_assessment:
         rows += [[], [_("The coordinator's assessment")], [report.printed_assessment]]
     return rows

@@ -314,20 +314,34 @@ def test_a_report_for_a_period_nobody_walked_says_so_instead_of_pages_of_zeros(d
     assert "Save the assessment" in text  # the coordinator may still say why
 
 
+def test_a_period_compared_with_that_has_no_night_walked_says_no_data_instead_of_zeros(
+    db, world, walked, login, client
+):
+    login(world.coordinator)
+    text = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    heads = text.split("<thead>")[1].split("</thead>")[0]
+    assert heads.count("No data: no night walked in this period is recorded here.") == 1  # a year earlier only
+    intoxication = text.split("Intoxication</th>")[1].split("</tr>")[0]
+    assert intoxication == "<td>5</td><td>0</td><td>–</td>"  # October was walked: its 0 is a figure
+    kjellmyra = text.split('<th scope="row">Kjellmyra</th>')[1].split("</tr>")[0]
+    assert kjellmyra.strip().startswith("<td>&lt;3</td><td>0</td><td>–</td>")
+
+
 def test_the_csv_shows_the_same_suppressed_counts(db, world, walked, login, client):
     login(world.coordinator)
     response = client.get(f"/coordinator/reports/summary.csv?{QUERY}")
     assert response.mimetype == "text/csv"
     lines = response.data.decode("utf-8").lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Counts of 1 or 2 are shown as <3")
-    assert "Violence or arranged fights;<3;0;0" in lines
-    assert "Intoxication;5;0;0" in lines
-    assert "Incidents;6;0;0" in lines
-    assert "Nights with police contact;<3;0;0" in lines
-    assert "Kjellmyra;<3;0;0" in lines
-    assert "Nights walked;3;<3;0" in lines
-    assert "Nights walked without a report yet;0;<3;0" in lines  # Vera's October night
-    assert "Walker-hours;24;3;0" in lines
+    assert "Violence or arranged fights;<3;0;–" in lines
+    assert "Intoxication;5;0;–" in lines
+    assert "Incidents;6;0;–" in lines
+    assert "Nights with police contact;<3;0;–" in lines
+    assert "Kjellmyra;<3;0;–" in lines
+    assert "Nights walked;3;<3;–" in lines
+    assert "Nights walked without a report yet;0;<3;–" in lines  # Vera's October night
+    assert "Walker-hours;24;3;–" in lines
+    assert ";;;No data" in lines  # nothing walked is recorded a year earlier
 
 
 def test_the_report_says_how_many_nights_walked_have_no_report_yet(db, world, walked, login, client, clock):
@@ -341,12 +355,12 @@ def test_the_report_says_how_many_nights_walked_have_no_report_yet(db, world, wa
     assert "logbooks, every night walked" in text
     # Two nights, shown as the report shows every count of 1 or 2.
     assert "&lt;3 nights walked have no report yet: their incidents are not counted." in text
-    assert '<th scope="row">Nights walked</th><td>5</td><td>&lt;3</td><td>0</td>' in text
+    assert '<th scope="row">Nights walked</th><td>5</td><td>&lt;3</td><td>–</td>' in text
     unreported = text.split("Nights walked without a report yet</th>")[1].split("</tr>")[0]
-    assert unreported == "<td>&lt;3</td><td>&lt;3</td><td>0</td>"
+    assert unreported == "<td>&lt;3</td><td>&lt;3</td><td>–</td>"
     lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
     assert "<3 nights walked have no report yet: their incidents are not counted." in lines[:4]
-    assert "Nights walked without a report yet;<3;<3;0" in lines
+    assert "Nights walked without a report yet;<3;<3;–" in lines
 
 
 def test_the_coordinators_assessment_is_kept_with_the_report_and_printed(db, world, walked, login, client):
@@ -513,7 +527,7 @@ def test_the_report_renders_for_the_demos_walked_autumn_term_beside_the_period_b
     reported = report.chosen.figures.nights
     assert reported > 0 and report.previous.figures.nights == 0  # the term before the demo's first
     first_row = page.text.split("<tbody>")[1].split("</tr>")[0]
-    assert first_row.endswith(f"<td>{reported}</td><td>0</td><td>0</td>")
+    assert first_row.endswith(f"<td>{reported}</td><td>–</td><td>–</td>")  # no data before the demo's term
 
 
 def test_the_demos_autumn_term_counts_every_night_walked_and_says_which_have_no_report(app, db, clock):
