@@ -25,7 +25,7 @@ from natteravn.i18n import N_, Refusal, translations
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.roster.service import cancellation_notices
 from natteravn.shifts import messages
-from natteravn.shifts.models import LIVE, Shift, Signup, Term
+from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, Term
 from natteravn.sms import service as sms
 from natteravn.sms.models import Purpose
 from natteravn.sms.segments import TextCost, cost_of
@@ -40,6 +40,9 @@ PREFIX = "Natteravn: "
 TEXT_LIMIT = 440
 #: How far ahead the nights offered as a message's audience (and weekends to cancel) reach.
 AHEAD = timedelta(weeks=8)
+#: How long after a night ends its people can still be written to: a report is chased for two
+#: weeks (`reports.reminders.REMIND_WITHIN`), and something found or forgotten turns up as late.
+BEHIND = timedelta(weeks=2)
 
 
 class BroadcastRefused(Refusal):
@@ -163,16 +166,24 @@ def audience(session: Session, scope: Scope, target: Target, now: datetime) -> A
     return Audience(target, region.id, active_volunteers(session, living_there))
 
 
+def writable_night(night: Shift, now: datetime) -> bool:
+    """Whether a night's people can be written to: its term is published (they know of it), it is
+    not called off, and it is ahead or ended at most `BEHIND` ago."""
+    return night.term.published_at is not None and night.cancelled_at is None and night.ends_at > now - BEHIND
+
+
 def _night_audience(session: Session, scope: Scope, target: Target, now: datetime) -> Audience | None:
     night = session.get(Shift, target.id)
     if night is None or not scope.covers(night.term.region_id, night.route.municipality_id):
         return None
-    if night.term.published_at is None or night.cancelled_at is not None or night.ends_at <= now:
+    if not writable_night(night, now):
         return None
+    # Once the night is over its waitlist waits for nothing: its people are those who held a place.
+    states = LIVE if night.ends_at > now else HOLDING
     people = session.scalars(
         select(Person)
         .join(Signup, Signup.person_id == Person.id)
-        .where(Signup.shift_id == night.id, Signup.state.in_(LIVE))
+        .where(Signup.shift_id == night.id, Signup.state.in_(states))
         .order_by(in_norwegian_order(Person.name), Person.id)
     )
     return Audience(target, night.term.region_id, list(people), night)
@@ -242,7 +253,7 @@ _AUDITED_AS = {Kind.NIGHT: "shift", Kind.SCHOOL_CLASS: "school_class"}
 
 
 def _plan(session: Session, audience: Audience, person: Person, body: str, key: str, now: datetime) -> None:
-    if audience.night is not None:
+    if audience.night is not None and audience.night.ends_at > now:
         # News about a night, like any other: urgent when the night is tonight, void once it ends.
         if messages.planned_before(session, [key]):
             raise BroadcastRefused(N_("This message has been sent already."))
@@ -275,12 +286,14 @@ def _plan(session: Session, audience: Audience, person: Person, body: str, key: 
 @dataclass(frozen=True)
 class Targets:
     """What a coordinator may send a message to: their whole regions, their municipalities, the
-    classes of their schools and the published nights ahead in their part."""
+    classes of their schools, the published nights ahead in their part and those just over
+    (latest first: last weekend's is the one whose report is chased)."""
 
     regions: list[Region]
     municipalities: list[Municipality]
     classes: list[SchoolClass]
     nights: list[Shift]
+    past_nights: list[Shift]
 
 
 def targets(session: Session, scope: Scope, now: datetime) -> Targets:
@@ -298,11 +311,13 @@ def targets(session: Session, scope: Scope, now: datetime) -> Targets:
         .where(in_scope, SchoolClass.archived.is_(False), School.archived.is_(False), Municipality.archived.is_(False))
         .options(joinedload(SchoolClass.school))
     )
+    nights = _nights_ahead(session, scope, now - BEHIND, now + AHEAD, published=True)
     return Targets(
         regions,
         municipalities,
         sorted(classes, key=lambda c: (c.school.name, c.sort_key)),
-        _nights_ahead(session, scope, now, now + AHEAD, published=True),
+        [night for night in nights if night.ends_at > now],
+        [night for night in reversed(nights) if night.ends_at <= now],
     )
 
 

@@ -225,7 +225,8 @@ class CancelNightsForm(Form):
 
 
 class MessageForm(Form):
-    to = SelectField(_l("To"))
+    # The first choice is none ("Choose who gets it…"): nobody is written to by default.
+    to = SelectField(_l("To"), validators=[DataRequired(message=_l("Choose who gets the message."))])
     text = TextAreaField(
         _l("Message"), validators=[DataRequired(message=_l("Write the message.")), at_most(TEXT_LIMIT)]
     )

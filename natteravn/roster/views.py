@@ -967,6 +967,7 @@ def _render_night(
     return render_template(
         "roster/night.html",
         night=grid.night_roster(db, shift),
+        writable=broadcasts.writable_night(shift, now()),
         search=search,
         people=grid.search_people(db, shift.term.region_id, coordinator_scope(), search.q.data) if found else None,
         assign_form=AssignForm(),
@@ -1122,8 +1123,24 @@ def _fingerprint(*parts: object) -> str:
 
 
 def _message_targets(form: MessageForm) -> None:
+    """The audiences the coordinator may write to, under a first option that chooses none: a
+    message never goes to the whole region because nothing else was chosen."""
     found = broadcasts.targets(db_session(), coordinator_scope(), now())
     kinds = broadcasts.Kind
+
+    def night_choices(nights: list[Shift]) -> list:
+        return choices(
+            (
+                str(broadcasts.Target(kinds.NIGHT, n.id)),
+                _(
+                    "Those on %(route)s, %(when)s",
+                    route=n.route.name,
+                    when=format_datetime(local(n.starts_at), "EEE d.M. HH:mm"),
+                ),
+            )
+            for n in nights
+        )
+
     groups = {
         _("Region"): choices(
             (str(broadcasts.Target(kinds.REGION, r.id)), _("Everyone in %(name)s", name=r.name)) for r in found.regions
@@ -1136,19 +1153,30 @@ def _message_targets(form: MessageForm) -> None:
             (str(broadcasts.Target(kinds.SCHOOL_CLASS, c.id)), _("Parents in %(school_class)s", school_class=c.label))
             for c in found.classes
         ),
-        _("Night"): choices(
-            (
-                str(broadcasts.Target(kinds.NIGHT, n.id)),
-                _(
-                    "Those on %(route)s, %(when)s",
-                    route=n.route.name,
-                    when=format_datetime(local(n.starts_at), "EEE d.M. HH:mm"),
-                ),
-            )
-            for n in found.nights
-        ),
+        _("Night"): night_choices(found.nights),
+        _("Night just over"): night_choices(found.past_nights),
     }
-    form.to.choices = {group: offered for group, offered in groups.items() if offered}
+    offered = {group: audiences for group, audiences in groups.items() if audiences}
+    form.to.choices = {None: choices([("", _("Choose who gets it…"))]), **offered} if offered else {}
+
+
+def _asked_for(form: MessageForm, asked: str | None) -> str | None:
+    """Choose the audience a link asks for, when it is one the form offers. One it does not offer
+    (a night long over, or cancelled) is said plainly and nothing is chosen in its place: the
+    browser would otherwise show the first audience, the whole region, as if asked for."""
+    if not asked:
+        return None
+    if asked in {choice.value for group in form.to.choices.values() for choice in group}:
+        form.to.data = asked
+        return None
+    target = broadcasts.Target.parse(asked)
+    if target is not None and target.kind == broadcasts.Kind.NIGHT:
+        # The weeks are broadcasts.BEHIND and broadcasts.AHEAD.
+        return _(
+            "You cannot write to the people of that night here: the list has the published nights that are not "
+            "cancelled, from two weeks back to eight weeks ahead. Nothing is chosen: choose who gets the message."
+        )
+    return _("You cannot write to that audience here. Nothing is chosen: choose who gets the message.")
 
 
 @bp.route("/messages", methods=["GET", "POST"])
@@ -1159,8 +1187,7 @@ def message_people():
     db, scope = db_session(), coordinator_scope()
     form = MessageForm()
     _message_targets(form)
-    if request.method == "GET":
-        form.to.data = request.args.get("to")
+    not_offered = _asked_for(form, request.args.get("to")) if request.method == "GET" else None
     preview = audience = None
     if form.validate_on_submit():
         target = broadcasts.Target.parse(form.to.data)
@@ -1192,6 +1219,7 @@ def message_people():
     return render_template(
         "roster/message.html",
         form=form,
+        not_offered=not_offered,
         preview=preview,
         budgets=budget.budget_uses(db, [audience.region_id], now(), price=sms_price()) if audience else [],
         region_wide=coordinated_regions(),

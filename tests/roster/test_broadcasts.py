@@ -5,7 +5,7 @@ each previewed (people, SMS, cost) before it is sent, within the coordinator's o
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -431,3 +431,83 @@ def test_a_municipalitys_coordinator_cannot_write_to_another_municipalitys_class
 @pytest.mark.parametrize("value", ["", "night", "night:x", "planet:1", "region:-1"])
 def test_a_target_that_is_not_one_is_not_read(value):
     assert broadcasts.Target.parse(value) is None
+
+
+# --- The people of a night just over, and an audience the form cannot offer. ---
+
+
+@pytest.fixture
+def walked(stormy, db, clock):
+    """Saturday 28 November in Kirkenær walked by Ola, with Siri left on its waitlist; now it is
+    Monday, and its report is missing."""
+    night = stormy.night_on("Kirkenær", SATURDAY)
+    (olas,) = night.signups
+    olas.state = SignupState.ATTENDED
+    factories.signup(db, night, stormy.coordinator, clock(), state=SignupState.WAITLISTED)
+    db.commit()
+    clock.set(night.ends_at + timedelta(days=2))
+    return night
+
+
+def test_a_night_just_over_is_written_to_those_who_held_a_place(stormy, walked, db, clock):
+    scope = stormy.coordinator.coordinator_scope
+    target = broadcasts.Target(broadcasts.Kind.NIGHT, walked.id)
+    reached = broadcasts.audience(db, scope, target, clock())
+    assert [person.name for person in reached.people] == ["Ola Hansen"]  # not the waitlist of a night gone by
+    assert walked in broadcasts.targets(db, scope, clock()).past_nights
+    assert walked not in broadcasts.targets(db, scope, clock()).nights
+
+    clock.set(walked.ends_at + broadcasts.BEHIND)
+    assert broadcasts.audience(db, scope, target, clock()) is None
+    assert walked not in broadcasts.targets(db, scope, clock()).past_nights
+
+
+def test_the_link_on_a_night_just_over_writes_to_its_people(stormy, walked, db, clock, login, client):
+    login(stormy.coordinator)
+    link = f"/coordinator/messages?to=night:{walked.id}"
+    assert link in client.get(f"/coordinator/nights/{walked.id}").text
+    page = client.get(link).text
+    assert f'<option selected value="night:{walked.id}">Those on Kirkenær, Sat 28.11. 22:00</option>' in page
+    assert '<optgroup label="Night just over">' in page
+    assert "You cannot write to" not in page
+
+    form = {"to": f"night:{walked.id}", "text": "Rapporten fra lørdag mangler. Kan du sende den i dag?", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    assert "1 person: 1 by SMS, 0 by e-mail." in preview
+    send = {**form, "preview": "", "send": "x", "previewed": hidden(preview, "previewed")}
+    assert client.post("/coordinator/messages", data={**send, "token": hidden(preview, "token")}).status_code == 302
+    (message,) = messages_of(db, Purpose.BROADCAST)
+    # No longer news about a night to come: it keeps the quiet hours and is not void at the night's end.
+    assert message.person_id == stormy.other_parent.id and message.region_id == stormy.region.id
+    assert not message.urgent and message.expires_at is None and message.state == MessageState.PENDING
+
+
+def test_a_night_the_form_cannot_offer_is_said_plainly_and_nothing_is_chosen(stormy, walked, db, clock, login, client):
+    clock.set(walked.ends_at + broadcasts.BEHIND + timedelta(days=1))
+    login(stormy.coordinator)
+    assert "/coordinator/messages?to=" not in client.get(f"/coordinator/nights/{walked.id}").text
+    page = client.get(f"/coordinator/messages?to=night:{walked.id}").text
+    assert "You cannot write to the people of that night here" in page
+    assert "Nothing is chosen: choose who gets the message." in page
+    assert '<option value="">Choose who gets it…</option>' in page  # the first option: nobody
+    assert "<option selected" not in page  # not the whole region in its place
+
+    form = {"to": "", "text": "Rapporten mangler.", "preview": "x"}
+    refused = client.post("/coordinator/messages", data=form)
+    assert refused.status_code == 422 and "Choose who gets the message." in refused.text
+    assert "Before you send" not in refused.text
+    sent = client.post("/coordinator/messages", data={**form, "preview": "", "send": "x"})
+    assert sent.status_code == 422 and messages_of(db, Purpose.BROADCAST) == []
+
+
+def test_a_cancelled_night_or_an_audience_not_ones_own_is_not_chosen_either(stormy, db, clock, login, client):
+    night = stormy.night_on("Kirkenær", SATURDAY)
+    roster.cancel_nights(db, [night], "Storm", clock(), stormy.coordinator)
+    db.commit()
+    login(stormy.coordinator)
+    cancelled = client.get(f"/coordinator/messages?to=night:{night.id}").text
+    assert "You cannot write to the people of that night here" in cancelled and "<option selected" not in cancelled
+    other = client.get("/coordinator/messages?to=region:9999").text
+    assert "You cannot write to that audience here." in other and "<option selected" not in other
+    plain = client.get("/coordinator/messages").text
+    assert "You cannot write to" not in plain and "<option selected" not in plain
