@@ -209,8 +209,15 @@ class NightForm(Form):
 
 
 class CancelNightForm(Form):
-    reason = StringField(_l("Reason (sent to the people on the night)"), validators=[Optional(), Length(max=100)])
-    previewed = HiddenField()  # the reason whose messages the coordinator has seen
+    # Required: the people on the night read it in the SMS, and parents ask why.
+    reason = StringField(
+        _l("Reason (sent to the people on the night)"),
+        validators=[
+            DataRequired(message=_l("Write why the night is cancelled: the reason is sent to the people on it.")),
+            at_most(100),
+        ],
+    )
+    previewed = HiddenField()  # the night and reason whose messages the coordinator has seen
     preview = SubmitField(_l("Preview the SMS"))
     submit = SubmitField(_l("Cancel the night"))
 

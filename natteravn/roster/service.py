@@ -374,6 +374,7 @@ def cancel_night(session: Session, shift: Shift, reason: str, now: datetime, lin
     """Call a night off. Nothing planned for it is sent. On a published night everyone on it or
     waiting for it gets one SMS saying so; their sign-ups stay, so My nights and calendars show the
     night as cancelled. A draft's people have not been told of the night, so they are not told now."""
+    shift = lock_night(session, shift.id)  # a second press waits here, then finds the night cancelled
     if shift.cancelled_at is None:
         cancel_nights(session, [shift], reason, now, actor)
     return shift

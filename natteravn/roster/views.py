@@ -1095,15 +1095,21 @@ def edit_night(shift_id: int):
 @bp.post("/nights/<int:shift_id>/cancel")
 @coordinator_required
 def cancel_night(shift_id: int):
+    """Cancelling cannot be undone and texts everyone on the night at once: the first press shows
+    the night, its people, the message and its cost; only pressing "Cancel the night" under that
+    preview, with the same reason, cancels."""
     shift = _night(shift_id)
-    form = CancelNightForm()
+    form = CancelNightForm()  # its CSRF token is checked before this view (CSRFProtect)
+    if shift.cancelled_at is not None:  # the confirm pressed twice, or Back and again: cancelled once
+        flash(_("The night is cancelled."), "success")
+        return redirect(url_for("roster.night", shift_id=shift.id))
     if not form.validate_on_submit():
-        abort(400)
-    reason = form.reason.data or ""
-    preview = broadcasts.preview_cancellation(db_session(), [shift], reason, sms_price())
-    # A reason that makes each message longer than one SMS is shown before it costs anything.
-    if form.preview.data or (preview.longest.segments > 1 and form.previewed.data != reason):
-        form.previewed.data = reason
+        return _render_night(shift, cancel_form=form, status=422)
+    reason = " ".join(form.reason.data.split())
+    shown = _fingerprint(shift.id, reason)
+    if not (form.submit.data and form.previewed.data == shown):
+        form.previewed.data = shown
+        preview = broadcasts.preview_cancellation(db_session(), [shift], reason, sms_price())
         return _render_night(shift, cancel_form=form, cancel_preview=preview)
     refusal = None
     try:

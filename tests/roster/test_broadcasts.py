@@ -224,33 +224,98 @@ def test_the_night_page_counts_the_cancel_message(stormy, login, client):
     assert 'aria-describedby="reason-count"' in page
 
 
+def cancel(client, night, **form):
+    return client.post(f"/coordinator/nights/{night.id}/cancel", data={"submit": "Cancel the night", **form})
+
+
+def test_a_night_is_cancelled_only_after_its_preview_is_confirmed(stormy, db, login, client):
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    login(world.coordinator)
+    page = client.get(f"/coordinator/nights/{night.id}").text
+    assert "Nothing is cancelled and nobody is told until you have seen the message and confirmed." in page
+    assert ">Cancel the night</button>" not in page and 'value="Cancel the night"' not in page  # only the preview
+
+    first = cancel(client, night, reason="Storm")  # the button pressed without a preview: it previews
+    assert first.status_code == 200
+    assert "1 person: 1 by SMS, 0 by e-mail." in first.text and "In all 1 SMS, about 0.45 kr." in first.text
+    assert '<blockquote class="sms-body">Natteravn: Kirkenær on 28.11 at 22:00 is cancelled. Storm</blockquote>' in (
+        first.text
+    )
+    assert "A cancelled night cannot be opened again. Check that it is Kirkenær, Saturday 28 November." in first.text
+    db.expire_all()
+    assert night.cancelled_at is None and messages_of(db, Purpose.SHIFT_CANCELLED) == []
+
+    done = cancel(client, night, reason="Storm", previewed=hidden(first.text, "previewed"))
+    assert done.status_code == 302
+    assert "The night is cancelled." in client.get(done.headers["Location"]).text
+    db.expire_all()
+    assert night.cancelled_at is not None and night.cancel_reason == "Storm"
+    assert len(messages_of(db, Purpose.SHIFT_CANCELLED)) == 1
+
+
+def test_the_confirm_pressed_twice_cancels_and_tells_once(stormy, db, login, client):
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    login(world.coordinator)
+    previewed = hidden(cancel(client, night, reason="Storm").text, "previewed")
+    assert cancel(client, night, reason="Storm", previewed=previewed).status_code == 302
+    again = cancel(client, night, reason="Storm", previewed=previewed)
+    assert again.status_code == 302
+    assert "The night is cancelled." in client.get(again.headers["Location"]).text
+    assert len(messages_of(db, Purpose.SHIFT_CANCELLED)) == 1
+    assert len(db.scalars(select(AuditEvent).where(AuditEvent.action == "shift.cancelled")).all()) == 1
+
+
+def test_a_changed_reason_or_another_nights_preview_is_previewed_again(stormy, db, login, client):
+    world = stormy
+    night, other = world.night_on("Kirkenær", SATURDAY), world.night_on("Kirkenær", FRIDAY)
+    login(world.coordinator)
+    previewed = hidden(cancel(client, night, reason="Storm").text, "previewed")
+    changed = cancel(client, night, reason="Snøstorm", previewed=previewed)
+    assert changed.status_code == 200 and "is cancelled. Snøstorm</blockquote>" in changed.text
+    elsewhere = cancel(client, other, reason="Storm", previewed=previewed)  # the wrong night's tab
+    assert elsewhere.status_code == 200 and "Check that it is Kirkenær, Friday 27 November." in elsewhere.text
+    db.expire_all()
+    assert night.cancelled_at is None and other.cancelled_at is None
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_night_is_not_cancelled_without_a_reason(stormy, db, login, client, reason):
+    world = stormy
+    night = world.night_on("Kirkenær", SATURDAY)
+    login(world.coordinator)
+    for button in ({"preview": "Preview the SMS", "submit": ""}, {}):
+        refused = cancel(client, night, reason=reason, **button)
+        assert refused.status_code == 422
+        assert "Write why the night is cancelled: the reason is sent to the people on it." in refused.text
+        assert "What the people on the night get" not in refused.text
+    db.expire_all()
+    assert night.cancelled_at is None and messages_of(db, Purpose.SHIFT_CANCELLED) == []
+
+
+def test_a_reason_too_long_is_said_not_refused_blankly(stormy, login, client):
+    world = stormy
+    login(world.coordinator)
+    refused = cancel(client, world.night_on("Kirkenær", SATURDAY), reason="Storm " * 20)
+    assert refused.status_code == 422 and "Shorten this to 100 characters." in refused.text
+
+
 def test_a_dash_that_doubles_every_message_is_shown_before_the_night_is_cancelled(stormy, db, login, client):
     world = stormy
     night = world.night_on("Kirkenær", SATURDAY)
     login(world.coordinator)
     reason = "Avlyst på grunn av storm – vi tar det igjen"
-    first = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": reason, "submit": "Cancel the night"})
+    first = cancel(client, night, reason=reason)
     assert first.status_code == 200
     assert "“–” (U+2013) is not in the SMS alphabet" in first.text
-    assert "Each message is longer than one SMS." in first.text
+    assert "Each message is longer than one SMS. Shorten the reason, or cancel with it as it is." in first.text
     assert "In all 2 SMS, about 0.90 kr." in first.text
     db.expire_all()
     assert night.cancelled_at is None
 
-    again = client.post(
-        f"/coordinator/nights/{night.id}/cancel", data={"reason": reason, "previewed": reason, "submit": "x"}
-    )
+    again = cancel(client, night, reason=reason, previewed=hidden(first.text, "previewed"))
     assert again.status_code == 302
-    db.expire_all()
-    assert night.cancelled_at is not None
-
-
-def test_a_reason_that_fits_one_sms_cancels_at_once(stormy, db, login, client):
-    world = stormy
-    night = world.night_on("Kirkenær", SATURDAY)
-    login(world.coordinator)
-    response = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": "Storm", "submit": "x"})
-    assert response.status_code == 302
     db.expire_all()
     assert night.cancelled_at is not None
 

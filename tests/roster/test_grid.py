@@ -3,6 +3,7 @@ coordinator putting people on nights, taking them off, moving them, and changing
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -433,7 +434,11 @@ def test_cancelling_a_night_tells_everyone_on_it(db, world, login, clock):
     db.commit()
     client = login(world.coordinator)
 
-    response = client.post(f"/coordinator/nights/{shift.id}/cancel", data={"reason": "Storm"})
+    preview = client.post(f"/coordinator/nights/{shift.id}/cancel", data={"reason": "Storm", "preview": "x"}).text
+    previewed = re.search(r'name="previewed" type="hidden" value="([^"]*)"', preview).group(1)
+    response = client.post(
+        f"/coordinator/nights/{shift.id}/cancel", data={"reason": "Storm", "previewed": previewed, "submit": "x"}
+    )
 
     assert "The night is cancelled" in client.get(response.location).text
     db.expire_all()
