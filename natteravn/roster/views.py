@@ -944,7 +944,10 @@ def _render_night(
     tz = _zone(shift.term)
     if night_form is None:
         start, end = local(shift.starts_at, tz), local(shift.ends_at, tz)
+        # The night as saved, never read from a POST of another form on the page (the cancel
+        # preview): that one has no times and no tick, and saving it would blank them.
         night_form = NightForm(
+            formdata=None,
             data={
                 "day": start.date(),
                 "starts_local": start.time().replace(tzinfo=None),
@@ -953,7 +956,7 @@ def _render_night(
                 "max_walkers": shift.max_walkers,
                 "needs_leader": shift.needs_leader,
                 "note": shift.note,
-            }
+            },
         )
     move_form = MovePersonForm()
     states = _cell_words()["states"]
@@ -975,7 +978,7 @@ def _render_night(
         move_form=move_form,
         night_form=night_form,
         told_of_new_time=roster.told_of_new_time(db, shift),
-        cancel_form=cancel_form or CancelNightForm(),
+        cancel_form=cancel_form or CancelNightForm(formdata=None),
         cancel_preview=cancel_preview,
         reason_frame=broadcasts.reason_frame(db, [shift], str(get_locale())),
         words=_cell_words(),

@@ -1,9 +1,10 @@
 """Changing a night's time tells its people: the coordinator is told beforehand who gets an SMS
 and afterwards how many did. And a copied term's suggested name is a year on, across New Year too,
-and one no term of the region has."""
+and one no term of the region has. Previewing the cancel message leaves the night's form as saved."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -87,6 +88,49 @@ def test_a_draft_nights_page_says_nobody_gets_an_sms(world, db, login, walkers):
     db.commit()
     page = login(world.coordinator).get(f"/coordinator/nights/{night.id}")
     assert "The term is not published yet: changing this night sends nobody an SMS." in page.text
+
+
+def night_form_as_shown(page: str, night_id: int) -> dict[str, str]:
+    """What the browser would send from the page's "Change the night" form: its fields as shown."""
+    start = f'<form method="post" action="/coordinator/nights/{night_id}" novalidate>'
+    form = re.search(re.escape(start) + "(.*?)</form>", page, re.S)
+    sent = {}
+    for tag in re.findall(r"<input [^>]*>", form.group(1)):
+        name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+        if 'type="checkbox"' in tag and " checked" not in tag:
+            continue
+        sent[name.group(1)] = value.group(1) if value else ""
+    sent["note"] = re.search(r"<textarea [^>]*>\s*(.*?)</textarea>", form.group(1), re.S).group(1)
+    return sent
+
+
+def test_previewing_the_cancel_message_leaves_the_nights_form_as_saved(world, db, login, walkers):
+    night, _signups = walkers
+    client = login(world.coordinator)
+    assert night.needs_leader
+    shown = night_form_as_shown(client.get(f"/coordinator/nights/{night.id}").text, night.id)
+    assert shown["starts_local"] == "22:00" and shown["ends_local"] == "01:00" and shown["needs_leader"] == "y"
+
+    preview = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": "Storm", "preview": "x"})
+    assert "What the people on the night get" in preview.text
+    assert night_form_as_shown(preview.text, night.id) == shown
+
+    # Having seen the message, the coordinator moves the night instead: nothing else changes.
+    edited = {**shown, "starts_local": "21:00", "ends_local": "00:30"}
+    saved = client.post(f"/coordinator/nights/{night.id}", data=edited, follow_redirects=True)
+    assert "Saved. 2 people get an SMS about the new time." in saved.text
+    db.expire_all()
+    assert night.needs_leader and (night.starts_at, night.ends_at) == AT_21
+    assert (night.min_walkers, night.max_walkers, night.cancelled_at) == (3, 6, None)
+
+
+def test_a_refused_cancel_leaves_the_nights_form_as_saved(world, db, login, walkers):
+    night, _signups = walkers
+    client = login(world.coordinator)
+    refused = client.post(f"/coordinator/nights/{night.id}/cancel", data={"reason": "", "submit": "x"})
+    assert refused.status_code == 422
+    shown = night_form_as_shown(refused.text, night.id)
+    assert (shown["starts_local"], shown["ends_local"], shown["needs_leader"]) == ("22:00", "01:00", "y")
 
 
 # --- A copied term's name. ---
