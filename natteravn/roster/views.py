@@ -1040,10 +1040,23 @@ def move_person(shift_id: int):
         moved = roster.move_person(db_session(), signup, form.to_shift_id.data, now(), links(), current_user)
     except Refusal as error:
         refusal = error
+    if refusal is None and shift.cancelled_at is not None:
+        _done(None, _moved_to(signup.person, moved.shift))
+        # Back to the cancelled night, where the others still wait for a new one.
+        return redirect(url_for("roster.night", shift_id=shift.id))
     _done(refusal, _("%(name)s is moved.", name=signup.person.name))
     _warn_if_leaderless(signup, refusal)
     target = moved.shift_id if refusal is None else shift.id
     return redirect(url_for("roster.night", shift_id=target))
+
+
+def _moved_to(person: Person, night: Shift) -> str:
+    return _(
+        "%(name)s is moved to %(route)s, %(day)s.",
+        name=person.name,
+        route=night.route.name,
+        day=written(night.starts_at, "when"),
+    )
 
 
 @bp.post("/nights/<int:shift_id>")

@@ -409,6 +409,48 @@ def test_the_move_list_names_each_nights_day_and_state_and_chooses_none_by_itsel
     assert ">Sat 21 Nov 22:00 Flisa sentrum: Empty</option>" in moves
 
 
+def test_the_people_of_a_cancelled_night_are_moved_to_another(db, world, clock, links):
+    shift, target = world.nights[0], world.nights[2]
+    walking = factories.signup(db, shift, world.parent, clock())
+    roster.cancel_night(db, shift, "Storm", clock(), links, world.coordinator)
+    db.commit()
+
+    moved = roster.move_person(db, walking, target.id, clock(), links, world.coordinator)
+    db.commit()
+
+    assert (moved.shift_id, moved.state, walking.state) == (target.id, SignupState.SIGNED_UP, SignupState.CANCELLED)
+    told = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.SHIFT_CHANGED))
+    assert told.person_id == world.parent.id and target.route.name in told.body
+    assert "You are off the first night." in told.body
+    assert db.get(Shift, shift.id).cancelled_at is not None  # still cancelled, nobody offered its place
+
+
+def test_a_cancelled_nights_page_moves_its_people_and_stays_for_the_others(db, world, login, clock, links):
+    shift, target = world.nights[0], world.nights[2]
+    first = factories.signup(db, shift, world.parent, clock())
+    factories.signup(db, shift, world.other_parent, clock())
+    roster.cancel_night(db, shift, "Storm", clock(), links, world.coordinator)
+    db.commit()
+    client = login(world.coordinator)
+
+    page = client.get(f"/coordinator/nights/{shift.id}").text
+    assert "Those on it can be moved to another night" in page
+    assert "Move Kari Nordmann to" in page and "Remove Kari Nordmann" not in page
+    moved = client.post(
+        f"/coordinator/nights/{shift.id}/move-person",
+        data={"signup_id": first.id, "to_shift_id": target.id},
+        follow_redirects=True,
+    )
+    assert moved.request.path == f"/coordinator/nights/{shift.id}"  # back where Ola waits for a new night
+    assert "Kari Nordmann is moved to Våler sentrum, Fri 20 Nov 22:00." in moved.text
+    assert "Move Kari Nordmann to" not in moved.text and "Move Ola Hansen to" in moved.text
+    db.expire_all()
+    assert (
+        db.scalar(select(Signup.shift_id).where(Signup.person_id == world.parent.id, Signup.state.in_(HOLDING)))
+        == target.id
+    )
+
+
 def test_moving_a_nights_only_leader_away_says_the_night_now_has_none(db, world, login, clock):
     shift, target = world.nights[0], world.nights[-1]
     leading = factories.signup(db, shift, world.leader, clock(), role=SignupRole.LEADER)
