@@ -15,6 +15,7 @@ from natteravn.reports import council
 from natteravn.reports.models import Assessment, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster import terms
+from natteravn.roster.service import cancel_nights
 from natteravn.shifts.models import Invitation, SignupRole, SignupState, Term
 from tests import factories
 
@@ -79,6 +80,10 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
     )
     offered = factories.signup(db, world.night_on("Kirkenær", date(2026, 11, 27)), world.other_parent, now)
     offered.state, offered.offer_expires_at = SignupState.OFFERED, now + timedelta(hours=12)
+    # A night called off with the parent on it, to be moved to another.
+    stormy = world.night_on("Våler sentrum", date(2026, 11, 28))
+    factories.signup(db, stormy, world.parent, now)
+    cancel_nights(db, [stormy], "Storm", now, world.coordinator)
     school = world.school_class.school
     world.parent.school_classes = [world.school_class]
     terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), now, links, world.coordinator)
@@ -167,8 +172,12 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
         Page(COORDINATOR, f"/coordinator/terms/{term}/answers"),
         Page(COORDINATOR, f"/coordinator/terms/{term}/availability/{world.parent.id}"),
         Page(COORDINATOR, f"/coordinator/nights/{coming.id}"),
+        Page(COORDINATOR, f"/coordinator/nights/{stormy.id}"),
         Page(COORDINATOR, "/coordinator/nights/cancel"),
         Page(COORDINATOR, "/coordinator/messages"),
+        Page(COORDINATOR, f"/coordinator/messages?to=night:{walked.id}"),  # a night just over
+        Page(COORDINATOR, "/coordinator/messages?to=night:999999"),  # one the list cannot offer
+        Page(COORDINATOR, "/coordinator/messages?to=region:999999"),
         Page(COORDINATOR, "/coordinator/people"),
         Page(COORDINATOR, f"/coordinator/people/{world.parent.id}"),
         Page(COORDINATOR, "/coordinator/people/import"),
