@@ -240,7 +240,15 @@ def moved_waiting_text(_, words: dict) -> str:
     )
 
 
-def person_moved_text(_, words: dict) -> str:
+def person_moved_text(_, words: dict, *, from_cancelled: bool = False) -> str:
+    if from_cancelled:  # its own cancellation news may never have gone out: this one says it
+        return (
+            _(
+                "Natteravn: %(old_route)s on %(old_date)s is cancelled. You are moved to %(route)s on %(date)s "
+                "at %(time)s, meet at %(place)s. Details: %(link)s"
+            )
+            % words
+        )
     return (
         _(
             "Natteravn: you are moved from %(old_route)s on %(old_date)s to %(route)s on %(date)s at %(time)s, "
@@ -455,7 +463,7 @@ def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, 
         session,
         signup,
         key=f"moved:{signup.id}",
-        body=person_moved_text(_, words),
+        body=person_moved_text(_, words, from_cancelled=old_shift.cancelled_at is not None),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
     )

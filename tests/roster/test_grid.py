@@ -421,7 +421,7 @@ def test_the_people_of_a_cancelled_night_are_moved_to_another(db, world, clock, 
     assert (moved.shift_id, moved.state, walking.state) == (target.id, SignupState.SIGNED_UP, SignupState.CANCELLED)
     told = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.SHIFT_CHANGED))
     assert told.person_id == world.parent.id and target.route.name in told.body
-    assert "You are off the first night." in told.body
+    assert f"Natteravn: {shift.route.name} on " in told.body and " is cancelled. You are moved to " in told.body
     assert db.get(Shift, shift.id).cancelled_at is not None  # still cancelled, nobody offered its place
 
 
