@@ -111,6 +111,8 @@ class ReportForm(IncidentFields):
     add_incident = SubmitField(_l("Save and add this incident"))
     add_again = SubmitField(_l("Add it as another incident"))  # shown when it reads as one added before
     submit_report = SubmitField(_l("Submit the report"))
+    # The way to the logbook from the report: saves what was typed first, as every button here does.
+    to_logbook = SubmitField(_l("Logbook: who walked"))
 
 
 class RemoveIncidentForm(ReportPageForm):

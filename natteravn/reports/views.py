@@ -262,7 +262,7 @@ def night_report(reporter: Reporter, shift_id: int):
     db.commit()  # the audit entry for the read
     if kept is not None:
         flash(_("This is what you typed before your session ended. Check it, then save."), "info")
-        return _report_page(reporter, shift, report, ReportForm(formdata=MultiDict(kept)))
+        return _report_page(reporter, shift, report, ReportForm(formdata=MultiDict(kept)), unsaved=True)
     form = ReportForm(formdata=None)
     _fill_report_form(form, shift, report)
     return _report_page(reporter, shift, report, form, opened=set(request.args.getlist("open")))
@@ -278,6 +278,8 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
     # category is kept too, and waits for its category before the report can be submitted. The add
     # button under empty fields adds nothing.
     adding = _incident_typed(form)
+    if form.to_logbook.data and not adding and not _has_errors(form, adding) and _nothing_to_keep(shift, form):
+        return redirect(url_for("reports.logbook", shift_id=shift.id))
     try:
         saved = writing.save_report(
             db,
@@ -320,9 +322,17 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
         flash(*message)
     if saved.not_submitted is not None:
         return _not_submitted_page(reporter, shift, saved)
+    if form.to_logbook.data:  # the report is saved: its "Go to the report" button brings them back to it
+        return redirect(url_for("reports.logbook", shift_id=shift.id))
     # After adding an incident the leader lands on the incidents, the new one among them.
     at = "incidents" if adding or form.add_incident.data or form.add_again.data else None
     return redirect(_report_url(shift.id, *_worked_in(form, saved, adding), at=at))
+
+
+def _nothing_to_keep(shift, form: ReportForm) -> bool:
+    """On the way to the logbook from a report not started, with nothing typed in it yet: passing
+    through starts no draft."""
+    return access.report_of(db_session(), shift) is None and writing.untouched(shift, _report_input(form))
 
 
 def _not_submitted_page(reporter: Reporter, shift, saved: writing.Saved):
@@ -331,7 +341,9 @@ def _not_submitted_page(reporter: Reporter, shift, saved: writing.Saved):
     form = ReportForm(formdata=None)
     _fill_report_form(form, shift, saved.report)
     opened = _sections_of(saved.changed)
-    return _report_page(reporter, shift, saved.report, form, status=422, refusal=saved.not_submitted, opened=opened)
+    return _report_page(
+        reporter, shift, saved.report, form, status=422, refusal=saved.not_submitted, opened=opened, unsaved=False
+    )
 
 
 #: The folding sections of the report's page, and the names (of the form's fields and of a version's
@@ -405,6 +417,8 @@ def _saved_message(form: ReportForm, saved: writing.Saved, adding: bool) -> tupl
         return _("Saved. The incident waits for its category: choose one before you submit."), "error"
     if form.submit_report.data:
         return _("The report is submitted. Thank you for walking!"), "success"
+    if form.to_logbook.data:
+        return _("What you typed in the report is saved. “Go to the report” brings you back to it."), "success"
     if form.add_incident.data and not adding:
         return _("No incident was typed, so none is added. The report is saved."), "info"
     if adding and saved.already_there:
@@ -502,10 +516,12 @@ def _report_page(
     refusal: Refusal | None = None,
     opened: Collection[str] = (),
     same_as: int | None = None,
+    unsaved: bool | None = None,
 ):
     """The report's page. Past the correction window the form stays open to the leader: what they
     send then is kept as a request for the coordinator. `refusal` says why it was not submitted,
-    beside the field or part of the page it is about; `opened` are sections to show unfolded."""
+    beside the field or part of the page it is about; `opened` are sections to show unfolded.
+    `unsaved`: the form holds typed text no save took (so far every page not answered 200)."""
     db = db_session()
     may = access.may_change(reporter.person, report, now(), by_link=reporter.by_link)
     late = report is not None and report.state == ReportState.SUBMITTED and report.purged_at is None and not may
@@ -535,6 +551,7 @@ def _report_page(
         walkers=logbook.walkers_on(db, shift),
         tonight=logbook.is_tonight(shift, now()),
         same_as=same_as,
+        unsaved=status != 200 if unsaved is None else unsaved,
     ), status
 
 

@@ -172,6 +172,16 @@ def save_report(
     return Saved(report, refused, already_there=already_there, changed=changed, same_as=same_as)
 
 
+def untouched(shift: Shift, data: ReportInput) -> bool:
+    """The form of a report not started yet as it was shown: the planned times (or none) and
+    nothing written or counted."""
+    planned = (local(shift.starts_at).time(), local(shift.ends_at).time())
+    times = (data.started, data.ended)
+    written = any(text and text.strip() for text in _texts(data).values())
+    counted = any(count is not None for count in data.youths.values())
+    return times in (planned, (None, None)) and not written and not counted
+
+
 def _changed(before: dict, after: dict) -> frozenset[str]:
     return frozenset(name for name, value in after.items() if before.get(name) != value)
 

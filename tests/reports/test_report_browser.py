@@ -13,6 +13,7 @@ from natteravn.reports.models import IncidentCategory, ReportState, ShiftReport
 from natteravn.shifts.models import Signup, SignupRole, SignupState
 from tests import factories
 from tests.accessibility import fits_the_screen
+from tests.conftest import PHONE, chromium
 
 ENDS = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def test_a_leader_files_the_report_from_the_sms_link_on_a_phone(db, world, clock
     assert phone.get_by_role("heading", level=1).inner_text().startswith("Rapport: Flisa sentrum")
     assert fits_the_screen(phone)
 
-    phone.get_by_role("link", name=_("Logbook: who walked tonight")).click()
+    phone.get_by_role("button", name=_("Logbook: who walked tonight")).click()
     row = phone.locator("label.tick", has_text="Kari Nordmann")
     assert row.bounding_box()["height"] >= 44 and row.bounding_box()["width"] >= 300
     row.click()  # anywhere on the row
@@ -143,3 +144,59 @@ def test_remove_asks_first_and_keep_leaves_the_incident(db, world, clock, links,
     )
     db.commit()
     assert (report.weather, report.incidents) == ("Sludd", [])
+
+
+def test_text_typed_in_the_report_is_there_after_a_trip_to_the_logbook(
+    db, world, clock, links, live_server, norwegian_phone
+):
+    """The report says nobody walked yet: the leader goes to the logbook mid-report, and back."""
+    phone = norwegian_phone
+    night = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    world.leader.locale = "nb"
+    db.commit()
+    clock.set(ENDS + timedelta(hours=1))
+    phone.goto(live_server + links.report(night.id, world.leader.id).removeprefix(links.base_url))
+
+    phone.get_by_label(_("Route and places visited")).fill("Skysstasjonen, skolen")
+    phone.get_by_label(_("Weather")).fill("Regn")
+    phone.get_by_role("button", name=_("Logbook: who walked tonight")).click()
+    phone.locator("label.tick", has_text="Lise").click()
+    phone.get_by_role("button", name=_("Go to the report")).click()
+
+    assert phone.get_by_label(_("Route and places visited")).input_value() == "Skysstasjonen, skolen"
+    assert phone.get_by_label(_("Weather")).input_value() == "Regn"
+    assert fits_the_screen(phone)
+
+
+def test_leaving_the_report_with_unsaved_text_asks_first(db, world, clock, links, live_server):
+    """With JavaScript, a link away from the page asks before typed text is left behind."""
+    with chromium(locale="nb-NO", **PHONE) as phone:
+        _asks_before_leaving(phone, db, world, clock, links, live_server)
+
+
+def _asks_before_leaving(phone, db, world, clock, links, live_server):
+    night = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)
+    world.leader.locale = "nb"
+    db.commit()
+    clock.set(ENDS + timedelta(hours=1))
+    phone.goto(live_server + links.report(night.id, world.leader.id).removeprefix(links.base_url))
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    phone.on("dialog", stay)
+    phone.get_by_label(_("Weather")).fill("Regn")
+    phone.get_by_role("link", name="Natteravn").click()  # the link home, at the top of every page
+    phone.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    assert phone.get_by_label(_("Weather")).input_value() == "Regn"
+
+    phone.remove_listener("dialog", stay)
+    phone.get_by_role("button", name=_("Save draft")).click()  # saved: leaving is fine now
+    phone.get_by_role("link", name="Natteravn").click()
+    phone.wait_for_timeout(300)
+    assert asked == ["beforeunload"]

@@ -199,6 +199,64 @@ def test_the_planned_times_are_filled_in_for_a_new_report(login, client, world, 
     assert 'value="22:00"' in page and 'value="01:00"' in page
 
 
+def test_the_way_to_the_logbook_saves_what_was_typed_in_the_report_and_back_finds_it(login, client, db, world, night):
+    """The leader reads "0 walked" mid-report and goes to the logbook: nothing typed is lost."""
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/report").text
+    assert 'form="report" name="to_logbook"' in page  # a button of the report's form, no JavaScript needed
+    assert f'href="/nights/{night.id}/logbook"' not in page  # no link that leaves the text behind
+    typed = {"started": "22:00", "ended": "01:00", "places_visited": "Skysstasjonen", "weather": "Regn"}
+    gone = client.post(f"/nights/{night.id}/report", data={**typed, "to_logbook": "y"})
+    assert gone.status_code == 302 and gone.location == f"/nights/{night.id}/logbook"
+    assert "What you typed in the report is saved." in client.get(gone.location).text
+    report = _report(db, night.id)
+    assert (report.state, report.places_visited, report.weather) == (ReportState.DRAFT, "Skysstasjonen", "Regn")
+
+    lise = next(s for s in night.signups if s.person_id == world.leader.id).id
+    back = client.post(f"/nights/{night.id}/logbook", data={"present": [str(lise)], "to_report": "x"})
+    page = client.get(back.location).text
+    assert "Skysstasjonen</textarea>" in page and 'value="Regn"' in page
+    assert "(1 walked)" in page
+
+
+def test_an_incident_typed_before_going_to_the_logbook_is_added_on_the_way(login, client, db, world, night):
+    login(world.leader)
+    incident = {"category": "intoxication", "description": "To beruste ved kiosken."}
+    gone = client.post(f"/nights/{night.id}/report", data={**A_REPORT, **incident, "to_logbook": "y"})
+    assert gone.location == f"/nights/{night.id}/logbook"
+    assert [i.description for i in _report(db, night.id).incidents] == ["To beruste ved kiosken."]
+
+
+def test_passing_through_a_report_not_started_to_the_logbook_starts_no_draft(login, client, db, world, night):
+    login(world.leader)
+    planned = {"started": "22:00", "ended": "01:00", "places_visited": "", "weather": ""}
+    gone = client.post(f"/nights/{night.id}/report", data={**planned, "to_logbook": "y"})
+    assert gone.location == f"/nights/{night.id}/logbook"
+    assert _report(db, night.id) is None
+    assert "Not started." in client.get(f"/nights/{night.id}/report").text
+
+
+def test_a_time_typed_wrong_keeps_the_leader_on_the_report_with_the_rest_saved(login, client, db, world, night):
+    """Going on to the logbook would lose the time typed wrong: the page says so instead."""
+    login(world.leader)
+    response = client.post(
+        f"/nights/{night.id}/report", data={"started": "25:99", "ended": "01:00", "weather": "Regn", "to_logbook": "y"}
+    )
+    assert response.status_code == 422
+    assert "The rest is saved; the fields marked below are not" in response.text
+    assert "data-unsaved" in response.text  # the browser asks before leaving what is not saved
+    assert _report(db, night.id).weather == "Regn"
+
+
+def test_past_the_correction_window_the_logbook_is_a_link_again(login, client, db, world, walked, night, clock):
+    """The logbook can no longer be changed then, and a late save would go to the coordinator as a correction."""
+    login(world.leader)
+    _file(client, night, submit_report="x")
+    clock.advance(hours=49)
+    page = client.get(f"/nights/{night.id}/report").text
+    assert f'href="/nights/{night.id}/logbook"' in page and 'name="to_logbook"' not in page
+
+
 def test_adding_an_incident_saves_the_whole_draft_too(login, client, db, world, night):
     login(world.leader)
     response = _file(
@@ -870,7 +928,9 @@ def test_a_report_sent_before_the_logbook_is_kept_stays_a_draft_and_leads_to_the
     assert set(_attendance(db, night.id).values()) == {SignupState.SIGNED_UP}  # nobody counted either way
     logbook = f"/nights/{night.id}/logbook"
     told = "Keep the logbook first: tick who walked the night."
-    assert f'<p class="error" id="logbook-error"><a href="{logbook}">{told}</a>' in refused.text
+    # Said beside the logbook's button, which saves the page on the way: this page may be typed in again.
+    assert f'<p class="error" id="logbook-error">{told}</p>' in refused.text
+    assert 'aria-describedby="logbook-saves logbook-error">Logbook: who walked' in refused.text
     assert f"Saved as a draft, not submitted: {told}" in refused.text
     assert client.get(logbook).status_code == 200  # the link works with the SMS link's pass
     leader_line = db.scalar(select(Signup.id).where(Signup.shift_id == night.id, Signup.person_id == world.leader.id))
@@ -916,9 +976,9 @@ def test_after_adding_an_incident_the_incidents_stay_open(login, client, db, wal
 
 def test_a_past_nights_report_and_logbook_say_who_walked_not_tonight(login, client, db, world, night, clock):
     login(world.leader)
-    assert "Logbook: who walked tonight</a>" in client.get(f"/nights/{night.id}/report").text  # 01:00 that night
+    assert "Logbook: who walked tonight</button>" in client.get(f"/nights/{night.id}/report").text  # 01:00 that night
     clock.set(ENDS + timedelta(days=1, hours=12))  # the afternoon after
-    assert "Logbook: who walked</a>" in client.get(f"/nights/{night.id}/report").text
+    assert "Logbook: who walked</button>" in client.get(f"/nights/{night.id}/report").text
     logbook = client.get(f"/nights/{night.id}/logbook").text
     assert "<legend>Who walked</legend>" in logbook and "Tick everyone who walked." in logbook
     assert "before you leave the meeting point" not in logbook
