@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     _wire_sms(app)
     _wire_channel_choice()
     _wire_audit(app)
+    _wire_led_reports(app)
     if app.config["SCHEDULER_IN_PROCESS"]:  # off in production: `natteravn scheduler` runs on its own
         from natteravn.scheduler import start_in_process
 
@@ -114,6 +115,14 @@ def _wire_channel_choice() -> None:
     wording_changed.connect(reword_class_invitations)
     wording_changed.connect(reword_published_rosters)
     wording_changed.connect(reword_requests)
+
+
+def _wire_led_reports(app: Flask) -> None:
+    """My nights (`shifts`) says whether the report of each night a leader led has come; reports
+    stand above `shifts`, so the page is given the question here."""
+    from natteravn.reports.access import led_nights_reports
+
+    app.extensions["natteravn.led_nights_reports"] = led_nights_reports
 
 
 def _wire_login() -> None:

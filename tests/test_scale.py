@@ -118,6 +118,7 @@ def pages(world, admin):
     """Who opens which page, as bench/national.py's clients do."""
     return {
         world.parent: {"nights": "/nights", "my": "/my", "night": f"/nights/{world.nights[-1].id}"},
+        world.leader: {"my, a group leader's": "/my"},  # with the report of every night they led
         world.coordinator: {
             "dashboard": "/coordinator",
             "grid": f"/coordinator/terms/{world.term.id}/grid",

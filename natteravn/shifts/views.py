@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -270,6 +281,7 @@ def my_nights():
         cutoffs=cutoffs,
         logbook_opens={s.id: service.logbook_opens_at(s.shift) for s in upcoming},
         awaiting=current_user.awaiting_approval,
+        reports=current_app.extensions["natteravn.led_nights_reports"](db, current_user.id),
     )
 
 

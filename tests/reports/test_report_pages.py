@@ -182,6 +182,42 @@ def test_my_nights_links_a_leader_to_the_report(login, client, world, night):
     assert f"/nights/{night.id}/report" not in client.get("/my").text
 
 
+def test_my_nights_tells_a_leader_whether_each_nights_report_is_sent_started_or_missing(
+    login, client, db, world, walked, night
+):
+    login(world.leader)
+    past = client.get("/my").text.split("Earlier", 1)[1]
+    assert "Report missing" in past and f'href="/nights/{night.id}/report"' in past and ">Write the report</a>" in past
+    _file(client, night, save="x")
+    assert "Report started, not sent yet" in client.get("/my").text
+    _file(client, night, submit_report="x")
+    past = client.get("/my").text.split("Earlier", 1)[1]
+    assert "Report sent" in past and "Report missing" not in past and ">Logbook and report</a>" in past
+    login(world.parent)  # walked the night, but did not lead it
+    assert "Report sent" not in client.get("/my").text
+
+
+def test_a_leaders_reports_are_found_by_night_and_only_for_the_nights_they_lead(db, world, night, clock):
+    other = world.night_on("Flisa sentrum", FRIDAY + timedelta(days=1))
+    factories.signup(db, other, world.parent, clock(), role=SignupRole.LEADER)
+    for shift, state in ((night, ReportState.DRAFT), (other, ReportState.SUBMITTED)):
+        db.add(
+            ShiftReport(
+                shift=shift,
+                region_id=world.region.id,
+                municipality_id=shift.route.municipality_id,
+                route_id=shift.route_id,
+                night_on=FRIDAY,
+                state=state,
+                created_at=clock(),
+                updated_at=clock(),
+            )
+        )
+    db.commit()
+    assert access.led_nights_reports(db, world.leader.id) == {night.id: ReportState.DRAFT}
+    assert access.led_nights_reports(db, world.parent.id) == {other.id: ReportState.SUBMITTED}
+
+
 def test_the_leader_saves_a_draft_then_submits(login, client, db, world, walked, night):
     login(world.leader)
     assert _file(client, night, save="x").status_code == 302
