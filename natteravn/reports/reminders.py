@@ -1,26 +1,30 @@
-"""Reports that are late: the nights without one, for the coordinator, and one SMS to the night's
-leader when it is a day late."""
+"""Reports that are missing: the nights walked without one once their leader has been asked for it
+(the morning after), for the coordinator with whom to ask, and one SMS to the night's leader when
+it is a day late."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from natteravn.accounts.models import Person, Scope
-from natteravn.clock import local
+from natteravn.clock import at_local, local
 from natteravn.i18n import translations
 from natteravn.links import Links
-from natteravn.places.models import Route
+from natteravn.places.models import Region, Route
 from natteravn.reports.models import ReportState, ShiftReport
-from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState, Term
+from natteravn.reports.stats import walked_night
+from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState, Term
 from natteravn.sms import service as sms
 from natteravn.sms.models import Purpose, SmsMessage
 from natteravn.sms.quiet import after_quiet_hours
 
-#: A night without a submitted report this long after it ended is missing.
+#: A night without a submitted report this long after it ended gets a reminder to its leader.
 MISSING_AFTER = timedelta(hours=24)
 #: Older nights are not chased by SMS (the coordinator still sees them as missing).
 REMIND_WITHIN = timedelta(days=14)
@@ -34,15 +38,39 @@ def _without_submitted_report():
     return ~exists().where(ShiftReport.shift_id == Shift.id, ShiftReport.state == ReportState.SUBMITTED)
 
 
-def _walked():
-    """Someone held a place: a night nobody was on was not walked and has no report to miss."""
-    return exists().where(Signup.shift_id == Shift.id, Signup.state.in_(HOLDING))
+def asked_for_before(region: Region, now: datetime) -> datetime:
+    """The nights starting before this have had their leader asked for the report by `now`: the
+    request goes out the day after the night, at the region's `report_request_at`
+    (shifts.messages.reminder_times), so on Sunday at 10:00 Saturday's nights are asked for."""
+    tz = ZoneInfo(region.timezone)
+    today = local(now, tz).date()
+    asked_today = at_local(today, region.report_request_at, tz) <= now
+    return at_local(today if asked_today else today - timedelta(days=1), time(0), tz)
 
 
-def missing_reports(session: Session, scope: Scope, now: datetime, *, limit: int = 200) -> list[Shift]:
-    """The coordinator's nights that ended more than a day ago and still have no submitted report,
-    latest first."""
-    return list(
+def _asked_for(session: Session, scope: Scope, now: datetime) -> ColumnElement[bool]:
+    """The nights whose leader has been asked for the report, in each region of the scope."""
+    regions = session.scalars(select(Region).where(Region.id.in_(scope.touched)))
+    asked = [and_(Term.region_id == r.id, Shift.starts_at < asked_for_before(r, now)) for r in regions]
+    return and_(Shift.ends_at <= now, or_(false(), *asked))
+
+
+#: A group leader still on the night (not marked as not come): whom to ask for its report.
+LEADING = (SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A night walked without its report, and its group leaders (none: only a coordinator can file it)."""
+
+    night: Shift
+    leaders: list[Person]
+
+
+def missing_reports(session: Session, scope: Scope, now: datetime, *, limit: int = 200) -> list[Missing]:
+    """The coordinator's nights walked (as the statistics count them) that have no submitted report
+    once their leader has been asked for it, the morning after, latest first, each with whom to ask."""
+    nights = list(
         session.scalars(
             select(Shift)
             .join(Shift.term)
@@ -51,8 +79,8 @@ def missing_reports(session: Session, scope: Scope, now: datetime, *, limit: int
                 scope.where(Term.region_id, Route.municipality_id),
                 Term.published_at.is_not(None),
                 Shift.cancelled_at.is_(None),
-                Shift.ends_at <= now - MISSING_AFTER,
-                _walked(),
+                _asked_for(session, scope, now),
+                walked_night(now),
                 _without_submitted_report(),
             )
             .options(joinedload(Shift.route).joinedload(Route.municipality))
@@ -60,11 +88,29 @@ def missing_reports(session: Session, scope: Scope, now: datetime, *, limit: int
             .limit(limit)
         )
     )
+    leaders = _leaders_of(session, [night.id for night in nights])
+    return [Missing(night, leaders.get(night.id, [])) for night in nights]
+
+
+def _leaders_of(session: Session, shift_ids: list[int]) -> dict[int, list[Person]]:
+    """Each night's group leaders, in one statement for all the nights (none too: as many
+    statements whatever the list holds)."""
+    found: dict[int, list[Person]] = {}
+    rows = session.execute(
+        select(Signup.shift_id, Person)
+        .join(Person, Person.id == Signup.person_id)
+        .where(Signup.shift_id.in_(shift_ids), Signup.role == SignupRole.LEADER, Signup.state.in_(LEADING))
+        .order_by(Signup.shift_id, Signup.created_at, Signup.id)
+    )
+    for shift_id, person in rows:
+        found.setdefault(shift_id, []).append(person)
+    return found
 
 
 def remind_missing_reports(session: Session, now: datetime, links: Links) -> int:
-    """One SMS per night to its leader when the report is a day late. The dedupe key makes
-    running this every few minutes, in several processes, send it once."""
+    """One SMS per night to its leader when the report is a day late (they were asked for it the
+    morning after). The dedupe key makes running this every few minutes, in several processes,
+    send it once. A night whose leader holds their place was walked (stats.walked_night)."""
     rows = session.execute(
         select(Shift, Signup)
         .join(Shift.term)
@@ -74,7 +120,7 @@ def remind_missing_reports(session: Session, now: datetime, links: Links) -> int
             Shift.cancelled_at.is_(None),
             Shift.ends_at <= now - MISSING_AFTER,
             Shift.ends_at > now - MISSING_AFTER - REMIND_WITHIN,
-            Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED, SignupState.ATTENDED)),
+            Signup.state.in_(LEADING),
             _without_submitted_report(),
         )
         .order_by(Shift.id, Signup.created_at, Signup.id)

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, distinct, extract, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, extract, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from natteravn.clock import at_local
 from natteravn.db import minutes_between
@@ -137,16 +137,29 @@ def statistics(
 # --- What the logbooks say. ---
 
 
-def walked_signup(now: datetime) -> ColumnElement[bool]:
+def walked_signup(now: datetime, signup=Signup) -> ColumnElement[bool]:
     """A sign-up that counts as a night walked, as on the people page and My nights: marked as come
     in the logbook, or still holding its place on a night that is over and kept no logbook (its
-    leader never ticked anyone). Never on a night called off. For a statement that joins Shift."""
+    leader never ticked anyone). Never on a night called off. For a statement that joins Shift;
+    `signup` is Signup or an alias of it."""
     return and_(
         Shift.cancelled_at.is_(None),
         or_(
-            Signup.state == SignupState.ATTENDED,
-            and_(Signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)), Shift.ends_at <= now),
+            signup.state == SignupState.ATTENDED,
+            and_(signup.state.in_((SignupState.SIGNED_UP, SignupState.CONFIRMED)), Shift.ends_at <= now),
         ),
+    )
+
+
+def walked_night(now: datetime) -> ColumnElement[bool]:
+    """A night its logbook says was walked: someone walked it (`walked_signup`) or a walk-in is
+    entered. A night whose only sign-up did not come was not walked. The statistics count these
+    and the nights with a submitted report; the coordinator's missing reports are these without one.
+    For a statement about Shift."""
+    walker = aliased(Signup)  # the statement may join the night's sign-ups for something else
+    return or_(
+        exists().where(walker.shift_id == Shift.id, walked_signup(now, walker)),
+        exists().where(WalkIn.shift_id == Shift.id),
     )
 
 
@@ -186,6 +199,7 @@ def walking(
             Route.municipality_id,
             Shift.route_id,
             (per_night(walked_signup(now)) + guests).label("walkers"),
+            walked_night(now).label("walked"),
             per_night(Signup.state == SignupState.ATTENDED).label("attended"),
             per_night(Signup.state == SignupState.NO_SHOW).label("no_shows"),
             ShiftReport.id.is_not(None).label("reported"),
@@ -202,7 +216,7 @@ def walking(
         select(
             night.c.municipality_id,
             night.c.route_id,
-            func.sum(case((or_(night.c.walkers > 0, night.c.reported), 1), else_=0)),
+            func.sum(case((or_(night.c.walked, night.c.reported), 1), else_=0)),
             func.sum(night.c.walkers * night.c.length),
             func.sum(night.c.attended),
             func.sum(night.c.no_shows),

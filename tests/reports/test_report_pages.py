@@ -874,11 +874,31 @@ def test_the_coordinator_marks_a_report_followed_up_and_redacts_it(login, client
     assert "Mona" not in report.incidents[0].description
 
 
-def test_a_missing_report_shows_on_the_coordinators_list(login, client, world, night, clock):
-    clock.set(ENDS + timedelta(hours=25))
+def test_last_nights_missing_report_shows_the_morning_after_with_whom_to_ask(login, client, db, world, night, clock):
+    """Friday's night ended at 01:00; from when its leader is asked for the report on Saturday morning
+    (10:00, the region's default), the coordinator sees it missing, with the leader's name."""
     login(world.coordinator)
-    page = client.get("/coordinator/reports")
-    assert "Missing reports" in page.text and f"/nights/{night.id}/report" in page.text
+    clock.set(datetime(2026, 11, 21, 8, 59, tzinfo=UTC))  # 09:59 in Oslo
+    assert f"/nights/{night.id}/report" not in client.get("/coordinator/reports").text
+    clock.set(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    page = client.get("/coordinator/reports").text
+    assert "Missing reports" in page and f"/nights/{night.id}/report" in page
+    assert f'group leader: <a href="/coordinator/people/{world.leader.id}">{world.leader.name}</a>' in page
+
+
+def test_the_missing_list_leaves_out_a_night_nobody_walked_and_says_when_nobody_can_file_but_a_coordinator(
+    login, client, db, world, night, clock
+):
+    lonely = world.night_on("Kirkenær", FRIDAY)
+    factories.signup(db, lonely, world.parent, clock(), state=SignupState.NO_SHOW)  # nobody walked it
+    leaderless = world.night_on("Flisa sentrum", FRIDAY + timedelta(days=1))
+    factories.signup(db, leaderless, world.parent, clock(), state=SignupState.ATTENDED)
+    db.commit()
+    clock.set(ENDS + timedelta(days=2))
+    login(world.coordinator)
+    page = client.get("/coordinator/reports").text
+    assert f"/nights/{lonely.id}/report" not in page
+    assert f"/nights/{leaderless.id}/report" in page and "no group leader: only a coordinator can file it" in page
 
 
 def test_another_regions_coordinator_gets_404_for_every_report_page(login, client, db, world, filed, strangers):

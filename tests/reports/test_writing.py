@@ -14,10 +14,11 @@ from natteravn.audit.models import AuditEvent
 from natteravn.db import make_engine, make_session_factory
 from natteravn.i18n import Refusal
 from natteravn.people import service as people
-from natteravn.reports import access, logbook, redaction, reminders, writing
-from natteravn.reports.models import IncidentCategory, ReportState, ReportVersion
+from natteravn.reports import access, logbook, redaction, reminders, stats, writing
+from natteravn.reports.models import IncidentCategory, ReportState, ReportVersion, WalkIn
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.scheduler import context_from, remind_missing_reports
+from natteravn.shifts import messages
 from natteravn.shifts.models import Shift, Signup, SignupRole, SignupState
 from natteravn.sms.models import Purpose, SmsMessage
 from tests import factories
@@ -343,10 +344,9 @@ def test_every_change_and_read_is_audited(db, world, walked, night, clock):
     assert actions == [("report.submit", world.leader.id), ("report.read", world.coordinator.id)]
 
 
-def test_a_night_without_a_report_a_day_later_gets_one_reminder_then_shows_as_missing(db, world, night, clock, links):
+def test_a_night_without_a_report_a_day_later_gets_one_reminder_and_shows_as_missing(db, world, night, clock, links):
     clock.set(ENDS + timedelta(hours=23))
     assert reminders.remind_missing_reports(db, clock(), links) == 0
-    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == []
     clock.set(ENDS + timedelta(hours=24))
     assert reminders.remind_missing_reports(db, clock(), links) == 1
     db.commit()
@@ -355,7 +355,47 @@ def test_a_night_without_a_report_a_day_later_gets_one_reminder_then_shows_as_mi
     message = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.REPORT_REQUEST))
     assert message.to == world.leader.phone
     assert links.report(night.id, world.leader.id).split("/r/")[0] in message.body
-    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == [night]
+    [missing] = reminders.missing_reports(db, world.coordinator.coordinator_scope, clock())
+    assert (missing.night, missing.leaders) == (night, [world.leader])
+
+
+def test_a_night_shows_as_missing_from_when_its_leader_is_asked_for_the_report_the_morning_after(
+    db, world, night, clock
+):
+    """Friday's night: the leader is asked on Saturday at the region's hour, and from then the coordinator sees it."""
+    world.region.report_request_at = time(9, 30)
+    db.commit()
+    asked = messages.reminder_times(night)[Purpose.REPORT_REQUEST]
+    assert asked == datetime(2026, 11, 21, 8, 30, tzinfo=UTC)  # 09:30 on Saturday in Oslo
+    scope = world.coordinator.coordinator_scope
+    assert reminders.missing_reports(db, scope, asked - timedelta(minutes=1)) == []
+    assert [m.night for m in reminders.missing_reports(db, scope, asked)] == [night]
+
+
+def test_a_night_nobody_walked_is_neither_chased_nor_missing_as_the_statistics_do_not_count_it(
+    db, world, night, clock, links
+):
+    """Its only sign-ups were marked as not come: the statistics count no night walked, and nobody is asked."""
+    for signup in night.signups:
+        signup.state = SignupState.NO_SHOW
+    db.commit()
+    clock.set(ENDS + timedelta(days=1))
+    assert reminders.remind_missing_reports(db, clock(), links) == 0
+    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == []
+    figures = stats.statistics(db, world.region.id, FRIDAY, FRIDAY, clock()).total
+    assert (figures.nights, figures.unreported) == (0, 0)
+
+
+def test_a_night_walked_by_a_walk_in_alone_is_missing_as_the_statistics_count_it(db, world, night, clock):
+    """No leader came, but someone walked it: only a coordinator can file the report, and the list says so."""
+    for signup in night.signups:
+        signup.state = SignupState.NO_SHOW
+    db.add(WalkIn(shift_id=night.id, first_name="Nina", created_at=clock()))
+    db.commit()
+    clock.set(ENDS + timedelta(days=1))
+    [missing] = reminders.missing_reports(db, world.coordinator.coordinator_scope, clock())
+    assert (missing.night, missing.leaders) == (night, [])
+    assert stats.statistics(db, world.region.id, FRIDAY, FRIDAY, clock()).total.unreported == 1
 
 
 def test_a_reminder_about_a_night_two_weeks_ago_carries_a_link_that_opens_its_report(db, world, night, clock, links):
@@ -374,7 +414,7 @@ def test_a_reminder_about_a_night_two_weeks_ago_carries_a_link_that_opens_its_re
 def test_nights_older_than_two_weeks_are_not_chased_by_sms(db, world, night, clock, links):
     clock.set(ENDS + reminders.MISSING_AFTER + reminders.REMIND_WITHIN)
     assert reminders.remind_missing_reports(db, clock(), links) == 0
-    assert reminders.missing_reports(db, world.coordinator.coordinator_scope, clock()) == [night]
+    assert [m.night for m in reminders.missing_reports(db, world.coordinator.coordinator_scope, clock())] == [night]
 
 
 def test_a_submitted_report_is_neither_reminded_nor_missing(db, world, walked, night, clock, links):
