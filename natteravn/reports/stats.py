@@ -307,18 +307,18 @@ class TermRetention:
 
 
 def retention(
-    session: Session, region_id: int, today: date, municipality_ids: list[int] | None = None, terms: int = 4
+    session: Session,
+    region_terms: list[Term],
+    today: date,
+    municipality_ids: list[int] | None = None,
+    terms: int = 4,
 ) -> list[TermRetention]:
-    """The region's latest terms, newest first, each with its volunteers and how many came back
-    from, or were lost since, the term before (counting nights in these municipalities only). A
-    term not begun yet, or a draft, is left out: nobody is lost to nights that have not come."""
-    ordered = list(
-        session.scalars(
-            select(Term)
-            .where(Term.region_id == region_id, Term.published_at.is_not(None), Term.starts_on <= today)
-            .order_by(Term.starts_on, Term.id)
-        )
-    )
+    """The latest of a region's terms (`terms_of_region`), newest first, each with its volunteers
+    and how many came back from, or were lost since, the term before (counting nights in these
+    municipalities only). A term not begun yet, or a draft, is left out: nobody is lost to nights
+    that have not come."""
+    begun = (term for term in region_terms if term.published_at is not None and term.starts_on <= today)
+    ordered = sorted(begun, key=lambda term: (term.starts_on, term.id))
     # The terms shown and the one before the first of them: years of older terms are not read.
     ordered = ordered[-(terms + 1) :]
     rows = session.execute(

@@ -778,9 +778,10 @@ SOURCES = N_(
 )
 
 
-def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
-    """The region, period and municipalities asked for, within what the coordinator coordinates.
-    The selection names no municipalities when a region's coordinator asks for the whole region."""
+def _chosen() -> tuple[StatisticsForm, council.Selection | None, list[Term]]:
+    """The region, period and municipalities asked for, within what the coordinator coordinates,
+    and the region's terms (read once: the form offers them, the statistics count by them). The
+    selection names no municipalities when a region's coordinator asks for the whole region."""
     db = db_session()
     scope = coordinator_scope()
     regions = places.regions_of(db, set(scope.touched))
@@ -800,12 +801,12 @@ def _chosen() -> tuple[StatisticsForm, council.Selection | None]:
     )
     period = _period(form, next((t for t in terms if t.id == form.term.data), None))
     if period is None:
-        return form, None
+        return form, None, terms
     offered = [m.id for m in mine]
     chosen = [m for m in (form.municipalities.data or []) if m in offered]
     if not chosen and region.id not in scope.regions:
         chosen = offered  # a municipality's coordinator sees their own figures, never the region's
-    return form, council.Selection(region.id, period, tuple(sorted(chosen)))
+    return form, council.Selection(region.id, period, tuple(sorted(chosen))), terms
 
 
 def _period(form: StatisticsForm, term: Term | None) -> council.Period | None:
@@ -911,10 +912,10 @@ def _figures_context(stats: Statistics | None) -> dict:
 @bp.get("/coordinator/reports/statistics", endpoint="statistics")
 @coordinator_required
 def statistics_page():
-    form, chosen = _chosen()
+    form, chosen, terms = _chosen()
     if chosen is None:
         return _period_refused(form, _("Statistics"), "reports.statistics")
-    kept = retention(db_session(), chosen.region_id, local(now()).date(), list(chosen.municipality_ids) or None)
+    kept = retention(db_session(), terms, local(now()).date(), list(chosen.municipality_ids) or None)
     return render_template(
         "reports/statistics.html", form=form, retention=kept, **_figures_context(_statistics_of(chosen))
     )
@@ -925,7 +926,7 @@ def statistics_page():
 
 def _council_selection():
     """The report asked for, or the page that says why its period cannot be counted."""
-    form, chosen = _chosen()
+    form, chosen, _terms = _chosen()
     if chosen is None:
         return None, _period_refused(form, _("Report to the police council"), "reports.summary")
     return chosen, None
@@ -1166,7 +1167,7 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
 @bp.get("/coordinator/reports/statistics.csv")
 @coordinator_required
 def statistics_csv():
-    form, chosen = _chosen()
+    form, chosen, _terms = _chosen()
     if chosen is None:
         return _period_refused(form, _("Statistics"), "reports.statistics")
     stats = _statistics_of(chosen)

@@ -17,7 +17,7 @@ from natteravn.clock import local
 from natteravn.demo import seed
 from natteravn.reports import council, logbook, writing
 from natteravn.reports.models import Assessment, IncidentCategory, ReportState, ShiftReport
-from natteravn.reports.stats import retention
+from natteravn.reports.stats import retention, terms_of_region
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 from tests import factories
@@ -239,7 +239,7 @@ def test_counts_of_one_and_two_are_shown_as_less_than_three():
 
 
 def test_retention_counts_who_came_back_and_who_was_lost(db, world, walked, clock):
-    rows = retention(db, world.region.id, local(clock()).date())
+    rows = retention(db, terms_of_region(db, world.region.id), local(clock()).date())
     assert [r.term.name for r in rows] == ["Høst 2026", "Høst 2026 del 1"]
     autumn, october = rows
     assert (october.volunteers, october.returning, october.lost) == (1, None, None)
@@ -257,7 +257,7 @@ def test_a_term_not_begun_loses_nobody_and_is_not_counted(db, world, walked, clo
     )
     db.add(spring)
     db.flush()
-    assert [r.term.name for r in retention(db, world.region.id, local(clock()).date())] == [
+    assert [r.term.name for r in retention(db, terms_of_region(db, world.region.id), local(clock()).date())] == [
         "Høst 2026",
         "Høst 2026 del 1",
     ]
