@@ -225,7 +225,14 @@ class CancelNightForm(Form):
 class CancelNightsForm(Form):
     weekend = SelectField(_l("Weekend"))
     municipality = SelectField(_l("Municipality"), coerce=int)
-    reason = StringField(_l("Reason (sent to the people on the nights)"), validators=[Optional(), Length(max=100)])
+    # Required, as for one night: the people on them read it in the SMS.
+    reason = StringField(
+        _l("Reason (sent to the people on the nights)"),
+        validators=[
+            DataRequired(message=_l("Write why the nights are cancelled: the reason is sent to the people on them.")),
+            at_most(100),
+        ],
+    )
     previewed = HiddenField()  # what the preview showed: weekend, municipality and reason
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Cancel these nights"))

@@ -14,11 +14,12 @@ from babel.dates import format_date
 from sqlalchemy import Select, and_, case, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from natteravn.accounts.models import Person, Scope
+from natteravn.accounts.models import Person, Role, RoleKind, Scope
 from natteravn.accounts.service import display_phone, found_by
 from natteravn.clock import OSLO, local, weekend_of
 from natteravn.db import in_norwegian_order
 from natteravn.places.models import Municipality, Route, School, SchoolClass
+from natteravn.roster.autofill.models import Availability
 from natteravn.shifts.models import HOLDING, LIVE, ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import MessageState, SmsMessage
 from natteravn.spreadsheets import csv_text
@@ -300,6 +301,67 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
             .limit(limit)
         ).unique()
     )
+
+
+@dataclass(frozen=True)
+class FreeLeader:
+    """A group leader who could lead a night."""
+
+    person: Person
+    nights: int  # the places they hold in the night's term
+    offered: bool  # said, when asked when they can walk, that they can lead that day
+
+
+def free_leaders(session: Session, shift: Shift, scope: Scope, limit: int = 8) -> list[FreeLeader]:
+    """The region's group leaders, in the coordinator's part of it, who could lead the night: not
+    on it, nor on another night at the same time. Those who said they can lead that day first,
+    then those of the night's own municipality, then those with the fewest nights this term: the
+    automatic call asks only the night's municipality, and a coordinator should not have to know
+    the rest by heart."""
+    region_id = shift.term.region_id
+    busy = (
+        select(Signup.person_id)
+        .join(Signup.shift)
+        .where(
+            Signup.state.in_(LIVE),
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+    )
+    leads = select(Role.person_id).where(Role.kind == RoleKind.LEADER, Role.region_id == region_id)
+    nights = (
+        select(func.count())
+        .select_from(Signup)
+        .join(Signup.shift)
+        .where(Signup.person_id == Person.id, Shift.term_id == shift.term_id, Signup.state.in_(HOLDING))
+        .scalar_subquery()
+    )
+    day = local(shift.starts_at, ZoneInfo(shift.term.region.timezone)).date()
+    can_lead = select(Availability).where(Availability.term_id == shift.term_id, Availability.wants_to_lead.is_(True))
+    offered = {said.person_id for said in session.scalars(can_lead) if said.covers(day)}
+    rows = session.execute(
+        select(Person, nights)
+        .join(Person.municipality)
+        .where(
+            Municipality.region_id == region_id,
+            scope.where(Municipality.region_id, Municipality.id),
+            Person.active.is_(True),
+            ~Person.awaiting_approval,
+            Person.id.in_(leads),
+            Person.id.not_in(busy),
+        )
+        .options(joinedload(Person.municipality))
+        .order_by(
+            Person.id.in_(sorted(offered)).desc(),
+            (Person.municipality_id == shift.route.municipality_id).desc(),
+            nights,
+            in_norwegian_order(Person.name),
+            Person.id,
+        )
+        .limit(limit)
+    ).all()
+    return [FreeLeader(person, count, person.id in offered) for person, count in rows]
 
 
 def other_nights(session: Session, shift: Shift, scope: Scope, now: datetime) -> list[Cell]:

@@ -967,12 +967,14 @@ def _render_night(
         ),
         first=("", _("Choose a night…")),
     )
+    on_it = grid.night_roster(db, shift)
     return render_template(
         "roster/night.html",
-        night=grid.night_roster(db, shift),
+        night=on_it,
         writable=broadcasts.writable_night(shift, now()),
         search=search,
         people=grid.search_people(db, shift.term.region_id, coordinator_scope(), search.q.data) if found else None,
+        free_leaders=grid.free_leaders(db, shift, coordinator_scope()) if _wants_a_leader(on_it) else None,
         assign_form=AssignForm(),
         signup_form=SignupForm(),
         move_form=move_form,
@@ -983,6 +985,14 @@ def _render_night(
         reason_frame=broadcasts.reason_frame(db, [shift], str(get_locale())),
         words=_cell_words(),
     ), status
+
+
+def _wants_a_leader(on_it: grid.NightRoster) -> bool:
+    """A night still ahead that needs a group leader and has none."""
+    shift = on_it.shift
+    if shift.cancelled_at is not None or shift.starts_at <= now() or not shift.needs_leader:
+        return False
+    return not on_it.cell.has_leader
 
 
 @bp.post("/nights/<int:shift_id>/assign")

@@ -188,6 +188,16 @@ def test_cancelling_without_the_preview_shows_the_preview_first(stormy, db, logi
     assert done.status_code == 302
 
 
+def test_a_weekend_is_not_called_off_without_a_reason(stormy, db, login, client):
+    login(stormy.coordinator)
+    form = {"weekend": "2026-11-27", "municipality": "0", "reason": " ", "submit": "Cancel these nights"}
+    refused = client.post("/coordinator/nights/cancel", data=form)
+    assert refused.status_code == 422
+    assert "Write why the nights are cancelled: the reason is sent to the people on them." in refused.text
+    db.expire_all()
+    assert stormy.night_on("Kirkenær", SATURDAY).cancelled_at is None
+
+
 def test_a_municipalitys_coordinator_calls_off_only_their_nights(stormy, db, clock, login, client):
     world = stormy
     gunn = factories.person(db, world.grue, "Gunn Grue", clock())
@@ -200,7 +210,7 @@ def test_a_municipalitys_coordinator_calls_off_only_their_nights(stormy, db, clo
         "/coordinator/nights/cancel", data={"weekend": "2026-11-27", "municipality": str(world.asnes.id)}
     )
     assert refused.status_code == 422
-    form = {"weekend": "2026-11-27", "municipality": "0", "reason": "", "preview": "Preview"}
+    form = {"weekend": "2026-11-27", "municipality": "0", "reason": "Storm", "preview": "Preview"}
     preview = client.post("/coordinator/nights/cancel", data=form).text
     assert "2 nights are called off:" in preview and "Kjellmyra" not in preview
     client.post(
