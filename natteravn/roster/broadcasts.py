@@ -51,6 +51,7 @@ class BroadcastRefused(Refusal):
 
 class Kind(enum.StrEnum):
     NIGHT = "night"
+    DAY = "day"  # every night of one day in a region: "we decide at 16:00 whether Saturday is on"
     SCHOOL_CLASS = "class"
     MUNICIPALITY = "municipality"
     REGION = "region"
@@ -58,20 +59,26 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Target:
-    """Who a message is for, as a form carries it: "night:12", "class:4", "municipality:3", "region:1"."""
+    """Who a message is for, as a form carries it: "night:12", "class:4", "municipality:3",
+    "region:1", or a day's nights in a region, "day:1:2026-12-12"."""
 
     kind: Kind
     id: int
+    day: date | None = None
 
     @classmethod
     def parse(cls, value: str | None) -> Target | None:
-        kind, _, number = (value or "").partition(":")
-        if kind not in Kind.__members__.values() or not number.isdigit():
+        kind, _, rest = (value or "").partition(":")
+        number, _, day = rest.partition(":")
+        if kind not in Kind.__members__.values() or not number.isdigit() or (kind == Kind.DAY) != bool(day):
             return None
-        return cls(Kind(kind), int(number))
+        try:
+            return cls(Kind(kind), int(number), date.fromisoformat(day) if day else None)
+        except ValueError:  # no such day
+            return None
 
     def __str__(self) -> str:
-        return f"{self.kind.value}:{self.id}"
+        return f"{self.kind.value}:{self.id}:{self.day.isoformat()}" if self.day else f"{self.kind.value}:{self.id}"
 
 
 @dataclass
@@ -150,6 +157,8 @@ def audience(session: Session, scope: Scope, target: Target, now: datetime) -> A
     volunteers living there."""
     if target.kind == Kind.NIGHT:
         return _night_audience(session, scope, target, now)
+    if target.kind == Kind.DAY:
+        return _day_audience(session, scope, target, now)
     if target.kind == Kind.SCHOOL_CLASS:
         return _class_audience(session, scope, target)
     if target.kind == Kind.MUNICIPALITY:
@@ -187,6 +196,33 @@ def _night_audience(session: Session, scope: Scope, target: Target, now: datetim
         .order_by(in_norwegian_order(Person.name), Person.id)
     )
     return Audience(target, night.term.region_id, list(people), night)
+
+
+def _day_audience(session: Session, scope: Scope, target: Target, now: datetime) -> Audience | None:
+    """Everyone on the nights of one day in a region (in the coordinator's part), each once: the
+    nights not called off and still ahead, their waitlists too."""
+    assert target.day is not None, "a day's target names its day"
+    if target.id not in scope.touched:
+        return None
+    nights = [
+        night
+        for night in _nights_ahead(session, scope, now, now + AHEAD, published=True)
+        if night.term.region_id == target.id and local(night.starts_at).date() == target.day
+    ]
+    if not nights:
+        return None
+    people = session.scalars(
+        select(Person)
+        .where(
+            Person.id.in_(
+                select(Signup.person_id).where(
+                    Signup.shift_id.in_([night.id for night in nights]), Signup.state.in_(LIVE)
+                )
+            )
+        )
+        .order_by(in_norwegian_order(Person.name), Person.id)
+    )
+    return Audience(target, target.id, list(people))
 
 
 def _class_audience(session: Session, scope: Scope, target: Target) -> Audience | None:
@@ -248,8 +284,8 @@ def send_message(
     return sent
 
 
-#: The kinds of thing the audit log knows, for targets not named so.
-_AUDITED_AS = {Kind.NIGHT: "shift", Kind.SCHOOL_CLASS: "school_class"}
+#: The kinds of thing the audit log knows, for targets not named so (a day's nights: their region).
+_AUDITED_AS = {Kind.NIGHT: "shift", Kind.SCHOOL_CLASS: "school_class", Kind.DAY: "region"}
 
 
 def _plan(session: Session, audience: Audience, person: Person, body: str, key: str, now: datetime) -> None:
@@ -294,6 +330,15 @@ class Targets:
     classes: list[SchoolClass]
     nights: list[Shift]
     past_nights: list[Shift]
+
+    @property
+    def days(self) -> list[tuple[Region, date]]:
+        """The days with more than one night ahead, each in its region, in order: everyone on a
+        stormy Saturday's nights told at once rather than night by night."""
+        nights: dict[tuple[int, date], list[Shift]] = {}
+        for night in self.nights:
+            nights.setdefault((night.term.region_id, local(night.starts_at).date()), []).append(night)
+        return [(those[0].term.region, day) for (_region, day), those in nights.items() if len(those) > 1]
 
 
 def targets(session: Session, scope: Scope, now: datetime) -> Targets:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, ngettext, pgettext
+from flask_babel import format_date, format_datetime, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -1185,6 +1185,17 @@ def _message_targets(form: MessageForm) -> None:
             (str(broadcasts.Target(kinds.SCHOOL_CLASS, c.id)), _("Parents in %(school_class)s", school_class=c.label))
             for c in found.classes
         ),
+        _("Day"): choices(
+            (
+                str(broadcasts.Target(kinds.DAY, region.id, day)),
+                _(
+                    "Everyone on the nights of %(day)s in %(region)s",
+                    day=format_date(day, "EEEE d.M."),
+                    region=region.name,
+                ),
+            )
+            for region, day in found.days
+        ),
         _("Night"): night_choices(found.nights),
         _("Night just over"): night_choices(found.past_nights),
     }
@@ -1214,8 +1225,8 @@ def _asked_for(form: MessageForm, asked: str | None) -> str | None:
 @bp.route("/messages", methods=["GET", "POST"])
 @coordinator_required
 def message_people():
-    """A message in the coordinator's own words to one night, a school class's parents, a
-    municipality or the region: previewed (people, SMS, cost), then sent."""
+    """A message in the coordinator's own words to one night, a day's nights, a school class's
+    parents, a municipality or the region: previewed (people, SMS, cost), then sent."""
     db, scope = db_session(), coordinator_scope()
     form = MessageForm()
     _message_targets(form)

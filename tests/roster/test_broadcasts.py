@@ -15,6 +15,7 @@ from natteravn.accounts.models import Role, RoleKind
 from natteravn.audit.models import AuditEvent
 from natteravn.roster import broadcasts
 from natteravn.roster import service as roster
+from natteravn.roster.broadcasts import Kind
 from natteravn.shifts.models import SignupRole, SignupState, Term
 from natteravn.sms.models import Channel, MessageState, Purpose, SmsMessage
 from natteravn.sms.service import enqueue
@@ -426,6 +427,41 @@ def test_a_message_to_tonights_night_is_news_about_tonight(stormy, db, clock, lo
     assert message.urgent and message.expires_at == night.ends_at
 
 
+def test_a_days_nights_reach_everyone_on_them_once(stormy, db, clock):
+    world = stormy
+    scope = world.coordinator.coordinator_scope
+    saturday = broadcasts.audience(db, scope, broadcasts.Target(Kind.DAY, world.region.id, SATURDAY), clock())
+    assert [person.name for person in saturday.people] == ["Kari Nordmann", "Ola Hansen"]
+    assert saturday.region_id == world.region.id
+    friday = broadcasts.audience(db, scope, broadcasts.Target(Kind.DAY, world.region.id, FRIDAY), clock())
+    assert [person.name for person in friday.people] == ["Kari Nordmann", "Lise Leder"]  # the waitlist too
+    gunn = factories.person(db, world.grue, "Gunn Grue", clock())
+    gunn.roles.append(Role(kind=RoleKind.COORDINATOR, region_id=world.region.id, municipality_id=world.grue.id))
+    db.commit()
+    theirs = broadcasts.audience(
+        db, gunn.coordinator_scope, broadcasts.Target(Kind.DAY, world.region.id, SATURDAY), clock()
+    )
+    assert [person.name for person in theirs.people] == ["Ola Hansen"]
+
+
+def test_the_coordinator_writes_to_everyone_on_saturdays_nights_at_once(stormy, db, clock, login, client):
+    world = stormy
+    login(world.coordinator)
+    saturday = f"day:{world.region.id}:{SATURDAY.isoformat()}"
+    page = client.get("/coordinator/messages").text
+    assert f'value="{saturday}">Everyone on the nights of Saturday 28.11. in Solør' in page
+    form = {"to": saturday, "text": "Vi avgjør kl. 16 om lørdagen går som planlagt.", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    assert "2 people: 2 by SMS, 0 by e-mail." in preview
+    send = {**form, "preview": "", "send": "x", "previewed": hidden(preview, "previewed")}
+    assert client.post("/coordinator/messages", data={**send, "token": hidden(preview, "token")}).status_code == 302
+    planned = messages_of(db, Purpose.BROADCAST)
+    assert {m.person_id for m in planned} == {world.parent.id, world.other_parent.id}
+    assert {m.region_id for m in planned} == {world.region.id} and not any(m.urgent for m in planned)
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "broadcast.sent"))
+    assert (event.object_type, event.object_id, event.details["people"]) == ("region", world.region.id, 2)
+
+
 def test_the_preview_names_the_character_that_doubles_the_cost(world, login, client):
     login(world.coordinator)
     text = "Husk refleksvest – det er mørkt. " * 3
@@ -503,7 +539,9 @@ def test_a_municipalitys_coordinator_cannot_write_to_another_municipalitys_class
     assert messages_of(db, Purpose.BROADCAST) == []
 
 
-@pytest.mark.parametrize("value", ["", "night", "night:x", "planet:1", "region:-1"])
+@pytest.mark.parametrize(
+    "value", ["", "night", "night:x", "planet:1", "region:-1", "day:1", "day:1:2026-13-01", "night:1:2026-11-28"]
+)
 def test_a_target_that_is_not_one_is_not_read(value):
     assert broadcasts.Target.parse(value) is None
 
