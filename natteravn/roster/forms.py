@@ -176,6 +176,9 @@ class AssignForm(Form):
 
 class SignupForm(Form):
     signup_id = HiddenField(validators=[InputRequired()])
+    # Taking someone off a night asks first: the button sits beside the next person's, and the
+    # person removed is told by SMS at once.
+    confirmed = HiddenField()
 
 
 class MovePersonForm(Form):

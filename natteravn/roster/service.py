@@ -180,18 +180,20 @@ def remove(session: Session, signup: Signup, now: datetime, links: Links, actor:
     return signup
 
 
-def _tell_removed(session: Session, signup: Signup, now: datetime) -> None:
-    shift = signup.shift
+def removed_text(signup: Signup) -> str | None:
+    """What the person taken off a night is told, in their language; None on a draft's night,
+    which tells nobody anything."""
+    if signup.shift.term.published_at is None:
+        return None
     _ = translations(signup.person.locale).gettext
-    messages.plan_news(
-        session,
-        signup,
-        key=f"removed:{signup.id}",
-        body=_("Natteravn: the coordinator has taken you off %(route)s on %(date)s at %(time)s.")
-        % messages.night_words(shift),
-        purpose=Purpose.SHIFT_CHANGED,
-        now=now,
-    )
+    words = messages.night_words(signup.shift)
+    return _("Natteravn: the coordinator has taken you off %(route)s on %(date)s at %(time)s.") % words
+
+
+def _tell_removed(session: Session, signup: Signup, now: datetime) -> None:
+    body = removed_text(signup)
+    assert body is not None, "told only on a published night"
+    messages.plan_news(session, signup, key=f"removed:{signup.id}", body=body, purpose=Purpose.SHIFT_CHANGED, now=now)
 
 
 def move_night(

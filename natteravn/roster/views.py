@@ -1023,6 +1023,8 @@ def remove(shift_id: int):
     if not form.validate_on_submit():
         abort(400)
     signup = _signup_on(shift, form.signup_id.data)
+    if not form.confirmed.data:
+        return render_template("roster/remove.html", signup=signup, told=roster.removed_text(signup), form=form)
     refusal = None
     try:
         roster.remove(db_session(), signup, now(), links(), current_user)

@@ -370,6 +370,26 @@ def test_another_regions_person_cannot_be_found_or_added(db, world, login, clock
     assert db.scalar(select(Signup).where(Signup.person_id == hamar_leader.id)) is None
 
 
+def test_taking_someone_off_a_night_asks_first_and_shows_what_they_are_told(db, world, login, clock):
+    shift = world.nights[0]
+    placed = factories.signup(db, shift, world.parent, clock())
+    db.commit()
+    client = login(world.coordinator)
+    asked = client.post(f"/coordinator/nights/{shift.id}/remove", data={"signup_id": placed.id})
+    assert asked.status_code == 200
+    assert "Take Kari Nordmann off the night?" in asked.text
+    assert "Natteravn: the coordinator has taken you off Flisa sentrum on 20.11 at 22:00." in asked.text
+    db.expire_all()
+    assert db.get(Signup, placed.id).state == SignupState.SIGNED_UP  # nothing done yet
+    assert not db.scalars(select(SmsMessage).where(SmsMessage.purpose == Purpose.SHIFT_CHANGED)).all()
+    done = client.post(
+        f"/coordinator/nights/{shift.id}/remove", data={"signup_id": placed.id, "confirmed": "1"}, follow_redirects=True
+    )
+    assert "Kari Nordmann is off the night." in done.text
+    db.expire_all()
+    assert db.get(Signup, placed.id).state == SignupState.CANCELLED
+
+
 def test_a_coordinator_removes_and_moves_people_through_the_page(db, world, login, clock):
     shift, target = world.nights[0], world.nights[-1]
     first = factories.signup(db, shift, world.parent, clock())
@@ -377,7 +397,7 @@ def test_a_coordinator_removes_and_moves_people_through_the_page(db, world, logi
     db.commit()
     client = login(world.coordinator)
 
-    client.post(f"/coordinator/nights/{shift.id}/remove", data={"signup_id": first.id})
+    client.post(f"/coordinator/nights/{shift.id}/remove", data={"signup_id": first.id, "confirmed": "1"})
     response = client.post(
         f"/coordinator/nights/{shift.id}/move-person", data={"signup_id": second.id, "to_shift_id": target.id}
     )
@@ -465,7 +485,9 @@ def test_moving_a_nights_only_leader_away_says_the_night_now_has_none(db, world,
     assert "Lise Leder is moved." in moved
     assert f"{shift.route.name}, Friday 20 November, now has no group leader." in moved
     taken_off = client.post(
-        f"/coordinator/nights/{shift.id}/remove", data={"signup_id": walking.id}, follow_redirects=True
+        f"/coordinator/nights/{shift.id}/remove",
+        data={"signup_id": walking.id, "confirmed": "1"},
+        follow_redirects=True,
     ).text
     assert "now has no group leader" not in taken_off  # a walker leaves no night without its leader
 

@@ -108,7 +108,7 @@ def test_a_coordinator_putting_a_parent_on_and_off_nights_leaves_the_parents_own
                 )
             )
             assert placed is not None
-            client.post(f"/coordinator/nights/{night.id}/remove", data={"signup_id": placed.id})
+            client.post(f"/coordinator/nights/{night.id}/remove", data={"signup_id": placed.id, "confirmed": "1"})
     assert places_taken(db, world.parent) == 0
     client.post("/logout")
     login(world.parent)
