@@ -42,6 +42,7 @@ class Contact(enum.StrEnum):
 
     CONFIRMED = "confirmed"  # answered JA (or took the place by answering)
     NOT_ANSWERED = "not_answered"
+    OFFERED = "offered"  # offered a place freed from the waitlist: it is theirs only once they take it
     OPTED_OUT = "opted_out"  # texted STOP: stays on the night, gets no SMS
     UNREACHABLE = "unreachable"  # the last SMS tried failed or was not delivered
 
@@ -245,6 +246,8 @@ class NightRoster:
         said = []
         if signup.state == SignupState.CONFIRMED:
             said.append(Contact.CONFIRMED)
+        elif signup.state == SignupState.OFFERED:
+            said.append(Contact.OFFERED)
         elif signup.state in UNANSWERED:
             said.append(Contact.NOT_ANSWERED)
         if signup.person.sms_opted_out_at is not None:
@@ -263,7 +266,7 @@ class NightRoster:
             leaders,
             len(self.waiting),
             confirmed=said.count(Contact.CONFIRMED),
-            not_answered=said.count(Contact.NOT_ANSWERED),
+            not_answered=said.count(Contact.NOT_ANSWERED) + said.count(Contact.OFFERED),
             opted_out=said.count(Contact.OPTED_OUT),
             unreachable=said.count(Contact.UNREACHABLE),
         )

@@ -148,6 +148,7 @@ def _cell_words() -> dict:
         "contacts": {
             grid.Contact.CONFIRMED: _("Confirmed (answered JA)"),
             grid.Contact.NOT_ANSWERED: _("Not answered"),
+            grid.Contact.OFFERED: _("Offered the place from the waitlist, not taken yet"),
             grid.Contact.OPTED_OUT: _("Opted out (STOP): gets no SMS"),
             grid.Contact.UNREACHABLE: _("Not reached: the last SMS failed"),
         },

@@ -256,6 +256,20 @@ def test_removing_someone_offers_the_place_to_the_first_on_the_waitlist(db, worl
     assert db.scalar(select(AuditEvent.action).where(AuditEvent.action == "signup.removed"))
 
 
+def test_the_night_page_shows_a_place_offered_from_the_waitlist_as_not_taken_yet(db, world, clock, links, login):
+    shift = world.nights[0]
+    people = _volunteers(db, world, 7, clock())
+    _fill(db, shift, people[:6], clock())
+    waiting = factories.signup(db, shift, people[6], clock(), state=SignupState.WAITLISTED)
+    waiting.queued_at = clock()
+    first = db.scalar(select(Signup).where(Signup.person_id == people[0].id))
+    roster.remove(db, first, clock(), links, world.coordinator)
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/nights/{shift.id}").text
+    row = page[page.index(f"<td>{people[6].name}</td>") :].split("</tr>")[0]
+    assert "Offered the place from the waitlist, not taken yet (until " in row
+
+
 def test_a_draft_nights_people_hear_nothing_when_it_moves_or_is_cancelled(db, clock, links):
     draft = factories.solor(db, clock(), published=False)
     first, second = draft.nights[0], draft.nights[1]
