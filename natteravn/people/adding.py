@@ -156,13 +156,16 @@ def _open_class_in(school_class: SchoolClass, municipality: Municipality) -> boo
 
 def _compare(session: Session, scope: Scope, row: importing.ImportRow, registered: Person) -> None:
     """What adding the number means for the person who has it. One of the coordinator's own
-    people gets what an import of the row would give them (the classes ticked added, the
-    municipality chosen, a name not yet their own); when that changes nothing, or the name is not
+    people gets what an import of the row would give them, their municipality aside (the classes
+    ticked added, a name not yet their own); when that changes nothing, or the name is not
     theirs (a mistyped number), they are said to be registered. Anyone else who belongs somewhere
     (lives in another region, or in a municipality of this one the coordinator does not have, or
     holds a role elsewhere) is, as in an import, invited to move and left where they are. Someone
     who logged in once and never said where they live is taken in, as an import takes them."""
     if person_in(session, registered.id, scope) is not None:
+        # By hand they keep where they walk: the form asks for a municipality to place someone
+        # new, and a class at a school elsewhere does not move a parent.
+        row.municipality = registered.municipality
         named_otherwise = importing.compare(row, registered, {row.municipality.region_id})
         if named_otherwise is not None or row.change != importing.Change.UPDATED:
             raise AlreadyRegistered(registered, row.shown_phone)

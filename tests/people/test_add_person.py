@@ -138,6 +138,24 @@ def test_a_parent_added_again_with_another_childs_class_gets_that_class_as_an_im
     assert events(db, "person.added") == []
 
 
+def test_a_parent_given_a_class_at_a_school_elsewhere_keeps_where_she_walks(world, db, clock, links):
+    grue_class = a_second_class(db, world)
+    kari = world.parent
+    added = add(
+        db,
+        world,
+        clock,
+        links,
+        name="Kari Nordmann",
+        phone="912 34 567",
+        municipality_id=world.grue.id,
+        school_class_ids=[grue_class.id],
+    )
+    db.commit()
+    assert added.person == kari and added.changed == ["school_class"]
+    assert grue_class in kari.school_classes and kari.municipality == world.asnes
+
+
 def test_a_parent_added_again_with_nothing_new_is_said_to_be_registered(world, db, clock, links):
     add(db, world, clock, links, name="Kari Nordmann", phone="912 34 567", school_class_ids=[world.school_class.id])
     db.commit()
