@@ -165,7 +165,7 @@ def _compare(session: Session, scope: Scope, row: importing.ImportRow, registere
     if person_in(session, registered.id, scope) is not None:
         # By hand they keep where they walk: the form asks for a municipality to place someone
         # new, and a class at a school elsewhere does not move a parent.
-        row.municipality = registered.municipality
+        row.municipality = registered.municipality or row.municipality
         named_otherwise = importing.compare(row, registered, {row.municipality.region_id})
         if named_otherwise is not None or row.change != importing.Change.UPDATED:
             raise AlreadyRegistered(registered, row.shown_phone)

@@ -308,19 +308,26 @@ def search_people(session: Session, region_id: int, scope: Scope, query: str, li
 
 @dataclass(frozen=True)
 class FreeLeader:
-    """A group leader who could lead a night."""
+    """A group leader who could lead a night, and what they said about it when asked when they
+    can walk (nothing, if not asked or not answered)."""
 
     person: Person
     nights: int  # the places they hold in the night's term
-    offered: bool  # said, when asked when they can walk, that they can lead that day
+    offered: bool = False  # said they can lead that day, and have nights left of those they offered
+    unavailable: bool = False  # said they cannot walk that day
+    full: bool = False  # hold all the nights they offered
+
+    @property
+    def said_no(self) -> bool:
+        return self.unavailable or self.full
 
 
 def free_leaders(session: Session, shift: Shift, scope: Scope, limit: int = 8) -> list[FreeLeader]:
     """The region's group leaders, in the coordinator's part of it, who could lead the night: not
     on it, nor on another night at the same time. Those who said they can lead that day first,
-    then those of the night's own municipality, then those with the fewest nights this term: the
-    automatic call asks only the night's municipality, and a coordinator should not have to know
-    the rest by heart."""
+    then those of the night's own municipality, then those with the fewest nights this term; last
+    those who said they cannot that day or hold all the nights they offered. The automatic call
+    asks only the night's municipality, and a coordinator should not have to know the rest by heart."""
     region_id = shift.term.region_id
     busy = (
         select(Signup.person_id)
@@ -340,9 +347,6 @@ def free_leaders(session: Session, shift: Shift, scope: Scope, limit: int = 8) -
         .where(Signup.person_id == Person.id, Shift.term_id == shift.term_id, Signup.state.in_(HOLDING))
         .scalar_subquery()
     )
-    day = local(shift.starts_at, ZoneInfo(shift.term.region.timezone)).date()
-    can_lead = select(Availability).where(Availability.term_id == shift.term_id, Availability.wants_to_lead.is_(True))
-    offered = {said.person_id for said in session.scalars(can_lead) if said.covers(day)}
     rows = session.execute(
         select(Person, nights)
         .join(Person.municipality)
@@ -356,15 +360,33 @@ def free_leaders(session: Session, shift: Shift, scope: Scope, limit: int = 8) -
         )
         .options(joinedload(Person.municipality))
         .order_by(
-            Person.id.in_(sorted(offered)).desc(),
             (Person.municipality_id == shift.route.municipality_id).desc(),
             nights,
             in_norwegian_order(Person.name),
             Person.id,
         )
-        .limit(limit)
+        .limit(limit * 5)  # room for those who said no, sorted after the rest
     ).all()
-    return [FreeLeader(person, count, person.id in offered) for person, count in rows]
+    said = {
+        availability.person_id: availability
+        for availability in session.scalars(
+            select(Availability).where(
+                Availability.term_id == shift.term_id, Availability.person_id.in_([person.id for person, _ in rows])
+            )
+        )
+    }
+    day = local(shift.starts_at, ZoneInfo(shift.term.region.timezone)).date()
+    found = [_as_free(person, count, said.get(person.id), day) for person, count in rows]
+    found.sort(key=lambda free: (free.said_no, not free.offered))  # stable: the rest keeps the query's order
+    return found[:limit]
+
+
+def _as_free(person: Person, nights: int, said: Availability | None, day: date) -> FreeLeader:
+    if said is None:
+        return FreeLeader(person, nights)
+    full = nights >= said.max_nights
+    can = said.covers(day)
+    return FreeLeader(person, nights, offered=can and said.wants_to_lead and not full, unavailable=not can, full=full)
 
 
 def other_nights(session: Session, shift: Shift, scope: Scope, now: datetime) -> list[Cell]:

@@ -57,6 +57,22 @@ def test_a_leader_who_said_they_can_lead_that_day_comes_first(world, db, clock, 
     assert found[0].offered and found[0].nights == 1
 
 
+def test_a_leader_who_holds_the_nights_they_offered_or_cannot_that_day_comes_last_and_says_so(
+    world, db, clock, leaders
+):
+    say_available(db, world.leader, world.term, weekdays=[FRIDAY_WEEKDAY], wants_to_lead=True, max_nights=1)
+    factories.signup(db, world.night_on("Kirkenær", date(2026, 11, 21)), world.leader, clock())
+    say_available(db, leaders["gro"], world.term, weekdays=[5], wants_to_lead=True)  # Saturdays only
+    factories.person(db, world.valer, "Vidar Våler", clock(), leader=True)  # said nothing
+    db.commit()
+    night = world.night_on("Kirkenær", FRIDAY)
+    found = grid.free_leaders(db, night, world.coordinator.coordinator_scope)
+    assert names(found) == ["Vidar Våler", "Gro Grue", "Lise Leder"]  # those who said no come last
+    by_name = {free.person.name: free for free in found}
+    assert by_name["Lise Leder"].full and not by_name["Lise Leder"].offered
+    assert by_name["Gro Grue"].unavailable
+
+
 def test_the_coordinator_adds_a_free_leader_from_the_nights_page(world, db, login, leaders):
     night = world.night_on("Kirkenær", FRIDAY)
     client = login(world.coordinator)
