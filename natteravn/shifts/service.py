@@ -842,7 +842,7 @@ def what_cancelling_does(session: Session, person: Person, signup_id: int, now: 
         signup=signup,
         too_late=taken and now >= cancel_until(signup),
         waitlist=taken and bool(waiting),
-        leader_told=taken and not waiting and bool(others_leading),
+        leader_told=taken and not waiting and bool(others_leading) and not just_taken(signup, now),
         leaves_without_leader=taken and signup.role == SignupRole.LEADER and not others_leading,
     )
 
@@ -888,12 +888,19 @@ def cancel_until(signup: Signup) -> datetime:
 def give_back(session: Session, signup: Signup, now: datetime, links: Links, *, late: bool = False) -> int:
     """A person gives back their place (the caller holds the locks and checked the cut-off): it is
     offered to the waitlist. A place nobody waits for, or one given back after the cut-off, leaves
-    the group short: the night's (other) group leaders are told by SMS. Returns how many were told."""
+    the group short: the night's (other) group leaders are told by SMS, unless it was taken a moment
+    ago. Returns how many were told."""
     taken = signup.state in TAKEN
     offered = withdraw(session, signup, now, links)
-    if not taken or (offered and not late):
+    if not taken or (offered and not late) or just_taken(signup, now):
         return 0
     return _tell_leaders_of_dropout(session, signup, now)
+
+
+def just_taken(signup: Signup, now: datetime) -> bool:
+    """Taken a moment ago (`UNDO_WINDOW`): given back now, it was a tap by mistake, and nobody had
+    counted on it."""
+    return now < signup.created_at + UNDO_WINDOW
 
 
 def _tell_leaders_of_dropout(session: Session, dropout: Signup, now: datetime) -> int:

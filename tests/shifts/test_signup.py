@@ -291,6 +291,20 @@ def test_a_place_taken_after_the_cut_off_can_be_given_back_for_a_quarter_of_an_h
     )
 
 
+def test_a_place_given_back_a_moment_after_it_was_taken_tells_no_group_leader(world, db, clock, links, sign):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    sign(world.leader, night, SignupRole.LEADER)
+    clock.set(clock() + timedelta(minutes=30))
+    by_mistake = sign(world.parent, night)
+    clock.set(clock() + timedelta(minutes=2))
+    assert not service.what_cancelling_does(db, world.parent, by_mistake.id, clock()).leader_told
+    service.cancel_signup(db, world.parent, by_mistake.id, clock(), links)
+    told = db.scalars(
+        select(SmsMessage).where(SmsMessage.person_id == world.leader.id, SmsMessage.purpose == Purpose.SHIFT_CHANGED)
+    )
+    assert told.all() == []
+
+
 def test_the_waitlist_can_be_left_at_any_time(world, db, clock, links, sign):
     night = world.night_on("Flisa sentrum", FRIDAY)
     night.max_walkers = 1
