@@ -159,6 +159,7 @@ def _availability_page(form, term: Term, person: Person):
         term=term,
         person=person,
         most=service.most_nights_offered(term, person),
+        answered=service.availability_for(db_session(), person, term) is not None,
     )
     return page, status
 

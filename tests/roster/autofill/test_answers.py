@@ -66,6 +66,7 @@ def test_the_coordinator_fills_in_for_someone_who_called(asked_world, db, login,
 
     form = client.get(fill_in_link(world, world.leader)).text
     assert "When can Lise Leder walk?" in form and "Fill in what Lise Leder told you" in form
+    assert "filled in to start from, not their answer" in form
     done = client.post(fill_in_link(world, world.leader), data={"weekdays": [str(FRIDAY)], "max_nights": "1"})
     assert done.headers["Location"].endswith(answers_url)
     after = client.get(answers_url).text
@@ -94,6 +95,8 @@ def test_the_answer_someone_gave_is_there_to_change(asked_world, db, login, clie
     form = client.get(fill_in_link(world, world.parent)).text
     ticked = set(re.findall(r'<input checked id="weekdays-\d" name="weekdays" type="checkbox" value="(\d)">', form))
     assert ticked == {str(SATURDAY)}
+    assert "filled in to start from" not in form
+    assert "912 34 567" in section(client.get(f"/coordinator/terms/{world.term.id}/answers").text, "Answered (1)")
 
 
 def test_a_municipalitys_coordinator_fills_in_for_their_own_people_only(asked_world, db, login, client, clock):
