@@ -481,6 +481,9 @@ def move_person(
     if on_target is not None:
         raise RosterRefused(N_("%(name)s is already on this night."), name=person.name)
     _check_assignable(session, person, target, signup.role, now, leaving=signup)
+    # What waited for them about the old night (its cancellation, held in the quiet hours) is said
+    # in the outbox to have given way to the move, not to a cancellation of their own.
+    messages.cancel_pending(session, signup_id=signup.id, reason=notes.PERSON_MOVED.text())
     withdraw(session, signup, now, links)
     moved = Signup(shift=target, person=person, role=signup.role, state=SignupState.SIGNED_UP, created_at=now)
     session.add(moved)

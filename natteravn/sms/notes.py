@@ -29,6 +29,7 @@ class Note:
 
 
 SIGNUP_CANCELLED = Note("sign-up cancelled", N_("Not sent: the sign-up was cancelled."))
+PERSON_MOVED = Note("person moved", N_("Not sent: the coordinator moved the person to another night."))
 NIGHT_MOVED = Note("night moved", N_("Not sent: the night was moved (new messages were planned)."))
 NIGHT_CANCELLED = Note("night cancelled", N_("Not sent: the night was cancelled."))
 ANSWERED = Note(
@@ -77,6 +78,7 @@ PROVIDER_REPORTED = Note(
 #: Most specific first: a provider's own error text could look like anything.
 NOTES = (
     SIGNUP_CANCELLED,
+    PERSON_MOVED,
     ANSWERED,
     NEED_MET,
     NIGHT_MOVED,

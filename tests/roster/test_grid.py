@@ -19,6 +19,7 @@ from natteravn.roster import grid
 from natteravn.roster import service as roster
 from natteravn.shifts import service
 from natteravn.shifts.models import HOLDING, Shift, Signup, SignupRole, SignupState
+from natteravn.sms import notes
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests import factories
 from tests.databases import POSTGRES_URL
@@ -456,6 +457,8 @@ def test_the_people_of_a_cancelled_night_are_moved_to_another(db, world, clock, 
     told = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.SHIFT_CHANGED))
     assert told.person_id == world.parent.id and target.route.name in told.body
     assert f"Natteravn: {shift.route.name} on " in told.body and " is cancelled. You are moved to " in told.body
+    withdrawn = db.scalar(select(SmsMessage).where(SmsMessage.purpose == Purpose.SHIFT_CANCELLED))
+    assert withdrawn.state == MessageState.CANCELLED and withdrawn.last_error == notes.PERSON_MOVED.text()
     assert db.get(Shift, shift.id).cancelled_at is not None  # still cancelled, nobody offered its place
 
 
