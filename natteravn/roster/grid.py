@@ -532,9 +532,10 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     in_scope = (
         select(Shift.id).join(Shift.term).join(Shift.route).where(scope.where(Term.region_id, Route.municipality_id))
     )
+    # The first night not yet over: once Saturday's has ended (at 01:00, say), the weekend is past.
     first = session.scalar(
         select(func.min(Shift.starts_at)).where(
-            Shift.id.in_(in_scope), Shift.cancelled_at.is_(None), Shift.starts_at >= since
+            Shift.id.in_(in_scope), Shift.cancelled_at.is_(None), Shift.starts_at >= since, Shift.ends_at > now
         )
     )
     if first is not None and first >= until:

@@ -241,6 +241,15 @@ def test_the_roster_csv_names_each_weekends_class_by_school_and_class_on_its_own
     assert "Class weekend" not in client.get(f"/coordinator/terms/{world.term.id}/print/{world.grue.id}").text
 
 
+def test_in_the_small_hours_after_saturdays_night_the_dashboard_shows_the_next_weekend(db, world, clock):
+    clock.set(datetime(2026, 11, 22, 3, 10, tzinfo=UTC))  # Sunday 04:10: Saturday's night ended at 01:00
+    board = grid.dashboard(db, world.coordinator.coordinator_scope, clock())
+    assert {local(cell.shift.starts_at).date().isoformat() for cell in board.cells} == {"2026-11-27", "2026-11-28"}
+    clock.set(datetime(2026, 11, 21, 23, 30, tzinfo=UTC))  # Sunday 00:30: Saturday's night is being walked
+    walked_now = grid.dashboard(db, world.coordinator.coordinator_scope, clock())
+    assert "2026-11-21" in {local(cell.shift.starts_at).date().isoformat() for cell in walked_now.cells}
+
+
 def test_once_this_weekends_nights_are_over_the_dashboard_shows_the_next_weekend_with_nights(db, world, clock, login):
     clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # Sunday: Friday's and Saturday's nights are walked
     board = grid.dashboard(db, world.coordinator.coordinator_scope, clock())
