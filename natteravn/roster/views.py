@@ -972,6 +972,7 @@ def _render_night(
     return render_template(
         "roster/night.html",
         night=on_it,
+        over=shift.ends_at <= now(),
         writable=broadcasts.writable_night(shift, now()),
         search=search,
         people=grid.search_people(db, shift.term.region_id, coordinator_scope(), search.q.data) if found else None,

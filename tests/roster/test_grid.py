@@ -405,6 +405,27 @@ def test_taking_someone_off_a_night_asks_first_and_shows_what_they_are_told(db, 
     assert db.get(Signup, placed.id).state == SignupState.CANCELLED
 
 
+def test_a_night_that_is_over_offers_its_logbook_and_report_not_changes(db, world, login, clock):
+    shift = world.nights[0]
+    factories.signup(db, shift, world.parent, clock())
+    db.commit()
+    clock.set(shift.ends_at + timedelta(hours=9))  # the morning after
+    client = login(world.coordinator)
+    page = client.get(f"/coordinator/nights/{shift.id}").text
+    assert "The night is over." in page
+    assert f"/nights/{shift.id}/logbook" in page and f"/nights/{shift.id}/report" in page
+    for gone in (
+        "Remove Kari Nordmann",
+        "Move Kari Nordmann to",
+        "Add a person",
+        "Change the night",
+        "Cancel the night",
+    ):
+        assert gone not in page
+    assert client.get(f"/nights/{shift.id}/logbook").status_code == 200
+    assert client.get(f"/nights/{shift.id}/report").status_code == 200
+
+
 def test_a_coordinator_removes_and_moves_people_through_the_page(db, world, login, clock):
     shift, target = world.nights[0], world.nights[-1]
     first = factories.signup(db, shift, world.parent, clock())
