@@ -22,12 +22,14 @@ from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
 from natteravn.db import in_norwegian_order
 from natteravn.i18n import N_, Refusal, translations
+from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.roster.service import cancellation_notices
 from natteravn.shifts import messages
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, Term
 from natteravn.sms import service as sms
 from natteravn.sms.models import Purpose
+from natteravn.sms.quiet import may_wake
 from natteravn.sms.segments import TextCost, cost_of
 
 #: What the audit log says about messages to many.
@@ -282,6 +284,20 @@ def send_message(
         segments=sent.segments,
     )
     return sent
+
+
+def held_until(session: Session, audience: Audience, now: datetime) -> datetime | None:
+    """When a message to the audience sent now goes out, if the region's quiet hours hold it;
+    None when it goes at once (news about tonight's night may wake people, see `sms.quiet`)."""
+    night = audience.night
+    if (
+        night is not None
+        and night.ends_at > now
+        and may_wake(Purpose.BROADCAST, now, night=(night.starts_at, night.ends_at))
+    ):
+        return None
+    quiet = places.quiet_hours(session.get_one(Region, audience.region_id))
+    return quiet.end_after(now) if quiet.cover(now) else None
 
 
 #: The kinds of thing the audit log knows, for targets not named so (a day's nights: their region).

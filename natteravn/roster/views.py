@@ -1259,6 +1259,12 @@ def message_people():
                     ),
                     "success",
                 )
+                held = broadcasts.held_until(db, audience, now())
+                if held is not None:
+                    flash(
+                        _("The messages go out at %(when)s, when the quiet hours end.", when=written(held, "when")),
+                        "info",
+                    )
                 return redirect(url_for("roster.message_people"))
         else:
             preview = broadcasts.preview_message(audience, form.text.data, sms_price())

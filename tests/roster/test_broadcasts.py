@@ -5,7 +5,7 @@ each previewed (people, SMS, cost) before it is sent, within the coordinator's o
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -460,6 +460,26 @@ def test_the_coordinator_writes_to_everyone_on_saturdays_nights_at_once(stormy, 
     assert {m.region_id for m in planned} == {world.region.id} and not any(m.urgent for m in planned)
     (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "broadcast.sent"))
     assert (event.object_type, event.object_id, event.details["people"]) == ("region", world.region.id, 2)
+
+
+def test_a_message_sent_in_the_quiet_hours_says_when_it_goes_out(world, db, clock, login, client):
+    clock.set(datetime(2026, 11, 18, 21, 30, tzinfo=UTC))  # 22:30 in Oslo
+    login(world.coordinator)
+    form = {"to": f"municipality:{world.asnes.id}", "text": "Årsmøte i morgen.", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    send = {**form, "preview": "", "send": "x", "previewed": hidden(preview, "previewed")}
+    sent = client.post("/coordinator/messages", data={**send, "token": hidden(preview, "token")}, follow_redirects=True)
+    assert "The messages go out at Thu 19 Nov 08:00, when the quiet hours end." in sent.text
+
+    tonight = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    factories.signup(db, tonight, world.parent, clock())
+    db.commit()
+    clock.set(datetime(2026, 11, 20, 21, 30, tzinfo=UTC))  # 22:30, the night begun: news about it goes at once
+    form = {"to": f"night:{tonight.id}", "text": "Vi møtes ved kirken.", "preview": "x"}
+    preview = client.post("/coordinator/messages", data=form).text
+    send = {**form, "preview": "", "send": "x", "previewed": hidden(preview, "previewed")}
+    sent = client.post("/coordinator/messages", data={**send, "token": hidden(preview, "token")}, follow_redirects=True)
+    assert "The message is on its way to 1 person." in sent.text and "when the quiet hours end" not in sent.text
 
 
 def test_the_preview_names_the_character_that_doubles_the_cost(world, login, client):
