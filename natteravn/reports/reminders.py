@@ -142,13 +142,33 @@ def remind_missing_reports(session: Session, now: datetime, links: Links) -> int
     return sent
 
 
+def remind_now(session: Session, missing: Missing, now: datetime, links: Links) -> int:
+    """The coordinator chases a missing report: its group leaders get the reminder with their own
+    link (after the quiet hours), at most once a day however often it is asked for. How many were
+    reminded now."""
+    day = local(now).date().isoformat()
+    reminded = 0
+    for leader in missing.leaders:
+        key = f"report_missing:{missing.night.id}:{leader.id}:{day}"
+        if not leader.active or session.scalar(select(func.count()).where(SmsMessage.dedupe_key == key)):
+            continue
+        _remind(session, missing.night, leader, key, now, links)
+        reminded += 1
+    return reminded
+
+
+def missing_report_of(session: Session, scope: Scope, shift_id: int, now: datetime) -> Missing | None:
+    """One night of `missing_reports`, if it is one."""
+    return next((missing for missing in missing_reports(session, scope, now) if missing.night.id == shift_id), None)
+
+
 def _remind(session: Session, shift: Shift, leader: Person, key: str, now: datetime, links: Links) -> None:
     region = shift.term.region
     _ = translations(leader.locale).gettext
     sms.enqueue(
         session,
         to=leader.phone,
-        body=_("The report for %(route)s on %(date)s is missing. Please file it here: %(link)s")
+        body=_("Natteravn: the report for %(route)s on %(date)s is missing. Please file it here: %(link)s")
         % {
             "route": shift.route.name,
             "date": local(shift.starts_at).strftime("%d.%m"),

@@ -687,7 +687,34 @@ def index():
         more=len(reports) > PAGE_SIZE,
         page=page,
         missing=reminders.missing_reports(db, scope, now()),
+        confirm=ConfirmForm(),
     )
+
+
+@bp.post("/coordinator/reports/missing/<int:shift_id>/remind")
+@coordinator_required
+def remind_leader(shift_id: int):
+    """Chase a missing report now: its group leaders get an SMS with the link to write it."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    missing = reminders.missing_report_of(db, coordinator_scope(), shift_id, now())
+    if missing is None:
+        abort(404)
+    reminded = reminders.remind_now(db, missing, now(), links())
+    db.commit()
+    if reminded:
+        flash(
+            ngettext(
+                "The group leader is reminded by SMS.", "The %(num)d group leaders are reminded by SMS.", reminded
+            ),
+            "success",
+        )
+    elif missing.leaders:
+        flash(_("The group leader was reminded today already."), "info")
+    else:
+        flash(_("The night has no group leader: only a coordinator can file its report."), "info")
+    return redirect(url_for("reports.index") + "#missing")
 
 
 def _coordinated_report(report_id: int):

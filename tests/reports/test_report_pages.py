@@ -886,6 +886,26 @@ def test_last_nights_missing_report_shows_the_morning_after_with_whom_to_ask(log
     assert f'group leader: <a href="/coordinator/people/{world.leader.id}">{world.leader.name}</a>' in page
 
 
+def test_the_coordinator_reminds_the_leader_of_a_missing_report_once_a_day(login, client, db, world, night, clock):
+    login(world.coordinator)
+    clock.set(datetime(2026, 11, 21, 11, 0, tzinfo=UTC))  # Saturday 12:00: missing since 10:00
+    assert "Remind the group leader by SMS" in client.get("/coordinator/reports").text
+    done = client.post(f"/coordinator/reports/missing/{night.id}/remind", follow_redirects=True)
+    assert "The group leader is reminded by SMS." in done.text
+    (reminder,) = db.scalars(
+        select(SmsMessage).where(SmsMessage.person_id == world.leader.id, SmsMessage.purpose == Purpose.REPORT_REQUEST)
+    ).all()[-1:]
+    assert reminder.body.startswith("Natteravn: the report for Flisa sentrum on 20.11 is missing.")
+    again = client.post(f"/coordinator/reports/missing/{night.id}/remind", follow_redirects=True)
+    assert "The group leader was reminded today already." in again.text
+    assert client.post("/coordinator/reports/missing/999999/remind").status_code == 404
+
+
+def test_a_parent_cannot_remind_a_leader(login, client, world, night):
+    login(world.parent)
+    assert client.post(f"/coordinator/reports/missing/{night.id}/remind").status_code == 403
+
+
 def test_the_missing_list_leaves_out_a_night_nobody_walked_and_says_when_nobody_can_file_but_a_coordinator(
     login, client, db, world, night, clock
 ):
