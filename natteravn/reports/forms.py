@@ -163,14 +163,9 @@ class StatisticsForm(Form):
         csrf = False
 
     region = SelectField(_l("Region"), coerce=int)
-    # A term's dates instead of typed ones: the choices are the region's terms, 0 the days typed.
-    term = SelectField(
-        _l("Term"),
-        coerce=int,
-        default=0,
-        validate_choice=False,
-        description=_l("A term sets the days below. To type other days, choose “Other days”."),
-    )
+    # A term's dates instead of typed ones (a link on the page, not a field of the form): the
+    # choices are the region's terms, 0 the days typed.
+    term = SelectField(_l("Term"), coerce=int, default=0, validate_choice=False)
     first_day = DateField(
         lazy_pgettext("the first day of a period", "From"),
         validators=[DataRequired(message=_l("Choose the first day."))],

@@ -260,7 +260,7 @@ def test_a_term_is_chosen_for_the_statistics_instead_of_typing_its_days(login, c
     login(world.coordinator)
     page = client.get(f"/coordinator/reports/statistics?region={world.region.id}&term={world.term.id}")
     assert page.status_code == 200
-    assert f'<option selected value="{world.term.id}">Høst 2026 (' in page.text
+    assert f'term={world.term.id}" aria-current="true">Høst 2026 (' in page.text
     assert "November 20, 2026 to December 19, 2026" in page.text
     assert 'value="2026-11-20"' in page.text and 'value="2026-12-19"' in page.text  # the term's days, shown
     # The term wins over days typed before, and the police-council report gets the same period.
@@ -268,8 +268,9 @@ def test_a_term_is_chosen_for_the_statistics_instead_of_typing_its_days(login, c
     assert typed.status_code == 200 and "November 20, 2026 to December 19, 2026" in typed.text
     summary = client.get(f"/coordinator/reports/summary?term={world.term.id}")
     assert "November 20, 2026 to December 19, 2026" in summary.text
-    # "Other days" (0) is the days typed.
-    other = client.get("/coordinator/reports/statistics?term=0&first_day=2026-11-01&last_day=2026-11-30")
+    # The form sends only the days: days typed after choosing a term are the days counted.
+    assert 'name="term"' not in page.text
+    other = client.get("/coordinator/reports/statistics?first_day=2026-11-01&last_day=2026-11-30")
     assert "November 1, 2026 to November 30, 2026" in other.text
 
 
