@@ -759,7 +759,7 @@ def test_a_moved_person_gets_one_sms_naming_the_night_they_are_off_and_the_one_t
     assert Purpose.SIGNUP_CONFIRMATION not in {m.purpose for m in messages}
     old = db.scalars(select(SmsMessage).where(SmsMessage.signup_id == signup.id)).all()
     assert all(m.state == MessageState.CANCELLED for m in old)
-    assert {m.last_error for m in old} == {notes.SIGNUP_CANCELLED.text()}
+    assert {m.last_error for m in old} == {notes.PERSON_MOVED.text()}  # given way to the move
 
 
 # --- The outbox in words. ---
