@@ -164,7 +164,7 @@ class StatisticsForm(Form):
 
     region = SelectField(_l("Region"), coerce=int)
     # A term's dates instead of typed ones (a link on the page, not a field of the form): the
-    # choices are the region's terms, 0 the days typed.
+    # choices are the region's terms; none (0) is the days typed.
     term = SelectField(_l("Term"), coerce=int, default=0, validate_choice=False)
     first_day = DateField(
         lazy_pgettext("the first day of a period", "From"),

@@ -823,8 +823,7 @@ def _chosen() -> tuple[StatisticsForm, council.Selection | None, list[Term]]:
     form.municipalities.choices = choices((m.id, m.name) for m in mine)
     terms = terms_of_region(db, region.id)
     form.term.choices = choices(
-        ((t.id, f"{t.name} ({format_date(t.starts_on, 'short')}–{format_date(t.ends_on, 'short')})") for t in terms),
-        first=(0, _("Other days")),
+        (t.id, f"{t.name} ({format_date(t.starts_on, 'short')}–{format_date(t.ends_on, 'short')})") for t in terms
     )
     period = _period(form, next((t for t in terms if t.id == form.term.data), None))
     if period is None:

@@ -22,14 +22,13 @@ from natteravn.audit import service as audit
 from natteravn.clock import at_local, local
 from natteravn.db import in_norwegian_order
 from natteravn.i18n import N_, Refusal, translations
-from natteravn.places import service as places
 from natteravn.places.models import Municipality, Region, Route, School, SchoolClass
 from natteravn.roster.service import cancellation_notices
 from natteravn.shifts import messages
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, Term
+from natteravn.sms import outbox
 from natteravn.sms import service as sms
-from natteravn.sms.models import Purpose
-from natteravn.sms.quiet import may_wake
+from natteravn.sms.models import Purpose, SmsMessage
 from natteravn.sms.segments import TextCost, cost_of
 
 #: What the audit log says about messages to many.
@@ -206,9 +205,10 @@ def _day_audience(session: Session, scope: Scope, target: Target, now: datetime)
     assert target.day is not None, "a day's target names its day"
     if target.id not in scope.touched:
         return None
+    day_ends = at_local(target.day + timedelta(days=1), time(0))
     nights = [
         night
-        for night in _nights_ahead(session, scope, now, now + AHEAD, published=True)
+        for night in _nights_ahead(session, scope, now, day_ends, published=True)
         if night.term.region_id == target.id and local(night.starts_at).date() == target.day
     ]
     if not nights:
@@ -265,7 +265,7 @@ def send_message(
     try:
         with session.begin_nested():
             for person in audience.people:
-                _plan(session, audience, person, body, f"broadcast:{token}:{person.id}", now)
+                _plan(session, audience, person, body, _key(token, person), now)
     except IntegrityError as error:  # the same preview sent a moment ago by another request
         raise BroadcastRefused(N_("This message has been sent already.")) from error
     sent = preview_message(audience, words, price)
@@ -286,18 +286,17 @@ def send_message(
     return sent
 
 
-def held_until(session: Session, audience: Audience, now: datetime) -> datetime | None:
-    """When a message to the audience sent now goes out, if the region's quiet hours hold it;
-    None when it goes at once (news about tonight's night may wake people, see `sms.quiet`)."""
-    night = audience.night
-    if (
-        night is not None
-        and night.ends_at > now
-        and may_wake(Purpose.BROADCAST, now, night=(night.starts_at, night.ends_at))
-    ):
-        return None
-    quiet = places.quiet_hours(session.get_one(Region, audience.region_id))
-    return quiet.end_after(now) if quiet.cover(now) else None
+def held_until(session: Session, audience: Audience, token: str, now: datetime) -> datetime | None:
+    """When the message sent with the preview's `token` goes out, if the quiet hours hold it back:
+    asked of a message planned, as the outbox asks (`sms.outbox.held_until`), so that what may wake
+    people (news about tonight's night) stays the dispatcher's rule alone."""
+    planned = session.scalars(select(SmsMessage).where(SmsMessage.dedupe_key == _key(token, audience.people[0]))).all()
+    return next(iter(outbox.held_until(session, list(planned), now).values()), None)
+
+
+def _key(token: str, person: Person) -> str:
+    """One message per person per preview: sending the same preview twice sends nothing more."""
+    return f"broadcast:{token}:{person.id}"
 
 
 #: The kinds of thing the audit log knows, for targets not named so (a day's nights: their region).

@@ -256,6 +256,13 @@ class NightRoster:
             said.append(Contact.UNREACHABLE)
         return said
 
+    def wants_a_leader(self, now: datetime) -> bool:
+        """A night still ahead that needs a group leader and has none."""
+        shift = self.shift
+        if shift.cancelled_at is not None or shift.starts_at <= now or not shift.needs_leader:
+            return False
+        return not any(s.role == SignupRole.LEADER for s in self.on_it)
+
     @property
     def cell(self) -> Cell:
         leaders = sum(s.role == SignupRole.LEADER for s in self.on_it)

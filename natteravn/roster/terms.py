@@ -921,16 +921,7 @@ def _class_invitation_text(parent: Person, given: ClassWeekend, nights: list[Shi
 def reword_class_invitations(person: Person, *, session: Session, links: Links) -> None:
     """The person chose another language (`accounts.service.wording_changed`): the invitations to
     their class's weekend still waiting for sign-up to open are written again in it."""
-    waiting = session.execute(
-        select(SmsMessage.id, SmsMessage.dedupe_key, Shift)
-        .join(Shift, SmsMessage.shift_id == Shift.id)
-        .where(
-            SmsMessage.person_id == person.id,
-            SmsMessage.purpose == Purpose.CLASS_INVITATION,
-            SmsMessage.state == MessageState.PENDING,
-        )
-    ).all()
-    for message_id, key, _first_night in waiting:
+    for message_id, key, _planned_at in messages.waiting_to(session, person, Purpose.CLASS_INVITATION):
         given = session.get(ClassWeekend, int(key.split(":")[1])) if key else None
         if given is None:  # the weekend was taken from the class since: the message keeps its words
             continue
@@ -1402,14 +1393,7 @@ def reword_published_rosters(person: Person, *, session: Session, links: Links) 
     """The person chose another language (`accounts.service.wording_changed`): the list of their
     nights still waiting to go out since a term was published is written again in it, naming the
     places they still hold of those it named."""
-    waiting = session.execute(
-        select(SmsMessage.id, SmsMessage.dedupe_key, SmsMessage.created_at).where(
-            SmsMessage.person_id == person.id,
-            SmsMessage.purpose == Purpose.ROSTER_PUBLISHED,
-            SmsMessage.state == MessageState.PENDING,
-        )
-    ).all()
-    for message_id, key, planned_at in waiting:
+    for message_id, key, planned_at in messages.waiting_to(session, person, Purpose.ROSTER_PUBLISHED):
         term = session.get(Term, int(key.split(":")[1])) if key else None
         places = _coming_places(session, term, planned_at, of=person).get(person.id) if term else None
         if term is None or not places:  # none left of those it named: the message keeps its words

@@ -976,7 +976,7 @@ def _render_night(
         writable=broadcasts.writable_night(shift, now()),
         search=search,
         people=grid.search_people(db, shift.term.region_id, coordinator_scope(), search.q.data) if found else None,
-        free_leaders=grid.free_leaders(db, shift, coordinator_scope()) if _wants_a_leader(on_it) else None,
+        free_leaders=grid.free_leaders(db, shift, coordinator_scope()) if on_it.wants_a_leader(now()) else None,
         assign_form=AssignForm(),
         signup_form=SignupForm(),
         move_form=move_form,
@@ -987,14 +987,6 @@ def _render_night(
         reason_frame=broadcasts.reason_frame(db, [shift], str(get_locale())),
         words=_cell_words(),
     ), status
-
-
-def _wants_a_leader(on_it: grid.NightRoster) -> bool:
-    """A night still ahead that needs a group leader and has none."""
-    shift = on_it.shift
-    if shift.cancelled_at is not None or shift.starts_at <= now() or not shift.needs_leader:
-        return False
-    return not on_it.cell.has_leader
 
 
 @bp.post("/nights/<int:shift_id>/assign")
@@ -1259,7 +1251,7 @@ def message_people():
                     ),
                     "success",
                 )
-                held = broadcasts.held_until(db, audience, now())
+                held = broadcasts.held_until(db, audience, form.token.data, now())
                 if held is not None:
                     flash(
                         _("The messages go out at %(when)s, when the quiet hours end.", when=written(held, "when")),

@@ -578,6 +578,17 @@ def refresh_day_reminders(session: Session, shift: Shift, links: Links) -> None:
         reword(session, body, SmsMessage.id == message_id)
 
 
+def waiting_to(session: Session, person: Person, purpose: Purpose) -> list[tuple[int, str | None, datetime]]:
+    """The person's messages of one purpose still to go out, as (id, dedupe key, when planned): what
+    a new language or channel writes again, each from what its key names."""
+    rows = session.execute(
+        select(SmsMessage.id, SmsMessage.dedupe_key, SmsMessage.created_at).where(
+            SmsMessage.person_id == person.id, SmsMessage.purpose == purpose, SmsMessage.state == MessageState.PENDING
+        )
+    )
+    return [(message_id, key, planned_at) for message_id, key, planned_at in rows]
+
+
 def reword(session: Session, body: str, *which: ColumnElement[bool], subject: str | None = None) -> None:
     """Write these messages again, if still pending (see `sms.service.reword`)."""
     sms.reword(session, body, *which, subject=subject)

@@ -27,7 +27,7 @@ from natteravn.shifts import messages
 from natteravn.shifts.models import Term
 from natteravn.sms import service as sms
 from natteravn.sms.mail import subject_for
-from natteravn.sms.models import MessageState, Purpose, SmsMessage
+from natteravn.sms.models import Purpose, SmsMessage
 
 #: What the audit log says about asking.
 AUDIT = audit.Vocabulary(
@@ -107,14 +107,7 @@ def request_text(person: Person, term: Term, links: Links) -> str:
 def reword_requests(person: Person, *, session: Session, links: Links) -> None:
     """The person chose another language (`accounts.service.wording_changed`): the requests to say
     when they can walk still waiting to go out are written again in it."""
-    waiting = session.execute(
-        select(SmsMessage.id, SmsMessage.dedupe_key).where(
-            SmsMessage.person_id == person.id,
-            SmsMessage.purpose == Purpose.AVAILABILITY_REQUEST,
-            SmsMessage.state == MessageState.PENDING,
-        )
-    ).all()
-    for message_id, key in waiting:
+    for message_id, key, _planned_at in messages.waiting_to(session, person, Purpose.AVAILABILITY_REQUEST):
         term = session.get(Term, int(key.split(":")[1])) if key else None
         if term is not None:
             subject = subject_for(Purpose.AVAILABILITY_REQUEST, person.locale)
