@@ -34,6 +34,8 @@ def test_a_new_parent_finds_their_friday_signs_up_cancels_and_subscribes(
 ):
     phone = norwegian_phone
     world.region.registration = Registration.OPEN  # anyone who joins walks at once
+    for route in world.routes.values():  # the night page's longest label, in Norwegian
+        route.notes = "Ta med refleksvest. Ring 02800 ved behov."
     db.commit()
     log_in_on(phone, live_server, gateway, NEWCOMER)
     assert heading(phone) == _("Welcome to Natteravn")
@@ -63,6 +65,8 @@ def test_a_new_parent_finds_their_friday_signs_up_cancels_and_subscribes(
 
     rows.first.get_by_role("button").click()
     assert _("You are signed up. See you on the night!") in phone.locator(".flashes").inner_text()
+    assert "refleksvest" in phone.locator(".route-notes").inner_text()
+    assert fits_the_screen(phone)
     night_heading = heading(phone)
 
     phone.get_by_role("navigation", name=_("Main")).get_by_role("link", name=_("My nights")).click()
