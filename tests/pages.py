@@ -15,7 +15,7 @@ from natteravn.reports import council
 from natteravn.reports.models import Assessment, IncidentCategory
 from natteravn.reports.writing import IncidentInput, ReportInput, save_report
 from natteravn.roster import terms
-from natteravn.roster.service import cancel_nights
+from natteravn.roster.service import cancel_nights, move_person
 from natteravn.shifts.models import Invitation, SignupRole, SignupState, Term
 from tests import factories
 
@@ -83,7 +83,12 @@ def every_page(db: Session, world: factories.Solor, clock, links) -> list[Page]:
     # A night called off with the parent on it, to be moved to another.
     stormy = world.night_on("Våler sentrum", date(2026, 11, 28))
     factories.signup(db, stormy, world.parent, now)
+    factories.signup(db, stormy, world.other_parent, now, state=SignupState.WAITLISTED)
+    # Someone moved from it, whose messages are in the language the others read.
+    per = factories.person(db, world.valer, "Per Pedersen", now, locale=world.parent.locale)
+    moved = factories.signup(db, stormy, per, now)
     cancel_nights(db, [stormy], "Storm", now, world.coordinator)
+    move_person(db, moved, world.night_on("Kjellmyra", date(2026, 11, 28)).id, now, links, world.coordinator)
     school = world.school_class.school
     world.parent.school_classes = [world.school_class]
     terms.give_weekend(db, world.term, world.school_class.id, date(2026, 12, 4), now, links, world.coordinator)

@@ -240,6 +240,17 @@ class NightRoster:
     waiting: list[Signup]
     #: Person ids whose last SMS failed or was not delivered.
     unreachable: set[int] = field(default_factory=set)
+    #: Person ids of the group leaders walking the night as walkers: each can be made its leader.
+    could_lead: set[int] = field(default_factory=set)
+
+    def may_lead(self, signup: Signup, now: datetime) -> bool:
+        """A walker going on a night still ahead who is a group leader: made its leader in place."""
+        return (
+            signup.person_id in self.could_lead
+            and signup.state in (SignupState.SIGNED_UP, SignupState.CONFIRMED)
+            and self.shift.cancelled_at is None
+            and self.shift.starts_at > now
+        )
 
     def contact(self, signup: Signup) -> list[Contact]:
         """Whether the person answered, and whether SMS reach them (nothing to say: they do)."""
@@ -289,7 +300,15 @@ def night_roster(session: Session, shift: Shift) -> NightRoster:
     waiting = sorted((s for s in signups if s.state == SignupState.WAITLISTED), key=lambda s: (s.queued_at, s.id))
     on_it = [s for s in signups if s.state in HOLDING]
     unreachable = set(session.scalars(unreachable_among([s.person_id for s in on_it]))) if on_it else set()
-    return NightRoster(shift, on_it, waiting, unreachable)
+    walkers = [s.person_id for s in on_it if s.role == SignupRole.WALKER]
+    could_lead = set(session.scalars(_leaders_among(walkers, shift.term.region_id))) if walkers else set()
+    return NightRoster(shift, on_it, waiting, unreachable, could_lead)
+
+
+def _leaders_among(person_ids: list[int], region_id: int) -> Select[int]:
+    return select(Role.person_id).where(
+        Role.person_id.in_(person_ids), Role.kind == RoleKind.LEADER, Role.region_id == region_id
+    )
 
 
 def search_people(session: Session, region_id: int, scope: Scope, query: str, limit: int = 20) -> list[Person]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from natteravn.accounts.models import Person, RoleKind
 from natteravn.accounts.service import approve
 from natteravn.audit import service as audit
+from natteravn.audit.models import AuditEvent
 from natteravn.clock import at_local, local, night_span
 from natteravn.i18n import N_, Refusal, translations
 from natteravn.links import Links
@@ -24,7 +25,7 @@ from natteravn.places.models import Route
 from natteravn.shifts import messages
 from natteravn.shifts.locks import lock_night, lock_person_and_nights, lock_signup
 from natteravn.shifts.models import HOLDING, LIVE, Shift, Signup, SignupRole, SignupState, Term
-from natteravn.shifts.service import capped, caps, promote_waitlist, withdraw
+from natteravn.shifts.service import capped, caps, free_places, promote_waitlist, withdraw
 from natteravn.sms import notes
 from natteravn.sms.models import Purpose
 
@@ -34,6 +35,7 @@ AUDIT = audit.Vocabulary(
         "signup.assigned": N_("Put %(person)s on night %(object)s"),
         "signup.removed": N_("Took %(person)s off night %(object)s"),
         "signup.moved": N_("Moved %(person)s from night %(object)s to night %(to_shift)s"),
+        "signup.made_leader": N_("Made %(person)s group leader of night %(object)s"),
         "shift.added": N_("Added night %(object)s for %(min_walkers)s–%(max_walkers)s walkers"),
         "shift.moved": N_("Moved night %(object)s: from %(old_starts_at)s to %(starts_at)s"),
         "shift.cancelled": N_("Cancelled night %(object)s: %(reason)s"),
@@ -90,8 +92,6 @@ def _check_assignable(
         raise RosterRefused(N_("This night has already started."))
     if role == SignupRole.LEADER and not person.holds(RoleKind.LEADER, term.region_id):
         raise RosterRefused(N_("Only group leaders can be put on a night as leader."))
-    if _taken(session, shift) >= shift.max_walkers:
-        raise RosterRefused(N_("This night is full. Raise its maximum first if more may walk."))
     others = select(func.count()).select_from(Signup).join(Signup.shift)
     others = others.where(
         Signup.person_id == person.id,
@@ -110,6 +110,12 @@ def _check_assignable(
         )
 
 
+def _check_room(session: Session, shift: Shift) -> None:
+    """The coordinator may fill a night to its maximum, the place kept for a group leader too."""
+    if _taken(session, shift) >= shift.max_walkers:
+        raise RosterRefused(N_("This night is full. Raise its maximum first if more may walk."))
+
+
 def assign(
     session: Session, shift: Shift, person: Person, role: SignupRole, now: datetime, links: Links, actor: Person
 ) -> Signup:
@@ -126,6 +132,7 @@ def assign(
     if existing is not None and existing.state != SignupState.WAITLISTED:
         raise RosterRefused(N_("%(name)s is already on this night."), name=person.name)
     _check_assignable(session, person, shift, role, now, leaving=existing)
+    _check_room(session, shift)
     if existing is not None:
         existing.state, existing.role, existing.queued_at = SignupState.SIGNED_UP, role, None
         signup = existing
@@ -466,14 +473,16 @@ def _tell_cancelled(session: Session, notice: Notice, now: datetime) -> None:
 def move_person(
     session: Session, signup: Signup, to_shift_id: int, now: datetime, links: Links, actor: Person
 ) -> Signup:
-    """Move someone from one night to another of the same term, with the same role."""
+    """Move someone from one night to another of the same term, with the same role. Someone with
+    a place keeps one: a full night refuses them. Someone waiting on a cancelled night gets a place
+    on the new one if a sign-up would, and else waits on its waitlist."""
     person, (source, target) = lock_person_and_nights(session, signup.person_id, signup.shift_id, to_shift_id)
     session.refresh(signup)
     if source is None or target is None or target.term_id != source.term_id:
         raise RosterRefused(N_("That night does not exist."))
     if signup.state not in LIVE:  # moved or taken off a moment ago: a second click, or Back
         raise RosterRefused(N_("%(name)s is no longer on this night."), name=person.name)
-    if signup.state not in HOLDING or source.starts_at <= now:
+    if not _movable(signup, source, now):
         raise RosterRefused(N_("Only someone on a night that has not begun can be moved."))
     on_target = session.scalar(
         select(Signup).where(Signup.shift_id == target.id, Signup.person_id == person.id, Signup.state.in_(LIVE))
@@ -481,11 +490,23 @@ def move_person(
     if on_target is not None:
         raise RosterRefused(N_("%(name)s is already on this night."), name=person.name)
     _check_assignable(session, person, target, signup.role, now, leaving=signup)
+    placed = signup.state in HOLDING
+    if placed:
+        _check_room(session, target)
+    else:
+        placed = free_places(session, target, signup.role, now) > 0
     # What waited for them about the old night (its cancellation, held in the quiet hours) is said
     # in the outbox to have given way to the move, not to a cancellation of their own.
     messages.cancel_pending(session, signup_id=signup.id, reason=notes.PERSON_MOVED.text())
     withdraw(session, signup, now, links)
-    moved = Signup(shift=target, person=person, role=signup.role, state=SignupState.SIGNED_UP, created_at=now)
+    moved = Signup(
+        shift=target,
+        person=person,
+        role=signup.role,
+        state=SignupState.SIGNED_UP if placed else SignupState.WAITLISTED,
+        queued_at=None if placed else now,
+        created_at=now,
+    )
     session.add(moved)
     session.flush()
     if target.term.published_at is not None:
@@ -504,6 +525,80 @@ def move_person(
         to_shift_id=target.id,
     )
     return moved
+
+
+def _movable(signup: Signup, source: Shift, now: datetime) -> bool:
+    """Before the night begins, someone with a place; on a cancelled night, those waiting too,
+    for whom it will never have a place."""
+    if source.starts_at <= now:
+        return False
+    return signup.state in HOLDING or source.cancelled_at is not None
+
+
+@dataclass(frozen=True)
+class MovedAway:
+    """Someone the coordinator moved from a night, and the sign-up they were given on another."""
+
+    person: Person
+    to: Signup
+
+
+def moved_away(session: Session, shift: Shift) -> list[MovedAway]:
+    """Who was moved from this night, and where to, as the audit log keeps it: a cancelled night's
+    page says where its people went. Someone since deleted is left out."""
+    moves = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "shift",
+            AuditEvent.object_id == shift.id,
+            AuditEvent.action == "signup.moved",
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    new_ids = [event.details.get("new_signup_id") for event in moves]
+    given = session.scalars(
+        select(Signup)
+        .where(Signup.id.in_([i for i in new_ids if i]))
+        .options(joinedload(Signup.person), joinedload(Signup.shift).joinedload(Shift.route))
+    )
+    by_id = {signup.id: signup for signup in given}
+    return [MovedAway(by_id[i].person, by_id[i]) for i in new_ids if i in by_id]
+
+
+def make_leader(session: Session, signup: Signup, now: datetime, links: Links, actor: Person) -> Signup:
+    """Make a walker on the night who can lead its group leader, in their place: nobody has to be
+    taken off and put back. A night that kept its last place for a leader now offers it to its
+    waitlist. On a published night the person is told they lead it."""
+    person, shift = lock_signup(session, signup)
+    if signup.state not in LIVE:  # moved or taken off a moment ago
+        raise RosterRefused(N_("%(name)s is no longer on this night."), name=person.name)
+    if signup.role == SignupRole.LEADER:  # a second click
+        return signup
+    if signup.state not in _GOING:
+        raise RosterRefused(N_("Only someone with a place on the night can be made its group leader."))
+    if shift.cancelled_at is not None:
+        raise RosterRefused(N_("This night is cancelled."))
+    if shift.starts_at <= now:
+        raise RosterRefused(N_("This night has already started."))
+    if not person.holds(RoleKind.LEADER, shift.term.region_id):
+        raise RosterRefused(N_("Only group leaders can be put on a night as leader."))
+    signup.role = SignupRole.LEADER
+    session.flush()
+    if shift.term.published_at is not None:
+        messages.now_leading(session, signup, now, links)
+        promote_waitlist(session, shift, now, links)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="signup.made_leader",
+        object_type="shift",
+        object_id=shift.id,
+        now=now,
+        region_id=shift.term.region_id,
+        signup_id=signup.id,
+        person_id=person.id,
+    )
+    return signup
 
 
 def left_without_leader(session: Session, gone: Signup) -> bool:

@@ -46,7 +46,7 @@ from natteravn.roster.forms import (
     parse_dates,
 )
 from natteravn.roster.models import NightPattern
-from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, Term
+from natteravn.shifts.models import ClassWeekend, Shift, Signup, SignupRole, SignupState, Term
 from natteravn.web import (
     Form,
     choices,
@@ -973,6 +973,8 @@ def _render_night(
         "roster/night.html",
         night=on_it,
         over=shift.ends_at <= now(),
+        now=now(),
+        moved_away=roster.moved_away(db, shift) if shift.cancelled_at is not None else [],
         writable=broadcasts.writable_night(shift, now()),
         search=search,
         people=grid.search_people(db, shift.term.region_id, coordinator_scope(), search.q.data) if found else None,
@@ -1029,6 +1031,23 @@ def remove(shift_id: int):
     return redirect(url_for("roster.night", shift_id=shift.id))
 
 
+@bp.post("/nights/<int:shift_id>/make-leader")
+@coordinator_required
+def make_leader(shift_id: int):
+    shift = _night(shift_id)
+    form = SignupForm()
+    if not form.validate_on_submit():
+        abort(400)
+    signup = _signup_on(shift, form.signup_id.data)
+    refusal = None
+    try:
+        roster.make_leader(db_session(), signup, now(), links(), current_user)
+    except Refusal as error:
+        refusal = error
+    _done(refusal, _("%(name)s leads the night now.", name=signup.person.name))
+    return redirect(url_for("roster.night", shift_id=shift.id))
+
+
 @bp.post("/nights/<int:shift_id>/move-person")
 @coordinator_required
 def move_person(shift_id: int):
@@ -1047,7 +1066,7 @@ def move_person(shift_id: int):
     except Refusal as error:
         refusal = error
     if refusal is None and shift.cancelled_at is not None:
-        _done(None, _moved_to(signup.person, moved.shift))
+        _done(None, _moved_to(signup.person, moved))
         # Back to the cancelled night, where the others still wait for a new one.
         return redirect(url_for("roster.night", shift_id=shift.id))
     _done(refusal, _("%(name)s is moved.", name=signup.person.name))
@@ -1056,13 +1075,12 @@ def move_person(shift_id: int):
     return redirect(url_for("roster.night", shift_id=target))
 
 
-def _moved_to(person: Person, night: Shift) -> str:
-    return _(
-        "%(name)s is moved to %(route)s, %(day)s.",
-        name=person.name,
-        route=night.route.name,
-        day=written(night.starts_at, "when"),
-    )
+def _moved_to(person: Person, moved: Signup) -> str:
+    night = moved.shift
+    words = {"name": person.name, "route": night.route.name, "day": written(night.starts_at, "when")}
+    if moved.state == SignupState.WAITLISTED:
+        return _("%(name)s is moved to the waitlist of %(route)s, %(day)s.", **words)
+    return _("%(name)s is moved to %(route)s, %(day)s.", **words)
 
 
 @bp.post("/nights/<int:shift_id>")

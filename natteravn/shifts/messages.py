@@ -240,7 +240,9 @@ def moved_waiting_text(_, words: dict) -> str:
     )
 
 
-def person_moved_text(_, words: dict, *, from_cancelled: bool = False) -> str:
+def person_moved_text(_, words: dict, role: SignupRole, *, from_cancelled: bool = False) -> str:
+    if role == SignupRole.LEADER:
+        return _leader_moved_text(_, words, from_cancelled=from_cancelled)
     if from_cancelled:  # its own cancellation news may never have gone out: this one says it
         return (
             _(
@@ -253,6 +255,45 @@ def person_moved_text(_, words: dict, *, from_cancelled: bool = False) -> str:
         _(
             "Natteravn: you are moved from %(old_route)s on %(old_date)s to %(route)s on %(date)s at %(time)s, "
             "meet at %(place)s. You are off the first night. Details: %(link)s"
+        )
+        % words
+    )
+
+
+def _leader_moved_text(_, words: dict, *, from_cancelled: bool) -> str:
+    if from_cancelled:
+        return (
+            _(
+                "Natteravn: %(old_route)s on %(old_date)s is cancelled. You are moved to lead %(route)s on %(date)s "
+                "at %(time)s, meet at %(place)s. Details: %(link)s"
+            )
+            % words
+        )
+    return (
+        _(
+            "Natteravn: you are moved from %(old_route)s on %(old_date)s to lead %(route)s on %(date)s at %(time)s, "
+            "meet at %(place)s. You are off the first night. Details: %(link)s"
+        )
+        % words
+    )
+
+
+def moved_to_waitlist_text(_, words: dict) -> str:
+    """Moved from a cancelled night's waitlist to another night's: still no place to say NEI to."""
+    return (
+        _(
+            "Natteravn: %(old_route)s on %(old_date)s is cancelled. You are on the waitlist for %(route)s "
+            "on %(date)s at %(time)s instead. Details: %(link)s"
+        )
+        % words
+    )
+
+
+def now_leading_text(_, words: dict) -> str:
+    return (
+        _(
+            "Natteravn: you are now the group leader of %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+            "Details: %(link)s"
         )
         % words
     )
@@ -459,17 +500,39 @@ def moved_to(session: Session, signup: Signup, old_shift: Shift, now: datetime, 
     shift = signup.shift
     old = night_words(old_shift)
     words = {**night_words(shift), "old_route": old["route"], "old_date": old["date"], "link": links.night(shift.id)}
-    plan_news(
-        session,
-        signup,
-        key=f"moved:{signup.id}",
-        body=person_moved_text(_, words, from_cancelled=old_shift.cancelled_at is not None),
-        purpose=Purpose.SHIFT_CHANGED,
-        now=now,
-    )
+    if signup.state == SignupState.WAITLISTED:  # nothing to remind of until a place is offered
+        body = moved_to_waitlist_text(_, words)
+    else:
+        body = person_moved_text(_, words, signup.role, from_cancelled=old_shift.cancelled_at is not None)
+    plan_news(session, signup, key=f"moved:{signup.id}", body=body, purpose=Purpose.SHIFT_CHANGED, now=now)
+    if signup.state == SignupState.WAITLISTED:
+        return
     plan_reminders(session, signup, now, links)
     if signup.role == SignupRole.LEADER:
         refresh_day_reminders(session, shift, links)
+
+
+def now_leading(session: Session, signup: Signup, now: datetime, links: Links) -> None:
+    """A walker on the night was made its group leader: they are told so, unless their confirmation
+    has not gone out yet (it now says they lead, and one message is enough); what still waits for
+    them is worded for a leader, the report request is planned, and the walkers' day reminders
+    name them."""
+    waiting = set(
+        session.scalars(
+            select(SmsMessage.purpose).where(
+                SmsMessage.signup_id == signup.id, SmsMessage.state == MessageState.PENDING
+            )
+        )
+    )
+    if Purpose.SIGNUP_CONFIRMATION not in waiting:
+        _ = translations(signup.person.locale).gettext
+        body = now_leading_text(_, {**night_words(signup.shift), "link": links.night(signup.shift_id)})
+        plan_news(session, signup, key=f"now_leading:{signup.id}", body=body, purpose=Purpose.SHIFT_CHANGED, now=now)
+    plan_reminders(session, signup, now, links)  # the report request; the reminders planned stay, reworded
+    for purpose, worded in _worded_anew(signup, links, leaders_of(session, {signup.shift_id})).items():
+        if purpose in waiting and purpose != Purpose.WAITLIST_PROMOTED and worded is not None:
+            reword(session, worded, SmsMessage.signup_id == signup.id, SmsMessage.purpose == purpose)
+    refresh_day_reminders(session, signup.shift, links)
 
 
 def plan_reminders(session: Session, signup: Signup, now: datetime, links: Links) -> None:
