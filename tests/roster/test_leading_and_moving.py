@@ -82,6 +82,14 @@ def test_the_place_kept_for_a_leader_goes_to_the_waitlist_once_a_walker_leads(db
     assert _pending(db, waiting, Purpose.WAITLIST_PROMOTED)
 
 
+def test_a_draft_nights_new_leader_hears_nothing_until_it_is_published(db, clock, links):
+    draft = factories.solor(db, clock(), published=False)
+    walking = factories.signup(db, draft.nights[0], draft.leader, clock())
+    roster.make_leader(db, walking, clock(), links, draft.coordinator)
+    assert walking.role == SignupRole.LEADER
+    assert db.scalars(select(SmsMessage)).all() == []
+
+
 @pytest.mark.parametrize("case", ["not a group leader", "waiting", "cancelled night", "night begun"])
 def test_who_cannot_be_made_a_nights_leader(db, world, clock, links, case):
     night = world.nights[0]
