@@ -973,7 +973,6 @@ def _render_night(
         "roster/night.html",
         night=on_it,
         over=shift.ends_at <= now(),
-        now=now(),
         moved_away=roster.moved_away(db, shift) if shift.cancelled_at is not None else [],
         writable=broadcasts.writable_night(shift, now()),
         search=search,
