@@ -336,16 +336,7 @@ def request_code(
         raise
     _spend_login_budget(session, budget, now)
     person = session.scalar(select(Person).where(Person.phone == phone))
-    session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
-    code = f"{secrets.randbelow(10**6):06d}"
-    login = LoginCode(
-        phone=phone,
-        code_hash=_code_digest(secret, phone, code),
-        created_at=now,
-        expires_at=now + timedelta(minutes=ttl_minutes),
-        attempts=0,
-    )
-    session.add(login)
+    login, code = new_login_code(session, phone, now, secret=secret, ttl_minutes=ttl_minutes)
     # The person's own language, unless they picked one on the page just now or have none of their
     # own yet (an import's default): then the page's, which speaks as their browser asks.
     language = person.locale if person and not picked and not person.locale_guessed else locale
@@ -363,6 +354,23 @@ def request_code(
         locale=language,
         region_id=person.municipality.region_id if person and person.municipality else None,
     )
+
+
+def new_login_code(
+    session: Session, phone: str, now: datetime, *, secret: str, ttl_minutes: int
+) -> tuple[LoginCode, str]:
+    """A fresh six-digit code for the number, kept only as its digest; earlier codes stop working."""
+    session.execute(update(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None)).values(used_at=now))
+    code = f"{secrets.randbelow(10**6):06d}"
+    login = LoginCode(
+        phone=phone,
+        code_hash=_code_digest(secret, phone, code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=ttl_minutes),
+        attempts=0,
+    )
+    session.add(login)
+    return login, code
 
 
 #: Someone refused a new code while the last one still works is told so, rather than left to think

@@ -55,6 +55,7 @@ AUDIT = audit.Vocabulary(
         "person.coordinator_revoked": N_("Removed %(person)s as coordinator of %(place)s"),
         "person.admin_granted": N_("Made %(person)s an administrator"),
         "person.admin_revoked": N_("Removed the administrator role from %(person)s"),
+        "person.code_by_hand": N_("Gave %(person)s a login code by hand"),
     },
     objects={"person": N_("Person")},
 )
@@ -459,6 +460,26 @@ def registered(session: Session, phone: str) -> Person:
     if person is None:
         raise PeopleRefused(N_("Nobody is registered with the number %(phone)s."), field="phone", phone=phone)
     return person
+
+
+def code_by_hand(session: Session, phone: str, now: datetime, *, secret: str, ttl_minutes: int) -> tuple[Person, str]:
+    """A login code for the operator to pass on to a registered person whose SMS do not reach
+    them: before an SMS gateway is set up, or a phone that receives none. It replaces the code the
+    login page sent them, as a newer SMS would; the audit log keeps that it was given by hand."""
+    person = registered(session, phone)
+    if not person.active:
+        raise PeopleRefused(N_("%(name)s is deactivated. Reactivate them first."), name=person.name or person.phone)
+    _login, code = accounts.new_login_code(session, person.phone, now, secret=secret, ttl_minutes=ttl_minutes)
+    audit.record(
+        session,
+        actor_id=None,
+        action="person.code_by_hand",
+        object_type="person",
+        object_id=person.id,
+        now=now,
+        region_id=person.municipality.region_id if person.municipality else None,
+    )
+    return person, code
 
 
 def register(session: Session, phone: str, name: str, actor: Person | None, now: datetime) -> tuple[Person, bool]:

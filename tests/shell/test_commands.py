@@ -200,6 +200,33 @@ def test_the_console_gateway_says_that_nothing_is_sent_and_masks_numbers_and_cod
     assert NUMBER not in log and not any(re.search(r"\d{6}", line) for line in sms_lines)
 
 
+def test_without_an_sms_gateway_the_operator_gives_a_login_code_by_hand(upgraded, tmp_path):
+    granted = natteravn("admin", "grant", "--phone", NUMBER, "--name", "Anne Administrator", environment=upgraded)
+    assert granted.returncode == 0, granted.stderr
+    port = free_port()
+    with gunicorn(upgraded, port, tmp_path / "gunicorn.log", workers=1):
+        browser = requests.Session()
+        browser.headers["Accept-Language"] = "en"
+        site = f"http://127.0.0.1:{port}"
+        token = CSRF.search(browser.get(f"{site}/login").text).group(1)
+        asked = browser.post(f"{site}/login", data={"phone": NUMBER, "csrf_token": token})
+        assert "/login/code" in asked.url  # the code went to the console, masked
+
+        given = natteravn("login-code", "--phone", "+47 923 45 601", environment=upgraded)
+        assert given.returncode == 0, given.stderr
+        assert "Login code for Anne Administrator (+4792345601)" in given.stdout
+        code = re.search(r": (\d{6})$", given.stdout.splitlines()[0]).group(1)
+        token = CSRF.search(asked.text).group(1)
+        entered = browser.post(f"{site}/login/code", data={"code": code, "csrf_token": token})
+    assert entered.status_code == 200 and entered.url.endswith("/admin")  # logged in, on their page
+
+
+def test_a_login_code_is_given_only_to_a_registered_number(upgraded):
+    refused = natteravn("login-code", "--phone", NUMBER, environment=upgraded)
+    assert refused.returncode != 0
+    assert "Nobody is registered with the number +4792345601." in refused.stderr
+
+
 def test_scheduler_once_exits_non_zero_when_a_job_fails(tmp_path):
     unreachable = f"postgresql+psycopg://natteravn@127.0.0.1:{free_port()}/natteravn"
     run = natteravn("scheduler", "--once", environment=operator_environment(tmp_path, unreachable))
