@@ -1,6 +1,7 @@
 """The report a coordinator takes to the police council (politiråd): a period beside the one before
-it and the same period a year earlier, per municipality and route; incidents by category and by
-hour of the night; what the volunteers gave; and the coordinator's own assessment. It can be sent
+it (the term before, when the period is one of the region's terms) and the same period a year
+earlier, per municipality and route; incidents by category and by hour of the night;
+what the volunteers gave; and the coordinator's own assessment. It can be sent
 to the council's members as a link that shows this report only and stops working on a set day.
 
 Small numbers: a count of 1 or 2 is shown as "<3" in the report and its CSV, so that an incident
@@ -155,6 +156,40 @@ class Selection:
         return cls(int(region_id), Period(date.fromisoformat(first), date.fromisoformat(last)), ids)
 
 
+@dataclass(frozen=True)
+class TermCompared:
+    """The chosen period is one of the region's terms, and is compared with the term before it."""
+
+    chosen: Term
+    before: Term
+
+    @property
+    def period_before(self) -> Period:
+        return Period(self.before.starts_on, self.before.ends_on)
+
+
+def term_compared(session: Session, region_id: int, period: Period) -> TermCompared | None:
+    """When the period is exactly one of the region's terms and a published term began before it,
+    the two terms: a council asks how this term went beside the last, and terms differ in length
+    (autumn is longer than spring), so as many days before would cut across both. A draft is
+    passed over: no night of it was walked."""
+    chosen = session.scalar(
+        select(Term)
+        .where(Term.region_id == region_id, Term.starts_on == period.first_day, Term.ends_on == period.last_day)
+        .order_by(Term.id)
+        .limit(1)
+    )
+    if chosen is None:
+        return None
+    before = session.scalar(
+        select(Term)
+        .where(Term.region_id == region_id, Term.published_at.is_not(None), Term.starts_on < chosen.starts_on)
+        .order_by(Term.starts_on.desc(), Term.id.desc())
+        .limit(1)
+    )
+    return TermCompared(chosen, before) if before is not None else None
+
+
 @dataclass
 class Effort:
     nights: int = 0  # nights walked, by the logbooks
@@ -194,6 +229,7 @@ class CouncilReport:
     previous: PeriodFigures
     last_year: PeriodFigures
     assessment: Assessment | None
+    terms: TermCompared | None = None  # None: compared with the days (or whole months) just before
     # Passages of the saved assessment the check flags and the coordinator has not confirmed (one
     # written before the check, or flagged by rules made stricter since): while there are any, the
     # assessment is neither printed nor shown by a link.
@@ -230,7 +266,9 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
     )
     by_name = {m.id: m.name for m in municipalities}
     routes.sort(key=lambda r: (by_name[r.municipality_id], r.name))
-    periods = [selection.period, selection.period.before(), selection.period.a_year_earlier()]
+    terms = term_compared(session, region.id, selection.period)
+    before = terms.period_before if terms else selection.period.before()
+    periods = [selection.period, before, selection.period.a_year_earlier()]
     figures = [_period_figures(session, region.id, chosen, period, now) for period in periods]
     walks = _walks(session, region.id, chosen, periods, now)
     for found in figures:
@@ -245,6 +283,7 @@ def council_report(session: Session, selection: Selection, now: datetime) -> Cou
         previous=figures[1],
         last_year=figures[2],
         assessment=assessment,
+        terms=terms,
         unchecked=unchecked_passages(session, assessment) if assessment else [],
     )
 

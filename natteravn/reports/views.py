@@ -546,7 +546,6 @@ def _report_page(
         reasons=[(_anchor(form, r.field), r.translated(_)) for r in reasons] if len(reasons) > 1 else [],
         confirmed=set(report.confirmed_flags or []) if report else set(),
         theirs=theirs,
-        age_bands=AGE_BAND_LABELS,
         categories=CATEGORY_LABELS,
         walkers=logbook.walkers_on(db, shift),
         tonight=logbook.is_tonight(shift, now()),
@@ -737,7 +736,6 @@ def show(report_id: int):
         flagged=redaction.flags_in(db, report),
         flag_labels=FLAG_LABELS,
         categories=CATEGORY_LABELS,
-        age_bands=AGE_BAND_LABELS,
         follow_up=FollowUpForm(note=report.follow_up_note),
         confirm=ConfirmForm(),
         request_version=writing.pending_request(report),
@@ -964,6 +962,43 @@ def _period_words(period: council.Period) -> str:
     )
 
 
+def _period_names(report: council.CouncilReport) -> list[str]:
+    """The three columns' names: a term beside the term before is named as such."""
+    if report.terms:
+        return [_("This term"), _("The term before"), _("The same period a year earlier")]
+    return [_("This period"), _("The period before"), _("The same period a year earlier")]
+
+
+def _compared_with(report: council.CouncilReport) -> str:
+    """What the period is compared with, in words: "the period before" alone left a council to guess
+    whether it meant the term before or as many days before."""
+    before, year = _period_words(report.previous.period), _period_words(report.last_year.period)
+    if report.terms:
+        return _(
+            "Compared with the term before, %(term)s (%(before)s), and with the same dates a year earlier (%(year)s).",
+            term=report.terms.before.name,
+            before=before,
+            year=year,
+        )
+    period = report.selection.period
+    if period.months:
+        return ngettext(
+            "Compared with the month just before (%(before)s), and with the same month a year earlier (%(year)s).",
+            "Compared with the %(num)d months just before (%(before)s), and with the same months a year earlier "
+            "(%(year)s).",
+            period.months,
+            before=before,
+            year=year,
+        )
+    return ngettext(
+        "Compared with the day just before (%(before)s), and with the same day a year earlier (%(year)s).",
+        "Compared with the %(num)d days just before (%(before)s), and with the same dates a year earlier (%(year)s).",
+        period.days,
+        before=before,
+        year=year,
+    )
+
+
 def _council_charts(report: council.CouncilReport) -> list[tuple[str, Markup]]:
     figures = report.chosen.figures
 
@@ -1026,7 +1061,8 @@ def _council_page(
         link=link,
         expires_on=expires_on,
         periods=[_period_words(p.period) for p in report.periods],
-        period_names=[_("This period"), _("The period before"), _("The same period a year earlier")],
+        period_names=_period_names(report),
+        compared_with=_compared_with(report),
         charts=_council_charts(report),
         hours=[(h, _hour_words(h)) for h in (*council.NIGHT_HOURS, None)],
         categories=CATEGORY_LABELS,
@@ -1158,6 +1194,8 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
         [_("Counts of 1 or 2 are shown as <3. Totals are exact.")],
         [_(SOURCES)],
         *([[_unreported(unreported, council.shown)]] if unreported else []),
+        [_compared_with(report)],
+        ["", *_period_names(report)],
         ["", *(_period_words(p.period) for p in periods)],
         *([["", *("" if p.walked else _("No data") for p in periods)]] if not all(p.walked for p in periods) else []),
         [_("Nights walked"), *(n(p.figures.nights, p) for p in periods)],

@@ -1,7 +1,8 @@
 """The report a coordinator takes to the police council: a period beside the one before and the
 same period a year earlier, per municipality and route, incidents by category and hour, what the
 volunteers gave, the coordinator's assessment, small counts shown as "<3", a two-page print
-layout, and a link for the council's members that shows only this report and expires."""
+layout, and a link for the council's members that shows only this report and expires.
+A term is compared with the term before it."""
 
 from __future__ import annotations
 
@@ -608,3 +609,73 @@ def test_an_assessment_or_link_asked_for_a_period_that_cannot_be_counted_saves_n
     db.rollback()
     assert db.scalar(select(Assessment)) is None
     assert db.scalar(select(AuditEvent).where(AuditEvent.action.like("council_report.%"))) is None
+
+
+# --- A term beside the term before. ---
+
+TERM = council.Period(date(2026, 11, 20), date(2026, 12, 19))  # the world's term, Høst 2026
+TERM_QUERY = "first_day=2026-11-20&last_day=2026-12-19"
+
+
+def test_a_term_compares_with_the_term_before_not_as_many_days_before(db, world, walked, clock):
+    report = council.council_report(db, _selection(world, TERM), clock())
+    assert report.terms is not None and report.terms.before.name == "Høst 2026 del 1"
+    assert report.previous.period == council.Period(date(2026, 10, 1), date(2026, 10, 31))  # not 21.10–19.11
+    assert report.previous.figures.nights == 1  # Vera's October night
+    assert report.last_year.period == council.Period(date(2025, 11, 20), date(2025, 12, 19))
+
+
+def test_days_that_are_no_term_or_a_term_with_none_published_before_compare_with_the_days_before(
+    db, world, walked, clock
+):
+    db.add(
+        Term(
+            region=world.region,
+            name="Utkast sommer 2026",
+            starts_on=date(2026, 6, 1),
+            ends_on=date(2026, 8, 31),
+            signup_opens_at=clock(),
+        )
+    )  # a draft, never walked: passed over
+    db.commit()
+    days = council.Period(date(2026, 11, 20), date(2026, 12, 18))
+    assert council.council_report(db, _selection(world, days), clock()).terms is None
+    october = council.Period(date(2026, 10, 1), date(2026, 10, 31))
+    report = council.council_report(db, _selection(world, october), clock())
+    assert report.terms is None and report.previous.period == october.before()
+
+
+def test_a_term_is_named_and_compared_with_the_term_before_on_the_page_csv_and_link(db, world, walked, login, client):
+    login(world.coordinator)
+    said = (
+        "Compared with the term before, Høst 2026 del 1 (October 1, 2026 to October 31, 2026), "
+        "and with the same dates a year earlier (November 20, 2025 to December 19, 2025)."
+    )
+    page = client.get(f"/coordinator/reports/summary?{TERM_QUERY}").text
+    assert said in page
+    assert "This term" in page and "The term before" in page and "The period before" not in page
+    lines = client.get(f"/coordinator/reports/summary.csv?{TERM_QUERY}").text.splitlines()
+    assert said in lines
+    assert ";This term;The term before;The same period a year earlier" in lines
+    assert "Nights walked;3;<3;–" in lines
+    made = client.post(f"/coordinator/reports/summary/link?{TERM_QUERY}", data={"days": "7"})
+    path = made.text.split('readonly value="')[1].split('"')[0].removeprefix("http://natteravn.test")
+    client.post("/logout")
+    shared = client.get(path).text
+    assert said in shared and "The term before" in shared
+
+
+def test_days_that_are_no_term_say_they_are_compared_with_as_many_days_or_months_before(
+    db, world, walked, login, client
+):
+    login(world.coordinator)
+    page = client.get("/coordinator/reports/summary?first_day=2026-11-06&last_day=2026-11-28").text
+    assert (
+        "Compared with the 23 days just before (October 14, 2026 to November 5, 2026), "
+        "and with the same dates a year earlier (November 6, 2025 to November 28, 2025)."
+    ) in page
+    assert "The period before" in page and "The term before" not in page
+    month = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    assert "Compared with the month just before (October 1, 2026 to October 31, 2026)" in month
+    lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
+    assert ";This period;The period before;The same period a year earlier" in lines
