@@ -999,6 +999,13 @@ def _compared_with(report: council.CouncilReport) -> str:
     )
 
 
+#: Said under the walkers per municipality, which add up to more than the total.
+COUNTED_IN_EACH = N_(
+    "Someone who walked in more than one municipality is counted in each of them, so the people per "
+    "municipality can add up to more than the people who walked in all."
+)
+
+
 def _council_charts(report: council.CouncilReport) -> list[tuple[str, Markup]]:
     figures = report.chosen.figures
 
@@ -1063,6 +1070,7 @@ def _council_page(
         periods=[_period_words(p.period) for p in report.periods],
         period_names=_period_names(report),
         compared_with=_compared_with(report),
+        counted_in_each=_(COUNTED_IN_EACH),
         charts=_council_charts(report),
         hours=[(h, _hour_words(h)) for h in (*council.NIGHT_HOURS, None)],
         categories=CATEGORY_LABELS,
@@ -1219,12 +1227,24 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
         for m in report.municipalities:
             mine = [(p.by_municipality[m.id], p) for p in periods]
             rows += [[m.name, *(n(f.nights if value == "nights" else f.incidents_total, p) for f, p in mine)]]
+    rows += _people_by_municipality(report, n)
     for title, value in ((_("Nights walked by route"), "nights"), (_("Incidents by route"), "incidents")):
         rows += [[], [title]]
         for route in report.routes:
             rows += [[route.name, *(n(p.by_route.get(route.id, Counter())[value], p) for p in periods)]]
     if report.printed_assessment:
         rows += [[], [_("The coordinator's assessment")], [report.printed_assessment]]
+    return rows
+
+
+def _people_by_municipality(report: council.CouncilReport, n: Callable) -> list[list]:
+    """The people who walked by municipality, and then in all on a row of its own that says it counts
+    each person once: the municipalities add up to more, and a spreadsheet keeps no note under a table."""
+    periods = report.periods
+    rows: list[list] = [[], [_("People who walked by municipality")]]
+    for m in report.municipalities:
+        rows += [[m.name, *(n(p.effort_by_municipality[m.id].people, p) for p in periods)]]
+    rows += [[_("All municipalities, each person once"), *(n(p.effort.people, p) for p in periods)]]
     return rows
 
 

@@ -679,3 +679,27 @@ def test_days_that_are_no_term_say_they_are_compared_with_as_many_days_or_months
     assert "Compared with the month just before (October 1, 2026 to October 31, 2026)" in month
     lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
     assert ";This period;The period before;The same period a year earlier" in lines
+
+
+# --- Walkers per municipality. ---
+
+
+def test_walkers_in_several_municipalities_are_counted_in_each_and_once_in_all(db, world, walked, login, client, clock):
+    _walk(db, world, clock, "Kirkenær", date(2026, 11, 28), 0, [], people=[walked[0]])  # from Åsnes, walks in Grue
+    report = council.council_report(db, _selection(world), clock())
+    by_municipality = report.chosen.effort_by_municipality
+    assert (by_municipality[world.asnes.id].people, by_municipality[world.grue.id].people) == (3, 4)
+    assert report.chosen.effort.people == 6
+
+    login(world.coordinator)
+    note = "Someone who walked in more than one municipality is counted in each of them"
+    page = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    assert note in page.split("By municipality")[1].split("</section>")[0]  # under that table
+    lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
+    people = lines[lines.index("People who walked by municipality") :]
+    assert people[1:5] == ["Grue;4;0;–", "Våler;0;0;–", "Åsnes;3;<3;–", "All municipalities, each person once;6;<3;–"]
+    assert not any(note in line for line in lines)  # the CSV says it in its row's name, not in a note
+    client.post("/logout")
+    login(world.coordinator)
+    one = client.get(f"/coordinator/reports/summary?{QUERY}&municipalities={world.grue.id}").text
+    assert note not in one  # one municipality adds up to nothing more
