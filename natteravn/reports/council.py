@@ -1,7 +1,7 @@
 """The report a coordinator takes to the police council (politiråd): a period beside the one before
 it (the term before, when the period is one of the region's terms) and the same period a year
-earlier, per municipality and route; incidents by category and by hour of the night;
-what the volunteers gave; and the coordinator's own assessment. It can be sent
+earlier, per municipality and route; young people met by age band; incidents by category and by
+hour of the night; what the volunteers gave; and the coordinator's own assessment. It can be sent
 to the council's members as a link that shows this report only and stops working on a set day.
 
 Small numbers: a count of 1 or 2 is shown as "<3" in the report and its CSV, so that an incident

@@ -546,6 +546,7 @@ def _report_page(
         reasons=[(_anchor(form, r.field), r.translated(_)) for r in reasons] if len(reasons) > 1 else [],
         confirmed=set(report.confirmed_flags or []) if report else set(),
         theirs=theirs,
+        age_bands=AGE_BAND_LABELS,
         categories=CATEGORY_LABELS,
         walkers=logbook.walkers_on(db, shift),
         tonight=logbook.is_tonight(shift, now()),
@@ -736,6 +737,7 @@ def show(report_id: int):
         flagged=redaction.flags_in(db, report),
         flag_labels=FLAG_LABELS,
         categories=CATEGORY_LABELS,
+        age_bands=AGE_BAND_LABELS,
         follow_up=FollowUpForm(note=report.follow_up_note),
         confirm=ConfirmForm(),
         request_version=writing.pending_request(report),
@@ -1071,6 +1073,7 @@ def _council_page(
         period_names=_period_names(report),
         compared_with=_compared_with(report),
         counted_in_each=_(COUNTED_IN_EACH),
+        age_bands=AGE_BAND_LABELS,
         charts=_council_charts(report),
         hours=[(h, _hour_words(h)) for h in (*council.NIGHT_HOURS, None)],
         categories=CATEGORY_LABELS,
@@ -1212,6 +1215,10 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
         [_("People who walked"), *(n(p.effort.people, p) for p in periods)],
         [_("Of them new"), *(n(p.effort.new_people, p) for p in periods)],
         [_("Young people met"), *(n(p.figures.youths_total, p) for p in periods)],
+        *(
+            [_("Young people %(band)s", band=label), *(n(p.figures.youths.get(band, 0), p) for p in periods)]
+            for band, label in AGE_BAND_LABELS.items()
+        ),
         [_("Incidents"), *(n(p.figures.incidents_total, p) for p in periods)],
         [_("Nights with police contact"), *(n(p.figures.police_nights, p) for p in periods)],
         [],

@@ -681,7 +681,7 @@ def test_days_that_are_no_term_say_they_are_compared_with_as_many_days_or_months
     assert ";This period;The period before;The same period a year earlier" in lines
 
 
-# --- Walkers per municipality. ---
+# --- Walkers per municipality, and young people by age band. ---
 
 
 def test_walkers_in_several_municipalities_are_counted_in_each_and_once_in_all(db, world, walked, login, client, clock):
@@ -703,3 +703,17 @@ def test_walkers_in_several_municipalities_are_counted_in_each_and_once_in_all(d
     login(world.coordinator)
     one = client.get(f"/coordinator/reports/summary?{QUERY}&municipalities={world.grue.id}").text
     assert note not in one  # one municipality adds up to nothing more
+
+
+def test_the_report_counts_young_people_by_age_band_and_hides_small_counts(db, world, walked, login, client):
+    night = world.night_on("Kirkenær", date(2026, 11, 21))
+    report = db.scalar(select(ShiftReport).where(ShiftReport.shift_id == night.id))
+    report.youths_16_17 = 2
+    db.commit()
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    assert '<th scope="row" class="sub">13–15</th><td>15</td><td>0</td><td>–</td>' in page
+    assert '<th scope="row" class="sub">16–17</th><td>&lt;3</td><td>0</td><td>–</td>' in page
+    assert '<th scope="row" class="sub">Under 13</th><td>0</td><td>0</td><td>–</td>' in page
+    lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
+    assert "Young people 13–15;15;0;–" in lines and "Young people 16–17;<3;0;–" in lines
