@@ -1,7 +1,7 @@
 """The report a coordinator takes to the police council: a period beside the one before and the
 same period a year earlier, per municipality and route, incidents by category and hour, what the
 volunteers gave, the coordinator's assessment, small counts shown as "<3", a two-page print
-layout, and a link for the council's members that shows only this report and expires.
+layout, and a link for the council's members that shows only this report, expires, and fits a phone.
 A term is compared with the term before it."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from natteravn.reports.stats import retention, terms_of_region
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 from tests import factories
+from tests.accessibility import fits_the_screen
 
 NOVEMBER = council.Period(date(2026, 11, 1), date(2026, 11, 30))
 
@@ -717,3 +718,20 @@ def test_the_report_counts_young_people_by_age_band_and_hides_small_counts(db, w
     assert '<th scope="row" class="sub">Under 13</th><td>0</td><td>0</td><td>–</td>' in page
     lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
     assert "Young people 13–15;15;0;–" in lines and "Young people 16–17;<3;0;–" in lines
+
+
+# --- On a phone. ---
+
+
+@pytest.mark.browser
+def test_the_shared_report_fits_a_phone_its_wide_tables_scroll_in_their_own_box(
+    db, world, walked, links, live_server, norwegian_phone, clock
+):
+    phone = norwegian_phone
+    link = council.link_for(_selection(world, TERM), date(2026, 12, 31), links)
+    phone.goto(live_server + link.removeprefix(links.base_url))
+    assert phone.locator("#compared-with").is_visible()
+    assert fits_the_screen(phone)
+    boxes = phone.locator(".table-scroll")
+    widths = boxes.evaluate_all("boxes => boxes.map(b => b.scrollWidth > b.clientWidth)")
+    assert any(widths)  # a table too wide for the phone scrolls by itself, not the page
