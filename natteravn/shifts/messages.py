@@ -80,6 +80,12 @@ def wants_email(person: Person) -> bool:
     return person.mail_to is not None
 
 
+def answers_by_sms(person: Person) -> bool:
+    """Their messages come by SMS, so a NEI back gives a place up, also after the web's cut-off
+    (`replies`). Someone on e-mail, or who answered STOP, is not pointed to an SMS they lack."""
+    return not wants_email(person) and person.sms_opted_out_at is None
+
+
 def waitlisted_text(_, words: dict, *, by_email: bool = False) -> str:
     if by_email:
         return (

@@ -773,6 +773,14 @@ def _own_signup(session: Session, person: Person, signup_id: int) -> Signup:
     return signup
 
 
+TOO_LATE = N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader.")
+#: A NEI by SMS still gives the place back until the night starts (`replies`).
+TOO_LATE_BY_SMS = N_(
+    "It is too late to cancel this night online. You can still answer NEI to our SMS until the night starts, "
+    "or ask for a stand-in."
+)
+
+
 def cancel_signup(session: Session, person: Person, signup_id: int, now: datetime, links: Links) -> Signup:
     """Take the person off a night, its waitlist or an offered place, and offer a freed place
     onwards. A taken place can be given back until the region's cut-off; a queue or an offer
@@ -782,7 +790,7 @@ def cancel_signup(session: Session, person: Person, signup_id: int, now: datetim
     if signup.state not in LIVE:
         return signup
     if signup.state in TAKEN and now >= cancel_until(signup):
-        raise SignupRefused(N_("It is too late to cancel this night. Ask for a stand-in, or tell your group leader."))
+        raise SignupRefused(TOO_LATE_BY_SMS if messages.answers_by_sms(person) else TOO_LATE)
     _count_churn(session, person, now)
     give_back(session, signup, now, links)
     return signup

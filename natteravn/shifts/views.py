@@ -27,7 +27,7 @@ from natteravn.accounts.service import person_for_calendar
 from natteravn.i18n import WEEKDAYS, Refusal, translations
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Registration
-from natteravn.shifts import calls, joining, service, standin
+from natteravn.shifts import calls, joining, messages, service, standin
 from natteravn.shifts.calendar import calendar_for, entry_for
 from natteravn.shifts.forms import ANY_DAY, CancelForm, NightsForm, OfferForm, SignupForm
 from natteravn.shifts.models import LIVE, InvitationOutcome, Signup, SignupRole, SignupState
@@ -121,6 +121,7 @@ def night(shift_id: int):
         if found.mine and found.mine.state == SignupState.WAITLISTED
         else None,
         reminding=service.reminding(current_user, found.mine, now()) if found.mine else None,
+        by_sms=messages.answers_by_sms(current_user),
         awaiting=current_user.awaiting_approval,
         form=SignupForm(),
         confirm=ConfirmForm(),
@@ -194,7 +195,14 @@ def cancel(signup_id: int):
     if request.method == "GET":
         if cancelling.signup.state not in LIVE:
             return redirect(back)
-        return render_template("shifts/cancel.html", cancelling=cancelling, form=form, back=back, confirm=ConfirmForm())
+        return render_template(
+            "shifts/cancel.html",
+            cancelling=cancelling,
+            form=form,
+            back=back,
+            confirm=ConfirmForm(),
+            by_sms=messages.answers_by_sms(current_user),
+        )
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -279,6 +287,7 @@ def my_nights():
         walkers=walkers,
         history=history,
         cutoffs=cutoffs,
+        by_sms=messages.answers_by_sms(current_user),
         logbook_opens={s.id: service.logbook_opens_at(s.shift) for s in upcoming},
         awaiting=current_user.awaiting_approval,
         reports=current_app.extensions["natteravn.led_nights_reports"](db, current_user.id),

@@ -14,7 +14,7 @@ from natteravn.accounts.models import told_apart
 from natteravn.accounts.service import display_phone
 from natteravn.places.models import Route
 from natteravn.roster import terms
-from natteravn.shifts import service
+from natteravn.shifts import replies, service
 from natteravn.shifts.models import Signup, SignupRole, SignupState, Term
 from natteravn.sms.models import Channel, SmsMessage
 from tests import factories
@@ -253,8 +253,39 @@ def test_cancel_before_the_cut_off_and_be_refused_after(world, db, client, login
     page = client.get(f"/nights/{later.shift_id}").text
     assert "It is too late to cancel online." in page
     response = client.post(f"/signups/{later.id}/cancel", follow_redirects=True)
-    assert "It is too late to cancel this night." in response.text
+    assert "It is too late to cancel this night online." in response.text
     assert live(db, world.parent, later.shift)[0].state == SignupState.SIGNED_UP
+
+
+def test_after_the_cut_off_a_parent_on_sms_is_told_that_nei_still_works(world, db, client, login, clock, links):
+    night = world.night_on("Kirkenær", SATURDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    db.commit()
+    clock.set(night.starts_at - timedelta(hours=2))
+    client = login(world.parent)
+    nei_works = "you can still answer NEI to our SMS until the night starts"
+    for page in ("/my", f"/nights/{night.id}", f"/signups/{mine.id}/cancel"):
+        assert nei_works in client.get(page).text, page
+    assert nei_works in client.post(f"/signups/{mine.id}/cancel", follow_redirects=True).text
+    # ... and it does: unasked, the NEI is asked about ("cancel Kirkenær?"), and a JA gives the place back.
+    assert "Answer JA to cancel it." in replies.reply_no(db, world.parent.phone, clock(), links, "NEI")
+    replies.reply_yes(db, world.parent.phone, clock(), links, "JA")
+    db.commit()
+    assert live(db, world.parent, night) == []
+
+
+def test_after_the_cut_off_a_parent_on_e_mail_is_not_sent_to_sms(world, db, client, login, clock):
+    client = login(world.parent)
+    world.parent.email, world.parent.channel = "kari@example.no", Channel.EMAIL
+    night = world.night_on("Kirkenær", SATURDAY)
+    mine = factories.signup(db, night, world.parent, clock())
+    db.commit()
+    clock.set(night.starts_at - timedelta(hours=2))
+    for page in ("/my", f"/nights/{night.id}", f"/signups/{mine.id}/cancel"):
+        text = client.get(page).text
+        assert "If you cannot come, tell your group leader." in text and "NEI" not in text, page
+    response = client.post(f"/signups/{mine.id}/cancel", follow_redirects=True)
+    assert "Ask for a stand-in, or tell your group leader." in response.text
 
 
 def test_a_parent_who_signed_up_for_tonight_by_mistake_can_cancel_at_once(world, db, client, login, clock):

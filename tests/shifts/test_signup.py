@@ -273,7 +273,7 @@ def test_after_the_cut_off_cancelling_is_refused_with_a_reason(world, db, clock,
     mine = sign(world.parent, night)
     clock.set(night.starts_at - timedelta(hours=6))
     message = refused(service.cancel_signup, db, world.parent, mine.id, clock(), links)
-    assert message.startswith("It is too late to cancel this night.")
+    assert message.startswith("It is too late to cancel this night online. You can still answer NEI to our SMS")
     assert mine.state == SignupState.SIGNED_UP
 
 
@@ -287,7 +287,7 @@ def test_a_place_taken_after_the_cut_off_can_be_given_back_for_a_quarter_of_an_h
     meant = sign(world.other_parent, night)
     clock.set(clock() + timedelta(minutes=16))
     assert refused(service.cancel_signup, db, world.other_parent, meant.id, clock(), links).startswith(
-        "It is too late to cancel this night."
+        "It is too late to cancel this night online."
     )
 
 
