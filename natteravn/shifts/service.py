@@ -1121,6 +1121,8 @@ class History:
     this_year: int
     routes: list[tuple[Route, int]]  # walked this year, the most walked first
     total: int
+    #: The past sign-ups counted as walked: their line says so, as the count does.
+    walked: set[int] = field(default_factory=set)
 
     @property
     def milestone(self) -> int | None:
@@ -1161,6 +1163,7 @@ def my_history(session: Session, person: Person, past: list[Signup], now: dateti
         this_year=len(year),
         routes=sorted(routes.values(), key=lambda pair: (-pair[1], pair[0].name)),
         total=len(nights),
+        walked={s.id for s in nights},
     )
 
 

@@ -583,6 +583,20 @@ def test_my_nights_counts_the_nights_walked_this_term_and_year_with_the_routes(w
     assert "Thank you" not in page  # three is no milestone
 
 
+def test_a_group_leaders_night_over_without_a_logbook_reads_as_walked_not_signed_up(world, db, client, login, clock):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    factories.signup(db, night, world.leader, clock(), role=SignupRole.LEADER)  # nobody ticked in the logbook
+    db.commit()
+    client = login(world.leader)
+    clock.set(night.starts_at + timedelta(minutes=30))  # under way: still a coming night
+    assert '<span class="status">Signed up</span>' not in client.get("/my").text
+    clock.set(night.ends_at + timedelta(hours=1))
+    page = client.get("/my").text
+    earlier = page[page.index("Earlier") :]
+    assert '<span class="status">Walked</span>' in earlier and "Signed up" not in earlier
+    assert "<dt>2026</dt><dd>1 night</dd>" in page  # the line says what the count says
+
+
 @pytest.mark.parametrize(
     ("walked", "thanks"), [(1, "Thank you for your first night"), (5, "5 nights walked. Thank you")]
 )
