@@ -324,6 +324,8 @@ def _save_report(reporter: Reporter, shift, form: ReportForm):
         return _not_submitted_page(reporter, shift, saved)
     if form.to_logbook.data:  # the report is saved: its "Go to the report" button brings them back to it
         return redirect(url_for("reports.logbook", shift_id=shift.id))
+    if form.submit_report.data:  # done: the top of the page, where the thanks and its state are
+        return redirect(url_for("reports.night_report", shift_id=shift.id))
     # After adding an incident the leader lands on the incidents, the new one among them.
     at = "incidents" if adding or form.add_incident.data or form.add_again.data else None
     return redirect(_report_url(shift.id, *_worked_in(form, saved, adding), at=at))

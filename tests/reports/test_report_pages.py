@@ -229,6 +229,14 @@ def test_the_leader_saves_a_draft_then_submits(login, client, db, world, walked,
     assert "Submitted" in client.get(f"/nights/{night.id}/report").text
 
 
+def test_after_submitting_the_leader_lands_at_the_top_with_the_thanks(login, client, world, walked, night):
+    login(world.leader)
+    submitted = _file(client, night, youths_16_17="7", submit_report="x")  # typed in the youths, then submitted
+    assert submitted.headers["Location"] == f"/nights/{night.id}/report"  # no #youths to scroll down to
+    page = client.get(submitted.headers["Location"]).text
+    assert "The report is submitted. Thank you for walking!" in page and "Submitted" in page
+
+
 def test_the_planned_times_are_filled_in_for_a_new_report(login, client, world, night):
     login(world.leader)
     page = client.get(f"/nights/{night.id}/report").text
