@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     _wire_channel_choice()
     _wire_audit(app)
     _wire_led_reports(app)
+    _wire_own_answers(app)
     if app.config["SCHEDULER_IN_PROCESS"]:  # off in production: `natteravn scheduler` runs on its own
         from natteravn.scheduler import start_in_process
 
@@ -123,6 +124,14 @@ def _wire_led_reports(app: Flask) -> None:
     from natteravn.reports.access import led_nights_reports
 
     app.extensions["natteravn.led_nights_reports"] = led_nights_reports
+
+
+def _wire_own_answers(app: Flask) -> None:
+    """My nights (`shifts`) shows what the person said about walking in the open terms, or asks
+    for it; availability belongs to the roster, above `shifts`, so the page is given it here."""
+    from natteravn.roster.autofill.service import own_answers
+
+    app.extensions["natteravn.own_answers"] = own_answers
 
 
 def _wire_login() -> None:

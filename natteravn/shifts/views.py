@@ -24,6 +24,7 @@ from flask_login import current_user
 from natteravn.accounts.forms import ConfirmForm
 from natteravn.accounts.models import RoleKind
 from natteravn.accounts.service import person_for_calendar
+from natteravn.clock import local
 from natteravn.i18n import WEEKDAYS, Refusal, translations
 from natteravn.places import service as places
 from natteravn.places.models import Municipality, Registration
@@ -291,6 +292,8 @@ def my_nights():
         logbook_opens={s.id: service.logbook_opens_at(s.shift) for s in upcoming},
         awaiting=current_user.awaiting_approval,
         reports=current_app.extensions["natteravn.led_nights_reports"](db, current_user.id),
+        answers=current_app.extensions["natteravn.own_answers"](db, current_user, local(now()).date()),
+        weekday_names=dict(WEEKDAYS),
     )
 
 

@@ -81,6 +81,36 @@ def availability_for(session: Session, person: Person, term: Term) -> Availabili
     )
 
 
+@dataclass(frozen=True)
+class OwnAnswer:
+    """What a volunteer has said about walking in a term still open, as My nights shows it."""
+
+    term: Term
+    availability: Availability | None  # None: not said yet
+
+    @property
+    def filled_in_by_coordinator(self) -> bool:
+        """Entered for them (they told the coordinator by phone or in person): no need to ask them again."""
+        return self.availability is not None and self.availability.updated_by_id not in (
+            None,
+            self.availability.person_id,
+        )
+
+
+def own_answers(session: Session, person: Person, today: date) -> list[OwnAnswer]:
+    """The terms of the person's region that have not ended (`terms.open_terms`), each with what
+    they said about it, whoever filled it in: one statement."""
+    if person.municipality is None:
+        return []
+    rows = session.execute(
+        select(Term, Availability)
+        .outerjoin(Availability, (Availability.term_id == Term.id) & (Availability.person_id == person.id))
+        .where(Term.region_id == person.municipality.region_id, Term.ends_on >= today)
+        .order_by(Term.starts_on)
+    )
+    return [OwnAnswer(term, availability) for term, availability in rows]
+
+
 def save_availability(
     session: Session, person: Person, term: Term, given: AvailabilityInput, now: datetime, actor: Person
 ) -> Availability:

@@ -138,3 +138,27 @@ def test_a_person_of_another_region_is_not_found_on_this_terms_form(asked_world,
     _region, _hamar, _hedda, hamar_leader = world.extra["hamar"]
     login(world.coordinator)
     assert client.get(fill_in_link(world, hamar_leader)).status_code == 404
+
+
+def test_an_answer_filled_in_by_the_coordinator_is_shown_on_my_nights_not_asked_again(asked_world, db, login, client):
+    world = asked_world
+    login(world.coordinator)
+    client.post(fill_in_link(world, world.leader), data={"weekdays": [str(SATURDAY), str(FRIDAY)], "max_nights": "1"})
+    client.post("/logout")
+    page = login(world.leader).get("/my").text
+    assert "Tell the coordinator when you can walk" not in page
+    said = section(page, f"When you can walk in {world.term.name}")
+    assert "Your coordinator filled this in for you on" in said
+    assert "<dd>Friday, Saturday</dd>" in said and "<dd>1</dd>" in said
+    assert f'href="/availability/{world.term.id}">See or change your answer' in said
+
+
+def test_my_nights_asks_only_who_has_said_nothing_and_shows_ones_own_answer(asked_world, db, login, client):
+    world = asked_world  # Kari has said when she can walk, Ola has not
+    page = login(world.parent).get("/my").text
+    said = section(page, f"When you can walk in {world.term.name}")
+    assert "You answered on" in said and "coordinator filled" not in said
+    assert "Tell the coordinator when you can walk" not in page
+    ask = f'href="/availability/{world.term.id}">Tell the coordinator when you can walk in {world.term.name}'
+    client.post("/logout")
+    assert ask in login(world.other_parent).get("/my").text
