@@ -126,6 +126,7 @@ def pages(world, admin):
             "reports": "/coordinator/reports",
             "statistics": "/coordinator/reports/statistics",
             "outbox": "/coordinator/outbox",
+            "message form": "/coordinator/messages",  # with every night to the end of the term under way
         },
         admin: {"admin": "/admin"},
     }

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -39,7 +39,8 @@ AUDIT = audit.Vocabulary(
 PREFIX = "Natteravn: "
 #: Three SMS, prefix included; longer belongs in a letter.
 TEXT_LIMIT = 440
-#: How far ahead the nights offered as a message's audience (and weekends to cancel) reach.
+#: How far ahead the nights offered as a message's audience (and weekends to cancel) reach at
+#: least: a message's nights reach on to the end of the term under way when that is later.
 AHEAD = timedelta(weeks=8)
 #: How long after a night ends its people can still be written to: a report is chased for two
 #: weeks (`reports.reminders.REMIND_WITHIN`), and something found or forgotten turns up as late.
@@ -371,7 +372,7 @@ def targets(session: Session, scope: Scope, now: datetime) -> Targets:
         .where(in_scope, SchoolClass.archived.is_(False), School.archived.is_(False), Municipality.archived.is_(False))
         .options(joinedload(SchoolClass.school))
     )
-    nights = _nights_ahead(session, scope, now - BEHIND, now + AHEAD, published=True)
+    nights = _nights_ahead(session, scope, now - BEHIND, now + AHEAD, published=True, term_on=local(now).date())
     return Targets(
         regions,
         municipalities,
@@ -421,9 +422,20 @@ def _friday_of(day: date) -> date:
 
 
 def _nights_ahead(
-    session: Session, scope: Scope, since: datetime, until: datetime, *, published: bool = False
+    session: Session,
+    scope: Scope,
+    since: datetime,
+    until: datetime,
+    *,
+    published: bool = False,
+    term_on: date | None = None,
 ) -> list[Shift]:
-    """Nights not called off that end after `since` and start before `until`, in the coordinator's part."""
+    """Nights not called off that end after `since` and start before `until`, in the coordinator's
+    part; with `term_on`, also the later nights of the terms under way that day, so that a message
+    can reach any night of the term now walked. One statement, however many regions."""
+    ahead = Shift.starts_at < until
+    if term_on is not None:
+        ahead = or_(ahead, and_(Term.starts_on <= term_on, Term.ends_on >= term_on))
     query = (
         select(Shift)
         .join(Shift.term)
@@ -432,7 +444,7 @@ def _nights_ahead(
             scope.where(Term.region_id, Route.municipality_id),
             Shift.cancelled_at.is_(None),
             Shift.ends_at > since,
-            Shift.starts_at < until,
+            ahead,
         )
         .options(joinedload(Shift.route).joinedload(Route.municipality), joinedload(Shift.term))
         .order_by(Shift.starts_at, Route.name)

@@ -1230,7 +1230,8 @@ def _asked_for(form: MessageForm, asked: str | None) -> str | None:
         # The weeks are broadcasts.BEHIND and broadcasts.AHEAD.
         return _(
             "You cannot write to the people of that night here: the list has the published nights that are not "
-            "cancelled, from two weeks back to eight weeks ahead. Nothing is chosen: choose who gets the message."
+            "cancelled, from two weeks back to the end of the term under way, or eight weeks ahead if that is "
+            "later. Nothing is chosen: choose who gets the message."
         )
     return _("You cannot write to that audience here. Nothing is chosen: choose who gets the message.")
 

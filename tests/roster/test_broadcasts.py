@@ -644,3 +644,27 @@ def test_a_cancelled_night_or_an_audience_not_ones_own_is_not_chosen_either(stor
     assert "You cannot write to that audience here." in other and "<option selected" not in other
     plain = client.get("/coordinator/messages").text
     assert "You cannot write to" not in plain and "<option selected" not in plain
+
+
+def test_the_message_form_offers_the_nights_to_the_end_of_the_term_under_way(world, db, clock, login, client):
+    """A term that runs to June: its eve of 17 May is offered in November, though months ahead."""
+    clock.set(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))  # the term is under way
+    world.term.ends_on = date(2027, 6, 19)
+    may_eve = factories.night(db, world.term, world.routes["Flisa sentrum"], date(2027, 5, 16))
+    spring = Term(
+        region=world.region,
+        name="Sommar 2027",
+        starts_on=date(2027, 6, 20),  # a term after this one: its nights are no nearer than eight weeks
+        ends_on=date(2027, 8, 1),
+        signup_opens_at=clock(),
+        published_at=clock(),
+    )
+    later = factories.night(db, spring, world.routes["Flisa sentrum"], date(2027, 6, 25))
+    db.commit()
+    offered = broadcasts.targets(db, world.coordinator.coordinator_scope, clock()).nights
+    assert may_eve in offered and later not in offered
+    assert world.nights[-1] in offered  # and within eight weeks, as before
+
+    login(world.coordinator)
+    page = client.get("/coordinator/messages").text
+    assert f'value="night:{may_eve.id}"' in page and f'value="night:{later.id}"' not in page
