@@ -101,9 +101,13 @@ def waitlisted_text(_, words: dict, *, by_email: bool = False) -> str:
     )
 
 
-def reminder_before_text(_, words: dict, confirmed: bool = False, *, by_email: bool = False) -> str:
+def reminder_before_text(
+    _, words: dict, confirmed: bool = False, *, by_email: bool = False, role: SignupRole = SignupRole.WALKER
+) -> str:
     """Asks for a JA only of someone who has not given one yet. By e-mail, the night's page (words'
-    link) takes the answer."""
+    link) takes the answer. A group leader is told they lead, as on the day."""
+    if role == SignupRole.LEADER:
+        return _leader_reminder_before_text(_, words, confirmed, by_email)
     if by_email:
         return _email_reminder_before_text(_, words, confirmed)
     if confirmed:
@@ -133,6 +137,37 @@ def _email_reminder_before_text(_, words: dict, confirmed: bool) -> str:
         _(
             "Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. "
             "Please confirm that you are coming on the night's page, or cancel there if you cannot: %(link)s"
+        )
+        % words
+    )
+
+
+def _leader_reminder_before_text(_, words: dict, confirmed: bool, by_email: bool) -> str:
+    if by_email and confirmed:
+        return (
+            _(
+                "Natteravn: you lead %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+                "If you cannot come, cancel on the night's page: %(link)s"
+            )
+            % words
+        )
+    if by_email:
+        return (
+            _(
+                "Natteravn: you lead %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+                "Please confirm that you are coming on the night's page, or cancel there if you cannot: %(link)s"
+            )
+            % words
+        )
+    if confirmed:
+        return (
+            _("Natteravn: you lead %(route)s on %(date)s at %(time)s, meet at %(place)s. Reply NEI if you cannot come.")
+            % words
+        )
+    return (
+        _(
+            "Natteravn: you lead %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+            "Reply JA to confirm or NEI if you cannot come."
         )
         % words
     )
@@ -587,7 +622,9 @@ def reminder_texts(signup: Signup, links: Links, leaders: Leaders) -> dict[Purpo
     leader = next((name for signup_id, name in leaders.get(shift.id, []) if signup_id != signup.id), None)
     email = wants_email(signup.person)
     texts = {
-        Purpose.REMINDER_BEFORE: reminder_before_text(_, words, signup.state == SignupState.CONFIRMED, by_email=email),
+        Purpose.REMINDER_BEFORE: reminder_before_text(
+            _, words, signup.state == SignupState.CONFIRMED, by_email=email, role=signup.role
+        ),
         Purpose.REMINDER_DAY: reminder_day_text(_, words, signup.role, leader, by_email=email),
     }
     if signup.role == SignupRole.LEADER:
@@ -670,7 +707,7 @@ def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool 
     took it is not sent as well."""
     _ = translations(signup.person.locale).gettext
     words = {**night_words(signup.shift), "link": links.night(signup.shift_id)}
-    body = reminder_before_text(_, words, confirmed=True, by_email=wants_email(signup.person))
+    body = reminder_before_text(_, words, confirmed=True, by_email=wants_email(signup.person), role=signup.role)
     reword(session, body, SmsMessage.signup_id == signup.id, SmsMessage.purpose == Purpose.REMINDER_BEFORE)
     if by_reply:
         cancel_pending(

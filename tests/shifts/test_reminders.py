@@ -74,6 +74,18 @@ def test_a_leader_also_gets_a_report_request_the_morning_after(world, db, clock,
     assert report.expires_at == utc(2026, 11, 29, 9, 0)
     assert links.report(night.id, world.leader.id) in report.body  # logs the leader straight into the report
     assert "you lead" in planned[Purpose.REMINDER_DAY].body
+    assert planned[Purpose.REMINDER_BEFORE].body.startswith("Natteravn: you lead Flisa sentrum on 27.11")
+
+
+def test_a_leader_who_confirms_is_reminded_that_they_lead_without_being_asked_again(world, db, clock, links):
+    night = world.night_on("Flisa sentrum", FRIDAY)
+    signup = service.sign_up(db, world.leader, night.id, SignupRole.LEADER, clock(), links)
+    messages.confirmed(db, signup, links)
+    db.commit()
+
+    reminder = pending(db, signup_id=signup.id, purpose=Purpose.REMINDER_BEFORE)[0]
+    assert reminder.body.startswith("Natteravn: you lead Flisa sentrum")
+    assert "JA" not in reminder.body and "NEI" in reminder.body
 
 
 def test_the_day_reminder_of_a_walker_who_signs_up_after_the_leader_names_the_leader(world, db, clock, links):
@@ -207,6 +219,13 @@ def test_reminders_keep_local_hours_across_the_autumn_change(world, db, clock, l
 # --- One segment in every language. ---
 
 NB = {
+    (
+        "Natteravn: you lead %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+        "Reply JA to confirm or NEI if you cannot come."
+    ): (
+        "Natteravn: du leder %(route)s %(date)s kl. %(time)s, oppmøte %(place)s. "
+        "Svar JA for å bekrefte eller NEI hvis du ikke kan."
+    ),
     "Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. Details: %(link)s": (
         "Natteravn: du går %(route)s %(date)s kl. %(time)s, oppmøte %(place)s. Detaljer: %(link)s"
     ),
@@ -242,6 +261,13 @@ NB = {
     ),
 }
 NN = {
+    (
+        "Natteravn: you lead %(route)s on %(date)s at %(time)s, meet at %(place)s. "
+        "Reply JA to confirm or NEI if you cannot come."
+    ): (
+        "Natteravn: du leiar %(route)s %(date)s kl. %(time)s, oppmøte %(place)s. "
+        "Svar JA for å stadfeste eller NEI om du ikkje kan."
+    ),
     "Natteravn: you walk %(route)s on %(date)s at %(time)s, meet at %(place)s. Details: %(link)s": (
         "Natteravn: du går %(route)s %(date)s kl. %(time)s, oppmøte %(place)s. Detaljar: %(link)s"
     ),
@@ -292,6 +318,7 @@ def standard_texts(_) -> list[str]:
         messages.confirmation_text(_, LONG_WORDS, SignupRole.WALKER),
         messages.confirmation_text(_, LONG_WORDS, SignupRole.LEADER),
         messages.reminder_before_text(_, LONG_WORDS),
+        messages.reminder_before_text(_, LONG_WORDS, role=SignupRole.LEADER),
         messages.reminder_day_text(_, LONG_WORDS, SignupRole.WALKER, "Marit-Helene"),
         messages.reminder_day_text(_, LONG_WORDS, SignupRole.WALKER, None),
         messages.reminder_day_text(_, LONG_WORDS, SignupRole.LEADER, None),
