@@ -4,6 +4,7 @@ coming weekend at a glance, and the exports (CSV, print)."""
 from __future__ import annotations
 
 import enum
+from calendar import SUNDAY
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -566,6 +567,8 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     )
     if first is not None and first >= until:
         since, until = coming_weekend(first)
+    elif first is None and local(now).weekday() == SUNDAY:  # nothing ahead to walk: on Sunday one plans the next
+        since, until = coming_weekend(until)
     in_weekend = in_scope.where(Shift.starts_at >= since, Shift.starts_at < until)
     shifts = session.scalars(
         select(Shift)

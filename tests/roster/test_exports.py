@@ -257,3 +257,14 @@ def test_once_this_weekends_nights_are_over_the_dashboard_shows_the_next_weekend
     assert len(board.cells) == 8
     page = login(world.coordinator).get("/coordinator").text
     assert "The coming weekend, Fri 27 Nov to Sun 29 Nov" in page
+
+
+def test_on_a_sunday_with_no_nights_ahead_the_dashboard_looks_at_the_next_weekend(db, world, clock, login):
+    for night in world.nights:
+        db.delete(night)
+    db.commit()
+    clock.set(datetime(2026, 11, 22, 5, 35, tzinfo=UTC))  # Sunday morning, a new region with no nights yet
+    page = login(world.coordinator).get("/coordinator").text
+    assert "The coming weekend, Fri 27 Nov to Sun 29 Nov" in page
+    clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # Friday morning: this weekend is the coming one
+    assert "The coming weekend, Fri 20 Nov to Sun 22 Nov" in login(world.coordinator).get("/coordinator").text
