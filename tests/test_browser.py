@@ -121,6 +121,8 @@ def test_every_page_has_no_serious_accessibility_finding_and_a_phones_targets_ar
     every = pages.every_page(db, world, clock, links)
     problems = []
     with chromium(locale="nb-NO", **PHONE) as phone:
+        # What a page loads besides itself (its style sheet, scripts, the tab's icon) is there.
+        phone.on("response", lambda answer: _missing_part(answer, problems))
         for who, group in groupby(every, key=lambda page: page.who):
             phone.context.clear_cookies()
             _arrive_as(phone, who, world, live_server, gateway)
@@ -129,6 +131,11 @@ def test_every_page_has_no_serious_accessibility_finding_and_a_phones_targets_ar
                 found = serious_findings(phone) + (small_targets(phone) if page.on_a_phone else [])
                 problems.extend(f"{who} {page.path}: {finding}" for finding in found)
     assert not problems, "\n".join(problems)
+
+
+def _missing_part(answer, problems: list[str]) -> None:
+    if answer.status >= 400 and answer.request.resource_type != "document":
+        problems.append(f"{answer.url}: {answer.status}")
 
 
 def _arrive_as(phone, who: str, world, live_server: str, gateway) -> None:

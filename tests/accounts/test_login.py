@@ -693,3 +693,10 @@ def test_workers_guessing_at_once_get_no_more_tries_than_one_would(app, db, cloc
     assert messages.count("Wrong code too many times. Ask for a new one.") == 5
     with pytest.raises(service.CodeRejected):
         verify(db, clock, code)
+
+
+def test_the_tab_shows_the_services_icon(client):
+    page = client.get("/login").text
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    served = client.get(icon)
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
