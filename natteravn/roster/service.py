@@ -218,8 +218,7 @@ def move_night(
     if starts_at <= now:
         raise RosterRefused(N_("A night cannot be moved to a time that has passed."))
     _check_new_time(session, shift, starts_at, ends_at)
-    old_words = messages.night_words(shift)
-    old_starts_at = shift.starts_at
+    old = (shift.starts_at, shift.ends_at)
     shift.starts_at, shift.ends_at = starts_at, ends_at
     told = 0
     if shift.term.published_at is not None:
@@ -229,8 +228,7 @@ def move_night(
         for signup in _live_signups(session, shift):
             if signup.state in _GOING:
                 messages.plan_reminders(session, signup, now, links)
-            _tell_moved(session, signup, old_words["date"], now, links)
-            told += 1
+            told += _tell_moved(session, signup, old, now, links)
     audit.record(
         session,
         actor_id=actor.id,
@@ -239,7 +237,7 @@ def move_night(
         object_id=shift.id,
         now=now,
         region_id=shift.term.region_id,
-        old_starts_at=old_starts_at.isoformat(),
+        old_starts_at=old[0].isoformat(),
         starts_at=starts_at.isoformat(),
         ends_at=ends_at.isoformat(),
     )
@@ -363,20 +361,28 @@ def _live_signups(session: Session, shift: Shift) -> list[Signup]:
     )
 
 
-def _tell_moved(session: Session, signup: Signup, old_date: str, now: datetime, links: Links) -> None:
+def _tell_moved(session: Session, signup: Signup, old: tuple[datetime, datetime], now: datetime, links: Links) -> bool:
+    """Tell the person the night's new times, from the times they last heard of: a move they were
+    not told of yet (held in the quiet hours) is withdrawn, and one back to what they know sends
+    nothing. Returns whether a message is planned."""
     shift = signup.shift
+    known = messages.withdraw_untold_move(session, signup) or old
+    if known == (shift.starts_at, shift.ends_at):
+        return False
     _ = translations(signup.person.locale).gettext
+    old_date = local(known[0], messages.zone(shift)).strftime("%d.%m")
     words = {**messages.night_words(shift), "old": old_date, "link": links.night(shift.id)}
     messages.plan_news(
         session,
         signup,
-        key=f"shift_changed:{signup.id}:{int(shift.starts_at.timestamp())}",
+        key=messages.moved_key(signup, known),
         body=messages.moved_text(_, words, by_email=messages.wants_email(signup.person))
         if signup.state in _GOING
         else messages.moved_waiting_text(_, words),
         purpose=Purpose.SHIFT_CHANGED,
         now=now,
     )
+    return True
 
 
 def cancel_night(session: Session, shift: Shift, reason: str, now: datetime, links: Links, actor: Person) -> Shift:

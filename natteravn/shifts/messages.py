@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select, update
@@ -713,6 +713,41 @@ def confirmed(session: Session, signup: Signup, links: Links, *, by_reply: bool 
         cancel_pending(
             session, signup_id=signup.id, purposes=(Purpose.SIGNUP_CONFIRMATION,), reason=notes.ANSWERED.text()
         )
+
+
+#: A move's message is keyed by the times the person knew and the new ones: a move there and back
+#: again is told again, and a later move reads from the key the times a withdrawn message took as known.
+MOVED_KEY = "shift_changed"
+
+
+def moved_key(signup: Signup, known: tuple[datetime, datetime]) -> str:
+    new = (signup.shift.starts_at, signup.shift.ends_at)
+    return f"{MOVED_KEY}:{signup.id}:{_span_key(known)}:{_span_key(new)}"
+
+
+def _span_key(span: tuple[datetime, datetime]) -> str:
+    return f"{int(span[0].timestamp())}-{int(span[1].timestamp())}"
+
+
+def withdraw_untold_move(session: Session, signup: Signup) -> tuple[datetime, datetime] | None:
+    """The night is moved again: a message about its last move that has not gone out (held in the
+    quiet hours) is withdrawn, and the times the person knew before it are returned."""
+    untold = session.scalars(
+        select(SmsMessage).where(
+            SmsMessage.signup_id == signup.id,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.dedupe_key.like(f"{MOVED_KEY}:{signup.id}:%"),
+        )
+    ).all()
+    known = None
+    for message in untold:
+        parts = (message.dedupe_key or "").split(":")
+        if len(parts) == 4:  # the sign-up, the times known, the new times
+            first, last = (datetime.fromtimestamp(int(moment), UTC) for moment in parts[2].split("-"))
+            known = (first, last)
+        message.state, message.last_error = MessageState.CANCELLED, notes.NIGHT_MOVED_AGAIN.text()
+        message.dedupe_key = None  # the night may come back to those times, to be told anew
+    return known
 
 
 def cancel_pending(

@@ -31,6 +31,10 @@ class Note:
 SIGNUP_CANCELLED = Note("sign-up cancelled", N_("Not sent: the sign-up was cancelled."))
 PERSON_MOVED = Note("person moved", N_("Not sent: the coordinator moved the person to another night."))
 NIGHT_MOVED = Note("night moved", N_("Not sent: the night was moved (new messages were planned)."))
+NIGHT_MOVED_AGAIN = Note(
+    "night moved again before it went out",
+    N_("Not sent: the night was moved again first. One message gives the new time, unless it is the one they knew."),
+)
 NIGHT_CANCELLED = Note("night cancelled", N_("Not sent: the night was cancelled."))
 ANSWERED = Note(
     "told when they answered", N_("Not sent: they were told when they answered, by SMS or on the night's page.")
@@ -82,6 +86,7 @@ NOTES = (
     ANSWERED,
     NEED_MET,
     NIGHT_MOVED,
+    NIGHT_MOVED_AGAIN,
     NIGHT_CANCELLED,
     NIGHT_REMOVED,
     PERSON_DELETED,

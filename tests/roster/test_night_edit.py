@@ -16,11 +16,13 @@ from natteravn.roster import service as roster
 from natteravn.roster import terms
 from natteravn.shifts import service as shifts
 from natteravn.shifts.models import SignupRole
+from natteravn.sms import notes
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests import factories
 
 FRIDAY = date(2026, 11, 27)
 AT_22, AT_21 = night_span(FRIDAY, time(22, 0), time(1, 0)), night_span(FRIDAY, time(21, 0), time(0, 30))
+AT_20 = night_span(FRIDAY, time(20, 0), time(23, 0))
 
 
 def changes_to(db, signup, state=MessageState.PENDING) -> list[SmsMessage]:
@@ -60,6 +62,49 @@ def test_a_draft_nights_people_are_not_told(world, db, clock, links, walkers):
     world.term.published_at = None
     assert roster.told_of_new_time(db, night) == 0
     assert move(db, world, night, AT_21, clock, links) == 0
+
+
+def test_a_night_moved_back_before_anyone_was_told_tells_nobody(world, db, clock, links, walkers):
+    night, [signup, _other] = walkers
+    assert move(db, world, night, AT_21, clock, links) == 2  # held for the quiet hours, say
+    assert move(db, world, night, AT_22, clock, links) == 0
+    assert changes_to(db, signup) == []
+    [withdrawn] = changes_to(db, signup, MessageState.CANCELLED)
+    assert withdrawn.last_error == notes.NIGHT_MOVED_AGAIN.text()
+
+
+def test_a_night_moved_twice_before_anyone_was_told_sends_one_message_from_the_time_they_knew(
+    world, db, clock, links, walkers
+):
+    night, [signup, _other] = walkers
+    move(db, world, night, AT_21, clock, links)
+    assert move(db, world, night, AT_20, clock, links) == 2
+    [news] = changes_to(db, signup)
+    assert news.body.startswith("Natteravn: Flisa sentrum on 27.11 is moved to 27.11 at 20:00-23:00.")
+    # Moved back to the time they were told: that message goes too, and nothing more is said.
+    assert move(db, world, night, AT_22, clock, links) == 0
+    assert changes_to(db, signup) == []
+
+
+def test_a_move_they_were_told_of_is_followed_by_the_move_back(world, db, clock, links, walkers):
+    night, [signup, _other] = walkers
+    move(db, world, night, AT_21, clock, links)
+    [told] = changes_to(db, signup)
+    told.state = MessageState.SENT  # the other walker's is still held
+    db.commit()
+    assert move(db, world, night, AT_22, clock, links) == 1
+    [back] = changes_to(db, signup)
+    assert "is moved to 27.11 at 22:00-01:00" in back.body
+
+
+def test_each_new_end_of_a_night_is_told(world, db, clock, links, walkers):
+    night, [signup, _other] = walkers
+    for hour in (2, 3):
+        move(db, world, night, night_span(FRIDAY, time(22, 0), time(hour, 0)), clock, links)
+        [told] = changes_to(db, signup)
+        assert f"22:00-0{hour}:00" in told.body
+        told.state = MessageState.SENT
+        db.commit()
 
 
 def test_the_night_page_says_who_gets_an_sms_and_the_flash_how_many_did(world, db, login, walkers):
