@@ -9,7 +9,7 @@ import logging
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -551,6 +551,9 @@ def complete_profile(
     person.conduct_accepted_at = now
     person.conduct_version = CONDUCT_VERSION
     withdraw_invitations(session, person)
+    # A waiting message may carry the link that logged them in once, which from now on logs
+    # nobody in: written again, it leads to the nights (see `invitation_link_until`).
+    wording_changed.send(person, session=session, links=links)
 
 
 def withdraw_invitations(session: Session, person: Person) -> None:
@@ -568,6 +571,24 @@ def withdraw_invitations(session: Session, person: Person) -> None:
             SmsMessage.dedupe_key.in_(keys),
         )
         .values(state=MessageState.CANCELLED, last_error=notes.JOINED.text())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def withdraw_invitations_sent_with(session: Session, person_ids: Collection[int], goes_out_at: datetime) -> None:
+    """Another message inviting these people, with their own link, goes out at `goes_out_at` (the
+    invitation to their class's weekend): the invitations to join still waiting that would go out
+    no sooner are not sent, so that a parent gets one SMS where they would get two at once."""
+    keys = [f"invitation:{person_id}" for person_id in person_ids]
+    session.execute(
+        update(SmsMessage)
+        .where(
+            SmsMessage.purpose == Purpose.INVITATION,
+            SmsMessage.state == MessageState.PENDING,
+            SmsMessage.dedupe_key.in_(keys),
+            SmsMessage.due_at >= goes_out_at,
+        )
+        .values(state=MessageState.CANCELLED, last_error=notes.INVITED_WITH_CLASS.text())
         .execution_options(synchronize_session=False)
     )
 
@@ -708,11 +729,13 @@ def normalise_email(raw: str) -> str:
 
 #: Sent when the messages still waiting for a person are to be worded anew: they chose another
 #: channel (`choose_channel`: no JA or NEI is asked of someone reading an e-mail) or another language
-#: (`choose_language`, the profile, the first-time questions). With the person as sender and the
-#: `session` and `links` as keywords, each feature whose texts wait in the outbox (the reminders and
-#: calls of `shifts`, the class invitations of `roster`) writes those still waiting again, in the
-#: person's language and for their channel. A signal, because those features stand a floor above
-#: `accounts` and may not be imported here; the app factory connects them.
+#: (`choose_language`, the profile, the first-time questions), or they answered the first-time
+#: questions (`complete_profile`: a link that logged them in to answer them logs nobody in now).
+#: With the person as sender and the `session` and `links` as keywords, each feature whose texts
+#: wait in the outbox (the reminders and calls of `shifts`, the class invitations of `roster`)
+#: writes those still waiting again, in the person's language and for their channel. A signal,
+#: because those features stand a floor above `accounts` and may not be imported here; the app
+#: factory connects them.
 wording_changed = Signal("wording changed")
 
 
@@ -913,8 +936,17 @@ def _fields(
 
 
 def invitation_token(person: Person, links: Links, now: datetime) -> str:
-    expires = int((now + INVITATION_VALID).timestamp())
-    return links.sign("invitation", [person.id, person.session_version, expires])
+    return _invitation_token(person, links, now + INVITATION_VALID)
+
+
+def invitation_link_until(person: Person, links: Links, until: datetime) -> str:
+    """A link that logs the person in to answer the first-time questions, until `until`: for a
+    message that invites them to something of its own (their class's weekend) and lasts as long."""
+    return links.invitation(_invitation_token(person, links, until))
+
+
+def _invitation_token(person: Person, links: Links, until: datetime) -> str:
+    return links.sign("invitation", [person.id, person.session_version, int(until.timestamp())])
 
 
 def person_for_invitation(session: Session, token: str, links: Links, now: datetime) -> Person | None:

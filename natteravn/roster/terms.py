@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person, person_class
 from natteravn.audit import service as audit
 from natteravn.clock import at_local, local, night_span
@@ -868,10 +869,15 @@ def _nights_of_weekend(session: Session, term: Term, friday: date, municipality_
 
 def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Links) -> int:
     """One invitation per parent of the class for its weekend, due when the weekend opens: now if
-    sign-up is open, else the moment it opens (the outbox holds it until then)."""
+    sign-up is open, else the moment it opens (the outbox holds it until then). A parent who has
+    not answered the first-time questions is invited to join in the same SMS, with their own link:
+    their invitation to join, if it would go out no sooner, is not sent."""
     planned = _class_invitations(session, given, now, links)
     invited_before = messages.planned_before(session, [invitation.key for invitation in planned])
     messages.plan_all(session, planned, now)
+    newcomers = [invitation.person.id for invitation in planned if not invitation.person.onboarded]
+    if newcomers:
+        accounts.withdraw_invitations_sent_with(session, newcomers, max(now, given.term.signup_opens_at))
     return len(planned) - len(invited_before)
 
 
@@ -913,14 +919,27 @@ def _class_invitation_text(parent: Person, given: ClassWeekend, nights: list[Shi
         "date": days_written(sorted({local(night.starts_at, tz).date() for night in nights}), parent.locale),
         "link": links.url("/nights"),
     }
+    if not parent.onboarded:
+        # The plain link would send them to log in by SMS code; their own link logs them in to
+        # answer the first-time questions, and on to the nights. It lasts as long as the message.
+        words["link"] = accounts.invitation_link_until(parent, links, nights[-1].starts_at)
+        words["municipality"] = given.school_class.school.municipality.name
+        return (
+            _(
+                "Natteravn %(municipality)s: you are invited to walk with us. The weekend of %(date)s is the class"
+                " weekend of %(class)s. Get started and sign up for a night here: %(link)s"
+            )
+            % words
+        )
     return (
         _("Natteravn: the weekend of %(date)s is the class weekend of %(class)s. Sign up for a night: %(link)s") % words
     )
 
 
 def reword_class_invitations(person: Person, *, session: Session, links: Links) -> None:
-    """The person chose another language (`accounts.service.wording_changed`): the invitations to
-    their class's weekend still waiting for sign-up to open are written again in it."""
+    """The person chose another language, or answered the first-time questions
+    (`accounts.service.wording_changed`): the invitations to their class's weekend still waiting
+    for sign-up to open are written again, in their language, with the link that suits them now."""
     for message_id, key, _planned_at in messages.waiting_to(session, person, Purpose.CLASS_INVITATION):
         given = session.get(ClassWeekend, int(key.split(":")[1])) if key else None
         if given is None:  # the weekend was taken from the class since: the message keeps its words
