@@ -575,21 +575,24 @@ def withdraw_invitations(session: Session, person: Person) -> None:
     )
 
 
-def withdraw_invitations_sent_with(session: Session, person_ids: Collection[int], goes_out_at: datetime) -> None:
+def withdraw_invitations_sent_with(
+    session: Session, person_ids: Collection[int], goes_out_at: datetime, now: datetime
+) -> None:
     """Another message inviting these people, with their own link, goes out at `goes_out_at` (the
     invitation to their class's weekend): the invitations to join still waiting that would go out
     no sooner are not sent, so that a parent gets one SMS where they would get two at once."""
     keys = [f"invitation:{person_id}" for person_id in person_ids]
+    waiting = update(SmsMessage).where(
+        SmsMessage.purpose == Purpose.INVITATION,
+        SmsMessage.state == MessageState.PENDING,
+        SmsMessage.dedupe_key.in_(keys),
+    )
+    if goes_out_at > now:  # else both go at the next dispatch, however late the invitation is
+        waiting = waiting.where(SmsMessage.due_at >= goes_out_at)
     session.execute(
-        update(SmsMessage)
-        .where(
-            SmsMessage.purpose == Purpose.INVITATION,
-            SmsMessage.state == MessageState.PENDING,
-            SmsMessage.dedupe_key.in_(keys),
-            SmsMessage.due_at >= goes_out_at,
+        waiting.values(state=MessageState.CANCELLED, last_error=notes.INVITED_WITH_CLASS.text()).execution_options(
+            synchronize_session=False
         )
-        .values(state=MessageState.CANCELLED, last_error=notes.INVITED_WITH_CLASS.text())
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -877,7 +877,7 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
     messages.plan_all(session, planned, now)
     newcomers = [invitation.person.id for invitation in planned if not invitation.person.onboarded]
     if newcomers:
-        accounts.withdraw_invitations_sent_with(session, newcomers, max(now, given.term.signup_opens_at))
+        accounts.withdraw_invitations_sent_with(session, newcomers, max(now, given.term.signup_opens_at), now)
     return len(planned) - len(invited_before)
 
 

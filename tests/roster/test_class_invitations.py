@@ -16,6 +16,7 @@ from natteravn.accounts.models import Person
 from natteravn.people import importing
 from natteravn.roster import terms
 from natteravn.sms import notes
+from natteravn.sms import service as sms
 from natteravn.sms.models import MessageState, Purpose, SmsMessage
 from tests import factories
 
@@ -27,6 +28,10 @@ ANSWERS = {"name": "Per Persen", "municipality": None, "locale": "en", "adult": 
 
 @pytest.fixture
 def draft(db, clock, links):
+    return drafted(db, clock, links)
+
+
+def drafted(db, clock, links) -> factories.Solor:
     """Solør's term, not yet published; Per Persen imported into 9A; Kari Nordmann, who has walked
     before, a parent of 9A too; 9A given the weekend of 27 November."""
     built = factories.solor(db, clock(), published=False)
@@ -74,6 +79,26 @@ def test_a_new_parent_gets_one_sms_that_invites_them_to_join_and_to_their_class_
     # Someone who has walked before is asked to sign up as before.
     (kari,) = waiting_to(db, draft.parent.phone)
     assert kari.body.endswith("Sign up for a night: http://natteravn.test/nights")
+
+
+def test_imported_and_published_in_the_quiet_hours_the_parent_gets_one_sms_at_eight(app, db, clock, links, gateway):
+    clock.set(datetime(2026, 11, 18, 5, 36, tzinfo=UTC))  # 06:36 in Oslo
+    draft = drafted(db, clock, links)
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    db.commit()
+    policy = app.extensions["natteravn.sms_policy"]
+    assert sms.dispatch_due(db, gateway, clock(), policy=policy).sent == 0
+    sms.dispatch_due(db, gateway, datetime(2026, 11, 18, 7, 0, tzinfo=UTC), policy=policy)  # 08:00
+    (to_per,) = [body for to, body in gateway.sent if to == PER]
+    assert "you are invited to walk with us" in to_per and "class weekend of Flisa skole 9A" in to_per
+
+
+def test_an_invitation_overdue_but_not_yet_sent_is_not_sent_beside_the_class_sms(db, draft, clock, links):
+    clock.advance(hours=1)  # the invitation was due an hour ago; no dispatch has run since
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    db.commit()
+    (message,) = waiting_to(db, PER)
+    assert message.purpose == Purpose.CLASS_INVITATION
 
 
 def test_the_link_in_the_class_sms_logs_them_in_to_answer_and_then_shows_the_nights(app, db, draft, clock, links):
