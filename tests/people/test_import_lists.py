@@ -305,3 +305,36 @@ def test_the_preview_shows_the_old_spelling_as_the_municipality_it_means(world, 
     page = upload(client, "Fornavn;Etternavn;Mobil;Kommune\nNils;Nyland;459 00 000;Vaaler\n")
     assert page.status_code == 200
     assert "1 new person" in page.text and "<td>Våler</td>" in page.text
+
+
+def said_in_status(page: str) -> str:
+    found = re.search(r'<p role="status">(.*?)</p>', page, re.DOTALL)
+    return " ".join(html.unescape(found.group(1)).split())
+
+
+@pytest.mark.parametrize(
+    ("kari_row", "summary"),
+    [
+        ("Kari;Nordmann;912 34 567;Åsnes;", "2 new people are added. 1 person already registered stays unchanged."),
+        ("Kari;Nordmann;912 34 567;Åsnes;9A", "2 new people are added. 1 person already registered gets updates."),
+    ],
+)
+def test_the_preview_says_only_what_the_file_does(world, login, client, kari_row, summary):
+    login(world.coordinator)
+    rows = [
+        "Fornavn;Etternavn;Mobil;Kommune;Klasse",
+        "Nils;Nyland;459 00 000;Åsnes;9A",
+        "Nina;Nyland;459 00 001;Åsnes;9A",
+    ]
+    page = upload(client, "\n".join([*rows, kari_row]) + "\n")
+    assert page.status_code == 200
+    assert said_in_status(page.text) == summary
+
+
+def test_a_list_of_people_all_registered_says_nothing_of_new_people(world, db, clock, links, login, client):
+    file = "Fornavn;Etternavn;Mobil;Kommune;Klasse\nNils;Nyland;459 00 000;Åsnes;9A\nNina;Nyland;459 00 001;Åsnes;9A\n"
+    importing.apply_import(db, {world.region.id}, file, world.coordinator, clock(), links)
+    db.commit()
+    login(world.coordinator)
+    page = upload(client, file)
+    assert said_in_status(page.text) == "2 people already registered stay unchanged."
