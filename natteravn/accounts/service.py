@@ -575,12 +575,17 @@ def withdraw_invitations(session: Session, person: Person) -> None:
     )
 
 
-def withdraw_invitations_sent_with(
-    session: Session, person_ids: Collection[int], goes_out_at: datetime, now: datetime
-) -> None:
+#: How long after the invitation to their class's weekend a parent who has not joined by then gets
+#: the invitation to join: once, as a reminder. Joining by the class message's link withdraws it.
+INVITATION_FOLLOWS = timedelta(days=2)
+
+
+def invitations_follow(session: Session, person_ids: Collection[int], goes_out_at: datetime, now: datetime) -> None:
     """Another message inviting these people, with their own link, goes out at `goes_out_at` (the
-    invitation to their class's weekend): the invitations to join still waiting that would go out
-    no sooner are not sent, so that a parent gets one SMS where they would get two at once."""
+    invitation to their class's weekend): their invitations to join still waiting that would go out
+    no sooner wait until `INVITATION_FOLLOWS` after it, so that a parent gets one SMS where they would
+    get two at once. Held, not withdrawn: if the class message is withdrawn (its night called off),
+    or they do not join, the invitation still comes."""
     keys = [f"invitation:{person_id}" for person_id in person_ids]
     waiting = update(SmsMessage).where(
         SmsMessage.purpose == Purpose.INVITATION,
@@ -590,7 +595,7 @@ def withdraw_invitations_sent_with(
     if goes_out_at > now:  # else both go at the next dispatch, however late the invitation is
         waiting = waiting.where(SmsMessage.due_at >= goes_out_at)
     session.execute(
-        waiting.values(state=MessageState.CANCELLED, last_error=notes.INVITED_WITH_CLASS.text()).execution_options(
+        waiting.values(due_at=goes_out_at + INVITATION_FOLLOWS, held_until=None).execution_options(
             synchronize_session=False
         )
     )

@@ -871,13 +871,14 @@ def invite_class(session: Session, given: ClassWeekend, now: datetime, links: Li
     """One invitation per parent of the class for its weekend, due when the weekend opens: now if
     sign-up is open, else the moment it opens (the outbox holds it until then). A parent who has
     not answered the first-time questions is invited to join in the same SMS, with their own link:
-    their invitation to join, if it would go out no sooner, is not sent."""
+    their invitation to join, if it would go out no sooner, follows later unless they join
+    (`accounts.service.invitations_follow`)."""
     planned = _class_invitations(session, given, now, links)
     invited_before = messages.planned_before(session, [invitation.key for invitation in planned])
     messages.plan_all(session, planned, now)
     newcomers = [invitation.person.id for invitation in planned if not invitation.person.onboarded]
     if newcomers:
-        accounts.withdraw_invitations_sent_with(session, newcomers, max(now, given.term.signup_opens_at), now)
+        accounts.invitations_follow(session, newcomers, max(now, given.term.signup_opens_at), now)
     return len(planned) - len(invited_before)
 
 

@@ -47,10 +47,6 @@ JOINED = Note(
     "they joined before the invitation went out",
     N_("Not sent: they had logged in and answered the first-time questions before it went out."),
 )
-INVITED_WITH_CLASS = Note(
-    "sent as one with the invitation to their class's weekend",
-    N_("Not sent: the invitation to their class's weekend, going out by then, invites them with their own link."),
-)
 DEACTIVATED = Note("the recipient was deactivated", N_("Not sent: the person was deactivated."))
 EXPIRED = Note("expired before it could be sent", N_("Not sent: its moment passed before it could go out."))
 QUIET_HOURS = Note(
@@ -96,7 +92,6 @@ NOTES = (
     PERSON_DELETED,
     OPTED_OUT,
     JOINED,
-    INVITED_WITH_CLASS,
     DEACTIVATED,
     EXPIRED,
     QUIET_HOURS,

@@ -1,6 +1,7 @@
 """A parent imported from a class list, whose class is then given a weekend: one SMS inviting them
 to walk that weekend, with the personal link that logs them in to answer the first-time questions
-and takes them on to the nights, not an invitation and a class message at the same minute."""
+and takes them on to the nights, not an invitation and a class message at the same minute. The
+invitation to join follows two days later only if they have not joined by then."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from natteravn.accounts import service as accounts
 from natteravn.accounts.models import Person
 from natteravn.people import importing
+from natteravn.roster import service as roster
 from natteravn.roster import terms
 from natteravn.sms import notes
 from natteravn.sms import service as sms
@@ -48,8 +50,11 @@ def per_of(db) -> Person:
     return db.scalar(select(Person).where(Person.phone == PER))
 
 
-def waiting_to(db, phone: str) -> list[SmsMessage]:
+def waiting_to(db, phone: str, by: datetime | None = None) -> list[SmsMessage]:
+    """What waits for the number, due by `by` if given."""
     query = select(SmsMessage).where(SmsMessage.to == phone, SmsMessage.state == MessageState.PENDING)
+    if by is not None:
+        query = query.where(SmsMessage.due_at <= by)
     return list(db.scalars(query))
 
 
@@ -65,17 +70,14 @@ def test_a_new_parent_gets_one_sms_that_invites_them_to_join_and_to_their_class_
     terms.publish(db, draft.term, clock(), links, draft.coordinator)
     db.commit()
 
-    (message,) = waiting_to(db, PER)
+    (message,) = waiting_to(db, PER, by=clock())
     assert message.purpose == Purpose.CLASS_INVITATION
     assert message.body.startswith(
         "Natteravn Åsnes: you are invited to walk with us. The weekend of Fri 27 and Sat 28 November is the class"
         " weekend of Flisa skole 9A. Get started and sign up for a night here: http://natteravn.test/i/"
     )
     invitation = of_purpose(db, PER, Purpose.INVITATION)
-    assert invitation.state == MessageState.CANCELLED
-    assert notes.shown(invitation.last_error, lambda msgid: msgid) == (
-        "Not sent: the invitation to their class's weekend, going out by then, invites them with their own link."
-    )
+    assert invitation.state == MessageState.PENDING and invitation.due_at == clock() + accounts.INVITATION_FOLLOWS
     # Someone who has walked before is asked to sign up as before.
     (kari,) = waiting_to(db, draft.parent.phone)
     assert kari.body.endswith("Sign up for a night: http://natteravn.test/nights")
@@ -97,14 +99,38 @@ def test_an_invitation_overdue_but_not_yet_sent_is_not_sent_beside_the_class_sms
     clock.advance(hours=1)  # the invitation was due an hour ago; no dispatch has run since
     terms.publish(db, draft.term, clock(), links, draft.coordinator)
     db.commit()
-    (message,) = waiting_to(db, PER)
+    (message,) = waiting_to(db, PER, by=clock())
     assert message.purpose == Purpose.CLASS_INVITATION
+
+
+def test_the_invitation_follows_unless_they_join_by_the_class_sms(app, db, draft, clock, links):
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    db.commit()
+    (message,) = waiting_to(db, PER, by=clock())
+    client = app.test_client()
+    client.get(link_path(message))
+    client.post("/welcome", data={**ANSWERS, "municipality": draft.asnes.id, "school_classes": draft.school_class.id})
+    invitation = of_purpose(db, PER, Purpose.INVITATION)
+    db.refresh(invitation)
+    assert invitation.state == MessageState.CANCELLED
+    assert invitation.last_error == notes.JOINED.text()
+
+
+def test_the_invitation_still_comes_when_the_class_sms_is_withdrawn_with_its_night(db, draft, clock, links):
+    terms.publish(db, draft.term, clock(), links, draft.coordinator)
+    db.commit()
+    for route in ("Flisa sentrum", "Kjellmyra"):  # Friday's nights in the class's municipality
+        roster.cancel_night(db, draft.night_on(route, WEEKEND), "Storm", clock(), links, draft.coordinator)
+    db.commit()
+    assert of_purpose(db, PER, Purpose.CLASS_INVITATION).state == MessageState.CANCELLED
+    (invitation,) = waiting_to(db, PER)
+    assert invitation.purpose == Purpose.INVITATION
 
 
 def test_the_link_in_the_class_sms_logs_them_in_to_answer_and_then_shows_the_nights(app, db, draft, clock, links):
     terms.publish(db, draft.term, clock(), links, draft.coordinator)
     db.commit()
-    (message,) = waiting_to(db, PER)
+    (message,) = waiting_to(db, PER, by=clock())
     client = app.test_client()
 
     response = client.get(link_path(message))
@@ -160,7 +186,7 @@ def test_once_they_have_answered_the_waiting_class_sms_leads_to_the_nights(db, d
     )
     db.commit()
 
-    (class_sms,) = waiting_to(db, PER)
+    (class_sms,) = waiting_to(db, PER)  # the invitation went at once, and is withdrawn now they joined
     assert class_sms.purpose == Purpose.CLASS_INVITATION
     assert class_sms.body == (
         "Natteravn: the weekend of Fri 27 and Sat 28 November is the class weekend of Flisa skole 9A."
