@@ -40,7 +40,7 @@ PREFIX = "Natteravn: "
 #: Three SMS, prefix included; longer belongs in a letter.
 TEXT_LIMIT = 440
 #: How far ahead the nights offered as a message's audience (and weekends to cancel) reach at
-#: least: a message's nights reach on to the end of the term under way when that is later.
+#: least: a message's nights reach on to the end of each term under way or beginning within it.
 AHEAD = timedelta(weeks=8)
 #: How long after a night ends its people can still be written to: a report is chased for two
 #: weeks (`reports.reminders.REMIND_WITHIN`), and something found or forgotten turns up as late.
@@ -431,11 +431,12 @@ def _nights_ahead(
     term_on: date | None = None,
 ) -> list[Shift]:
     """Nights not called off that end after `since` and start before `until`, in the coordinator's
-    part; with `term_on`, also the later nights of the terms under way that day, so that a message
-    can reach any night of the term now walked. One statement, however many regions."""
+    part; with `term_on`, also the later nights of the terms under way that day or beginning
+    before `until`, so that a message can reach any night of the term now walked, or of the one
+    about to begin. One statement, however many regions."""
     ahead = Shift.starts_at < until
     if term_on is not None:
-        ahead = or_(ahead, and_(Term.starts_on <= term_on, Term.ends_on >= term_on))
+        ahead = or_(ahead, and_(Term.starts_on < local(until).date(), Term.ends_on >= term_on))
     query = (
         select(Shift)
         .join(Shift.term)

@@ -668,3 +668,14 @@ def test_the_message_form_offers_the_nights_to_the_end_of_the_term_under_way(wor
     login(world.coordinator)
     page = client.get("/coordinator/messages").text
     assert f'value="night:{may_eve.id}"' in page and f'value="night:{later.id}"' not in page
+
+
+def test_the_week_before_a_term_begins_the_message_form_offers_all_its_nights(world, db, clock, login, client):
+    """Between terms, the coordinator writes to the walkers of the term about to begin, to its end."""
+    clock.set(datetime(2026, 11, 12, 9, 0, tzinfo=UTC))  # a week before the first night of 20 November
+    world.term.ends_on = date(2027, 3, 31)
+    march = factories.night(db, world.term, world.routes["Flisa sentrum"], date(2027, 3, 26))
+    db.commit()
+    assert march in broadcasts.targets(db, world.coordinator.coordinator_scope, clock()).nights
+    login(world.coordinator)
+    assert f'value="night:{march.id}"' in client.get("/coordinator/messages").text
