@@ -235,6 +235,9 @@ def test_after_submitting_the_leader_lands_at_the_top_with_the_thanks(login, cli
     assert submitted.headers["Location"] == f"/nights/{night.id}/report"  # no #youths to scroll down to
     page = client.get(submitted.headers["Location"]).text
     assert "The report is submitted. Thank you for walking!" in page and "Submitted" in page
+    # Not "come back and go on later", as to a draft: a change now is a correction.
+    assert "You can come back and go on later." not in page
+    assert "What you change here is saved as a correction of it." in page
 
 
 def test_the_planned_times_are_filled_in_for_a_new_report(login, client, world, night):

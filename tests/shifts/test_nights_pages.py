@@ -322,6 +322,10 @@ def test_my_nights_shows_upcoming_and_past_with_co_walkers(world, db, client, lo
     assert "Kirkenær" in earlier
     assert "Lise" in coming and world.leader.phone in coming
     assert world.parent.phone not in page  # one's own number is not a co-walker
+    # Named as those walking with them, in sight: under the status "Walker" the names read as its own.
+    mine = next(s for s in night.signups if s.person_id == world.parent.id)
+    title = f'<p class="company-title" id="walking-with-{mine.id}">Walking with you:</p>'
+    assert title in coming and f'aria-labelledby="walking-with-{mine.id}"' in coming
 
 
 def test_the_routes_notes_for_the_walkers_are_on_the_night_and_under_my_nights_as_typed(
