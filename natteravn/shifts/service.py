@@ -20,11 +20,11 @@ cannot go out, so a leader who has walked their nights may still lead another.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, insert, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -128,6 +128,9 @@ class Night:
     #: The person holds as many walker's places in its term as the term allows: a sign-up as
     #: walker would be refused (one as group leader would not, see `caps`).
     term_full: bool = False
+    #: Another night at the same time on which the person has taken a place: a sign-up here, or a
+    #: place on its waitlist, would be refused (the overlap rule, `_refuse_unless_free`).
+    busy_with: Shift | None = None
 
     @property
     def places_left(self) -> int:
@@ -291,9 +294,16 @@ def _counted(held: int, leaders: int | None, holding: int | None, lapsed: int | 
     return _Count(held, leaders or 0, holding or 0, lapsed or 0)
 
 
-def _night(shift: Shift, count: _Count, mine: Signup | None, now: datetime, term_full: bool = False) -> Night:
+def _night(
+    shift: Shift,
+    count: _Count,
+    mine: Signup | None,
+    now: datetime,
+    term_full: bool = False,
+    busy_with: Shift | None = None,
+) -> Night:
     kept = keeps_leader_place(shift, count.leaders_holding, now)
-    return Night(shift, count.held, count.leaders, mine, kept, term_full)
+    return Night(shift, count.held, count.leaders, mine, kept, term_full, busy_with)
 
 
 def caps(role: SignupRole) -> bool:
@@ -335,15 +345,35 @@ def _terms_at_cap(session: Session, person: Person, terms: Iterable[Term]) -> se
     return {term_id for term_id, places in held if places >= by_id[term_id].cap}
 
 
-def _own_signups(session: Session, person: Person, shift_ids: list[int] | Select[int]) -> dict[int, Signup]:
-    if not isinstance(shift_ids, Select) and not shift_ids:
-        return {}
-    return {
-        s.shift_id: s
-        for s in session.scalars(
-            select(Signup).where(Signup.person_id == person.id, Signup.state.in_(LIVE), Signup.shift_id.in_(shift_ids))
-        )
+def _own_places(
+    session: Session, person: Person, shifts: Sequence[Shift]
+) -> tuple[dict[int, Signup], dict[int, Shift]]:
+    """In one query: the person's sign-ups on these nights (waitlist and offers included), by night;
+    and for each night, another at the same time on which they have taken a place (`_place_taken`,
+    as the overlap rule counts), which a sign-up here would be refused for."""
+    if not shifts:
+        return {}, {}
+    ids = [shift.id for shift in shifts]
+    at_the_time = and_(
+        _place_taken(),
+        Shift.starts_at < max(shift.ends_at for shift in shifts),
+        Shift.ends_at > min(shift.starts_at for shift in shifts),
+    )
+    found = session.scalars(
+        select(Signup)
+        .join(Signup.shift)
+        .where(Signup.person_id == person.id, or_(and_(Signup.shift_id.in_(ids), state_in(LIVE)), at_the_time))
+        .options(contains_eager(Signup.shift).joinedload(Shift.route))
+    ).all()
+    mine = {signup.shift_id: signup for signup in found if signup.shift_id in ids and signup.state in LIVE}
+    taken = [signup.shift for signup in found if signup.state in TAKEN and signup.shift.cancelled_at is None]
+    busy = {
+        shift.id: other
+        for shift in shifts
+        for other in taken
+        if other.id != shift.id and other.starts_at < shift.ends_at and other.ends_at > shift.starts_at
     }
+    return mine, busy
 
 
 def upcoming_nights(
@@ -424,9 +454,11 @@ def _shown_nights(
         .options(contains_eager(Shift.term), contains_eager(Shift.route).contains_eager(Route.municipality))
         .order_by(Shift.starts_at, Municipality.name, Route.name)
     ).all()
-    mine = _own_signups(session, person, shift_ids)
+    mine, busy = _own_places(session, person, shifts)
     full = _terms_at_cap(session, person, {s.term for s in shifts})
-    return [_night(s, counts.get(s.id, _Count()), mine.get(s.id), now, s.term_id in full) for s in shifts]
+    return [
+        _night(s, counts.get(s.id, _Count()), mine.get(s.id), now, s.term_id in full, busy.get(s.id)) for s in shifts
+    ]
 
 
 def _routes_first_own(session: Session, person: Person, route_ids: set[int]) -> list[Route]:
@@ -494,8 +526,9 @@ def night_for(session: Session, person: Person, shift_id: int, now: datetime) ->
     if shift is None:
         return None
     count = _count(session, shift, now)
-    mine = _own_signups(session, person, [shift.id]).get(shift.id)
-    return _night(shift, count, mine, now, shift.term_id in _terms_at_cap(session, person, [shift.term]))
+    mine, busy = _own_places(session, person, [shift])
+    full = shift.term_id in _terms_at_cap(session, person, [shift.term])
+    return _night(shift, count, mine.get(shift.id), now, full, busy.get(shift.id))
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,22 @@ def test_a_screen_reader_says_what_a_tap_came_to_errors_at_once(world, db, clien
     assert 'class="flashes"' not in client.get("/my").text  # said once, then gone
 
 
+def test_a_night_at_the_same_time_as_ones_own_says_so_instead_of_offering_a_button(world, db, client, login):
+    mine, other = world.night_on("Flisa sentrum", FRIDAY), world.night_on("Kirkenær", FRIDAY)
+    client = login(world.parent)
+    client.post(f"/nights/{mine.id}/signup", data={"role": "walker"})
+
+    listed = client.get("/nights").text
+    row = listed.split(f'href="/nights/{other.id}"', 1)[1].split("</li>", 1)[0]
+    assert "You walk Flisa sentrum at that time" in row and "<button" not in row
+    page = client.get(f"/nights/{other.id}").text
+    assert "You walk Flisa sentrum at that time, so you cannot take a place on this night too." in page
+    assert f'href="/nights/{mine.id}">Your night</a>' in page
+    assert 'name="role"' not in page
+    saturday = client.get(f"/nights/{world.night_on('Kirkenær', SATURDAY).id}").text
+    assert "at that time" not in saturday and 'value="walker"' in saturday
+
+
 def test_a_full_night_puts_the_parent_on_the_waitlist(world, db, client, login, clock):
     night = world.night_on("Kirkenær", FRIDAY)
     night.max_walkers = 1
