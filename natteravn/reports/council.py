@@ -7,15 +7,21 @@ to the council's members as a link that shows this report only and stops working
 Small numbers: a count of 1 or 2 is shown as "<3" in the report and its CSV, so that an incident
 in a small place cannot be tied to a young person. Totals are exact (they count everything,
 including what is shown as "<3"), and the report says so: a council needs the true total of
-nights and incidents, and a "<3" within a total only says the rest is small.
+nights and incidents, and a "<3" within a total only says the rest is small. Where parts add up
+to a total shown (young people by age band, incidents by category and by hour), a "<3" could be
+worked out as the total minus the other parts, so another part is kept back too (":"), as
+Statistics Norway does with its complementary suppression; see `shown_parts`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from math import inf
+from typing import TypeVar
 
 from sqlalchemy import extract, func, select, true
 from sqlalchemy.orm import Session
@@ -27,7 +33,7 @@ from natteravn.i18n import N_, Refusal
 from natteravn.links import Links
 from natteravn.places.models import Municipality, Region, Route
 from natteravn.reports import redaction, stats
-from natteravn.reports.models import Assessment, Incident, ShiftReport
+from natteravn.reports.models import AGE_BANDS, Assessment, Incident, IncidentCategory, ShiftReport
 from natteravn.reports.stats import Figures, walked_signup
 from natteravn.shifts.models import Shift, Signup, Term
 
@@ -47,6 +53,10 @@ AUDIT = audit.Vocabulary(
 
 #: Counts below this are shown as "<3".
 SMALLEST_SHOWN = 3
+HIDDEN = "<3"
+#: A part kept back so that a "<3" beside it cannot be worked out from the total: the mark Statistics
+#: Norway's tables use for a figure not shown for confidentiality.
+KEPT_BACK = ":"
 #: The hours of a night walk, in the order they come: incidents are counted by the hour they began.
 NIGHT_HOURS = (18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5)
 #: How long a link to the report may work, in days.
@@ -77,7 +87,48 @@ class AssessmentUnchecked(CouncilRefused):
 
 def shown(count: int) -> str:
     """A count as the report prints it: 1 and 2 become "<3"; 0 stays 0, which names nobody."""
-    return "<3" if 0 < count < SMALLEST_SHOWN else str(count)
+    return HIDDEN if 0 < count < SMALLEST_SHOWN else str(count)
+
+
+Part = TypeVar("Part")
+
+
+def shown_parts(parts: Mapping[Part, int]) -> dict[Part, str]:
+    """The parts of a total, as the report shows them beside that total (shown as `shown` shows it).
+
+    A 1 or 2 is "<3". A reader who knows that a "<3" is 1 or 2 and a ":" is 3 or more could still
+    subtract the parts shown from the total and pin a hidden part down; while one can be, the
+    smallest part still shown (never a 0: a 0 names nobody) is kept back as ":" too. Should every
+    part above 0 be hidden and one still be pinned down ("<3" beside a 3 in a total of 4), all of
+    them become ":", which says only that they are not 0. One case is left that no hiding of parts
+    can help: when every part above 0 is 1 (three incidents of three kinds), the total tells it."""
+    hidden = {key for key, count in parts.items() if 0 < count < SMALLEST_SHOWN}
+    bounds: dict[Part, tuple[int, float]] = {key: (1, SMALLEST_SHOWN - 1) for key in hidden}
+    while _pinned_down(parts, bounds):
+        still_shown = [key for key, count in parts.items() if count and key not in bounds]
+        if not still_shown:
+            bounds = dict.fromkeys(bounds, (1, inf))
+            break
+        bounds[min(still_shown, key=lambda key: parts[key])] = (SMALLEST_SHOWN, inf)
+    return {
+        key: HIDDEN if bounds.get(key) == (1, SMALLEST_SHOWN - 1) else KEPT_BACK if key in bounds else str(count)
+        for key, count in parts.items()
+    }
+
+
+def _pinned_down(parts: Mapping, bounds: dict) -> bool:
+    """Whether a reader can tell the exact count of a part hidden within `bounds` (lowest, highest),
+    from the total as shown and the parts not hidden."""
+    total = sum(parts.values())
+    rest = total - sum(count for key, count in parts.items() if key not in bounds)
+    # A total of 1 or 2 is itself "<3": the reader knows it only to be one of them.
+    lowest, highest = (1, SMALLEST_SHOWN - 1) if shown(total) == HIDDEN else (rest, rest)
+    for key, (low, high) in bounds.items():
+        others_low = sum(b[0] for k, b in bounds.items() if k != key)
+        others_high = sum(b[1] for k, b in bounds.items() if k != key)
+        if max(low, lowest - others_high) >= min(high, highest - others_low):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -218,6 +269,27 @@ class PeriodFigures:
         read as figures (a period before the group used the service), so it is shown as no data."""
         return self.figures.nights > 0
 
+    # The groups of figures that add up to a total the report shows, as it shows them. The splits
+    # by municipality and route are not among them yet: a route is part of its municipality as
+    # well as of the region, and hiding in one of those sums can be undone through the other.
+    @cached_property
+    def youths_shown(self) -> dict[str, str]:
+        return shown_parts({band: self.figures.youths.get(band, 0) for band in AGE_BANDS})
+
+    @cached_property
+    def incidents_shown(self) -> dict[IncidentCategory, str]:
+        return shown_parts({category: self.figures.incidents.get(category, 0) for category in IncidentCategory})
+
+    @cached_property
+    def hours_shown(self) -> dict[int | None, str]:
+        return shown_parts({hour: self.by_hour.get(hour, 0) for hour in (*NIGHT_HOURS, None)})
+
+    @property
+    def keeps_back(self) -> bool:
+        """Whether a part is kept back (":") so that a small count cannot be worked out."""
+        groups = (self.youths_shown, self.incidents_shown, self.hours_shown)
+        return self.walked and any(KEPT_BACK in group.values() for group in groups)
+
 
 @dataclass
 class CouncilReport:
@@ -238,6 +310,10 @@ class CouncilReport:
     @property
     def periods(self) -> list[PeriodFigures]:
         return [self.chosen, self.previous, self.last_year]
+
+    @property
+    def keeps_back(self) -> bool:
+        return any(p.keeps_back for p in self.periods)
 
     @property
     def printed_assessment(self) -> str:

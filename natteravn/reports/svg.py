@@ -3,6 +3,7 @@ and description for screen readers (the page shows the same figures in a table t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import count
 
 from markupsafe import Markup, escape
@@ -15,12 +16,15 @@ _ids = count(1)
 
 
 def bar_chart(
-    title: str, description: str, rows: list[tuple[str, float]], value_format=str, hidden_below: float = 0
+    title: str, description: str, rows: list[tuple[str, float]], shown: Sequence[str] | None = None
 ) -> Markup:
-    """A horizontal bar per row, its value written at the end of the bar. A value above 0 and below
-    `hidden_below` gets no bar, so that its length cannot tell what its label keeps back ("<3")."""
+    """A horizontal bar per row, its value written at the end of the bar, or as `shown` writes it.
+    A value shown as something other than its number ("<3", ":") gets no bar and does not set the
+    scale, so that no length can tell what its text keeps back."""
     chart_id = f"chart-{next(_ids)}"
-    largest = max((value for _label, value in rows), default=0) or 1
+    texts = list(shown) if shown is not None else [str(value) for _label, value in rows]
+    drawn = [value if text == str(value) else 0 for (_label, value), text in zip(rows, texts, strict=True)]
+    largest = max(drawn, default=0) or 1
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     height = ROW * max(len(rows), 1) + 8
     parts = [
@@ -30,21 +34,21 @@ def bar_chart(
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
-    for index, (label, value) in enumerate(rows):
+    for index, ((label, _value), value, text) in enumerate(zip(rows, drawn, texts, strict=True)):
         y = 4 + index * ROW
-        length = 0 if 0 < value < hidden_below else round(BAR_WIDTH * value / largest)
+        length = round(BAR_WIDTH * value / largest)
         parts += [
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 17}" text-anchor="end" font-size="13" fill="#1b1f24">'
             f"{escape(label)}</text>",
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" height="{ROW - 8}" fill="#3a4450" '
             f'stroke="#1b1f24" stroke-width="1"/>',
-            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 17}" font-size="13" fill="#1b1f24">'
-            f"{escape(value_format(value))}</text>",
+            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 17}" font-size="13" fill="#1b1f24">{escape(text)}</text>',
         ]
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def described(rows: list[tuple[str, float]], value_format=str) -> str:
-    """The figures in words, for the chart's description: "Grue: 4, Åsnes: 7"."""
-    return ", ".join(f"{label}: {value_format(value)}" for label, value in rows)
+def described(rows: list[tuple[str, float]], shown: Sequence[str] | None = None) -> str:
+    """The figures in words, for the chart's description: "Grue: 4, Åsnes: 7", or as `shown` writes them."""
+    texts = shown if shown is not None else [str(value) for _label, value in rows]
+    return ", ".join(f"{label}: {text}" for (label, _value), text in zip(rows, texts, strict=True))

@@ -1003,6 +1003,14 @@ def _compared_with(report: council.CouncilReport) -> str:
     )
 
 
+#: Said where a part is kept back (":") so that a "<3" beside it cannot be worked out.
+KEPT_BACK_NOTE = N_(
+    "A count shown as : is kept back so that a small count beside it cannot be worked out by subtracting "
+    "the counts shown from the total."
+)
+#: What a screen reader says for ":".
+KEPT_BACK_WORDS = N_("kept back")
+
 #: Said under the walkers per municipality, which add up to more than the total.
 COUNTED_IN_EACH = N_(
     "Someone who walked in more than one municipality is counted in each of them, so the people per "
@@ -1011,30 +1019,25 @@ COUNTED_IN_EACH = N_(
 
 
 def _council_charts(report: council.CouncilReport) -> list[tuple[str, Markup]]:
-    figures = report.chosen.figures
+    chosen = report.chosen
 
-    def chart(title: str, rows: list[tuple[str, float]]) -> tuple[str, Markup]:
-        drawn = svg.bar_chart(
-            title,
-            svg.described(rows, council.shown),
-            rows,
-            value_format=council.shown,
-            hidden_below=council.SMALLEST_SHOWN,
-        )
-        return title, drawn
+    def chart(title: str, rows: list[tuple[str, float]], shown: list[str]) -> tuple[str, Markup]:
+        said = [_(KEPT_BACK_WORDS) if text == council.KEPT_BACK else text for text in shown]
+        return title, svg.bar_chart(title, svg.described(rows, said), rows, shown)
 
+    nights: list[tuple[str, float]] = [(m.name, chosen.by_municipality[m.id].nights) for m in report.municipalities]
+    categories = list(CATEGORY_LABELS.items())
     return [
-        chart(
-            _("Nights walked by municipality"),
-            [(m.name, report.chosen.by_municipality[m.id].nights) for m in report.municipalities],
-        ),
+        chart(_("Nights walked by municipality"), nights, [council.shown(int(n)) for _m, n in nights]),
         chart(
             _("Incidents by category"),
-            [(str(label), figures.incidents.get(c, 0)) for c, label in CATEGORY_LABELS.items()],
+            [(str(label), chosen.figures.incidents.get(c, 0)) for c, label in categories],
+            [chosen.incidents_shown[c] for c, _label in categories],
         ),
         chart(
             _("Incidents by hour of the night"),
-            [(_hour_words(h), report.chosen.by_hour.get(h, 0)) for h in council.NIGHT_HOURS],
+            [(_hour_words(h), chosen.by_hour.get(h, 0)) for h in council.NIGHT_HOURS],
+            [chosen.hours_shown[h] for h in council.NIGHT_HOURS],
         ),
     ]
 
@@ -1075,6 +1078,9 @@ def _council_page(
         period_names=_period_names(report),
         compared_with=_compared_with(report),
         counted_in_each=_(COUNTED_IN_EACH),
+        kept_back=council.KEPT_BACK,
+        kept_back_note=_(KEPT_BACK_NOTE),
+        kept_back_words=_(KEPT_BACK_WORDS),
         age_bands=AGE_BAND_LABELS,
         charts=_council_charts(report),
         hours=[(h, _hour_words(h)) for h in (*council.NIGHT_HOURS, None)],
@@ -1195,16 +1201,20 @@ NO_DATA = "–"
 
 
 def _council_rows(report: council.CouncilReport) -> list[list]:
-    """The report as rows for a spreadsheet, with the same "<3" as the page, and the same "–" for a
-    period no night walked is recorded for."""
+    """The report as rows for a spreadsheet, with the same "<3" and ":" as the page, and the same "–"
+    for a period no night walked is recorded for."""
     periods = report.periods
 
     def n(count: int, period: council.PeriodFigures) -> str:
         return council.shown(count) if period.walked else NO_DATA
 
+    def part(text: str, period: council.PeriodFigures) -> str:
+        return text if period.walked else NO_DATA
+
     unreported = report.chosen.figures.unreported
     rows: list[list] = [
         [_("Counts of 1 or 2 are shown as <3. Totals are exact.")],
+        *([[_(KEPT_BACK_NOTE)]] if report.keeps_back else []),
         [_(SOURCES)],
         *([[_unreported(unreported, council.shown)]] if unreported else []),
         [_compared_with(report)],
@@ -1218,7 +1228,7 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
         [_("Of them new"), *(n(p.effort.new_people, p) for p in periods)],
         [_("Young people met"), *(n(p.figures.youths_total, p) for p in periods)],
         *(
-            [_("Young people %(band)s", band=label), *(n(p.figures.youths.get(band, 0), p) for p in periods)]
+            [_("Young people %(band)s", band=label), *(part(p.youths_shown[band], p) for p in periods)]
             for band, label in AGE_BAND_LABELS.items()
         ),
         [_("Incidents"), *(n(p.figures.incidents_total, p) for p in periods)],
@@ -1226,11 +1236,9 @@ def _council_rows(report: council.CouncilReport) -> list[list]:
         [],
         [_("Incidents by category")],
     ]
-    rows += [
-        [str(label), *(n(p.figures.incidents.get(c, 0), p) for p in periods)] for c, label in CATEGORY_LABELS.items()
-    ]
+    rows += [[str(label), *(part(p.incidents_shown[c], p) for p in periods)] for c, label in CATEGORY_LABELS.items()]
     rows += [[], [_("Incidents by hour of the night")]]
-    rows += [[_hour_words(h), *(n(p.by_hour.get(h, 0), p) for p in periods)] for h in (*council.NIGHT_HOURS, None)]
+    rows += [[_hour_words(h), *(part(p.hours_shown[h], p) for p in periods)] for h in (*council.NIGHT_HOURS, None)]
     for title, value in ((_("Nights walked by municipality"), "nights"), (_("Incidents by municipality"), "incidents")):
         rows += [[], [title]]
         for m in report.municipalities:

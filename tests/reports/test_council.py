@@ -240,6 +240,32 @@ def test_counts_of_one_and_two_are_shown_as_less_than_three():
     assert [council.shown(n) for n in (0, 1, 2, 3, 12)] == ["0", "<3", "<3", "3", "12"]
 
 
+@pytest.mark.parametrize(
+    ("parts", "shown"),
+    [
+        # Nothing small: everything shown, and a 0 names nobody.
+        ((0, 7, 12), ("0", "7", "12")),
+        # A small part alone beside a total of the same: nothing to subtract.
+        ((1, 0, 0), ("<3", "0", "0")),
+        # 1 + 2 = 3: either could be the 1.
+        ((1, 2, 0), ("<3", "<3", "0")),
+        # 6 - 5 would tell the 1: the smallest part shown besides is kept back, not a 0.
+        ((1, 5, 0), ("<3", ":", "0")),
+        ((2, 5, 9, 0), ("<3", ":", "9", "0")),
+        # A "<3" beside a ":" (3 or more) in a total of 4 is a 1 and a 3: a third part is kept back.
+        ((1, 3, 5), ("<3", ":", ":")),
+        # 1 + 1 + 4 = 6: the <3s could be 1 and 2 in either order, the 4 a 3 or 4.
+        ((1, 1, 4), ("<3", "<3", ":")),
+        # 2 + 2 = 4 would say both are 2; 1 + 3 = 4 that they are 1 and 3: with nothing left to keep
+        # back, both say only that they are not 0.
+        ((2, 2, 0), (":", ":", "0")),
+        ((1, 3, 0), (":", ":", "0")),
+    ],
+)
+def test_a_small_count_cannot_be_worked_out_from_its_total_and_the_counts_beside_it(parts, shown):
+    assert tuple(council.shown_parts(dict(enumerate(parts))).values()) == shown
+
+
 def test_retention_counts_who_came_back_and_who_was_lost(db, world, walked, clock):
     rows = retention(db, terms_of_region(db, world.region.id), local(clock()).date())
     assert [r.term.name for r in rows] == ["Høst 2026", "Høst 2026 del 1"]
@@ -268,6 +294,9 @@ def test_a_term_not_begun_loses_nobody_and_is_not_counted(db, world, walked, clo
 # --- The pages. ---
 
 QUERY = "first_day=2026-11-01&last_day=2026-11-30"
+#: A part kept back, as a table cell shows it: a ":" to see and words to hear.
+KEPT = '<span aria-hidden="true">:</span><span class="visually-hidden">kept back</span>'
+KEPT_NOTE = "A count shown as : is kept back so that a small count beside it cannot be worked out"
 
 
 def test_the_report_page_shows_three_periods_and_hides_small_counts(db, world, walked, login, client):
@@ -283,7 +312,9 @@ def test_the_report_page_shows_three_periods_and_hides_small_counts(db, world, w
     assert "&lt;3" in text  # one incident of violence, one night with police contact
     violence = text.split("Violence or arranged fights</th>")[1].split("</tr>")[0]
     assert "&lt;3" in violence and ">1<" not in violence
-    assert '<th scope="row">23–00</th><td>&lt;3</td>' in text and '<th scope="row">00–01</th><td>5</td>' in text
+    # The 5 incidents after midnight would give the 1 away as 6 minus 5: they are kept back too.
+    assert '<th scope="row">23–00</th><td>&lt;3</td>' in text
+    assert f'<th scope="row">00–01</th><td>{KEPT}</td>' in text
     assert text.count("<svg") == 3
     assert "totals are exact" in text
 
@@ -323,8 +354,8 @@ def test_a_period_compared_with_that_has_no_night_walked_says_no_data_instead_of
     text = client.get(f"/coordinator/reports/summary?{QUERY}").text
     heads = text.split("<thead>")[1].split("</thead>")[0]
     assert heads.count("No data: no night walked in this period is recorded here.") == 1  # a year earlier only
-    intoxication = text.split("Intoxication</th>")[1].split("</tr>")[0]
-    assert intoxication == "<td>5</td><td>0</td><td>–</td>"  # October was walked: its 0 is a figure
+    drugs = text.split("Drugs</th>")[1].split("</tr>")[0]
+    assert drugs == "<td>0</td><td>0</td><td>–</td>"  # October was walked: its 0 is a figure
     kjellmyra = text.split('<th scope="row">Kjellmyra</th>')[1].split("</tr>")[0]
     assert kjellmyra.strip().startswith("<td>&lt;3</td><td>0</td><td>–</td>")
 
@@ -336,7 +367,8 @@ def test_the_csv_shows_the_same_suppressed_counts(db, world, walked, login, clie
     lines = response.data.decode("utf-8").lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Counts of 1 or 2 are shown as <3")
     assert "Violence or arranged fights;<3;0;–" in lines
-    assert "Intoxication;5;0;–" in lines
+    assert "Intoxication;:;0;–" in lines  # else 6 incidents minus these 5 tells the violence
+    assert "23–00;<3;0;–" in lines and "00–01;:;0;–" in lines
     assert "Incidents;6;0;–" in lines
     assert "Nights with police contact;<3;0;–" in lines
     assert "Kjellmyra;<3;0;–" in lines
@@ -713,11 +745,45 @@ def test_the_report_counts_young_people_by_age_band_and_hides_small_counts(db, w
     db.commit()
     login(world.coordinator)
     page = client.get(f"/coordinator/reports/summary?{QUERY}").text
-    assert '<th scope="row" class="sub">13–15</th><td>15</td><td>0</td><td>–</td>' in page
+    # 17 young people met: 15 of 13–15 beside them would tell the 2.
+    assert '<th scope="row">Young people met</th><td>17</td><td>0</td><td>–</td>' in page
+    assert f'<th scope="row" class="sub">13–15</th><td>{KEPT}</td><td>0</td><td>–</td>' in page
     assert '<th scope="row" class="sub">16–17</th><td>&lt;3</td><td>0</td><td>–</td>' in page
     assert '<th scope="row" class="sub">Under 13</th><td>0</td><td>0</td><td>–</td>' in page
     lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
-    assert "Young people 13–15;15;0;–" in lines and "Young people 16–17;<3;0;–" in lines
+    assert "Young people 13–15;:;0;–" in lines and "Young people 16–17;<3;0;–" in lines
+
+
+def _chart(page: str, title: str) -> str:
+    return next(svg for svg in page.split("<svg")[1:] if f'-title">{title}</title>' in svg).split("</svg>")[0]
+
+
+def test_a_part_that_would_give_a_small_count_away_is_kept_back_on_the_page_the_link_and_the_csv(
+    db, world, walked, login, client
+):
+    login(world.coordinator)
+    page = client.get(f"/coordinator/reports/summary?{QUERY}").text
+    # 6 incidents: 1 of violence, 5 of intoxication; the 5 shown would tell the 1.
+    assert '<th scope="row">Incidents</th><td>6</td>' in page  # totals stay exact
+    intoxication = page.split("Intoxication</th>")[1].split("</tr>")[0]
+    assert intoxication == f"<td>{KEPT}</td><td>0</td><td>–</td>"
+    assert page.count(KEPT_NOTE) == 2  # on both printed pages
+    chart = _chart(page, "Incidents by category")
+    assert "Intoxication: kept back, Drugs: 0, Violence or arranged fights: &lt;3" in chart
+    assert 'width="0"' in chart and ">5<" not in chart  # no bar's length tells the 5
+    lines = client.get(f"/coordinator/reports/summary.csv?{QUERY}").text.splitlines()
+    assert lines[1].startswith(KEPT_NOTE)
+    shared = client.get(_shared_path(client)).text
+    assert shared.split("Intoxication</th>")[1].split("</tr>")[0] == intoxication
+    assert KEPT_NOTE in shared
+
+
+def test_a_report_with_no_part_kept_back_says_nothing_about_it(db, world, walked, login, client):
+    login(world.coordinator)
+    grue = f"{QUERY}&municipalities={world.grue.id}"
+    page = client.get(f"/coordinator/reports/summary?{grue}").text
+    assert '<th scope="row" class="sub">13–15</th><td>5</td>' in page and KEPT_NOTE not in page
+    assert KEPT_NOTE not in client.get(f"/coordinator/reports/summary.csv?{grue}").text
 
 
 # --- On a phone. ---
