@@ -22,7 +22,8 @@ from natteravn.reports.stats import retention, terms_of_region
 from natteravn.reports.writing import IncidentInput, ReportInput
 from natteravn.shifts.models import Shift, Signup, SignupState, Term
 from tests import factories
-from tests.accessibility import fits_the_screen
+from tests.accessibility import fits_the_screen, serious_findings
+from tests.conftest import PHONE, chromium
 
 NOVEMBER = council.Period(date(2026, 11, 1), date(2026, 11, 30))
 
@@ -801,3 +802,15 @@ def test_the_shared_report_fits_a_phone_its_wide_tables_scroll_in_their_own_box(
     boxes = phone.locator(".table-scroll")
     widths = boxes.evaluate_all("boxes => boxes.map(b => b.scrollWidth > b.clientWidth)")
     assert any(widths)  # a table too wide for the phone scrolls by itself, not the page
+
+
+@pytest.mark.browser
+def test_a_part_kept_back_is_a_mark_to_the_eye_and_words_to_a_screen_reader(db, world, walked, links, live_server):
+    link = council.link_for(_selection(world, TERM), date(2026, 12, 31), links)
+    with chromium(locale="nb-NO", **PHONE) as phone:  # axe needs JavaScript
+        phone.goto(live_server + link.removeprefix(links.base_url))
+        kept = phone.locator("td", has=phone.locator(".visually-hidden"))
+        assert kept.count() >= 2
+        assert kept.first.locator('[aria-hidden="true"]').inner_text() == ":"
+        assert kept.first.locator(".visually-hidden").text_content() == "kept back"
+        assert not serious_findings(phone)
