@@ -166,6 +166,17 @@ def test_a_moved_group_leader_is_told_they_lead_the_new_night(db, world, clock, 
     assert _pending(db, moved, Purpose.REPORT_REQUEST)
 
 
+def test_a_cancelled_nights_page_says_who_went_to_lead(db, world, clock, links, login):
+    source = world.night_on("Flisa sentrum", date(2026, 11, 20))
+    target = world.night_on("Kjellmyra", date(2026, 11, 28))
+    leading = roster.assign(db, source, world.leader, SignupRole.LEADER, clock(), links, world.coordinator)
+    roster.cancel_night(db, source, "Storm", clock(), links, world.coordinator)
+    roster.move_person(db, leading, target.id, clock(), links, world.coordinator)
+    db.commit()
+    page = login(world.coordinator).get(f"/coordinator/nights/{source.id}").text
+    assert "Moved to Kjellmyra, Sat 28 Nov</a> (group leader)</li>" in page
+
+
 def test_a_moved_walker_is_not_told_they_lead(db, world, clock, links):
     source, target = world.nights[0], world.nights[-1]
     walking = roster.assign(db, source, world.leader, SignupRole.WALKER, clock(), links, world.coordinator)
@@ -232,6 +243,7 @@ def test_a_cancelled_nights_page_moves_its_waitlist_and_says_who_went_where(db, 
 
     page = client.get(f"/coordinator/nights/{night.id}").text
     assert "Those waiting can be moved too" in page and "Move Kari Nordmann to" in page
+    assert "Remove Kari Nordmann" not in page  # as for those with places: moved, not taken off
     assert "Moved to other nights" not in page
     kari = client.post(
         f"/coordinator/nights/{night.id}/move-person",
