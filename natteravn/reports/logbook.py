@@ -50,12 +50,17 @@ def logbook(session: Session, shift: Shift) -> list[Signup]:
 def record_attendance(
     session: Session, person: Person, shift: Shift, present: set[int], now: datetime, *, by_link: bool = False
 ) -> None:
-    """Those ticked walked; everyone else on the night did not come."""
+    """Those ticked walked; everyone else on the night did not come, except someone the logbook
+    itself entered as a walk-in: unticked, they are taken out again (a wrong number, say), with no
+    "did not come" on the record of a night they never signed up for."""
     report = report_of(session, shift)
     check_may_change(person, report, now, by_link=by_link)
     lines = logbook(session, shift)
     for signup in lines:
-        signup.state = SignupState.ATTENDED if signup.id in present else SignupState.NO_SHOW
+        if signup.id in present:
+            signup.state = SignupState.ATTENDED
+        else:
+            signup.state = SignupState.CANCELLED if _entered_as_walk_in(signup) else SignupState.NO_SHOW
     session.flush()
     if report is not None:
         report.walkers = walkers_on(session, shift)
@@ -85,7 +90,8 @@ def add_walk_in(
 ) -> int | None:
     """Enter someone who came without signing up. A volunteer of the night's region is found by
     their number and marked as walked; anyone else, or someone who gives no number, is kept by the
-    first name the leader wrote. The
+    first name the leader wrote, as is a volunteer whose number it is but who holds a place on
+    another night at the same time (a digit wrong, most likely). The
     answer, and what the logbook shows, is the same either way: a number tells nothing about whether,
     or where, its owner is registered. Returns the sign-up marked as walked, if any: the logbook
     page ticks it, or the next Save would mark them as not come."""
@@ -97,6 +103,8 @@ def add_walk_in(
         raise ReportRefused(N_("Write the walker's first name."))
     given = (phone or "").strip()
     walker = _volunteer_of_region(session, normalise_phone(given), shift.term.region_id) if given else None
+    if walker is not None and _on_another_night_then(session, walker, shift):
+        walker = None  # a mistyped number, most likely: their own night's logbook speaks for them
     walked = None
     if walker is None:
         _refuse_if_just_added(session, shift, first_name, now)
@@ -105,6 +113,11 @@ def add_walk_in(
         walked = _mark_walked(session, shift, walker, now).id
     _walkers_changed(session, person, shift, "logbook.walk_in", now)
     return walked
+
+
+def _entered_as_walk_in(signup: Signup) -> bool:
+    """The logbook made this sign-up for a volunteer found by their number (`_mark_walked`)."""
+    return signup.walked_in_at is not None and signup.walked_in_at == signup.created_at
 
 
 def _kept_name(name: str) -> str:
@@ -170,6 +183,22 @@ def _volunteer_of_region(session: Session, phone: str, region_id: int) -> Person
         .join(Person.municipality)
         .where(Person.phone == phone, Person.active.is_(True), Municipality.region_id == region_id)
     )
+
+
+def _on_another_night_then(session: Session, walker: Person, shift: Shift) -> bool:
+    other = (
+        select(Signup.id)
+        .join(Signup.shift)
+        .where(
+            Signup.person_id == walker.id,
+            Signup.shift_id != shift.id,
+            Signup.state.in_(HOLDING),
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+    )
+    return session.scalar(other.limit(1)) is not None
 
 
 def _mark_walked(session: Session, shift: Shift, walker: Person, now: datetime) -> Signup:

@@ -100,6 +100,32 @@ def test_a_walk_in_of_the_region_is_found_by_number_and_anyone_else_kept_by_firs
     assert logbook.walkers_on(db, night) == 3
 
 
+def test_a_number_of_someone_on_another_night_at_that_time_is_kept_by_the_name_typed(db, world, night, clock):
+    """A digit wrong at 23:30: the volunteer it belongs to walks elsewhere, and their record is left alone."""
+    clock.set(STARTS + timedelta(minutes=5))
+    volunteer = factories.person(db, world.grue, "Piotr Nowak", clock())
+    elsewhere_tonight = next(n for n in world.nights if n.starts_at == night.starts_at and n.id != night.id)
+    placed = factories.signup(db, elsewhere_tonight, volunteer, clock())
+    logbook.add_walk_in(db, world.leader, night, volunteer.phone, "Ukjend", True, clock())
+    db.commit()
+    assert [w.first_name for w in logbook.walk_ins(db, night)] == ["Ukjend"]
+    here = select(Signup).where(Signup.shift_id == night.id, Signup.person_id == volunteer.id)
+    assert db.scalar(here) is None
+    assert placed.state == SignupState.SIGNED_UP
+
+
+def test_a_volunteer_entered_as_a_walk_in_and_unticked_is_taken_out_not_marked_as_not_come(db, world, night, clock):
+    clock.set(STARTS + timedelta(minutes=5))
+    volunteer = factories.person(db, world.grue, "Per Gjest", clock())
+    walked = logbook.add_walk_in(db, world.leader, night, volunteer.phone, "Per", True, clock())
+    on_the_list = {s.id for s in logbook.logbook(db, night)}
+    logbook.record_attendance(db, world.leader, night, on_the_list - {walked}, clock())
+    db.commit()
+    gone = db.get(Signup, walked)
+    assert gone.state == SignupState.CANCELLED
+    assert people.nights_of(db, volunteer, world.coordinator.coordinator_scope, clock()).no_shows == 0
+
+
 def test_a_walk_in_sent_twice_is_kept_once_and_a_namesake_is_told_apart_by_an_initial(db, world, night, clock):
     clock.set(STARTS + timedelta(minutes=5))
     logbook.add_walk_in(db, world.leader, night, "0047 412 34 569", "Bjørn", True, clock())
