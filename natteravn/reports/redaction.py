@@ -14,7 +14,8 @@ Plain rules a coordinator can understand, in Norwegian and English:
 - a phone number: eight or more digits, spaces and dashes allowed between them;
 - an address: a street with a house number ("Storgata 12");
 - someone described through a relative or partner: "sønnen til rektor", "rektor sin datter";
-- a description of a person: hair, clothes, height, or an age next to a gender ("jente på 14").
+- a description of a person: hair, clothes, height, or an age next to a gender ("jente på 14",
+  "jente på ca. 15") or a pronoun ("ho var 15").
 The walkers' own names are flagged too: a report is read beyond the night's group, and a walker's name is
 as personal as a youth's. The rules flag more than they should rather than less; the coordinator decides.
 
@@ -588,14 +589,26 @@ _DESCRIBING_WORDS = frozenset(_DESCRIBING.split())
 #: Clothes, also at the end of a longer word: "skinnjakke", "hettegenser", "joggesko".
 _CLOTHES_ENDINGS = ("jakke", "jakka", "genser", "bukse", "bukser", "lue", "caps", "skjerf", "sko", "kjole")
 _HAIR = frozenset(("hår", "håret", "hair"))
-_GENDER = r"(?:gutt|gutten|jente|jenta|mann|mannen|kvinne|dame|boy|girl|man|woman|guy)"
+_GENDER = r"(?:gutt|gutten|gut|guten|jente|jenta|mann|mannen|kvinne|kvinna|dame|boy|girl|man|woman|guy)"
+# "ca. 15", "om lag 15": an age guessed is an age all the same.
+_ABOUT = r"(?:(?:ca\.?|cirka|omtrent|om lag|rundt|kring|about|around)\s*)?"
+# A young person's age, 1 to 25 (`_OLDEST_AGE`): "han var 40" describes a grown-up.
+_YOUNG_AGE = r"(?:[1-9]|1\d|2[0-5])\b"
 _DESCRIPTIONS = [
     # height and build: "185 cm", "høy gutt", "skinny boy"
     re.compile(r"\b\d{3}\s*cm\b"),
     re.compile(r"\b(?:høy|høg|lav|kort|tynn|tykk|kraftig|tall|short|thin|fat|skinny|stocky)\s+" + _GENDER + r"\b"),
-    # age next to gender, either way round: "jente på 14", "14 år gammel gutt", "14-year-old boy"
-    re.compile(_GENDER + r"\s+(?:på|of|aged|age)?\s*\d{1,2}\b(?:\s*år\b)?"),
+    # age next to gender, either way round: "jente på 14", "jente på ca. 15", "14 år gammel gutt"
+    re.compile(_GENDER + r"\s+(?:på|of|aged|age)?\s*" + _ABOUT + r"\d{1,2}\b(?:\s*år\b)?"),
     re.compile(r"\b\d{1,2}\s*(?:år|-?years?-?old|yo|åring)\b(?:\s+\w+){0,2}\s+" + _GENDER + r"\b"),
+    # "ho var 15", "he was about 16"; not "han var 2 ganger innom" nor "hun var 10 min unna" (and
+    # "han var 14 år" is an age, flagged as one)
+    re.compile(
+        r"\b(?:han|hun|ho|he|she)\s+(?:var|er|was|is)\s+"
+        + _ABOUT
+        + _YOUNG_AGE
+        + r"(?!\s*(?:[.:,]\d|min|minutt|time|tim|kr\b|km\b|meter|m\b|stk|gang|gong|%|av\b|of\b|år\b|years?\b|y/?o\b|-))"
+    ),
 ]
 
 

@@ -75,6 +75,10 @@ def test_what_the_audit_found_is_flagged(text, expected):
         "Vi fulgte jenta til bussen.",
         "En gutt falt i bakken 2 ganger, men var uskadd.",
         "Vi var på vei 2 ganger til stasjonen.",
+        "Han var 2 ganger innom kiosken.",
+        "Hun var 10 min unna da vi ringte.",
+        "Han var 40 og hyggelig, en far som lette etter sønnen.",
+        "Ho var 1 av 3 som hjelpte til.",
         "Runden gikk fra Kjellmyra butikk via skolen til Flisa skysstasjon.",
         "Barnevernvakta ble varslet, og Legevakta tok over.",
         "Noen hadde delt bilder på snap hele kvelden.",
@@ -242,6 +246,20 @@ def test_descriptions_of_a_person_are_still_flagged():
         (FLAG_DESCRIPTION, "hettegenser"),
         (FLAG_DESCRIPTION, "185 cm"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("Ei jente på ca. 15 gret.", "jente på ca. 15"),
+        ("Ho var 15 og full.", "ho var 15"),
+        ("Han var omtrent 14 og lei seg.", "han var omtrent 14"),
+        ("Ein høg gut sto ved kiosken.", "høg gut"),
+        ("A girl of about 15 was crying.", "girl of about 15"),
+    ],
+)
+def test_a_guessed_age_or_an_age_after_he_or_she_is_flagged(text, described):
+    assert (FLAG_DESCRIPTION, described) in [(kind, part.lower()) for kind, part in found(text)]
 
 
 def test_redacting_takes_out_every_flagged_part_and_leaves_the_rest():
