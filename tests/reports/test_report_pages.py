@@ -569,6 +569,16 @@ def test_the_leader_finds_the_logbook_on_the_nights_page_as_the_walkers_gather(l
     assert client.get(f"/nights/{night.id}/logbook").status_code == 200
 
 
+def test_the_leader_calls_someone_not_here_yet_from_the_logbook(login, client, world, night, clock):
+    clock.set(STARTS - timedelta(minutes=10))
+    login(world.leader)
+    page = client.get(f"/nights/{night.id}/logbook").text
+    assert f'<a class="call" href="tel:{world.parent.phone}">Call Kari</a>' in page
+    assert f'href="tel:{world.leader.phone}"' not in page  # not oneself
+    clock.set(STARTS + timedelta(days=1))  # the morning after: nobody to call any more
+    assert 'class="call"' not in client.get(f"/nights/{night.id}/logbook").text
+
+
 def test_the_leader_has_the_routes_notes_at_hand_in_the_logbook(login, client, db, world, night, clock):
     night.route.notes = "Nøkkelen til skapet med vestene henger i resepsjonen."
     db.commit()
