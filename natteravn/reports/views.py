@@ -262,7 +262,10 @@ def night_report(reporter: Reporter, shift_id: int):
     db.commit()  # the audit entry for the read
     if kept is not None:
         flash(_("This is what you typed before your session ended. Check it, then save."), "info")
-        return _report_page(reporter, shift, report, ReportForm(formdata=MultiDict(kept)), unsaved=True)
+        typed_in = _sections_of({name for name, value in kept if value})  # shown open, not folded away
+        return _report_page(
+            reporter, shift, report, ReportForm(formdata=MultiDict(kept)), unsaved=True, opened=typed_in
+        )
     form = ReportForm(formdata=None)
     _fill_report_form(form, shift, report)
     return _report_page(reporter, shift, report, form, opened=set(request.args.getlist("open")))

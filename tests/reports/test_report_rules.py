@@ -142,6 +142,7 @@ def test_text_sent_after_the_session_ended_waits_for_the_leader_to_log_in(client
     log_in(client, gateway, world.leader.phone)
     page = client.get(f"/nights/{night.id}/report")
     assert "Skrevet i natt" in page.text and "before your session ended" in page.text
+    assert '<details class="section" id="youths" open>' in page.text  # where it was typed, unfolded
     assert "Skrevet i natt" not in client.get(f"/nights/{night.id}/report").text  # handed back once
 
 
