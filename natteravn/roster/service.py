@@ -147,19 +147,7 @@ def assign(
     if shift.term.published_at is not None:
         messages.signed_up(session, signup, now, links, own_action=False)
     approved = approve(person, now)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="signup.assigned",
-        object_type="shift",
-        object_id=shift.id,
-        now=now,
-        region_id=shift.term.region_id,
-        signup_id=signup.id,
-        person_id=person.id,
-        role=role.value,
-        approved=approved,
-    )
+    _record(session, "signup.assigned", signup, actor, now, role=role.value, approved=approved)
     return signup
 
 
@@ -173,18 +161,24 @@ def remove(session: Session, signup: Signup, now: datetime, links: Links, actor:
     withdraw(session, signup, now, links)
     if shift.term.published_at is not None:
         _tell_removed(session, signup, now)
+    _record(session, "signup.removed", signup, actor, now)
+    return signup
+
+
+def _record(session: Session, action: str, signup: Signup, actor: Person, now: datetime, **details) -> None:
+    """The audit entry of a coordinator's change to someone's place, on the night it was made on."""
     audit.record(
         session,
         actor_id=actor.id,
-        action="signup.removed",
+        action=action,
         object_type="shift",
-        object_id=shift.id,
+        object_id=signup.shift_id,
         now=now,
-        region_id=shift.term.region_id,
+        region_id=signup.shift.term.region_id,
         signup_id=signup.id,
         person_id=signup.person_id,
+        **details,
     )
-    return signup
 
 
 def removed_text(signup: Signup) -> str | None:
@@ -517,19 +511,7 @@ def move_person(
     session.flush()
     if target.term.published_at is not None:
         messages.moved_to(session, moved, source, now, links)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="signup.moved",
-        object_type="shift",
-        object_id=source.id,
-        now=now,
-        region_id=source.term.region_id,
-        signup_id=signup.id,
-        new_signup_id=moved.id,
-        person_id=person.id,
-        to_shift_id=target.id,
-    )
+    _record(session, "signup.moved", signup, actor, now, new_signup_id=moved.id, to_shift_id=target.id)
     return moved
 
 
@@ -593,17 +575,7 @@ def make_leader(session: Session, signup: Signup, now: datetime, links: Links, a
     if shift.term.published_at is not None:
         messages.now_leading(session, signup, now, links)
         promote_waitlist(session, shift, now, links)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="signup.made_leader",
-        object_type="shift",
-        object_id=shift.id,
-        now=now,
-        region_id=shift.term.region_id,
-        signup_id=signup.id,
-        person_id=person.id,
-    )
+    _record(session, "signup.made_leader", signup, actor, now)
     return signup
 
 
