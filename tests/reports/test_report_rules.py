@@ -143,6 +143,7 @@ def test_text_sent_after_the_session_ended_waits_for_the_leader_to_log_in(client
     page = client.get(f"/nights/{night.id}/report")
     assert "Skrevet i natt" in page.text and "before your session ended" in page.text
     assert '<details class="section" id="youths" open>' in page.text  # where it was typed, unfolded
+    assert "Not saved yet: what you typed is below." in page.text and "Not started." not in page.text
     assert "Skrevet i natt" not in client.get(f"/nights/{night.id}/report").text  # handed back once
 
 
