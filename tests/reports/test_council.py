@@ -803,6 +803,7 @@ def test_the_shared_report_fits_a_phone_its_wide_tables_scroll_in_their_own_box(
     boxes = phone.locator(".table-scroll")
     widths = boxes.evaluate_all("boxes => boxes.map(b => b.scrollWidth > b.clientWidth)")
     assert any(widths)  # a table too wide for the phone scrolls by itself, not the page
+    assert phone.locator(".narrow-only").is_visible()  # and the phone is told the comparison is a swipe away
 
 
 @pytest.mark.browser
